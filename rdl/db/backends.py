@@ -1,0 +1,180 @@
+"""Reading a database's catalog and rows, read-only, per backend.
+
+* DuckDB: DuckDB's own Python API with ``read_only=True``; keys from
+  ``duckdb_constraints()`` (duckdb-engine cannot reflect keys); rows via DuckDB's native
+  Arrow/pandas export.
+* SQLite: the file is opened with ``mode=ro`` (URI), so not even a journal is written;
+  keys from SQLAlchemy ``inspect()``.
+* PostgreSQL and any other SQLAlchemy dialect: SQLAlchemy ``inspect()``; PostgreSQL
+  sessions run with ``default_transaction_read_only=on``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from rdl.db.errors import SchemaError
+
+
+@dataclass
+class ForeignKey:
+    columns: list[str]
+    ref_table: str
+    ref_columns: list[str]
+
+
+@dataclass
+class RawTable:
+    """A table as the catalog declares it, before rdl's choices (keys, time, stypes)."""
+
+    name: str
+    df: pd.DataFrame
+    sql_types: dict[str, str]  # column -> declared SQL type, upper case
+    pkey: list[str] = field(default_factory=list)
+    fkeys: list[ForeignKey] = field(default_factory=list)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _keep(name: str, include, exclude) -> bool:
+    if include is not None and name not in include:
+        return False
+    return not (exclude is not None and name in exclude)
+
+
+def _check_include(found: list[str], include, url: str) -> None:
+    if include is None:
+        return
+    missing = [t for t in include if t not in found]
+    if missing:
+        raise SchemaError(
+            f"include= names tables {missing} that {url} does not have "
+            f"(tables: {sorted(found)})."
+        )
+
+
+def read_duckdb(path: str, include=None, exclude=None) -> dict[str, RawTable]:
+    import duckdb
+
+    if path not in ("", ":memory:") and not Path(path).exists():
+        raise FileNotFoundError(f"DuckDB file {path!r} does not exist")
+    con = duckdb.connect(path or ":memory:", read_only=path not in ("", ":memory:"))
+    try:
+        names = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
+                "AND NOT internal ORDER BY table_name"
+            ).fetchall()
+        ]
+        _check_include(names, include, f"duckdb:///{path}")
+        tables = {}
+        for name in names:
+            if not _keep(name, include, exclude):
+                continue
+            cols = con.execute(
+                "SELECT column_name, data_type FROM duckdb_columns() "
+                "WHERE schema_name = 'main' AND table_name = ? ORDER BY column_index",
+                [name],
+            ).fetchall()
+            df = con.sql(f"SELECT * FROM {_q(name)}").df()
+            tables[name] = RawTable(name, df, {c: t.upper() for c, t in cols})
+        rows = con.execute(
+            "SELECT table_name, constraint_type, constraint_column_names, "
+            "referenced_table, referenced_column_names FROM duckdb_constraints() "
+            "WHERE schema_name = 'main' AND constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY')"
+        ).fetchall()
+    finally:
+        con.close()
+    for table, ctype, cols, ref_table, ref_cols in rows:
+        if table not in tables:
+            continue
+        if ctype == "PRIMARY KEY":
+            tables[table].pkey = list(cols)
+        else:
+            tables[table].fkeys.append(ForeignKey(list(cols), ref_table, list(ref_cols)))
+    return tables
+
+
+def _read_sqlalchemy(engine: sa.Engine, url: str, include, exclude, read) -> dict[str, RawTable]:
+    insp = sa.inspect(engine)
+    names = sorted(insp.get_table_names())
+    _check_include(names, include, url)
+    tables = {}
+    for name in names:
+        if not _keep(name, include, exclude):
+            continue
+        cols = insp.get_columns(name)
+        sql_types = {c["name"]: str(c["type"]).upper() for c in cols}
+        pk = insp.get_pk_constraint(name).get("constrained_columns") or []
+        fks = [
+            ForeignKey(fk["constrained_columns"], fk["referred_table"], fk["referred_columns"])
+            for fk in insp.get_foreign_keys(name)
+        ]
+        df = read(name, list(sql_types))
+        tables[name] = RawTable(name, df, sql_types, list(pk), fks)
+    return tables
+
+
+def read_sqlite(path: str, url: str, include=None, exclude=None) -> dict[str, RawTable]:
+    if not Path(path).exists():
+        raise FileNotFoundError(f"SQLite file {path!r} does not exist")
+    uri = Path(path).resolve().as_uri() + "?mode=ro"
+
+    def creator():
+        return sqlite3.connect(uri, uri=True)
+
+    engine = sa.create_engine("sqlite://", creator=creator)
+    raw = sqlite3.connect(uri, uri=True)
+    try:
+
+        def read(name, columns):
+            return pd.read_sql_query(f"SELECT * FROM {_q(name)}", raw)
+
+        return _read_sqlalchemy(engine, url, include, exclude, read)
+    finally:
+        raw.close()
+        engine.dispose()
+
+
+def read_sqlalchemy(url: str, include=None, exclude=None) -> dict[str, RawTable]:
+    u = sa.make_url(url)
+    kwargs = {}
+    if u.get_backend_name() == "postgresql":
+        kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on"}
+    engine = sa.create_engine(u, **kwargs)
+    try:
+        with engine.connect() as con:
+
+            def read(name, columns):
+                prep = engine.dialect.identifier_preparer
+                return pd.read_sql_query(sa.text(f"SELECT * FROM {prep.quote(name)}"), con)
+
+            return _read_sqlalchemy(engine, url, include, exclude, read)
+    finally:
+        engine.dispose()
+
+
+def read_database(url: str, include=None, exclude=None) -> dict[str, RawTable]:
+    """Catalog and rows of every table at ``url`` (filtered by ``include``/``exclude``).
+
+    Raises:
+        FileNotFoundError: a file-backed database that does not exist.
+        SchemaError: ``include`` names a table the database does not have.
+    """
+    u = sa.make_url(url)
+    backend = u.get_backend_name()
+    if backend == "duckdb":
+        return read_duckdb(u.database or ":memory:", include, exclude)
+    if backend == "sqlite":
+        if not u.database:
+            raise SchemaError(f"{url}: an in-memory SQLite database has no tables to read")
+        return read_sqlite(u.database, url, include, exclude)
+    return read_sqlalchemy(url, include, exclude)

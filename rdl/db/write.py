@@ -1,0 +1,141 @@
+"""Writing a `Database` to a SQL database with declared PRIMARY KEY / FOREIGN KEY
+constraints. rdl only writes where a user asks it to (e.g. ``rdl datasets build``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from rdl.db.database import Database
+from rdl.db.errors import SchemaError
+
+
+def _sql_type(series: pd.Series):
+    if pd.api.types.is_bool_dtype(series):
+        return sa.Boolean()
+    if pd.api.types.is_integer_dtype(series):
+        return sa.BigInteger()
+    if pd.api.types.is_float_dtype(series):
+        return sa.Float(precision=53)
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return sa.TIMESTAMP()
+    return sa.Text()
+
+
+def _parents_first(db: Database) -> list[str]:
+    order, seen = [], set()
+
+    def visit(name, stack):
+        if name in seen:
+            return
+        if name in stack:  # cycle: constraints still declared, order best-effort
+            return
+        stack.add(name)
+        for target in db[name].fkey_col_to_pkey_table.values():
+            if target != name:
+                visit(target, stack)
+        seen.add(name)
+        order.append(name)
+
+    for name in db:
+        visit(name, set())
+    return order
+
+
+def to_url(db: Database, url: str, *, constraints: bool = True, replace: bool = False) -> None:
+    """Write every table of ``db`` to the database at ``url``.
+
+    Args:
+        url: ``duckdb:///file.duckdb``, ``sqlite:///file.db``, ``postgresql+psycopg://...``
+            or a plain path ending in ``.duckdb``, ``.sqlite`` or ``.db``.
+        constraints: declare PRIMARY KEY and FOREIGN KEY constraints (parents written first).
+        replace: drop tables of the same names first; otherwise an existing table is an error.
+
+    Raises:
+        SchemaError: a table already exists and ``replace`` is false.
+    """
+    url = normalize_url(url)
+    meta = sa.MetaData()
+    for name in _parents_first(db):
+        t = db[name]
+        cols = [
+            sa.Column(str(c), _sql_type(t.df[c]), nullable=(c != t.pkey_col), autoincrement=False)
+            for c in t.df.columns
+        ]
+        args = list(cols)
+        if constraints and t.pkey_col:
+            args.append(sa.PrimaryKeyConstraint(t.pkey_col))
+        if constraints:
+            for col, target in t.fkey_col_to_pkey_table.items():
+                args.append(sa.ForeignKeyConstraint([col], [f"{target}.{db[target].pkey_col}"]))
+        sa.Table(name, meta, *args)
+    u = sa.make_url(url)
+    if u.get_backend_name() == "duckdb":
+        _write_duckdb(db, u.database, meta, replace)
+        return
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as con:
+            existing = set(sa.inspect(con).get_table_names())
+            clash = existing & set(db)
+            if clash and not replace:
+                raise SchemaError(f"{url} already has tables {sorted(clash)}; pass replace=True")
+            if clash:
+                meta.drop_all(con, tables=[meta.tables[n] for n in clash])
+            meta.create_all(con)
+            for name in _parents_first(db):
+                df = db[name].df
+                if len(df):
+                    con.execute(meta.tables[name].insert(), _records(df))
+    finally:
+        engine.dispose()
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    out = df.astype(object).where(df.notna(), None)
+    return out.to_dict("records")
+
+
+def _write_duckdb(db: Database, path: str, meta: sa.MetaData, replace: bool) -> None:
+    import duckdb
+    from sqlalchemy.schema import CreateTable
+
+    from sqlalchemy.dialects import postgresql
+
+    con = duckdb.connect(path)
+    try:
+        existing = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        clash = existing & set(db)
+        if clash and not replace:
+            raise SchemaError(f"{path} already has tables {sorted(clash)}; pass replace=True")
+        for name in reversed(_parents_first(db)):
+            if name in clash:
+                con.execute(f'DROP TABLE "{name}"')
+        dialect = postgresql.dialect()
+        for name in _parents_first(db):
+            ddl = str(CreateTable(meta.tables[name]).compile(dialect=dialect))
+            con.execute(ddl.replace("DOUBLE PRECISION", "DOUBLE"))
+            df = db[name].df
+            con.register("_rdl_frame", df)
+            cols = ", ".join('"' + c.replace('"', '""') + '"' for c in df.columns)
+            con.execute(f'INSERT INTO "{name}" ({cols}) SELECT {cols} FROM _rdl_frame')
+            con.unregister("_rdl_frame")
+    finally:
+        con.close()
+
+
+def normalize_url(target: str) -> str:
+    """A path ending in ``.duckdb`` / ``.sqlite`` / ``.db`` -> its SQLAlchemy URL."""
+    if "://" in target:
+        return target
+    p = Path(target).resolve()
+    if p.suffix == ".duckdb":
+        return f"duckdb:///{p}"
+    if p.suffix in (".sqlite", ".db", ".sqlite3"):
+        return f"sqlite:///{p}"
+    raise SchemaError(
+        f"cannot tell the database kind of {target!r}: use a path ending in .duckdb, "
+        ".sqlite or .db, or a SQLAlchemy URL (postgresql+psycopg://...)"
+    )
