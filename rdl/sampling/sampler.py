@@ -80,7 +80,7 @@ def _count_kernel(colptr, row_time, has_time, nodes, batch, seed_time, fanout,
 
 @njit(cache=True, parallel=True)
 def _fill_kernel(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, col_start,
-                 last, key, set_bits, src_out, eid_out, col_out, seed_out):
+                 last, key, set_bits, n_chunks, src_out, eid_out, col_out, seed_out):
     """Write the chosen incoming edges of every frontier node.
 
     Node ``i`` writes ``k_arr[i]`` edges at ``offsets[i]``. ``last`` takes the
@@ -89,7 +89,7 @@ def _fill_kernel(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, col_start,
     (deterministic whatever the thread schedule).
     """
     m = len(lo_arr)
-    n_chunks = min(m, 8 * numba.get_num_threads())
+    n_chunks = max(1, min(m, n_chunks))
     cap = 1 << set_bits
     shift = np.uint64(64 - set_bits)
     smask = cap - 1
@@ -457,7 +457,7 @@ class TemporalNeighborSampler:
                 )
                 _fill_kernel(c.row, c.edge_id, lo, cnt, k, offsets, f_batch, f_start,
                              self.strategy == "last", key, self._set_bits,
-                             src, eid, col, sof)
+                             8 * numba.get_num_threads(), src, eid, col, sof)
                 if src_t not in maps:
                     maps[src_t] = _PairMap(E)
                 local, new_nodes, new_batch = maps[src_t].add(src, sof, self.num_nodes[src_t])
