@@ -188,7 +188,8 @@ def _binary_true(t: np.ndarray, metric: str) -> np.ndarray:
         vals = np.unique(t[bad])
         raise ValueError(
             f"{metric}: true must contain binary labels 0/1, found other value(s) "
-            f"{vals[:_MAX_LISTED].tolist()}"
+            f"{vals[:_MAX_LISTED].tolist()} (for multiclass, pass pred as [n, num_classes] "
+            f"probabilities)"
         )
     return t.astype(np.int64)
 
@@ -573,8 +574,12 @@ def multilabel_auroc_macro(true: Any, pred: Any) -> float:
 def multilabel_auroc_micro(true: Any, pred: Any) -> float:
     """ROC AUC over all ``n * L`` (row, label) pairs pooled together.
 
-    Shapes and errors as :func:`multilabel_auroc_macro`, except that only the
-    pooled labels need both classes.
+    Shapes as :func:`multilabel_auroc_macro`.
+
+    Raises:
+        ValueError: length/shape mismatch, empty input, NaN/inf in ``pred``,
+            ``pred`` outside ``[0, 1]``, or only one class among all pooled
+            labels of ``true``.
 
     Source: ``sklearn.metrics.roc_auc_score(average="micro")``; RelBench
     ``multilabel_auroc_micro``.
@@ -587,7 +592,12 @@ def multilabel_auroc_micro(true: Any, pred: Any) -> float:
 def multilabel_ap_macro(true: Any, pred: Any) -> float:
     """Mean over labels of the per-label average precision.
 
-    Shapes and errors as :func:`multilabel_auroc_macro`.
+    Shapes as :func:`multilabel_auroc_macro`.
+
+    Raises:
+        ValueError: length/shape mismatch, empty input, NaN/inf in ``pred``,
+            ``pred`` outside ``[0, 1]``, or a label column of ``true`` with a
+            single class (the message lists the columns).
 
     Source: ``sklearn.metrics.average_precision_score(average="macro")``;
     RelBench ``multilabel_auprc_macro`` (registered under that name too).
@@ -600,7 +610,12 @@ def multilabel_ap_macro(true: Any, pred: Any) -> float:
 def multilabel_ap_micro(true: Any, pred: Any) -> float:
     """Average precision over all ``n * L`` (row, label) pairs pooled together.
 
-    Shapes and errors as :func:`multilabel_auroc_micro`.
+    Shapes as :func:`multilabel_auroc_macro`.
+
+    Raises:
+        ValueError: length/shape mismatch, empty input, NaN/inf in ``pred``,
+            ``pred`` outside ``[0, 1]``, or only one class among all pooled
+            labels of ``true``.
 
     Source: ``sklearn.metrics.average_precision_score(average="micro")``;
     RelBench ``multilabel_auprc_micro`` (registered under that name too).
@@ -632,7 +647,10 @@ def mae(true: Any, pred: Any) -> float:
 def mse(true: Any, pred: Any) -> float:
     """Mean squared error ``mean((true - pred) ** 2)``. Lower is better.
 
-    Shapes and errors as :func:`mae`.
+    Shapes: ``true`` and ``pred`` ``[n]`` (``[n, 1]`` accepted), real numbers.
+
+    Raises:
+        ValueError: length mismatch, empty input, NaN/inf in ``true``/``pred``.
 
     Source: ``sklearn.metrics.mean_squared_error``; RelBench ``mse``.
     """
@@ -643,7 +661,10 @@ def mse(true: Any, pred: Any) -> float:
 def rmse(true: Any, pred: Any) -> float:
     """Root mean squared error ``sqrt(mse)``. Lower is better.
 
-    Shapes and errors as :func:`mae`.
+    Shapes: ``true`` and ``pred`` ``[n]`` (``[n, 1]`` accepted), real numbers.
+
+    Raises:
+        ValueError: length mismatch, empty input, NaN/inf in ``true``/``pred``.
 
     Source: ``sklearn.metrics.root_mean_squared_error`` (scikit-learn >= 1.4,
     else ``sqrt(mean_squared_error)``); RelBench ``rmse``.
