@@ -1,0 +1,29 @@
+"""Prediction tasks on a relational database, with RelBench's temporal split protocol.
+
+* `TaskType` — kind of prediction; `TaskError` — a task that cannot be used as defined.
+* `EntityTask` — one label per (entity, seed time ``t``) over ``(t, t + timedelta]``,
+  defined by DuckDB SQL (``sql``) or a plain-Python ``make_table``.
+* `load_task` — address a task as ``FILE.py:NAME`` or by built-in name
+  (``rel-f1/driver-dnf``).
+
+Source of the protocol: RelBench (snap-stanford/relbench, ``relbench/base``).
+"""
+
+from rdl.tasks.base import BaseTask, database_fingerprint
+from rdl.tasks.entity import EntityTask
+from rdl.tasks.load import builtin_tasks, file_tasks, load_task
+from rdl.tasks.sql import run_sql
+from rdl.tasks.timestamps import (
+    DEFAULT_TEST_QUANTILE,
+    DEFAULT_VAL_QUANTILE,
+    MIN_TRAIN_TIMESTAMPS,
+    SPLITS,
+    default_split_timestamps,
+)
+from rdl.tasks.types import TaskError, TaskType
+
+__all__ = [
+    "TaskType", "TaskError", "BaseTask", "EntityTask", "load_task", "builtin_tasks",
+    "file_tasks", "run_sql", "database_fingerprint", "default_split_timestamps", "SPLITS",
+    "MIN_TRAIN_TIMESTAMPS", "DEFAULT_VAL_QUANTILE", "DEFAULT_TEST_QUANTILE",
+]

@@ -1,0 +1,432 @@
+"""`BaseTask`: the split protocol shared by all tasks (RelBench's ``BaseTask``, kept exactly).
+
+Source: RelBench ``relbench/base/task_base.py`` and ``relbench/base/dataset.py``
+(Robinson et al., "RelBench: A Benchmark for Deep Learning on Relational Databases",
+NeurIPS 2024 Datasets & Benchmarks). What it fixes:
+
+* the prediction at seed time ``t`` is over the window ``(t, t + timedelta]``;
+* split seed times as in `rdl.tasks.timestamps`;
+* train and val tables are computed on the database cut at ``test_timestamp``
+  (``db.upto(test_timestamp)``, rows dated ``<= test_timestamp``), the test table on the
+  full database;
+* ``timedelta <= test_timestamp - val_timestamp`` is required;
+* the test table's target is hidden (``mask_input_cols``) unless asked for;
+* tables are cached in memory per split, and on disk when ``cache_dir`` is given.
+
+Where RelBench keeps the split dates on the dataset, rdl keeps them on the task
+(``val_timestamp``, ``test_timestamp``) and derives a default when they are ``None``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import logging
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from rdl.db import Database, Table
+from rdl.tasks import timestamps as tsl
+from rdl.tasks.sql import run_sql
+from rdl.tasks.types import TaskError, TaskType
+
+logger = logging.getLogger("rdl.tasks")
+
+
+def database_fingerprint(db: Database) -> str:
+    """A hex SHA-256 of the database's content: table names, keys, time columns, column
+    names and dtypes, and every value (`pandas.util.hash_pandas_object`, row order
+    included). Equal databases give equal fingerprints; used as a cache key."""
+    h = hashlib.sha256()
+    for name in sorted(db):
+        table = db[name]
+        meta = {
+            "name": name,
+            "pkey": table.pkey_col,
+            "fkeys": sorted(table.fkey_col_to_pkey_table.items()),
+            "time": table.time_col,
+            "cols": [(str(c), str(t)) for c, t in table.df.dtypes.items()],
+            "rows": len(table.df),
+        }
+        h.update(json.dumps(meta, sort_keys=True).encode())
+        for col in table.df.columns:
+            s = table.df[col]
+            try:
+                values = pd.util.hash_pandas_object(s, index=False)
+            except TypeError:  # unhashable cells (lists, dicts)
+                values = pd.util.hash_pandas_object(s.astype(str), index=False)
+            h.update(values.to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def _say(message: str) -> None:
+    """Print ``message`` for the user (rich, to stderr) and log it."""
+    from rich.console import Console
+
+    logger.info(message)
+    Console(stderr=True, highlight=False, soft_wrap=True).print(message, markup=False)
+
+
+class BaseTask:
+    """A temporal prediction task on a `Database` (RelBench's ``BaseTask``).
+
+    Subclasses set the class attributes below (RelBench's names) and either ``sql`` or
+    `make_table`; `rdl.tasks.EntityTask` is the one to subclass for entity-level
+    prediction.
+
+    Attributes:
+        name: the task's name, e.g. ``"driver-dnf"`` (defaults to the class name).
+        task_type: a `TaskType`.
+        timedelta: the label window length: the prediction at seed time ``t`` is over
+            ``(t, t + timedelta]``. A ``pd.Timedelta`` (or anything it accepts, e.g.
+            ``"30D"``).
+        num_eval_timestamps: number of val and of test seed times (each step
+            ``timedelta``), capped as in `rdl.tasks.timestamps`.
+        metrics: names in `rdl.metrics.METRICS`; the first is the early-stopping metric.
+        time_col: column of the task table holding the seed time ``t``.
+        val_timestamp, test_timestamp: the split dates; ``None`` -> the default of
+            `rdl.tasks.timestamps.default_split_timestamps` (70 % / 85 % quantiles of all
+            event times), printed when chosen.
+        sql: DuckDB SQL over the database's tables plus ``timestamp_df(timestamp)``; the
+            text ``{timedelta}`` becomes the window length as an interval (see
+            `rdl.tasks.sql.run_sql`).
+        db: the full database the task was built on.
+        cache_dir: where tables are cached on disk (``None``: memory only).
+
+    Args:
+        db: the database.
+        cache_dir: directory for the on-disk table cache, keyed by task name and a hash
+            of the database content and of the task definition.
+        **overrides: per-instance values for the class attributes above, e.g.
+            ``DriverDNF(db, val_timestamp="2006-01-01")``.
+
+    Raises:
+        TaskError: an unknown override, a missing or malformed attribute,
+            ``val_timestamp >= test_timestamp``, or
+            ``timedelta > test_timestamp - val_timestamp``.
+    """
+
+    name: str
+    task_type: TaskType
+    timedelta: pd.Timedelta
+    num_eval_timestamps: int = 1
+    metrics: list[str]
+    time_col: str = "timestamp"
+    val_timestamp: pd.Timestamp | None = None
+    test_timestamp: pd.Timestamp | None = None
+    sql: str | None = None
+
+    #: attributes a subclass must set, and those ``**overrides`` may set.
+    REQUIRED: ClassVar[tuple[str, ...]] = ("task_type", "timedelta", "metrics")
+    OVERRIDABLE: ClassVar[tuple[str, ...]] = (
+        "name", "task_type", "timedelta", "num_eval_timestamps", "metrics", "time_col",
+        "val_timestamp", "test_timestamp", "sql",
+    )
+
+    def __init__(self, db: Database, cache_dir: str | os.PathLike | None = None, **overrides: Any):
+        if not isinstance(db, Database):
+            raise TaskError(
+                f"{type(self).__name__}: db must be an rdl.Database (got {type(db).__name__}); "
+                "open one with rdl.connect(url)."
+            )
+        self.db = db
+        self.cache_dir = None if cache_dir is None else Path(cache_dir)
+        unknown = sorted(set(overrides) - set(self.OVERRIDABLE))
+        if unknown:
+            raise TaskError(
+                f"{type(self).__name__}: unknown task attribute(s) {unknown}; "
+                f"settable: {list(self.OVERRIDABLE)}."
+            )
+        self._overrides = dict(overrides)
+        for key, value in overrides.items():
+            setattr(self, key, value)
+        if not getattr(self, "name", None):
+            self.name = type(self).__name__
+        self._check_attributes()
+        self.default_split_note: str | None = None
+        self._resolve_split_timestamps()
+        self._cut_db: Database | None = None
+        self._tables: dict[str, Table] = {}
+        self._cache_key: str | None = None
+
+    # Definition checks -------------------------------------------------------------------
+    @property
+    def _who(self) -> str:
+        return f"task {self.name!r}"
+
+    def _check_attributes(self) -> None:
+        missing = [a for a in self.REQUIRED if getattr(self, a, None) is None]
+        if missing:
+            raise TaskError(
+                f"{self._who} ({type(self).__name__}): class attribute(s) {missing} not set; "
+                "set them on the class (see rdl.tasks.EntityTask)."
+            )
+        try:
+            self.task_type = TaskType(self.task_type)
+        except ValueError:
+            raise TaskError(
+                f"{self._who}: task_type {self.task_type!r} is not one of "
+                f"{[t.value for t in TaskType]}."
+            ) from None
+        try:
+            self.timedelta = pd.Timedelta(self.timedelta)
+        except (TypeError, ValueError):
+            raise TaskError(
+                f"{self._who}: timedelta {self.timedelta!r} is not a duration; use "
+                "pd.Timedelta(days=30)."
+            ) from None
+        if not self.timedelta > pd.Timedelta(0):
+            raise TaskError(f"{self._who}: timedelta must be positive (got {self.timedelta}).")
+        if not isinstance(self.num_eval_timestamps, int) or self.num_eval_timestamps < 1:
+            raise TaskError(
+                f"{self._who}: num_eval_timestamps must be an int >= 1 "
+                f"(got {self.num_eval_timestamps!r})."
+            )
+        self.metrics = self._check_metrics(self.metrics)
+        if self.sql is None and type(self).make_table is BaseTask.make_table:
+            raise TaskError(
+                f"{self._who} ({type(self).__name__}) defines neither `sql` nor `make_table`: "
+                "set `sql` to a DuckDB query or override make_table(db, timestamps)."
+            )
+        for attr in ("val_timestamp", "test_timestamp"):
+            value = getattr(self, attr)
+            if value is not None:
+                try:
+                    setattr(self, attr, pd.Timestamp(value))
+                except (TypeError, ValueError):
+                    raise TaskError(
+                        f"{self._who}: {attr} {value!r} is not a timestamp; use "
+                        "pd.Timestamp('2005-01-01')."
+                    ) from None
+
+    def _check_metrics(self, metrics: Any) -> list[str]:
+        from rdl.metrics import METRICS
+
+        if isinstance(metrics, str) or not metrics:
+            raise TaskError(
+                f"{self._who}: metrics must be a non-empty list of names from "
+                f"rdl.metrics.METRICS (got {metrics!r})."
+            )
+        names = []
+        for m in metrics:
+            if callable(m):
+                match = [n for n, f in METRICS.items() if f is m]
+                m = match[0] if match else getattr(m, "__name__", repr(m))
+            if m not in METRICS:
+                raise TaskError(
+                    f"{self._who}: unknown metric {m!r}; known: {sorted(METRICS)}."
+                )
+            names.append(m)
+        return names
+
+    def _resolve_split_timestamps(self) -> None:
+        val, test = self.val_timestamp, self.test_timestamp
+        if val is None or test is None:
+            dval, dtest, note = tsl.default_split_timestamps(self.db)
+            chosen = []
+            if val is None:
+                val = dval
+                chosen.append(f"val_timestamp={val.date()}")
+            if test is None:
+                test = dtest
+                chosen.append(f"test_timestamp={test.date()}")
+            self.default_split_note = (
+                f"{self._who}: no {' / '.join(c.split('=')[0] for c in chosen)} set; "
+                f"using {', '.join(chosen)}. Default rule: {note}. Set them on the task "
+                "to override."
+            )
+            _say(self.default_split_note)
+        if not val < test:
+            raise TaskError(
+                f"{self._who}: val_timestamp ({val}) must be before test_timestamp ({test}); "
+                "set both on the task."
+            )
+        if self.timedelta > test - val:
+            raise TaskError(
+                f"{self._who}: timedelta ({self.timedelta}) is larger than test_timestamp - "
+                f"val_timestamp ({test} - {val} = {test - val}): the last val window would "
+                "overlap the test period. Shorten timedelta or move val_timestamp earlier / "
+                "test_timestamp later."
+            )
+        self.val_timestamp, self.test_timestamp = val, test
+
+    # Databases and seed times ------------------------------------------------------------
+    @property
+    def cut_db(self) -> Database:
+        """The database cut at ``test_timestamp`` (rows dated ``<= test_timestamp``; tables
+        without a time column whole). Train and val labels are computed on it."""
+        if self._cut_db is None:
+            self._cut_db = self.db.upto(self.test_timestamp)
+        return self._cut_db
+
+    def db_for_split(self, split: str) -> Database:
+        """`cut_db` for ``train``/``val``, the full `db` for ``test`` (RelBench's
+        ``get_db(upto_test_timestamp=split != "test")``)."""
+        tsl.check_split(split, self._who)
+        return self.db if split == "test" else self.cut_db
+
+    def split_timestamps(self, split: str) -> pd.DatetimeIndex:
+        """The seed times of ``split``, ascending (see `rdl.tasks.timestamps`).
+
+        Raises:
+            TaskError: unknown split; fewer than 3 train seed times; val/test windows that
+                would run past the data.
+        """
+        tsl.check_split(split, self._who)
+        if split == "train":
+            min_ts = self.cut_db.min_timestamp
+            if min_ts is None:
+                tsl.event_times(self.cut_db)  # raises the "no timestamped rows" error
+            return tsl.train_timestamps(self.val_timestamp, self.timedelta, min_ts, self._who)
+        if split == "val":
+            return tsl.val_timestamps(
+                self.val_timestamp, self.test_timestamp, self.timedelta,
+                self.num_eval_timestamps, self.cut_db.max_timestamp, self._who,
+            )
+        return tsl.test_timestamps(
+            self.test_timestamp, self.timedelta, self.num_eval_timestamps,
+            self.db.max_timestamp, self._who,
+        )
+
+    # Tables ------------------------------------------------------------------------------
+    def make_table(self, db: Database, timestamps: pd.Series) -> Table:
+        """The task table for seed times ``timestamps`` computed on ``db``.
+
+        The default runs ``sql`` (`rdl.tasks.sql.run_sql`); override it to compute the
+        table in plain Python (return a `Table` or a DataFrame with the task's columns).
+        Rows need not be ordered.
+
+        Args:
+            db: the database labels are computed from (`cut_db` or the full `db`).
+            timestamps: ``pd.Series`` named ``timestamp`` of seed times (``datetime64[ns]``).
+        """
+        df = run_sql(self.sql, db, timestamps, self.timedelta, self._who)
+        return self._table_from_df(df)
+
+    def _table_from_df(self, df: pd.DataFrame) -> Table:
+        raise NotImplementedError
+
+    def _finalize_table(self, table: Any, timestamps: pd.DatetimeIndex, split: str) -> Table:
+        """Check and normalise ``make_table``'s output (subclasses)."""
+        raise NotImplementedError
+
+    def filter_dangling_entities(self, table: Table, split: str) -> Table:
+        """Drop rows whose entity cannot be predicted for (subclasses)."""
+        raise NotImplementedError
+
+    def _build_table(self, split: str) -> Table:
+        timestamps = self.split_timestamps(split)
+        db = self.db_for_split(split)
+        seeds = pd.Series(timestamps.astype("datetime64[ns]"), name="timestamp")
+        table = self.make_table(db, seeds)
+        table = self._finalize_table(table, timestamps, split)
+        return self.filter_dangling_entities(table, split)
+
+    def get_table(self, split: str, mask_input_cols: bool | None = None) -> Table:
+        """The task table of ``split`` (``"train"``, ``"val"`` or ``"test"``).
+
+        One row per (entity, seed time ``t``) with the label over ``(t, t + timedelta]``;
+        train/val labels come from `cut_db`, test labels from the full `db`.
+
+        Args:
+            split: ``"train"``, ``"val"`` or ``"test"``.
+            mask_input_cols: keep only the input columns (the time and foreign-key
+                columns) and drop the target. ``None`` (default): mask the test split
+                only, as RelBench does, so test labels do not leak into a model; pass
+                ``False`` to get the test targets for scoring.
+
+        Returns:
+            a fresh `Table` (the cached one is never handed out, so editing it is safe).
+
+        Raises:
+            TaskError: see `split_timestamps` and `make_table`.
+        """
+        tsl.check_split(split, self._who)
+        if mask_input_cols is None:
+            mask_input_cols = split == "test"
+        if split not in self._tables:
+            self._tables[split] = self._load_or_build(split)
+        table = self._tables[split]
+        if mask_input_cols:
+            cols = [table.time_col, *table.fkey_col_to_pkey_table]
+        else:
+            cols = list(table.df.columns)
+        return Table(
+            df=table.df[cols].copy(),
+            fkey_col_to_pkey_table=dict(table.fkey_col_to_pkey_table),
+            pkey_col=table.pkey_col,
+            time_col=table.time_col,
+        )
+
+    def _load_or_build(self, split: str) -> Table:
+        path = self._cache_path(split)
+        if path is not None and path.exists():
+            df = pd.read_parquet(path)
+            df[self.time_col] = df[self.time_col].astype("datetime64[ns]")
+            logger.info("%s: %s table loaded from %s", self._who, split, path)
+            return self._table_from_df(df)
+        tic = time.perf_counter()
+        table = self._build_table(split)
+        logger.info(
+            "%s: %s table, %d rows, made in %.2f s",
+            self._who, split, len(table), time.perf_counter() - tic,
+        )
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            table.df.to_parquet(tmp, index=False)
+            os.replace(tmp, path)
+        return table
+
+    # Disk cache --------------------------------------------------------------------------
+    def definition(self) -> dict[str, Any]:
+        """The task's definition as plain data (what the disk-cache key hashes)."""
+        out = {
+            "class": f"{type(self).__module__}.{type(self).__qualname__}",
+            **{a: getattr(self, a, None) for a in self.OVERRIDABLE},
+        }
+        if type(self).make_table is not BaseTask.make_table:
+            try:
+                out["make_table"] = inspect.getsource(type(self).make_table)
+            except (OSError, TypeError):
+                out["make_table"] = type(self).make_table.__qualname__
+        return out
+
+    def cache_key(self) -> str:
+        """Hex SHA-256 of the database content (`database_fingerprint`) and `definition`."""
+        if self._cache_key is None:
+            payload = json.dumps(
+                {"db": database_fingerprint(self.db), "task": self.definition()},
+                sort_keys=True, default=str,
+            )
+            self._cache_key = hashlib.sha256(payload.encode()).hexdigest()
+        return self._cache_key
+
+    def _cache_path(self, split: str) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "_", self.name)
+        return self.cache_dir / slug / self.cache_key()[:20] / f"{split}.parquet"
+
+    # Misc --------------------------------------------------------------------------------
+    def with_db(self, db: Database, cache_dir: str | os.PathLike | None = None) -> "BaseTask":
+        """This task on another database: ``self`` if ``db`` is `db` (and the cache
+        directory is unchanged), else a new instance of the same class with the same
+        constructor overrides."""
+        cache_dir = self.cache_dir if cache_dir is None else Path(cache_dir)
+        if db is self.db and cache_dir == self.cache_dir:
+            return self
+        return type(self)(db, cache_dir=cache_dir, **self._overrides)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(name={self.name!r}, task_type={self.task_type.value!r}, "
+            f"timedelta={self.timedelta}, val_timestamp={self.val_timestamp}, "
+            f"test_timestamp={self.test_timestamp})"
+        )

@@ -1,0 +1,264 @@
+"""`EntityTask`: predict a label per (entity, seed time) — RelBench's ``EntityTask``.
+
+Source: RelBench ``relbench/base/task_entity.py`` (formerly ``NodeTask``) and its rel-f1
+tasks; the split protocol is `rdl.tasks.base.BaseTask`'s.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from rdl.db import Database, Table
+from rdl.tasks.base import BaseTask, logger
+from rdl.tasks.types import TaskError, TaskType
+
+_MAX_SHOWN = 5
+
+
+def _rows(df: pd.DataFrame, mask: pd.Series | np.ndarray) -> str:
+    """A few offending rows of ``df`` as text."""
+    bad = df[np.asarray(mask)]
+    return bad.head(_MAX_SHOWN).to_string(index=False)
+
+
+class EntityTask(BaseTask):
+    """A task that predicts one label per (entity, seed time ``t``) over ``(t, t + timedelta]``.
+
+    Define one by subclassing and setting the class attributes (RelBench's names)::
+
+        class DriverDNF(EntityTask):
+            name = "driver-dnf"
+            entity_table = "drivers"; entity_col = "driverId"; time_col = "date"
+            target_col = "did_not_finish"
+            task_type = TaskType.BINARY_CLASSIFICATION
+            timedelta = pd.Timedelta(days=30); num_eval_timestamps = 40
+            metrics = ["roc_auc", "average_precision", "accuracy", "f1"]
+            val_timestamp = pd.Timestamp("2005-01-01")
+            test_timestamp = pd.Timestamp("2010-01-01")
+            sql = '''
+                SELECT t.timestamp AS date, r.driverId,
+                       MAX(CASE WHEN r.statusId != 1 THEN 1 ELSE 0 END) AS did_not_finish
+                FROM timestamp_df t
+                JOIN results r ON r.date > t.timestamp AND r.date <= t.timestamp + {timedelta}
+                GROUP BY ALL'''
+
+    or override `make_table` in plain Python instead of ``sql``.
+
+    Attributes (in addition to `BaseTask`'s):
+        entity_table: the table whose rows are predicted for; it must have a primary key.
+        entity_col: the task-table column holding the entity's primary-key value.
+        target_col: the task-table column holding the label.
+
+    Task tables (`get_table`) are `rdl.Table`\\ s with ``df`` columns
+    ``[time_col, entity_col, target_col]`` (test: ``[time_col, entity_col]`` unless
+    ``mask_input_cols=False``), one row per (entity, ``t``), sorted by ``(t, entity)``;
+    ``fkey_col_to_pkey_table == {entity_col: entity_table}``, ``pkey_col is None``,
+    ``time_col == time_col``. Targets are ``int64`` 0/1 for binary classification,
+    ``int64`` class indices for multiclass, ``float64`` for regression.
+
+    Leakage rule (RelBench and PyG semantics): a model or baseline predicting the row
+    (entity, ``t``) may only use database rows with time ``<= t``.
+
+    Entity filtering: a row is dropped when its entity's key is not in the entity table
+    (RelBench's ``filter_dangling_entities``) or, if the entity table has a time column,
+    when the entity is dated after ``t`` (it does not exist yet at the seed time) or after
+    ``test_timestamp`` (RelBench keeps only entities of the database cut at
+    ``test_timestamp``, the database a model is given).
+    """
+
+    entity_table: str
+    entity_col: str
+    target_col: str
+
+    REQUIRED: ClassVar[tuple[str, ...]] = BaseTask.REQUIRED + (
+        "entity_table", "entity_col", "target_col",
+    )
+    OVERRIDABLE: ClassVar[tuple[str, ...]] = BaseTask.OVERRIDABLE + (
+        "entity_table", "entity_col", "target_col",
+    )
+
+    def __init__(self, db: Database, cache_dir: str | None = None, **overrides: Any):
+        #: rows dropped by entity filtering, per split (filled by `get_table`).
+        self.dropped_rows: dict[str, int] = {}
+        super().__init__(db, cache_dir, **overrides)
+
+    def _check_attributes(self) -> None:
+        super()._check_attributes()
+        if self.entity_table not in self.db:
+            raise TaskError(
+                f"{self._who}: entity_table {self.entity_table!r} is not a table of the "
+                f"database (tables: {sorted(self.db)})."
+            )
+        if self.db[self.entity_table].pkey_col is None:
+            raise TaskError(
+                f"{self._who}: entity_table {self.entity_table!r} has no primary key, so its "
+                "rows cannot be addressed; declare one with "
+                f"rdl.connect(..., primary_keys={{'{self.entity_table}': 'id'}})."
+            )
+        cols = [self.time_col, self.entity_col, self.target_col]
+        if len(set(cols)) != 3:
+            raise TaskError(
+                f"{self._who}: time_col, entity_col and target_col must be three different "
+                f"columns (got {cols})."
+            )
+
+    @property
+    def columns(self) -> list[str]:
+        """``[time_col, entity_col, target_col]``: the columns of an unmasked task table."""
+        return [self.time_col, self.entity_col, self.target_col]
+
+    def _table_from_df(self, df: pd.DataFrame) -> Table:
+        return Table(
+            df=df,
+            fkey_col_to_pkey_table={self.entity_col: self.entity_table},
+            pkey_col=None,
+            time_col=self.time_col,
+        )
+
+    def _finalize_table(self, table: Any, timestamps: pd.DatetimeIndex, split: str) -> Table:
+        """Check ``make_table``'s output and normalise dtypes and row order.
+
+        Raises:
+            TaskError: not a Table/DataFrame; missing or extra columns; seed times not in
+                ``timestamps``; null targets; binary targets other than 0/1; duplicate
+                (entity, ``t``) rows.
+        """
+        who = f"{self._who}, {split} split"
+        if isinstance(table, Table):
+            df = table.df
+        elif isinstance(table, pd.DataFrame):
+            df = table
+        else:
+            raise TaskError(
+                f"{who}: make_table returned a {type(table).__name__}; return an rdl.Table or "
+                f"a pandas DataFrame with columns {self.columns}."
+            )
+        got = [str(c) for c in df.columns]
+        missing = [c for c in self.columns if c not in got]
+        extra = [c for c in got if c not in self.columns]
+        if missing or extra:
+            raise TaskError(
+                f"{who}: the task table must have exactly the columns {self.columns} "
+                f"(time_col, entity_col, target_col); got {got}"
+                + (f", missing {missing}" if missing else "")
+                + (f", unexpected {extra}" if extra else "")
+                + ". Rename them in the SQL (AS ...) or set the task's column attributes."
+            )
+        df = df[self.columns].reset_index(drop=True)
+        t = df[self.time_col]
+        if not pd.api.types.is_datetime64_any_dtype(t):
+            try:
+                t = pd.to_datetime(t)
+            except (TypeError, ValueError):
+                raise TaskError(
+                    f"{who}: time_col {self.time_col!r} holds {t.dtype} values, not seed times."
+                ) from None
+        df[self.time_col] = t.astype("datetime64[ns]")
+        off = ~df[self.time_col].isin(timestamps)
+        if off.any():
+            raise TaskError(
+                f"{who}: {int(off.sum())} row(s) have a {self.time_col!r} that is not one of "
+                f"the split's seed times (select t.timestamp from timestamp_df as "
+                f"{self.time_col!r}); e.g.\n{_rows(df, off)}"
+            )
+        y = df[self.target_col]
+        null = y.isna()
+        if null.any():
+            raise TaskError(
+                f"{who}: {int(null.sum())} row(s) have a null target {self.target_col!r}; "
+                f"drop them in the task definition (e.g. WHERE ... IS NOT NULL); e.g.\n"
+                f"{_rows(df, null)}"
+            )
+        df[self.target_col] = self._cast_target(df, who)
+        dup = df.duplicated([self.time_col, self.entity_col], keep=False)
+        if dup.any():
+            raise TaskError(
+                f"{who}: {int(dup.sum())} rows repeat an (entity, seed time) pair; an entity "
+                f"task has one row per ({self.entity_col}, {self.time_col}) — GROUP BY both "
+                f"in the SQL; e.g.\n{_rows(df, dup)}"
+            )
+        df = df.sort_values([self.time_col, self.entity_col], kind="stable").reset_index(drop=True)
+        return self._table_from_df(df)
+
+    def _cast_target(self, df: pd.DataFrame, who: str) -> pd.Series:
+        y = df[self.target_col]
+        if self.task_type == TaskType.BINARY_CLASSIFICATION:
+            bad = ~y.isin([0, 1])
+            if bad.any():
+                raise TaskError(
+                    f"{who}: a binary task's target {self.target_col!r} must be 0 or 1; "
+                    f"{int(bad.sum())} row(s) are not, e.g.\n{_rows(df, bad)}"
+                )
+            return y.astype("int64")
+        if self.task_type == TaskType.REGRESSION:
+            if not pd.api.types.is_numeric_dtype(y):
+                raise TaskError(
+                    f"{who}: a regression target {self.target_col!r} must be numeric "
+                    f"(got {y.dtype})."
+                )
+            return y.astype("float64")
+        if self.task_type == TaskType.MULTICLASS_CLASSIFICATION:
+            if not pd.api.types.is_numeric_dtype(y) or (y != np.round(y)).any() or (y < 0).any():
+                raise TaskError(
+                    f"{who}: a multiclass target {self.target_col!r} must hold class indices "
+                    "0..C-1 (integers)."
+                )
+            return y.astype("int64")
+        return y
+
+    def filter_dangling_entities(self, table: Table, split: str) -> Table:
+        """Drop rows whose entity is not in the entity table, or (entity table with a time
+        column) is dated after ``min(t, test_timestamp)``; see the class docstring.
+        The number dropped is kept in ``dropped_rows[split]``."""
+        ent = self.db[self.entity_table]
+        df = table.df
+        keys = ent.df[ent.pkey_col]
+        keep = df[self.entity_col].isin(keys).to_numpy()
+        if ent.time_col is not None:
+            born = df[self.entity_col].map(pd.Series(ent.df[ent.time_col].to_numpy(), index=keys))
+            cutoff = df[self.time_col].clip(upper=self.test_timestamp)
+            keep &= (born <= cutoff).to_numpy()
+        self.dropped_rows[split] = int((~keep).sum())
+        if not keep.all():
+            logger.info(
+                "%s: %s split: dropped %d row(s) whose entity is not in %r at the seed time",
+                self._who, split, int((~keep).sum()), self.entity_table,
+            )
+            table = self._table_from_df(df[keep].reset_index(drop=True))
+        return table
+
+    def evaluate(
+        self,
+        pred: Any,
+        split: str = "test",
+        metrics: list[str] | None = None,
+    ) -> dict[str, float]:
+        """Score predictions against the targets of ``split``.
+
+        Args:
+            pred: shape ``[num_rows]`` (probabilities of class 1 for binary tasks, values
+                for regression), aligned with ``get_table(split)``'s rows.
+            split: ``"train"``, ``"val"`` or ``"test"``.
+            metrics: metric names (default: the task's `metrics`).
+
+        Returns:
+            metric name -> value.
+
+        Raises:
+            TaskError: ``pred`` has the wrong length.
+            ValueError: from the metric (NaN predictions, ...).
+        """
+        from rdl.metrics import METRICS
+
+        names = self._check_metrics(metrics) if metrics is not None else self.metrics
+        target = self.get_table(split, mask_input_cols=False).df[self.target_col].to_numpy()
+        pred = np.asarray(pred)
+        if len(pred) != len(target):
+            raise TaskError(
+                f"{self._who}: {len(pred)} predictions for the {len(target)} rows of the "
+                f"{split} table."
+            )
+        return {name: float(METRICS[name](target, pred)) for name in names}

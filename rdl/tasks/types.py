@@ -1,0 +1,32 @@
+"""`TaskType` (the kind of prediction, RelBench's names) and `TaskError`."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from rdl.db.errors import RdlError
+
+
+class TaskType(str, Enum):
+    """The kind of prediction a task asks for (values as RelBench's ``TaskType``).
+
+    A ``str`` enum: ``TaskType("regression") is TaskType.REGRESSION`` and the members
+    compare equal to their values, so they serialise to JSON as plain strings.
+    """
+
+    BINARY_CLASSIFICATION = "binary_classification"
+    MULTICLASS_CLASSIFICATION = "multiclass_classification"
+    MULTILABEL_CLASSIFICATION = "multilabel_classification"
+    REGRESSION = "regression"
+    LINK_PREDICTION = "link_prediction"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class TaskError(RdlError, ValueError):
+    """A task cannot be used as defined (bad attribute, split dates, SQL or output rows).
+
+    Every message names the task and the culprit (attribute, split, column, rows) and says
+    what to change.
+    """
