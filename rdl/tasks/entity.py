@@ -110,7 +110,21 @@ class EntityTask(BaseTask):
         """``[time_col, entity_col, target_col]``: the columns of an unmasked task table."""
         return [self.time_col, self.entity_col, self.target_col]
 
+    def _check_columns(self, df: pd.DataFrame, who: str) -> None:
+        got = [str(c) for c in df.columns]
+        missing = [c for c in self.columns if c not in got]
+        extra = [c for c in got if c not in self.columns]
+        if missing or extra:
+            raise TaskError(
+                f"{who}: the task table must have exactly the columns {self.columns} "
+                f"(time_col, entity_col, target_col); got {got}"
+                + (f", missing {missing}" if missing else "")
+                + (f", unexpected {extra}" if extra else "")
+                + ". Rename them in the SQL (AS ...) or set the task's column attributes."
+            )
+
     def _table_from_df(self, df: pd.DataFrame) -> Table:
+        self._check_columns(df, self._who)
         return Table(
             df=df,
             fkey_col_to_pkey_table={self.entity_col: self.entity_table},
@@ -136,17 +150,7 @@ class EntityTask(BaseTask):
                 f"{who}: make_table returned a {type(table).__name__}; return an rdl.Table or "
                 f"a pandas DataFrame with columns {self.columns}."
             )
-        got = [str(c) for c in df.columns]
-        missing = [c for c in self.columns if c not in got]
-        extra = [c for c in got if c not in self.columns]
-        if missing or extra:
-            raise TaskError(
-                f"{who}: the task table must have exactly the columns {self.columns} "
-                f"(time_col, entity_col, target_col); got {got}"
-                + (f", missing {missing}" if missing else "")
-                + (f", unexpected {extra}" if extra else "")
-                + ". Rename them in the SQL (AS ...) or set the task's column attributes."
-            )
+        self._check_columns(df, who)
         df = df[self.columns].reset_index(drop=True)
         t = df[self.time_col]
         if not pd.api.types.is_datetime64_any_dtype(t):
@@ -220,7 +224,7 @@ class EntityTask(BaseTask):
         if ent.time_col is not None:
             born = df[self.entity_col].map(pd.Series(ent.df[ent.time_col].to_numpy(), index=keys))
             cutoff = df[self.time_col].clip(upper=self.test_timestamp)
-            keep &= (born <= cutoff).to_numpy()
+            keep = keep & (born <= cutoff).to_numpy()
         self.dropped_rows[split] = int((~keep).sum())
         if not keep.all():
             logger.info(

@@ -99,9 +99,8 @@ def default_split_timestamps(
             f"{times.min()} .. {times.max()}). Set val_timestamp and test_timestamp on the task."
         )
     note = (
-        f"val_timestamp={val.date()}, test_timestamp={test.date()} (the {val_quantile:.0%} / "
-        f"{test_quantile:.0%} quantiles of {len(times):,} event times from "
-        f"{times.min()} to {times.max()}, floored to the day)"
+        f"the {val_quantile:.0%} / {test_quantile:.0%} quantiles of the {len(times):,} event "
+        f"times ({times.min()} .. {times.max()}, all time columns), floored to the day"
     )
     return val, test, note
 
