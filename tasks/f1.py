@@ -11,8 +11,8 @@ at all; the inner JOINs below give the same rows. Labels follow RelBench's curre
 (``did_not_finish`` is 1 when a result in the window has ``statusId != 1``; an early
 RelBench version had this label inverted).
 
-Table sizes on rel-f1 cut at 2023-12-31 (RelBench's paper, Table 7, and rdl, exactly
-equal; checked by ``tests/test_tasks_f1.py``): driver-dnf 11,411 / 566 / 702,
+Table sizes on rel-f1 cut at 2023-12-31 (RelBench's paper and rdl, exactly equal;
+checked by ``tests/test_tasks_f1.py``): driver-dnf 11,411 / 566 / 702,
 driver-top3 1,353 / 588 / 726, driver-position 7,453 / 499 / 760 (train / val / test).
 """
 
@@ -41,7 +41,8 @@ class DriverDNF(_F1DriverTask):
     """Will the driver fail to finish (DNF) a race in the next month?
 
     One row per driver with a result in ``(t, t + 30 days]``; ``did_not_finish`` = 1 if
-    any of those results has ``statusId != 1`` (status 1 is "Finished"), else 0.
+    any of those results has ``statusId != 1`` (status 1 is "Finished"), else 0. As in
+    RelBench, a lapped finisher ("+1 Lap", statusId 11, ...) counts as not finished.
     """
 
     name = "driver-dnf"
