@@ -20,10 +20,10 @@ from rdl.tasks.timestamps import (
     SPLITS,
     default_split_timestamps,
 )
-from rdl.tasks.types import TaskError, TaskType
+from rdl.tasks.types import Split, TaskError, TaskType
 
 __all__ = [
-    "TaskType", "TaskError", "BaseTask", "EntityTask", "load_task", "builtin_tasks",
+    "TaskType", "TaskError", "Split", "BaseTask", "EntityTask", "load_task", "builtin_tasks",
     "file_tasks", "run_sql", "database_fingerprint", "default_split_timestamps", "SPLITS",
     "MIN_TRAIN_TIMESTAMPS", "DEFAULT_VAL_QUANTILE", "DEFAULT_TEST_QUANTILE",
 ]

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Literal
 
 from rdl.db.errors import RdlError
+
+
+#: A split of a task's seed times.
+Split = Literal["train", "val", "test"]
 
 
 class TaskType(str, Enum):
