@@ -81,7 +81,8 @@ class EntityTask(BaseTask):
     )
 
     def __init__(self, db: Database, cache_dir: str | None = None, **overrides: Any):
-        #: rows dropped by entity filtering, per split (filled by `get_table`).
+        #: rows dropped by entity filtering, per split (filled when `get_table` builds a
+        #: table; not when it loads one from the disk cache).
         self.dropped_rows: dict[str, int] = {}
         super().__init__(db, cache_dir, **overrides)
 
