@@ -49,22 +49,35 @@ def _keep(name: str, include, exclude) -> bool:
     return not (exclude is not None and name in exclude)
 
 
-def _check_include(found: list[str], include, url: str) -> None:
-    if include is None:
-        return
-    missing = [t for t in include if t not in found]
-    if missing:
-        raise SchemaError(
-            f"include= names tables {missing} that {url} does not have "
-            f"(tables: {sorted(found)})."
-        )
+def _check_include(found: list[str], include, url: str, exclude=None) -> None:
+    for arg, names in (("include", include), ("exclude", exclude)):
+        if isinstance(names, str):
+            raise SchemaError(f"{arg}= takes a list of table names, not the string {names!r}; "
+                              f"pass {arg}=[{names!r}]")
+        missing = [t for t in (names or []) if t not in found]
+        if missing:
+            raise SchemaError(
+                f"{arg}= names tables {missing} that {url} does not have; "
+                f"its tables are {sorted(found)}. Fix the names (they are case-sensitive)."
+            )
+
+
+def _missing_file(kind: str, path: str) -> FileNotFoundError:
+    p = Path(path)
+    hint = (f"; a relative path is resolved against the working directory {Path.cwd()} "
+            f"(a URL takes three slashes before a relative path, four before an absolute one)"
+            if not p.is_absolute() else "")
+    return FileNotFoundError(
+        f"{kind} file {str(p.resolve())!r} does not exist{hint}. Check the path; rdl only "
+        "reads databases, it never creates one."
+    )
 
 
 def read_duckdb(path: str, include=None, exclude=None) -> dict[str, RawTable]:
     import duckdb
 
     if path not in ("", ":memory:") and not Path(path).exists():
-        raise FileNotFoundError(f"DuckDB file {path!r} does not exist")
+        raise _missing_file("DuckDB", path)
     con = duckdb.connect(path or ":memory:", read_only=path not in ("", ":memory:"))
     try:
         names = [
@@ -74,7 +87,7 @@ def read_duckdb(path: str, include=None, exclude=None) -> dict[str, RawTable]:
                 "AND NOT internal ORDER BY table_name"
             ).fetchall()
         ]
-        _check_include(names, include, f"duckdb:///{path}")
+        _check_include(names, include, f"duckdb:///{path}", exclude)
         tables = {}
         for name in names:
             if not _keep(name, include, exclude):
@@ -106,7 +119,7 @@ def read_duckdb(path: str, include=None, exclude=None) -> dict[str, RawTable]:
 def _read_sqlalchemy(engine: sa.Engine, url: str, include, exclude, read) -> dict[str, RawTable]:
     insp = sa.inspect(engine)
     names = sorted(insp.get_table_names())
-    _check_include(names, include, url)
+    _check_include(names, include, url, exclude)
     tables = {}
     for name in names:
         if not _keep(name, include, exclude):
@@ -125,7 +138,7 @@ def _read_sqlalchemy(engine: sa.Engine, url: str, include, exclude, read) -> dic
 
 def read_sqlite(path: str, url: str, include=None, exclude=None) -> dict[str, RawTable]:
     if not Path(path).exists():
-        raise FileNotFoundError(f"SQLite file {path!r} does not exist")
+        raise _missing_file("SQLite", path)
     uri = Path(path).resolve().as_uri() + "?mode=ro"
 
     def creator():

@@ -13,10 +13,11 @@ from rdl.db.schema import (
     choose_time_col,
     coerce_column,
     infer_foreign_keys as find_foreign_keys,
+    infer_primary_key,
     is_date_sql_type,
     to_utc_naive,
 )
-from rdl.db.stypes import infer_stypes
+from rdl.db.stypes import IGNORE, infer_stypes
 from rdl.db.table import Table
 from rdl.db.validate import ValidationReport
 
@@ -69,7 +70,10 @@ def connect(
     stype_overrides: dict[str, dict[str, str]] = {}
     for key, st in (stypes or {}).items():
         if "." not in key:
-            raise SchemaError(f"stypes key {key!r} must be 'table.column'")
+            raise SchemaError(
+                f"stypes key {key!r} must be 'table.column', e.g. "
+                f"stypes={{'users.{key}': {st!r}}}"
+            )
         t, c = key.split(".", 1)
         stype_overrides.setdefault(t, {})[c] = st
 
@@ -88,14 +92,20 @@ def connect(
     parsed_dates: dict[str, list[str]] = {}
     for name, rt in raw.items():
         parsed_dates[name] = []
+        ignored = {c for c, st in stype_overrides.get(name, {}).items() if st == IGNORE}
+        pk = primary_keys[name] if name in primary_keys else rt.pkey
+        pk = [pk] if isinstance(pk, str) else list(pk or [])
+        row_ids = rt.df[pk[0]] if len(pk) == 1 and pk[0] in rt.df.columns else None
         for col in rt.df.columns:
             rt.df[col] = coerce_column(rt.df[col])
             wanted = time_cols.get(name) == col
+            if col in ignored and not wanted:
+                continue  # the user left it out: keep it as read, unparsed
             declared = is_date_sql_type(rt.sql_types.get(col, ""))
             looks = (rt.df[col].dtype == object or pd.api.types.is_string_dtype(rt.df[col])) \
                 and TIME_NAME.search(str(col)) and name not in time_cols
             if wanted or declared or pd.api.types.is_datetime64_any_dtype(rt.df[col]):
-                rt.df[col] = to_utc_naive(rt.df[col], name, report)
+                rt.df[col] = to_utc_naive(rt.df[col], name, report, row_ids)
                 parsed_dates[name].append(col)
             elif looks:
                 try:
@@ -109,8 +119,24 @@ def connect(
     # 2. primary keys (composite -> surrogate)
     pkeys: dict[str, str | None] = {}
     composite: dict[str, list[str]] = {}
+    referenced: dict[str, set[str]] = {}
+    for rt in raw.values():
+        for fk in rt.fkeys:
+            if len(fk.ref_columns) == 1:
+                referenced.setdefault(fk.ref_table, set()).add(fk.ref_columns[0])
     for name, rt in raw.items():
         pk = primary_keys[name] if name in primary_keys else rt.pkey
+        if name not in primary_keys and not pk:
+            col, why = infer_primary_key(name, rt.df, list(raw), referenced.get(name, set()))
+            if col is not None:
+                pk = col
+                report.add("note", name, col,
+                           f"no primary key declared; chosen as primary key ({why}). Pass "
+                           f"primary_keys={{'{name}': None}} (or another column) to override")
+            elif why:
+                report.add("note", name, None,
+                           f"no primary key declared and {why}; none chosen. Pass "
+                           f"primary_keys={{'{name}': COLUMN}} to choose one")
         if isinstance(pk, str):
             pk = [pk]
         pk = list(pk or [])
@@ -140,8 +166,9 @@ def connect(
             if len(fk.columns) == 1:
                 fkeys[name][fk.columns[0]] = fk.ref_table
                 continue
-            target = raw[fk.ref_table]
             col = f"_rdl_fkey_{fk.ref_table}"
+            if col in rt.df.columns:  # a second composite key to the same table
+                col = f"_rdl_fkey_{fk.ref_table}_" + "_".join(fk.columns)
             lookup = target.df[[*fk.ref_columns, SURROGATE_PKEY]].rename(
                 columns=dict(zip(fk.ref_columns, fk.columns))
             ) if fk.ref_table in composite else None
@@ -190,11 +217,14 @@ def connect(
             tc = time_cols[name]
             if tc is not None:
                 _need_col(rt, tc, "time_cols")
+                report.add("note", name, tc, "time column chosen by time_cols=")
         else:
             tc = choose_time_col(name, rt.df, parsed_dates[name], report)
+        # foreign keys in column order, whatever order the catalog lists them in
+        fkeys[name] = {c: fkeys[name][c] for c in rt.df.columns if c in fkeys[name]}
         keys = ([pkeys[name]] if pkeys[name] else []) + list(fkeys[name]) + extra_key_cols[name]
         st = infer_stypes(rt.df, table=name, exclude=keys,
-                          overrides=stype_overrides.get(name))
+                          overrides=stype_overrides.get(name), sql_types=rt.sql_types)
         tables[name] = Table(rt.df, fkeys[name], pkeys[name], tc, st)
 
     db = Database(tables)
@@ -214,5 +244,6 @@ class _Holder:
 def _need_col(rt: RawTable, col: str, arg: str) -> None:
     if col not in rt.df.columns:
         raise SchemaError(
-            f"{arg}: table {rt.name!r} has no column {col!r} (columns: {list(rt.df.columns)})"
+            f"{arg}: table {rt.name!r} has no column {col!r}; name one of its columns "
+            f"{list(rt.df.columns)}"
         )

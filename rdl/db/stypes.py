@@ -50,7 +50,9 @@ def _integral(series: pd.Series) -> bool:
     )
 
 
-def infer_column_stype(series: pd.Series, table: str = "?") -> str | None:
+def infer_column_stype(
+    series: pd.Series, table: str = "?", sql_type: str | None = None
+) -> str | None:
     """Infer the stype of one column.
 
     Returns:
@@ -89,15 +91,20 @@ def infer_column_stype(series: pd.Series, table: str = "?") -> str | None:
             return "numerical"
         bad = next(v for v in sample if not isinstance(v, str))
         raise SchemaError(
-            f"table {table!r}, column {col!r}: values of type {type(bad).__name__} "
-            f"(example: {str(bad)[:60]!r}) have no stype. Pass "
+            f"table {table!r}, column {col!r}: values of type {type(bad).__name__}"
+            f"{_sql(sql_type)} (example: {str(bad)[:60]!r}) have no stype. Pass "
             f"stypes={{'{table}.{col}': 'ignore'}} to leave the column out, or one of "
             f"{list(STYPES)} after converting it."
         )
     raise SchemaError(
-        f"table {table!r}, column {col!r}: dtype {series.dtype} has no stype. Pass "
+        f"table {table!r}, column {col!r}: dtype {series.dtype}{_sql(sql_type)} has no "
+        "stype. Pass "
         f"stypes={{'{table}.{col}': 'ignore'}} or one of {list(STYPES)}."
     )
+
+
+def _sql(sql_type: str | None) -> str:
+    return f" (SQL type {sql_type})" if sql_type else ""
 
 
 def infer_stypes(
@@ -106,6 +113,7 @@ def infer_stypes(
     table: str = "?",
     exclude: list[str] | tuple[str, ...] = (),
     overrides: dict[str, str] | None = None,
+    sql_types: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """Stypes of the feature columns of ``df``.
 
@@ -114,6 +122,7 @@ def infer_stypes(
         table: table name, used in error messages.
         exclude: key columns (primary and foreign keys): never features.
         overrides: column -> stype (or ``"ignore"``) chosen by the user; wins over inference.
+        sql_types: column -> declared SQL type, named in error messages.
 
     Returns:
         column -> stype for every feature column (key, ignored and all-null columns left out).
@@ -134,7 +143,9 @@ def infer_stypes(
     for col in df.columns:
         if col in exclude:
             continue
-        st = overrides[col] if col in overrides else infer_column_stype(df[col], table)
+        st = overrides[col] if col in overrides else infer_column_stype(
+            df[col], table, (sql_types or {}).get(col)
+        )
         if st is None or st == IGNORE:
             continue
         out[col] = st

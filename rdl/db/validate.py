@@ -66,7 +66,9 @@ def _jsonable(x):
     if isinstance(x, (pd.Timestamp,)):
         return x.isoformat()
     if hasattr(x, "item"):
-        return x.item()
+        x = x.item()
+    if isinstance(x, float) and x.is_integer():
+        return int(x)  # integer keys read as float because of nulls
     return x
 
 
@@ -132,7 +134,8 @@ def validate(db, fix: bool = False) -> ValidationReport:
                 report.add(
                     "warning", name, col,
                     f"{n} values reference no row of {target}.{tgt.pkey_col} "
-                    f"(examples: {ex}); {action}",
+                    f"(examples: {ex}); {action}, as RelBench does. To keep these links, "
+                    f"add the missing {target} rows in the source",
                     n, ex,
                 )
                 if fix:

@@ -3,6 +3,7 @@ constraints. rdl only writes where a user asks it to (e.g. ``rdl datasets build`
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +22,8 @@ def _sql_type(series: pd.Series):
         return sa.Float(precision=53)
     if pd.api.types.is_datetime64_any_dtype(series):
         return sa.TIMESTAMP()
+    if series.notna().any() and pd.api.types.infer_dtype(series, skipna=True) == "boolean":
+        return sa.Boolean()  # booleans with nulls (object dtype)
     return sa.Text()
 
 
@@ -50,13 +53,31 @@ def to_url(db: Database, url: str, *, constraints: bool = True, replace: bool = 
     Args:
         url: ``duckdb:///file.duckdb``, ``sqlite:///file.db``, ``postgresql+psycopg://...``
             or a plain path ending in ``.duckdb``, ``.sqlite`` or ``.db``.
-        constraints: declare PRIMARY KEY and FOREIGN KEY constraints (parents written first).
+        constraints: declare PRIMARY KEY and FOREIGN KEY constraints (parents written
+            first). DuckDB cannot hold self-referencing or cyclic foreign keys on loaded
+            rows: those are left undeclared there, with a `UserWarning` naming them.
+            PostgreSQL tables are bulk-loaded with ``COPY`` and get their foreign keys
+            afterwards (as ``pg_restore`` does).
         replace: drop tables of the same names first; otherwise an existing table is an error.
 
     Raises:
         SchemaError: a table already exists and ``replace`` is false.
     """
     url = normalize_url(url)
+    u = sa.make_url(url)
+    skip = _duckdb_unsupported_fkeys(db) if constraints and u.get_backend_name() == "duckdb" \
+        else set()
+    if skip:
+        restore: dict[str, dict[str, str]] = {}
+        for t, c in sorted(skip):
+            restore.setdefault(t, {})[c] = db[t].fkey_col_to_pkey_table[c]
+        warnings.warn(
+            "DuckDB cannot declare self-referencing or cyclic foreign keys on loaded rows; "
+            f"written without the FOREIGN KEY constraints on "
+            f"{['.'.join(k) for k in sorted(skip)]}. Read the file back with "
+            f"rdl.connect(url, foreign_keys={restore!r}) to restore them.",
+            stacklevel=2,
+        )
     meta = sa.MetaData()
     for name in _parents_first(db):
         t = db[name]
@@ -69,9 +90,10 @@ def to_url(db: Database, url: str, *, constraints: bool = True, replace: bool = 
             args.append(sa.PrimaryKeyConstraint(t.pkey_col))
         if constraints:
             for col, target in t.fkey_col_to_pkey_table.items():
+                if (name, col) in skip:
+                    continue
                 args.append(sa.ForeignKeyConstraint([col], [f"{target}.{db[target].pkey_col}"]))
         sa.Table(name, meta, *args)
-    u = sa.make_url(url)
     if u.get_backend_name() == "duckdb":
         _write_duckdb(db, u.database, meta, replace)
         return
@@ -84,11 +106,14 @@ def to_url(db: Database, url: str, *, constraints: bool = True, replace: bool = 
                 raise SchemaError(f"{url} already has tables {sorted(clash)}; pass replace=True")
             if clash:
                 meta.drop_all(con, tables=[meta.tables[n] for n in clash])
-            meta.create_all(con)
-            for name in _parents_first(db):
-                df = db[name].df
-                if len(df):
-                    con.execute(meta.tables[name].insert(), _records(df))
+            if u.get_backend_name() == "postgresql" and u.get_driver_name() == "psycopg":
+                _write_postgresql(db, con, meta)
+            else:
+                meta.create_all(con)
+                for name in _parents_first(db):
+                    df = db[name].df
+                    if len(df):
+                        con.execute(meta.tables[name].insert(), _records(df))
     finally:
         engine.dispose()
 
@@ -96,6 +121,51 @@ def to_url(db: Database, url: str, *, constraints: bool = True, replace: bool = 
 def _records(df: pd.DataFrame) -> list[dict]:
     out = df.astype(object).where(df.notna(), None)
     return out.to_dict("records")
+
+
+def _write_postgresql(db: Database, con: sa.Connection, meta: sa.MetaData) -> None:
+    """Create the tables, bulk-load them with ``COPY``, then add the foreign keys.
+
+    As ``pg_dump`` restores: foreign keys added after the load are checked in one
+    query per key instead of one trigger call per row, and cycles need no ordering.
+    rel-f1 (98k rows) writes in ~1 s this way, ~7 s with executemany INSERTs.
+    """
+    from sqlalchemy.schema import AddConstraint, CreateTable
+
+    order = _parents_first(db)
+    for name in order:
+        con.execute(CreateTable(meta.tables[name], include_foreign_key_constraints=[]))
+    for name in order:
+        if len(db[name].df):
+            _copy_psycopg(con, name, db[name].df)
+    for name in order:
+        for fkc in meta.tables[name].foreign_key_constraints:
+            con.execute(AddConstraint(fkc))
+
+
+def _copy_psycopg(con: sa.Connection, name: str, df: pd.DataFrame) -> None:
+    """Bulk-load ``df`` into PostgreSQL table ``name`` with psycopg 3's
+    ``COPY ... FROM STDIN``, inside ``con``'s transaction."""
+    q = con.dialect.identifier_preparer.quote
+    cols = ", ".join(q(str(c)) for c in df.columns)
+    rows = df.astype(object).where(df.notna(), None).itertuples(index=False, name=None)
+    cur = con.connection.driver_connection.cursor()
+    with cur.copy(f"COPY {q(name)} ({cols}) FROM STDIN") as cp:
+        for row in rows:
+            cp.write_row(row)
+
+
+def _duckdb_unsupported_fkeys(db: Database) -> set[tuple[str, str]]:
+    """(table, column) of foreign keys DuckDB cannot declare: self-references (DuckDB
+    checks them against rows already stored, so one bulk INSERT fails) and keys closing a
+    cycle (DuckDB has no ``ALTER TABLE ... ADD FOREIGN KEY``)."""
+    out, created = set(), set()
+    for name in _parents_first(db):
+        for col, target in db[name].fkey_col_to_pkey_table.items():
+            if target == name or target not in created:
+                out.add((name, col))
+        created.add(name)
+    return out
 
 
 def _write_duckdb(db: Database, path: str, meta: sa.MetaData, replace: bool) -> None:

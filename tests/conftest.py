@@ -1,0 +1,100 @@
+"""Shared fixtures: a throwaway PostgreSQL server, and rel-f1 built into each backend.
+
+* ``pg_server`` (session): one PostgreSQL 15 server per pytest(-xdist) worker, started on
+  first use and stopped at the end (see ``tests/pg.py``). Without the server binaries the
+  tests that need it fail when ``CI=true`` and are skipped otherwise.
+* ``pg_url``: a fresh, empty database on that server for one test.
+* ``f1_ref`` (session): the recipe's rel-f1 `Database` (``datasets/f1.py``).
+* ``f1_duckdb`` / ``f1_sqlite`` / ``f1_postgresql`` (session): the URL of rel-f1 written by
+  ``rdl datasets build rel-f1 --out TARGET``; ``f1_url`` is parametrised over the three.
+
+The PostgreSQL start-up times are printed in pytest's terminal summary.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from db_helpers import build_f1, in_ci
+from pg import PG_BIN, PostgresServer, pg_available
+
+_PG_TIMES: list[list[float]] = []  # [initdb s, start s] per server started
+BACKENDS = ("duckdb", "sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A running throwaway PostgreSQL server (`tests.pg.PostgresServer`)."""
+    if not pg_available():
+        msg = (f"PostgreSQL 15 server binaries not found in {PG_BIN}; install postgresql-15 "
+               "(apt-get install postgresql-15) or set RDL_PG_BIN")
+        if in_ci():
+            pytest.fail(msg + " (CI=true: PostgreSQL tests must run in CI)", pytrace=False)
+        pytest.skip(msg)
+    server = PostgresServer().start()
+    _PG_TIMES.append([server.initdb_seconds, server.start_seconds])
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """SQLAlchemy URL of a new empty database on the session's server."""
+    return pg_server.create_database()
+
+
+@pytest.fixture(scope="session")
+def f1_ref():
+    from rdl.project import load_recipe
+
+    return load_recipe("rel-f1").build_database()
+
+
+@pytest.fixture(scope="session")
+def f1_duckdb(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("f1") / "rel-f1.duckdb"
+    build_f1(str(path))
+    return f"duckdb:///{path}"
+
+
+@pytest.fixture(scope="session")
+def f1_sqlite(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("f1") / "rel-f1.sqlite"
+    build_f1(str(path))
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def f1_postgresql(pg_server) -> str:
+    url = pg_server.create_database("rel_f1")
+    build_f1(url)
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def f1_url(request) -> str:
+    """rel-f1's URL in each backend in turn."""
+    return request.getfixturevalue(f"f1_{request.param}")
+
+
+# ---- reporting the PostgreSQL start-up time (also from pytest-xdist workers) ----------
+def pytest_sessionfinish(session):
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None and _PG_TIMES:
+        workeroutput["rdl_pg_times"] = _PG_TIMES
+
+
+if importlib.util.find_spec("xdist") is not None:
+
+    def pytest_testnodedown(node, error):
+        _PG_TIMES.extend(getattr(node, "workeroutput", {}).get("rdl_pg_times", []))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _PG_TIMES and not hasattr(terminalreporter.config, "workeroutput"):
+        parts = ", ".join(f"initdb {a:.2f} s + start {b:.2f} s" for a, b in _PG_TIMES)
+        terminalreporter.write_line(f"throwaway PostgreSQL servers: {parts}")
