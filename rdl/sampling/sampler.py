@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import types
+
 import numba
 import numpy as np
 from numba import njit, prange
@@ -32,6 +34,15 @@ from numba import njit, prange
 from .csr import CSC, EdgeType
 
 STRATEGIES = ("uniform", "last")
+
+#: Work items (frontier nodes or sampled edges) from which a kernel runs in
+#: parallel; below it the serial build avoids thread wake-up costs, which
+#: dominate small batches on a busy 2-core machine.
+PARALLEL_MIN_WORK = 32_768
+
+#: Seeds are split into this many contiguous ranges, each deduplicated in its
+#: own hash table (in parallel). Fixed, so output never depends on thread count.
+_NUM_PARTS = 16
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -45,6 +56,18 @@ _ONE = np.uint64(1)
 # --------------------------------------------------------------------------- kernels
 
 
+def _serial_and_parallel(fn):
+    """Compile ``fn`` twice: serial, and with ``parallel=True`` (prange).
+
+    The parallel build gets its own qualname so numba's on-disk cache (which
+    does not key on compile flags) keeps the two apart.
+    """
+    clone = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + "_par",
+                               fn.__defaults__, fn.__closure__)
+    clone.__qualname__ = fn.__qualname__ + "_par"
+    return njit(cache=True)(fn), njit(cache=True, parallel=True)(clone)
+
+
 @njit(cache=True, inline="always")
 def _mix(z):
     """splitmix64 finaliser on uint64."""
@@ -53,7 +76,6 @@ def _mix(z):
     return z ^ (z >> _S31)
 
 
-@njit(cache=True, parallel=True)
 def _count_kernel(colptr, row_time, has_time, nodes, batch, seed_time, fanout,
                   lo_out, n_out, k_out):
     """Per frontier node: segment start, eligible count, number to take."""
@@ -78,7 +100,6 @@ def _count_kernel(colptr, row_time, has_time, nodes, batch, seed_time, fanout,
         k_out[i] = n if (fanout < 0 or fanout >= n) else fanout
 
 
-@njit(cache=True, parallel=True)
 def _fill_kernel(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, col_start,
                  last, key, set_bits, n_chunks, src_out, eid_out, col_out, seed_out):
     """Write the chosen incoming edges of every frontier node.
@@ -145,80 +166,173 @@ def _fill_kernel(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, col_start,
 
 
 @njit(cache=True)
-def _dedup_kernel(src, seed_of, num_src, tkeys, tvals, shift, n_existing,
-                  local_out, new_nodes, new_batch):
+def _partition_kernel(seed_of, num_seeds, num_parts, pstart, perm):
+    """Stable counting sort of candidate pairs by seed partition.
+
+    Partition ``p`` holds seeds ``[p * S // P, (p + 1) * S // P)``.
+    """
+    E = len(seed_of)
+    counts = np.zeros(num_parts, dtype=np.int64)
+    for e in range(E):
+        counts[seed_of[e] * num_parts // num_seeds] += 1
+    pstart[0] = 0
+    for p in range(num_parts):
+        pstart[p + 1] = pstart[p] + counts[p]
+        counts[p] = pstart[p]
+    for e in range(E):
+        p = seed_of[e] * num_parts // num_seeds
+        perm[counts[p]] = e
+        counts[p] += 1
+
+
+def _dedup_kernel(src, seed_of, num_src, pstart, perm, keys, vals, off, bits, sizes,
+                  group0, group_base, local_out, new_nodes, new_batch, new_cnt):
     """Map each (seed, src) pair to its local index, inserting new pairs.
 
-    Returns the number of new pairs, written in first-occurrence order.
+    Partition ``p`` owns the open-addressing table ``keys/vals[off[p]:off[p] +
+    2**bits[p]]``; partitions hold disjoint seeds, so they run in parallel. A
+    stored value is ``group << 32 | c``: the ``c``-th new pair of group
+    ``group = group0 + p`` (one group per call and partition), whose local index
+    is ``group_base[group] + c``. New pairs get consecutive local indices,
+    partition by partition, in first-occurrence order inside a partition;
+    ``group_base[group0:group0 + P]`` is filled here. Returns the number of new
+    pairs, written to the front of ``new_nodes``/``new_batch``.
     """
-    mask = len(tkeys) - 1
-    sh = np.uint64(shift)
-    cnt = 0
-    for e in range(len(src)):
-        key = seed_of[e] * num_src + src[e]
-        h = np.int64((np.uint64(key) * _GOLDEN) >> sh)
-        while True:
-            kk = tkeys[h]
-            if kk == key:
-                local_out[e] = tvals[h]
-                break
-            if kk == -1:
-                loc = n_existing + cnt
-                tkeys[h] = key
-                tvals[h] = loc
-                local_out[e] = loc
-                new_nodes[cnt] = src[e]
-                new_batch[cnt] = seed_of[e]
-                cnt += 1
-                break
-            h = (h + 1) & mask
-    return cnt
+    P = len(pstart) - 1
+    for p in prange(P):
+        base = off[p]
+        mask = (np.int64(1) << bits[p]) - 1
+        sh = np.uint64(64 - bits[p])
+        tag = np.int64(group0 + p) << 32
+        c = 0
+        o = pstart[p]
+        for q in range(pstart[p], pstart[p + 1]):
+            e = perm[q]
+            key = seed_of[e] * num_src + src[e]
+            h = np.int64((np.uint64(key) * _GOLDEN) >> sh)
+            while True:
+                kk = keys[base + h]
+                if kk == key:
+                    local_out[e] = vals[base + h]
+                    break
+                if kk == -1:
+                    keys[base + h] = key
+                    vals[base + h] = tag | c
+                    local_out[e] = tag | c
+                    new_nodes[o + c] = src[e]
+                    new_batch[o + c] = seed_of[e]
+                    c += 1
+                    break
+                h = (h + 1) & mask
+        new_cnt[p] = c
+        sizes[p] += c
+    n_existing = group_base[group0]
+    w = 0
+    for p in range(P):
+        group_base[group0 + p] = n_existing + w
+        o = pstart[p]
+        for c in range(new_cnt[p]):  # compact: blocks only move left
+            new_nodes[w] = new_nodes[o + c]
+            new_batch[w] = new_batch[o + c]
+            w += 1
+    group_base[group0 + P] = n_existing + w
+    low = np.int64(0xFFFFFFFF)
+    for e in prange(len(src)):
+        v = local_out[e]
+        local_out[e] = group_base[v >> 32] + (v & low)
+    return w
 
 
-@njit(cache=True)
-def _rehash_kernel(old_keys, old_vals, new_keys, new_vals, shift):
-    mask = len(new_keys) - 1
-    sh = np.uint64(shift)
-    for i in range(len(old_keys)):
-        key = old_keys[i]
-        if key == -1:
+def _regrow_kernel(old_keys, old_vals, old_off, old_bits, new_keys, new_vals, new_off, new_bits):
+    """Copy or rehash each partition's table into its (maybe larger) new region."""
+    for p in prange(len(old_off)):
+        o0 = old_off[p]
+        o1 = new_off[p]
+        n_old = np.int64(1) << old_bits[p]
+        if new_bits[p] == old_bits[p]:
+            for i in range(n_old):
+                new_keys[o1 + i] = old_keys[o0 + i]
+                new_vals[o1 + i] = old_vals[o0 + i]
             continue
-        h = np.int64((np.uint64(key) * _GOLDEN) >> sh)
-        while new_keys[h] != -1:
-            h = (h + 1) & mask
-        new_keys[h] = key
-        new_vals[h] = old_vals[i]
+        mask = (np.int64(1) << new_bits[p]) - 1
+        sh = np.uint64(64 - new_bits[p])
+        for i in range(n_old):
+            key = old_keys[o0 + i]
+            if key == -1:
+                continue
+            h = np.int64((np.uint64(key) * _GOLDEN) >> sh)
+            while new_keys[o1 + h] != -1:
+                h = (h + 1) & mask
+            new_keys[o1 + h] = key
+            new_vals[o1 + h] = old_vals[o0 + i]
+
+
+_count_ser, _count_par = _serial_and_parallel(_count_kernel)
+_fill_ser, _fill_par = _serial_and_parallel(_fill_kernel)
+_dedup_ser, _dedup_par = _serial_and_parallel(_dedup_kernel)
+_regrow_ser, _regrow_par = _serial_and_parallel(_regrow_kernel)
+
+
+def _pick(ser, par, work: int, parallel: bool):
+    return par if parallel and work >= PARALLEL_MIN_WORK else ser
 
 
 class _PairMap:
-    """Open-addressing hash map (seed * num_nodes + node) -> local index."""
+    """(seed, node) -> local index for one node type, partitioned by seed.
 
-    def __init__(self, capacity_hint: int):
-        self.bits = max(10, int(np.ceil(np.log2(max(2 * capacity_hint, 2)))))
-        self.keys = np.full(1 << self.bits, -1, dtype=np.int64)
-        self.vals = np.empty(1 << self.bits, dtype=np.int64)
-        self.size = 0
+    Key ``seed * num_nodes + node``. Seeds are split into ``num_parts``
+    contiguous ranges, each with its own open-addressing table (a power of two
+    of slots, at most half full) inside one flat array.
+    """
 
-    def reserve(self, extra: int) -> None:
-        need = self.size + extra
-        if 2 * need <= len(self.keys):
+    MIN_BITS = 6
+
+    def __init__(self, num_seeds: int, num_parts: int, num_src: int, max_groups: int,
+                 parallel: bool = True):
+        self.S, self.P, self.num_src = num_seeds, num_parts, num_src
+        self.parallel = parallel
+        self.bits = np.full(num_parts, self.MIN_BITS, dtype=np.int64)
+        self.off = np.arange(num_parts, dtype=np.int64) << self.MIN_BITS
+        self.keys = np.full(num_parts << self.MIN_BITS, -1, dtype=np.int64)
+        self.vals = np.empty(num_parts << self.MIN_BITS, dtype=np.int64)
+        self.sizes = np.zeros(num_parts, dtype=np.int64)
+        self.group_base = np.zeros(max_groups * num_parts + 1, dtype=np.int64)
+        self.groups = 0
+        self.total = 0
+
+    def _reserve(self, need: np.ndarray) -> None:
+        cap = np.int64(1) << self.bits
+        if np.all(2 * need <= cap):
             return
-        bits = int(np.ceil(np.log2(2 * need)))
-        keys = np.full(1 << bits, -1, dtype=np.int64)
-        vals = np.empty(1 << bits, dtype=np.int64)
-        _rehash_kernel(self.keys, self.vals, keys, vals, 64 - bits)
-        self.keys, self.vals, self.bits = keys, vals, bits
+        want = np.maximum(self.MIN_BITS, np.ceil(np.log2(np.maximum(2 * need, 1))))
+        bits = np.maximum(self.bits, want.astype(np.int64))
+        sizes = np.int64(1) << bits
+        off = np.zeros(self.P, dtype=np.int64)
+        np.cumsum(sizes[:-1], out=off[1:])
+        keys = np.full(int(sizes.sum()), -1, dtype=np.int64)
+        vals = np.empty(int(sizes.sum()), dtype=np.int64)
+        _pick(_regrow_ser, _regrow_par, len(keys), self.parallel)(
+            self.keys, self.vals, self.off, self.bits, keys, vals, off, bits)
+        self.keys, self.vals, self.off, self.bits = keys, vals, off, bits
 
-    def add(self, src, seed_of, num_src):
+    def add(self, src: np.ndarray, seed_of: np.ndarray):
         """Return (local index per pair, new nodes, their seeds)."""
-        self.reserve(len(src))
-        local = np.empty(len(src), dtype=np.int64)
-        new_nodes = np.empty(len(src), dtype=np.int64)
-        new_batch = np.empty(len(src), dtype=np.int64)
-        cnt = _dedup_kernel(src, seed_of, num_src, self.keys, self.vals, 64 - self.bits,
-                            self.size, local, new_nodes, new_batch)
-        self.size += cnt
-        return local, new_nodes[:cnt], new_batch[:cnt]
+        E = len(src)
+        pstart = np.empty(self.P + 1, dtype=np.int64)
+        perm = np.empty(E, dtype=np.int64)
+        _partition_kernel(seed_of, self.S, self.P, pstart, perm)
+        self._reserve(self.sizes + np.diff(pstart))
+        local = np.empty(E, dtype=np.int64)
+        new_nodes = np.empty(E, dtype=np.int64)
+        new_batch = np.empty(E, dtype=np.int64)
+        new_cnt = np.empty(self.P, dtype=np.int64)
+        g0 = self.groups * self.P
+        n = _pick(_dedup_ser, _dedup_par, E, self.parallel)(src, seed_of, self.num_src, pstart, perm, self.keys, self.vals,
+                          self.off, self.bits, self.sizes, g0, self.group_base, local,
+                          new_nodes, new_batch, new_cnt)
+        self.groups += 1
+        self.total += n
+        return local, new_nodes[:n], new_batch[:n]
 
 
 # --------------------------------------------------------------------------- output
@@ -335,7 +449,11 @@ class TemporalNeighborSampler:
             eligible incoming edges; ``"last"`` -- the most recent eligible
             ones (ties: larger source id, then later input position, wins).
         seed: random seed; every :meth:`sample` call advances the state, so
-            epochs differ; :meth:`reseed` restarts it.
+            epochs differ; :meth:`reseed` restarts it. Output never depends on
+            the number of threads.
+        parallel: run large kernels on numba's thread pool (``prange``);
+            ``False`` keeps everything on the calling thread (e.g. inside a
+            data-loader worker).
 
     Raises:
         ValueError: unknown ``strategy`` (allowed: ``"uniform"``, ``"last"``),
@@ -351,10 +469,12 @@ class TemporalNeighborSampler:
         num_neighbors,
         strategy: str = "uniform",
         seed: int = 0,
+        parallel: bool = True,
     ):
         if strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {strategy!r}; allowed: {list(STRATEGIES)}")
         self.strategy = strategy
+        self.parallel = bool(parallel)
         self.csc = {tuple(k): v for k, v in csc.items()}
         self.num_nodes = {k: int(v) for k, v in num_nodes.items()}
         for et, c in self.csc.items():
@@ -420,8 +540,10 @@ class TemporalNeighborSampler:
         maps: dict[str, _PairMap] = {}
 
         seed_batch = np.arange(S, dtype=np.int64)
-        maps[seed_type] = _PairMap(S * 64)
-        maps[seed_type].add(seeds, seed_batch, n_seed_type)
+        P = max(1, min(_NUM_PARTS, S))
+        groups = 1 + self.num_hops * len(self.edge_types)  # calls to _PairMap.add
+        maps[seed_type] = _PairMap(S, P, n_seed_type, groups, self.parallel)
+        maps[seed_type].add(seeds, seed_batch)
         node_chunks[seed_type].append(seeds)
         batch_chunks[seed_type].append(seed_batch)
         n_nodes[seed_type][0] = S
@@ -441,7 +563,7 @@ class TemporalNeighborSampler:
                 lo = np.empty(m, np.int64)
                 cnt = np.empty(m, np.int64)
                 k = np.empty(m, np.int64)
-                _count_kernel(c.colptr, c.row_time, self.has_time[src_t], f_nodes, f_batch,
+                _pick(_count_ser, _count_par, m, self.parallel)(c.colptr, c.row_time, self.has_time[src_t], f_nodes, f_batch,
                               stime, fan, lo, cnt, k)
                 offsets = np.zeros(m + 1, np.int64)
                 np.cumsum(k, out=offsets[1:])
@@ -455,12 +577,12 @@ class TemporalNeighborSampler:
                 key = np.uint64(
                     (call_key * 1_000_003 + hop * 10_007 + e_idx + 1) % (2**64)
                 )
-                _fill_kernel(c.row, c.edge_id, lo, cnt, k, offsets, f_batch, f_start,
+                _pick(_fill_ser, _fill_par, E, self.parallel)(c.row, c.edge_id, lo, cnt, k, offsets, f_batch, f_start,
                              self.strategy == "last", key, self._set_bits,
                              8 * numba.get_num_threads(), src, eid, col, sof)
                 if src_t not in maps:
-                    maps[src_t] = _PairMap(E)
-                local, new_nodes, new_batch = maps[src_t].add(src, sof, self.num_nodes[src_t])
+                    maps[src_t] = _PairMap(S, P, self.num_nodes[src_t], groups, self.parallel)
+                local, new_nodes, new_batch = maps[src_t].add(src, sof)
                 edge_chunks[et].append((local, col, eid))
                 n_edges[et][hop] = E
                 if len(new_nodes):

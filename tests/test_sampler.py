@@ -1,0 +1,548 @@
+"""Tests for rdl.sampling: time-sorted CSC and the disjoint temporal sampler.
+
+Property tests run over random heterogeneous temporal graphs (2-4 node types,
+some without time, multi-edges, self-loops, ties in time) and compare against
+a slow pure-Python reference sampler.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numba
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import rdl.sampling.sampler as sampler_mod
+from rdl.sampling import NO_TIME, TemporalNeighborSampler, build_csc
+
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+# Names that would clash with attributes or keywords if used as such.
+TYPE_NAMES = ["items", "keys", "type", "users"]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def random_graph(rs: np.random.Generator, n_types: int, max_nodes: int = 10, max_edges: int = 40):
+    types = TYPE_NAMES[:n_types]
+    num_nodes = {t: int(rs.integers(1, max_nodes + 1)) for t in types}
+    node_time = {}
+    for i, t in enumerate(types):
+        # Type 0 always timed, type 1 never; the rest random. Small range -> ties.
+        timed = i == 0 or (i > 1 and rs.random() < 0.5)
+        node_time[t] = rs.integers(0, 12, num_nodes[t]) if timed else None
+    edge_index = {}
+    for j in range(int(rs.integers(1, 6))):
+        s, d = rs.choice(types), rs.choice(types)
+        E = int(rs.integers(0, max_edges + 1))
+        src = rs.integers(0, num_nodes[s], E)
+        dst = rs.integers(0, num_nodes[d], E)
+        if E >= 4:
+            src[-2:], dst[-2:] = src[0], dst[0]  # multi-edges
+            if s == d:
+                dst[1] = src[1]  # self-loop
+        ei = np.stack([src, dst])
+        edge_index[(s, f"r{j}", d)] = ei
+        if rs.random() < 0.5:
+            edge_index[(d, f"rev_r{j}", s)] = ei[::-1].copy()
+    return num_nodes, node_time, edge_index
+
+
+def random_fanouts(rs, edge_types, num_hops, per_type: bool, choices=(-1, 0, 1, 2, 3, 5)):
+    if per_type:
+        keep = [et for et in edge_types if rs.random() < 0.8]
+        return {et: [int(rs.choice(choices)) for _ in range(num_hops)] for et in keep}
+    return [int(rs.choice(choices)) for _ in range(num_hops)]
+
+
+def fanout_of(num_neighbors, et, hop):
+    if isinstance(num_neighbors, dict):
+        return num_neighbors[et][hop] if et in num_neighbors else 0
+    return num_neighbors[hop]
+
+
+class Segments:
+    """Per edge type and destination node: incoming input positions sorted by
+    (source time, source id, position), computed directly from the edge list."""
+
+    def __init__(self, node_time, edge_index):
+        self.seg = {}
+        for et, (src, dst) in edge_index.items():
+            st_ = node_time[et[0]]
+            t = st_[src] if st_ is not None else np.full(len(src), -(2**62))
+            order = np.lexsort((np.arange(len(src)), src, t, dst))
+            for v in np.unique(dst):
+                e = order[dst[order] == v]
+                self.seg[(et, int(v))] = (e, t[e])
+
+    def eligible(self, et, v, t):
+        e, times = self.seg.get((et, int(v)), (np.empty(0, np.int64), np.empty(0, np.int64)))
+        return e[: np.searchsorted(times, t, side="right")]
+
+
+def reference_sample(num_nodes, node_time, edge_index, num_neighbors, strategy,
+                     seed_type, seeds, seed_time):
+    """Slow pure-Python disjoint temporal sampler.
+
+    Exact for ``last`` and for fanouts that take every eligible edge. Returns
+    canonical multisets: nodes ``(hop, seed, node)`` per type, edges ``(hop,
+    seed, src, dst, edge_id)`` per edge type.
+    """
+    num_hops = len(next(iter(num_neighbors.values()))) if isinstance(num_neighbors, dict) \
+        else len(num_neighbors)
+    segs = Segments(node_time, edge_index)
+    nodes = {t: [] for t in num_nodes}
+    edges = {et: [] for et in edge_index}
+    for i, (s, t) in enumerate(zip(seeds, seed_time)):
+        seen = {nt: set() for nt in num_nodes}
+        seen[seed_type].add(s)
+        nodes[seed_type].append((0, i, s))
+        frontier = {seed_type: [s]}
+        for h in range(num_hops):
+            new = {}
+            for et, (src, dst) in edge_index.items():
+                k = fanout_of(num_neighbors, et, h)
+                for v in frontier.get(et[2], []):
+                    e = segs.eligible(et, v, t)  # ascending (time, src, position)
+                    if k == 0:
+                        e = e[:0]
+                    elif 0 < k < len(e):
+                        assert strategy == "last", "reference is exact only for 'last'"
+                        e = e[len(e) - k:]
+                    for x in e:
+                        u = int(src[x])
+                        edges[et].append((h + 1, i, u, int(v), int(x)))
+                        if u not in seen[et[0]]:
+                            seen[et[0]].add(u)
+                            new.setdefault(et[0], []).append(u)
+                            nodes[et[0]].append((h + 1, i, u))
+            frontier = new
+    return ({t: sorted(v) for t, v in nodes.items()}, {et: sorted(v) for et, v in edges.items()})
+
+
+def canonical(out):
+    """The same multisets as :func:`reference_sample`, from a SampledSubgraph."""
+    nodes, hop_of = {}, {}
+    for t, ids in out.node.items():
+        hop = np.repeat(np.arange(len(out.num_sampled_nodes[t])), out.num_sampled_nodes[t])
+        hop_of[t] = hop
+        nodes[t] = sorted(zip(hop.tolist(), out.batch[t].tolist(), ids.tolist()))
+    edges = {}
+    for et, ei in out.edge_index.items():
+        hop = np.repeat(np.arange(1, len(out.num_sampled_edges[et]) + 1),
+                        out.num_sampled_edges[et])
+        edges[et] = sorted(zip(hop.tolist(), out.batch[et[2]][ei[1]].tolist(),
+                               out.node[et[0]][ei[0]].tolist(), out.node[et[2]][ei[1]].tolist(),
+                               out.edge_id[et].tolist()))
+    return nodes, edges
+
+
+def check_invariants(out, num_nodes, node_time, edge_index, num_neighbors, seed_type, seeds,
+                     seed_time):
+    S = len(seeds)
+    # Seeds first, in order, each its own subgraph.
+    assert np.array_equal(out.node[seed_type][:S], seeds)
+    assert np.array_equal(out.batch[seed_type][:S], np.arange(S))
+    assert out.num_sampled_nodes[seed_type][0] == S
+    hop_start = {}
+    for t in num_nodes:
+        ids, b = out.node[t], out.batch[t]
+        assert ids.dtype == np.int64 and b.dtype == np.int64 and len(ids) == len(b)
+        assert sum(out.num_sampled_nodes[t]) == len(ids)
+        hop_start[t] = np.concatenate([[0], np.cumsum(out.num_sampled_nodes[t])])
+        if len(ids):
+            assert ids.min() >= 0 and ids.max() < num_nodes[t]
+            assert b.min() >= 0 and b.max() < S
+        # No (seed, node) pair twice within a type.
+        assert len(set(zip(b.tolist(), ids.tolist()))) == len(ids)
+        # Nothing newer than its own seed (seeds themselves are not filtered).
+        first = S if t == seed_type else 0
+        if node_time[t] is not None:
+            assert np.all(node_time[t][ids[first:]] <= seed_time[b[first:]])
+    segs = Segments(node_time, edge_index)
+    for et, (src, dst) in edge_index.items():
+        s_t, _, d_t = et
+        ei, eid = out.edge_index[et], out.edge_id[et]
+        assert ei.shape == (2, len(eid))
+        assert sum(out.num_sampled_edges[et]) == len(eid)
+        if len(eid) == 0:
+            continue
+        row, col = ei
+        # The edge exists, with these endpoints, inside one seed's subgraph.
+        assert np.array_equal(src[eid], out.node[s_t][row])
+        assert np.array_equal(dst[eid], out.node[d_t][col])
+        assert np.array_equal(out.batch[s_t][row], out.batch[d_t][col])
+        # Time filter on edges too (covers neighbours that dedup onto seeds).
+        if node_time[s_t] is not None:
+            assert np.all(node_time[s_t][out.node[s_t][row]] <= seed_time[out.batch[s_t][row]])
+        # Per hop: destinations are the nodes first added at the previous hop,
+        # each got exactly min(fanout, #eligible) distinct incoming edges.
+        e0 = 0
+        for h, n_e in enumerate(out.num_sampled_edges[et]):
+            c, r, ids = col[e0:e0 + n_e], row[e0:e0 + n_e], eid[e0:e0 + n_e]
+            assert np.all((c >= hop_start[d_t][h]) & (c < hop_start[d_t][h + 1]))
+            assert np.all(r < hop_start[s_t][h + 2])
+            assert len(set(zip(c.tolist(), ids.tolist()))) == n_e  # without replacement
+            k = fanout_of(num_neighbors, et, h)
+            got = np.bincount(c - hop_start[d_t][h], minlength=out.num_sampled_nodes[d_t][h])
+            for j in range(out.num_sampled_nodes[d_t][h]):
+                loc = hop_start[d_t][h] + j
+                v, b = out.node[d_t][loc], out.batch[d_t][loc]
+                n_el = len(segs.eligible(et, v, seed_time[b]))
+                assert got[j] == (n_el if k < 0 else min(k, n_el))
+            e0 += n_e
+
+
+def draw_case(rs, n_types, num_hops, per_type, fanout_choices=(-1, 0, 1, 2, 3, 5)):
+    num_nodes, node_time, edge_index = random_graph(rs, n_types)
+    ets = list(edge_index)
+    num_neighbors = random_fanouts(rs, ets, num_hops, per_type, fanout_choices)
+    if isinstance(num_neighbors, dict) and not num_neighbors:
+        num_neighbors = {ets[0]: [2] * num_hops}
+    seed_type = str(rs.choice(list(num_nodes)))
+    S = int(rs.integers(1, 41))
+    seeds = rs.integers(0, num_nodes[seed_type], S)
+    seed_time = rs.integers(-1, 14, S)
+    return num_nodes, node_time, edge_index, num_neighbors, seed_type, seeds, seed_time
+
+
+case_args = dict(
+    rseed=st.integers(0, 2**32 - 1),
+    n_types=st.integers(2, 4),
+    num_hops=st.integers(1, 3),
+    per_type=st.booleans(),
+)
+
+
+# --------------------------------------------------------------------------- CSC
+
+
+@SETTINGS
+@given(rseed=st.integers(0, 2**32 - 1), n_types=st.integers(2, 4))
+def test_build_csc_sorted_segments(rseed, n_types):
+    rs = np.random.default_rng(rseed)
+    num_nodes, node_time, edge_index = random_graph(rs, n_types)
+    csc = build_csc(num_nodes, node_time, edge_index)
+    for et, (src, dst) in edge_index.items():
+        c = csc[et]
+        assert c.colptr.dtype == c.row.dtype == c.row_time.dtype == c.edge_id.dtype == np.int64
+        assert len(c.colptr) == num_nodes[et[2]] + 1 and c.colptr[-1] == len(src)
+        assert np.array_equal(np.sort(c.edge_id), np.arange(len(src)))
+        assert np.array_equal(c.row, src[c.edge_id])
+        t = node_time[et[0]]
+        assert np.array_equal(c.row_time, t[c.row] if t is not None
+                              else np.full(len(src), NO_TIME))
+        for v in range(num_nodes[et[2]]):
+            seg = slice(c.colptr[v], c.colptr[v + 1])
+            assert np.all(dst[c.edge_id[seg]] == v)
+            key = list(zip(c.row_time[seg].tolist(), c.row[seg].tolist(),
+                           c.edge_id[seg].tolist()))
+            assert key == sorted(key)
+
+
+def test_build_csc_errors():
+    nn = {"items": 3, "keys": 2}
+    with pytest.raises(ValueError, match="outside"):
+        build_csc(nn, {}, {("items", "r", "keys"): np.array([[0], [2]])})
+    with pytest.raises(ValueError, match=r"\[2, num_edges\]"):
+        build_csc(nn, {}, {("items", "r", "keys"): np.zeros((3, 1), int)})
+    with pytest.raises(ValueError, match="'nope'"):
+        build_csc(nn, {}, {("items", "r", "nope"): np.zeros((2, 0), int)})
+    with pytest.raises(ValueError, match="expected"):
+        build_csc(nn, {"items": np.zeros(2)}, {("items", "r", "keys"): np.zeros((2, 0), int)})
+
+
+# --------------------------------------------------------------------------- properties
+
+
+class force_parallel:
+    """Run even tiny kernels on the parallel (prange) build."""
+
+    def __init__(self, on: bool = True):
+        self.on = on
+
+    def __enter__(self):
+        self.old = sampler_mod.PARALLEL_MIN_WORK
+        if self.on:
+            sampler_mod.PARALLEL_MIN_WORK = 0
+
+    def __exit__(self, *exc):
+        sampler_mod.PARALLEL_MIN_WORK = self.old
+
+
+@SETTINGS
+@given(**case_args, strategy=st.sampled_from(["uniform", "last"]), par=st.booleans())
+def test_invariants(rseed, n_types, num_hops, per_type, strategy, par):
+    rs = np.random.default_rng(rseed)
+    nn, nt, ei, fan, seed_type, seeds, stime = draw_case(rs, n_types, num_hops, per_type)
+    sampler = TemporalNeighborSampler(build_csc(nn, nt, ei), nn, nt, fan, strategy, seed=rseed)
+    with force_parallel(par):
+        out = sampler.sample(seed_type, seeds, stime)
+    check_invariants(out, nn, nt, ei, fan, seed_type, seeds, stime)
+    assert np.array_equal(out.seed_time, stime)
+
+
+@SETTINGS
+@given(**case_args)
+def test_last_matches_reference(rseed, n_types, num_hops, per_type):
+    rs = np.random.default_rng(rseed)
+    nn, nt, ei, fan, seed_type, seeds, stime = draw_case(rs, n_types, num_hops, per_type)
+    out = TemporalNeighborSampler(build_csc(nn, nt, ei), nn, nt, fan, "last").sample(
+        seed_type, seeds, stime)
+    assert canonical(out) == reference_sample(nn, nt, ei, fan, "last", seed_type,
+                                              seeds.tolist(), stime)
+
+
+@SETTINGS
+@given(**case_args)
+def test_uniform_taking_all_matches_reference(rseed, n_types, num_hops, per_type):
+    rs = np.random.default_rng(rseed)
+    nn, nt, ei, fan, seed_type, seeds, stime = draw_case(
+        rs, n_types, num_hops, per_type, fanout_choices=(-1, 0, 1000))
+    out = TemporalNeighborSampler(build_csc(nn, nt, ei), nn, nt, fan, "uniform",
+                                  seed=rseed).sample(seed_type, seeds, stime)
+    assert canonical(out) == reference_sample(nn, nt, ei, fan, "uniform", seed_type,
+                                              seeds.tolist(), stime)
+
+
+# --------------------------------------------------------------------------- uniformity
+
+
+def star_graph(n_eligible: int, n_late: int):
+    """One 'users' node with n_eligible incoming events at time <= 100 and
+    n_late newer ones (never eligible for seed time 100)."""
+    n = n_eligible + n_late
+    num_nodes = {"users": 1, "events": n}
+    t = np.concatenate([np.arange(n_eligible) % 7 * 10, 101 + np.arange(n_late)])
+    node_time = {"users": None, "events": t}
+    ei = {("events", "f2p_user", "users"): np.stack([np.arange(n), np.zeros(n, int)])}
+    return num_nodes, node_time, ei
+
+
+def chi2_stat(counts, expected):
+    return float(((counts - expected) ** 2 / expected).sum())
+
+
+def test_uniform_marginals_chi_square():
+    from scipy.stats import chi2
+
+    nn, nt, ei = star_graph(20, 5)
+    sampler = TemporalNeighborSampler(build_csc(nn, nt, ei), nn, nt, [5], "uniform", seed=7)
+    draws = 8000  # one seed per draw: every seed gets its own independent draw
+    out = sampler.sample("users", np.zeros(draws, np.int64), np.full(draws, 100))
+    picked = out.node["events"]
+    assert picked.max() < 20  # never the 5 late events
+    per_seed = np.bincount(out.batch["events"], minlength=draws)
+    assert np.all(per_seed == 5)
+    counts = np.bincount(picked, minlength=20)
+    stat = chi2_stat(counts, draws * 5 / 20)
+    assert stat < chi2.ppf(0.999, df=19), stat
+    # Pairs: each of the 190 pairs is in a 5-subset with prob C(18,3)/C(20,5).
+    sets = np.sort(picked.reshape(draws, 5), axis=1)
+    pair_counts = np.zeros((20, 20))
+    for a, b in itertools.combinations(range(5), 2):
+        np.add.at(pair_counts, (sets[:, a], sets[:, b]), 1)
+    iu = np.triu_indices(20, 1)
+    p_pair = 816 / 15504
+    stat = chi2_stat(pair_counts[iu], draws * p_pair)
+    assert stat < chi2.ppf(0.999, df=189), stat
+
+
+def test_uniform_subsets_chi_square():
+    from scipy.stats import chi2
+
+    nn, nt, ei = star_graph(7, 2)
+    sampler = TemporalNeighborSampler(build_csc(nn, nt, ei), nn, nt, [3], "uniform", seed=3)
+    draws = 7000
+    out = sampler.sample("users", np.zeros(draws, np.int64), np.full(draws, 100))
+    sets = np.sort(out.node["events"].reshape(draws, 3), axis=1)
+    code = sets[:, 0] * 49 + sets[:, 1] * 7 + sets[:, 2]
+    subsets = [a * 49 + b * 7 + c for a, b, c in itertools.combinations(range(7), 3)]
+    counts = np.array([(code == s).sum() for s in subsets])
+    assert counts.sum() == draws  # only valid 3-subsets of the 7 eligible
+    stat = chi2_stat(counts, draws / 35)
+    assert stat < chi2.ppf(0.999, df=34), stat
+
+
+def test_last_takes_most_recent_with_ties():
+    # Times: ties at 50; 'last' with k=3 keeps the largest (time, src id).
+    num_nodes = {"users": 1, "events": 6}
+    node_time = {"users": None, "events": np.array([10, 50, 50, 50, 20, 200])}
+    ei = {("events", "f2p_user", "users"): np.stack([np.arange(6), np.zeros(6, int)])}
+    s = TemporalNeighborSampler(build_csc(num_nodes, node_time, ei), num_nodes, node_time,
+                                [3], "last")
+    out = s.sample("users", np.array([0, 0]), np.array([100, 15]))
+    ev, b = out.node["events"], out.batch["events"]
+    assert sorted(ev[b == 0].tolist()) == [1, 2, 3]
+    assert ev[b == 1].tolist() == [0]
+
+
+# --------------------------------------------------------------------------- reproducibility
+
+
+def _sample_twice_graph():
+    rs = np.random.default_rng(11)
+    nn = {"items": 20, "users": 10}
+    nt = {"items": rs.integers(0, 12, 20), "users": None}
+    e = np.stack([rs.integers(0, 20, 300), rs.integers(0, 10, 300)])
+    ei = {("items", "r", "users"): e, ("users", "rev_r", "items"): e[::-1].copy()}
+    csc = build_csc(nn, nt, ei)
+    seeds = rs.integers(0, nn["items"], 64)
+    stime = rs.integers(0, 14, 64)
+    return nn, nt, csc, seeds, stime
+
+
+def _same(a, b):
+    return all(np.array_equal(a.node[t], b.node[t]) and np.array_equal(a.batch[t], b.batch[t])
+               for t in a.node) and all(
+        np.array_equal(a.edge_index[e], b.edge_index[e])
+        and np.array_equal(a.edge_id[e], b.edge_id[e]) for e in a.edge_index)
+
+
+def test_reproducible_given_seed_and_reseed():
+    nn, nt, csc, seeds, stime = _sample_twice_graph()
+    a = TemporalNeighborSampler(csc, nn, nt, [2, 2], "uniform", seed=5)
+    b = TemporalNeighborSampler(csc, nn, nt, [2, 2], "uniform", seed=5)
+    a1, a2 = a.sample("items", seeds, stime), a.sample("items", seeds, stime)
+    b1 = b.sample("items", seeds, stime)
+    assert _same(a1, b1)
+    assert not _same(a1, a2)  # the state advances: epochs differ
+    a.reseed(5)
+    assert _same(a.sample("items", seeds, stime), a1)
+    c = TemporalNeighborSampler(csc, nn, nt, [2, 2], "uniform", seed=6)
+    assert not _same(c.sample("items", seeds, stime), a1)
+
+
+def test_independent_of_thread_count():
+    nn, nt, csc, seeds, stime = _sample_twice_graph()
+
+    def run(parallel):
+        s = TemporalNeighborSampler(csc, nn, nt, [2, 2], seed=1, parallel=parallel)
+        return s.sample("items", seeds, stime)
+
+    serial = run(False)
+    before = numba.get_num_threads()
+    with force_parallel():
+        try:
+            numba.set_num_threads(1)
+            one = run(True)
+        finally:
+            numba.set_num_threads(before)
+        many = run(True)
+    assert _same(serial, one) and _same(serial, many)
+
+
+# --------------------------------------------------------------------------- API edges
+
+
+def _tiny():
+    nn = {"items": 3, "type": 2}
+    nt = {"items": np.array([1, 2, 3]), "type": None}
+    ei = {("items", "of", "type"): np.array([[0, 1, 2], [0, 0, 1]]),
+          ("type", "rev_of", "items"): np.array([[0, 0, 1], [0, 1, 2]])}
+    return nn, nt, build_csc(nn, nt, ei)
+
+
+def test_errors_name_the_value():
+    nn, nt, csc = _tiny()
+    with pytest.raises(ValueError, match=r"'sideways'.*'uniform', 'last'"):
+        TemporalNeighborSampler(csc, nn, nt, [2], strategy="sideways")
+    s = TemporalNeighborSampler(csc, nn, nt, [2])
+    with pytest.raises(ValueError, match=r"'nope'.*'items', 'type'"):
+        s.sample("nope", np.array([0]), np.array([1]))
+    with pytest.raises(ValueError, match="length 2.*length 1"):
+        s.sample("type", np.array([0]), np.array([1, 2]))
+    with pytest.raises(ValueError, match="outside"):
+        s.sample("type", np.array([2]), np.array([1]))
+    with pytest.raises(ValueError, match="unknown edge types"):
+        TemporalNeighborSampler(csc, nn, nt, {("a", "b", "c"): [1]})
+    with pytest.raises(ValueError, match=">= -1"):
+        TemporalNeighborSampler(csc, nn, nt, [-2])
+
+
+def test_empty_and_untimed_seed_types():
+    nn, nt, csc = _tiny()
+    s = TemporalNeighborSampler(csc, nn, nt, [-1, -1])
+    out = s.sample("type", np.array([], np.int64), np.array([], np.int64))
+    assert all(len(v) == 0 for v in out.node.values())
+    assert all(v.shape == (2, 0) for v in out.edge_index.values())
+    out = s.sample("type", np.array([0, 0]), np.array([1, 3]))
+    # Seed 0 (t=1) sees item 0 only; seed 1 (t=3) sees items 0 and 1.
+    assert sorted(zip(out.batch["items"].tolist(), out.node["items"].tolist())) == \
+        [(0, 0), (1, 0), (1, 1)]
+    assert out.num_sampled_nodes == {"items": [0, 3, 0], "type": [2, 0, 0]}
+    # Hop 2 reaches type 0 again from the items: deduplicated onto the seeds.
+    assert out.num_sampled_edges[("items", "of", "type")] == [3, 0]
+    assert out.num_sampled_edges[("type", "rev_of", "items")] == [0, 3]
+    assert np.all(out.edge_index[("type", "rev_of", "items")][0] < 2)
+
+
+def test_to_sampler_output_and_pyg_node_loader():
+    import torch
+    from torch_geometric.data import HeteroData
+    from torch_geometric.loader import NodeLoader
+    from torch_geometric.sampler import BaseSampler, HeteroSamplerOutput
+    from torch_geometric.utils import trim_to_layer
+
+    rs = np.random.default_rng(2)
+    nn, nt, ei = random_graph(rs, 3, max_nodes=30, max_edges=200)
+    csc = build_csc(nn, nt, ei)
+    sampler = TemporalNeighborSampler(csc, nn, nt, [3, 2], "uniform", seed=0)
+    seeds, stime = np.arange(nn["items"]), rs.integers(0, 14, nn["items"])
+    sub = sampler.sample("items", seeds, stime)
+    out = sub.to_sampler_output()
+    assert isinstance(out, HeteroSamplerOutput)
+    for et in ei:
+        assert out.row[et].dtype == torch.int64
+        assert torch.equal(torch.stack([out.row[et], out.col[et]]),
+                           torch.from_numpy(sub.edge_index[et]))
+        assert torch.equal(out.edge[et], torch.from_numpy(sub.edge_id[et]))
+    for t in nn:
+        assert torch.equal(out.node[t], torch.from_numpy(sub.node[t]))
+        assert torch.equal(out.batch[t], torch.from_numpy(sub.batch[t]))
+    assert out.num_sampled_nodes == sub.num_sampled_nodes
+    assert out.num_sampled_edges == sub.num_sampled_edges
+    assert torch.equal(out.metadata[1], torch.from_numpy(stime))
+
+    class Adapter(BaseSampler):
+        def sample_from_nodes(self, inputs, **kwargs):
+            res = sampler.sample(inputs.input_type, inputs.node.numpy(), inputs.time.numpy())
+            return res.to_sampler_output(input_id=inputs.input_id.numpy())
+
+        def sample_from_edges(self, index, neg_sampling=None):
+            raise NotImplementedError
+
+    data = HeteroData()
+    for t, n in nn.items():
+        data[t].x = torch.arange(n, dtype=torch.float).view(-1, 1)
+    for et, e in ei.items():
+        data[et].edge_index = torch.from_numpy(e)
+        data[et].edge_attr = torch.arange(e.shape[1], dtype=torch.float)
+    loader = NodeLoader(data, node_sampler=Adapter(), input_nodes=("items", torch.from_numpy(seeds)),
+                        input_time=torch.from_numpy(stime), batch_size=4)
+    batches = list(loader)
+    assert len(batches) == -(-nn["items"] // 4)
+    b = batches[0]
+    assert b["items"].batch_size == min(4, nn["items"])
+    for et in ei:
+        # Features follow the sampled edges; edge_index indexes the local nodes.
+        assert torch.equal(b[et].edge_attr, b[et].e_id.float())
+        if b[et].edge_index.numel():
+            s_t, _, d_t = et
+            gs = b[s_t].x[b[et].edge_index[0], 0].long()
+            gd = b[d_t].x[b[et].edge_index[1], 0].long()
+            assert torch.equal(gs, data[et].edge_index[0, b[et].e_id])
+            assert torch.equal(gd, data[et].edge_index[1, b[et].e_id])
+    # Layer-wise trimming accepts the per-hop counts.
+    x, edge_index, _ = trim_to_layer(1, b.num_sampled_nodes_dict, b.num_sampled_edges_dict,
+                                     b.x_dict, b.edge_index_dict)
+    for t in nn:
+        assert x[t].size(0) == b[t].x.size(0) - b.num_sampled_nodes_dict[t][-1]
