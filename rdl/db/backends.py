@@ -3,8 +3,9 @@
 * DuckDB: DuckDB's own Python API with ``read_only=True``; keys from
   ``duckdb_constraints()`` (duckdb-engine cannot reflect keys); rows via DuckDB's native
   Arrow/pandas export.
-* SQLite: the file is opened with ``mode=ro`` (URI), so not even a journal is written;
-  keys from SQLAlchemy ``inspect()``.
+* SQLite: the file is opened with ``mode=ro`` (URI), so not even a journal is written
+  (a WAL-mode file with no pending ``-wal`` log is opened ``immutable=1``, which creates
+  no ``-shm``/``-wal`` siblings either); keys from SQLAlchemy ``inspect()``.
 * PostgreSQL and any other SQLAlchemy dialect: SQLAlchemy ``inspect()``; PostgreSQL
   sessions run with ``default_transaction_read_only=on``.
 """
@@ -136,10 +137,22 @@ def _read_sqlalchemy(engine: sa.Engine, url: str, include, exclude, read) -> dic
     return tables
 
 
+def _sqlite_wal_without_log(path: Path) -> bool:
+    """A SQLite file in WAL mode (header bytes 18-19 == 2) with no ``-wal`` file beside it."""
+    with open(path, "rb") as f:
+        header = f.read(20)
+    is_wal = header.startswith(b"SQLite format 3\x00") and header[18:20] == b"\x02\x02"
+    return is_wal and not Path(str(path) + "-wal").exists()
+
+
 def read_sqlite(path: str, url: str, include=None, exclude=None) -> dict[str, RawTable]:
     if not Path(path).exists():
         raise _missing_file("SQLite", path)
     uri = Path(path).resolve().as_uri() + "?mode=ro"
+    if _sqlite_wal_without_log(Path(path)):
+        # A read-only open of a WAL-mode file still creates -wal/-shm siblings; with no
+        # -wal log present the file alone is the whole database, so read it as immutable.
+        uri += "&immutable=1"
 
     def creator():
         return sqlite3.connect(uri, uri=True)

@@ -14,6 +14,7 @@ from rdl.db.schema import (
     coerce_column,
     infer_foreign_keys as find_foreign_keys,
     infer_primary_key,
+    plain_scalar,
     is_date_sql_type,
     to_utc_naive,
 )
@@ -161,7 +162,9 @@ def connect(
         for fk in rt.fkeys:
             if fk.ref_table not in raw:
                 report.add("warning", name, ",".join(fk.columns),
-                           f"foreign key to table {fk.ref_table!r}, which is not loaded; ignored")
+                           f"foreign key to table {fk.ref_table!r}, which is not loaded "
+                           f"(include=/exclude=); ignored. Load {fk.ref_table!r} to keep "
+                           "this link")
                 continue
             if len(fk.columns) == 1:
                 fkeys[name][fk.columns[0]] = fk.ref_table
@@ -169,7 +172,7 @@ def connect(
             col = f"_rdl_fkey_{fk.ref_table}"
             if col in rt.df.columns:  # a second composite key to the same table
                 col = f"_rdl_fkey_{fk.ref_table}_" + "_".join(fk.columns)
-            lookup = target.df[[*fk.ref_columns, SURROGATE_PKEY]].rename(
+            lookup = raw[fk.ref_table].df[[*fk.ref_columns, SURROGATE_PKEY]].rename(
                 columns=dict(zip(fk.ref_columns, fk.columns))
             ) if fk.ref_table in composite else None
             if lookup is None:
@@ -179,6 +182,19 @@ def connect(
                 continue
             merged = rt.df[fk.columns].merge(lookup, how="left", on=fk.columns)
             rt.df[col] = merged[SURROGATE_PKEY].to_numpy()
+            dangling = rt.df[fk.columns].notna().all(axis=1) & rt.df[col].isna()
+            if dangling.any():
+                ex = [tuple(plain_scalar(v) for v in r) for r in
+                      rt.df.loc[dangling, fk.columns].drop_duplicates().head(5).itertuples(
+                          index=False, name=None)]
+                report.add(
+                    "warning", name, ",".join(fk.columns),
+                    f"{int(dangling.sum())} rows reference no row of {fk.ref_table} "
+                    f"{fk.ref_columns} (examples: {ex}); {col} set to null, as RelBench "
+                    f"does. To keep these links, add the missing {fk.ref_table} rows in "
+                    "the source",
+                    int(dangling.sum()), ex,
+                )
             fkeys[name][col] = fk.ref_table
             extra_key_cols[name].extend(fk.columns)
             report.add("note", name, col,

@@ -104,12 +104,13 @@ def _rows(mask: pd.Series, row_ids: pd.Series | None, n: int = 5) -> str:
     """'rows with <pkey> [..]' or 'row positions [..]' for the first ``n`` rows of ``mask``."""
     pos = np.flatnonzero(mask.to_numpy())[:n]
     if row_ids is not None:
-        ids = [_plain(v) for v in row_ids.iloc[pos]]
+        ids = [plain_scalar(v) for v in row_ids.iloc[pos]]
         return f"rows with {row_ids.name} {ids}"
     return f"row positions {list(map(int, pos))}"
 
 
-def _plain(v):
+def plain_scalar(v):
+    """A numpy scalar as a Python one; integral floats (int keys read with nulls) as int."""
     if hasattr(v, "item"):
         v = v.item()
     if isinstance(v, float) and v.is_integer():
@@ -131,8 +132,20 @@ def _mixed_tz_message(table, col, values, aware, nonnull, row_ids) -> str:
 
 
 def coerce_column(series: pd.Series) -> pd.Series:
-    """Decimal objects -> float64 (PostgreSQL NUMERIC); UUID objects -> str (PostgreSQL
-    ``uuid``, so they work as keys and categories); everything else unchanged."""
+    """One in-memory representation whatever the backend returned.
+
+    * pandas nullable integers (``Int64``, DuckDB's integers with NULLs) -> ``int64``
+      without nulls, ``float64`` with NaN otherwise (what SQLite/PostgreSQL reads give, and
+      what RelBench's frames hold); nullable ``Float64`` -> ``float64``;
+    * Decimal objects (PostgreSQL ``NUMERIC``) -> ``float64``;
+    * UUID objects (PostgreSQL ``uuid``) -> str, so they work as keys and categories.
+    """
+    if isinstance(series.dtype, pd.api.extensions.ExtensionDtype) and (
+        pd.api.types.is_integer_dtype(series) or pd.api.types.is_float_dtype(series)
+    ):
+        if pd.api.types.is_integer_dtype(series) and not series.isna().any():
+            return series.astype("int64")
+        return series.astype("float64")
     if series.dtype == object:
         nonnull = series.dropna()
         head = nonnull.iloc[:1000]

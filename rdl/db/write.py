@@ -27,6 +27,25 @@ def _sql_type(series: pd.Series):
     return sa.Text()
 
 
+def _key_types_fixed(db: Database, name: str) -> pd.DataFrame:
+    """The table's rows, with integer foreign keys that hold nulls (float64 in pandas)
+    turned back into nullable integers, so the column's SQL type matches the integer
+    primary key it references (PostgreSQL refuses a DOUBLE -> BIGINT foreign key)."""
+    t = db[name]
+    df = t.df
+    for col, target in t.fkey_col_to_pkey_table.items():
+        pk = db[target].pkey_col
+        if pk is None or not pd.api.types.is_float_dtype(df[col]):
+            continue
+        if not pd.api.types.is_integer_dtype(db[target].df[pk]):
+            continue
+        vals = df[col].dropna()
+        if (vals == vals.round()).all():
+            df = df.copy() if df is t.df else df
+            df[col] = df[col].astype("Int64")
+    return df
+
+
 def _parents_first(db: Database) -> list[str]:
     order, seen = [], set()
 
@@ -78,11 +97,13 @@ def to_url(db: Database, url: str, *, constraints: bool = True, replace: bool = 
             f"rdl.connect(url, foreign_keys={restore!r}) to restore them.",
             stacklevel=2,
         )
+    frames = {name: _key_types_fixed(db, name) for name in db}
     meta = sa.MetaData()
     for name in _parents_first(db):
         t = db[name]
         cols = [
-            sa.Column(str(c), _sql_type(t.df[c]), nullable=(c != t.pkey_col), autoincrement=False)
+            sa.Column(str(c), _sql_type(frames[name][c]), nullable=(c != t.pkey_col),
+                      autoincrement=False)
             for c in t.df.columns
         ]
         args = list(cols)
@@ -95,7 +116,7 @@ def to_url(db: Database, url: str, *, constraints: bool = True, replace: bool = 
                 args.append(sa.ForeignKeyConstraint([col], [f"{target}.{db[target].pkey_col}"]))
         sa.Table(name, meta, *args)
     if u.get_backend_name() == "duckdb":
-        _write_duckdb(db, u.database, meta, replace)
+        _write_duckdb(db, frames, u.database, meta, replace)
         return
     engine = sa.create_engine(url)
     try:
@@ -107,11 +128,11 @@ def to_url(db: Database, url: str, *, constraints: bool = True, replace: bool = 
             if clash:
                 meta.drop_all(con, tables=[meta.tables[n] for n in clash])
             if u.get_backend_name() == "postgresql" and u.get_driver_name() == "psycopg":
-                _write_postgresql(db, con, meta)
+                _write_postgresql(db, frames, con, meta)
             else:
                 meta.create_all(con)
                 for name in _parents_first(db):
-                    df = db[name].df
+                    df = frames[name]
                     if len(df):
                         con.execute(meta.tables[name].insert(), _records(df))
     finally:
@@ -123,7 +144,9 @@ def _records(df: pd.DataFrame) -> list[dict]:
     return out.to_dict("records")
 
 
-def _write_postgresql(db: Database, con: sa.Connection, meta: sa.MetaData) -> None:
+def _write_postgresql(
+    db: Database, frames: dict[str, pd.DataFrame], con: sa.Connection, meta: sa.MetaData
+) -> None:
     """Create the tables, bulk-load them with ``COPY``, then add the foreign keys.
 
     As ``pg_dump`` restores: foreign keys added after the load are checked in one
@@ -136,8 +159,8 @@ def _write_postgresql(db: Database, con: sa.Connection, meta: sa.MetaData) -> No
     for name in order:
         con.execute(CreateTable(meta.tables[name], include_foreign_key_constraints=[]))
     for name in order:
-        if len(db[name].df):
-            _copy_psycopg(con, name, db[name].df)
+        if len(frames[name]):
+            _copy_psycopg(con, name, frames[name])
     for name in order:
         for fkc in meta.tables[name].foreign_key_constraints:
             con.execute(AddConstraint(fkc))
@@ -168,7 +191,9 @@ def _duckdb_unsupported_fkeys(db: Database) -> set[tuple[str, str]]:
     return out
 
 
-def _write_duckdb(db: Database, path: str, meta: sa.MetaData, replace: bool) -> None:
+def _write_duckdb(
+    db: Database, frames: dict[str, pd.DataFrame], path: str, meta: sa.MetaData, replace: bool
+) -> None:
     import duckdb
     from sqlalchemy.schema import CreateTable
 
@@ -187,7 +212,7 @@ def _write_duckdb(db: Database, path: str, meta: sa.MetaData, replace: bool) -> 
         for name in _parents_first(db):
             ddl = str(CreateTable(meta.tables[name]).compile(dialect=dialect))
             con.execute(ddl.replace("DOUBLE PRECISION", "DOUBLE"))
-            df = db[name].df
+            df = frames[name]
             con.register("_rdl_frame", df)
             cols = ", ".join('"' + c.replace('"', '""') + '"' for c in df.columns)
             con.execute(f'INSERT INTO "{name}" ({cols}) SELECT {cols} FROM _rdl_frame')
