@@ -1,0 +1,233 @@
+"""`Database` -> temporal heterogeneous graph (RelBench's ``make_pkey_fkey_graph``, rdl's
+own arrays).
+
+* one node type per table, one node per row (row position = node index);
+* per foreign key ``col`` of ``child`` -> ``parent`` two edge types:
+  ``(child, "f2p_<col>", parent)`` and ``(parent, "rev_f2p_<col>", child)``;
+* node time in seconds since epoch (int64) for tables with a time column; rows with a null
+  time get ``INT64_MAX`` (never visible to any seed);
+* one pytorch-frame `TensorFrame` per table over its feature columns (key columns are never
+  features; a constant column ``__const__`` where a table has none), with column stats.
+
+Column stats (normalisation, category vocabularies) can be computed on a time cut of the
+database (``stats_until``) so that no statistic of future rows reaches the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from rdl.db import Database
+
+NEVER = np.iinfo(np.int64).max
+GRAPH_VERSION = "1"
+TEXT_MODEL = "all-MiniLM-L6-v2"
+
+
+def default_cache_dir() -> Path:
+    """``$RDL_CACHE_DIR`` or ``~/.cache/rdl``."""
+    return Path(os.environ.get("RDL_CACHE_DIR", Path.home() / ".cache" / "rdl"))
+
+
+@dataclass
+class GraphData:
+    """The graph of a database, as plain arrays plus one TensorFrame per table.
+
+    Attributes:
+        num_nodes: node type -> number of nodes (rows).
+        node_time: node type -> ``int64 [num_nodes]`` seconds since epoch, or ``None`` for
+            tables without a time column (always visible).
+        edge_index: edge type ``(src, rel, dst)`` -> ``int64 [2, num_edges]`` (row 0 src).
+        tf_dict: node type -> `torch_frame.TensorFrame` with ``num_nodes`` rows.
+        col_stats: node type -> pytorch-frame column stats.
+        pkey_values: node type -> primary-key value of each node (``None`` without pkey).
+        key: content hash of the database and settings (the cache key).
+    """
+
+    num_nodes: dict[str, int]
+    node_time: dict[str, np.ndarray | None]
+    edge_index: dict[tuple[str, str, str], np.ndarray]
+    tf_dict: dict
+    col_stats: dict
+    pkey_values: dict[str, np.ndarray | None]
+    key: str = ""
+    build_seconds: float = 0.0
+    info: dict = field(default_factory=dict)
+
+    @property
+    def node_types(self) -> list[str]:
+        return list(self.num_nodes)
+
+    @property
+    def edge_types(self) -> list[tuple[str, str, str]]:
+        return list(self.edge_index)
+
+    def node_index(self, table: str, values) -> np.ndarray:
+        """Node indices of the rows whose primary key is in ``values``.
+
+        Raises:
+            KeyError: a value is no primary key of ``table`` (names up to 5 of them).
+        """
+        pk = self.pkey_values.get(table)
+        if pk is None:
+            return np.asarray(values, dtype=np.int64)
+        idx = pd.Index(pk).get_indexer(pd.Series(values).to_numpy())
+        if (idx < 0).any():
+            bad = list(pd.Series(values)[idx < 0].unique()[:5])
+            raise KeyError(f"table {table!r} has no rows with primary key {bad}")
+        return idx.astype(np.int64)
+
+    def to_hetero_data(self):
+        """The whole graph as a PyG `HeteroData` (``tf``, ``time``, ``edge_index``)."""
+        from torch_geometric.data import HeteroData
+
+        data = HeteroData()
+        for nt, n in self.num_nodes.items():
+            data[nt].num_nodes = n
+            data[nt].tf = self.tf_dict[nt]
+            if self.node_time[nt] is not None:
+                data[nt].time = torch.from_numpy(self.node_time[nt])
+        for et, ei in self.edge_index.items():
+            data[et].edge_index = torch.from_numpy(ei)
+        return data
+
+
+def _seconds(series: pd.Series) -> np.ndarray:
+    s = pd.to_datetime(series)
+    out = s.to_numpy(dtype="datetime64[s]").astype(np.int64)
+    out[s.isna().to_numpy()] = NEVER
+    return out
+
+
+def db_hash(db: Database) -> str:
+    """sha256 over every table's schema and rows (``pd.util.hash_pandas_object``)."""
+    h = hashlib.sha256()
+    for name in sorted(db):
+        t = db[name]
+        h.update(json.dumps([name, t.pkey_col, t.time_col, sorted(t.fkey_col_to_pkey_table.items()),
+                             sorted(t.stypes.items()), list(map(str, t.df.columns))]).encode())
+        if len(t.df):
+            h.update(pd.util.hash_pandas_object(t.df, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def feature_frame(table, text: bool) -> tuple[pd.DataFrame, dict]:
+    """The feature columns of ``table`` and their pytorch-frame stypes."""
+    import torch_frame
+
+    col_to_stype = {}
+    for col, st in table.stypes.items():
+        if col in table.key_cols:
+            continue
+        if st == "text_embedded" and not text:
+            continue
+        col_to_stype[col] = getattr(torch_frame.stype, st)
+    if not col_to_stype:
+        return pd.DataFrame({"__const__": np.ones(len(table.df))}), {
+            "__const__": torch_frame.stype.numerical
+        }
+    df = table.df[list(col_to_stype)].copy()
+    for col, st in col_to_stype.items():
+        if st == torch_frame.stype.text_embedded:
+            df[col] = df[col].astype(object).where(df[col].notna(), "").astype(str)
+    return df, col_to_stype
+
+
+def build_graph(
+    db: Database,
+    *,
+    text: bool = True,
+    stats_until: pd.Timestamp | str | None = None,
+    cache_dir: str | Path | None = None,
+    use_cache: bool = True,
+    col_stats: dict | None = None,
+) -> GraphData:
+    """Build (or load from the on-disk cache) the graph of ``db``.
+
+    Args:
+        db: the database.
+        text: embed ``text_embedded`` columns with all-MiniLM-L6-v2 (384-d); ``False`` drops
+            them from the features.
+        stats_until: compute column stats only on rows with time ``<= stats_until`` (e.g.
+            the task's test timestamp), so no statistic of later rows reaches the model.
+        cache_dir: where the graph (``graph-<key>.pt``) and text embeddings are cached
+            (default `default_cache_dir`).
+        use_cache: read/write the graph cache.
+        col_stats: table -> pytorch-frame column stats to materialise with (a trained
+            model's, so that rows encode exactly as in training); disables the cache.
+
+    Returns:
+        `GraphData`; ``build_seconds`` is 0 when it came from the cache
+        (``info["cached"]``).
+
+    Raises:
+        KeyError: a foreign key references a table missing from ``db``.
+    """
+    import torch_frame
+    from torch_frame.config import TextEmbedderConfig
+    from torch_frame.data import Dataset
+
+    from rdl.graph.text import CachedTextEmbedder
+
+    t0 = time.perf_counter()
+    cache = Path(cache_dir) if cache_dir else default_cache_dir()
+    settings = {"v": GRAPH_VERSION, "text": TEXT_MODEL if text else None,
+                "stats_until": None if stats_until is None else str(pd.Timestamp(stats_until))}
+    key = hashlib.sha256((db_hash(db) + json.dumps(settings, sort_keys=True)).encode()).hexdigest()[:24]
+    path = cache / f"graph-{key}.pt"
+    use_cache = use_cache and col_stats is None
+    if use_cache and path.exists():
+        g = torch.load(path, weights_only=False)
+        g.info["cached"] = True
+        g.build_seconds = 0.0
+        return g
+
+    embedder = CachedTextEmbedder(cache / "text-minilm.pt") if text else None
+    stats_db = db.upto(stats_until) if stats_until is not None else db
+    num_nodes, node_time, pkey_values, tf_dict, col_stats = {}, {}, {}, {}, {}
+    for name, table in db.items():
+        num_nodes[name] = len(table.df)
+        node_time[name] = _seconds(table.df[table.time_col]) if table.time_col else None
+        pkey_values[name] = table.df[table.pkey_col].to_numpy() if table.pkey_col else None
+        df, col_to_stype = feature_frame(table, text)
+        kwargs = {}
+        if any(st == torch_frame.stype.text_embedded for st in col_to_stype.values()):
+            kwargs["col_to_text_embedder_cfg"] = TextEmbedderConfig(
+                text_embedder=embedder, batch_size=None)
+        stats = None if col_stats is None else col_stats[name]
+        if stats is None and stats_until is not None and len(stats_db[name].df) and len(stats_db[name].df) < len(df):
+            sdf, _ = feature_frame(stats_db[name], text)
+            stats = Dataset(sdf, col_to_stype, **kwargs).materialize().col_stats
+        ds = Dataset(df, col_to_stype, **kwargs).materialize(col_stats=stats)
+        tf_dict[name] = ds.tensor_frame
+        col_stats[name] = ds.col_stats
+
+    edge_index = {}
+    for child, table in db.items():
+        for col, parent in table.fkey_col_to_pkey_table.items():
+            fk = table.df[col]
+            ok = fk.notna().to_numpy()
+            src = np.flatnonzero(ok).astype(np.int64)
+            dst = pd.Index(pkey_values[parent]).get_indexer(fk[ok].to_numpy())
+            keep = dst >= 0
+            src, dst = src[keep], dst[keep].astype(np.int64)
+            edge_index[(child, f"f2p_{col}", parent)] = np.stack([src, dst])
+            edge_index[(parent, f"rev_f2p_{col}", child)] = np.stack([dst, src])
+
+    g = GraphData(num_nodes, node_time, edge_index, tf_dict, col_stats, pkey_values, key,
+                  time.perf_counter() - t0, {"cached": False, "settings": settings})
+    if use_cache:
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        torch.save(g, tmp)
+        tmp.replace(path)
+    return g

@@ -1,0 +1,55 @@
+"""`TrainConfig`: every knob of a training run, with RelBench's defaults."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class TrainConfig:
+    """Training settings (defaults follow RelBench's ``gnn_entity.py`` example).
+
+    Attributes:
+        epochs: passes over the training table.
+        lr: Adam learning rate.
+        batch_size: seeds per mini-batch.
+        channels: hidden size of encoders, GNN and head.
+        num_layers: GNN layers (= sampling hops).
+        num_neighbors: fanout per hop (``[128, 64]``).
+        temporal_strategy: ``"uniform"`` or ``"last"``.
+        aggr: SAGEConv neighbour aggregation.
+        pooling: readout, one of `rdl.nn.POOLINGS`.
+        encoder_layers: ResNet blocks per table.
+        patience: stop after this many epochs without a better validation metric
+            (``None``: run all epochs); the best checkpoint is restored either way.
+        max_steps_per_epoch: cap on batches per epoch (RelBench: 2000).
+        seed: seeds torch, numpy and the sampler.
+        text: embed text columns (all-MiniLM-L6-v2); ``False`` drops them.
+        threads: torch intra-op threads (``None``: torch's default).
+    """
+
+    epochs: int = 10
+    lr: float = 0.005
+    batch_size: int = 512
+    channels: int = 128
+    num_layers: int = 2
+    num_neighbors: list[int] = field(default_factory=lambda: [128, 64])
+    temporal_strategy: str = "uniform"
+    aggr: str = "sum"
+    pooling: str = "seed"
+    encoder_layers: int = 4
+    patience: int | None = None
+    max_steps_per_epoch: int = 2000
+    seed: int = 42
+    text: bool = True
+    threads: int | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.num_neighbors) != self.num_layers:
+            raise ValueError(
+                f"num_neighbors {self.num_neighbors} must give one fanout per GNN layer "
+                f"(num_layers={self.num_layers})"
+            )
+
+    def to_dict(self) -> dict:
+        return asdict(self)

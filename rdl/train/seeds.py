@@ -1,0 +1,48 @@
+"""Task tables -> seeds (entity node index, seed time in seconds, label)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from rdl.graph import GraphData
+
+
+@dataclass
+class Seeds:
+    """One split's seeds: ``node`` ``int64 [n]`` entity node indices, ``time`` ``int64 [n]``
+    seconds since epoch, ``y`` ``[n]`` labels (``None`` when hidden), ``df`` the task table."""
+
+    node: np.ndarray
+    time: np.ndarray
+    y: torch.Tensor | None
+    df: pd.DataFrame
+
+
+def to_seconds(values) -> np.ndarray:
+    """Timestamps -> ``int64`` seconds since epoch."""
+    return pd.to_datetime(pd.Series(values)).to_numpy(dtype="datetime64[s]").astype(np.int64)
+
+
+def make_seeds(task, table, graph: GraphData, with_labels: bool = True) -> Seeds:
+    """Seeds of a task table (`rdl.Table` from ``task.get_table(split)``).
+
+    Raises:
+        KeyError: an entity of the task table is not a row of the entity table.
+    """
+    df = table.df
+    node = graph.node_index(task.entity_table, df[task.entity_col].to_numpy())
+    time = to_seconds(df[task.time_col])
+    y = None
+    if with_labels and task.target_col in df.columns:
+        values = df[task.target_col].to_numpy()
+        if str(task.task_type) == "multiclass_classification":
+            y = torch.as_tensor(values.astype(np.int64))
+        elif str(task.task_type) == "multilabel_classification":
+            y = torch.as_tensor(np.stack(values).astype(np.float32))
+        else:
+            y = torch.as_tensor(values.astype(np.float32))
+    return Seeds(node, time, y, df)
