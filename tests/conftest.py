@@ -7,6 +7,7 @@
 * ``f1_ref`` (session): the recipe's rel-f1 `Database` (``datasets/f1.py``).
 * ``f1_duckdb`` / ``f1_sqlite`` / ``f1_postgresql`` (session): the URL of rel-f1 written by
   ``rdl datasets build rel-f1 --out TARGET``; ``f1_url`` is parametrised over the three.
+  The files are built once per run and shared by the xdist workers; do not modify them.
 
 The PostgreSQL start-up times are printed in pytest's terminal summary.
 """
@@ -17,7 +18,7 @@ import importlib.util
 
 import pytest
 
-from db_helpers import build_f1, in_ci
+from db_helpers import build_f1, in_ci, shared_f1_file
 from pg import PG_BIN, PostgresServer, pg_available
 
 _PG_TIMES: list[list[float]] = []  # [initdb s, start s] per server started
@@ -56,16 +57,12 @@ def f1_ref():
 
 @pytest.fixture(scope="session")
 def f1_duckdb(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("f1") / "rel-f1.duckdb"
-    build_f1(str(path))
-    return f"duckdb:///{path}"
+    return f"duckdb:///{shared_f1_file(tmp_path_factory, 'duckdb')}"
 
 
 @pytest.fixture(scope="session")
 def f1_sqlite(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("f1") / "rel-f1.sqlite"
-    build_f1(str(path))
-    return f"sqlite:///{path}"
+    return f"sqlite:///{shared_f1_file(tmp_path_factory, 'sqlite')}"
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import time
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -54,6 +56,26 @@ def build_f1(target: str, *extra: str) -> float:
     t0 = time.perf_counter()
     run_cli("datasets", "build", "rel-f1", "--out", target, *extra)
     return time.perf_counter() - t0
+
+
+def shared_f1_file(tmp_path_factory, suffix: str, *extra: str) -> Path:
+    """rel-f1 built by ``rdl datasets build`` into a ``.duckdb``/``.sqlite`` file, once per
+    test session: pytest-xdist workers share the file (an ``flock`` makes one build it,
+    the others wait), so ``-n 2`` does not build it twice. Its folder holds nothing else.
+    """
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # shared by all workers of this run
+    folder = base / ("rel-f1" + "".join(extra).replace("-", "_") + "." + suffix)
+    folder.mkdir(exist_ok=True)
+    path = folder / f"rel-f1.{suffix}"
+    with open(base / (folder.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            partial = folder / f"partial.{suffix}"
+            build_f1(str(partial), *extra)
+            partial.rename(path)
+    return path
 
 
 _LOADED: dict[str, object] = {}

@@ -8,13 +8,12 @@ import sqlite3
 import pytest
 
 import rdl
-from db_helpers import F1_FKEYS, F1_PKEYS, build_f1
+from db_helpers import F1_FKEYS, F1_PKEYS, shared_f1_file
 
 
 @pytest.fixture(scope="module", params=["duckdb", "sqlite"])
 def f1_bare(request, tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("bare") / f"rel-f1.{request.param}"
-    build_f1(str(path), "--no-constraints")
+    path = shared_f1_file(tmp_path_factory, request.param, "--no-constraints")
     return f"{request.param}:///{path}"
 
 

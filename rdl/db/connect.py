@@ -46,18 +46,25 @@ def connect(
         primary_keys: table -> column (or list of columns) overriding the catalog;
             ``None`` for "no primary key". Composite keys get a single surrogate key column
             ``_rdl_key`` (0..n-1 in key order) and foreign keys referencing them are mapped
-            to it.
+            to a ``_rdl_fkey_<table>`` column (rows whose key matches no row: null, with a
+            warning). Tables the catalog gives no primary key get one inferred (a unique,
+            non-null, key-named column; see `rdl.db.schema.infer_primary_key`), reported
+            as a note; tables with none stay event tables (``pkey_col=None``).
         foreign_keys: table -> {column: referenced table}, added to the catalog's.
-        include / exclude: table names to keep / drop.
+        include / exclude: lists of table names to keep / drop; a name the database does
+            not have is an error (typos would otherwise pass silently).
         infer_foreign_keys: apply foreign keys inferred where the catalog declares none
             (see `rdl.db.schema.infer_foreign_keys`). They are listed in
             ``db.inferred_fkeys`` with evidence either way.
-        stypes: ``"table.column"`` -> stype (or ``"ignore"``), overriding inference.
+        stypes: ``"table.column"`` -> stype (or ``"ignore"``), overriding inference. An
+            ``"ignore"``d column is kept as read (not even parsed as a timestamp).
 
     Returns:
         `Database` whose tables are sorted by primary key (all columns when there is none),
         with ``db.report`` (`ValidationReport`: choices and problems) and
-        ``db.inferred_fkeys``.
+        ``db.inferred_fkeys``. Times are naive UTC ``datetime64[ns]`` (time-zone-aware
+        values converted, with a note); dangling foreign keys are set to null and counted
+        (RelBench); foreign keys are listed in column order.
 
     Raises:
         SchemaError: unknown table/column in an argument, a type rdl cannot encode, or an

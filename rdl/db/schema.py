@@ -66,7 +66,8 @@ def to_utc_naive(
                        "time-zone-aware timestamps normalised to UTC and stored naive")
         return out.dt.tz_localize(None).astype("datetime64[ns]")
     strings = values.where(~nonnull, values.astype(str))
-    offset = strings.str.extract(TZ_SUFFIX)[0]
+    uniq = pd.Series(pd.unique(strings[nonnull]), dtype=object)  # dates repeat: scan once
+    offset = strings.map(dict(zip(uniq, uniq.str.extract(TZ_SUFFIX)[0])))
     has_tz = nonnull & offset.notna()
     if has_tz.any() and not has_tz[nonnull].all():
         raise DataError(_mixed_tz_message(table, col, values, has_tz, nonnull, row_ids))

@@ -199,24 +199,35 @@ def _write_duckdb(
 
     from sqlalchemy.dialects import postgresql
 
+    def q(name: str) -> str:
+        return '"' + str(name).replace('"', '""') + '"'
+
     con = duckdb.connect(path)
     try:
         existing = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         clash = existing & set(db)
         if clash and not replace:
             raise SchemaError(f"{path} already has tables {sorted(clash)}; pass replace=True")
+        con.execute("BEGIN TRANSACTION")  # all or nothing
         for name in reversed(_parents_first(db)):
             if name in clash:
-                con.execute(f'DROP TABLE "{name}"')
+                con.execute(f"DROP TABLE {q(name)}")
         dialect = postgresql.dialect()
         for name in _parents_first(db):
             ddl = str(CreateTable(meta.tables[name]).compile(dialect=dialect))
             con.execute(ddl.replace("DOUBLE PRECISION", "DOUBLE"))
             df = frames[name]
             con.register("_rdl_frame", df)
-            cols = ", ".join('"' + c.replace('"', '""') + '"' for c in df.columns)
-            con.execute(f'INSERT INTO "{name}" ({cols}) SELECT {cols} FROM _rdl_frame')
+            cols = ", ".join(q(c) for c in df.columns)
+            con.execute(f"INSERT INTO {q(name)} ({cols}) SELECT {cols} FROM _rdl_frame")
             con.unregister("_rdl_frame")
+        con.execute("COMMIT")
+    except BaseException:
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:  # no transaction open (failed before BEGIN)
+            pass
+        raise
     finally:
         con.close()
 
