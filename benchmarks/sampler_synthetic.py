@@ -19,6 +19,7 @@ import argparse
 import resource
 import time
 
+import numba
 import numpy as np
 
 from rdl.sampling import TemporalNeighborSampler, build_csc
@@ -94,16 +95,17 @@ def main() -> None:
 
     batches = [batch() for _ in range(a.batches)]
     n_edges = n_nodes = 0
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     for seeds, times in batches:
         out = sampler.sample("users", seeds, times)
         n_edges += sum(ei.shape[1] for ei in out.edge_index.values())
         n_nodes += sum(len(v) for v in out.node.values())
-    dt = time.perf_counter() - t
+    dt, dcpu = time.perf_counter() - t, time.process_time() - cpu
     print(f"strategy={a.strategy} fanout={a.fanout} batch={a.batch_size} batches={a.batches}")
     print(f"per batch: {dt / a.batches * 1e3:.1f} ms, {n_edges / a.batches:,.0f} edges, "
           f"{n_nodes / a.batches:,.0f} nodes")
-    print(f"sampled edges/s: {n_edges / dt / 1e6:.2f} M")
+    print(f"sampled edges/s: {n_edges / dt / 1e6:.2f} M (wall); CPU time {dcpu / dt:.2f}x wall "
+          f"(numba threads: {numba.get_num_threads()})")
     print(f"seeds/s: {a.batch_size * a.batches / dt:,.0f}")
     print(f"peak RSS: {peak_rss_mib():,.0f} MiB")
 

@@ -248,6 +248,19 @@ def test_build_csc_sorted_segments(rseed, n_types):
             assert key == sorted(key)
 
 
+def test_build_csc_lexsort_fallback_agrees(monkeypatch):
+    import rdl.sampling.csr as csr_mod
+
+    rs = np.random.default_rng(8)
+    nn, nt, ei = random_graph(rs, 4, max_nodes=20, max_edges=200)
+    fast = build_csc(nn, nt, ei)
+    monkeypatch.setattr(csr_mod, "_KEY_LIMIT", 0)
+    slow = build_csc(nn, nt, ei)
+    for et in ei:
+        for a, b in zip(fast[et], slow[et]):
+            assert np.array_equal(a, b)
+
+
 def test_build_csc_errors():
     nn = {"items": 3, "keys": 2}
     with pytest.raises(ValueError, match="outside"):
@@ -546,3 +559,22 @@ def test_to_sampler_output_and_pyg_node_loader():
                                      b.x_dict, b.edge_index_dict)
     for t in nn:
         assert x[t].size(0) == b[t].x.size(0) - b.num_sampled_nodes_dict[t][-1]
+
+
+def test_reused_sampler_many_calls_and_generation_wrap(monkeypatch):
+    # The hash maps live across calls (generation tags, growth, wrap-around).
+    monkeypatch.setattr(sampler_mod._PairMap, "MAX_GEN", 3)
+    rs = np.random.default_rng(4)
+    nn, nt, ei = random_graph(rs, 4, max_nodes=12, max_edges=60)
+    fan = [3, 2]
+    sampler = TemporalNeighborSampler(build_csc(nn, nt, ei), nn, nt, fan, "last")
+    for call in range(12):
+        seed_type = str(rs.choice(list(nn)))
+        S = int(rs.choice([1, 5, 17, 40]))
+        seeds = rs.integers(0, nn[seed_type], S)
+        stime = rs.integers(-1, 14, S)
+        with force_parallel(call % 2 == 1):
+            out = sampler.sample(seed_type, seeds, stime)
+        check_invariants(out, nn, nt, ei, fan, seed_type, seeds, stime)
+        assert canonical(out) == reference_sample(nn, nt, ei, fan, "last", seed_type,
+                                                  seeds.tolist(), stime)

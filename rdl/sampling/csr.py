@@ -7,8 +7,8 @@ nodes sorted by source time, so that the neighbours eligible for a seed time
 with one binary search. This is the layout pyg-lib's temporal sampler expects
 (PyG sorts its CSC by node time before calling it).
 
-Everything here is vectorised numpy (``np.lexsort``); there is no Python loop
-per edge.
+Everything here is vectorised numpy (one stable ``np.argsort`` per edge type);
+there is no Python loop per edge.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ EdgeType = tuple[str, str, str]
 #: Time given to sources whose node type has no time column: smaller than any
 #: seed time, so such neighbours are always eligible.
 NO_TIME = np.iinfo(np.int64).min
+
+# dst * num_src + rank must fit in int64; past this, fall back to np.lexsort.
+_KEY_LIMIT = 2**62
 
 
 class CSC(NamedTuple):
@@ -68,12 +71,20 @@ def _as_time(node_type: str, t: np.ndarray | None, n: int) -> np.ndarray | None:
     return t.astype(np.int64, copy=False)
 
 
+def time_rank(t: np.ndarray) -> np.ndarray:
+    """``int64[n]`` rank of each node in ascending (time, id) order."""
+    rank = np.empty(len(t), dtype=np.int64)
+    rank[np.lexsort((np.arange(len(t)), t))] = np.arange(len(t))
+    return rank
+
+
 def build_csc_one(
     edge_index: np.ndarray,
     num_src: int,
     num_dst: int,
     src_time: np.ndarray | None,
     name: object = "edge_index",
+    src_rank: np.ndarray | None = None,
 ) -> CSC:
     """Build the time-sorted :class:`CSC` of one edge type.
 
@@ -85,6 +96,8 @@ def build_csc_one(
         src_time: ``int64[num_src]`` source node times (seconds since epoch)
             or ``None`` when the source type has no time.
         name: used in error messages.
+        src_rank: optional precomputed :func:`time_rank` of ``src_time``
+            (shared by edge types with the same source type).
 
     Raises:
         ValueError: if ``edge_index`` is not ``[2, num_edges]`` or holds ids
@@ -100,13 +113,19 @@ def build_csc_one(
             raise ValueError(f"source ids of {name} outside [0, {num_src})")
         if dst.min() < 0 or dst.max() >= num_dst:
             raise ValueError(f"destination ids of {name} outside [0, {num_dst})")
+    # Order by (dst, src time, src id, input position): one stable argsort of
+    # dst * num_src + rank, where rank orders sources by (time, id).
+    if src_time is not None and src_rank is None:
+        src_rank = time_rank(src_time)
+    sec = src if src_time is None else src_rank[src]
+    if num_dst * max(num_src, 1) < _KEY_LIMIT:
+        order = np.argsort(dst * num_src + sec, kind="stable")
+    else:  # key would overflow int64
+        order = np.lexsort((sec, dst))
     if src_time is None:
-        order = np.lexsort((src, dst))  # stable: equal (dst, src) keep input order
         row_time = np.full(len(src), NO_TIME, dtype=np.int64)
     else:
-        t = src_time[src]
-        order = np.lexsort((src, t, dst))
-        row_time = t[order]
+        row_time = src_time[src[order]]
     counts = np.bincount(dst, minlength=num_dst)
     colptr = np.zeros(num_dst + 1, dtype=np.int64)
     np.cumsum(counts, out=colptr[1:])
@@ -143,6 +162,7 @@ def build_csc(
             range, or a time array of the wrong length.
     """
     times = {nt: _as_time(nt, node_time.get(nt), n) for nt, n in num_nodes.items()}
+    ranks = {nt: time_rank(t) for nt, t in times.items() if t is not None}
     out: dict[EdgeType, CSC] = {}
     for et, ei in edge_index.items():
         if len(et) != 3:
@@ -154,5 +174,6 @@ def build_csc(
                     f"edge type {et!r} names node type {nt!r}, not in num_nodes "
                     f"(known: {sorted(num_nodes)})"
                 )
-        out[tuple(et)] = build_csc_one(ei, num_nodes[s], num_nodes[d], times[s], name=et)
+        out[tuple(et)] = build_csc_one(ei, num_nodes[s], num_nodes[d], times[s], name=et,
+                                       src_rank=ranks.get(s))
     return out

@@ -51,6 +51,8 @@ _S30 = np.uint64(30)
 _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _ONE = np.uint64(1)
+_GROUP_MASK = np.int64((1 << 20) - 1)
+_C_MASK = np.int64((1 << 32) - 1)
 
 
 # --------------------------------------------------------------------------- kernels
@@ -76,28 +78,38 @@ def _mix(z):
     return z ^ (z >> _S31)
 
 
-def _count_kernel(colptr, row_time, has_time, nodes, batch, seed_time, fanout,
+def _count_kernel(colptr, row_time, has_time, nodes, batch, seed_time, fanout, n_chunks,
                   lo_out, n_out, k_out):
     """Per frontier node: segment start, eligible count, number to take."""
-    for i in prange(len(nodes)):
-        v = nodes[i]
-        lo = colptr[v]
-        hi = colptr[v + 1]
-        if has_time:
-            t = seed_time[batch[i]]
-            a = lo
-            b = hi
-            while a < b:  # first position with row_time > t
-                mid = (a + b) >> 1
-                if row_time[mid] <= t:
-                    a = mid + 1
-                else:
-                    b = mid
-            hi = a
-        n = hi - lo
-        lo_out[i] = lo
-        n_out[i] = n
-        k_out[i] = n if (fanout < 0 or fanout >= n) else fanout
+    m = len(nodes)
+    n_chunks = max(1, min(m, n_chunks))
+    for c in prange(n_chunks):
+        for i in range(c * m // n_chunks, (c + 1) * m // n_chunks):
+            _count_one(colptr, row_time, has_time, nodes, batch, seed_time, fanout, i,
+                       lo_out, n_out, k_out)
+
+
+@njit(cache=True, inline="always")
+def _count_one(colptr, row_time, has_time, nodes, batch, seed_time, fanout, i,
+               lo_out, n_out, k_out):
+    v = nodes[i]
+    lo = colptr[v]
+    hi = colptr[v + 1]
+    if has_time:
+        t = seed_time[batch[i]]
+        a = lo
+        b = hi
+        while a < b:  # first position with row_time > t
+            mid = (a + b) >> 1
+            if row_time[mid] <= t:
+                a = mid + 1
+            else:
+                b = mid
+        hi = a
+    n = hi - lo
+    lo_out[i] = lo
+    n_out[i] = n
+    k_out[i] = n if (fanout < 0 or fanout >= n) else fanout
 
 
 def _fill_kernel(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, col_start,
@@ -110,15 +122,18 @@ def _fill_kernel(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, col_start,
     (deterministic whatever the thread schedule).
     """
     m = len(lo_arr)
-    n_chunks = max(1, min(m, n_chunks))
+    E = offsets[m]
+    n_chunks = max(1, min(E, n_chunks))
     cap = 1 << set_bits
     shift = np.uint64(64 - set_bits)
     smask = cap - 1
     for c in prange(n_chunks):
         table = np.zeros(cap, dtype=np.int64)  # holds value + 1; 0 = empty
         used = np.empty(cap, dtype=np.int64)
-        start = c * m // n_chunks
-        stop = (c + 1) * m // n_chunks
+        # Chunks of about equal edge counts: node i belongs to the chunk
+        # holding its first output position.
+        start = np.searchsorted(offsets[:m], c * E // n_chunks, side="left")
+        stop = np.searchsorted(offsets[:m], (c + 1) * E // n_chunks, side="left")
         for i in range(start, stop):
             k = k_arr[i]
             if k == 0:
@@ -185,25 +200,27 @@ def _partition_kernel(seed_of, num_seeds, num_parts, pstart, perm):
         counts[p] += 1
 
 
-def _dedup_kernel(src, seed_of, num_src, pstart, perm, keys, vals, off, bits, sizes,
+def _dedup_kernel(src, seed_of, num_src, pstart, perm, tab, off, bits, sizes, gen,
                   group0, group_base, local_out, new_nodes, new_batch, new_cnt):
     """Map each (seed, src) pair to its local index, inserting new pairs.
 
-    Partition ``p`` owns the open-addressing table ``keys/vals[off[p]:off[p] +
-    2**bits[p]]``; partitions hold disjoint seeds, so they run in parallel. A
-    stored value is ``group << 32 | c``: the ``c``-th new pair of group
-    ``group = group0 + p`` (one group per call and partition), whose local index
-    is ``group_base[group] + c``. New pairs get consecutive local indices,
-    partition by partition, in first-occurrence order inside a partition;
-    ``group_base[group0:group0 + P]`` is filled here. Returns the number of new
-    pairs, written to the front of ``new_nodes``/``new_batch``.
+    Partition ``p`` owns the open-addressing table at slots ``off[p] ..
+    off[p] + 2**bits[p]`` of ``tab`` (slot ``j``: key ``tab[2j]``, value
+    ``tab[2j + 1]``); partitions hold disjoint seeds, so they run in parallel.
+    A value is ``gen << 52 | group << 32 | c``; slots of an older ``gen`` are
+    empty, so the table is reused across calls without clearing. ``c`` counts
+    the new pairs of ``group = group0 + p`` (one group per add and partition),
+    whose local index is ``group_base[group] + c``. New pairs get consecutive
+    local indices, partition by partition, in first-occurrence order inside a
+    partition. Returns the number of new pairs, written to the front of
+    ``new_nodes``/``new_batch``.
     """
     P = len(pstart) - 1
     for p in prange(P):
         base = off[p]
         mask = (np.int64(1) << bits[p]) - 1
         sh = np.uint64(64 - bits[p])
-        tag = np.int64(group0 + p) << 32
+        tag = (np.int64(gen) << 52) | (np.int64(group0 + p) << 32)
         c = 0
         o = pstart[p]
         for q in range(pstart[p], pstart[p + 1]):
@@ -211,17 +228,18 @@ def _dedup_kernel(src, seed_of, num_src, pstart, perm, keys, vals, off, bits, si
             key = seed_of[e] * num_src + src[e]
             h = np.int64((np.uint64(key) * _GOLDEN) >> sh)
             while True:
-                kk = keys[base + h]
-                if kk == key:
-                    local_out[e] = vals[base + h]
-                    break
-                if kk == -1:
-                    keys[base + h] = key
-                    vals[base + h] = tag | c
+                j = 2 * (base + h)
+                v = tab[j + 1]
+                if (v >> 52) != gen:  # empty in this call
+                    tab[j] = key
+                    tab[j + 1] = tag | c
                     local_out[e] = tag | c
                     new_nodes[o + c] = src[e]
                     new_batch[o + c] = seed_of[e]
                     c += 1
+                    break
+                if tab[j] == key:
+                    local_out[e] = v
                     break
                 h = (h + 1) & mask
         new_cnt[p] = c
@@ -236,35 +254,27 @@ def _dedup_kernel(src, seed_of, num_src, pstart, perm, keys, vals, off, bits, si
             new_batch[w] = new_batch[o + c]
             w += 1
     group_base[group0 + P] = n_existing + w
-    low = np.int64(0xFFFFFFFF)
     for e in prange(len(src)):
         v = local_out[e]
-        local_out[e] = group_base[v >> 32] + (v & low)
+        local_out[e] = group_base[(v >> 32) & _GROUP_MASK] + (v & _C_MASK)
     return w
 
 
-def _regrow_kernel(old_keys, old_vals, old_off, old_bits, new_keys, new_vals, new_off, new_bits):
-    """Copy or rehash each partition's table into its (maybe larger) new region."""
+def _regrow_kernel(old_tab, old_off, old_bits, new_tab, new_off, new_bits, gen):
+    """Rehash each partition's live entries (this ``gen``) into its new region."""
     for p in prange(len(old_off)):
-        o0 = old_off[p]
-        o1 = new_off[p]
-        n_old = np.int64(1) << old_bits[p]
-        if new_bits[p] == old_bits[p]:
-            for i in range(n_old):
-                new_keys[o1 + i] = old_keys[o0 + i]
-                new_vals[o1 + i] = old_vals[o0 + i]
-            continue
         mask = (np.int64(1) << new_bits[p]) - 1
         sh = np.uint64(64 - new_bits[p])
-        for i in range(n_old):
-            key = old_keys[o0 + i]
-            if key == -1:
+        for i in range(old_off[p], old_off[p] + (np.int64(1) << old_bits[p])):
+            v = old_tab[2 * i + 1]
+            if (v >> 52) != gen:
                 continue
+            key = old_tab[2 * i]
             h = np.int64((np.uint64(key) * _GOLDEN) >> sh)
-            while new_keys[o1 + h] != -1:
+            while (new_tab[2 * (new_off[p] + h) + 1] >> 52) == gen:
                 h = (h + 1) & mask
-            new_keys[o1 + h] = key
-            new_vals[o1 + h] = old_vals[o0 + i]
+            new_tab[2 * (new_off[p] + h)] = key
+            new_tab[2 * (new_off[p] + h) + 1] = v
 
 
 _count_ser, _count_par = _serial_and_parallel(_count_kernel)
@@ -273,8 +283,19 @@ _dedup_ser, _dedup_par = _serial_and_parallel(_dedup_kernel)
 _regrow_ser, _regrow_par = _serial_and_parallel(_regrow_kernel)
 
 
+#: Parallel loops run over this many chunks, handed out one at a time
+#: (``parallel_chunksize(1)``), so a thread that the OS parks on a busy
+#: machine does not hold the others up.
+_N_CHUNKS = 64
+
+
 def _pick(ser, par, work: int, parallel: bool):
-    return par if parallel and work >= PARALLEL_MIN_WORK else ser
+    if parallel and work >= PARALLEL_MIN_WORK:
+        def run(*args):
+            with numba.parallel_chunksize(1):
+                return par(*args)
+        return run
+    return ser
 
 
 class _PairMap:
@@ -282,57 +303,68 @@ class _PairMap:
 
     Key ``seed * num_nodes + node``. Seeds are split into ``num_parts``
     contiguous ranges, each with its own open-addressing table (a power of two
-    of slots, at most half full) inside one flat array.
+    of slots, at most half full) inside one flat array. The map lives across
+    :meth:`TemporalNeighborSampler.sample` calls: :meth:`begin` bumps a
+    generation tag that empties every slot at once, and tables keep the size
+    they grew to.
     """
 
     MIN_BITS = 6
+    MAX_GEN = (1 << 11) - 1
 
-    def __init__(self, num_seeds: int, num_parts: int, num_src: int, max_groups: int,
-                 parallel: bool = True):
-        self.S, self.P, self.num_src = num_seeds, num_parts, num_src
-        self.parallel = parallel
+    def __init__(self, num_parts: int, num_src: int, parallel: bool):
+        self.P, self.num_src, self.parallel = num_parts, num_src, parallel
         self.bits = np.full(num_parts, self.MIN_BITS, dtype=np.int64)
         self.off = np.arange(num_parts, dtype=np.int64) << self.MIN_BITS
-        self.keys = np.full(num_parts << self.MIN_BITS, -1, dtype=np.int64)
-        self.vals = np.empty(num_parts << self.MIN_BITS, dtype=np.int64)
+        self.tab = np.zeros(2 * (num_parts << self.MIN_BITS), dtype=np.int64)
         self.sizes = np.zeros(num_parts, dtype=np.int64)
-        self.group_base = np.zeros(max_groups * num_parts + 1, dtype=np.int64)
+        self.gen = 0
+
+    def begin(self, num_seeds: int, max_adds: int) -> None:
+        """Start a new call: empty all tables, at most ``max_adds`` adds."""
+        if max_adds * self.P > _GROUP_MASK:
+            raise ValueError(f"too many edge types x hops ({max_adds}) for the sampler's "
+                             f"hash map; at most {_GROUP_MASK // self.P}")
+        self.gen += 1
+        if self.gen > self.MAX_GEN:
+            self.tab[:] = 0
+            self.gen = 1
+        self.S = num_seeds
+        self.sizes[:] = 0
+        self.group_base = np.zeros(max_adds * self.P + 1, dtype=np.int64)
         self.groups = 0
-        self.total = 0
 
     def _reserve(self, need: np.ndarray) -> None:
-        cap = np.int64(1) << self.bits
-        if np.all(2 * need <= cap):
+        if np.all(2 * need <= (np.int64(1) << self.bits)):
             return
-        want = np.maximum(self.MIN_BITS, np.ceil(np.log2(np.maximum(2 * need, 1))))
-        bits = np.maximum(self.bits, want.astype(np.int64))
+        # Grow to 4x need: fewer regrowths as a batch deepens.
+        want = np.ceil(np.log2(np.maximum(4 * need, 1))).astype(np.int64)
+        bits = np.where(2 * need <= (np.int64(1) << self.bits), self.bits,
+                        np.maximum(self.bits, want))
         sizes = np.int64(1) << bits
         off = np.zeros(self.P, dtype=np.int64)
         np.cumsum(sizes[:-1], out=off[1:])
-        keys = np.full(int(sizes.sum()), -1, dtype=np.int64)
-        vals = np.empty(int(sizes.sum()), dtype=np.int64)
-        _pick(_regrow_ser, _regrow_par, len(keys), self.parallel)(
-            self.keys, self.vals, self.off, self.bits, keys, vals, off, bits)
-        self.keys, self.vals, self.off, self.bits = keys, vals, off, bits
+        tab = np.zeros(2 * int(sizes.sum()), dtype=np.int64)  # calloc: lazily zeroed
+        _pick(_regrow_ser, _regrow_par, len(self.tab) // 2, self.parallel)(
+            self.tab, self.off, self.bits, tab, off, bits, self.gen)
+        self.tab, self.off, self.bits = tab, off, bits
 
-    def add(self, src: np.ndarray, seed_of: np.ndarray):
-        """Return (local index per pair, new nodes, their seeds)."""
+    def add(self, src: np.ndarray, seed_of: np.ndarray, local_out: np.ndarray):
+        """Write local indices of the pairs to ``local_out``; return new nodes, their seeds."""
         E = len(src)
         pstart = np.empty(self.P + 1, dtype=np.int64)
         perm = np.empty(E, dtype=np.int64)
         _partition_kernel(seed_of, self.S, self.P, pstart, perm)
         self._reserve(self.sizes + np.diff(pstart))
-        local = np.empty(E, dtype=np.int64)
         new_nodes = np.empty(E, dtype=np.int64)
         new_batch = np.empty(E, dtype=np.int64)
         new_cnt = np.empty(self.P, dtype=np.int64)
-        g0 = self.groups * self.P
-        n = _pick(_dedup_ser, _dedup_par, E, self.parallel)(src, seed_of, self.num_src, pstart, perm, self.keys, self.vals,
-                          self.off, self.bits, self.sizes, g0, self.group_base, local,
-                          new_nodes, new_batch, new_cnt)
+        dedup = _pick(_dedup_ser, _dedup_par, E, self.parallel)
+        n = dedup(src, seed_of, self.num_src, pstart, perm, self.tab, self.off, self.bits,
+                  self.sizes, self.gen, self.groups * self.P, self.group_base, local_out,
+                  new_nodes, new_batch, new_cnt)
         self.groups += 1
-        self.total += n
-        return local, new_nodes[:n], new_batch[:n]
+        return new_nodes[:n], new_batch[:n]
 
 
 # --------------------------------------------------------------------------- output
@@ -492,12 +524,38 @@ class TemporalNeighborSampler:
         self.num_hops = len(next(iter(self.fanouts.values()))) if self.fanouts else 0
         max_f = max([f for v in self.fanouts.values() for f in v] + [1])
         self._set_bits = max(4, int(np.ceil(np.log2(2 * max_f))))
+        self._maps: dict[str, _PairMap] = {}  # reused across calls
         self.reseed(seed)
 
     def reseed(self, seed: int) -> None:
         """Restart the random state: the next calls repeat those after ``__init__``."""
         self.seed = seed
         self._rng = np.random.default_rng(seed)
+
+    def _expand(self, et, fanout, f_nodes, f_batch, f_start, stime, key):
+        """Sample incoming ``et`` edges of the frontier nodes.
+
+        Returns ``(src, edge_index, edge_id, seed_of)``: global source ids,
+        a ``[2, E]`` array whose row 1 holds the destinations' local indices
+        (row 0 is filled by the caller), input edge positions, seed indices.
+        """
+        c = self.csc[et]
+        m = len(f_nodes)
+        lo, cnt, k = np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m, np.int64)
+        _pick(_count_ser, _count_par, m, self.parallel)(
+            c.colptr, c.row_time, self.has_time[et[0]], f_nodes, f_batch, stime, fanout,
+            _N_CHUNKS, lo, cnt, k)
+        offsets = np.zeros(m + 1, np.int64)
+        np.cumsum(k, out=offsets[1:])
+        E = int(offsets[-1])
+        src, eid, sof = np.empty(E, np.int64), np.empty(E, np.int64), np.empty(E, np.int64)
+        ei = np.empty((2, E), np.int64)
+        if E:
+            _pick(_fill_ser, _fill_par, E, self.parallel)(
+                c.row, c.edge_id, lo, cnt, k, offsets, f_batch, f_start,
+                self.strategy == "last", key, self._set_bits, _N_CHUNKS,
+                src, eid, ei[1], sof)
+        return src, ei, eid, sof
 
     def sample(self, seed_type: str, seed_nodes, seed_time) -> SampledSubgraph:
         """Sample one disjoint subgraph per seed.
@@ -539,11 +597,18 @@ class TemporalNeighborSampler:
         total = {nt: 0 for nt in self.num_nodes}
         maps: dict[str, _PairMap] = {}
 
+        def pair_map(nt: str) -> _PairMap:
+            if nt not in maps:
+                P = max(1, min(_NUM_PARTS, S))
+                mp = self._maps.get(nt)
+                if mp is None or mp.P != P:
+                    mp = self._maps[nt] = _PairMap(P, self.num_nodes[nt], self.parallel)
+                mp.begin(S, 1 + self.num_hops * len(self.edge_types))
+                maps[nt] = mp
+            return maps[nt]
+
         seed_batch = np.arange(S, dtype=np.int64)
-        P = max(1, min(_NUM_PARTS, S))
-        groups = 1 + self.num_hops * len(self.edge_types)  # calls to _PairMap.add
-        maps[seed_type] = _PairMap(S, P, n_seed_type, groups, self.parallel)
-        maps[seed_type].add(seeds, seed_batch)
+        pair_map(seed_type).add(seeds, seed_batch, np.empty(S, np.int64))
         node_chunks[seed_type].append(seeds)
         batch_chunks[seed_type].append(seed_batch)
         n_nodes[seed_type][0] = S
@@ -557,34 +622,13 @@ class TemporalNeighborSampler:
                 fan = self.fanouts[et][hop]
                 if fan == 0 or dst_t not in frontier:
                     continue
-                f_nodes, f_batch, f_start = frontier[dst_t]
-                c = self.csc[et]
-                m = len(f_nodes)
-                lo = np.empty(m, np.int64)
-                cnt = np.empty(m, np.int64)
-                k = np.empty(m, np.int64)
-                _pick(_count_ser, _count_par, m, self.parallel)(c.colptr, c.row_time, self.has_time[src_t], f_nodes, f_batch,
-                              stime, fan, lo, cnt, k)
-                offsets = np.zeros(m + 1, np.int64)
-                np.cumsum(k, out=offsets[1:])
-                E = int(offsets[-1])
-                if E == 0:
+                key = np.uint64((call_key * 1_000_003 + hop * 10_007 + e_idx + 1) % (2**64))
+                src, ei, eid, sof = self._expand(et, fan, *frontier[dst_t], stime, key)
+                if len(eid) == 0:
                     continue
-                src = np.empty(E, np.int64)
-                eid = np.empty(E, np.int64)
-                col = np.empty(E, np.int64)
-                sof = np.empty(E, np.int64)
-                key = np.uint64(
-                    (call_key * 1_000_003 + hop * 10_007 + e_idx + 1) % (2**64)
-                )
-                _pick(_fill_ser, _fill_par, E, self.parallel)(c.row, c.edge_id, lo, cnt, k, offsets, f_batch, f_start,
-                             self.strategy == "last", key, self._set_bits,
-                             8 * numba.get_num_threads(), src, eid, col, sof)
-                if src_t not in maps:
-                    maps[src_t] = _PairMap(S, P, self.num_nodes[src_t], groups, self.parallel)
-                local, new_nodes, new_batch = maps[src_t].add(src, sof)
-                edge_chunks[et].append((local, col, eid))
-                n_edges[et][hop] = E
+                new_nodes, new_batch = pair_map(src_t).add(src, sof, ei[0])
+                edge_chunks[et].append((ei, eid))
+                n_edges[et][hop] = len(eid)
                 if len(new_nodes):
                     node_chunks[src_t].append(new_nodes)
                     batch_chunks[src_t].append(new_batch)
@@ -592,23 +636,20 @@ class TemporalNeighborSampler:
                     n_nodes[src_t][hop + 1] += len(new_nodes)
             frontier = {}
             for nt, parts in new.items():
-                start = total[nt]
                 fn = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
                 fb = np.concatenate([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
-                frontier[nt] = (fn, fb, start)
+                frontier[nt] = (fn, fb, total[nt])
                 total[nt] += len(fn)
 
-        def cat(chunks):
-            return np.concatenate(chunks) if chunks else np.empty(0, np.int64)
+        def cat(chunks, axis=0):
+            if len(chunks) == 1:
+                return chunks[0]
+            return np.concatenate(chunks, axis=axis) if chunks else np.empty(0, np.int64)
 
         edge_index, edge_id = {}, {}
         for et, parts in edge_chunks.items():
-            if parts:
-                edge_index[et] = np.stack([cat([p[0] for p in parts]), cat([p[1] for p in parts])])
-                edge_id[et] = cat([p[2] for p in parts])
-            else:
-                edge_index[et] = np.empty((2, 0), np.int64)
-                edge_id[et] = np.empty(0, np.int64)
+            edge_index[et] = cat([p[0] for p in parts], 1) if parts else np.empty((2, 0), np.int64)
+            edge_id[et] = cat([p[1] for p in parts])
         return SampledSubgraph(
             node={nt: cat(v) for nt, v in node_chunks.items()},
             batch={nt: cat(v) for nt, v in batch_chunks.items()},
