@@ -82,7 +82,7 @@ class GraphData:
             return np.asarray(values, dtype=np.int64)
         idx = pd.Index(pk).get_indexer(pd.Series(values).to_numpy())
         if (idx < 0).any():
-            bad = list(pd.Series(values)[idx < 0].unique()[:5])
+            bad = pd.Series(values)[idx < 0].unique()[:5].tolist()
             raise KeyError(f"table {table!r} has no rows with primary key {bad}")
         return idx.astype(np.int64)
 
@@ -193,7 +193,7 @@ def build_graph(
 
     embedder = CachedTextEmbedder(cache / "text-minilm.pt") if text else None
     stats_db = db.upto(stats_until) if stats_until is not None else db
-    num_nodes, node_time, pkey_values, tf_dict, col_stats = {}, {}, {}, {}, {}
+    num_nodes, node_time, pkey_values, tf_dict, stats_out = {}, {}, {}, {}, {}
     for name, table in db.items():
         num_nodes[name] = len(table.df)
         node_time[name] = _seconds(table.df[table.time_col]) if table.time_col else None
@@ -209,7 +209,7 @@ def build_graph(
             stats = Dataset(sdf, col_to_stype, **kwargs).materialize().col_stats
         ds = Dataset(df, col_to_stype, **kwargs).materialize(col_stats=stats)
         tf_dict[name] = ds.tensor_frame
-        col_stats[name] = ds.col_stats
+        stats_out[name] = ds.col_stats
 
     edge_index = {}
     for child, table in db.items():
@@ -223,7 +223,7 @@ def build_graph(
             edge_index[(child, f"f2p_{col}", parent)] = np.stack([src, dst])
             edge_index[(parent, f"rev_f2p_{col}", child)] = np.stack([dst, src])
 
-    g = GraphData(num_nodes, node_time, edge_index, tf_dict, col_stats, pkey_values, key,
+    g = GraphData(num_nodes, node_time, edge_index, tf_dict, stats_out, pkey_values, key,
                   time.perf_counter() - t0, {"cached": False, "settings": settings})
     if use_cache:
         cache.mkdir(parents=True, exist_ok=True)
