@@ -18,8 +18,8 @@ import importlib.util
 
 import pytest
 
-from db_helpers import build_f1, in_ci, shared_f1_file
-from pg import PG_BIN, PostgresServer, pg_available
+from db_helpers import build_f1, require_postgres, shared_f1_file
+from pg import PostgresServer
 
 _PG_TIMES: list[list[float]] = []  # [initdb s, start s] per server started
 BACKENDS = ("duckdb", "sqlite", "postgresql")
@@ -28,12 +28,7 @@ BACKENDS = ("duckdb", "sqlite", "postgresql")
 @pytest.fixture(scope="session")
 def pg_server():
     """A running throwaway PostgreSQL server (`tests.pg.PostgresServer`)."""
-    if not pg_available():
-        msg = (f"PostgreSQL 15 server binaries not found in {PG_BIN}; install postgresql-15 "
-               "(apt-get install postgresql-15) or set RDL_PG_BIN")
-        if in_ci():
-            pytest.fail(msg + " (CI=true: PostgreSQL tests must run in CI)", pytrace=False)
-        pytest.skip(msg)
+    require_postgres()
     server = PostgresServer().start()
     _PG_TIMES.append([server.initdb_seconds, server.start_seconds])
     try:

@@ -7,7 +7,10 @@ import os
 import time
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
+
+import pg
 
 # rel-f1 as RelBench declares it
 F1_FKEYS = {
@@ -37,6 +40,16 @@ F1_PKEYS = {
 def in_ci() -> bool:
     """Whether the CI environment variable says we run in CI (GitHub Actions: CI=true)."""
     return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def require_postgres() -> None:
+    """Fail (when ``CI=true``) or skip the test when the server binaries are missing."""
+    if not pg.pg_available():
+        msg = (f"PostgreSQL 15 server binaries not found in {pg.PG_BIN}; install "
+               "postgresql-15 (apt-get install postgresql-15) or set RDL_PG_BIN")
+        if in_ci():
+            pytest.fail(msg + " (CI=true: PostgreSQL tests must run in CI)", pytrace=False)
+        pytest.skip(msg)
 
 
 def run_cli(*args: str) -> str:

@@ -35,9 +35,10 @@ class PostgresUnavailable(RuntimeError):
     """The PostgreSQL server binaries are not installed."""
 
 
-def pg_available() -> bool:
-    """Whether ``initdb``, ``pg_ctl`` and ``postgres`` exist in `PG_BIN`."""
-    return all((PG_BIN / b).is_file() for b in ("initdb", "pg_ctl", "postgres"))
+def pg_available(bin_dir: Path | None = None) -> bool:
+    """Whether ``initdb``, ``pg_ctl`` and ``postgres`` exist in ``bin_dir`` (`PG_BIN`)."""
+    bin_dir = PG_BIN if bin_dir is None else bin_dir
+    return all((bin_dir / b).is_file() for b in ("initdb", "pg_ctl", "postgres"))
 
 
 def _free_port() -> int:
