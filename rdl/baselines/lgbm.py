@@ -13,9 +13,10 @@ Two feature sets (`rdl.baselines.features`):
 
 Training: one LightGBM model per grid configuration on the train rows, early stopping on
 the validation rows by the task's first metric (``task.metrics[0]``, e.g. average
-precision or R²); the configuration with the best validation score is kept. Objectives:
-``binary`` (probabilities), ``multiclass`` (``[n, C]`` probabilities), ``regression``
-(L2); multilabel tasks train one binary model per label.
+precision or MAE); the configuration with the best validation score is kept. Objectives:
+``binary`` (probabilities), ``multiclass`` (``[n, C]`` probabilities), ``regression_l1``
+when the first metric is MAE and ``regression`` (L2) otherwise; multilabel tasks train
+one binary model per label (early stopping on each label's AUROC).
 """
 
 from __future__ import annotations
@@ -161,12 +162,14 @@ class LightGBMBaseline:
         return out
 
     # training ---------------------------------------------------------------------------
-    def _objective(self, kind: str) -> dict:
+    def _objective(self, kind: str, metric: str) -> dict:
         if kind in (BINARY, MULTILABEL):
             return {"objective": "binary"}
         if kind == MULTICLASS:
             return {"objective": "multiclass", "num_class": self._num_classes}
-        return {"objective": "regression"}
+        # the loss that the early-stopping metric rewards (as torch_frame's tuned LightGBM,
+        # which RelBench uses: L1 for MAE, L2 otherwise)
+        return {"objective": "regression_l1" if metric == "mae" else "regression"}
 
     def _train_one(self, params, X_tr, y_tr, X_va, y_va, metric: str, kind: str):
         fn = METRICS[metric]
@@ -186,7 +189,7 @@ class LightGBMBaseline:
         dtrain = lgb.Dataset(X_tr, label=y_tr, free_raw_data=False)
         dval = lgb.Dataset(X_va, label=y_va, reference=dtrain, free_raw_data=False)
         booster = lgb.train(
-            {**_BASE_PARAMS, **self._objective(kind), **params, "metric": "None",
+            {**_BASE_PARAMS, **self._objective(kind, metric), **params, "metric": "None",
              "seed": self.seed, "num_threads": self.num_threads},
             dtrain, num_boost_round=self.num_boost_round, valid_sets=[dval],
             valid_names=["val"], feval=feval,

@@ -1,0 +1,140 @@
+"""The results report shared by ``rdl baseline`` and ``rdl train``: ``results.json`` and
+the same numbers as a rich table.
+
+A results dict looks like::
+
+    {"task": "rel-f1/driver-dnf", "db": "duckdb:///rel-f1.duckdb",
+     "splits": {"train": 11411, "val": 566, "test": 702},
+     "baselines": {"entity_mean": {"val": {"roc_auc": 0.59, ...},
+                                   "test": {"roc_auc": 0.70, ...}, "fit_seconds": 0.1}},
+     "models": {"gnn": {...same shape...}}}            # "models" optional
+
+Other fields are kept as they are.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from rdl.metrics import higher_is_better
+
+RESULTS_FILE = "results.json"
+SECTIONS = ("baselines", "models")
+#: column headers for metric names (the JSON keeps `rdl.metrics` names)
+LABELS = {"roc_auc": "AUROC", "average_precision": "AP", "accuracy": "accuracy", "f1": "F1",
+          "log_loss": "log loss", "mae": "MAE", "mse": "MSE", "rmse": "RMSE", "r2": "R²",
+          "multiclass_accuracy": "accuracy", "macro_f1": "macro F1", "micro_f1": "micro F1"}
+
+
+def _clean(obj: Any) -> Any:
+    """JSON-safe copy: numpy scalars -> Python numbers, NaN/inf -> None, tuples -> lists."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if hasattr(obj, "item") and callable(obj.item) and getattr(obj, "ndim", 1) == 0:
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    return str(obj)
+
+
+def write_results(results: dict, out_dir: str | Path) -> Path:
+    """Write ``results`` to ``out_dir/results.json`` (directory created if needed).
+
+    NaN and infinite values are written as ``null``; numpy numbers as plain numbers.
+
+    Returns:
+        the path of the written file.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / RESULTS_FILE
+    path.write_text(json.dumps(_clean(results), indent=2) + "\n")
+    return path
+
+
+def _rows(results: dict) -> list[tuple[str, str, dict]]:
+    rows = []
+    for section in SECTIONS:
+        for name, entry in (results.get(section) or {}).items():
+            rows.append((section, name, entry))
+    return rows
+
+
+def _metric_order(results: dict) -> list[str]:
+    names = list(results.get("metrics") or [])
+    for _, _, entry in _rows(results):
+        for split in ("val", "test"):
+            for m in entry.get(split) or {}:
+                if m not in names:
+                    names.append(m)
+    return names
+
+
+def _fmt(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{value:.4f}"
+
+
+def results_table(results: dict) -> RichTable:
+    """The results as a rich table: two rows per baseline / model (val, test), one column
+    per metric (arrow: direction of better; best test value of each metric in bold), and
+    the fit time in seconds."""
+    splits = results.get("splits") or {}
+    title = f"{results.get('task', '?')} on {results.get('db', '?')}"
+    if splits:
+        title += " (" + ", ".join(f"{s} {n:,}" for s, n in splits.items()) + " rows)"
+    table = RichTable(title=title)
+    table.add_column("model", no_wrap=True)
+    table.add_column("split", no_wrap=True)
+    metrics = _metric_order(results)
+    for m in metrics:
+        table.add_column(f"{LABELS.get(m, m)} {'↑' if _known_higher(m) else '↓'}",
+                         justify="right")
+    table.add_column("fit s", justify="right")
+    rows = _rows(results)
+    best: dict[str, float] = {}
+    for m in metrics:
+        values = [(e.get("test") or {}).get(m) for _, _, e in rows]
+        values = [v for v in values if v is not None and not math.isnan(v)]
+        if values:
+            best[m] = max(values) if _known_higher(m) else min(values)
+    for section, name, entry in rows:
+        label = name if section == "baselines" else f"[bold]{name}[/bold]"
+        fit = entry.get("fit_seconds")
+        for split in ("val", "test"):
+            cells = [label if split == "val" else "", split]
+            for m in metrics:
+                value = (entry.get(split) or {}).get(m)
+                text = _fmt(value)
+                bold = split == "test" and value is not None and best.get(m) == value
+                cells.append(f"[bold]{text}[/bold]" if bold else text)
+            cells.append("" if fit is None or split == "test" else f"{fit:.1f}")
+            table.add_row(*cells, end_section=split == "test")
+    return table
+
+
+def _known_higher(metric: str) -> bool:
+    try:
+        return higher_is_better(metric)
+    except ValueError:
+        return True
+
+
+def print_results(results: dict, console: Console | None = None) -> None:
+    """Print `results_table` (and any metric errors recorded in the entries)."""
+    console = console or Console()
+    console.print(results_table(results))
+    for section, name, entry in _rows(results):
+        for key, message in (entry.get("errors") or {}).items():
+            console.print(f"{name} {key}: {message}", markup=False)

@@ -1,0 +1,333 @@
+"""Aggregated relational features and entity features: values against a plain-pandas
+recomputation, feature naming, and leakage (rows dated after the seed time never matter;
+rows at or before it do)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rdl import Database, Table
+from rdl.baselines import aggregate_features, entity_features, entity_mean, plan_aggregations
+from rdl.tasks import EntityTask, TaskType
+
+START = pd.Timestamp("2021-01-01")
+DAY = pd.Timedelta(days=1)
+
+
+def shop_db(seed: int = 0) -> Database:
+    """users (static) <- orders (timed) -> products (static), orders -> campaigns (timed),
+    orders <- reviews (timed), users -> regions (static)."""
+    rng = np.random.default_rng(seed)
+    n_users, n_orders = 12, 400
+    regions = pd.DataFrame({"region_id": [0, 1, 2], "population": [1.5, 2.5, 9.0],
+                            "zone": ["north", "south", "south"]})
+    users = pd.DataFrame({
+        "user_id": np.arange(n_users),
+        "region_id": rng.integers(0, 3, n_users),
+        "age": rng.integers(18, 70, n_users).astype(float),
+        "tier": rng.choice(["gold", "silver", "bronze"], n_users),
+        "nickname": [f"user{i}" for i in range(n_users)],
+        "born": pd.to_datetime("1980-01-01") + pd.to_timedelta(rng.integers(0, 9000, n_users), "D"),
+    })
+    products = pd.DataFrame({"product_id": np.arange(6), "price": [5.0, 7.5, 9.0, 20.0, 1.0, 3.0],
+                             "kind": ["a", "b", "a", "c", "b", "a"]})
+    campaigns = pd.DataFrame({
+        "campaign_id": np.arange(5), "discount": [0.1, 0.2, 0.3, 0.4, 0.5],
+        "start": START + pd.to_timedelta([0, 100, 200, 300, 400], "D"),
+    })
+    orders = pd.DataFrame({
+        "order_id": np.arange(n_orders),
+        "user_id": rng.integers(0, n_users, n_orders),
+        "product_id": rng.integers(0, 6, n_orders),
+        "campaign_id": rng.integers(0, 5, n_orders),
+        "ts": START + pd.to_timedelta(np.sort(rng.integers(0, 500, n_orders)), "D"),
+        "amount": rng.gamma(2.0, 10.0, n_orders).round(2),
+        "channel": rng.choice(["web", "app", "shop", "phone"], n_orders, p=[0.5, 0.3, 0.15, 0.05]),
+    })
+    reviews = orders.sample(frac=0.5, random_state=seed)[["order_id", "ts"]].reset_index(drop=True)
+    reviews["ts"] = reviews["ts"] + pd.to_timedelta(rng.integers(0, 20, len(reviews)), "D")
+    reviews["stars"] = rng.integers(1, 6, len(reviews)).astype(float)
+    reviews.insert(0, "review_id", np.arange(len(reviews)))
+    for df, col in [(users, "born"), (campaigns, "start"), (orders, "ts"), (reviews, "ts")]:
+        df[col] = df[col].astype("datetime64[ns]")
+    return Database({
+        "regions": Table(regions, {}, "region_id", None,
+                         {"population": "numerical", "zone": "categorical"}),
+        "users": Table(users, {"region_id": "regions"}, "user_id", None,
+                       {"age": "numerical", "tier": "categorical",
+                        "nickname": "text_embedded", "born": "timestamp"}),
+        "products": Table(products, {}, "product_id", None,
+                          {"price": "numerical", "kind": "categorical"}),
+        "campaigns": Table(campaigns, {}, "campaign_id", "start",
+                           {"discount": "numerical", "start": "timestamp"}),
+        "orders": Table(orders, {"user_id": "users", "product_id": "products",
+                                 "campaign_id": "campaigns"}, "order_id", "ts",
+                        {"amount": "numerical", "channel": "categorical", "ts": "timestamp"}),
+        "reviews": Table(reviews, {"order_id": "orders"}, "review_id", "ts",
+                         {"stars": "numerical", "ts": "timestamp"}),
+    })
+
+
+def seeds(times, n_users=12) -> pd.DataFrame:
+    return pd.DataFrame([(t, u) for t in times for u in range(n_users)], columns=["t", "uid"])
+
+
+SEED_TIMES = [START + 60 * DAY, START + 150 * DAY, START + 250 * DAY, START + 420 * DAY]
+
+
+@pytest.fixture(scope="module")
+def db():
+    return shop_db()
+
+
+@pytest.fixture(scope="module")
+def plan(db):
+    return plan_aggregations(db, "users", vocab_cutoff=START + 300 * DAY)
+
+
+@pytest.fixture(scope="module")
+def features(db, plan):
+    s = seeds(SEED_TIMES)
+    return s, aggregate_features(db, plan, s["uid"], s["t"])
+
+
+def test_plan_paths_and_names(plan):
+    names = {p.name for p in plan.paths}
+    assert names == {
+        "orders.user_id",                                   # E <- C
+        "orders.user_id>products.product_id",               # E <- C -> P (static)
+        "orders.user_id>campaigns.campaign_id",             # E <- C -> P (timed)
+        "orders.user_id<reviews.order_id",                  # E <- C <- G
+        ">regions.region_id",                               # E -> P lookup
+    }
+    f = set(plan.feature_names)
+    for name in ["orders.user_id__count__30d", "orders.user_id__count__all",
+                 "orders.user_id__days_since_last", "orders.user_id__days_since_first",
+                 "orders.user_id__amount__mean__90d", "orders.user_id__amount__max__365d",
+                 "orders.user_id__amount__last", "orders.user_id__channel=web__share__all",
+                 "orders.user_id>products.product_id__price__mean__30d",
+                 "orders.user_id>products.product_id__kind=a__share__90d",
+                 "orders.user_id<reviews.order_id__stars__min__all",
+                 "orders.user_id<reviews.order_id__count__365d",
+                 ">regions.region_id__population", ">regions.region_id__zone"]:
+        assert name in f, name
+    assert len(f) == len(plan.feature_names)
+    # the rarest channel (5 %) is not among the top-3 values
+    assert "orders.user_id__channel=phone__share__all" not in f
+
+
+def test_feature_cap(db):
+    small = plan_aggregations(db, "users", max_features=40)
+    assert 0 < len(small.feature_names) <= 40
+    assert small.paths[0].name == "orders.user_id"
+
+
+def _reference(db, uid, t):
+    """Plain-pandas recomputation of a few features of one seed."""
+    o = db["orders"].df
+    o = o[(o.user_id == uid) & (o.ts <= t)]
+    out = {"orders.user_id__count__all": float(len(o)),
+           "orders.user_id__count__30d": float((o.ts > t - 30 * DAY).sum())}
+    w90 = o[o.ts > t - 90 * DAY]
+    out["orders.user_id__amount__mean__90d"] = w90.amount.mean() if len(w90) else np.nan
+    out["orders.user_id__amount__max__all"] = o.amount.max() if len(o) else np.nan
+    out["orders.user_id__amount__last"] = o.sort_values("ts", kind="stable").amount.iloc[-1] if len(o) else np.nan
+    out["orders.user_id__days_since_last"] = (t - o.ts.max()) / DAY if len(o) else np.nan
+    out["orders.user_id__channel=web__share__365d"] = (
+        (o[o.ts > t - 365 * DAY].channel == "web").mean() if (o.ts > t - 365 * DAY).any() else np.nan)
+    p = o.merge(db["products"].df, on="product_id")
+    out["orders.user_id>products.product_id__price__mean__all"] = p.price.mean() if len(p) else np.nan
+    c = o.merge(db["campaigns"].df, on="campaign_id")
+    c = c[c.start <= t]  # a campaign that starts after t is not visible yet
+    out["orders.user_id>campaigns.campaign_id__discount__max__all"] = c.discount.max() if len(c) else np.nan
+    r = o[["order_id"]].merge(db["reviews"].df, on="order_id")
+    r = r[r.ts <= t]
+    out["orders.user_id<reviews.order_id__count__all"] = float(len(r))
+    r30 = r[r.ts > t - 30 * DAY]
+    out["orders.user_id<reviews.order_id__stars__mean__30d"] = r30.stars.mean() if len(r30) else np.nan
+    u = db["users"].df.set_index("user_id").loc[uid]
+    out[">regions.region_id__population"] = db["regions"].df.set_index("region_id").loc[u.region_id, "population"]
+    return out
+
+
+def test_values_match_a_pandas_recomputation(db, features):
+    s, X = features
+    assert X.shape == (len(s), len(X.columns)) and list(X.index) == list(range(len(s)))
+    checked = 0
+    for i, row in s.iterrows():
+        for name, expected in _reference(db, row.uid, row.t).items():
+            got = X.loc[i, name]
+            if np.isnan(expected):
+                assert np.isnan(got), (i, name)
+            else:
+                assert got == pytest.approx(expected), (i, name, row.uid, row.t)
+            checked += 1
+    assert checked == len(s) * 12
+    # at least some seeds have history and some values differ across seeds
+    assert X["orders.user_id__count__all"].nunique() > 5
+
+
+def test_duplicate_seeds_and_row_order(db, plan):
+    s = seeds(SEED_TIMES[:2]).sample(frac=1.0, random_state=1).reset_index(drop=True)
+    doubled = pd.concat([s, s], ignore_index=True)
+    X = aggregate_features(db, plan, doubled["uid"], doubled["t"])
+    pd.testing.assert_frame_equal(X.iloc[: len(s)].reset_index(drop=True),
+                                  X.iloc[len(s):].reset_index(drop=True))
+    ref = aggregate_features(db, plan, s["uid"].iloc[[3]], s["t"].iloc[[3]])
+    pd.testing.assert_frame_equal(ref, X.iloc[[3]].reset_index(drop=True))
+
+
+def test_entity_features(db):
+    X = entity_features(db, "users", [3, 99, 0], [START] * 3, days_before_seed=True)
+    u = db["users"].df.set_index("user_id")
+    assert list(X.columns) == ["users.age", "users.tier", "users.nickname",
+                               "users.born.epoch_days", "users.born.year",
+                               "users.born.days_before_seed"]
+    assert X.loc[0, "users.age"] == u.loc[3, "age"]
+    assert X.loc[0, "users.tier"] == u.loc[3, "tier"]
+    assert isinstance(X["users.tier"].dtype, pd.CategoricalDtype)
+    assert X.loc[0, "users.born.days_before_seed"] == (START - u.loc[3, "born"]) / DAY
+    assert X.loc[1].isna().all()  # unknown entity 99
+    assert X.loc[2, "users.born.year"] == u.loc[0, "born"].year
+
+
+# ---- leakage -------------------------------------------------------------------------
+
+
+def _mutate_after(db: Database, t: pd.Timestamp, how: str, rng) -> Database:
+    """A copy of ``db`` where every row of every timed table dated after ``t`` is changed."""
+    tables = {}
+    for name, table in db.items():
+        df = table.df.copy()
+        if table.time_col is not None:
+            late = df[table.time_col] > t
+            idx = df.index[late]
+            if how == "delete":
+                df = df[~late]
+            elif how == "values":
+                for col, st in table.stypes.items():
+                    if st == "numerical":
+                        df.loc[idx, col] = rng.normal(1000, 50, len(idx))
+                    elif st == "categorical":
+                        df.loc[idx, col] = df[col].iloc[0]
+            elif how == "keys":
+                for col, target in table.fkey_col_to_pkey_table.items():
+                    keys = db[target].df[db[target].pkey_col].to_numpy()
+                    df.loc[idx, col] = rng.choice(keys, len(idx))
+            elif how == "add":
+                extra = df.loc[idx].copy()
+                if table.pkey_col is not None:
+                    extra[table.pkey_col] = extra[table.pkey_col] + 10_000
+                df = pd.concat([df, extra], ignore_index=True)
+        tables[name] = Table(df.reset_index(drop=True), dict(table.fkey_col_to_pkey_table),
+                             table.pkey_col, table.time_col, dict(table.stypes))
+    return Database(tables)
+
+
+@pytest.mark.parametrize("how", ["delete", "values", "keys", "add"])
+@pytest.mark.parametrize("t", SEED_TIMES[:3])
+def test_rows_after_t_never_change_a_feature(db, plan, how, t):
+    s = seeds([t])
+    before = aggregate_features(db, plan, s["uid"], s["t"])
+    mutated = _mutate_after(db, t, how, np.random.default_rng(0))
+    assert not mutated["orders"].df.equals(db["orders"].df)
+    after = aggregate_features(mutated, plan, s["uid"], s["t"])
+    pd.testing.assert_frame_equal(before, after)
+    ent = entity_features(db, "users", s["uid"], s["t"], days_before_seed=True)
+    pd.testing.assert_frame_equal(ent, entity_features(mutated, "users", s["uid"], s["t"],
+                                                       days_before_seed=True))
+
+
+@pytest.mark.parametrize("table,col,offset", [
+    ("orders", "amount", 0),   # an order dated exactly t counts (time <= t)
+    ("orders", "amount", 5),   # an order 5 days before t
+    ("reviews", "stars", 3),   # a review of one of the user's orders
+])
+def test_a_row_at_or_before_t_does_change_a_feature(db, plan, table, col, offset):
+    """The control: the leakage test above could fail, because rows <= t do matter."""
+    t = SEED_TIMES[2]
+    df = db[table].df.copy()
+    if table == "orders":
+        target = df.index[df.ts <= t - offset * DAY][-1]
+        df.loc[target, "ts"] = t - offset * DAY
+        uid = df.loc[target, "user_id"]
+    else:
+        orders = db["orders"].df.set_index("order_id")
+        ok = df.index[(df.ts <= t - offset * DAY)]
+        target = ok[-1]
+        df.loc[target, "ts"] = t - offset * DAY
+        uid = orders.loc[df.loc[target, "order_id"], "user_id"]
+    base = Database({**db.table_dict, table: Table(df, db[table].fkey_col_to_pkey_table,
+                                                   db[table].pkey_col, db[table].time_col,
+                                                   db[table].stypes)})
+    changed = df.copy()
+    changed.loc[target, col] = changed.loc[target, col] + 1000
+    other = Database({**db.table_dict, table: Table(changed, db[table].fkey_col_to_pkey_table,
+                                                    db[table].pkey_col, db[table].time_col,
+                                                    db[table].stypes)})
+    s = pd.DataFrame({"t": [t], "uid": [uid]})
+    a = aggregate_features(base, plan, s["uid"], s["t"])
+    b = aggregate_features(other, plan, s["uid"], s["t"])
+    diff = [c for c in a.columns if not (a[c].equals(b[c]))]
+    assert diff, "changing a row dated <= t must change some feature"
+    assert all(col in c for c in diff)
+
+
+class OrdersSoon(EntityTask):
+    """Will the user order in the next 30 days? (on the shop database)"""
+
+    name = "orders-soon"
+    entity_table = "users"
+    entity_col = "user_id"
+    time_col = "t"
+    target_col = "buys"
+    task_type = TaskType.BINARY_CLASSIFICATION
+    timedelta = pd.Timedelta(days=30)
+    metrics = ["roc_auc", "accuracy"]
+    val_timestamp = START + 300 * DAY
+    test_timestamp = START + 400 * DAY
+    sql = """
+        SELECT t.timestamp AS t, u.user_id, CAST(count(o.order_id) > 0 AS INTEGER) AS buys
+        FROM timestamp_df t CROSS JOIN users u
+        LEFT JOIN orders o ON o.user_id = u.user_id AND o.ts > t.timestamp
+                           AND o.ts <= t.timestamp + {timedelta}
+        GROUP BY ALL
+    """
+
+
+@pytest.mark.parametrize("how", ["delete", "keys"])  # (the label only sees whether orders exist)
+def test_entity_mean_ignores_rows_after_t(db, how):
+    """Labels recomputed from a database whose rows after t changed: every window that
+    ends after t may flip, yet the entity-mean prediction at t stays the same."""
+    t = START + 150 * DAY
+    queries = seeds([t]).rename(columns={"uid": "user_id"})
+    base = OrdersSoon(db).get_table("train").df
+    mutated = _mutate_after(db, t, how, np.random.default_rng(1))
+    changed = OrdersSoon(mutated).get_table("train").df
+    assert not base.equals(changed)  # later labels did change
+    np.testing.assert_array_equal(entity_mean(OrdersSoon(db), base, queries),
+                                  entity_mean(OrdersSoon(db), changed, queries))
+
+
+def test_entity_mean_uses_rows_before_t(db):
+    """The control: an order added inside an observed window flips a label and the
+    prediction."""
+    t = START + 150 * DAY
+    task = OrdersSoon(db)
+    train = task.get_table("train").df
+    observed = train[(train.t + task.timedelta <= t) & (train.buys == 0)].iloc[0]
+    orders = db["orders"].df
+    extra = pd.DataFrame({"order_id": [99_999], "user_id": [observed.user_id],
+                          "product_id": [0], "campaign_id": [0],
+                          "ts": [observed.t + DAY], "amount": [1.0], "channel": ["web"]})
+    extra["ts"] = extra["ts"].astype("datetime64[ns]")
+    o = db["orders"]
+    more = Database({**db.table_dict, "orders": Table(
+        pd.concat([orders, extra], ignore_index=True), o.fkey_col_to_pkey_table, o.pkey_col,
+        o.time_col, o.stypes)})
+    q = pd.DataFrame({"t": [t], "user_id": [observed.user_id]})
+    before = entity_mean(task, train, q)
+    after = entity_mean(task, OrdersSoon(more).get_table("train").df, q)
+    assert after[0] > before[0]
