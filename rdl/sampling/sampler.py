@@ -31,7 +31,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from .csr import CSC, EdgeType
+from .csr import CSC, NO_TIME, EdgeType
 
 STRATEGIES = ("uniform", "last")
 
@@ -80,36 +80,33 @@ def _mix(z):
 
 def _count_kernel(colptr, row_time, has_time, nodes, batch, seed_time, fanout, n_chunks,
                   lo_out, n_out, k_out):
-    """Per frontier node: segment start, eligible count, number to take."""
+    """Per frontier node: segment start, eligible count, number to take.
+
+    The eligible incoming edges of node ``v`` for seed time ``t`` are the
+    prefix of its segment with ``row_time <= t`` (binary search).
+    """
     m = len(nodes)
     n_chunks = max(1, min(m, n_chunks))
     for c in prange(n_chunks):
         for i in range(c * m // n_chunks, (c + 1) * m // n_chunks):
-            _count_one(colptr, row_time, has_time, nodes, batch, seed_time, fanout, i,
-                       lo_out, n_out, k_out)
-
-
-@njit(cache=True, inline="always")
-def _count_one(colptr, row_time, has_time, nodes, batch, seed_time, fanout, i,
-               lo_out, n_out, k_out):
-    v = nodes[i]
-    lo = colptr[v]
-    hi = colptr[v + 1]
-    if has_time:
-        t = seed_time[batch[i]]
-        a = lo
-        b = hi
-        while a < b:  # first position with row_time > t
-            mid = (a + b) >> 1
-            if row_time[mid] <= t:
-                a = mid + 1
-            else:
-                b = mid
-        hi = a
-    n = hi - lo
-    lo_out[i] = lo
-    n_out[i] = n
-    k_out[i] = n if (fanout < 0 or fanout >= n) else fanout
+            v = nodes[i]
+            lo = colptr[v]
+            hi = colptr[v + 1]
+            if has_time:
+                t = seed_time[batch[i]]
+                a = lo
+                b = hi
+                while a < b:  # first position with row_time > t
+                    mid = (a + b) >> 1
+                    if row_time[mid] <= t:
+                        a = mid + 1
+                    else:
+                        b = mid
+                hi = a
+            n = hi - lo
+            lo_out[i] = lo
+            n_out[i] = n
+            k_out[i] = n if (fanout < 0 or fanout >= n) else fanout
 
 
 def _fill_kernel(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, col_start,
@@ -153,7 +150,7 @@ def _fill_kernel(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, col_start,
                     eid_out[base + j] = edge_id[first + j]
                 continue
             # Floyd: for j in n-k .. n-1 draw t in [0, j]; if taken use j.
-            state = _mix(key ^ _mix(np.uint64(i) + _GOLDEN))
+            state = _mix(_mix(key) ^ _mix(np.uint64(i) + _GOLDEN))
             n_used = 0
             for jj in range(k):
                 j = n - k + jj
@@ -489,8 +486,12 @@ class TemporalNeighborSampler:
 
     Raises:
         ValueError: unknown ``strategy`` (allowed: ``"uniform"``, ``"last"``),
-            malformed ``num_neighbors``, or a CSC whose node type is not in
-            ``num_nodes``.
+            malformed ``num_neighbors``, a CSC whose node type is not in
+            ``num_nodes``, or a CSC built with other node times than
+            ``node_time``.
+
+    One sampler is not safe to share between threads (it reuses its hash
+    maps across calls); give each thread or worker process its own.
     """
 
     def __init__(
@@ -519,6 +520,13 @@ class TemporalNeighborSampler:
                     f"num_nodes[{et[2]!r}] = {self.num_nodes[et[2]]}"
                 )
         self.has_time = {nt: node_time.get(nt) is not None for nt in self.num_nodes}
+        for et, c in self.csc.items():
+            if c.num_edges and (c.row_time[0] != NO_TIME) != self.has_time[et[0]]:
+                raise ValueError(
+                    f"CSC of {et!r} was built with{'out' if self.has_time[et[0]] else ''} "
+                    f"times for {et[0]!r}, but node_time[{et[0]!r}] is "
+                    f"{'given' if self.has_time[et[0]] else 'None'}; build the CSC "
+                    f"from the same node_time")
         self.edge_types = list(self.csc)
         self.fanouts = _normalise_fanouts(num_neighbors, self.edge_types)
         self.num_hops = len(next(iter(self.fanouts.values()))) if self.fanouts else 0
@@ -573,13 +581,19 @@ class TemporalNeighborSampler:
         Raises:
             ValueError: unknown ``seed_type`` (the message lists the known
                 types), ``seed_time`` length differing from ``seed_nodes``,
-                or seed ids out of range.
+                non-integer ids or times (convert datetimes to int64 seconds
+                first), or seed ids out of range.
         """
         if seed_type not in self.num_nodes:
             raise ValueError(f"unknown seed_type {seed_type!r}; known node types: "
                              f"{sorted(self.num_nodes)}")
-        seeds = np.ascontiguousarray(seed_nodes, dtype=np.int64).reshape(-1)
-        stime = np.ascontiguousarray(seed_time, dtype=np.int64).reshape(-1)
+        seeds, stime = np.asarray(seed_nodes), np.asarray(seed_time)
+        for name, a in (("seed_nodes", seeds), ("seed_time", stime)):
+            if a.size and not np.issubdtype(a.dtype, np.integer):
+                raise ValueError(f"{name} has dtype {a.dtype}; expected integers "
+                                 f"(node ids / int64 seconds since epoch)")
+        seeds = np.ascontiguousarray(seeds, dtype=np.int64).reshape(-1)
+        stime = np.ascontiguousarray(stime, dtype=np.int64).reshape(-1)
         if len(stime) != len(seeds):
             raise ValueError(f"seed_time has length {len(stime)} but seed_nodes has "
                              f"length {len(seeds)}; give one time per seed")
