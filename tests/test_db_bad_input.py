@@ -375,6 +375,19 @@ def test_empty_tables_are_fine_and_reported(tmp_path):
     assert db["orders"].time_col == "created_at"
     assert db["orders"].fkey_col_to_pkey_table == {"user_id": "users"}
     assert db.min_timestamp is None and len(db.upto("2020-01-01")["orders"]) == 0
+    assert db["orders"].stypes == {}  # no values: nothing to learn from
+
+
+def test_all_null_column_is_not_a_feature(tmp_path):
+    url = sqlite_db(tmp_path, """
+        CREATE TABLE orders (id INTEGER PRIMARY KEY, created_at TIMESTAMP,
+                             shipped_at TIMESTAMP, note TEXT, amount REAL);
+        INSERT INTO orders VALUES (1, '2020-01-01', NULL, NULL, 1.0),
+                                  (2, '2020-01-02', NULL, NULL, NULL);
+    """)
+    db = rdl.connect(url)
+    assert db["orders"].time_col == "created_at"  # the created_* column wins
+    assert db["orders"].stypes == {"created_at": "timestamp", "amount": "numerical"}
 
 
 def test_include_and_exclude_with_unknown_names(tmp_path):

@@ -63,6 +63,8 @@ def infer_column_stype(
             objects); the message names table, column, type and the override to use.
     """
     col = series.name
+    if not series.notna().any():
+        return None  # all null (or no rows): nothing to learn
     if pd.api.types.is_datetime64_any_dtype(series):
         return "timestamp"
     if pd.api.types.is_bool_dtype(series):
@@ -72,8 +74,6 @@ def infer_column_stype(
             return "categorical"
         return "numerical"
     values = series.dropna()
-    if len(values) == 0:
-        return None
     if pd.api.types.is_string_dtype(series) or pd.api.types.is_object_dtype(series):
         sample = values.iloc[: min(len(values), 1000)]
         kinds = {type(v) for v in sample}
