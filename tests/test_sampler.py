@@ -276,6 +276,18 @@ def test_build_csc_errors():
 # --------------------------------------------------------------------------- properties
 
 
+@pytest.fixture(autouse=True)
+def _pairs_arrive_sorted_by_seed(monkeypatch):
+    """The dedup step relies on each batch of (seed, node) pairs being sorted by seed."""
+    add = sampler_mod._PairMap.add
+
+    def checked(self, src, seed_of, local_out):
+        assert np.all(np.diff(seed_of) >= 0)
+        return add(self, src, seed_of, local_out)
+
+    monkeypatch.setattr(sampler_mod._PairMap, "add", checked)
+
+
 class force_parallel:
     """Run even tiny kernels on the parallel (prange) build."""
 

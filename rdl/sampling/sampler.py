@@ -109,7 +109,7 @@ def _count_kernel(colptr, row_time, has_time, nodes, batch, seed_time, fanout, n
             k_out[i] = n if (fanout < 0 or fanout >= n) else fanout
 
 
-def _fill_kernel(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, col_start,
+def _fill_kernel(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, cols,
                  last, key, set_bits, n_chunks, src_out, eid_out, col_out, seed_out):
     """Write the chosen incoming edges of every frontier node.
 
@@ -139,7 +139,7 @@ def _fill_kernel(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, col_start,
             n = n_arr[i]
             base = offsets[i]
             b = batch[i]
-            col = col_start + i
+            col = cols[i]
             for j in range(k):
                 seed_out[base + j] = b
                 col_out[base + j] = col
@@ -177,27 +177,7 @@ def _fill_kernel(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, col_start,
                 table[used[u]] = 0
 
 
-@njit(cache=True)
-def _partition_kernel(seed_of, num_seeds, num_parts, pstart, perm):
-    """Stable counting sort of candidate pairs by seed partition.
-
-    Partition ``p`` holds seeds ``[p * S // P, (p + 1) * S // P)``.
-    """
-    E = len(seed_of)
-    counts = np.zeros(num_parts, dtype=np.int64)
-    for e in range(E):
-        counts[seed_of[e] * num_parts // num_seeds] += 1
-    pstart[0] = 0
-    for p in range(num_parts):
-        pstart[p + 1] = pstart[p] + counts[p]
-        counts[p] = pstart[p]
-    for e in range(E):
-        p = seed_of[e] * num_parts // num_seeds
-        perm[counts[p]] = e
-        counts[p] += 1
-
-
-def _dedup_kernel(src, seed_of, num_src, pstart, perm, tab, off, bits, sizes, gen,
+def _dedup_kernel(src, seed_of, num_src, pstart, tab, off, bits, sizes, gen,
                   group0, group_base, local_out, new_nodes, new_batch, new_cnt):
     """Map each (seed, src) pair to its local index, inserting new pairs.
 
@@ -220,8 +200,7 @@ def _dedup_kernel(src, seed_of, num_src, pstart, perm, tab, off, bits, sizes, ge
         tag = (np.int64(gen) << 52) | (np.int64(group0 + p) << 32)
         c = 0
         o = pstart[p]
-        for q in range(pstart[p], pstart[p + 1]):
-            e = perm[q]
+        for e in range(pstart[p], pstart[p + 1]):
             key = seed_of[e] * num_src + src[e]
             h = np.int64((np.uint64(key) * _GOLDEN) >> sh)
             while True:
@@ -327,6 +306,8 @@ class _PairMap:
             self.tab[:] = 0
             self.gen = 1
         self.S = num_seeds
+        p = np.arange(self.P + 1, dtype=np.int64)
+        self.bounds = (p * num_seeds + self.P - 1) // self.P  # first seed of partition p
         self.sizes[:] = 0
         self.group_base = np.zeros(max_adds * self.P + 1, dtype=np.int64)
         self.groups = 0
@@ -349,15 +330,15 @@ class _PairMap:
     def add(self, src: np.ndarray, seed_of: np.ndarray, local_out: np.ndarray):
         """Write local indices of the pairs to ``local_out``; return new nodes, their seeds."""
         E = len(src)
-        pstart = np.empty(self.P + 1, dtype=np.int64)
-        perm = np.empty(E, dtype=np.int64)
-        _partition_kernel(seed_of, self.S, self.P, pstart, perm)
+        # Pairs come sorted by seed: partition p (seeds s with s * P // S == p)
+        # is the slice pstart[p]:pstart[p + 1].
+        pstart = np.searchsorted(seed_of, self.bounds, side="left")
         self._reserve(self.sizes + np.diff(pstart))
         new_nodes = np.empty(E, dtype=np.int64)
         new_batch = np.empty(E, dtype=np.int64)
         new_cnt = np.empty(self.P, dtype=np.int64)
         dedup = _pick(_dedup_ser, _dedup_par, E, self.parallel)
-        n = dedup(src, seed_of, self.num_src, pstart, perm, self.tab, self.off, self.bits,
+        n = dedup(src, seed_of, self.num_src, pstart, self.tab, self.off, self.bits,
                   self.sizes, self.gen, self.groups * self.P, self.group_base, local_out,
                   new_nodes, new_batch, new_cnt)
         self.groups += 1
@@ -540,7 +521,7 @@ class TemporalNeighborSampler:
         self.seed = seed
         self._rng = np.random.default_rng(seed)
 
-    def _expand(self, et, fanout, f_nodes, f_batch, f_start, stime, key):
+    def _expand(self, et, fanout, f_nodes, f_batch, f_cols, stime, key):
         """Sample incoming ``et`` edges of the frontier nodes.
 
         Returns ``(src, edge_index, edge_id, seed_of)``: global source ids,
@@ -560,7 +541,7 @@ class TemporalNeighborSampler:
         ei = np.empty((2, E), np.int64)
         if E:
             _pick(_fill_ser, _fill_par, E, self.parallel)(
-                c.row, c.edge_id, lo, cnt, k, offsets, f_batch, f_start,
+                c.row, c.edge_id, lo, cnt, k, offsets, f_batch, f_cols,
                 self.strategy == "last", key, self._set_bits, _N_CHUNKS,
                 src, eid, ei[1], sof)
         return src, ei, eid, sof
@@ -627,7 +608,9 @@ class TemporalNeighborSampler:
         batch_chunks[seed_type].append(seed_batch)
         n_nodes[seed_type][0] = S
         total[seed_type] = S
-        frontier = {seed_type: (seeds, seed_batch, 0)} if S else {}
+        # Frontier per node type: (global ids, seed indices, local indices),
+        # sorted by seed, so every batch of sampled pairs is sorted by seed.
+        frontier = {seed_type: (seeds, seed_batch, seed_batch)} if S else {}
 
         for hop in range(self.num_hops):
             new = {}
@@ -652,7 +635,11 @@ class TemporalNeighborSampler:
             for nt, parts in new.items():
                 fn = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
                 fb = np.concatenate([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
-                frontier[nt] = (fn, fb, total[nt])
+                cols = np.arange(total[nt], total[nt] + len(fn), dtype=np.int64)
+                if len(parts) > 1:  # keep the frontier sorted by seed
+                    order = np.argsort(fb, kind="stable")
+                    fn, fb, cols = fn[order], fb[order], cols[order]
+                frontier[nt] = (fn, fb, cols)
                 total[nt] += len(fn)
 
         def cat(chunks, axis=0):
