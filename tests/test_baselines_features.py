@@ -193,6 +193,17 @@ def test_entity_features(db):
     assert X.loc[2, "users.born.year"] == u.loc[0, "born"].year
 
 
+def test_entity_features_of_an_entity_not_yet_created_are_null(db):
+    users = db["users"]
+    joined = START + pd.to_timedelta(np.arange(len(users.df)) * 10, "D")
+    timed = Database({**db.table_dict, "users": Table(
+        users.df.assign(joined=joined.astype("datetime64[ns]")), users.fkey_col_to_pkey_table,
+        users.pkey_col, "joined", {**users.stypes, "joined": "timestamp"})})
+    X = entity_features(timed, "users", [5, 5], [START + 49 * DAY, START + 50 * DAY])
+    assert X.loc[0].isna().all()  # user 5 joins on day 50
+    assert X.loc[1, "users.age"] == users.df.loc[5, "age"]
+
+
 # ---- leakage -------------------------------------------------------------------------
 
 

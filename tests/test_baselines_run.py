@@ -72,6 +72,21 @@ class Channel(OrdersSoon):
         JOIN orders o ON o.ts > t.timestamp AND o.ts <= t.timestamp + {timedelta}
         GROUP BY ALL
     """
+
+
+class Channels(Channel):
+    name = "channels"
+    target_col = "used"
+    task_type = TaskType.MULTILABEL_CLASSIFICATION
+    metrics = ["multilabel_auroc_macro", "multilabel_ap_micro"]
+    sql = """
+        SELECT t.timestamp AS t, o.user_id,
+               [max(CAST(o.channel = 'web' AS INTEGER)),
+                max(CAST(o.channel = 'app' AS INTEGER))] AS used
+        FROM timestamp_df t
+        JOIN orders o ON o.ts > t.timestamp AND o.ts <= t.timestamp + {timedelta}
+        GROUP BY ALL
+    """
 '''
 
 
@@ -146,6 +161,10 @@ def test_regression_and_multiclass(db, task_module):
     assert list(multi["baselines"]) == ["majority", "lightgbm_aggregated"]
     for entry in multi["baselines"].values():
         assert 0 <= entry["test"]["multiclass_accuracy"] <= 1
+    labels = run_baselines(db, mod.Channels(db), baselines=["majority", "lightgbm_entity"])
+    b = labels["baselines"]
+    assert b["majority"]["test"]["multilabel_auroc_macro"] == 0.5  # constant per label
+    assert 0 <= b["lightgbm_entity"]["test"]["multilabel_ap_micro"] <= 1
 
 
 def test_bad_arguments(db, task_module):
