@@ -11,6 +11,7 @@ time is excluded (one warm-up batch first).
 
     python benchmarks/sampler_synthetic.py              # default: ~18M edges
     python benchmarks/sampler_synthetic.py --strategy last --batches 30
+    python benchmarks/sampler_synthetic.py --serial   # one thread
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ def main() -> None:
     p.add_argument("--fanout", type=int, nargs="+", default=[128, 64])
     p.add_argument("--strategy", default="uniform", choices=["uniform", "last"])
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--serial", action="store_true", help="parallel=False (no numba threads)")
     a = p.parse_args()
 
     num_nodes, node_time, edge_index = make_graph(a.users, a.items, a.events, a.follows, a.seed)
@@ -81,7 +83,9 @@ def main() -> None:
     print(f"graph: {num_nodes} nodes, {num_edges:,} edges in {len(edge_index)} edge types; "
           f"build_csc {t_csc:.2f} s")
 
-    sampler = TemporalNeighborSampler(csc, num_nodes, node_time, a.fanout, a.strategy, a.seed)
+    rss_graph = peak_rss_mib()
+    sampler = TemporalNeighborSampler(csc, num_nodes, node_time, a.fanout, a.strategy, a.seed,
+                                      parallel=not a.serial)
     rng = np.random.default_rng(a.seed + 1)
     t_lo, t_hi = 1_550_000_000, 1_700_000_000
 
@@ -101,13 +105,14 @@ def main() -> None:
         n_edges += sum(ei.shape[1] for ei in out.edge_index.values())
         n_nodes += sum(len(v) for v in out.node.values())
     dt, dcpu = time.perf_counter() - t, time.process_time() - cpu
-    print(f"strategy={a.strategy} fanout={a.fanout} batch={a.batch_size} batches={a.batches}")
+    print(f"strategy={a.strategy} fanout={a.fanout} batch={a.batch_size} batches={a.batches} "
+          f"parallel={not a.serial}")
     print(f"per batch: {dt / a.batches * 1e3:.1f} ms, {n_edges / a.batches:,.0f} edges, "
           f"{n_nodes / a.batches:,.0f} nodes")
     print(f"sampled edges/s: {n_edges / dt / 1e6:.2f} M (wall); CPU time {dcpu / dt:.2f}x wall "
           f"(numba threads: {numba.get_num_threads()})")
     print(f"seeds/s: {a.batch_size * a.batches / dt:,.0f}")
-    print(f"peak RSS: {peak_rss_mib():,.0f} MiB")
+    print(f"peak RSS: {peak_rss_mib():,.0f} MiB (after graph + CSC build: {rss_graph:,.0f} MiB)")
 
 
 if __name__ == "__main__":

@@ -342,6 +342,8 @@ class _PairMap:
                   self.sizes, self.gen, self.groups * self.P, self.group_base, local_out,
                   new_nodes, new_batch, new_cnt)
         self.groups += 1
+        if 2 * n < E:  # do not keep the larger buffers alive in the output
+            return new_nodes[:n].copy(), new_batch[:n].copy()
         return new_nodes[:n], new_batch[:n]
 
 
@@ -573,8 +575,8 @@ class TemporalNeighborSampler:
             if a.size and not np.issubdtype(a.dtype, np.integer):
                 raise ValueError(f"{name} has dtype {a.dtype}; expected integers "
                                  f"(node ids / int64 seconds since epoch)")
-        seeds = np.ascontiguousarray(seeds, dtype=np.int64).reshape(-1)
-        stime = np.ascontiguousarray(stime, dtype=np.int64).reshape(-1)
+        seeds = np.array(seeds, dtype=np.int64).reshape(-1)  # copies: outputs own them
+        stime = np.array(stime, dtype=np.int64).reshape(-1)
         if len(stime) != len(seeds):
             raise ValueError(f"seed_time has length {len(stime)} but seed_nodes has "
                              f"length {len(seeds)}; give one time per seed")
