@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import resource
 import time
 from pathlib import Path
@@ -13,12 +12,12 @@ import torch
 
 from rdl.db import Database, connect
 from rdl.graph import build_graph
+from rdl.report import write_results
 from rdl.train.config import TrainConfig
 from rdl.train.seeds import make_seeds
 from rdl.train.trainer import Trainer
 
 CHECKPOINT = "model.pt"
-RESULTS = "results.json"
 
 
 def peak_rss_mb() -> float:
@@ -35,9 +34,23 @@ def _open(db: str | Database) -> tuple[Database, str]:
     return connect(url), url
 
 
+def resolve_task(task, db: Database):
+    """A task spec (``FILE.py:NAME`` / built-in name), an `EntityTask` class or an
+    instance -> an instance on ``db``; also returns the name used in reports."""
+    from rdl.tasks import load_task
+
+    if isinstance(task, str):
+        return load_task(task, db), task
+    if isinstance(task, type):
+        inst = task(db)
+    else:
+        inst = task if task.db is db else task.with_db(db)
+    return inst, getattr(inst, "name", type(inst).__name__)
+
+
 def train_task(
     db: str | Database,
-    task_spec: str,
+    task_spec,
     config: TrainConfig | None = None,
     out_dir: str | Path | None = None,
     *,
@@ -49,7 +62,8 @@ def train_task(
 
     Args:
         db: a database URL / path, or a `Database`.
-        task_spec: ``FILE.py:NAME`` or a built-in name (``rel-f1/driver-dnf``).
+        task_spec: ``FILE.py:NAME`` or a built-in name (``rel-f1/driver-dnf``), or an
+            `EntityTask` class or instance.
         config: `TrainConfig` (defaults: RelBench's).
         out_dir: where ``results.json`` and ``model.pt`` go (``None``: nothing written).
         baselines: also run `rdl.baselines` (same report).
@@ -62,12 +76,10 @@ def train_task(
         ``timing`` (``graph_build_s``, ``train_s``, ``epoch_s``, ``total_s``),
         ``peak_rss_mb``, ``config``.
     """
-    from rdl.tasks import load_task
-
     t_start = time.perf_counter()
     config = config or TrainConfig()
     database, url = _open(db)
-    task = load_task(task_spec, database)
+    task, task_spec = resolve_task(task_spec, database)
     tables = {
         "train": task.get_table("train"),
         "val": task.get_table("val"),
@@ -122,7 +134,7 @@ def train_task(
             "clamp": trainer.clamp,
             "db": url,
         }, out / CHECKPOINT)
-        (out / RESULTS).write_text(json.dumps(results, indent=2, default=float))
+        write_results(results, out)
     return results
 
 
