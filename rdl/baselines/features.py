@@ -10,7 +10,8 @@ Entity features (`entity_features`), named ``<entity_table>.<column>[.<part>]``:
 
 * ``numerical`` -> the value;
 * ``categorical`` and ``text_embedded`` -> a pandas ``category`` (codes over the values of
-  the whole entity table; LightGBM treats it as categorical);
+  the whole entity table; LightGBM treats it as categorical); columns with more than
+  `MAX_CATEGORIES` distinct values are left out;
 * ``timestamp`` -> ``.epoch_days`` (days since 1970-01-01) and ``.year``; with
   ``days_before_seed=True`` also ``.days_before_seed`` (``t - value`` in days, e.g. age);
 * ``multicategorical`` / ``embedding`` columns are skipped.
@@ -57,6 +58,10 @@ import numpy as np
 import pandas as pd
 
 DEFAULT_WINDOWS: tuple[int | None, ...] = (30, 90, 365, None)
+#: categorical / text columns of an entity or looked-up parent row with more distinct
+#: values than this are left out (category codes of near-unique ids do not generalise and
+#: make LightGBM's categorical splits slow)
+MAX_CATEGORIES = 5000
 _SAFE = re.compile(r"[^A-Za-z0-9_.\-=<>+]")
 
 
@@ -122,6 +127,8 @@ def _column_features(table, rows: pd.DataFrame, prefix: str, seed_t: pd.Series |
             feats[name] = pd.to_numeric(s, errors="coerce").astype("float64")
         elif stype in ("categorical", "text_embedded"):
             cats = pd.Index(table.df[col].dropna().unique())
+            if len(cats) > MAX_CATEGORIES:
+                continue
             try:
                 cats = cats.sort_values()
             except TypeError:
@@ -344,7 +351,8 @@ def plan_aggregations(db, entity_table: str, *, max_depth: int = 2,
                     numerical.append(col)
             elif stype == "categorical" and len(categorical) < max_categorical_per_path:
                 counts = values.value_counts()
-                if len(counts) > 1:
+                lookup = hops[0].direction == "parent"  # the value itself becomes a feature
+                if len(counts) > 1 and not (lookup and len(counts) > MAX_CATEGORIES):
                     categorical[col] = list(counts.index[:top_categories])
         plan = PathPlan(hops, numerical, categorical,
                         counts=hops[0].direction == "child" and hops[-1].direction == "child")
@@ -527,7 +535,7 @@ def _groups(plan: AggregationPlan) -> list[list[PathPlan]]:
 
 def _lookup_path(con, reg: _Registry, db, plan: PathPlan) -> pd.DataFrame:
     """Columns of the entity's parent (or grandparent) row, if visible at ``t``."""
-    joins, prev_alias, prev_col = [], "s", "__eid"
+    joins, prev_alias = [], "s"
     for i, h in enumerate(plan.hops):
         table = db[h.table]
         needed = set(table.key_cols) | ({table.time_col} if table.time_col else set())
