@@ -86,9 +86,12 @@ def run_baselines(
     Returns:
         ``{"task", "db", "task_type", "metrics", "splits": {"train", "val", "test": rows},
         "baselines": {name: {"val": {metric: value}, "test": {metric: value},
-        "fit_seconds": s, ...}}, "total_seconds": s}``. LightGBM entries add
-        ``num_features``, ``feature_seconds``, ``best_iteration`` and ``params``; a metric
-        undefined on a split is ``None`` with the reason under ``"errors"``.
+        "fit_seconds": s, ...}}, "total_seconds": s}``. ``fit_seconds`` is the wall time of
+        everything a baseline does (simple ones: fitting and predicting both splits;
+        LightGBM: features of all splits, the grid search with early stopping). LightGBM
+        entries add ``num_features``, ``feature_seconds`` (part of ``fit_seconds``),
+        ``best_iteration`` and ``params``; a metric undefined on a split is ``None`` with
+        the reason under ``"errors"``.
 
     Raises:
         ValueError: a link-prediction task, a task built on another database, unknown
