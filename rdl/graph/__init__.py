@@ -1,5 +1,5 @@
 """`Database` -> temporal heterogeneous graph with one TensorFrame per table."""
 
-from rdl.graph.build import GraphData, build_graph, db_hash, default_cache_dir
+from rdl.graph.build import GraphData, build_graph, default_cache_dir
 
-__all__ = ["GraphData", "build_graph", "db_hash", "default_cache_dir"]
+__all__ = ["GraphData", "build_graph", "default_cache_dir"]

@@ -27,6 +27,7 @@ import pandas as pd
 import torch
 
 from rdl.db import Database
+from rdl.db.fingerprint import database_fingerprint
 
 NEVER = np.iinfo(np.int64).max
 GRAPH_VERSION = "1"
@@ -108,18 +109,6 @@ def _seconds(series: pd.Series) -> np.ndarray:
     return out
 
 
-def db_hash(db: Database) -> str:
-    """sha256 over every table's schema and rows (``pd.util.hash_pandas_object``)."""
-    h = hashlib.sha256()
-    for name in sorted(db):
-        t = db[name]
-        h.update(json.dumps([name, t.pkey_col, t.time_col, sorted(t.fkey_col_to_pkey_table.items()),
-                             sorted(t.stypes.items()), list(map(str, t.df.columns))]).encode())
-        if len(t.df):
-            h.update(pd.util.hash_pandas_object(t.df, index=False).to_numpy().tobytes())
-    return h.hexdigest()
-
-
 def feature_frame(table, text: bool) -> tuple[pd.DataFrame, dict]:
     """The feature columns of ``table`` and their pytorch-frame stypes."""
     import torch_frame
@@ -182,7 +171,7 @@ def build_graph(
     cache = Path(cache_dir) if cache_dir else default_cache_dir()
     settings = {"v": GRAPH_VERSION, "text": TEXT_MODEL if text else None,
                 "stats_until": None if stats_until is None else str(pd.Timestamp(stats_until))}
-    key = hashlib.sha256((db_hash(db) + json.dumps(settings, sort_keys=True)).encode()).hexdigest()[:24]
+    key = hashlib.sha256((database_fingerprint(db) + json.dumps(settings, sort_keys=True)).encode()).hexdigest()[:24]
     path = cache / f"graph-{key}.pt"
     use_cache = use_cache and col_stats is None
     if use_cache and path.exists():

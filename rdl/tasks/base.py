@@ -32,37 +32,12 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from rdl.db import Database, Table
+from rdl.db.fingerprint import database_fingerprint  # noqa: F401  (re-exported)
 from rdl.tasks import timestamps as tsl
 from rdl.tasks.sql import run_sql
 from rdl.tasks.types import TaskError, TaskType
 
 logger = logging.getLogger("rdl.tasks")
-
-
-def database_fingerprint(db: Database) -> str:
-    """A hex SHA-256 of the database's content: table names, keys, time columns, column
-    names and dtypes, and every value (`pandas.util.hash_pandas_object`, row order
-    included). Equal databases give equal fingerprints; used as a cache key."""
-    h = hashlib.sha256()
-    for name in sorted(db):
-        table = db[name]
-        meta = {
-            "name": name,
-            "pkey": table.pkey_col,
-            "fkeys": sorted(table.fkey_col_to_pkey_table.items()),
-            "time": table.time_col,
-            "cols": [(str(c), str(t)) for c, t in table.df.dtypes.items()],
-            "rows": len(table.df),
-        }
-        h.update(json.dumps(meta, sort_keys=True).encode())
-        for col in table.df.columns:
-            s = table.df[col]
-            try:
-                values = pd.util.hash_pandas_object(s, index=False)
-            except TypeError:  # unhashable cells (lists, dicts)
-                values = pd.util.hash_pandas_object(s.astype(str), index=False)
-            h.update(values.to_numpy().tobytes())
-    return h.hexdigest()
 
 
 def _say(message: str) -> None:
