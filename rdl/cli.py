@@ -127,6 +127,8 @@ def train(
     pooling: str = typer.Option("seed", "--pooling", help="seed | mean | max | attention"),
     patience: Optional[int] = typer.Option(None, "--patience", help="early-stopping patience in epochs"),
     no_text: bool = typer.Option(False, "--no-text", help="drop text columns instead of embedding them"),
+    precision: str = typer.Option("fp32", "--precision", help="fp32 | bf16 (CPU autocast)"),
+    max_steps: int = typer.Option(2000, "--max-steps-per-epoch"),
     no_baselines: bool = typer.Option(False, "--no-baselines", help="skip the baselines"),
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="graph/text cache (default ~/.cache/rdl)"),
 ):
@@ -138,7 +140,8 @@ def train(
     config = TrainConfig(epochs=epochs, seed=seed, lr=lr, batch_size=batch_size,
                          channels=channels, num_neighbors=fanouts, num_layers=len(fanouts),
                          temporal_strategy=temporal_strategy, pooling=pooling,
-                         patience=patience, text=not no_text)
+                         patience=patience, text=not no_text, precision=precision,
+                         max_steps_per_epoch=max_steps)
     results = train_task(db, task, config, out, baselines=not no_baselines, cache_dir=cache_dir)
     print_results(results, console)
     t = results["timing"]

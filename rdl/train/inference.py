@@ -24,7 +24,8 @@ def predict_seeds(model, graph, csc, config, task_type: str, clamp, seed_nodes: 
                                       config.temporal_strategy, seed=config.seed)
     loader = NodeLoader(sampler, graph.node_time, model.entity_table, seed_nodes, seed_time,
                         batch_size=batch_size or config.batch_size)
-    outs = [model(batch, graph.tf_dict) for batch, _ in loader]
+    with config.autocast():
+        outs = [model(batch, graph.tf_dict).float() for batch, _ in loader]
     if not outs:
         return np.zeros(0)
     out = torch.cat(outs)

@@ -122,13 +122,14 @@ class Trainer:
             for step, (batch, idx) in enumerate(loader):
                 if step >= steps:
                     break
-                out = self.model(batch, self.graph.tf_dict)
+                with cfg.autocast():
+                    out = self.model(batch, self.graph.tf_dict).float()
                 y = self._target(train.y[torch.from_numpy(idx)])
                 loss = self.loss_fn(out if self.task_type == MULTICLASS else out.view(y.shape), y)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
-                total += float(loss) * len(idx)
+                total += float(loss.detach()) * len(idx)
                 count += len(idx)
                 bar.update(1)
                 bar.set_postfix(loss=f"{total / count:.4f}",
