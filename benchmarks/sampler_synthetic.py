@@ -11,7 +11,7 @@ time is excluded (one warm-up batch first).
 
     python benchmarks/sampler_synthetic.py              # default: ~18M edges
     python benchmarks/sampler_synthetic.py --strategy last --batches 30
-    python benchmarks/sampler_synthetic.py --serial   # one thread
+    python benchmarks/sampler_synthetic.py --parallel   # numba thread pool
 """
 
 from __future__ import annotations
@@ -72,7 +72,8 @@ def main() -> None:
     p.add_argument("--fanout", type=int, nargs="+", default=[128, 64])
     p.add_argument("--strategy", default="uniform", choices=["uniform", "last"])
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--serial", action="store_true", help="parallel=False (no numba threads)")
+    p.add_argument("--parallel", action="store_true",
+                   help="parallel=True (numba threads; helps only on idle cores)")
     a = p.parse_args()
 
     num_nodes, node_time, edge_index = make_graph(a.users, a.items, a.events, a.follows, a.seed)
@@ -85,7 +86,7 @@ def main() -> None:
 
     rss_graph = peak_rss_mib()
     sampler = TemporalNeighborSampler(csc, num_nodes, node_time, a.fanout, a.strategy, a.seed,
-                                      parallel=not a.serial)
+                                      parallel=a.parallel)
     rng = np.random.default_rng(a.seed + 1)
     t_lo, t_hi = 1_550_000_000, 1_700_000_000
 
@@ -106,11 +107,11 @@ def main() -> None:
         n_nodes += sum(len(v) for v in out.node.values())
     dt, dcpu = time.perf_counter() - t, time.process_time() - cpu
     print(f"strategy={a.strategy} fanout={a.fanout} batch={a.batch_size} batches={a.batches} "
-          f"parallel={not a.serial}")
+          f"parallel={a.parallel}")
     print(f"per batch: {dt / a.batches * 1e3:.1f} ms, {n_edges / a.batches:,.0f} edges, "
           f"{n_nodes / a.batches:,.0f} nodes")
     print(f"sampled edges/s: {n_edges / dt / 1e6:.2f} M (wall); CPU time {dcpu / dt:.2f}x wall "
-          f"(numba threads: {numba.get_num_threads()})")
+          f"(numba threads: {numba.get_num_threads() if a.parallel else 1})")
     print(f"seeds/s: {a.batch_size * a.batches / dt:,.0f}")
     print(f"peak RSS: {peak_rss_mib():,.0f} MiB (after graph + CSC build: {rss_graph:,.0f} MiB)")
 

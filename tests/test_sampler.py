@@ -308,7 +308,8 @@ class force_parallel:
 def test_invariants(rseed, n_types, num_hops, per_type, strategy, par):
     rs = np.random.default_rng(rseed)
     nn, nt, ei, fan, seed_type, seeds, stime = draw_case(rs, n_types, num_hops, per_type)
-    sampler = TemporalNeighborSampler(build_csc(nn, nt, ei), nn, nt, fan, strategy, seed=rseed)
+    sampler = TemporalNeighborSampler(build_csc(nn, nt, ei), nn, nt, fan, strategy, seed=rseed,
+                                      parallel=par)
     with force_parallel(par):
         out = sampler.sample(seed_type, seeds, stime)
     check_invariants(out, nn, nt, ei, fan, seed_type, seeds, stime)
@@ -586,7 +587,7 @@ def test_reused_sampler_many_calls_and_generation_wrap(monkeypatch):
     rs = np.random.default_rng(4)
     nn, nt, ei = random_graph(rs, 4, max_nodes=12, max_edges=60)
     fan = [3, 2]
-    sampler = TemporalNeighborSampler(build_csc(nn, nt, ei), nn, nt, fan, "last")
+    sampler = TemporalNeighborSampler(build_csc(nn, nt, ei), nn, nt, fan, "last", parallel=True)
     for call in range(12):
         seed_type = str(rs.choice(list(nn)))
         S = int(rs.choice([1, 5, 17, 40]))

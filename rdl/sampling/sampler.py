@@ -35,9 +35,9 @@ from .csr import CSC, NO_TIME, EdgeType
 
 STRATEGIES = ("uniform", "last")
 
-#: Work items (frontier nodes or sampled edges) from which a kernel runs in
-#: parallel; below it the serial build avoids thread wake-up costs, which
-#: dominate small batches on a busy 2-core machine.
+#: With ``parallel=True``: work items (frontier nodes or sampled edges) from
+#: which a kernel runs on the thread pool; below it the serial build avoids
+#: thread wake-up costs, which dominate small calls.
 PARALLEL_MIN_WORK = 32_768
 
 #: Seeds are split into this many contiguous ranges, each deduplicated in its
@@ -514,9 +514,12 @@ class TemporalNeighborSampler:
         seed: random seed; every :meth:`sample` call advances the state, so
             epochs differ; :meth:`reseed` restarts it. Output never depends on
             the number of threads.
-        parallel: run large kernels on numba's thread pool (``prange``);
-            ``False`` keeps everything on the calling thread (e.g. inside a
-            data-loader worker).
+        parallel: run large kernels (>= ``PARALLEL_MIN_WORK`` items) on
+            numba's thread pool (``prange`` over seed partitions / chunks).
+            Off by default: on this 2-core machine, whenever other work
+            (another process, PyTorch's own threads) holds a core, every
+            fork-join region waits for a descheduled thread and a batch took
+            ~2x *longer* than on one thread; it helps only on idle cores.
 
     Raises:
         ValueError: unknown ``strategy`` (allowed: ``"uniform"``, ``"last"``),
@@ -536,7 +539,7 @@ class TemporalNeighborSampler:
         num_neighbors,
         strategy: str = "uniform",
         seed: int = 0,
-        parallel: bool = True,
+        parallel: bool = False,
     ):
         if strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {strategy!r}; allowed: {list(STRATEGIES)}")
