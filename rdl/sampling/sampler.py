@@ -366,8 +366,7 @@ class _PairMap:
     def _reserve(self, need: np.ndarray) -> None:
         if np.all(2 * need <= (np.int64(1) << self.bits)):
             return
-        # Grow to 4x need: fewer regrowths as a batch deepens.
-        want = np.ceil(np.log2(np.maximum(4 * need, 1))).astype(np.int64)
+        want = np.ceil(np.log2(np.maximum(2 * need, 1))).astype(np.int64)
         bits = np.where(2 * need <= (np.int64(1) << self.bits), self.bits,
                         np.maximum(self.bits, want))
         sizes = np.int64(1) << bits
