@@ -22,7 +22,7 @@ SETTINGS = settings(
     max_examples=60,
     deadline=None,
     derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 # Names that would clash with attributes or keywords if used as such.
 TYPE_NAMES = ["items", "keys", "type", "users"]

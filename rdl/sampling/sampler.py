@@ -496,7 +496,15 @@ class TemporalNeighborSampler:
     ``disjoint=True`` as used by RelBench (Robinson et al. 2024, "RelBench: A
     Benchmark for Deep Learning on Relational Databases"). For seed ``i`` with
     time ``seed_time[i]`` the subgraph holds only rows with time
-    ``<= seed_time[i]`` (seconds since the epoch), at every hop.
+    ``<= seed_time[i]`` (seconds since the epoch), at every hop; the seed rows
+    themselves are not filtered (as in pyg-lib).
+
+    Example::
+
+        csc = build_csc(num_nodes, node_time, edge_index)
+        sampler = TemporalNeighborSampler(csc, num_nodes, node_time, [128, 64])
+        sub = sampler.sample("drivers", driver_ids, timestamps)  # int64 seconds
+        sub.edge_index[("results", "f2p_driverId", "drivers")]   # [2, num_edges]
 
     Args:
         csc: ``{edge_type: CSC}`` from :func:`rdl.sampling.build_csc`.
