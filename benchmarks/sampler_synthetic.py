@@ -61,6 +61,38 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def measure(sampler: TemporalNeighborSampler, seed_type: str, batches) -> dict:
+    """Time ``sampler.sample`` over ``batches`` of ``(seed_nodes, seed_time)``.
+
+    One warm-up call first (numba compile or cache load, excluded). Returns
+    wall/CPU seconds and sampled edge/node totals.
+    """
+    t = time.perf_counter()
+    sampler.sample(seed_type, *batches[0])
+    warmup = time.perf_counter() - t
+    n_edges = n_nodes = n_seeds = 0
+    t, cpu = time.perf_counter(), time.process_time()
+    for seeds, times in batches:
+        out = sampler.sample(seed_type, seeds, times)
+        n_edges += sum(ei.shape[1] for ei in out.edge_index.values())
+        n_nodes += sum(len(v) for v in out.node.values())
+        n_seeds += len(seeds)
+    wall, cpu = time.perf_counter() - t, time.process_time() - cpu
+    return dict(warmup=warmup, wall=wall, cpu=cpu, edges=n_edges, nodes=n_nodes,
+                seeds=n_seeds, batches=len(batches))
+
+
+def report(m: dict, threads: int) -> None:
+    b = m["batches"]
+    print(f"warm-up (compile or cache load, excluded): {m['warmup']:.2f} s")
+    print(f"per batch: {m['wall'] / b * 1e3:.1f} ms, {m['edges'] / b:,.0f} edges, "
+          f"{m['nodes'] / b:,.0f} nodes")
+    print(f"sampled edges/s: {m['edges'] / m['wall'] / 1e6:.2f} M (wall); "
+          f"CPU time {m['cpu'] / m['wall']:.2f}x wall (numba threads: {threads})")
+    print(f"seeds/s: {m['seeds'] / m['wall']:,.0f}")
+    print(f"peak RSS: {peak_rss_mib():,.0f} MiB")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--users", type=int, default=50_000)
@@ -82,38 +114,17 @@ def main() -> None:
     csc = build_csc(num_nodes, node_time, edge_index)
     t_csc = time.perf_counter() - t
     print(f"graph: {num_nodes} nodes, {num_edges:,} edges in {len(edge_index)} edge types; "
-          f"build_csc {t_csc:.2f} s")
+          f"build_csc {t_csc:.2f} s; RSS {peak_rss_mib():,.0f} MiB")
 
-    rss_graph = peak_rss_mib()
     sampler = TemporalNeighborSampler(csc, num_nodes, node_time, a.fanout, a.strategy, a.seed,
                                       parallel=a.parallel)
     rng = np.random.default_rng(a.seed + 1)
     t_lo, t_hi = 1_550_000_000, 1_700_000_000
-
-    def batch():
-        seeds = rng.integers(0, a.users, a.batch_size)
-        return seeds, rng.integers(t_lo, t_hi, a.batch_size)
-
-    t = time.perf_counter()
-    sampler.sample("users", *batch())  # numba compile / cache load
-    print(f"warm-up (compile or cache load): {time.perf_counter() - t:.2f} s")
-
-    batches = [batch() for _ in range(a.batches)]
-    n_edges = n_nodes = 0
-    t, cpu = time.perf_counter(), time.process_time()
-    for seeds, times in batches:
-        out = sampler.sample("users", seeds, times)
-        n_edges += sum(ei.shape[1] for ei in out.edge_index.values())
-        n_nodes += sum(len(v) for v in out.node.values())
-    dt, dcpu = time.perf_counter() - t, time.process_time() - cpu
+    batches = [(rng.integers(0, a.users, a.batch_size), rng.integers(t_lo, t_hi, a.batch_size))
+               for _ in range(a.batches)]
     print(f"strategy={a.strategy} fanout={a.fanout} batch={a.batch_size} batches={a.batches} "
           f"parallel={a.parallel}")
-    print(f"per batch: {dt / a.batches * 1e3:.1f} ms, {n_edges / a.batches:,.0f} edges, "
-          f"{n_nodes / a.batches:,.0f} nodes")
-    print(f"sampled edges/s: {n_edges / dt / 1e6:.2f} M (wall); CPU time {dcpu / dt:.2f}x wall "
-          f"(numba threads: {numba.get_num_threads() if a.parallel else 1})")
-    print(f"seeds/s: {a.batch_size * a.batches / dt:,.0f}")
-    print(f"peak RSS: {peak_rss_mib():,.0f} MiB (after graph + CSC build: {rss_graph:,.0f} MiB)")
+    report(measure(sampler, "users", batches), numba.get_num_threads() if a.parallel else 1)
 
 
 if __name__ == "__main__":
