@@ -129,6 +129,7 @@ def train(
     no_text: bool = typer.Option(False, "--no-text", help="drop text columns instead of embedding them"),
     precision: str = typer.Option("fp32", "--precision", help="fp32 | bf16 (CPU autocast)"),
     max_steps: int = typer.Option(2000, "--max-steps-per-epoch"),
+    batch_order: str = typer.Option("random", "--batch-order", help="random | entity (seeds of an entity batched together)"),
     no_baselines: bool = typer.Option(False, "--no-baselines", help="skip the baselines"),
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="graph/text cache (default ~/.cache/rdl)"),
 ):
@@ -141,7 +142,7 @@ def train(
                          channels=channels, num_neighbors=fanouts, num_layers=len(fanouts),
                          temporal_strategy=temporal_strategy, pooling=pooling,
                          patience=patience, text=not no_text, precision=precision,
-                         max_steps_per_epoch=max_steps)
+                         max_steps_per_epoch=max_steps, batch_order=batch_order)
     results = train_task(db, task, config, out, baselines=not no_baselines, cache_dir=cache_dir)
     print_results(results, console)
     t = results["timing"]

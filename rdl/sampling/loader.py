@@ -51,6 +51,9 @@ class NodeLoader:
         seed_time: ``int64 [num_seeds]`` seconds since epoch.
         batch_size: seeds per batch (RelBench: 512).
         shuffle: shuffle seeds each epoch (with ``generator``).
+        group: optional ``[num_seeds]`` group id per seed (e.g. the entity): when
+            shuffling, groups are shuffled and each group's seeds stay together, so a batch
+            holds few groups and their shared rows are encoded once (see `RDLModel`).
 
     Yields:
         ``(HeteroData, index)``: the batch and the positions of its seeds in the input.
@@ -58,7 +61,8 @@ class NodeLoader:
 
     def __init__(self, sampler: TemporalNeighborSampler, node_time: dict, seed_type: str,
                  seed_nodes: np.ndarray, seed_time: np.ndarray, batch_size: int = 512,
-                 shuffle: bool = False, generator: np.random.Generator | None = None):
+                 shuffle: bool = False, generator: np.random.Generator | None = None,
+                 group: np.ndarray | None = None):
         if len(seed_nodes) != len(seed_time):
             raise ValueError(f"{len(seed_nodes)} seed nodes but {len(seed_time)} seed times")
         self.sampler, self.node_time, self.seed_type = sampler, node_time, seed_type
@@ -66,13 +70,25 @@ class NodeLoader:
         self.seed_time = np.asarray(seed_time, dtype=np.int64)
         self.batch_size, self.shuffle = batch_size, shuffle
         self.generator = generator or np.random.default_rng(0)
+        if group is not None and len(group) != len(seed_nodes):
+            raise ValueError(f"{len(group)} group ids for {len(seed_nodes)} seeds")
+        self.group = None if group is None else np.unique(group, return_inverse=True)[1].reshape(-1)
+
+    def _order(self) -> np.ndarray:
+        n = len(self.seed_nodes)
+        if not self.shuffle:
+            return np.arange(n)
+        if self.group is None:
+            return self.generator.permutation(n)
+        group_rank = self.generator.permutation(int(self.group.max()) + 1)
+        return np.lexsort((self.generator.random(n), group_rank[self.group]))
 
     def __len__(self) -> int:
         return (len(self.seed_nodes) + self.batch_size - 1) // self.batch_size
 
     def __iter__(self):
         n = len(self.seed_nodes)
-        order = self.generator.permutation(n) if self.shuffle else np.arange(n)
+        order = self._order()
         for start in range(0, n, self.batch_size):
             idx = order[start:start + self.batch_size]
             sub = self.sampler.sample(self.seed_type, self.seed_nodes[idx], self.seed_time[idx])

@@ -91,8 +91,10 @@ class Trainer:
                                        seed=seed)
 
     def _loader(self, seeds: Seeds, sampler, shuffle: bool, batch_size: int, rng=None) -> NodeLoader:
+        group = seeds.node if self.config.batch_order == "entity" else None
         return NodeLoader(sampler, self.graph.node_time, self.task.entity_table, seeds.node,
-                          seeds.time, batch_size=batch_size, shuffle=shuffle, generator=rng)
+                          seeds.time, batch_size=batch_size, shuffle=shuffle, generator=rng,
+                          group=group)
 
     def _target(self, y: torch.Tensor) -> torch.Tensor:
         return y if self.task_type == MULTICLASS else y.view(len(y), -1)
