@@ -15,6 +15,13 @@ The PostgreSQL start-up times are printed in pytest's terminal summary.
 from __future__ import annotations
 
 import importlib.util
+import os
+
+# Two pytest-xdist workers share two cores: one torch/OpenMP thread each (two threads per
+# worker oversubscribe the cores and OpenMP barriers then stall). Notebook kernels inherit it.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
 import pytest
 
