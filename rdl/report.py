@@ -29,7 +29,9 @@ SECTIONS = ("baselines", "models")
 #: column headers for metric names (the JSON keeps `rdl.metrics` names)
 LABELS = {"roc_auc": "AUROC", "average_precision": "AP", "accuracy": "accuracy", "f1": "F1",
           "log_loss": "log loss", "mae": "MAE", "mse": "MSE", "rmse": "RMSE", "r2": "R²",
-          "multiclass_accuracy": "accuracy", "macro_f1": "macro F1", "micro_f1": "micro F1"}
+          "multiclass_accuracy": "accuracy", "macro_f1": "macro F1", "micro_f1": "micro F1",
+          "map_at_k": "MAP@k", "recall_at_k": "recall@k", "precision_at_k": "precision@k",
+          "ndcg_at_k": "NDCG@k"}
 
 
 def _clean(obj: Any) -> Any:

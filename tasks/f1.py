@@ -1,4 +1,5 @@
-"""rel-f1 entity tasks, as RelBench defines them (``relbench/tasks/f1.py``).
+"""rel-f1 entity tasks, as RelBench defines them (``relbench/tasks/f1.py``), and rdl's
+link task ``driver-circuit-compete`` (`DriverCircuitCompete`, at the end of the file).
 
 Run on the database of ``datasets/f1.py`` (``rdl datasets build rel-f1``). Split dates are
 RelBench's rel-f1 ones: val 2005-01-01, test 2010-01-01; 40 val and 40 test seed times.
@@ -18,7 +19,7 @@ driver-top3 1,353 / 588 / 726, driver-position 7,453 / 499 / 760 (train / val / 
 
 import pandas as pd
 
-from rdl.tasks import EntityTask, TaskType
+from rdl.tasks import EntityTask, LinkTask, TaskType
 
 DATASET = "rel-f1"
 
@@ -96,5 +97,51 @@ class DriverPosition(_F1DriverTask):
         SELECT t.timestamp AS date, re.driverId, AVG(re.positionOrder) AS position
         FROM timestamp_df t
         JOIN results re ON re.date > t.timestamp AND re.date <= t.timestamp + {timedelta}
+        GROUP BY t.timestamp, re.driverId
+    """
+
+
+class DriverCircuitCompete(LinkTask):
+    """At which circuits will the driver race in the next year? (a link task; rdl's own,
+    RelBench's rel-f1 has none)
+
+    Sources: every driver with a result in the year before ``t`` (``(t - 365 days, t]``)
+    who also has a result in ``(t, t + 365 days]``; destinations: the circuits of the races
+    of those results (``results -> races -> circuits``), as a list per (driver, ``t``).
+    Split dates as the other rel-f1 tasks (val 2005-01-01, test 2010-01-01; up to 40 seed
+    times each, capped by the protocol at 5 val and 13 test), so each seed time (a new
+    year's day, give or take the leap days) ranks the next season's circuits.
+
+    ``eval_k = 10``: a season has 7-22 distinct circuits (median 16); a row lists 8.4
+    circuits on average in train (1950-2004, many part-season drivers), 16.0 in val and
+    18.7 in test, and 45 % / 91 % / 96 % of the rows have at least 10, so MAP@10 and
+    precision@10 can reach ~1 on the eval splits (MAP@k divides by ``min(k, |true|)``).
+    All 77 circuits are candidates (the circuits table has no time column).
+
+    Table sizes on rel-f1 cut at 2023-12-31 (checked by ``tests/test_link_f1.py``):
+    1,733 / 95 / 234 rows (train / val / test) over 54 / 5 / 13 seed times.
+    """
+
+    name = "driver-circuit-compete"
+    src_entity_table = "drivers"
+    src_entity_col = "driverId"
+    dst_entity_table = "circuits"
+    dst_entity_col = "circuitId"
+    time_col = "date"
+    timedelta = pd.Timedelta(days=365)
+    eval_k = 10
+    num_eval_timestamps = 40
+    metrics = ["map_at_k", "recall_at_k", "precision_at_k", "ndcg_at_k"]  # map: early stopping
+    val_timestamp = pd.Timestamp("2005-01-01")
+    test_timestamp = pd.Timestamp("2010-01-01")
+    sql = """
+        SELECT t.timestamp AS date, re.driverId,
+               LIST(DISTINCT ra.circuitId ORDER BY ra.circuitId) AS circuitId
+        FROM timestamp_df t
+        JOIN results re ON re.date > t.timestamp AND re.date <= t.timestamp + {timedelta}
+        JOIN races ra ON ra.raceId = re.raceId
+        WHERE re.driverId IN (
+            SELECT p.driverId FROM results p
+            WHERE p.date > t.timestamp - INTERVAL '365 days' AND p.date <= t.timestamp)
         GROUP BY t.timestamp, re.driverId
     """

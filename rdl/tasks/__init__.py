@@ -3,6 +3,8 @@
 * `TaskType` — kind of prediction; `TaskError` — a task that cannot be used as defined.
 * `EntityTask` — one label per (entity, seed time ``t``) over ``(t, t + timedelta]``,
   defined by DuckDB SQL (``sql``) or a plain-Python ``make_table``.
+* `LinkTask` — rank the destinations a source entity links to in ``(t, t + timedelta]``
+  (RelBench's ``RecommendationTask``), scored with MAP@k and friends.
 * `load_task` — address a task as ``FILE.py:NAME`` or by built-in name
   (``rel-f1/driver-dnf``).
 
@@ -11,6 +13,7 @@ Source of the protocol: RelBench (snap-stanford/relbench, ``relbench/base``).
 
 from rdl.tasks.base import BaseTask, database_fingerprint
 from rdl.tasks.entity import EntityTask
+from rdl.tasks.link import RANKING_METRICS, LinkTask
 from rdl.tasks.load import builtin_tasks, file_tasks, load_task
 from rdl.tasks.sql import run_sql
 from rdl.tasks.timestamps import (
@@ -23,7 +26,8 @@ from rdl.tasks.timestamps import (
 from rdl.tasks.types import Split, TaskError, TaskType
 
 __all__ = [
-    "TaskType", "TaskError", "Split", "BaseTask", "EntityTask", "load_task", "builtin_tasks",
+    "TaskType", "TaskError", "Split", "BaseTask", "EntityTask", "LinkTask", "RANKING_METRICS",
+    "load_task", "builtin_tasks",
     "file_tasks", "run_sql", "database_fingerprint", "default_split_timestamps", "SPLITS",
     "MIN_TRAIN_TIMESTAMPS", "DEFAULT_VAL_QUANTILE", "DEFAULT_TEST_QUANTILE",
 ]

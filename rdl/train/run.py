@@ -57,8 +57,12 @@ def train_task(
     baselines: bool = True,
     progress: bool = True,
     cache_dir: str | Path | None = None,
+    model: str = "two-tower",
 ) -> dict:
     """Train and evaluate the GNN on one entity task, beside the task's baselines.
+
+    Link tasks (`rdl.tasks.LinkTask`) go to `rdl.train.link.train_link_task` with
+    ``model`` (``"two-tower"`` or ``"idgnn"``; ignored for entity tasks).
 
     Args:
         db: a database URL / path, or a `Database`.
@@ -80,6 +84,12 @@ def train_task(
     config = config or TrainConfig()
     database, url = _open(db)
     task, task_spec = resolve_task(task_spec, database)
+    if str(task.task_type) == "link_prediction":
+        from rdl.train.link import train_link_task
+
+        return train_link_task(database, task, config, out_dir, model=model, baselines=baselines,
+                               progress=progress, cache_dir=cache_dir, task_name=task_spec,
+                               db_url=url)
     tables = {
         "train": task.get_table("train"),
         "val": task.get_table("val"),
