@@ -101,3 +101,15 @@ def test_entity_grouped_batches_keep_groups_together(graph):
     seen = [np.unique(seeds[idx]) for _, idx in loader]
     assert all(len(s) == 2 for s in seen)  # 8 seeds = two whole entities per batch
     assert sorted(np.concatenate(seen).tolist()) == list(range(10))
+
+
+def test_entity_groups_cut_runs_of_consecutive_seed_times():
+    from rdl.train.trainer import entity_groups
+
+    node = np.array([5, 5, 5, 7, 5, 7, 5])
+    time = np.array([50, 10, 30, 1, 20, 2, 40])
+    g = entity_groups(node, time, 2)
+    # entity 5 in time order: 10, 20 | 30, 40 | 50 ; entity 7: 1, 2
+    assert g[1] == g[4] and g[2] == g[6] and len({g[0], g[1], g[2]}) == 3
+    assert g[3] == g[5] and g[3] not in {g[0], g[1], g[2]}
+    assert np.array_equal(entity_groups(node, time, None), node)

@@ -40,6 +40,19 @@ def model_kwargs(graph: GraphData, entity_table: str, out_channels: int, config:
     )
 
 
+def entity_groups(node: np.ndarray, time: np.ndarray, size: int | None) -> np.ndarray:
+    """Group id per seed: runs of up to ``size`` consecutive seed times of one entity
+    (``None``: one group per entity). ``node``, ``time``: ``[num_seeds]``."""
+    if size is None:
+        return node
+    order = np.lexsort((time, node))
+    sorted_node = node[order]
+    pos = np.arange(len(order)) - np.searchsorted(sorted_node, sorted_node, side="left")
+    group = np.empty(len(order), dtype=np.int64)
+    group[order] = sorted_node * (len(order) + 1) + pos // size
+    return group
+
+
 class Trainer:
     """Trains an `RDLModel` on one entity task.
 
@@ -91,7 +104,9 @@ class Trainer:
                                        seed=seed)
 
     def _loader(self, seeds: Seeds, sampler, shuffle: bool, batch_size: int, rng=None) -> NodeLoader:
-        group = seeds.node if self.config.batch_order == "entity" else None
+        group = None
+        if self.config.batch_order == "entity":
+            group = entity_groups(seeds.node, seeds.time, self.config.entity_group_size)
         return NodeLoader(sampler, self.graph.node_time, self.task.entity_table, seeds.node,
                           seeds.time, batch_size=batch_size, shuffle=shuffle, generator=rng,
                           group=group)
