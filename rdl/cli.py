@@ -130,6 +130,8 @@ def train(
     precision: str = typer.Option("fp32", "--precision", help="fp32 | bf16 (CPU autocast)"),
     max_steps: int = typer.Option(2000, "--max-steps-per-epoch"),
     batch_order: str = typer.Option("random", "--batch-order", help="random | entity (seeds of an entity batched together)"),
+    threads: Optional[int] = typer.Option(None, "--threads", help="torch threads (default: torch's, = cores)"),
+    group_size: int = typer.Option(8, "--entity-group-size", help="with --batch-order entity: seeds per group (0: whole entity)"),
     no_baselines: bool = typer.Option(False, "--no-baselines", help="skip the baselines"),
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="graph/text cache (default ~/.cache/rdl)"),
     model: str = typer.Option("two-tower", "--model", help="link tasks: two-tower | idgnn"),
@@ -143,7 +145,8 @@ def train(
                          channels=channels, num_neighbors=fanouts, num_layers=len(fanouts),
                          temporal_strategy=temporal_strategy, pooling=pooling,
                          patience=patience, text=not no_text, precision=precision,
-                         max_steps_per_epoch=max_steps, batch_order=batch_order)
+                         max_steps_per_epoch=max_steps, batch_order=batch_order,
+                         threads=threads, entity_group_size=group_size or None)
     results = train_task(db, task, config, out, baselines=not no_baselines, cache_dir=cache_dir,
                          model=model)
     print_results(results, console)
