@@ -49,7 +49,7 @@ def main() -> None:
     p.add_argument("--tasks", default=",".join(RELBENCH))
     p.add_argument("--seeds", default="42,43,44")
     p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--precision", default="fp32")
+    p.add_argument("--precision", default="auto")
     p.add_argument("--db", default=None, help="rel-f1 URL (default: build into a temp DuckDB)")
     p.add_argument("--out", default=None)
     p.add_argument("--no-baselines", action="store_true")
