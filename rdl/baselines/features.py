@@ -436,7 +436,6 @@ def _aggregate_group(con, reg: _Registry, db, plans: list[PathPlan], windows) ->
     """
     first = plans[0].hops[0]
     own = [p for p in plans if p.hops[-1].direction == "child"]
-    parents = [p for p in plans if p.hops[-1].direction == "parent"]
     assert len(own) <= 1 and all(p.hops[0] == first for p in plans)
     ctable = db[first.table]
     c_cats = own[0].categorical if own and len(own[0].hops) == 1 else None

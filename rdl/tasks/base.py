@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from rdl.db import Database, Table
@@ -38,6 +39,14 @@ from rdl.tasks.sql import run_sql
 from rdl.tasks.types import TaskError, TaskType
 
 logger = logging.getLogger("rdl.tasks")
+
+
+_MAX_SHOWN = 5
+
+
+def rows_text(df: pd.DataFrame, mask) -> str:
+    """A few offending rows of ``df`` (where ``mask``) as text, for error messages."""
+    return df[np.asarray(mask)].head(_MAX_SHOWN).to_string(index=False)
 
 
 def _say(message: str) -> None:
@@ -390,6 +399,65 @@ class BaseTask:
         return self.cache_dir / slug / self.cache_key()[:20] / f"{split}.parquet"
 
     # Misc --------------------------------------------------------------------------------
+    # Task-table checks shared by entity and link tasks -------------------------------
+    #: the roles of `columns`, named in error messages (set by subclasses)
+    COLUMN_ROLES = "time_col, ..."
+
+    def _check_columns(self, df: pd.DataFrame, who: str) -> None:
+        got = [str(c) for c in df.columns]
+        missing = [c for c in self.columns if c not in got]
+        extra = [c for c in got if c not in self.columns]
+        if missing or extra:
+            raise TaskError(
+                f"{who}: the task table must have exactly the columns {self.columns} "
+                f"({self.COLUMN_ROLES}); got {got}"
+                + (f", missing {missing}" if missing else "")
+                + (f", unexpected {extra}" if extra else "")
+                + ". Rename them in the SQL (AS ...) or set the task's column attributes."
+            )
+
+    def _frame_at_seed_times(self, table: Any, timestamps: pd.DatetimeIndex,
+                             split: str) -> tuple[pd.DataFrame, str]:
+        """``make_table``'s output as a frame with exactly `columns`, the time column as
+        ``datetime64[ns]`` and every row at one of the split's seed times.
+
+        Returns:
+            the frame and the ``who`` prefix for further error messages.
+
+        Raises:
+            TaskError: not a Table/DataFrame; missing or extra columns; a time column that
+                is not timestamps; rows at times other than ``timestamps``.
+        """
+        who = f"{self._who}, {split} split"
+        if isinstance(table, Table):
+            df = table.df
+        elif isinstance(table, pd.DataFrame):
+            df = table
+        else:
+            raise TaskError(
+                f"{who}: make_table returned a {type(table).__name__}; return an rdl.Table or "
+                f"a pandas DataFrame with columns {self.columns}."
+            )
+        self._check_columns(df, who)
+        df = df[self.columns].reset_index(drop=True)
+        t = df[self.time_col]
+        if not pd.api.types.is_datetime64_any_dtype(t):
+            try:
+                t = pd.to_datetime(t)
+            except (TypeError, ValueError):
+                raise TaskError(
+                    f"{who}: time_col {self.time_col!r} holds {t.dtype} values, not seed times."
+                ) from None
+        df[self.time_col] = t.astype("datetime64[ns]")
+        off = ~df[self.time_col].isin(timestamps)
+        if off.any():
+            raise TaskError(
+                f"{who}: {int(off.sum())} row(s) have a {self.time_col!r} that is not one of "
+                f"the split's seed times (select t.timestamp from timestamp_df as "
+                f"{self.time_col!r}); e.g.\n{rows_text(df, off)}"
+            )
+        return df, who
+
     def with_db(self, db: Database, cache_dir: str | os.PathLike | None = None) -> "BaseTask":
         """This task on another database: ``self`` if ``db`` is `db` (and the cache
         directory is unchanged), else a new instance of the same class with the same

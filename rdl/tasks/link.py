@@ -15,16 +15,11 @@ import pandas as pd
 
 from rdl.db import Database, Table
 from rdl.tasks.base import BaseTask, logger
+from rdl.tasks.base import rows_text as _rows
 from rdl.tasks.types import TaskError, TaskType
-
-_MAX_SHOWN = 5
 
 #: The ranking metrics of `rdl.metrics`, all evaluated at the task's ``eval_k``.
 RANKING_METRICS = ("map_at_k", "recall_at_k", "precision_at_k", "ndcg_at_k")
-
-
-def _rows(df: pd.DataFrame, mask) -> str:
-    return df[np.asarray(mask)].head(_MAX_SHOWN).to_string(index=False)
 
 
 def _is_null(v: Any) -> bool:
@@ -178,25 +173,14 @@ class LinkTask(BaseTask):
                 f"with {list(RANKING_METRICS)} at eval_k."
             )
 
+    COLUMN_ROLES = "time_col, src_entity_col, dst_entity_col"
+
     @property
     def columns(self) -> list[str]:
         """``[time_col, src_entity_col, dst_entity_col]``: an unmasked task table's columns."""
         return [self.time_col, self.src_entity_col, self.dst_entity_col]
 
     # Tables -----------------------------------------------------------------------------
-    def _check_columns(self, df: pd.DataFrame, who: str) -> None:
-        got = [str(c) for c in df.columns]
-        missing = [c for c in self.columns if c not in got]
-        extra = [c for c in got if c not in self.columns]
-        if missing or extra:
-            raise TaskError(
-                f"{who}: the task table must have exactly the columns {self.columns} "
-                f"(time_col, src_entity_col, dst_entity_col); got {got}"
-                + (f", missing {missing}" if missing else "")
-                + (f", unexpected {extra}" if extra else "")
-                + ". Rename them in the SQL (AS ...) or set the task's column attributes."
-            )
-
     def _table_from_df(self, df: pd.DataFrame) -> Table:
         self._check_columns(df, self._who)
         df = df[self.columns].reset_index(drop=True)
@@ -220,34 +204,7 @@ class LinkTask(BaseTask):
                 ``timestamps``; null sources; a destination cell that is not a list;
                 duplicate (source, ``t``) rows.
         """
-        who = f"{self._who}, {split} split"
-        if isinstance(table, Table):
-            df = table.df
-        elif isinstance(table, pd.DataFrame):
-            df = table
-        else:
-            raise TaskError(
-                f"{who}: make_table returned a {type(table).__name__}; return an rdl.Table or "
-                f"a pandas DataFrame with columns {self.columns}."
-            )
-        self._check_columns(df, who)
-        df = df[self.columns].reset_index(drop=True)
-        t = df[self.time_col]
-        if not pd.api.types.is_datetime64_any_dtype(t):
-            try:
-                t = pd.to_datetime(t)
-            except (TypeError, ValueError):
-                raise TaskError(
-                    f"{who}: time_col {self.time_col!r} holds {t.dtype} values, not seed times."
-                ) from None
-        df[self.time_col] = t.astype("datetime64[ns]")
-        off = ~df[self.time_col].isin(timestamps)
-        if off.any():
-            raise TaskError(
-                f"{who}: {int(off.sum())} row(s) have a {self.time_col!r} that is not one of "
-                f"the split's seed times (select t.timestamp from timestamp_df as "
-                f"{self.time_col!r}); e.g.\n{_rows(df, off)}"
-            )
+        df, who = self._frame_at_seed_times(table, timestamps, split)
         null = df[self.src_entity_col].isna()
         if null.any():
             raise TaskError(
