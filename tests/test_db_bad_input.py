@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import warnings
 
 import duckdb
 import pandas as pd
