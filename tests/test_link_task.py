@@ -271,6 +271,39 @@ def test_history_is_what_was_observed_by_t(task):
     assert got == want  # dangling user 99 and u3 (not yet joined at 01-11) are left out
 
 
+class BuyAnytimeLater(UserItemBuy):
+    """Destinations: every item bought after t (no upper bound): its labels depend on
+    the database cut they are computed on, which exposes reuse across cuts."""
+
+    name = "buy-anytime-later"
+    sql = """
+        SELECT t.timestamp AS seed, p.user_id, LIST(DISTINCT p.item_id) AS item_id
+        FROM timestamp_df t JOIN purchases p ON p.date > t.timestamp
+        GROUP BY t.timestamp, p.user_id
+    """
+
+
+def test_history_labels_are_reused_only_from_earlier_cuts():
+    task = BuyAnytimeLater(shop_db())
+    fresh = {t: LinkHistory(task).at(t) for t in ("2020-02-10", "2020-02-20")}
+    h = LinkHistory(task)
+    late_first = {t: h.at(t) for t in ("2020-02-20", "2020-02-10")}
+    h = LinkHistory(task)
+    early_first = {t: h.at(t) for t in ("2020-02-10", "2020-02-20")}
+    for t in fresh:
+        pd.testing.assert_frame_equal(late_first[t], fresh[t])
+    # in time order, 02-20 reuses the 02-10 labels (computed on the cut at 02-10): rows
+    # dated in (02-10, 02-20] are then missing from the windows before 02-10, by design
+    pd.testing.assert_frame_equal(early_first["2020-02-10"], fresh["2020-02-10"])
+    got = early_first["2020-02-20"]
+    assert got["seed"].max() <= D("2020-02-10") and len(got) < len(fresh["2020-02-20"])
+    # for label SQL that reads nothing after its window, reuse changes nothing
+    plain = UserItemBuy(shop_db())
+    h = LinkHistory(plain)
+    h.at("2020-02-10")
+    pd.testing.assert_frame_equal(h.at("2020-02-20"), LinkHistory(plain).at("2020-02-20"))
+
+
 def test_baseline_rankings_hand_computed(task):
     h = LinkHistory(task)
     rows = pd.DataFrame({"seed": [D("2020-02-10"), D("2020-02-20"), D("2020-02-20")],

@@ -67,10 +67,10 @@ class LinkHistory:
         task = self.task
         table = task.make_table(task.db.upto(cut), pd.Series(grid, name="timestamp"))
         df = self._known_sources(task._finalize_table(table, grid, f"history at {cut}").df)
+        for g in grid:
+            self._labels[pd.Timestamp(g)] = (cut, df.iloc[:0])
         for g, part in df.groupby(task.time_col, sort=False):
             self._labels[pd.Timestamp(g)] = (cut, part)
-        for g in grid:
-            self._labels.setdefault(pd.Timestamp(g), (cut, df.iloc[:0]))
 
     def at(self, t) -> pd.DataFrame:
         task = self.task
