@@ -22,6 +22,7 @@ from rdl.graph import build_graph
 from rdl.sampling import TemporalNeighborSampler, build_csc
 from rdl.tasks import load_task
 from rdl.train.seeds import make_seeds
+from rdl.train.trainer import entity_groups
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -53,8 +54,12 @@ def main() -> None:
                                       a.strategy, seed=0)
     rng = np.random.default_rng(0)
     orders = {"random": rng.permutation(len(seeds.node))}
-    rank = rng.permutation(int(seeds.node.max()) + 1)
-    orders["entity-grouped"] = np.lexsort((rng.random(len(seeds.node)), rank[seeds.node]))
+    for size in (8, None):  # rdl's default entity groups, and whole entities
+        group = entity_groups(seeds.node, seeds.time, size)
+        rank = rng.permutation(np.unique(group, return_inverse=True)[1].reshape(-1).max() + 1)
+        gid = np.unique(group, return_inverse=True)[1].reshape(-1)
+        orders[f"entity-grouped ({size or 'all'} seed times per group)"] = np.lexsort(
+            (rng.random(len(seeds.node)), rank[gid]))
     for name, order in orders.items():
         batches = [(seeds.node[order[i:i + 512]], seeds.time[order[i:i + 512]])
                    for i in range(0, min(len(order), 512 * a.batches), 512)]
