@@ -24,7 +24,6 @@ lists are used only as training targets of their own row and to score.
 from __future__ import annotations
 
 import contextlib
-import copy
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -37,11 +36,12 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from rdl.graph import GraphData
-from rdl.metrics import METRICS, higher_is_better
+from rdl.metrics import METRICS
 from rdl.nn.link import IDGNNModel, TwoTowerModel
 from rdl.sampling import TemporalNeighborSampler, build_csc
 from rdl.sampling.loader import to_batch
 from rdl.train.config import TrainConfig
+from rdl.train.early_stopping import EarlyStopping
 from rdl.train.seeds import to_seconds
 
 MODELS = ("two-tower", "idgnn")
@@ -345,10 +345,9 @@ class LinkTrainer:
         """
         cfg = self.config
         metric = self.task.metrics[0]
-        better = higher_is_better(metric)
+        stopper = EarlyStopping(metric, cfg.patience)
         opt = torch.optim.Adam(self.model.parameters(), lr=cfg.lr)
         rng = np.random.default_rng(cfg.seed)
-        best, best_state, stale = None, None, 0
         for epoch in range(1, cfg.epochs + 1):
             t0 = time.perf_counter()
             self.model.train()
@@ -386,15 +385,9 @@ class LinkTrainer:
             if progress:
                 tqdm.write(f"epoch {epoch}: loss {record['loss']:.4f}  val {metric} "
                            f"{val_metrics[metric]:.4f}  ({record['seconds']:.1f} s)")
-            score = val_metrics[metric]
-            if best is None or (score > best if better else score < best):
-                best, best_state, stale = score, copy.deepcopy(self.model.state_dict()), 0
-            else:
-                stale += 1
-                if cfg.patience is not None and stale >= cfg.patience:
-                    break
-        if best_state is not None:
-            self.model.load_state_dict(best_state)
+            if stopper.update(val_metrics[metric], self.model):
+                break
+        stopper.restore(self.model)
         return self.history
 
     # ranking ----------------------------------------------------------------------------
@@ -512,7 +505,7 @@ def train_link_task(
     """
     from rdl.graph import build_graph
     from rdl.report import write_results
-    from rdl.train.run import _open, peak_rss_mb, resolve_task
+    from rdl.train.run import _open, add_timing, resolve_task
 
     t_start = time.perf_counter()
     if model not in MODELS:
@@ -562,15 +555,7 @@ def train_link_task(
     }
     if baselines:
         results["baselines"] = run_link_baselines(database, task, history=history)["baselines"]
-    results["timing"] = {
-        "graph_build_s": graph_build_s,
-        "graph_cached": bool(graph.info.get("cached")),
-        "train_s": train_s,
-        "epoch_s": float(np.mean([h["seconds"] for h in epochs])) if epochs else 0.0,
-        "total_s": time.perf_counter() - t_start,
-    }
-    results["peak_rss_mb"] = peak_rss_mb()
-    results["config"] = config.to_dict()
+    add_timing(results, graph, graph_build_s, train_s, epochs, t_start, config)
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)

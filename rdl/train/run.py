@@ -25,6 +25,22 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def add_timing(results: dict, graph, graph_build_s: float, train_s: float, history: list[dict],
+               t_start: float, config: TrainConfig) -> None:
+    """Fill ``results["timing"]`` (``graph_build_s``, ``graph_cached``, ``train_s``,
+    ``epoch_s`` — mean seconds per epoch incl. validation —, ``total_s`` since ``t_start``,
+    a `time.perf_counter` value), ``results["peak_rss_mb"]`` and ``results["config"]``."""
+    results["timing"] = {
+        "graph_build_s": graph_build_s,
+        "graph_cached": bool(graph.info.get("cached")),
+        "train_s": train_s,
+        "epoch_s": float(np.mean([h["seconds"] for h in history])) if history else 0.0,
+        "total_s": time.perf_counter() - t_start,
+    }
+    results["peak_rss_mb"] = peak_rss_mb()
+    results["config"] = config.to_dict()
+
+
 def _open(db: str | Database) -> tuple[Database, str]:
     if isinstance(db, Database):
         return db, getattr(db, "url", None) or "<in-memory>"
@@ -120,15 +136,7 @@ def train_task(
         from rdl.baselines import run_baselines
 
         results["baselines"] = run_baselines(database, task)["baselines"]
-    results["timing"] = {
-        "graph_build_s": graph_build_s,
-        "graph_cached": bool(graph.info.get("cached")),
-        "train_s": train_s,
-        "epoch_s": float(np.mean([h["seconds"] for h in history])) if history else 0.0,
-        "total_s": time.perf_counter() - t_start,
-    }
-    results["peak_rss_mb"] = peak_rss_mb()
-    results["config"] = config.to_dict()
+    add_timing(results, graph, graph_build_s, train_s, history, t_start, config)
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import time
 
 import numpy as np
@@ -10,11 +9,12 @@ import torch
 from tqdm.auto import tqdm
 
 from rdl.graph import GraphData
-from rdl.metrics import METRICS, higher_is_better
+from rdl.metrics import METRICS
 from rdl.nn import RDLModel
 from rdl.sampling import TemporalNeighborSampler, build_csc
 from rdl.sampling.loader import NodeLoader
 from rdl.train.config import TrainConfig
+from rdl.train.early_stopping import EarlyStopping
 from rdl.train.inference import predict_seeds
 from rdl.train.seeds import Seeds
 
@@ -124,10 +124,9 @@ class Trainer:
         """
         cfg = self.config
         metric = self.task.metrics[0]
-        better = higher_is_better(metric)
+        stopper = EarlyStopping(metric, cfg.patience)
         opt = torch.optim.Adam(self.model.parameters(), lr=cfg.lr)
         rng = np.random.default_rng(cfg.seed)
-        best, best_state, stale = None, None, 0
         for epoch in range(1, cfg.epochs + 1):
             t0 = time.perf_counter()
             self.model.train()
@@ -161,15 +160,9 @@ class Trainer:
             if progress:
                 tqdm.write(f"epoch {epoch}: loss {record['loss']:.4f}  val {metric} "
                            f"{val_metrics[metric]:.4f}  ({record['seconds']:.1f} s)")
-            score = val_metrics[metric]
-            if best is None or (score > best if better else score < best):
-                best, best_state, stale = score, copy.deepcopy(self.model.state_dict()), 0
-            else:
-                stale += 1
-                if cfg.patience is not None and stale >= cfg.patience:
-                    break
-        if best_state is not None:
-            self.model.load_state_dict(best_state)
+            if stopper.update(val_metrics[metric], self.model):
+                break
+        stopper.restore(self.model)
         return self.history
 
     def predict(self, seeds: Seeds, batch_size: int | None = None) -> np.ndarray:
