@@ -92,3 +92,18 @@ def test_predict_cli(trained, f1_duckdb, tmp_path):
     df = pd.read_parquet(target)
     assert list(df.columns) == ["driverId", "date", "prediction"]
     assert len(df) == 864 and df["prediction"].between(0, 1).all()
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(num_neighbors=[128]), r"num_neighbors \[128\] must give one fanout per GNN layer"),
+    (dict(precision="fp16"), r"precision 'fp16'"),
+    (dict(batch_order="time"), r"batch_order 'time'"),
+])
+def test_bad_config_names_the_setting(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        TrainConfig(**kwargs)
+
+
+def test_predict_without_a_model_says_how_to_make_one(tmp_path, f1_duckdb):
+    with pytest.raises(FileNotFoundError, match=r"model.pt not found: train a model with `rdl train --out"):
+        predict_at(tmp_path, f1_duckdb, "2010-01-01")
