@@ -356,6 +356,12 @@ def test_run_link_baselines_layout(task):
         assert got["precision_at_k"] == pytest.approx((0 + 0.5) / 2)
 
 
+def test_run_baselines_dispatches_link_tasks(task):
+    from rdl.baselines import run_baselines
+
+    assert run_baselines(task.db, task)["baselines"].keys() == {"global_popularity", "past_visits"}
+
+
 def test_run_link_baselines_refuses_entity_tasks():
     from rdl.tasks import EntityTask
 

@@ -93,13 +93,19 @@ def run_baselines(
         ``best_iteration`` and ``params``; a metric undefined on a split is ``None`` with
         the reason under ``"errors"``.
 
+    Link-prediction tasks go to `rdl.baselines.link.run_link_baselines` (same layout).
+
     Raises:
-        ValueError: a link-prediction task, a task built on another database, unknown
-            baseline names or metrics, or test rows whose masked and unmasked tables differ.
+        ValueError: a task built on another database, unknown baseline names or metrics,
+            or test rows whose masked and unmasked tables differ.
     """
     t_start = time.perf_counter()
     if isinstance(task, type):
         task = task(db)
+    if str(task.task_type) == "link_prediction":
+        from rdl.baselines.link import run_link_baselines
+
+        return run_link_baselines(db, task, baselines=baselines, log=log)
     if getattr(task, "db", db) is not db:
         raise ValueError("run_baselines: the task was built on a different Database than "
                          "`db`; pass the task's own database")

@@ -169,6 +169,7 @@ def predict_at(model_dir: str | Path, db: str | Database, at, *, cache_dir=None)
 
     Raises:
         FileNotFoundError: ``model_dir`` holds no ``model.pt``.
+        ValueError: the checkpoint is a link-prediction model.
     """
     from rdl.nn import RDLModel
     from rdl.sampling import build_csc
@@ -179,6 +180,10 @@ def predict_at(model_dir: str | Path, db: str | Database, at, *, cache_dir=None)
     if not path.exists():
         raise FileNotFoundError(f"{path} not found: train a model with `rdl train --out {model_dir}`")
     ckpt = torch.load(path, weights_only=False)
+    if "entity_table" not in ckpt:
+        raise ValueError(
+            f"{path} holds a link-prediction model ({ckpt.get('model', '?')}); `rdl predict` "
+            "serves entity-task models only so far")
     config = TrainConfig(**ckpt["config"])
     database, _ = _open(db)
     at = pd.Timestamp(at)
