@@ -503,9 +503,8 @@ def train_link_task(
     Raises:
         ValueError: not a link task, or an unknown ``model``.
     """
-    from rdl.graph import build_graph
     from rdl.report import write_results
-    from rdl.train.run import _open, add_timing, resolve_task
+    from rdl.train.run import _open, add_timing, resolve_task, split_tables_and_graph
 
     t_start = time.perf_counter()
     if model not in MODELS:
@@ -516,15 +515,7 @@ def train_link_task(
     if str(task.task_type) != "link_prediction":
         raise ValueError(f"train_link_task: task {spec!r} is a {task.task_type} task; use "
                          "rdl.train.train_task")
-    tables = {
-        "train": task.get_table("train"),
-        "val": task.get_table("val"),
-        "test": task.get_table("test", mask_input_cols=False),
-    }
-    t0 = time.perf_counter()
-    graph = build_graph(database, text=config.text, stats_until=task.test_timestamp,
-                        cache_dir=cache_dir)
-    graph_build_s = time.perf_counter() - t0
+    tables, graph, graph_build_s = split_tables_and_graph(task, database, config, cache_dir)
     seeds = {s: make_link_seeds(task, t, graph) for s, t in tables.items()}
 
     from rdl.baselines.link import LinkHistory, run_link_baselines

@@ -41,6 +41,24 @@ def add_timing(results: dict, graph, graph_build_s: float, train_s: float, histo
     results["config"] = config.to_dict()
 
 
+def split_tables_and_graph(task, database: Database, config: TrainConfig, cache_dir=None):
+    """The task's train / val / test tables (test targets unmasked, for scoring only) and
+    the database's graph, column stats cut at the task's test timestamp.
+
+    Returns:
+        ``(tables, graph, graph_build_s)``; ``graph_build_s`` in seconds (≈ 0 when cached).
+    """
+    tables = {
+        "train": task.get_table("train"),
+        "val": task.get_table("val"),
+        "test": task.get_table("test", mask_input_cols=False),
+    }
+    t0 = time.perf_counter()
+    graph = build_graph(database, text=config.text, stats_until=task.test_timestamp,
+                        cache_dir=cache_dir)
+    return tables, graph, time.perf_counter() - t0
+
+
 def _open(db: str | Database) -> tuple[Database, str]:
     if isinstance(db, Database):
         return db, getattr(db, "url", None) or "<in-memory>"
@@ -106,15 +124,7 @@ def train_task(
         return train_link_task(database, task, config, out_dir, model=model, baselines=baselines,
                                progress=progress, cache_dir=cache_dir, task_name=task_spec,
                                db_url=url)
-    tables = {
-        "train": task.get_table("train"),
-        "val": task.get_table("val"),
-        "test": task.get_table("test", mask_input_cols=False),
-    }
-    t0 = time.perf_counter()
-    graph = build_graph(database, text=config.text, stats_until=task.test_timestamp,
-                        cache_dir=cache_dir)
-    graph_build_s = time.perf_counter() - t0
+    tables, graph, graph_build_s = split_tables_and_graph(task, database, config, cache_dir)
     seeds = {s: make_seeds(task, t, graph) for s, t in tables.items()}
 
     t0 = time.perf_counter()
