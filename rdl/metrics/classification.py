@@ -292,9 +292,10 @@ def multilabel_auroc_macro(true: Any, pred: Any) -> float:
     ``[0, 1]``.
 
     Raises:
-        ValueError: length/shape mismatch, empty input, NaN/inf in ``pred``,
-            ``pred`` outside ``[0, 1]``, or a label column of ``true`` with a
-            single class (the message lists the columns).
+        ValueError: length/shape mismatch, no label columns, empty input,
+            NaN/inf in ``pred``, ``pred`` outside ``[0, 1]``, or a label
+            column of ``true`` with a single class (the message lists the
+            columns).
 
     Source: ``sklearn.metrics.roc_auc_score(average="macro")``; RelBench
     ``multilabel_auroc_macro``.
@@ -310,9 +311,9 @@ def multilabel_auroc_micro(true: Any, pred: Any) -> float:
     Shapes as :func:`multilabel_auroc_macro`.
 
     Raises:
-        ValueError: length/shape mismatch, empty input, NaN/inf in ``pred``,
-            ``pred`` outside ``[0, 1]``, or only one class among all pooled
-            labels of ``true``.
+        ValueError: length/shape mismatch, no label columns, empty input,
+            NaN/inf in ``pred``, ``pred`` outside ``[0, 1]``, or only one
+            class among all pooled labels of ``true``.
 
     Source: ``sklearn.metrics.roc_auc_score(average="micro")``; RelBench
     ``multilabel_auroc_micro``.
@@ -328,9 +329,10 @@ def multilabel_ap_macro(true: Any, pred: Any) -> float:
     Shapes as :func:`multilabel_auroc_macro`.
 
     Raises:
-        ValueError: length/shape mismatch, empty input, NaN/inf in ``pred``,
-            ``pred`` outside ``[0, 1]``, or a label column of ``true`` with a
-            single class (the message lists the columns).
+        ValueError: length/shape mismatch, no label columns, empty input,
+            NaN/inf in ``pred``, ``pred`` outside ``[0, 1]``, or a label
+            column of ``true`` with a single class (the message lists the
+            columns).
 
     Source: ``sklearn.metrics.average_precision_score(average="macro")``;
     RelBench ``multilabel_auprc_macro`` (registered under that name too).
@@ -346,9 +348,9 @@ def multilabel_ap_micro(true: Any, pred: Any) -> float:
     Shapes as :func:`multilabel_auroc_macro`.
 
     Raises:
-        ValueError: length/shape mismatch, empty input, NaN/inf in ``pred``,
-            ``pred`` outside ``[0, 1]``, or only one class among all pooled
-            labels of ``true``.
+        ValueError: length/shape mismatch, no label columns, empty input,
+            NaN/inf in ``pred``, ``pred`` outside ``[0, 1]``, or only one
+            class among all pooled labels of ``true``.
 
     Source: ``sklearn.metrics.average_precision_score(average="micro")``;
     RelBench ``multilabel_auprc_micro`` (registered under that name too).
