@@ -1,6 +1,8 @@
 """Bad input to the classification and regression metrics: every error is a
-ValueError that starts with the metric name and names the culprit (moved from
-tests/test_metrics.py, assertions unchanged).
+ValueError that starts with the metric name and names the culprit.
+
+The tests down to ``test_r2_needs_two_rows`` moved from tests/test_metrics.py with
+their assertions unchanged; the ones after it cover the scikit-learn-based checks.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from rdl.metrics import (
     roc_auc,
 )
 from metrics_data import MC_TRUE, MC_PRED
+
+approx = pytest.approx
 
 
 # --------------------------------------------------------------------------
@@ -162,3 +166,66 @@ def test_multilabel_shape_mismatch_raises():
 def test_r2_needs_two_rows():
     with pytest.raises(ValueError, match=r"r2: needs at least 2 rows, got 1"):
         r2([1.0], [1.0])
+
+
+# --------------------------------------------------------------------------
+# scikit-learn does the checking; rdl's message contract stays
+# --------------------------------------------------------------------------
+
+ARRAY_METRICS = [fn for name, fn in METRICS.items() if fn.__name__ == name and not name.endswith("_at_k")]
+
+BAD_INPUTS = {
+    "3-D pred": ([0, 1], np.zeros((2, 2, 2))),
+    "string pred": ([0, 1], ["a", "b"]),
+    "complex pred": ([0, 1], [1j, 1j]),
+    "scalars": (0.5, 0.5),
+    "None true": (None, [0.5]),
+    "no columns": (np.zeros((2, 0)), np.zeros((2, 0))),
+    "ragged true": ([[0, 1], [1]], [0.5, 0.5]),
+    "pandas NA in true": (pd.Series([0, None], dtype="Int64"), [0.5, 0.5]),
+    "inf in true": ([0, np.inf], [0.5, 0.5]),
+}
+
+
+@pytest.mark.parametrize("fn", ARRAY_METRICS, ids=lambda fn: fn.__name__)
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_is_a_value_error_naming_the_metric(fn, case):
+    true, pred = BAD_INPUTS[case]
+    with pytest.raises(ValueError) as e:
+        fn(true, pred)
+    msg = str(e.value)
+    assert msg.startswith(f"{fn.__name__}: "), msg
+    # scikit-learn's own wording ("Found array with dim 3", "Input contains NaN") never
+    # reaches the user: it names neither the metric nor the positions
+    assert "Found array" not in msg and "Input contains" not in msg, msg
+
+
+def test_non_finite_true_names_kind_and_positions():
+    with pytest.raises(ValueError, match=re.escape("mse: true contains 2 non-finite value(s) (1 NaN, 1 inf) at position(s) [1, 2]")):
+        mse([0.0, np.nan, -np.inf, 1.0], [0.0, 0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize(
+    ("true", "hint"),
+    [
+        ([0.0, 0.5, 1.0], "true looks continuous (real-valued): for a regression target use mae, rmse or r2"),
+        ([1, 2, 1], "two classes: map them to 0 and 1"),
+        ([-1, 1, 1], "two classes: map them to 0 and 1"),
+        ([0, 1, 2], "for multiclass, pass pred as [n, num_classes] probabilities"),
+    ],
+)
+def test_bad_binary_labels_say_what_true_looks_like(true, hint):
+    # the hint comes from sklearn.utils.multiclass.type_of_target
+    with pytest.raises(ValueError) as e:
+        roc_auc(true, [0.1, 0.6, 0.9])
+    msg = str(e.value)
+    assert msg.startswith("roc_auc: true must contain binary labels 0/1, found other value(s)")
+    assert msg.endswith(f"({hint})"), msg
+    # control: valid 0/1 labels pass
+    assert roc_auc([0, 1, 1], [0.1, 0.6, 0.9]) == approx(1.0)
+
+
+@pytest.mark.parametrize("fn", [multilabel_auroc_macro, multilabel_ap_micro])
+def test_multilabel_without_label_columns_raises(fn):
+    with pytest.raises(ValueError, match=rf"^{fn.__name__}: true and pred have no label columns \(shape \(3, 0\)\)"):
+        fn(np.zeros((3, 0)), np.zeros((3, 0)))

@@ -1,6 +1,8 @@
 """Ranking metrics (MAP@k, recall@k, precision@k, NDCG@k): hand-computed values,
-RelBench's pred_isin formulas, scikit-learn, properties and bad input (moved from
-tests/test_metrics.py, assertions unchanged).
+RelBench's pred_isin formulas, scikit-learn, properties and bad input.
+
+All but the last two tests moved from tests/test_metrics.py with their assertions
+unchanged.
 """
 
 from __future__ import annotations
@@ -200,3 +202,20 @@ def test_ranking_duplicate_ids_raise():
 def test_ranking_true_row_not_a_collection_raises():
     with pytest.raises(ValueError, match=r"map_at_k: true row 1 must be a collection of destination ids, got int 7"):
         map_at_k([[1], 7], [[1], [7]], 1)
+
+
+def test_map_divides_by_min_k_and_true_count_as_relbench():
+    # RelBench's link_prediction_map divides by min(k, |true|): one hit at rank 1 out of
+    # 4 relevant ids at k=3 gives 1/3. torchmetrics' retrieval_average_precision divides
+    # by the hits found in the top k and would give 1.0 here (the reason rdl keeps its own).
+    assert map_at_k([{8, 9, 10, 11}], [[9, 6, 12]], 3) == approx(1 / 3)
+    # control: with a single relevant id the two normalisations agree
+    assert map_at_k([{9}], [[9, 6, 12]], 3) == approx(1.0)
+
+
+@pytest.mark.parametrize("fn", [map_at_k, recall_at_k, precision_at_k, ndcg_at_k])
+def test_ranking_non_iterable_inputs_raise_value_error(fn):
+    with pytest.raises(ValueError, match=rf"^{fn.__name__}: true must be a sequence of collections of destination ids, got int"):
+        fn(5, RK_PRED, 3)
+    with pytest.raises(ValueError, match=rf"^{fn.__name__}: pred must be \[n, k\] ranked destination ids \(or a list of lists\), got int"):
+        fn(RK_TRUE, 5, 3)
