@@ -115,3 +115,14 @@ def test_entity_groups_cut_runs_of_consecutive_seed_times():
     assert g[1] == g[4] and g[2] == g[6] and len({g[0], g[1], g[2]}) == 3
     assert g[3] == g[5] and g[3] not in {g[0], g[1], g[2]}
     assert np.array_equal(entity_groups(node, time, None), node)
+
+
+@pytest.mark.parametrize("pooling", POOLINGS)
+def test_reset_parameters_resets_every_child(graph, pooling):
+    model = _model(graph, pooling)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.fill_(0.123)
+    model.reset_parameters()
+    stale = [n for n, p in model.named_parameters() if torch.all(p == 0.123)]
+    assert not stale, f"not reset: {stale}"
