@@ -28,7 +28,8 @@ from rich.table import Table as RichTable  # noqa: E402
 
 import rdl  # noqa: E402
 from rdl.baselines import run_baselines  # noqa: E402
-from rdl.report import print_results, write_results  # noqa: E402
+from rdl.report import print_results  # noqa: E402
+from rdl.results import write_results  # noqa: E402
 from rdl.tasks import load_task  # noqa: E402
 
 TASKS = {  # task -> (headline metric, RelBench LightGBM test value, scale to rdl's units)

@@ -22,7 +22,7 @@ from rdl.graph import build_graph
 from rdl.sampling import TemporalNeighborSampler, build_csc
 from rdl.tasks import load_task
 from rdl.train.seeds import make_seeds
-from rdl.train.trainer import entity_groups
+from rdl.train.entity import entity_groups
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -21,15 +21,15 @@ import torch
 from rdl.db import connect
 from rdl.graph import build_graph
 from rdl.tasks import load_task
-from rdl.train import TrainConfig, Trainer
+from rdl.train import EntityTrainer, TrainConfig
 from rdl.train.seeds import make_seeds
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def step_times(task, graph, seeds, config: TrainConfig, batches: int) -> dict[str, float]:
-    trainer = Trainer(task, graph, config, seeds.y)
-    loader = trainer._loader(seeds, trainer.sampler, True, config.batch_size, np.random.default_rng(0))
+    trainer = EntityTrainer(task, graph, config, seeds.y)
+    loader = trainer.loader(seeds, trainer.train_sampler, True, config.batch_size, np.random.default_rng(0))
     opt = torch.optim.Adam(trainer.model.parameters(), lr=config.lr)
     out: dict[str, list[float]] = {"sample": [], "forward": [], "backward": []}
     it = iter(loader)

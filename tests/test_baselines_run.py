@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from rdl import Table
 from rdl.baselines import LightGBMBaseline, run_baselines
 from rdl.cli import app
-from rdl.report import print_results, results_table, write_results
+from rdl.report import print_results, results_table
+from rdl.results import write_results
 from test_baselines_features import shop_db
 
 TASK_FILE = '''

@@ -20,9 +20,9 @@ from rdl.graph import build_graph
 from rdl.train import TrainConfig
 from rdl.train.link import (
     LinkSeeds,
-    LinkTrainer,
     bidirectional,
     idgnn_fanouts,
+    link_trainer,
     make_link_seeds,
     schema_distances,
 )
@@ -51,7 +51,7 @@ def with_new_item(db, listed: str):
 def setup(db, stats=None, model="two-tower", tmp=None):
     task = UserItemBuy(db)
     graph = build_graph(db, text=False, col_stats=stats, cache_dir=tmp)
-    return task, graph, LinkTrainer(task, graph, TrainConfig(**TINY), model)
+    return task, graph, link_trainer(task, graph, TrainConfig(**TINY), model)
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +63,8 @@ def base(tmp_path_factory):
 
 def sampled(trainer, table, nodes, t):
     """Sampled rows (primary keys per table) and edges of seeds ``nodes`` at ``t``."""
-    sampler = trainer._sampler(123)
-    sub, _ = trainer._sample(sampler, table, np.asarray(nodes),
+    sampler = trainer.sampler(123)
+    sub, _ = trainer.sample(sampler, table, np.asarray(nodes),
                              np.full(len(nodes), int(D(t).timestamp()), dtype=np.int64))
     g = trainer.graph
     rows = {nt: g.pkey_values[nt][ids].tolist() for nt, ids in sub.node.items()}
@@ -168,13 +168,13 @@ def test_training_positives_of_rows_at_t_are_their_window_only(base):
 def test_destinations_listed_after_t_are_never_candidates(base):
     stats, tmp = base
     _, _, tr = setup(with_new_item(shop_db(), "2020-01-25"), stats, tmp=tmp)
-    assert tr._candidates(int(T.timestamp())).tolist() == [0, 1, 2, 3]  # not 4 (item 5), 5
-    assert tr._candidates(int(D("2020-01-25").timestamp())).tolist() == [0, 1, 2, 3, 5]
+    assert tr.candidates(int(T.timestamp())).tolist() == [0, 1, 2, 3]  # not 4 (item 5), 5
+    assert tr.candidates(int(D("2020-01-25").timestamp())).tolist() == [0, 1, 2, 3, 5]
     tr.num_negatives = 100  # "all candidates": the negatives of a batch at T
     task = tr.task
     seeds = make_link_seeds(task, task.get_table("train"), tr.graph)
     rows = np.flatnonzero(seeds.time == int(T.timestamp()))
-    loss, n = tr._two_tower_loss(seeds, rows, np.random.default_rng(0))
+    loss, n, _ = tr.batch_loss(seeds, rows, np.random.default_rng(0))
     assert n == 1 and torch.isfinite(loss)
 
 
@@ -192,9 +192,8 @@ def test_trained_scores_for_seeds_at_t_ignore_later_rows(base, model):
         tr.model.load_state_dict(state)
         tr.model.eval()
         s = make_link_seeds(task, seeds, graph)
-        fn = tr._two_tower_scores if model == "two-tower" else tr._idgnn_scores
         with torch.no_grad():
-            out = fn(tr._sampler(TINY["seed"]), s, np.arange(len(s)), int(T.timestamp()))
+            out = tr.scores(tr.sampler(TINY["seed"]), s, np.arange(len(s)), int(T.timestamp()))
         return out[:, :4], tr.rank(s)
 
     before, rank_before = scores(shop_db())

@@ -14,7 +14,7 @@ from rdl.graph import build_graph
 from rdl.nn import POOLINGS, RDLModel
 from rdl.sampling import TemporalNeighborSampler, build_csc
 from rdl.sampling.loader import NodeLoader
-from rdl.train.trainer import model_kwargs
+from rdl.train.entity import model_kwargs
 from rdl.train.config import TrainConfig
 
 
@@ -64,17 +64,18 @@ def test_forward_backward_all_poolings(graph, pooling):
     out = model(batch, graph.tf_dict)
     assert out.shape == (20, 1)
     out.sum().backward()
-    assert model.encoder.encoders["t:items"].decoder[-1].weight.grad is not None
+    assert model.backbone.encoder.encoders["t:items"].decoder[-1].weight.grad is not None
 
 
 def test_unique_row_encoding_is_exact(graph):
     batch = _batch(graph)
     model = _model(graph).eval()
-    x_dict, _ = model.embed(batch, graph.tf_dict)
+    bb = model.backbone
+    x_dict, _ = bb.features(batch, graph.tf_dict)
     for nt in x_dict:
-        direct = model.encoder(nt, graph.tf_dict[nt][batch[nt].n_id])
-        if nt in model.time_tables:
-            direct = direct + model.temporal(nt, batch.seed_time[batch[nt].batch], batch[nt].time)
+        direct = bb.encoder(nt, graph.tf_dict[nt][batch[nt].n_id])
+        if nt in bb.time_tables:
+            direct = direct + bb.temporal(nt, batch.seed_time[batch[nt].batch], batch[nt].time)
         torch.testing.assert_close(x_dict[nt], direct, rtol=1e-5, atol=1e-5)
     assert sum(batch[nt].uniq.numel() for nt in x_dict) < sum(batch[nt].n_id.numel() for nt in x_dict)
 
@@ -82,10 +83,11 @@ def test_unique_row_encoding_is_exact(graph):
 def test_trimming_is_exact(graph):
     batch = _batch(graph)
     model = _model(graph).eval()
-    x_dict, _ = model.embed(batch, graph.tf_dict)
+    x_dict, _ = model.backbone.features(batch, graph.tf_dict)
     ei = {et: batch[et].edge_index for et in batch.edge_types}
-    full = model.gnn(dict(x_dict), ei)
-    trimmed = model.gnn(dict(x_dict), ei, batch.num_sampled_nodes_dict, batch.num_sampled_edges_dict)
+    full = model.backbone.gnn(dict(x_dict), ei)
+    trimmed = model.backbone.gnn(dict(x_dict), ei, batch.num_sampled_nodes_dict,
+                                 batch.num_sampled_edges_dict)
     torch.testing.assert_close(trimmed["items"][:20], full["items"][:20])
     # hop-2 items (other items under the seed's key) were trimmed before the last layer
     assert batch.num_sampled_nodes_dict["items"][2] > 0
@@ -104,7 +106,7 @@ def test_entity_grouped_batches_keep_groups_together(graph):
 
 
 def test_entity_groups_cut_runs_of_consecutive_seed_times():
-    from rdl.train.trainer import entity_groups
+    from rdl.train.entity import entity_groups
 
     node = np.array([5, 5, 5, 7, 5, 7, 5])
     time = np.array([50, 10, 30, 1, 20, 2, 40])
@@ -113,3 +115,14 @@ def test_entity_groups_cut_runs_of_consecutive_seed_times():
     assert g[1] == g[4] and g[2] == g[6] and len({g[0], g[1], g[2]}) == 3
     assert g[3] == g[5] and g[3] not in {g[0], g[1], g[2]}
     assert np.array_equal(entity_groups(node, time, None), node)
+
+
+@pytest.mark.parametrize("pooling", POOLINGS)
+def test_reset_parameters_resets_every_child(graph, pooling):
+    model = _model(graph, pooling)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.fill_(0.123)
+    model.reset_parameters()
+    stale = [n for n, p in model.named_parameters() if torch.all(p == 0.123)]
+    assert not stale, f"not reset: {stale}"

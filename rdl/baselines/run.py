@@ -63,6 +63,7 @@ def run_baselines(
     seed: int = 0,
     lightgbm_kwargs: dict | None = None,
     log: Callable[[str], None] | None = None,
+    link_history=None,
 ) -> dict:
     """Fit and score every baseline of an entity task on its val and test splits.
 
@@ -82,6 +83,8 @@ def run_baselines(
         seed: seed of the random baseline and of LightGBM.
         lightgbm_kwargs: passed to `LightGBMBaseline` (``grid``, ``plan_kwargs``, ...).
         log: called with one progress line per baseline (e.g. ``print``).
+        link_history: link tasks: a `LinkHistory` of ``task`` to reuse (its cache is
+            shared with a link model's popularity fill).
 
     Returns:
         ``{"task", "db", "task_type", "metrics", "splits": {"train", "val", "test": rows},
@@ -105,7 +108,7 @@ def run_baselines(
     if str(task.task_type) == "link_prediction":
         from rdl.baselines.link import run_link_baselines
 
-        return run_link_baselines(db, task, baselines=baselines, log=log)
+        return run_link_baselines(db, task, baselines=baselines, log=log, history=link_history)
     if getattr(task, "db", db) is not db:
         raise ValueError("run_baselines: the task was built on a different Database than "
                          "`db`; pass the task's own database")

@@ -1,5 +1,6 @@
 """Neural network modules: row encoders, temporal encoding, heterogeneous GNN, pooling."""
 
+from rdl.nn.backbone import RelationalBackbone
 from rdl.nn.encoder import HeteroEncoder
 from rdl.nn.gnn import HeteroGraphSAGE
 from rdl.nn.keys import safe_key
@@ -7,5 +8,5 @@ from rdl.nn.model import RDLModel
 from rdl.nn.pooling import POOLINGS, SubgraphPooling
 from rdl.nn.temporal import TemporalEncoder
 
-__all__ = ["HeteroEncoder", "HeteroGraphSAGE", "RDLModel", "SubgraphPooling", "POOLINGS",
+__all__ = ["RelationalBackbone", "HeteroEncoder", "HeteroGraphSAGE", "RDLModel", "SubgraphPooling", "POOLINGS",
            "TemporalEncoder", "safe_key"]

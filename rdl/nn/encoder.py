@@ -55,8 +55,12 @@ class HeteroEncoder(torch.nn.Module):
             )
 
     def reset_parameters(self) -> None:
+        """Re-initialise every table's ResNet, its stype encoders included (pytorch-frame's
+        ``ResNet.reset_parameters`` leaves the stype encoders as they are)."""
         for enc in self.encoders.values():
             enc.reset_parameters()
+            for stype_encoder in enc.encoder.encoder_dict.values():
+                stype_encoder.reset_parameters()
 
     def forward(self, table: str, tf: TensorFrame) -> Tensor:
         """Rows ``tf`` of ``table`` -> ``[num_rows, channels]``."""

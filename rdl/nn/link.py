@@ -21,42 +21,7 @@ import torch
 from torch import Tensor
 from torch_geometric.nn import MLP
 
-from rdl.nn.encoder import HeteroEncoder
-from rdl.nn.gnn import HeteroGraphSAGE
-from rdl.nn.temporal import TemporalEncoder
-
-
-class _Backbone(torch.nn.Module):
-    """Row encoders (unique rows encoded once) + temporal encoding + HeteroGraphSAGE."""
-
-    def __init__(self, *, col_names_dict: dict, col_stats: dict, node_types: list[str],
-                 edge_types: list, time_tables: list[str], channels: int, num_layers: int,
-                 aggr: str, encoder_layers: int):
-        super().__init__()
-        self.time_tables = set(time_tables)
-        self.encoder = HeteroEncoder(channels, col_names_dict, col_stats, encoder_layers)
-        self.temporal = TemporalEncoder(sorted(self.time_tables), channels)
-        self.gnn = HeteroGraphSAGE(node_types, edge_types, channels, aggr, num_layers)
-
-    def reset_parameters(self) -> None:
-        self.encoder.reset_parameters()
-        self.temporal.reset_parameters()
-        self.gnn.reset_parameters()
-
-    def features(self, batch, tf_dict: dict) -> dict[str, Tensor]:
-        """Per table ``[num_sampled_nodes, channels]``: row encoding (each distinct row
-        once, gathered to its per-seed copies) + encoding of its age at the seed time."""
-        x_dict = {}
-        seed_time = batch.seed_time
-        for nt in batch.node_types:
-            store = batch[nt]
-            if "n_id" not in store or store.n_id.numel() == 0:
-                continue
-            x = self.encoder(nt, tf_dict[nt][store.uniq])[store.inv]
-            if nt in self.time_tables:
-                x = x + self.temporal(nt, seed_time[store.batch], store.time)
-            x_dict[nt] = x
-        return x_dict
+from rdl.nn.backbone import RelationalBackbone
 
 
 class TwoTowerModel(torch.nn.Module):
@@ -82,7 +47,7 @@ class TwoTowerModel(torch.nn.Module):
                  aggr: str = "sum", encoder_layers: int = 4, shallow: bool = False):
         super().__init__()
         self.src_table, self.dst_table = src_table, dst_table
-        self.backbone = _Backbone(
+        self.backbone = RelationalBackbone(
             col_names_dict=col_names_dict, col_stats=col_stats, node_types=node_types,
             edge_types=edge_types, time_tables=time_tables, channels=channels,
             num_layers=num_layers, aggr=aggr, encoder_layers=encoder_layers)
@@ -104,13 +69,10 @@ class TwoTowerModel(torch.nn.Module):
         from `rdl.sampling.loader.to_batch` whose seeds are rows of the ``side``
         (``"src"`` or ``"dst"``) table)."""
         table = self.src_table if side == "src" else self.dst_table
-        x_dict = self.backbone.features(batch, tf_dict)
+        x_dict, _ = self.backbone.features(batch, tf_dict)
         if self.shallow is not None and self.dst_table in x_dict:
             x_dict[self.dst_table] = x_dict[self.dst_table] + self.shallow(batch[self.dst_table].n_id)
-        edge_index_dict = {et: batch[et].edge_index for et in batch.edge_types
-                           if et[0] in x_dict and et[2] in x_dict}
-        x_dict = self.backbone.gnn(x_dict, edge_index_dict, batch.num_sampled_nodes_dict,
-                                   batch.num_sampled_edges_dict)
+        x_dict, _ = self.backbone(batch, tf_dict, x_dict=x_dict)
         seeds = x_dict[table][: batch.seed_time.numel()]
         return (self.src_head if side == "src" else self.dst_head)(seeds)
 
@@ -143,7 +105,7 @@ class IDGNNModel(torch.nn.Module):
                  encoder_layers: int = 4):
         super().__init__()
         self.src_table, self.dst_table = src_table, dst_table
-        self.backbone = _Backbone(
+        self.backbone = RelationalBackbone(
             col_names_dict=col_names_dict, col_stats=col_stats, node_types=node_types,
             edge_types=edge_types, time_tables=time_tables, channels=channels,
             num_layers=num_layers, aggr=aggr, encoder_layers=encoder_layers)
@@ -160,7 +122,7 @@ class IDGNNModel(torch.nn.Module):
         in both directions. Returns ``[num_dst_nodes_in_batch]`` logits, one per copy of a
         destination row (``batch[dst_table].batch`` gives its seed, ``.n_id`` its row);
         empty when no destination was reached."""
-        x_dict = self.backbone.features(batch, tf_dict)
+        x_dict, _ = self.backbone.features(batch, tf_dict)
         if self.dst_table not in x_dict:
             return torch.zeros(0)
         num_seeds = batch.seed_time.numel()
@@ -168,7 +130,5 @@ class IDGNNModel(torch.nn.Module):
         is_seed = torch.zeros(x_src.size(0), 1, dtype=x_src.dtype)
         is_seed[:num_seeds] = 1.0
         x_dict[self.src_table] = x_src + is_seed * self.identity.weight
-        edge_index_dict = {et: ei for et, ei in edge_index_dict.items()
-                           if et[0] in x_dict and et[2] in x_dict}
-        x_dict = self.backbone.gnn(x_dict, edge_index_dict)
+        x_dict, _ = self.backbone(batch, tf_dict, edge_index_dict, x_dict=x_dict, trim=False)
         return self.head(x_dict[self.dst_table]).view(-1)

@@ -36,6 +36,13 @@ class SubgraphPooling(torch.nn.Module):
         if mode != "seed":
             self.proj = torch.nn.Linear(2 * channels, channels)
 
+    def reset_parameters(self) -> None:
+        """Re-initialise the aggregation's and the projection's parameters (none for
+        ``"seed"``)."""
+        for module in self.children():
+            if hasattr(module, "reset_parameters"):
+                module.reset_parameters()
+
     def forward(self, seed_x: Tensor, x_dict: dict[str, Tensor], batch_dict: dict[str, Tensor]) -> Tensor:
         """``seed_x``: ``[num_seeds, C]``; ``x_dict``/``batch_dict``: table -> node embeddings
         ``[N, C]`` / seed index ``[N]``. Returns ``[num_seeds, C]``."""

@@ -1,67 +1,22 @@
-"""The results report shared by ``rdl baseline`` and ``rdl train``: ``results.json`` and
-the same numbers as a rich table.
-
-A results dict looks like::
-
-    {"task": "rel-f1/driver-dnf", "db": "duckdb:///rel-f1.duckdb",
-     "splits": {"train": 11411, "val": 566, "test": 702},
-     "baselines": {"entity_mean": {"val": {"roc_auc": 0.59, ...},
-                                   "test": {"roc_auc": 0.70, ...}, "fit_seconds": 0.1}},
-     "models": {"gnn": {...same shape...}}}            # "models" optional
-
-Other fields are kept as they are.
-"""
+"""The results as a rich table (``rdl baseline`` / ``rdl train`` print it)."""
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table as RichTable
 
 from rdl.metrics import higher_is_better
+from rdl.results import SECTIONS
 
-RESULTS_FILE = "results.json"
-SECTIONS = ("baselines", "models")
 #: column headers for metric names (the JSON keeps `rdl.metrics` names)
 LABELS = {"roc_auc": "AUROC", "average_precision": "AP", "accuracy": "accuracy", "f1": "F1",
           "log_loss": "log loss", "mae": "MAE", "mse": "MSE", "rmse": "RMSE", "r2": "R²",
           "multiclass_accuracy": "accuracy", "macro_f1": "macro F1", "micro_f1": "micro F1",
           "map_at_k": "MAP@k", "recall_at_k": "recall@k", "precision_at_k": "precision@k",
           "ndcg_at_k": "NDCG@k"}
-
-
-def _clean(obj: Any) -> Any:
-    """JSON-safe copy: numpy scalars -> Python numbers, NaN/inf -> None, tuples -> lists."""
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if hasattr(obj, "item") and callable(obj.item) and getattr(obj, "ndim", 1) == 0:
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if obj is None or isinstance(obj, (str, int, float, bool)):
-        return obj
-    return str(obj)
-
-
-def write_results(results: dict, out_dir: str | Path) -> Path:
-    """Write ``results`` to ``out_dir/results.json`` (directory created if needed).
-
-    NaN and infinite values are written as ``null``; numpy numbers as plain numbers.
-
-    Returns:
-        the path of the written file.
-    """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / RESULTS_FILE
-    path.write_text(json.dumps(_clean(results), indent=2) + "\n")
-    return path
 
 
 def _rows(results: dict) -> list[tuple[str, str, dict]]:
@@ -140,3 +95,6 @@ def print_results(results: dict, console: Console | None = None) -> None:
     for section, name, entry in _rows(results):
         for key, message in (entry.get("errors") or {}).items():
             console.print(f"{name} {key}: {message}", markup=False)
+
+
+__all__ = ["LABELS", "print_results", "results_table"]

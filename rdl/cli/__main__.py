@@ -1,0 +1,5 @@
+"""``python -m rdl.cli``."""
+
+from rdl.cli import main
+
+main()

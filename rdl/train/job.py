@@ -1,0 +1,197 @@
+"""`train_task`: the one training job of rdl (``rdl train``) for every task kind.
+
+open the database -> the task's split tables -> the graph -> a trainer for the task kind
+(`rdl.train.entity.EntityTrainer`, `rdl.train.link.TwoTowerTrainer` /
+`rdl.train.link.IDGNNTrainer`) -> fit -> evaluate on val and test -> baselines ->
+checkpoint -> ``results.json``.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+
+from rdl.db import Database, connect
+from rdl.graph import build_graph
+from rdl.results import write_results
+from rdl.train.checkpoint import save_checkpoint
+from rdl.train.config import TrainConfig
+from rdl.train.seeds import make_seeds
+from rdl.train.trainer import Trainer
+
+LINK = "link_prediction"
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process (MB, ``getrusage``)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def open_database(db: str | Database) -> tuple[Database, str]:
+    """``(Database, url)`` for a URL / path or an open `Database`."""
+    if isinstance(db, Database):
+        return db, getattr(db, "url", None) or "<in-memory>"
+    from rdl.db.write import normalize_url
+
+    url = normalize_url(db)
+    return connect(url), url
+
+
+def resolve_task(task, db: Database):
+    """A task spec (``FILE.py:NAME`` / built-in name), a task class or an instance ->
+    ``(instance on db, name used in reports)``."""
+    from rdl.tasks import load_task
+
+    if isinstance(task, str):
+        return load_task(task, db), task
+    if isinstance(task, type):
+        inst = task(db)
+    else:
+        inst = task if task.db is db else task.with_db(db)
+    return inst, getattr(inst, "name", type(inst).__name__)
+
+
+def split_tables_and_graph(task, database: Database, config: TrainConfig, cache_dir=None):
+    """The task's train / val / test tables (test targets unmasked, for scoring only) and
+    the database's graph, column stats cut at the task's test timestamp.
+
+    Returns:
+        ``(tables, graph, graph_build_s)``; ``graph_build_s`` in seconds (≈ 0 when cached).
+    """
+    tables = {
+        "train": task.get_table("train"),
+        "val": task.get_table("val"),
+        "test": task.get_table("test", mask_input_cols=False),
+    }
+    t0 = time.perf_counter()
+    graph = build_graph(database, text=config.text, stats_until=task.test_timestamp,
+                        cache_dir=cache_dir)
+    return tables, graph, time.perf_counter() - t0
+
+
+def make_trainer(task, graph, config: TrainConfig, train_table, model: str | None = None,
+                 **options) -> Trainer:
+    """The trainer of ``task``'s kind.
+
+    Args:
+        model: entity tasks: ``None`` or ``"gnn"``; link tasks: ``"two-tower"``
+            (default) or ``"idgnn"``.
+        options: link models' options (`rdl.train.link.link_trainer`).
+
+    Raises:
+        ValueError: a model name that does not fit the task kind.
+    """
+    if str(task.task_type) == LINK:
+        from rdl.train.link import link_trainer
+
+        return link_trainer(task, graph, config, model or "two-tower", **options)
+    if model not in (None, "gnn"):
+        raise ValueError(f"model {model!r} is for link tasks; task {task.name!r} is a "
+                         f"{task.task_type} task, trained with the entity GNN (--model gnn)")
+    from rdl.train.entity import EntityTrainer
+
+    return EntityTrainer(task, graph, config, make_seeds(task, train_table, graph).y)
+
+
+def add_timing(results: dict, graph, graph_build_s: float, train_s: float, history: list[dict],
+               t_start: float, config: TrainConfig) -> None:
+    """Fill ``results["timing"]`` (``graph_build_s``, ``graph_cached``, ``train_s``,
+    ``epoch_s`` — mean seconds per epoch incl. validation —, ``total_s`` since ``t_start``,
+    a `time.perf_counter` value), ``results["peak_rss_mb"]`` and ``results["config"]``."""
+    results["timing"] = {
+        "graph_build_s": graph_build_s,
+        "graph_cached": bool(graph.info.get("cached")),
+        "train_s": train_s,
+        "epoch_s": float(np.mean([h["seconds"] for h in history])) if history else 0.0,
+        "total_s": time.perf_counter() - t_start,
+    }
+    results["peak_rss_mb"] = peak_rss_mb()
+    results["config"] = config.to_dict()
+
+
+def train_task(
+    db: str | Database,
+    task_spec,
+    config: TrainConfig | None = None,
+    out_dir: str | Path | None = None,
+    *,
+    baselines: bool = True,
+    progress: bool = True,
+    cache_dir: str | Path | None = None,
+    model: str | None = None,
+    **options,
+) -> dict:
+    """Train and evaluate a model on one task, beside the task's baselines.
+
+    Args:
+        db: a database URL / path, or a `Database`.
+        task_spec: ``FILE.py:NAME`` or a built-in name (``rel-f1/driver-dnf``), or a task
+            class or instance (entity or link task).
+        config: `TrainConfig` (defaults: RelBench's, see its docstring).
+        out_dir: where ``results.json`` and ``model.pt`` go (``None``: nothing written).
+        baselines: also run `rdl.baselines.run_baselines` (same report).
+        cache_dir: graph / text-embedding cache (default ``$RDL_CACHE_DIR`` or
+            ``~/.cache/rdl``).
+        model: see `make_trainer` (entity: ``"gnn"``; link: ``"two-tower"`` / ``"idgnn"``).
+        options: link models' options (``shallow``, ``num_negatives``).
+
+    Returns:
+        the results dict written to ``results.json``: ``task``, ``db``, ``task_type``,
+        ``metrics``, ``splits``, ``baselines``, ``models`` (``{name: {"val", "test",
+        "fit_seconds", "eval_seconds", "epochs_run", "history", ...}}``; link models add
+        ``num_hops`` and the results add ``eval_k``), ``timing`` (``graph_build_s``,
+        ``graph_cached``, ``train_s``, ``epoch_s``, ``total_s``), ``peak_rss_mb``,
+        ``config``.
+
+    Raises:
+        ValueError: a model that does not fit the task kind; see `make_trainer`.
+    """
+    t_start = time.perf_counter()
+    config = config or TrainConfig()
+    database, url = open_database(db)
+    task, name = resolve_task(task_spec, database)
+    is_link = str(task.task_type) == LINK
+    tables, graph, graph_build_s = split_tables_and_graph(task, database, config, cache_dir)
+    history = None
+    if is_link:
+        from rdl.baselines.link import LinkHistory  # MERGE: rdl.tasks
+
+        history = options["history"] = LinkHistory(task)
+    trainer = make_trainer(task, graph, config, tables["train"], model, **options)
+    seeds = {s: trainer.make_seeds(t) for s, t in tables.items()}
+
+    t0 = time.perf_counter()
+    epochs = trainer.fit(seeds["train"], seeds["val"], progress=progress)
+    train_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    val, test = trainer.evaluate(seeds["val"]), trainer.evaluate(seeds["test"])
+    eval_s = time.perf_counter() - t0
+
+    results = {
+        "task": name,
+        "db": url,
+        "task_type": str(task.task_type),
+        "metrics": list(task.metrics),
+        **({"eval_k": task.eval_k} if is_link else {}),
+        "splits": {s: len(t.df) for s, t in tables.items()},
+        "baselines": {},
+        "models": {trainer.name: {"val": val, "test": test, "fit_seconds": train_s,
+                                  "eval_seconds": eval_s, "epochs_run": len(epochs),
+                                  "history": epochs, **trainer.result_fields()}},
+    }
+    if baselines:
+        from rdl.baselines import run_baselines
+
+        results["baselines"] = run_baselines(database, task, link_history=history)["baselines"]
+    add_timing(results, graph, graph_build_s, train_s, epochs, t_start, config)
+    if out_dir is not None:
+        save_checkpoint(out_dir, trainer, task_spec=name, db_url=url)
+        write_results(results, out_dir)
+    return results
+
+
+__all__ = ["add_timing", "make_trainer", "open_database", "peak_rss_mb", "resolve_task",
+           "split_tables_and_graph", "train_task"]

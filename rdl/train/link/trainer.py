@@ -1,0 +1,312 @@
+"""The link-task kinds of `rdl.train.trainer.Trainer`: two-tower and ID-GNN.
+
+Seeds are the task-table rows (source, seed time ``t``, destinations linked in
+``(t, t + timedelta]``). Every subgraph is sampled by rdl's `TemporalNeighborSampler` at
+the row's own seed time, so no row dated after ``t`` reaches the model; the destination
+lists are used only as training targets of their own row and to score.
+
+* two-tower (RelBench ``examples/gnn_link.py`` with ``--share_same_time``): a mini-batch
+  holds source rows of one seed time ``t``; the sources are embedded from their subgraphs
+  at ``t``, and so are the batch's destinations — the positives of every row of the batch
+  (in-batch negatives for the other rows) plus ``num_negatives`` destinations drawn
+  uniformly from those that exist at ``t``. Loss: BPR (Rendle et al., UAI 2009) over every
+  (row, positive, negative) triple of the batch. Evaluation embeds every destination that
+  exists at ``t`` once per distinct seed time and ranks all of them.
+* ID-GNN (RelBench ``examples/idgnn_link.py``): one subgraph per source row, sampled with
+  as many hops as the foreign-key path from the source table to the destination table
+  needs (hops beyond ``config.num_layers`` only follow edges toward the destination
+  table); edges in both directions; BCE of every reached destination against the row's
+  destination list. Evaluation ranks the reached destinations by score, then the others
+  by global popularity at ``t`` (`rdl.tasks.LinkHistory`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+
+from rdl.graph import GraphData
+from rdl.metrics import METRICS
+from rdl.nn.link import IDGNNModel, TwoTowerModel
+from rdl.sampling.loader import to_batch
+from rdl.train.config import TrainConfig
+from rdl.train.link.plan import bidirectional, idgnn_fanouts
+from rdl.train.link.seeds import LinkSeeds, make_link_seeds
+from rdl.train.trainer import Trainer
+
+MODELS = ("two-tower", "idgnn")
+
+
+def _chunks(index: np.ndarray, size: int) -> list[np.ndarray]:
+    return np.array_split(index, max(1, -(-len(index) // size)))
+
+
+class LinkTrainer(Trainer):
+    """What the two link models share: seeds, candidates (destinations that exist at
+    ``t``), popularity, ranking and the ranking metrics at ``eval_k``.
+
+    Args:
+        task: a `rdl.tasks.LinkTask`.
+        graph: the database's `GraphData`.
+        config: `TrainConfig` (``batch_size`` = source rows per mini-batch).
+        history: a `rdl.tasks.LinkHistory` of ``task`` to share (popularity at ``t``).
+    """
+
+    def __init__(self, task, graph: GraphData, config: TrainConfig, *, history=None):
+        super().__init__(task, graph, config)
+        self.num_dst = graph.num_nodes[task.dst_entity_table]
+        dst_pk = graph.pkey_values[task.dst_entity_table]
+        self.dst_keys = dst_pk if dst_pk is not None else np.arange(self.num_dst)
+        self._history = history
+
+    def _common_kwargs(self) -> dict:
+        graph, config, task = self.graph, self.config, self.task
+        return dict(
+            col_names_dict={t: tf.col_names_dict for t, tf in graph.tf_dict.items()},
+            col_stats=graph.col_stats,
+            node_types=graph.node_types,
+            edge_types=graph.edge_types,
+            time_tables=[t for t, v in graph.node_time.items() if v is not None],
+            src_table=task.src_entity_table,
+            dst_table=task.dst_entity_table,
+            channels=config.channels,
+            aggr=config.aggr,
+            encoder_layers=config.encoder_layers,
+        )
+
+    @property
+    def popularity(self):
+        """The task's `LinkHistory` (links observed by ``t``)."""
+        if self._history is None:
+            from rdl.baselines.link import LinkHistory  # MERGE: rdl.tasks
+
+            self._history = LinkHistory(self.task)
+        return self._history
+
+    def make_seeds(self, table) -> LinkSeeds:
+        return make_link_seeds(self.task, table, self.graph)
+
+    def candidates(self, t_seconds: int) -> np.ndarray:
+        """Node indices of the destinations that exist at ``t`` (seconds since epoch)."""
+        mask = self.task.candidate_mask(pd.Timestamp(int(t_seconds), unit="s"))
+        return np.flatnonzero(mask)
+
+    def popular_nodes(self, t_seconds: int) -> np.ndarray:
+        """Node indices of the existing destinations at ``t`` in popularity order."""
+        keys = self.popularity.popularity(pd.Timestamp(int(t_seconds), unit="s"))
+        return self.graph.node_index(self.task.dst_entity_table, keys)
+
+    def sample(self, sampler, table: str, nodes: np.ndarray, times: np.ndarray):
+        """``(SampledSubgraph, HeteroData)`` of seeds ``nodes`` of ``table`` at ``times``."""
+        sub = sampler.sample(table, nodes, times)
+        return sub, to_batch(sub, self.graph.node_time)
+
+    def scores(self, sampler, seeds: LinkSeeds, rows: np.ndarray, t: int) -> torch.Tensor:
+        """``[len(rows), num_dst]`` scores of every destination for ``rows`` (all at seed
+        time ``t``); ``-inf`` for destinations that do not exist at ``t``."""
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def rank(self, seeds: LinkSeeds) -> np.ndarray:
+        """Top-``eval_k`` destinations per seed row, best first: ``[n, eval_k]`` primary-key
+        values of the destination table (only destinations that exist at the row's seed
+        time). Sampling uses a sampler seeded with ``config.seed`` (reproducible)."""
+        self.model.eval()
+        sampler = self.sampler()
+        k = self.task.eval_k
+        out = np.zeros((len(seeds), k), dtype=np.int64)
+        for t in np.unique(seeds.time):
+            rows = np.flatnonzero(seeds.time == t)
+            out[rows] = torch.topk(self.scores(sampler, seeds, rows, int(t)), k, dim=1).indices.numpy()
+        return self.dst_keys[out]
+
+    predict = rank
+
+    def score(self, seeds: LinkSeeds, pred: np.ndarray) -> dict[str, float]:
+        true = seeds.df[self.task.dst_entity_col].tolist()
+        return {m: float(METRICS[m](true, pred, k=self.task.eval_k)) for m in self.task.metrics}
+
+    def checkpoint_fields(self) -> dict:
+        return {"model": self.name, "fanouts": self.fanouts,
+                "src_entity_table": self.task.src_entity_table,
+                "dst_entity_table": self.task.dst_entity_table, "eval_k": self.task.eval_k}
+
+    def result_fields(self) -> dict:
+        return {"num_hops": self.num_hops}
+
+
+class TwoTowerTrainer(LinkTrainer):
+    """Two-tower link model (`rdl.nn.link.TwoTowerModel`) with BPR loss.
+
+    Args:
+        task, graph, config, history: see `LinkTrainer`.
+        shallow: add a learned per-row embedding to the destination rows.
+        num_negatives: random destinations per mini-batch, on top of the in-batch ones
+            (all existing destinations when there are fewer).
+    """
+
+    name = "two-tower"
+
+    def __init__(self, task, graph: GraphData, config: TrainConfig, *, shallow: bool = False,
+                 num_negatives: int = 64, history=None):
+        super().__init__(task, graph, config, history=history)
+        self.shallow, self.num_negatives = bool(shallow), int(num_negatives)
+        self.num_hops = config.num_layers
+        self.kwargs = dict(self._common_kwargs(), num_layers=config.num_layers,
+                           num_dst_nodes=self.num_dst, shallow=self.shallow)
+        self.model = TwoTowerModel(**self.kwargs)
+        self.train_sampler = self.sampler()
+
+    def train_batches(self, seeds: LinkSeeds, rng: np.random.Generator) -> list[np.ndarray]:
+        """Row indices per mini-batch; each batch holds rows of one seed time."""
+        self._rng = rng  # the negatives are drawn from the same generator, batch by batch
+        bs = self.config.batch_size
+        batches = []
+        for t in np.unique(seeds.time):
+            rows = rng.permutation(np.flatnonzero(seeds.time == t))
+            batches += [rows[i:i + bs] for i in range(0, len(rows), bs)]
+        return [batches[i] for i in rng.permutation(len(batches))]
+
+    def batch_loss(self, seeds: LinkSeeds, rows: np.ndarray, rng=None) -> tuple[torch.Tensor, int, int]:
+        """BPR over every (row, positive, negative) triple of the batch; ``weight`` is the
+        number of positives."""
+        rng = rng if rng is not None else self._rng
+        t = int(seeds.time[rows[0]])
+        which, pos_dst = seeds.positives(rows)
+        cand = self.candidates(t)
+        neg = cand if self.num_negatives >= len(cand) else rng.choice(
+            cand, self.num_negatives, replace=False)
+        dst_nodes, pos_col = np.unique(np.concatenate([pos_dst, neg]), return_inverse=True)
+        pos_col = pos_col[: len(pos_dst)]
+        _, src_batch = self.sample(self.train_sampler, self.task.src_entity_table,
+                                   seeds.src[rows], seeds.time[rows])
+        _, dst_batch = self.sample(self.train_sampler, self.task.dst_entity_table, dst_nodes,
+                                   np.full(len(dst_nodes), t, dtype=np.int64))
+        with self.config.autocast():
+            scores = self.model(src_batch, dst_batch, self.graph.tf_dict).float()
+        pos = torch.zeros(scores.shape, dtype=torch.bool)
+        pos[torch.from_numpy(which), torch.from_numpy(pos_col)] = True
+        diff = scores.unsqueeze(1) - scores.unsqueeze(2)  # [b, pos j, neg l]: s_il - s_ij
+        valid = pos.unsqueeze(2) & ~pos.unsqueeze(1)
+        if not valid.any():
+            return scores.sum() * 0.0, 0, len(rows)
+        return F.softplus(diff[valid]).mean(), int(pos.sum()), len(rows)
+
+    def scores(self, sampler, seeds: LinkSeeds, rows: np.ndarray, t: int) -> torch.Tensor:
+        """Inner products of source and destination embeddings at ``t``."""
+        bs = self.config.batch_size
+        cand = self.candidates(t)
+        with self.config.autocast():
+            dst_emb = torch.cat([
+                self.model.encode(self.sample(sampler, self.task.dst_entity_table, c,
+                                              np.full(len(c), t, np.int64))[1],
+                                  self.graph.tf_dict, "dst").float()
+                for c in _chunks(cand, bs)])
+            src_emb = torch.cat([
+                self.model.encode(self.sample(sampler, self.task.src_entity_table,
+                                              seeds.src[r], seeds.time[r])[1],
+                                  self.graph.tf_dict, "src").float()
+                for r in _chunks(rows, bs)])
+        out = torch.full((len(rows), self.num_dst), float("-inf"))
+        out[:, torch.from_numpy(cand)] = src_emb @ dst_emb.t()
+        return out
+
+    def result_fields(self) -> dict:
+        return {"num_hops": self.num_hops, "shallow": self.shallow}
+
+
+class IDGNNTrainer(LinkTrainer):
+    """Identity-aware GNN link model (`rdl.nn.link.IDGNNModel`) with BCE on the reached
+    destinations; sampling hops and fanouts from `rdl.train.link.plan.idgnn_fanouts`.
+
+    Raises:
+        ValueError: the destination table is not reachable from the source table.
+    """
+
+    name = "idgnn"
+
+    def __init__(self, task, graph: GraphData, config: TrainConfig, *, history=None):
+        super().__init__(task, graph, config, history=history)
+        self.num_hops, self.fanouts = idgnn_fanouts(
+            graph.edge_types, task.src_entity_table, task.dst_entity_table,
+            list(config.num_neighbors))
+        self.kwargs = dict(self._common_kwargs(), num_layers=self.num_hops)
+        self.model = IDGNNModel(**self.kwargs)
+        self.train_sampler = self.sampler()
+
+    def train_batches(self, seeds: LinkSeeds, rng: np.random.Generator) -> list[np.ndarray]:
+        bs = self.config.batch_size
+        order = rng.permutation(len(seeds))
+        return [order[i:i + bs] for i in range(0, len(order), bs)]
+
+    def target(self, seeds: LinkSeeds, rows: np.ndarray, sub) -> torch.Tensor:
+        """1 for every reached destination copy that the copy's own row links to."""
+        which, pos_dst = seeds.positives(rows)
+        dst_t = self.task.dst_entity_table
+        key = sub.batch[dst_t] * self.num_dst + sub.node[dst_t]
+        return torch.from_numpy(np.isin(key, which * self.num_dst + pos_dst).astype(np.float32))
+
+    def batch_loss(self, seeds: LinkSeeds, rows: np.ndarray) -> tuple[torch.Tensor, int, int]:
+        """BCE over the reached destination copies; ``weight`` is their number."""
+        sub, batch = self.sample(self.train_sampler, self.task.src_entity_table,
+                                 seeds.src[rows], seeds.time[rows])
+        edges = bidirectional(sub, self.graph.edge_types)
+        with self.config.autocast():
+            logits = self.model(batch, self.graph.tf_dict, edges).float()
+        if logits.numel() == 0:
+            return logits.sum(), 0, len(rows)
+        target = self.target(seeds, rows, sub)
+        return F.binary_cross_entropy_with_logits(logits, target), logits.numel(), len(rows)
+
+    def check_epoch(self, epoch: int, weight: int) -> None:
+        """Raises ValueError when no mini-batch of the epoch reached a destination."""
+        if weight == 0:
+            raise ValueError(
+                f"ID-GNN did not reach a single {self.task.dst_entity_table!r} node in any "
+                f"mini-batch of epoch {epoch}; increase the fanouts (--num-neighbors) or "
+                "the number of layers")
+
+    def scores(self, sampler, seeds: LinkSeeds, rows: np.ndarray, t: int) -> torch.Tensor:
+        """Reached destinations score ``sigmoid(logit)`` in (0, 1); the other existing
+        ones ``-1 - popularity rank`` (so they follow, in popularity order); absent ones
+        ``-inf``."""
+        fill = torch.full((self.num_dst,), float("-inf"))
+        pop = self.popular_nodes(t)
+        fill[torch.from_numpy(pop)] = -1.0 - torch.arange(len(pop), dtype=torch.float)
+        out = fill.repeat(len(rows), 1)
+        dst_t = self.task.dst_entity_table
+        for part in _chunks(np.arange(len(rows)), self.config.batch_size):
+            r = rows[part]
+            sub, batch = self.sample(sampler, self.task.src_entity_table, seeds.src[r],
+                                     seeds.time[r])
+            with self.config.autocast():
+                logits = self.model(batch, self.graph.tf_dict,
+                                    bidirectional(sub, self.graph.edge_types)).float()
+            if logits.numel():
+                seed_of = torch.from_numpy(part[sub.batch[dst_t]])
+                out[seed_of, torch.from_numpy(sub.node[dst_t])] = torch.sigmoid(logits)
+        return out
+
+
+def link_trainer(task, graph: GraphData, config: TrainConfig, model: str = "two-tower",
+                 **kwargs) -> LinkTrainer:
+    """The trainer of link model ``model`` (``"two-tower"`` or ``"idgnn"``); ``kwargs``
+    go to its class (`TwoTowerTrainer`: ``shallow``, ``num_negatives``; both:
+    ``history``).
+
+    Raises:
+        ValueError: unknown ``model``; ID-GNN with a destination table that foreign keys
+            do not connect to the source table.
+    """
+    if model == "two-tower":
+        return TwoTowerTrainer(task, graph, config, **kwargs)
+    if model == "idgnn":
+        kwargs.pop("shallow", None)
+        kwargs.pop("num_negatives", None)
+        return IDGNNTrainer(task, graph, config, **kwargs)
+    raise ValueError(f"unknown link model {model!r}; choose one of {list(MODELS)}")
+
+
+__all__ = ["IDGNNTrainer", "LinkTrainer", "MODELS", "TwoTowerTrainer", "link_trainer"]
