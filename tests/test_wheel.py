@@ -55,6 +55,19 @@ class DriverWin(EntityTask):
 '''
 
 
+def _package_dirs() -> list[str]:
+    """This environment's site-packages, and folders its .pth files added (not the checkout)."""
+    paths = sysconfig.get_paths()
+    stdlib = {Path(paths[k]).resolve() for k in ("stdlib", "platstdlib")}
+    out = [paths["purelib"], paths["platlib"]]
+    for p in sys.path:
+        if p and Path(p).is_dir():
+            r = Path(p).resolve()
+            if not r.is_relative_to(ROOT) and r not in stdlib and r.name != "lib-dynload":
+                out.append(p)
+    return list(dict.fromkeys(out))
+
+
 def _run(cmd: list[str], cwd: Path, env: dict, what: str) -> subprocess.CompletedProcess:
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, (
@@ -92,8 +105,7 @@ def wheel_venv(tmp_path):
     purelib = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         capture_output=True, text=True, check=True, env=env).stdout.strip()
-    ours = dict.fromkeys(sysconfig.get_paths()[k] for k in ("purelib", "platlib"))
-    Path(purelib, "_rdl_test_env.pth").write_text("".join(f"{p}\n" for p in ours))
+    Path(purelib, "_rdl_test_env.pth").write_text("".join(f"{p}\n" for p in _package_dirs()))
 
     work = tmp / "work"
     work.mkdir()
