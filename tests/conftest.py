@@ -4,7 +4,7 @@
   first use and stopped at the end (see ``tests/pg.py``). Without the server binaries the
   tests that need it fail when ``CI=true`` and are skipped otherwise.
 * ``pg_url``: a fresh, empty database on that server for one test.
-* ``f1_ref`` (session): the recipe's rel-f1 `Database` (``datasets/f1.py``).
+* ``f1_ref`` (session): the recipe's rel-f1 `Database` (``rdl/datasets/f1.py``).
 * ``f1_duckdb`` / ``f1_sqlite`` / ``f1_postgresql`` (session): the URL of rel-f1 written by
   ``rdl datasets build rel-f1 --out TARGET``; ``f1_url`` is parametrised over the three.
   The files are built once per run and shared by the xdist workers; do not modify them.

@@ -1,7 +1,9 @@
-"""rel-f1 tasks (``tasks/f1.py``) against RelBench's published table sizes and an
+"""rel-f1 tasks (``rdl/tasks/builtin/f1.py``) against RelBench's published table sizes and an
 independent pandas recomputation of the labels."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -124,9 +126,13 @@ def test_label_balance(tasks):
     assert pos.between(1, 40).all()
 
 
-def test_addressing_the_same_task_three_ways(db):
+def test_addressing_the_same_task_several_ways(db):
     a = load_task("rel-f1/driver-top3", db)
     b = load_task("driver-top3", db)
     c = load_task(f"{TASKS_DIR / 'f1.py'}:DriverTop3", db)
-    assert type(a) is type(b) is type(c)
+    # the checkout's example file re-exports the packaged tasks
+    example = Path(__file__).resolve().parent.parent / "tasks" / "f1.py"
+    d = load_task(f"{example}:DriverTop3", db)
+    e = load_task(f"{example}:driver-top3", db)
+    assert type(a) is type(b) is type(c) is type(d) is type(e)
     pd.testing.assert_frame_equal(a.get_table("val").df, c.get_table("val").df)

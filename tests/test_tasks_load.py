@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from rdl import Database, Table
-from rdl.tasks import TaskError, builtin_tasks, load_task
+from rdl.project import TASKS_DIR, load_file
+from rdl.tasks import TaskError, builtin_tasks, file_tasks, load_task
 
 DEFS = '''
 import functools
@@ -124,7 +125,8 @@ def test_errors_list_the_available_tasks(task_file):
 def test_builtin_names():
     known = builtin_tasks()
     assert {"rel-f1/driver-dnf", "rel-f1/driver-top3", "rel-f1/driver-position"} <= set(known)
-    assert known["rel-f1/driver-dnf"].endswith("tasks/f1.py:DriverDNF")
+    assert known["rel-f1/driver-dnf"] == f"{TASKS_DIR / 'f1.py'}:DriverDNF"
+    assert TASKS_DIR.parts[-3:] == ("rdl", "tasks", "builtin")  # shipped in the package
     for spec in ("rel-f1/nope", "nope"):
         with pytest.raises(TaskError) as e:
             load_task(spec, daily_db())
@@ -134,3 +136,53 @@ def test_builtin_names():
 def test_builtin_task_on_a_database_without_its_tables():
     with pytest.raises(TaskError, match="entity_table 'drivers' is not a table"):
         load_task("rel-f1/driver-dnf", daily_db())
+
+
+def test_a_package_file_loads_as_its_package_module():
+    import rdl.tasks.builtin.f1 as f1
+
+    assert load_file(TASKS_DIR / "f1.py") is f1
+    assert load_file(str(TASKS_DIR / "f1.py")).DriverDNF is f1.DriverDNF
+
+
+def test_tasks_path_adds_folders_before_the_builtin_one(tmp_path, monkeypatch):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "shop.py").write_text('DATASET = "shop"\n' + DEFS)
+    (mine / "_helpers.py").write_text("raise RuntimeError('not a task file')\n")
+    # a file of the user's that also defines rel-f1/driver-dnf comes first
+    (mine / "f1_mine.py").write_text(
+        'DATASET = "rel-f1"\n' + DEFS.replace('name = "visits"', 'name = "driver-dnf"'))
+    monkeypatch.setenv("RDL_TASKS_PATH", f"{tmp_path / 'absent'}:{mine}")
+    known = builtin_tasks()
+    assert known["shop/visits"] == f"{mine / 'shop.py'}:Visits"
+    assert known["shop/visits-14"] == f"{mine / 'shop.py'}:Visits14"
+    assert known["rel-f1/driver-dnf"] == f"{mine / 'f1_mine.py'}:Visits"
+    assert known["rel-f1/driver-top3"] == f"{TASKS_DIR / 'f1.py'}:DriverTop3"
+    t = load_task("shop/visits-14", daily_db())
+    assert type(t).__name__ == "Visits14" and len(t.get_table("train")) > 0
+    monkeypatch.delenv("RDL_TASKS_PATH")
+    assert "shop/visits" not in builtin_tasks()
+    with pytest.raises(TaskError, match="no task 'shop/visits'.*RDL_TASKS_PATH"):
+        load_task("shop/visits", daily_db())
+
+
+def test_a_broken_file_on_the_tasks_path_is_named(tmp_path, monkeypatch):
+    (tmp_path / "bad.py").write_text("import not_a_module_anywhere\n")
+    monkeypatch.setenv("RDL_TASKS_PATH", str(tmp_path))
+    with pytest.raises(TaskError, match=r"task file .*bad.py .*failed to import: "
+                                        r"ModuleNotFoundError"):
+        load_task("rel-f1/driver-dnf", daily_db())
+
+
+def test_reexported_tasks_count_only_when_named_in_all(tmp_path):
+    src = tmp_path / "defs.py"
+    src.write_text(DEFS)
+    (tmp_path / "reexport.py").write_text(
+        f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n"
+        "from defs import Visits, Visits14\n__all__ = ['Visits']\n")
+    module = load_file(tmp_path / "reexport.py")
+    assert list(file_tasks(module)) == ["Visits"]  # Visits14 is imported, not exported
+    db = daily_db()
+    assert load_task(f"{tmp_path / 'reexport.py'}", db).name == "visits"
+    assert load_task(f"{tmp_path / 'reexport.py'}:visits", db).name == "visits"

@@ -7,10 +7,15 @@ A task file is plain Python. In it, a task is
 * a callable ``f(db, cache_dir=None) -> task`` (for example a ``functools.partial`` of a
   class with overrides).
 
-``NAME`` is the Python name in the file, or a task's ``name`` attribute. Built-in tasks
-live in the project's ``tasks/`` folder (`rdl.project.TASKS_DIR`): a file there declares
-the dataset it belongs to with ``DATASET = "rel-f1"`` (default: the file's stem) and is
-addressed as ``DATASET/NAME`` (or just ``NAME`` when that is unambiguous).
+``NAME`` is the Python name in the file, or a task's ``name`` attribute. A file's tasks
+are the task classes defined in it, those it re-exports in ``__all__``, and the task
+instances bound at module level.
+
+Built-in tasks ship inside the package in `rdl/tasks/builtin/` (`rdl.project.TASKS_DIR`);
+the folders listed in the environment variable ``RDL_TASKS_PATH`` are searched before it.
+A file there declares the dataset it belongs to with ``DATASET = "rel-f1"`` (default: the
+file's stem) and its tasks are addressed as ``DATASET/NAME`` (or just ``NAME`` when that is
+unambiguous); the first file that defines an address wins.
 """
 
 from __future__ import annotations
@@ -36,14 +41,16 @@ def _is_abstract(cls: type) -> bool:
 def file_tasks(module: ModuleType) -> dict[str, Any]:
     """The tasks a task file defines: Python name -> class or instance.
 
-    Lists the task classes defined in the file itself (not imported ones, not abstract
-    ones lacking required attributes) and every task instance bound at module level.
+    Lists the task classes defined in the file itself or re-exported by name in its
+    ``__all__`` (not other imported ones, not abstract ones lacking required attributes)
+    and every task instance bound at module level.
     """
+    exported = set(getattr(module, "__all__", ()))
     out = {}
     for attr, obj in vars(module).items():
         if attr.startswith("_"):
             continue
-        if _is_task_class(obj) and obj.__module__ == module.__name__:
+        if _is_task_class(obj) and (obj.__module__ == module.__name__ or attr in exported):
             out[attr] = obj
         elif isinstance(obj, BaseTask):
             out[attr] = obj
@@ -103,27 +110,40 @@ def _from_module(module: ModuleType, name: str | None, db: Database, cache_dir, 
     raise TaskError(f"{where} has no task {name!r}. Available: {_describe(tasks)}.")
 
 
-def builtin_task_files() -> dict[str, Path]:
-    """Dataset name -> task file, for every ``tasks/*.py`` of the project."""
-    from rdl.project import TASKS_DIR, load_file
+def builtin_task_files() -> list[tuple[str, Path]]:
+    """``(dataset, file)`` for every task file on ``RDL_TASKS_PATH`` and in `TASKS_DIR`.
 
-    out = {}
-    for path in sorted(Path(TASKS_DIR).glob("*.py")):
-        if path.name.startswith("_"):
-            continue
-        module = load_file(path)
-        out[getattr(module, "DATASET", path.stem)] = path
+    Raises:
+        TaskError: a task file fails to import; the message names the file.
+    """
+    from rdl.project import TASKS_DIR, TASKS_PATH_ENV, load_file, python_files, search_path
+
+    out = []
+    for folder in search_path(TASKS_PATH_ENV, TASKS_DIR):
+        for path in python_files(folder):
+            try:
+                module = load_file(path)
+            except Exception as e:  # a user's file: say which one, keep the cause
+                raise TaskError(
+                    f"task file {path} (found through {TASKS_PATH_ENV} or the built-in "
+                    f"tasks) failed to import: {type(e).__name__}: {e}"
+                ) from e
+            out.append((getattr(module, "DATASET", path.stem), path))
     return out
 
 
 def builtin_tasks() -> dict[str, str]:
-    """Every built-in task address (``"rel-f1/driver-dnf"``) -> ``"FILE.py:ClassName"``."""
+    """Every built-in task address (``"rel-f1/driver-dnf"``) -> ``"FILE.py:ClassName"``.
+
+    ``FILE.py`` is the absolute path of the file that defines it (for the packaged tasks,
+    ``.../rdl/tasks/builtin/f1.py``); the first file that defines an address wins.
+    """
     from rdl.project import load_file
 
-    out = {}
-    for dataset, path in builtin_task_files().items():
+    out: dict[str, str] = {}
+    for dataset, path in builtin_task_files():
         for attr, obj in file_tasks(load_file(path)).items():
-            out[f"{dataset}/{_task_name(obj)}"] = f"{path}:{attr}"
+            out.setdefault(f"{dataset}/{_task_name(obj)}", f"{path}:{attr}")
     return out
 
 
@@ -166,7 +186,8 @@ def load_task(spec: str, db: Database, cache_dir: str | None = None) -> BaseTask
         return load_task(by_short[0], db, cache_dir)
     hint = (
         f" It is ambiguous: {by_short}." if len(by_short) > 1 else
-        " Address a task file as FILE.py:NAME."
+        " Address a task file as FILE.py:NAME (or add its folder to RDL_TASKS_PATH and "
+        "use DATASET/NAME)."
     )
     raise TaskError(
         f"no task {spec!r}.{hint} Built-in tasks: {sorted(known) or '(none)'}."
