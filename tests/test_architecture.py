@@ -20,6 +20,8 @@ ORDER = ["db", "tasks", "graph", "sampling", "nn", "train", "pretrain", "report"
 BESIDE = {
     "metrics": ({"metrics"}, ORDER[ORDER.index("tasks"):]),
     "baselines": ({"db", "tasks", "metrics", "baselines"}, ORDER[ORDER.index("train"):]),
+    # built-in database recipes (loaded by name through rdl.project, never imported)
+    "datasets": ({"db", "datasets"}, ["cli"]),
 }
 #: modules that import nothing of rdl and may be used by every room
 LEAVES = {"rdl.project", "rdl.results", "rdl.cachefile"}
