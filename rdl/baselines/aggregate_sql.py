@@ -22,10 +22,7 @@ import pandas as pd
 
 from rdl.baselines._rows import row_lookup, seed_frame
 from rdl.baselines.plan import AggregationPlan, PathPlan, path_feature_names
-
-
-def _q(name: str) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
+from rdl.db.sql import quote_identifier as _q
 
 
 class _Registry:
