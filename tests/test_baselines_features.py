@@ -179,6 +179,57 @@ def test_duplicate_seeds_and_row_order(db, plan):
     pd.testing.assert_frame_equal(ref, X.iloc[[3]].reset_index(drop=True))
 
 
+
+# Every table and column of `shop_db` renamed: reserved words, quotes, dots, spaces, "%",
+# non-ASCII, mixed case -- in every role (primary key, foreign key, time column, values).
+ODD_TABLES = {"users": "Größe", "orders": "order", "products": "a.b",
+              "campaigns": 'my "camp"', "reviews": "select", "regions": "with space"}
+ODD_COLUMNS = {
+    "users": {"user_id": "User ID", "region_id": "a.b", "age": 'my "col"', "tier": "Order",
+              "born": "Born%"},
+    "orders": {"order_id": "order", "user_id": "Größe.fk", "product_id": "product.id",
+               "campaign_id": "Campaign Id", "ts": "when?", "amount": 'amount "€"',
+               "channel": "Select"},
+    "products": {"product_id": "a.b", "price": "100%", "kind": "group"},
+    "campaigns": {"campaign_id": "Campaign Id", "discount": "ÄÖÜ", "start": "from"},
+    "reviews": {"review_id": "id", "order_id": "order", "ts": "a.b", "stars": "Größe"},
+    "regions": {"region_id": "Region.Id", "population": "100% pop", "zone": "where"},
+}
+
+
+def _renamed(db: Database) -> Database:
+    out = {}
+    for name, t in db.items():
+        c = {col: ODD_COLUMNS[name].get(col, col) for col in t.df.columns}
+        out[ODD_TABLES[name]] = Table(
+            t.df.rename(columns=c),
+            {c[k]: ODD_TABLES[v] for k, v in t.fkey_col_to_pkey_table.items()},
+            c[t.pkey_col], c.get(t.time_col), {c[k]: v for k, v in t.stypes.items()})
+    return Database(out)
+
+
+def test_odd_table_and_column_names_through_a_duckdb_file(db, plan, features, tmp_path):
+    """The aggregate SQL quotes every name: a DuckDB file whose names all need quoting
+    gives the same features as the plain names, value for value."""
+    from rdl import connect
+    from rdl.db.write import to_url
+
+    path = tmp_path / "odd.duckdb"
+    to_url(_renamed(db), str(path))
+    times = {ODD_TABLES[n]: ODD_COLUMNS[n].get(t.time_col, t.time_col) for n, t in db.items()}
+    odd = connect(f"duckdb:///{path}", time_cols=times)
+    assert sorted(odd) == sorted(ODD_TABLES.values())
+    s, X = features
+    odd_plan = plan_aggregations(odd, "Größe", vocab_cutoff=START + 300 * DAY)
+    assert len(odd_plan.feature_names) == len(plan.feature_names)
+    assert "order.Gr__e.fk__amount______mean__90d" in odd_plan.feature_names  # safe_name()d
+    got = aggregate_features(odd, odd_plan, s["uid"], s["t"])
+    assert X.notna().sum().sum() > len(X) * 10  # the comparison is not between nulls
+    pd.testing.assert_frame_equal(got.set_axis(X.columns, axis=1), X)
+    E = entity_features(db, "users", s["uid"], s["t"], days_before_seed=True)
+    got = entity_features(odd, "Größe", s["uid"], s["t"], days_before_seed=True)
+    pd.testing.assert_frame_equal(got.set_axis(E.columns, axis=1), E)
+
 def test_entity_features(db):
     X = entity_features(db, "users", [3, 99, 0], [START] * 3, days_before_seed=True)
     u = db["users"].df.set_index("user_id")

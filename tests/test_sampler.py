@@ -15,8 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import rdl.sampling.sampler as sampler_mod
+import rdl.sampling._kernels as kernels_mod
 from rdl.sampling import NO_TIME, TemporalNeighborSampler, build_csc
+from rdl.sampling.pairmap import PairMap
 
 SETTINGS = settings(
     max_examples=60,
@@ -279,13 +280,13 @@ def test_build_csc_errors():
 @pytest.fixture(autouse=True)
 def _pairs_arrive_sorted_by_seed(monkeypatch):
     """The dedup step relies on each batch of (seed, node) pairs being sorted by seed."""
-    add = sampler_mod._PairMap.add
+    add = PairMap.add
 
     def checked(self, src, seed_of, local_out):
         assert np.all(np.diff(seed_of) >= 0)
         return add(self, src, seed_of, local_out)
 
-    monkeypatch.setattr(sampler_mod._PairMap, "add", checked)
+    monkeypatch.setattr(PairMap, "add", checked)
 
 
 class force_parallel:
@@ -295,12 +296,20 @@ class force_parallel:
         self.on = on
 
     def __enter__(self):
-        self.old = sampler_mod.PARALLEL_MIN_WORK
+        self.old = kernels_mod.PARALLEL_MIN_WORK
         if self.on:
-            sampler_mod.PARALLEL_MIN_WORK = 0
+            kernels_mod.PARALLEL_MIN_WORK = 0
 
     def __exit__(self, *exc):
-        sampler_mod.PARALLEL_MIN_WORK = self.old
+        kernels_mod.PARALLEL_MIN_WORK = self.old
+
+
+def test_force_parallel_reaches_the_parallel_build():
+    # Guards the helper: the tests that pass par=True really run the prange builds.
+    assert kernels_mod.pick("ser", "par", 1, parallel=True) == "ser"
+    with force_parallel():
+        assert kernels_mod.pick("ser", "par", 1, parallel=True) != "ser"
+    assert kernels_mod.pick("ser", "par", 1, parallel=True) == "ser"
 
 
 @SETTINGS
@@ -583,7 +592,7 @@ def test_to_sampler_output_and_pyg_node_loader():
 
 def test_reused_sampler_many_calls_and_generation_wrap(monkeypatch):
     # The hash maps live across calls (generation tags, growth, wrap-around).
-    monkeypatch.setattr(sampler_mod._PairMap, "MAX_GEN", 3)
+    monkeypatch.setattr(PairMap, "MAX_GEN", 3)
     rs = np.random.default_rng(4)
     nn, nt, ei = random_graph(rs, 4, max_nodes=12, max_edges=60)
     fan = [3, 2]

@@ -20,6 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from rdl.db.errors import SchemaError
+from rdl.db.sql import quote_identifier
 
 
 @dataclass
@@ -38,10 +39,6 @@ class RawTable:
     sql_types: dict[str, str]  # column -> declared SQL type, upper case
     pkey: list[str] = field(default_factory=list)
     fkeys: list[ForeignKey] = field(default_factory=list)
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _keep(name: str, include, exclude) -> bool:
@@ -98,7 +95,7 @@ def read_duckdb(path: str, include=None, exclude=None) -> dict[str, RawTable]:
                 "WHERE schema_name = 'main' AND table_name = ? ORDER BY column_index",
                 [name],
             ).fetchall()
-            df = con.sql(f"SELECT * FROM {_q(name)}").df()
+            df = con.sql(f"SELECT * FROM {quote_identifier(name, 'duckdb')}").df()
             tables[name] = RawTable(name, df, {c: t.upper() for c, t in cols})
         rows = con.execute(
             "SELECT table_name, constraint_type, constraint_column_names, "
@@ -162,7 +159,7 @@ def read_sqlite(path: str, url: str, include=None, exclude=None) -> dict[str, Ra
     try:
 
         def read(name, columns):
-            return pd.read_sql_query(f"SELECT * FROM {_q(name)}", raw)
+            return pd.read_sql_query(f"SELECT * FROM {quote_identifier(name, 'sqlite')}", raw)
 
         return _read_sqlalchemy(engine, url, include, exclude, read)
     finally:
@@ -180,8 +177,9 @@ def read_sqlalchemy(url: str, include=None, exclude=None) -> dict[str, RawTable]
         with engine.connect() as con:
 
             def read(name, columns):
-                prep = engine.dialect.identifier_preparer
-                return pd.read_sql_query(sa.text(f"SELECT * FROM {prep.quote(name)}"), con)
+                # a construct, not text: the dialect quotes the name (and a "%" in it)
+                query = sa.select(sa.text("*")).select_from(sa.table(name))
+                return pd.read_sql_query(query, con)
 
             return _read_sqlalchemy(engine, url, include, exclude, read)
     finally:

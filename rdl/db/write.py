@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from rdl.db.database import Database
 from rdl.db.errors import SchemaError
+from rdl.db.sql import quote_identifier, text_dialect
 
 
 def _sql_type(series: pd.Series):
@@ -109,12 +110,14 @@ def to_url(db: Database, url: str, *, constraints: bool = True, replace: bool = 
         args = list(cols)
         if constraints and t.pkey_col:
             args.append(sa.PrimaryKeyConstraint(t.pkey_col))
-        if constraints:
-            for col, target in t.fkey_col_to_pkey_table.items():
-                if (name, col) in skip:
-                    continue
-                args.append(sa.ForeignKeyConstraint([col], [f"{target}.{db[target].pkey_col}"]))
         sa.Table(name, meta, *args)
+    for name in _parents_first(db) if constraints else []:
+        for col, target in db[name].fkey_col_to_pkey_table.items():
+            if (name, col) in skip:
+                continue
+            # the referenced Column, not a "table.column" string: names may hold dots
+            ref = meta.tables[target].c[db[target].pkey_col]
+            meta.tables[name].append_constraint(sa.ForeignKeyConstraint([col], [ref]))
     if u.get_backend_name() == "duckdb":
         _write_duckdb(db, frames, u.database, meta, replace)
         return
@@ -169,8 +172,10 @@ def _write_postgresql(
 def _copy_psycopg(con: sa.Connection, name: str, df: pd.DataFrame) -> None:
     """Bulk-load ``df`` into PostgreSQL table ``name`` with psycopg 3's
     ``COPY ... FROM STDIN``, inside ``con``'s transaction."""
-    q = con.dialect.identifier_preparer.quote
-    cols = ", ".join(q(str(c)) for c in df.columns)
+    def q(name) -> str:  # COPY text goes to psycopg unformatted: no "%" -> "%%"
+        return quote_identifier(name, "postgresql")
+
+    cols = ", ".join(q(c) for c in df.columns)
     rows = df.astype(object).where(df.notna(), None).itertuples(index=False, name=None)
     cur = con.connection.driver_connection.cursor()
     with cur.copy(f"COPY {q(name)} ({cols}) FROM STDIN") as cp:
@@ -197,11 +202,7 @@ def _write_duckdb(
     import duckdb
     from sqlalchemy.schema import CreateTable
 
-    from sqlalchemy.dialects import postgresql
-
-    def q(name: str) -> str:
-        return '"' + str(name).replace('"', '""') + '"'
-
+    q = quote_identifier
     con = duckdb.connect(path)
     try:
         existing = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
@@ -212,7 +213,7 @@ def _write_duckdb(
         for name in reversed(_parents_first(db)):
             if name in clash:
                 con.execute(f"DROP TABLE {q(name)}")
-        dialect = postgresql.dialect()
+        dialect = text_dialect("postgresql")  # DuckDB reads PostgreSQL's DDL
         for name in _parents_first(db):
             ddl = str(CreateTable(meta.tables[name]).compile(dialect=dialect))
             con.execute(ddl.replace("DOUBLE PRECISION", "DOUBLE"))

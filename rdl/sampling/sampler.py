@@ -1,9 +1,13 @@
 """Temporal, disjoint, multi-hop neighbour sampling on time-sorted CSC arrays.
 
-This reproduces pyg-lib's heterogeneous neighbour sampler in the mode RelBench
-uses (``disjoint=True``, ``temporal_strategy="uniform"`` or ``"last"``;
-Robinson et al. 2024, "RelBench: A Benchmark for Deep Learning on Relational
-Databases"), without pyg-lib:
+Why rdl has its own sampler: PyG's ``NeighborLoader`` samples through pyg-lib or
+torch-sparse, and neither works here. pyg-lib is not installable (it is not on the
+package registry), and torch-sparse (a 15-minute source build) refuses the mode RelBench
+needs: ``ValueError: 'disjoint' sampling not supported for neighbor sampling via
+'torch-sparse'``. So this module reproduces pyg-lib's heterogeneous temporal neighbour
+sampler in the mode RelBench uses (``disjoint=True``, ``temporal_strategy="uniform"`` or
+``"last"``; Robinson et al. 2024, "RelBench: A Benchmark for Deep Learning on Relational
+Databases") in numba:
 
 * every seed ``i`` grows its own subgraph; a node reached several times inside
   one seed's subgraph appears once, the same table row reached by two seeds
@@ -15,389 +19,29 @@ Databases"), without pyg-lib:
   type whose destination type matches, taking up to ``fanout[h]`` eligible
   incoming edges per (node, edge type).
 
-The hot path is numba-compiled: a binary search for the time cut in each
-destination segment, Floyd's algorithm for uniform sampling without
+The hot path is numba-compiled (:mod:`rdl.sampling._kernels`): a binary search for the
+time cut in each destination segment, Floyd's algorithm for uniform sampling without
 replacement, and an open-addressing hash map keyed by ``(seed, node)`` for
-deduplication. Python loops only over hops and edge types.
+deduplication (:mod:`rdl.sampling.pairmap`). Python loops only over hops and edge
+types. :meth:`SampledSubgraph.to_sampler_output` hands the result to PyG's loader
+plumbing as a ``HeteroSamplerOutput``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import types
-
-import numba
 import numpy as np
-from numba import njit, prange
 
+from ._kernels import N_CHUNKS, count_par, count_ser, fill_par, fill_ser, pick
 from .csr import CSC, NO_TIME, EdgeType
+from .pairmap import PairMap
 
 STRATEGIES = ("uniform", "last")
-
-#: With ``parallel=True``: work items (frontier nodes or sampled edges) from
-#: which a kernel runs on the thread pool; below it the serial build avoids
-#: thread wake-up costs, which dominate small calls.
-PARALLEL_MIN_WORK = 32_768
 
 #: Seeds are split into this many contiguous ranges, each deduplicated in its
 #: own hash table (in parallel). Fixed, so output never depends on thread count.
 _NUM_PARTS = 16
-
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_S30 = np.uint64(30)
-_S27 = np.uint64(27)
-_S31 = np.uint64(31)
-_ONE = np.uint64(1)
-_GROUP_MASK = np.int64((1 << 20) - 1)
-_C_MASK = np.int64((1 << 32) - 1)
-
-
-# --------------------------------------------------------------------------- kernels
-
-
-def _serial_and_parallel(fn):
-    """Compile a chunk driver twice: serial, and with ``parallel=True``.
-
-    Drivers only loop (``prange``) over chunks and call a plain ``@njit``
-    function per chunk: numba optimises loop bodies inside ``prange`` poorly.
-    The parallel build gets its own qualname so numba's on-disk cache (which
-    does not key on compile flags) keeps the two apart.
-    """
-    clone = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + "_par",
-                               fn.__defaults__, fn.__closure__)
-    clone.__qualname__ = fn.__qualname__ + "_par"
-    return njit(cache=True)(fn), njit(cache=True, parallel=True)(clone)
-
-
-@njit(cache=True, inline="always")
-def _mix(z):
-    """splitmix64 finaliser on uint64."""
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    return z ^ (z >> _S31)
-
-
-# ---- count: eligible neighbours per frontier node
-
-
-@njit(cache=True)
-def _count_range(colptr, row_time, has_time, nodes, batch, seed_time, fanout, start, stop,
-                 lo_out, n_out, k_out):
-    """Segment start, eligible count and number to take for nodes ``start:stop``.
-
-    The eligible incoming edges of node ``v`` for seed time ``t`` are the
-    prefix of its segment with ``row_time <= t`` (binary search).
-    """
-    for i in range(start, stop):
-        v = nodes[i]
-        lo = colptr[v]
-        hi = colptr[v + 1]
-        if has_time:
-            t = seed_time[batch[i]]
-            a = lo
-            b = hi
-            while a < b:  # first position with row_time > t
-                mid = (a + b) >> 1
-                if row_time[mid] <= t:
-                    a = mid + 1
-                else:
-                    b = mid
-            hi = a
-        n = hi - lo
-        lo_out[i] = lo
-        n_out[i] = n
-        k_out[i] = n if (fanout < 0 or fanout >= n) else fanout
-
-
-def _count_kernel(colptr, row_time, has_time, nodes, batch, seed_time, fanout, n_chunks,
-                  lo_out, n_out, k_out):
-    m = len(nodes)
-    n_chunks = max(1, min(m, n_chunks))
-    for c in prange(n_chunks):
-        _count_range(colptr, row_time, has_time, nodes, batch, seed_time, fanout,
-                     c * m // n_chunks, (c + 1) * m // n_chunks, lo_out, n_out, k_out)
-
-
-# ---- fill: choose the sampled edges
-
-
-@njit(cache=True)
-def _fill_range(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, cols, last, key,
-                set_bits, start, stop, src_out, eid_out, col_out, seed_out):
-    """Write the chosen incoming edges of frontier nodes ``start:stop``.
-
-    Node ``i`` writes ``k_arr[i]`` edges at ``offsets[i]``. ``last`` (or
-    ``k == n``) takes the most recent eligible edges; otherwise Floyd's
-    algorithm draws a uniform ``k``-subset of the ``n`` eligible ones from a
-    counter-based random stream keyed by ``(key, i)`` -- the same whatever the
-    thread schedule.
-    """
-    cap = 1 << set_bits
-    shift = np.uint64(64 - set_bits)
-    smask = cap - 1
-    table = np.zeros(cap, dtype=np.int64)  # Floyd's set: value + 1; 0 = empty
-    used = np.empty(cap, dtype=np.int64)
-    mixed_key = _mix(key)
-    for i in range(start, stop):
-        k = k_arr[i]
-        if k == 0:
-            continue
-        lo = lo_arr[i]
-        n = n_arr[i]
-        base = offsets[i]
-        b = batch[i]
-        col = cols[i]
-        for j in range(k):
-            seed_out[base + j] = b
-            col_out[base + j] = col
-        if k == n or last:
-            first = lo + n - k
-            for j in range(k):
-                src_out[base + j] = row[first + j]
-                eid_out[base + j] = edge_id[first + j]
-            continue
-        # Floyd: for j in n-k .. n-1 draw t in [0, j]; if t is taken, take j.
-        state = _mix(mixed_key ^ _mix(np.uint64(i) + _GOLDEN))
-        n_used = 0
-        for jj in range(k):
-            j = n - k + jj
-            state = state + _GOLDEN
-            t = np.int64(_mix(state) % np.uint64(j + 1))
-            for attempt in range(2):
-                h = np.int64(((np.uint64(t) + _ONE) * _GOLDEN) >> shift)
-                found = False
-                while table[h] != 0:
-                    if table[h] == t + 1:
-                        found = True
-                        break
-                    h = (h + 1) & smask
-                if not found:
-                    table[h] = t + 1
-                    used[n_used] = h
-                    n_used += 1
-                    break
-                t = j  # j is never in the set yet
-            p = lo + t
-            src_out[base + jj] = row[p]
-            eid_out[base + jj] = edge_id[p]
-        for u in range(n_used):
-            table[used[u]] = 0
-
-
-def _fill_kernel(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, cols,
-                 last, key, set_bits, n_chunks, src_out, eid_out, col_out, seed_out):
-    m = len(lo_arr)
-    E = offsets[m]
-    n_chunks = max(1, min(E, n_chunks))
-    for c in prange(n_chunks):
-        # Chunks of about equal edge counts: node i belongs to the chunk
-        # holding its first output position.
-        start = np.searchsorted(offsets[:m], c * E // n_chunks, side="left")
-        stop = np.searchsorted(offsets[:m], (c + 1) * E // n_chunks, side="left")
-        _fill_range(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, cols, last, key,
-                    set_bits, start, stop, src_out, eid_out, col_out, seed_out)
-
-
-# ---- dedup: (seed, node) -> local index
-
-
-@njit(cache=True)
-def _dedup_part(src, seed_of, num_src, start, stop, tab, base, bits, tag, gen,
-                local_out, new_nodes, new_batch):
-    """Look up / insert pairs ``start:stop`` in one partition's table.
-
-    Table slot ``j`` (from ``base``): key ``tab[2j]``, value ``tab[2j + 1]``.
-    Returns the number of new pairs, written from ``new_nodes[start]`` on.
-    """
-    mask = (np.int64(1) << bits) - 1
-    sh = np.uint64(64 - bits)
-    c = 0
-    for e in range(start, stop):
-        key = seed_of[e] * num_src + src[e]
-        h = np.int64((np.uint64(key) * _GOLDEN) >> sh)
-        while True:
-            j = 2 * (base + h)
-            v = tab[j + 1]
-            if (v >> 52) != gen:  # empty in this call
-                tab[j] = key
-                tab[j + 1] = tag | c
-                local_out[e] = tag | c
-                new_nodes[start + c] = src[e]
-                new_batch[start + c] = seed_of[e]
-                c += 1
-                break
-            if tab[j] == key:
-                local_out[e] = v
-                break
-            h = (h + 1) & mask
-    return c
-
-
-@njit(cache=True)
-def _decode_range(local_out, group_base, start, stop):
-    for e in range(start, stop):
-        v = local_out[e]
-        local_out[e] = group_base[(v >> 32) & _GROUP_MASK] + (v & _C_MASK)
-
-
-def _dedup_kernel(src, seed_of, num_src, pstart, tab, off, bits, sizes, gen,
-                  group0, group_base, local_out, new_nodes, new_batch, new_cnt):
-    """Map each (seed, src) pair to its local index, inserting new pairs.
-
-    Pairs arrive sorted by seed; partition ``p`` is ``pstart[p]:pstart[p+1]``
-    and owns the open-addressing table at slots ``off[p] .. off[p] +
-    2**bits[p]`` of ``tab``. Partitions hold disjoint seeds, so they run in
-    parallel. A value is ``gen << 52 | group << 32 | c``; slots of an older
-    ``gen`` are empty, so the table is reused across calls without clearing.
-    ``c`` counts the new pairs of ``group = group0 + p`` (one group per add
-    and partition), whose local index is ``group_base[group] + c``. New pairs
-    get consecutive local indices, partition by partition, in
-    first-occurrence order inside a partition. Returns the number of new
-    pairs, written to the front of ``new_nodes``/``new_batch``.
-    """
-    P = len(pstart) - 1
-    for p in prange(P):
-        tag = (np.int64(gen) << 52) | (np.int64(group0 + p) << 32)
-        new_cnt[p] = _dedup_part(src, seed_of, num_src, pstart[p], pstart[p + 1], tab,
-                                 off[p], bits[p], tag, gen, local_out, new_nodes, new_batch)
-    n_existing = group_base[group0]
-    w = 0
-    for p in range(P):
-        sizes[p] += new_cnt[p]
-        group_base[group0 + p] = n_existing + w
-        o = pstart[p]
-        for c in range(new_cnt[p]):  # compact: blocks only move left
-            new_nodes[w] = new_nodes[o + c]
-            new_batch[w] = new_batch[o + c]
-            w += 1
-    group_base[group0 + P] = n_existing + w
-    for p in prange(P):
-        _decode_range(local_out, group_base, pstart[p], pstart[p + 1])
-    return w
-
-
-# ---- regrow: move a map's live entries into larger tables
-
-
-@njit(cache=True)
-def _regrow_part(old_tab, old_base, old_bits, new_tab, new_base, new_bits, gen):
-    mask = (np.int64(1) << new_bits) - 1
-    sh = np.uint64(64 - new_bits)
-    for i in range(old_base, old_base + (np.int64(1) << old_bits)):
-        v = old_tab[2 * i + 1]
-        if (v >> 52) != gen:
-            continue
-        key = old_tab[2 * i]
-        h = np.int64((np.uint64(key) * _GOLDEN) >> sh)
-        while (new_tab[2 * (new_base + h) + 1] >> 52) == gen:
-            h = (h + 1) & mask
-        new_tab[2 * (new_base + h)] = key
-        new_tab[2 * (new_base + h) + 1] = v
-
-
-def _regrow_kernel(old_tab, old_off, old_bits, new_tab, new_off, new_bits, gen):
-    """Rehash each partition's live entries (this ``gen``) into its new region."""
-    for p in prange(len(old_off)):
-        _regrow_part(old_tab, old_off[p], old_bits[p], new_tab, new_off[p], new_bits[p], gen)
-
-
-_count_ser, _count_par = _serial_and_parallel(_count_kernel)
-_fill_ser, _fill_par = _serial_and_parallel(_fill_kernel)
-_dedup_ser, _dedup_par = _serial_and_parallel(_dedup_kernel)
-_regrow_ser, _regrow_par = _serial_and_parallel(_regrow_kernel)
-
-
-#: Parallel loops run over this many chunks, handed out one at a time
-#: (``parallel_chunksize(1)``), so a thread that the OS parks on a busy
-#: machine does not hold the others up.
-_N_CHUNKS = 64
-
-
-def _pick(ser, par, work: int, parallel: bool):
-    if parallel and work >= PARALLEL_MIN_WORK:
-        def run(*args):
-            with numba.parallel_chunksize(1):
-                return par(*args)
-        return run
-    return ser
-
-
-class _PairMap:
-    """(seed, node) -> local index for one node type, partitioned by seed.
-
-    Key ``seed * num_nodes + node``. Seeds are split into ``num_parts``
-    contiguous ranges, each with its own open-addressing table (a power of two
-    of slots, at most half full) inside one flat array. The map lives across
-    :meth:`TemporalNeighborSampler.sample` calls: :meth:`begin` bumps a
-    generation tag that empties every slot at once, and tables keep the size
-    they grew to.
-    """
-
-    MIN_BITS = 6
-    MAX_GEN = (1 << 11) - 1
-
-    def __init__(self, num_parts: int, num_src: int, parallel: bool):
-        self.P, self.num_src, self.parallel = num_parts, num_src, parallel
-        self.bits = np.full(num_parts, self.MIN_BITS, dtype=np.int64)
-        self.off = np.arange(num_parts, dtype=np.int64) << self.MIN_BITS
-        self.tab = np.zeros(2 * (num_parts << self.MIN_BITS), dtype=np.int64)
-        self.sizes = np.zeros(num_parts, dtype=np.int64)
-        self.gen = 0
-
-    def begin(self, num_seeds: int, max_adds: int) -> None:
-        """Start a new call: empty all tables, at most ``max_adds`` adds."""
-        if max_adds * self.P > _GROUP_MASK:
-            raise ValueError(f"too many edge types x hops ({max_adds}) for the sampler's "
-                             f"hash map; at most {_GROUP_MASK // self.P}")
-        self.gen += 1
-        if self.gen > self.MAX_GEN:
-            self.tab[:] = 0
-            self.gen = 1
-        self.S = num_seeds
-        p = np.arange(self.P + 1, dtype=np.int64)
-        self.bounds = (p * num_seeds + self.P - 1) // self.P  # first seed of partition p
-        self.sizes[:] = 0
-        self.group_base = np.zeros(max_adds * self.P + 1, dtype=np.int64)
-        self.groups = 0
-
-    def _reserve(self, need: np.ndarray) -> None:
-        if np.all(2 * need <= (np.int64(1) << self.bits)):
-            return
-        want = np.ceil(np.log2(np.maximum(2 * need, 1))).astype(np.int64)
-        bits = np.where(2 * need <= (np.int64(1) << self.bits), self.bits,
-                        np.maximum(self.bits, want))
-        sizes = np.int64(1) << bits
-        off = np.zeros(self.P, dtype=np.int64)
-        np.cumsum(sizes[:-1], out=off[1:])
-        tab = np.zeros(2 * int(sizes.sum()), dtype=np.int64)  # calloc: lazily zeroed
-        _pick(_regrow_ser, _regrow_par, len(self.tab) // 2, self.parallel)(
-            self.tab, self.off, self.bits, tab, off, bits, self.gen)
-        self.tab, self.off, self.bits = tab, off, bits
-
-    def add(self, src: np.ndarray, seed_of: np.ndarray, local_out: np.ndarray):
-        """Write local indices of the pairs to ``local_out``; return new nodes, their seeds."""
-        E = len(src)
-        # Pairs come sorted by seed: partition p (seeds s with s * P // S == p)
-        # is the slice pstart[p]:pstart[p + 1].
-        pstart = np.searchsorted(seed_of, self.bounds, side="left")
-        self._reserve(self.sizes + np.diff(pstart))
-        new_nodes = np.empty(E, dtype=np.int64)
-        new_batch = np.empty(E, dtype=np.int64)
-        new_cnt = np.empty(self.P, dtype=np.int64)
-        dedup = _pick(_dedup_ser, _dedup_par, E, self.parallel)
-        n = dedup(src, seed_of, self.num_src, pstart, self.tab, self.off, self.bits,
-                  self.sizes, self.gen, self.groups * self.P, self.group_base, local_out,
-                  new_nodes, new_batch, new_cnt)
-        self.groups += 1
-        if 2 * n < E:  # do not keep the larger buffers alive in the output
-            return new_nodes[:n].copy(), new_batch[:n].copy()
-        return new_nodes[:n], new_batch[:n]
-
-
-# --------------------------------------------------------------------------- output
 
 
 @dataclass
@@ -521,8 +165,9 @@ class TemporalNeighborSampler:
         seed: random seed; every :meth:`sample` call advances the state, so
             epochs differ; :meth:`reseed` restarts it. Output never depends on
             the number of threads.
-        parallel: run large kernels (>= ``PARALLEL_MIN_WORK`` items) on
-            numba's thread pool (``prange`` over seed partitions / chunks).
+        parallel: run large kernels (at least
+            ``rdl.sampling._kernels.PARALLEL_MIN_WORK`` items) on numba's
+            thread pool (``prange`` over seed partitions / chunks).
             Off by default: on this 2-core machine, whenever other work
             (another process, PyTorch's own threads) holds a core, every
             fork-join region waits for a descheduled thread and a batch took
@@ -576,7 +221,7 @@ class TemporalNeighborSampler:
         self.num_hops = len(next(iter(self.fanouts.values()))) if self.fanouts else 0
         max_f = max([f for v in self.fanouts.values() for f in v] + [1])
         self._set_bits = max(4, int(np.ceil(np.log2(2 * max_f))))
-        self._maps: dict[str, _PairMap] = {}  # reused across calls
+        self._maps: dict[str, PairMap] = {}  # reused across calls
         self.reseed(seed)
 
     def reseed(self, seed: int) -> None:
@@ -594,18 +239,18 @@ class TemporalNeighborSampler:
         c = self.csc[et]
         m = len(f_nodes)
         lo, cnt, k = np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m, np.int64)
-        _pick(_count_ser, _count_par, m, self.parallel)(
+        pick(count_ser, count_par, m, self.parallel)(
             c.colptr, c.row_time, self.has_time[et[0]], f_nodes, f_batch, stime, fanout,
-            _N_CHUNKS, lo, cnt, k)
+            N_CHUNKS, lo, cnt, k)
         offsets = np.zeros(m + 1, np.int64)
         np.cumsum(k, out=offsets[1:])
         E = int(offsets[-1])
         src, eid, sof = np.empty(E, np.int64), np.empty(E, np.int64), np.empty(E, np.int64)
         ei = np.empty((2, E), np.int64)
         if E:
-            _pick(_fill_ser, _fill_par, E, self.parallel)(
+            pick(fill_ser, fill_par, E, self.parallel)(
                 c.row, c.edge_id, lo, cnt, k, offsets, f_batch, f_cols,
-                self.strategy == "last", key, self._set_bits, _N_CHUNKS,
+                self.strategy == "last", key, self._set_bits, N_CHUNKS,
                 src, eid, ei[1], sof)
         return src, ei, eid, sof
 
@@ -653,14 +298,14 @@ class TemporalNeighborSampler:
         n_nodes = {nt: [0] * (self.num_hops + 1) for nt in self.num_nodes}
         n_edges = {et: [0] * self.num_hops for et in self.edge_types}
         total = {nt: 0 for nt in self.num_nodes}
-        maps: dict[str, _PairMap] = {}
+        maps: dict[str, PairMap] = {}
 
-        def pair_map(nt: str) -> _PairMap:
+        def pair_map(nt: str) -> PairMap:
             if nt not in maps:
                 P = max(1, min(_NUM_PARTS, S))
                 mp = self._maps.get(nt)
                 if mp is None or mp.P != P:
-                    mp = self._maps[nt] = _PairMap(P, self.num_nodes[nt], self.parallel)
+                    mp = self._maps[nt] = PairMap(P, self.num_nodes[nt], self.parallel)
                 mp.begin(S, 1 + self.num_hops * len(self.edge_types))
                 maps[nt] = mp
             return maps[nt]

@@ -1,0 +1,309 @@
+"""The numba-compiled kernels of :class:`rdl.sampling.TemporalNeighborSampler`.
+
+* ``count``: per frontier node, its segment start, the number of incoming edges dated
+  ``<= seed_time`` (a binary search in the time-sorted CSC segment) and how many to take;
+* ``fill``: the chosen edges -- the most recent ones (``"last"``) or a uniform subset
+  without replacement (Floyd's algorithm on a counter-based random stream);
+* ``dedup`` / ``regrow``: the ``(seed, node) -> local index`` open-addressing hash map
+  that :class:`rdl.sampling.pairmap.PairMap` drives.
+
+Each kernel is compiled twice (serial, and ``parallel=True`` with ``prange`` over chunks
+or seed partitions) and cached on disk (``cache=True``, in ``__pycache__`` beside this
+file). Every kernel and every constant they read lives in this one file: numba's cache
+checks only the defining file's timestamp, so a constant imported from another file could
+leave a stale compiled kernel behind.
+"""
+
+from __future__ import annotations
+
+import types
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+#: With ``parallel=True``: work items (frontier nodes or sampled edges) from
+#: which a kernel runs on the thread pool; below it the serial build avoids
+#: thread wake-up costs, which dominate small calls.
+PARALLEL_MIN_WORK = 32_768
+
+#: Parallel loops run over this many chunks, handed out one at a time
+#: (``parallel_chunksize(1)``), so a thread that the OS parks on a busy
+#: machine does not hold the others up.
+N_CHUNKS = 64
+
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_ONE = np.uint64(1)
+#: A pair map value is ``gen << 52 | group << 32 | c``: masks of ``group`` and ``c``.
+GROUP_MASK = np.int64((1 << 20) - 1)
+_C_MASK = np.int64((1 << 32) - 1)
+
+# --------------------------------------------------------------------------- kernels
+
+
+def _serial_and_parallel(fn):
+    """Compile a chunk driver twice: serial, and with ``parallel=True``.
+
+    Drivers only loop (``prange``) over chunks and call a plain ``@njit``
+    function per chunk: numba optimises loop bodies inside ``prange`` poorly.
+    The parallel build gets its own qualname so numba's on-disk cache (which
+    does not key on compile flags) keeps the two apart.
+    """
+    clone = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + "_par",
+                               fn.__defaults__, fn.__closure__)
+    clone.__qualname__ = fn.__qualname__ + "_par"
+    return njit(cache=True)(fn), njit(cache=True, parallel=True)(clone)
+
+
+@njit(cache=True, inline="always")
+def _mix(z):
+    """splitmix64 finaliser on uint64."""
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+# ---- count: eligible neighbours per frontier node
+
+
+@njit(cache=True)
+def _count_range(colptr, row_time, has_time, nodes, batch, seed_time, fanout, start, stop,
+                 lo_out, n_out, k_out):
+    """Segment start, eligible count and number to take for nodes ``start:stop``.
+
+    The eligible incoming edges of node ``v`` for seed time ``t`` are the
+    prefix of its segment with ``row_time <= t`` (binary search).
+    """
+    for i in range(start, stop):
+        v = nodes[i]
+        lo = colptr[v]
+        hi = colptr[v + 1]
+        if has_time:
+            t = seed_time[batch[i]]
+            a = lo
+            b = hi
+            while a < b:  # first position with row_time > t
+                mid = (a + b) >> 1
+                if row_time[mid] <= t:
+                    a = mid + 1
+                else:
+                    b = mid
+            hi = a
+        n = hi - lo
+        lo_out[i] = lo
+        n_out[i] = n
+        k_out[i] = n if (fanout < 0 or fanout >= n) else fanout
+
+
+def _count_kernel(colptr, row_time, has_time, nodes, batch, seed_time, fanout, n_chunks,
+                  lo_out, n_out, k_out):
+    m = len(nodes)
+    n_chunks = max(1, min(m, n_chunks))
+    for c in prange(n_chunks):
+        _count_range(colptr, row_time, has_time, nodes, batch, seed_time, fanout,
+                     c * m // n_chunks, (c + 1) * m // n_chunks, lo_out, n_out, k_out)
+
+
+# ---- fill: choose the sampled edges
+
+
+@njit(cache=True)
+def _fill_range(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, cols, last, key,
+                set_bits, start, stop, src_out, eid_out, col_out, seed_out):
+    """Write the chosen incoming edges of frontier nodes ``start:stop``.
+
+    Node ``i`` writes ``k_arr[i]`` edges at ``offsets[i]``. ``last`` (or
+    ``k == n``) takes the most recent eligible edges; otherwise Floyd's
+    algorithm draws a uniform ``k``-subset of the ``n`` eligible ones from a
+    counter-based random stream keyed by ``(key, i)`` -- the same whatever the
+    thread schedule.
+    """
+    cap = 1 << set_bits
+    shift = np.uint64(64 - set_bits)
+    smask = cap - 1
+    table = np.zeros(cap, dtype=np.int64)  # Floyd's set: value + 1; 0 = empty
+    used = np.empty(cap, dtype=np.int64)
+    mixed_key = _mix(key)
+    for i in range(start, stop):
+        k = k_arr[i]
+        if k == 0:
+            continue
+        lo = lo_arr[i]
+        n = n_arr[i]
+        base = offsets[i]
+        b = batch[i]
+        col = cols[i]
+        for j in range(k):
+            seed_out[base + j] = b
+            col_out[base + j] = col
+        if k == n or last:
+            first = lo + n - k
+            for j in range(k):
+                src_out[base + j] = row[first + j]
+                eid_out[base + j] = edge_id[first + j]
+            continue
+        # Floyd: for j in n-k .. n-1 draw t in [0, j]; if t is taken, take j.
+        state = _mix(mixed_key ^ _mix(np.uint64(i) + _GOLDEN))
+        n_used = 0
+        for jj in range(k):
+            j = n - k + jj
+            state = state + _GOLDEN
+            t = np.int64(_mix(state) % np.uint64(j + 1))
+            for attempt in range(2):
+                h = np.int64(((np.uint64(t) + _ONE) * _GOLDEN) >> shift)
+                found = False
+                while table[h] != 0:
+                    if table[h] == t + 1:
+                        found = True
+                        break
+                    h = (h + 1) & smask
+                if not found:
+                    table[h] = t + 1
+                    used[n_used] = h
+                    n_used += 1
+                    break
+                t = j  # j is never in the set yet
+            p = lo + t
+            src_out[base + jj] = row[p]
+            eid_out[base + jj] = edge_id[p]
+        for u in range(n_used):
+            table[used[u]] = 0
+
+
+def _fill_kernel(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, cols,
+                 last, key, set_bits, n_chunks, src_out, eid_out, col_out, seed_out):
+    m = len(lo_arr)
+    E = offsets[m]
+    n_chunks = max(1, min(E, n_chunks))
+    for c in prange(n_chunks):
+        # Chunks of about equal edge counts: node i belongs to the chunk
+        # holding its first output position.
+        start = np.searchsorted(offsets[:m], c * E // n_chunks, side="left")
+        stop = np.searchsorted(offsets[:m], (c + 1) * E // n_chunks, side="left")
+        _fill_range(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, cols, last, key,
+                    set_bits, start, stop, src_out, eid_out, col_out, seed_out)
+
+
+# ---- dedup: (seed, node) -> local index
+
+
+@njit(cache=True)
+def _dedup_part(src, seed_of, num_src, start, stop, tab, base, bits, tag, gen,
+                local_out, new_nodes, new_batch):
+    """Look up / insert pairs ``start:stop`` in one partition's table.
+
+    Table slot ``j`` (from ``base``): key ``tab[2j]``, value ``tab[2j + 1]``.
+    Returns the number of new pairs, written from ``new_nodes[start]`` on.
+    """
+    mask = (np.int64(1) << bits) - 1
+    sh = np.uint64(64 - bits)
+    c = 0
+    for e in range(start, stop):
+        key = seed_of[e] * num_src + src[e]
+        h = np.int64((np.uint64(key) * _GOLDEN) >> sh)
+        while True:
+            j = 2 * (base + h)
+            v = tab[j + 1]
+            if (v >> 52) != gen:  # empty in this call
+                tab[j] = key
+                tab[j + 1] = tag | c
+                local_out[e] = tag | c
+                new_nodes[start + c] = src[e]
+                new_batch[start + c] = seed_of[e]
+                c += 1
+                break
+            if tab[j] == key:
+                local_out[e] = v
+                break
+            h = (h + 1) & mask
+    return c
+
+
+@njit(cache=True)
+def _decode_range(local_out, group_base, start, stop):
+    for e in range(start, stop):
+        v = local_out[e]
+        local_out[e] = group_base[(v >> 32) & GROUP_MASK] + (v & _C_MASK)
+
+
+def _dedup_kernel(src, seed_of, num_src, pstart, tab, off, bits, sizes, gen,
+                  group0, group_base, local_out, new_nodes, new_batch, new_cnt):
+    """Map each (seed, src) pair to its local index, inserting new pairs.
+
+    Pairs arrive sorted by seed; partition ``p`` is ``pstart[p]:pstart[p+1]``
+    and owns the open-addressing table at slots ``off[p] .. off[p] +
+    2**bits[p]`` of ``tab``. Partitions hold disjoint seeds, so they run in
+    parallel. A value is ``gen << 52 | group << 32 | c``; slots of an older
+    ``gen`` are empty, so the table is reused across calls without clearing.
+    ``c`` counts the new pairs of ``group = group0 + p`` (one group per add
+    and partition), whose local index is ``group_base[group] + c``. New pairs
+    get consecutive local indices, partition by partition, in
+    first-occurrence order inside a partition. Returns the number of new
+    pairs, written to the front of ``new_nodes``/``new_batch``.
+    """
+    P = len(pstart) - 1
+    for p in prange(P):
+        tag = (np.int64(gen) << 52) | (np.int64(group0 + p) << 32)
+        new_cnt[p] = _dedup_part(src, seed_of, num_src, pstart[p], pstart[p + 1], tab,
+                                 off[p], bits[p], tag, gen, local_out, new_nodes, new_batch)
+    n_existing = group_base[group0]
+    w = 0
+    for p in range(P):
+        sizes[p] += new_cnt[p]
+        group_base[group0 + p] = n_existing + w
+        o = pstart[p]
+        for c in range(new_cnt[p]):  # compact: blocks only move left
+            new_nodes[w] = new_nodes[o + c]
+            new_batch[w] = new_batch[o + c]
+            w += 1
+    group_base[group0 + P] = n_existing + w
+    for p in prange(P):
+        _decode_range(local_out, group_base, pstart[p], pstart[p + 1])
+    return w
+
+
+# ---- regrow: move a map's live entries into larger tables
+
+
+@njit(cache=True)
+def _regrow_part(old_tab, old_base, old_bits, new_tab, new_base, new_bits, gen):
+    mask = (np.int64(1) << new_bits) - 1
+    sh = np.uint64(64 - new_bits)
+    for i in range(old_base, old_base + (np.int64(1) << old_bits)):
+        v = old_tab[2 * i + 1]
+        if (v >> 52) != gen:
+            continue
+        key = old_tab[2 * i]
+        h = np.int64((np.uint64(key) * _GOLDEN) >> sh)
+        while (new_tab[2 * (new_base + h) + 1] >> 52) == gen:
+            h = (h + 1) & mask
+        new_tab[2 * (new_base + h)] = key
+        new_tab[2 * (new_base + h) + 1] = v
+
+
+def _regrow_kernel(old_tab, old_off, old_bits, new_tab, new_off, new_bits, gen):
+    """Rehash each partition's live entries (this ``gen``) into its new region."""
+    for p in prange(len(old_off)):
+        _regrow_part(old_tab, old_off[p], old_bits[p], new_tab, new_off[p], new_bits[p], gen)
+
+
+count_ser, count_par = _serial_and_parallel(_count_kernel)
+fill_ser, fill_par = _serial_and_parallel(_fill_kernel)
+dedup_ser, dedup_par = _serial_and_parallel(_dedup_kernel)
+regrow_ser, regrow_par = _serial_and_parallel(_regrow_kernel)
+
+
+def pick(ser, par, work: int, parallel: bool):
+    """The serial build, or the parallel one when ``parallel`` and ``work >=
+    PARALLEL_MIN_WORK`` (read at call time, so tests can lower it)."""
+    if parallel and work >= PARALLEL_MIN_WORK:
+        def run(*args):
+            with numba.parallel_chunksize(1):
+                return par(*args)
+        return run
+    return ser
