@@ -177,7 +177,7 @@ def test_train_val_from_cut_database_test_from_full(task):
 def test_disk_cache_round_trip(tmp_path):
     a = UserItemBuy(shop_db(), cache_dir=tmp_path)
     want = as_rows(a.get_table("val"))
-    files = list(tmp_path.rglob("val.parquet"))
+    files = list(tmp_path.rglob("val.parquet.rdlc"))
     assert len(files) == 1
     b = UserItemBuy(shop_db(), cache_dir=tmp_path)
     got = b.get_table("val")

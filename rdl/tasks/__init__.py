@@ -5,13 +5,15 @@
   defined by DuckDB SQL (``sql``) or a plain-Python ``make_table``.
 * `LinkTask` — rank the destinations a source entity links to in ``(t, t + timedelta]``
   (RelBench's ``RecommendationTask``), scored with MAP@k and friends.
+* `DefaultSplitWarning`, `notes` — the split dates rdl chose when a task left them unset
+  (library code never prints; the CLI renders `notes(task)`).
 * `load_task` — address a task as ``FILE.py:NAME`` or by built-in name
   (``rel-f1/driver-dnf``).
 
 Source of the protocol: RelBench (snap-stanford/relbench, ``relbench/base``).
 """
 
-from rdl.tasks.base import BaseTask, database_fingerprint
+from rdl.tasks.base import BaseTask, database_fingerprint, notes
 from rdl.tasks.entity import EntityTask
 from rdl.tasks.link import RANKING_METRICS, LinkTask
 from rdl.tasks.load import builtin_tasks, file_tasks, load_task
@@ -23,10 +25,10 @@ from rdl.tasks.timestamps import (
     SPLITS,
     default_split_timestamps,
 )
-from rdl.tasks.types import Split, TaskError, TaskType
+from rdl.tasks.types import DefaultSplitWarning, Split, TaskError, TaskType
 
 __all__ = [
-    "TaskType", "TaskError", "Split", "BaseTask", "EntityTask", "LinkTask", "RANKING_METRICS",
+    "TaskType", "TaskError", "DefaultSplitWarning", "notes", "Split", "BaseTask", "EntityTask", "LinkTask", "RANKING_METRICS",
     "load_task", "builtin_tasks",
     "file_tasks", "run_sql", "database_fingerprint", "default_split_timestamps", "SPLITS",
     "MIN_TRAIN_TIMESTAMPS", "DEFAULT_VAL_QUANTILE", "DEFAULT_TEST_QUANTILE",
