@@ -33,8 +33,8 @@ import pandas as pd
 import pytest
 
 from rdl import Database, Table
-from rdl.baselines.link import LinkHistory, global_popularity, past_visits, run_link_baselines
-from rdl.tasks import LinkTask, TaskError, TaskType, load_task
+from rdl.baselines.link import global_popularity, past_visits, run_link_baselines
+from rdl.tasks import LinkHistory, LinkTask, TaskError, TaskType, load_task
 
 D = pd.Timestamp
 
