@@ -80,7 +80,7 @@ def _sha256(f: BinaryIO, size: int) -> str:
     return h.hexdigest()
 
 
-def _check(f: BinaryIO, kind: str, version: int) -> tuple[int, str | None]:
+def _check(f: BinaryIO, kind: str, version: int | str) -> tuple[int, str | None]:
     """``(payload size, None)`` for a good entry, ``(0, reason)`` for a bad one."""
     size = os.fstat(f.fileno()).st_size
     if size < _TAIL.size:
@@ -120,7 +120,7 @@ def _discard(path: Path, reason: str) -> None:
     _warn(f"cache entry {path} is bad: {reason}; discarded, rebuilding it.")
 
 
-def read_entry(path: str | os.PathLike, kind: str, version: int,
+def read_entry(path: str | os.PathLike, kind: str, version: int | str,
                load: Callable[[bytes], T]) -> T | None:
     """The value stored at ``path``, or ``None`` when there is no usable entry.
 
@@ -143,8 +143,8 @@ def read_entry(path: str | os.PathLike, kind: str, version: int,
     path = Path(path)
     try:
         f = open(path, "rb")
-    except FileNotFoundError:
-        return None
+    except (FileNotFoundError, NotADirectoryError):  # no entry (the writer warns if it
+        return None                                   # cannot make the directory)
     except OSError as e:
         _warn(f"cache entry {path} cannot be read ({e.strerror or e}); rebuilding it.")
         return None
@@ -166,7 +166,7 @@ def read_entry(path: str | os.PathLike, kind: str, version: int,
         return None
 
 
-def write_entry(path: str | os.PathLike, kind: str, version: int,
+def write_entry(path: str | os.PathLike, kind: str, version: int | str,
                 dump: Callable[[BinaryIO], None]) -> bool:
     """Store an entry at ``path`` atomically: ``dump(file)`` writes the payload into a
     per-process temporary file beside ``path``, the footer is appended, and the file is
