@@ -34,7 +34,12 @@ from rdl.db import Database, Table
 from rdl.db.fingerprint import database_fingerprint  # noqa: F401  (re-exported)
 from rdl.tasks import cache as table_cache
 from rdl.tasks import timestamps as tsl
-from rdl.tasks.checks import check_columns, frame_at_seed_times
+from rdl.tasks.checks import (
+    check_columns,
+    check_definition,
+    check_metrics,
+    frame_at_seed_times,
+)
 from rdl.tasks.sql import run_sql
 from rdl.tasks.types import DefaultSplitWarning, TaskError, TaskType
 
@@ -153,69 +158,13 @@ class BaseTask:
         return f"task {self.name!r}"
 
     def _check_attributes(self) -> None:
-        missing = [a for a in self.REQUIRED if getattr(self, a, None) is None]
-        if missing:
-            raise TaskError(
-                f"{self._who} ({type(self).__name__}): class attribute(s) {missing} not set; "
-                "set them on the class (see rdl.tasks.EntityTask)."
-            )
-        try:
-            self.task_type = TaskType(self.task_type)
-        except ValueError:
-            raise TaskError(
-                f"{self._who}: task_type {self.task_type!r} is not one of "
-                f"{[t.value for t in TaskType]}."
-            ) from None
-        try:
-            self.timedelta = pd.Timedelta(self.timedelta)
-        except (TypeError, ValueError):
-            raise TaskError(
-                f"{self._who}: timedelta {self.timedelta!r} is not a duration; use "
-                "pd.Timedelta(days=30)."
-            ) from None
-        if not self.timedelta > pd.Timedelta(0):
-            raise TaskError(f"{self._who}: timedelta must be positive (got {self.timedelta}).")
-        if not isinstance(self.num_eval_timestamps, int) or self.num_eval_timestamps < 1:
-            raise TaskError(
-                f"{self._who}: num_eval_timestamps must be an int >= 1 "
-                f"(got {self.num_eval_timestamps!r})."
-            )
-        self.metrics = self._check_metrics(self.metrics)
-        if self.sql is None and type(self).make_table is BaseTask.make_table:
-            raise TaskError(
-                f"{self._who} ({type(self).__name__}) defines neither `sql` nor `make_table`: "
-                "set `sql` to a DuckDB query or override make_table(db, timestamps)."
-            )
-        for attr in ("val_timestamp", "test_timestamp"):
-            value = getattr(self, attr)
-            if value is not None:
-                try:
-                    setattr(self, attr, pd.Timestamp(value))
-                except (TypeError, ValueError):
-                    raise TaskError(
-                        f"{self._who}: {attr} {value!r} is not a timestamp; use "
-                        "pd.Timestamp('2005-01-01')."
-                    ) from None
+        """Check and normalise the class attributes (`rdl.tasks.checks.check_definition`);
+        subclasses extend it."""
+        check_definition(self, self.sql is not None
+                         or type(self).make_table is not BaseTask.make_table)
 
     def _check_metrics(self, metrics: Any) -> list[str]:
-        from rdl.metrics import METRICS
-
-        if isinstance(metrics, str) or not metrics:
-            raise TaskError(
-                f"{self._who}: metrics must be a non-empty list of names from "
-                f"rdl.metrics.METRICS (got {metrics!r})."
-            )
-        names = []
-        for m in metrics:
-            if callable(m):
-                match = [n for n, f in METRICS.items() if f is m]
-                m = match[0] if match else getattr(m, "__name__", repr(m))
-            if m not in METRICS:
-                raise TaskError(
-                    f"{self._who}: unknown metric {m!r}; known: {sorted(METRICS)}."
-                )
-            names.append(m)
-        return names
+        return check_metrics(metrics, self._who)
 
     def _resolve_split_timestamps(self) -> None:
         val, test = self.val_timestamp, self.test_timestamp

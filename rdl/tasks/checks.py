@@ -1,6 +1,12 @@
-"""Task-table checks shared by entity and link tasks (`rdl.tasks.EntityTask`,
-`rdl.tasks.LinkTask`): the table has exactly the task's columns, and every row sits at one
-of the split's seed times. Errors name the task, the split, the columns and a few rows."""
+"""Checks shared by entity and link tasks (`rdl.tasks.EntityTask`, `rdl.tasks.LinkTask`):
+
+* of a task's definition — required attributes set, task type, timedelta, metrics, split
+  dates (`check_definition`, `check_metrics`);
+* of its tables — exactly the task's columns, every row at one of the split's seed times
+  (`check_columns`, `frame_at_seed_times`).
+
+Errors (`TaskError`) name the task, the attribute or split, the columns and a few rows,
+and say what to change."""
 
 from __future__ import annotations
 
@@ -10,9 +16,96 @@ import numpy as np
 import pandas as pd
 
 from rdl.db import Table
-from rdl.tasks.types import TaskError
+from rdl.tasks.types import TaskError, TaskType
 
 _MAX_SHOWN = 5
+
+
+def check_definition(task: Any, has_labels: bool) -> None:
+    """Check a task's class attributes and normalise them in place (``task_type`` to a
+    `TaskType`, ``timedelta`` to a ``pd.Timedelta``, ``metrics`` to names, split dates to
+    ``pd.Timestamp``).
+
+    Args:
+        task: the `rdl.tasks.BaseTask` being built.
+        has_labels: the task defines ``sql`` or overrides ``make_table``.
+
+    Raises:
+        TaskError: a required attribute (``task.REQUIRED``) is unset; an unknown task type
+            or metric; a timedelta that is not a positive duration; ``num_eval_timestamps``
+            not an int >= 1; neither ``sql`` nor ``make_table``; a split date that is not
+            a timestamp.
+    """
+    who = task._who
+    missing = [a for a in task.REQUIRED if getattr(task, a, None) is None]
+    if missing:
+        raise TaskError(
+            f"{who} ({type(task).__name__}): class attribute(s) {missing} not set; "
+            "set them on the class (see rdl.tasks.EntityTask)."
+        )
+    try:
+        task.task_type = TaskType(task.task_type)
+    except ValueError:
+        raise TaskError(
+            f"{who}: task_type {task.task_type!r} is not one of "
+            f"{[t.value for t in TaskType]}."
+        ) from None
+    try:
+        task.timedelta = pd.Timedelta(task.timedelta)
+    except (TypeError, ValueError):
+        raise TaskError(
+            f"{who}: timedelta {task.timedelta!r} is not a duration; use "
+            "pd.Timedelta(days=30)."
+        ) from None
+    if not task.timedelta > pd.Timedelta(0):
+        raise TaskError(f"{who}: timedelta must be positive (got {task.timedelta}).")
+    if not isinstance(task.num_eval_timestamps, int) or task.num_eval_timestamps < 1:
+        raise TaskError(
+            f"{who}: num_eval_timestamps must be an int >= 1 "
+            f"(got {task.num_eval_timestamps!r})."
+        )
+    task.metrics = check_metrics(task.metrics, who)
+    if not has_labels:
+        raise TaskError(
+            f"{who} ({type(task).__name__}) defines neither `sql` nor `make_table`: "
+            "set `sql` to a DuckDB query or override make_table(db, timestamps)."
+        )
+    for attr in ("val_timestamp", "test_timestamp"):
+        value = getattr(task, attr)
+        if value is not None:
+            try:
+                setattr(task, attr, pd.Timestamp(value))
+            except (TypeError, ValueError):
+                raise TaskError(
+                    f"{who}: {attr} {value!r} is not a timestamp; use "
+                    "pd.Timestamp('2005-01-01')."
+                ) from None
+
+
+def check_metrics(metrics: Any, who: str) -> list[str]:
+    """``metrics`` (names, or functions of `rdl.metrics.METRICS`) as names.
+
+    Raises:
+        TaskError: not a non-empty list, or an unknown metric.
+    """
+    from rdl.metrics import METRICS
+
+    if isinstance(metrics, str) or not metrics:
+        raise TaskError(
+            f"{who}: metrics must be a non-empty list of names from "
+            f"rdl.metrics.METRICS (got {metrics!r})."
+        )
+    names = []
+    for m in metrics:
+        if callable(m):
+            match = [n for n, f in METRICS.items() if f is m]
+            m = match[0] if match else getattr(m, "__name__", repr(m))
+        if m not in METRICS:
+            raise TaskError(
+                f"{who}: unknown metric {m!r}; known: {sorted(METRICS)}."
+            )
+        names.append(m)
+    return names
 
 
 def rows_text(df: pd.DataFrame, mask) -> str:
