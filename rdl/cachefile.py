@@ -195,14 +195,13 @@ def write_entry(path: str | os.PathLike, kind: str, version: int | str,
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "xb") as f:
+        with open(tmp, "x+b") as f:
             dump(f)
             f.flush()
-            size = f.tell()
-        with open(tmp, "r+b") as f:
-            digest = _sha256(f, size)
+            size = f.seek(0, os.SEEK_END)  # dump may have moved the position
+            f.seek(0)
             footer = json.dumps({"format": FORMAT, "kind": kind, "version": version,
-                                 "size": size, "sha256": digest}).encode()
+                                 "size": size, "sha256": _sha256(f, size)}).encode()
             f.seek(size)
             f.truncate()
             f.write(footer + _TAIL.pack(len(footer), MAGIC))
