@@ -33,8 +33,8 @@ import pandas as pd
 import pytest
 
 from rdl import Database, Table
-from rdl.baselines.link import LinkHistory, global_popularity, past_visits, run_link_baselines
-from rdl.tasks import LinkTask, TaskError, TaskType, load_task
+from rdl.baselines.link import global_popularity, past_visits, run_link_baselines
+from rdl.tasks import LinkHistory, LinkTask, TaskError, TaskType, load_task
 
 D = pd.Timestamp
 
@@ -177,7 +177,7 @@ def test_train_val_from_cut_database_test_from_full(task):
 def test_disk_cache_round_trip(tmp_path):
     a = UserItemBuy(shop_db(), cache_dir=tmp_path)
     want = as_rows(a.get_table("val"))
-    files = list(tmp_path.rglob("val.parquet"))
+    files = list(tmp_path.rglob("val.parquet.rdlc"))
     assert len(files) == 1
     b = UserItemBuy(shop_db(), cache_dir=tmp_path)
     got = b.get_table("val")

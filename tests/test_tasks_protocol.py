@@ -19,13 +19,21 @@ The database's first timestamp is 01-01 and its last 03-25, so (hand-computed):
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from rdl import Database, Table
-from rdl.tasks import EntityTask, TaskError, TaskType, default_split_timestamps
+from rdl.tasks import (
+    DefaultSplitWarning,
+    EntityTask,
+    TaskError,
+    TaskType,
+    default_split_timestamps,
+    notes,
+)
 
 D = pd.Timestamp
 
@@ -250,9 +258,9 @@ def test_tables_cached_on_disk_by_task_and_database(tmp_path):
     first = PurchasesPython(db, cache_dir=tmp_path)
     expected = {s: first.get_table(s, mask_input_cols=False).df for s in ("train", "val", "test")}
     assert PurchasesPython.calls == 3
-    files = sorted(p.relative_to(tmp_path).parts for p in tmp_path.rglob("*.parquet"))
+    files = sorted(p.relative_to(tmp_path).parts for p in tmp_path.rglob("*.parquet.rdlc"))
     assert [f[0] for f in files] == ["purchases-python"] * 3
-    assert [f[2] for f in files] == ["test.parquet", "train.parquet", "val.parquet"]
+    assert [f[2] for f in files] == ["test.parquet.rdlc", "train.parquet.rdlc", "val.parquet.rdlc"]
 
     again = PurchasesPython(shop_db(), cache_dir=tmp_path)  # equal content, new objects
     for s in ("train", "val", "test"):
@@ -299,27 +307,38 @@ class Active(EntityTask):
     """
 
 
-def test_default_split_dates_chosen_and_printed(capsys):
-    task = Active(daily_db())
+def test_default_split_dates_chosen_and_warned_not_printed(capsys):
+    with pytest.warns(DefaultSplitWarning) as record:
+        task = Active(daily_db())
     # 101 equally spaced days: the 70 % / 85 % quantiles are days 70 and 85
     assert task.val_timestamp == D("2020-01-01") + pd.Timedelta(days=70) == D("2020-03-11")
     assert task.test_timestamp == D("2020-03-26")
-    err = capsys.readouterr().err
-    assert "task 'active'" in err
-    assert "val_timestamp=2020-03-11" in err and "test_timestamp=2020-03-26" in err
-    assert "the 70% / 85% quantiles of the 101 event times" in err
-    assert task.default_split_note in " ".join(err.split())
+    assert len(record) == 1
+    msg = str(record[0].message)
+    assert "task 'active'" in msg
+    assert "val_timestamp=2020-03-11" in msg and "test_timestamp=2020-03-26" in msg
+    assert "the 70% / 85% quantiles of the 101 event times" in msg
+    assert msg == task.default_split_note
+    assert notes(task) == [task.default_split_note]
+    # the warning points at the line that built the task, not inside rdl
+    assert record[0].filename == __file__
+    # library code does not print
+    out = capsys.readouterr()
+    assert out.err == "" and out.out == ""
     assert default_split_timestamps(daily_db())[:2] == (D("2020-03-11"), D("2020-03-26"))
     assert len(task.get_table("train")) > 0
 
 
-def test_only_the_missing_split_date_is_defaulted(capsys):
-    task = Active(daily_db(), test_timestamp="2020-04-01")
+def test_only_the_missing_split_date_is_defaulted():
+    with pytest.warns(DefaultSplitWarning) as record:
+        task = Active(daily_db(), test_timestamp="2020-04-01")
     assert task.val_timestamp == D("2020-03-11") and task.test_timestamp == D("2020-04-01")
-    err = capsys.readouterr().err
-    assert "val_timestamp=2020-03-11" in err and "test_timestamp=" not in err
-    Active(daily_db(), val_timestamp="2020-03-01", test_timestamp="2020-03-20")
-    assert capsys.readouterr().err == ""
+    msg = str(record[0].message)
+    assert "val_timestamp=2020-03-11" in msg and "test_timestamp=" not in msg
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DefaultSplitWarning)
+        both = Active(daily_db(), val_timestamp="2020-03-01", test_timestamp="2020-03-20")
+    assert both.default_split_note is None and notes(both) == []
 
 
 # Errors name the culprit ---------------------------------------------------------------------

@@ -16,6 +16,7 @@ database (``stats_until``) so that no statistic of future rows reaches the model
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import time
@@ -26,11 +27,13 @@ import numpy as np
 import pandas as pd
 import torch
 
+from rdl.cachefile import SUFFIX, read_entry, write_entry
 from rdl.db import Database
 from rdl.db.fingerprint import database_fingerprint
 
 NEVER = np.iinfo(np.int64).max
 GRAPH_VERSION = "1"
+GRAPH_CACHE_KIND = "rdl.graph"
 TEXT_MODEL = "all-MiniLM-L6-v2"
 
 
@@ -148,8 +151,9 @@ def build_graph(
             them from the features.
         stats_until: compute column stats only on rows with time ``<= stats_until`` (e.g.
             the task's test timestamp), so no statistic of later rows reaches the model.
-        cache_dir: where the graph (``graph-<key>.pt``) and text embeddings are cached
-            (default `default_cache_dir`).
+        cache_dir: where the graph (``graph-<key>.pt.rdlc``) and text embeddings
+            (``text-minilm.pt.rdlc``) are cached (default `default_cache_dir`); entries are
+            `rdl.cachefile` entries (atomic writes, checked reads).
         use_cache: read/write the graph cache.
         col_stats: table -> pytorch-frame column stats to materialise with (a trained
             model's, so that rows encode exactly as in training); disables the cache.
@@ -160,6 +164,10 @@ def build_graph(
 
     Raises:
         KeyError: a foreign key references a table missing from ``db``.
+
+    Warns:
+        rdl.cachefile.CacheWarning: a cached graph or text-embedding file was bad (it is
+            rebuilt), or the cache directory is not writable (the run goes on uncached).
     """
     import torch_frame
     from torch_frame.config import TextEmbedderConfig
@@ -172,15 +180,15 @@ def build_graph(
     settings = {"v": GRAPH_VERSION, "text": TEXT_MODEL if text else None,
                 "stats_until": None if stats_until is None else str(pd.Timestamp(stats_until))}
     key = hashlib.sha256((database_fingerprint(db) + json.dumps(settings, sort_keys=True)).encode()).hexdigest()[:24]
-    path = cache / f"graph-{key}.pt"
+    path = cache / f"graph-{key}.pt{SUFFIX}"
     use_cache = use_cache and col_stats is None
-    if use_cache and path.exists():
-        g = torch.load(path, weights_only=False)
+    g = read_entry(path, GRAPH_CACHE_KIND, GRAPH_VERSION, _load_graph) if use_cache else None
+    if g is not None:
         g.info["cached"] = True
         g.build_seconds = 0.0
         return g
 
-    embedder = CachedTextEmbedder(cache / "text-minilm.pt") if text else None
+    embedder = CachedTextEmbedder(cache / f"text-minilm.pt{SUFFIX}") if text else None
     stats_db = db.upto(stats_until) if stats_until is not None else db
     num_nodes, node_time, pkey_values, tf_dict, stats_out = {}, {}, {}, {}, {}
     for name, table in db.items():
@@ -215,8 +223,17 @@ def build_graph(
     g = GraphData(num_nodes, node_time, edge_index, tf_dict, stats_out, pkey_values, key,
                   time.perf_counter() - t0, {"cached": False, "settings": settings})
     if use_cache:
-        cache.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        torch.save(g, tmp)
-        tmp.replace(path)
+        write_entry(path, GRAPH_CACHE_KIND, GRAPH_VERSION, lambda f: torch.save(g, f))
+    return g
+
+
+def _load_graph(data: bytes) -> GraphData:
+    """A cached graph from its checked payload (`rdl.cachefile.read_entry`).
+
+    Raises:
+        TypeError: the payload is not a `GraphData` (the entry is then rebuilt).
+    """
+    g = torch.load(io.BytesIO(data), weights_only=False)
+    if not isinstance(g, GraphData):
+        raise TypeError(f"holds a {type(g).__name__}, not a GraphData")
     return g

@@ -4,15 +4,19 @@
 * `EntityTask` — one label per (entity, seed time ``t``) over ``(t, t + timedelta]``,
   defined by DuckDB SQL (``sql``) or a plain-Python ``make_table``.
 * `LinkTask` — rank the destinations a source entity links to in ``(t, t + timedelta]``
-  (RelBench's ``RecommendationTask``), scored with MAP@k and friends.
+  (RelBench's ``RecommendationTask``), scored with MAP@k and friends; `LinkHistory` — the
+  links of a link task observed by a seed time (for baselines and training).
+* `DefaultSplitWarning`, `notes` — the split dates rdl chose when a task left them unset
+  (library code never prints; the CLI renders `notes(task)`).
 * `load_task` — address a task as ``FILE.py:NAME`` or by built-in name
   (``rel-f1/driver-dnf``).
 
 Source of the protocol: RelBench (snap-stanford/relbench, ``relbench/base``).
 """
 
-from rdl.tasks.base import BaseTask, database_fingerprint
+from rdl.tasks.base import BaseTask, database_fingerprint, notes
 from rdl.tasks.entity import EntityTask
+from rdl.tasks.history import LinkHistory
 from rdl.tasks.link import RANKING_METRICS, LinkTask
 from rdl.tasks.load import builtin_tasks, file_tasks, load_task
 from rdl.tasks.sql import run_sql
@@ -23,11 +27,11 @@ from rdl.tasks.timestamps import (
     SPLITS,
     default_split_timestamps,
 )
-from rdl.tasks.types import Split, TaskError, TaskType
+from rdl.tasks.types import DefaultSplitWarning, Split, TaskError, TaskType
 
 __all__ = [
-    "TaskType", "TaskError", "Split", "BaseTask", "EntityTask", "LinkTask", "RANKING_METRICS",
-    "load_task", "builtin_tasks",
+    "TaskType", "TaskError", "DefaultSplitWarning", "notes", "Split", "BaseTask", "EntityTask",
+    "LinkTask", "RANKING_METRICS", "LinkHistory", "load_task", "builtin_tasks",
     "file_tasks", "run_sql", "database_fingerprint", "default_split_timestamps", "SPLITS",
     "MIN_TRAIN_TIMESTAMPS", "DEFAULT_VAL_QUANTILE", "DEFAULT_TEST_QUANTILE",
 ]

@@ -11,7 +11,8 @@ NeurIPS 2024 Datasets & Benchmarks). What it fixes:
   full database;
 * ``timedelta <= test_timestamp - val_timestamp`` is required;
 * the test table's target is hidden (``mask_input_cols``) unless asked for;
-* tables are cached in memory per split, and on disk when ``cache_dir`` is given.
+* tables are cached in memory per split, and on disk when ``cache_dir`` is given
+  (`rdl.tasks.cache`).
 
 Where RelBench keeps the split dates on the dataset, rdl keeps them on the task
 (``val_timestamp``, ``test_timestamp``) and derives a default when they are ``None``.
@@ -19,42 +20,49 @@ Where RelBench keeps the split dates on the dataset, rdl keeps them on the task
 
 from __future__ import annotations
 
-import hashlib
 import inspect
-import json
 import logging
 import os
-import re
 import time
+import warnings
 from pathlib import Path
 from typing import Any, ClassVar
 
-import numpy as np
 import pandas as pd
 
 from rdl.db import Database, Table
 from rdl.db.fingerprint import database_fingerprint  # noqa: F401  (re-exported)
+from rdl.tasks import cache as table_cache
 from rdl.tasks import timestamps as tsl
+from rdl.tasks.checks import (
+    check_columns,
+    check_definition,
+    check_metrics,
+    frame_at_seed_times,
+)
 from rdl.tasks.sql import run_sql
-from rdl.tasks.types import TaskError, TaskType
+from rdl.tasks.types import DefaultSplitWarning, TaskError, TaskType
 
 logger = logging.getLogger("rdl.tasks")
 
 
-_MAX_SHOWN = 5
+def _caller_stacklevel() -> int:
+    """The `warnings.warn` stacklevel of the first frame outside ``rdl/tasks`` (the code
+    that built the task), so a warning points at the user's line."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    frame, level = inspect.currentframe(), 1
+    while frame is not None:
+        if os.path.dirname(os.path.abspath(frame.f_code.co_filename)) != here:
+            return level - 1
+        frame, level = frame.f_back, level + 1
+    return 1
 
 
-def rows_text(df: pd.DataFrame, mask) -> str:
-    """A few offending rows of ``df`` (where ``mask``) as text, for error messages."""
-    return df[np.asarray(mask)].head(_MAX_SHOWN).to_string(index=False)
-
-
-def _say(message: str) -> None:
-    """Print ``message`` for the user (rich, to stderr) and log it."""
-    from rich.console import Console
-
-    logger.info(message)
-    Console(stderr=True, highlight=False, soft_wrap=True).print(message, markup=False)
+def notes(task: "BaseTask") -> list[str]:
+    """What a user should read about ``task`` before trusting its results, one paragraph
+    each: today the `default_split_note` (split dates rdl chose), when there is one.
+    The CLI prints these; Python users also get them as `DefaultSplitWarning` warnings."""
+    return [n for n in (getattr(task, "default_split_note", None),) if n]
 
 
 class BaseTask:
@@ -76,7 +84,8 @@ class BaseTask:
         time_col: column of the task table holding the seed time ``t``.
         val_timestamp, test_timestamp: the split dates; ``None`` -> the default of
             `rdl.tasks.timestamps.default_split_timestamps` (70 % / 85 % quantiles of all
-            event times), printed when chosen.
+            event times); the choice is kept in ``default_split_note`` and issued as a
+            `DefaultSplitWarning` (see `notes`).
         sql: DuckDB SQL over the database's tables plus ``timestamp_df(timestamp)``; the
             text ``{timedelta}`` becomes the window length as an interval (see
             `rdl.tasks.sql.run_sql`).
@@ -94,6 +103,10 @@ class BaseTask:
         TaskError: an unknown override, a missing or malformed attribute,
             ``val_timestamp >= test_timestamp``, or
             ``timedelta > test_timestamp - val_timestamp``.
+
+    Warns:
+        DefaultSplitWarning: ``val_timestamp`` or ``test_timestamp`` is ``None`` and rdl
+            chose it (the message is ``default_split_note``).
     """
 
     name: str
@@ -145,69 +158,13 @@ class BaseTask:
         return f"task {self.name!r}"
 
     def _check_attributes(self) -> None:
-        missing = [a for a in self.REQUIRED if getattr(self, a, None) is None]
-        if missing:
-            raise TaskError(
-                f"{self._who} ({type(self).__name__}): class attribute(s) {missing} not set; "
-                "set them on the class (see rdl.tasks.EntityTask)."
-            )
-        try:
-            self.task_type = TaskType(self.task_type)
-        except ValueError:
-            raise TaskError(
-                f"{self._who}: task_type {self.task_type!r} is not one of "
-                f"{[t.value for t in TaskType]}."
-            ) from None
-        try:
-            self.timedelta = pd.Timedelta(self.timedelta)
-        except (TypeError, ValueError):
-            raise TaskError(
-                f"{self._who}: timedelta {self.timedelta!r} is not a duration; use "
-                "pd.Timedelta(days=30)."
-            ) from None
-        if not self.timedelta > pd.Timedelta(0):
-            raise TaskError(f"{self._who}: timedelta must be positive (got {self.timedelta}).")
-        if not isinstance(self.num_eval_timestamps, int) or self.num_eval_timestamps < 1:
-            raise TaskError(
-                f"{self._who}: num_eval_timestamps must be an int >= 1 "
-                f"(got {self.num_eval_timestamps!r})."
-            )
-        self.metrics = self._check_metrics(self.metrics)
-        if self.sql is None and type(self).make_table is BaseTask.make_table:
-            raise TaskError(
-                f"{self._who} ({type(self).__name__}) defines neither `sql` nor `make_table`: "
-                "set `sql` to a DuckDB query or override make_table(db, timestamps)."
-            )
-        for attr in ("val_timestamp", "test_timestamp"):
-            value = getattr(self, attr)
-            if value is not None:
-                try:
-                    setattr(self, attr, pd.Timestamp(value))
-                except (TypeError, ValueError):
-                    raise TaskError(
-                        f"{self._who}: {attr} {value!r} is not a timestamp; use "
-                        "pd.Timestamp('2005-01-01')."
-                    ) from None
+        """Check and normalise the class attributes (`rdl.tasks.checks.check_definition`);
+        subclasses extend it."""
+        check_definition(self, self.sql is not None
+                         or type(self).make_table is not BaseTask.make_table)
 
     def _check_metrics(self, metrics: Any) -> list[str]:
-        from rdl.metrics import METRICS
-
-        if isinstance(metrics, str) or not metrics:
-            raise TaskError(
-                f"{self._who}: metrics must be a non-empty list of names from "
-                f"rdl.metrics.METRICS (got {metrics!r})."
-            )
-        names = []
-        for m in metrics:
-            if callable(m):
-                match = [n for n, f in METRICS.items() if f is m]
-                m = match[0] if match else getattr(m, "__name__", repr(m))
-            if m not in METRICS:
-                raise TaskError(
-                    f"{self._who}: unknown metric {m!r}; known: {sorted(METRICS)}."
-                )
-            names.append(m)
-        return names
+        return check_metrics(metrics, self._who)
 
     def _resolve_split_timestamps(self) -> None:
         val, test = self.val_timestamp, self.test_timestamp
@@ -225,7 +182,8 @@ class BaseTask:
                 f"using {', '.join(chosen)}. Default rule: {note}. Set them on the task "
                 "to override."
             )
-            _say(self.default_split_note)
+            warnings.warn(self.default_split_note, DefaultSplitWarning,
+                          stacklevel=_caller_stacklevel())
         if not val < test:
             raise TaskError(
                 f"{self._who}: val_timestamp ({val}) must be before test_timestamp ({test}); "
@@ -350,11 +308,11 @@ class BaseTask:
 
     def _load_or_build(self, split: str) -> Table:
         path = self._cache_path(split)
-        if path is not None and path.exists():
-            df = pd.read_parquet(path)
-            df[self.time_col] = df[self.time_col].astype("datetime64[ns]")
-            logger.info("%s: %s table loaded from %s", self._who, split, path)
-            return self._table_from_df(df)
+        if path is not None:
+            df = table_cache.load_table_df(path, self.time_col)
+            if df is not None:
+                logger.info("%s: %s table loaded from %s", self._who, split, path)
+                return self._table_from_df(df)
         tic = time.perf_counter()
         table = self._build_table(split)
         logger.info(
@@ -362,10 +320,7 @@ class BaseTask:
             self._who, split, len(table), time.perf_counter() - tic,
         )
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            table.df.to_parquet(tmp, index=False)
-            os.replace(tmp, path)
+            table_cache.store_table_df(path, table.df)
         return table
 
     # Disk cache --------------------------------------------------------------------------
@@ -383,81 +338,34 @@ class BaseTask:
         return out
 
     def cache_key(self) -> str:
-        """Hex SHA-256 of the database content (`database_fingerprint`) and `definition`."""
+        """Hex SHA-256 of the database content (`database_fingerprint`) and `definition`
+        (see `rdl.tasks.cache`)."""
         if self._cache_key is None:
-            payload = json.dumps(
-                {"db": database_fingerprint(self.db), "task": self.definition()},
-                sort_keys=True, default=str,
-            )
-            self._cache_key = hashlib.sha256(payload.encode()).hexdigest()
+            self._cache_key = table_cache.table_cache_key(self.db, self.definition())
         return self._cache_key
 
     def _cache_path(self, split: str) -> Path | None:
         if self.cache_dir is None:
             return None
-        slug = re.sub(r"[^A-Za-z0-9._-]+", "_", self.name)
-        return self.cache_dir / slug / self.cache_key()[:20] / f"{split}.parquet"
+        return table_cache.table_cache_path(self.cache_dir, self.name, self.cache_key(), split)
 
-    # Misc --------------------------------------------------------------------------------
-    # Task-table checks shared by entity and link tasks -------------------------------
+    # Task-table checks shared by entity and link tasks (rdl.tasks.checks) -----------------
     #: the roles of `columns`, named in error messages (set by subclasses)
     COLUMN_ROLES = "time_col, ..."
 
     def _check_columns(self, df: pd.DataFrame, who: str) -> None:
-        got = [str(c) for c in df.columns]
-        missing = [c for c in self.columns if c not in got]
-        extra = [c for c in got if c not in self.columns]
-        if missing or extra:
-            raise TaskError(
-                f"{who}: the task table must have exactly the columns {self.columns} "
-                f"({self.COLUMN_ROLES}); got {got}"
-                + (f", missing {missing}" if missing else "")
-                + (f", unexpected {extra}" if extra else "")
-                + ". Rename them in the SQL (AS ...) or set the task's column attributes."
-            )
+        check_columns(df, self.columns, self.COLUMN_ROLES, who)
 
     def _frame_at_seed_times(self, table: Any, timestamps: pd.DatetimeIndex,
                              split: str) -> tuple[pd.DataFrame, str]:
-        """``make_table``'s output as a frame with exactly `columns`, the time column as
-        ``datetime64[ns]`` and every row at one of the split's seed times.
-
-        Returns:
-            the frame and the ``who`` prefix for further error messages.
-
-        Raises:
-            TaskError: not a Table/DataFrame; missing or extra columns; a time column that
-                is not timestamps; rows at times other than ``timestamps``.
-        """
+        """`rdl.tasks.checks.frame_at_seed_times` with this task's columns; also returns
+        the ``who`` prefix (task and split) for further error messages."""
         who = f"{self._who}, {split} split"
-        if isinstance(table, Table):
-            df = table.df
-        elif isinstance(table, pd.DataFrame):
-            df = table
-        else:
-            raise TaskError(
-                f"{who}: make_table returned a {type(table).__name__}; return an rdl.Table or "
-                f"a pandas DataFrame with columns {self.columns}."
-            )
-        self._check_columns(df, who)
-        df = df[self.columns].reset_index(drop=True)
-        t = df[self.time_col]
-        if not pd.api.types.is_datetime64_any_dtype(t):
-            try:
-                t = pd.to_datetime(t)
-            except (TypeError, ValueError):
-                raise TaskError(
-                    f"{who}: time_col {self.time_col!r} holds {t.dtype} values, not seed times."
-                ) from None
-        df[self.time_col] = t.astype("datetime64[ns]")
-        off = ~df[self.time_col].isin(timestamps)
-        if off.any():
-            raise TaskError(
-                f"{who}: {int(off.sum())} row(s) have a {self.time_col!r} that is not one of "
-                f"the split's seed times (select t.timestamp from timestamp_df as "
-                f"{self.time_col!r}); e.g.\n{rows_text(df, off)}"
-            )
+        df = frame_at_seed_times(table, self.columns, self.COLUMN_ROLES, self.time_col,
+                                 timestamps, who)
         return df, who
 
+    # Misc --------------------------------------------------------------------------------
     def with_db(self, db: Database, cache_dir: str | os.PathLike | None = None) -> "BaseTask":
         """This task on another database: ``self`` if ``db`` is `db` (and the cache
         directory is unchanged), else a new instance of the same class with the same

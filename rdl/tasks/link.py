@@ -15,7 +15,7 @@ import pandas as pd
 
 from rdl.db import Database, Table
 from rdl.tasks.base import BaseTask, logger
-from rdl.tasks.base import rows_text as _rows
+from rdl.tasks.checks import rows_text as _rows
 from rdl.tasks.types import TaskError, TaskType
 
 #: The ranking metrics of `rdl.metrics`, all evaluated at the task's ``eval_k``.

@@ -35,3 +35,14 @@ class TaskError(RdlError, ValueError):
     Every message names the task and the culprit (attribute, split, column, rows) and says
     what to change.
     """
+
+
+class DefaultSplitWarning(UserWarning):
+    """A task left ``val_timestamp`` and/or ``test_timestamp`` unset and rdl chose them
+    (`rdl.tasks.timestamps.default_split_timestamps`). The message — also kept as the
+    task's ``default_split_note`` — says which dates, by which rule, and how to set them.
+
+    Issued from the task constructor with `warnings.warn`; library code never prints.
+    The CLI renders it; in Python it shows once per call site under the default warning
+    filters (``warnings.simplefilter("ignore", DefaultSplitWarning)`` silences it).
+    """
