@@ -8,7 +8,7 @@ t**: the task's own labels at the earlier seed times ``t - timedelta, t - 2 time
 so nothing dated after ``t`` is used — the same rows a GNN may sample for that seed. (For
 test seeds this includes the links of earlier test windows: they are rows of the database
 dated ``<= t``, visible to any model at ``t``.) The observed links are
-`rdl.tasks.LinkHistory` (a task concept, re-exported here).
+`rdl.tasks.LinkHistory` (a task concept).
 
 * `global_popularity`: the destinations with the most observed links (ties: the more
   recent last link, then the smaller primary key), the same ranking for every source.
@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from rdl.metrics import METRICS
-from rdl.tasks.history import LinkHistory  # re-exported: rdl.train.link imports it here
+from rdl.tasks.history import LinkHistory
 
 
 def _df(rows) -> pd.DataFrame:

@@ -17,6 +17,7 @@ import numpy as np
 from rdl.db import Database, connect
 from rdl.graph import build_graph
 from rdl.results import write_results
+from rdl.tasks import notes
 from rdl.train.checkpoint import save_checkpoint
 from rdl.train.config import TrainConfig
 from rdl.train.seeds import make_seeds
@@ -140,7 +141,7 @@ def train_task(
 
     Returns:
         the results dict written to ``results.json``: ``task``, ``db``, ``task_type``,
-        ``metrics``, ``splits``, ``baselines``, ``models`` (``{name: {"val", "test",
+        ``metrics``, ``splits``, ``notes`` (`rdl.tasks.notes`), ``baselines``, ``models`` (``{name: {"val", "test",
         "fit_seconds", "eval_seconds", "epochs_run", "history", ...}}``; link models add
         ``num_hops`` and the results add ``eval_k``), ``timing`` (``graph_build_s``,
         ``graph_cached``, ``train_s``, ``epoch_s``, ``total_s``), ``peak_rss_mb``,
@@ -157,7 +158,7 @@ def train_task(
     tables, graph, graph_build_s = split_tables_and_graph(task, database, config, cache_dir)
     history = None
     if is_link:
-        from rdl.baselines.link import LinkHistory  # MERGE: rdl.tasks
+        from rdl.tasks import LinkHistory
 
         history = options["history"] = LinkHistory(task)
     trainer = make_trainer(task, graph, config, tables["train"], model, **options)
@@ -177,6 +178,7 @@ def train_task(
         "metrics": list(task.metrics),
         **({"eval_k": task.eval_k} if is_link else {}),
         "splits": {s: len(t.df) for s, t in tables.items()},
+        "notes": notes(task),
         "baselines": {},
         "models": {trainer.name: {"val": val, "test": test, "fit_seconds": train_s,
                                   "eval_seconds": eval_s, "epochs_run": len(epochs),

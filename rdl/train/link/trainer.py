@@ -80,7 +80,7 @@ class LinkTrainer(Trainer):
     def popularity(self):
         """The task's `LinkHistory` (links observed by ``t``)."""
         if self._history is None:
-            from rdl.baselines.link import LinkHistory  # MERGE: rdl.tasks
+            from rdl.tasks import LinkHistory
 
             self._history = LinkHistory(self.task)
         return self._history
