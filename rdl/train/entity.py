@@ -13,7 +13,7 @@ from rdl.sampling.loader import NodeLoader
 from rdl.train.config import TrainConfig
 from rdl.train.inference import predict_seeds
 from rdl.train.seeds import Seeds, make_seeds
-from rdl.train.trainer import Trainer
+from rdl.train.trainer import Trainer, backbone_kwargs
 
 BINARY, REGRESSION = "binary_classification", "regression"
 MULTICLASS, MULTILABEL = "multiclass_classification", "multilabel_classification"
@@ -21,20 +21,8 @@ MULTICLASS, MULTILABEL = "multiclass_classification", "multilabel_classification
 
 def model_kwargs(graph: GraphData, entity_table: str, out_channels: int, config: TrainConfig) -> dict:
     """Constructor arguments of `RDLModel` for ``graph`` (saved in checkpoints)."""
-    return dict(
-        col_names_dict={t: tf.col_names_dict for t, tf in graph.tf_dict.items()},
-        col_stats=graph.col_stats,
-        node_types=graph.node_types,
-        edge_types=graph.edge_types,
-        time_tables=[t for t, v in graph.node_time.items() if v is not None],
-        entity_table=entity_table,
-        out_channels=out_channels,
-        channels=config.channels,
-        num_layers=config.num_layers,
-        aggr=config.aggr,
-        pooling=config.pooling,
-        encoder_layers=config.encoder_layers,
-    )
+    return dict(backbone_kwargs(graph, config), entity_table=entity_table,
+                out_channels=out_channels, num_layers=config.num_layers, pooling=config.pooling)
 
 
 def entity_groups(node: np.ndarray, time: np.ndarray, size: int | None) -> np.ndarray:

@@ -27,6 +27,21 @@ from rdl.train.config import TrainConfig
 from rdl.train.early_stopping import EarlyStopping
 
 
+def backbone_kwargs(graph: GraphData, config: TrainConfig) -> dict:
+    """The graph- and config-derived constructor arguments every rdl model shares
+    (`rdl.nn.RelationalBackbone`'s, minus ``num_layers``)."""
+    return dict(
+        col_names_dict={t: tf.col_names_dict for t, tf in graph.tf_dict.items()},
+        col_stats=graph.col_stats,
+        node_types=graph.node_types,
+        edge_types=graph.edge_types,
+        time_tables=[t for t, v in graph.node_time.items() if v is not None],
+        channels=config.channels,
+        aggr=config.aggr,
+        encoder_layers=config.encoder_layers,
+    )
+
+
 class Trainer(ABC):
     """Base class of every task kind's trainer.
 
@@ -162,4 +177,4 @@ class Trainer(ABC):
         return self.history
 
 
-__all__ = ["Trainer"]
+__all__ = ["Trainer", "backbone_kwargs"]

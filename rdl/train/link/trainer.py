@@ -34,7 +34,7 @@ from rdl.sampling.loader import to_batch
 from rdl.train.config import TrainConfig
 from rdl.train.link.plan import bidirectional, idgnn_fanouts
 from rdl.train.link.seeds import LinkSeeds, make_link_seeds
-from rdl.train.trainer import Trainer
+from rdl.train.trainer import Trainer, backbone_kwargs
 
 MODELS = ("two-tower", "idgnn")
 
@@ -62,19 +62,8 @@ class LinkTrainer(Trainer):
         self._history = history
 
     def _common_kwargs(self) -> dict:
-        graph, config, task = self.graph, self.config, self.task
-        return dict(
-            col_names_dict={t: tf.col_names_dict for t, tf in graph.tf_dict.items()},
-            col_stats=graph.col_stats,
-            node_types=graph.node_types,
-            edge_types=graph.edge_types,
-            time_tables=[t for t, v in graph.node_time.items() if v is not None],
-            src_table=task.src_entity_table,
-            dst_table=task.dst_entity_table,
-            channels=config.channels,
-            aggr=config.aggr,
-            encoder_layers=config.encoder_layers,
-        )
+        return dict(backbone_kwargs(self.graph, self.config),
+                    src_table=self.task.src_entity_table, dst_table=self.task.dst_entity_table)
 
     @property
     def popularity(self):
