@@ -9,8 +9,55 @@ import typer
 from rdl.cli.app import app, console
 
 
+#: ``rdl train`` parameter -> (TrainConfig field, conversion of the CLI value)
+_FIELDS = {
+    "epochs": ("epochs", None), "seed": ("seed", None), "lr": ("lr", None),
+    "batch_size": ("batch_size", None), "channels": ("channels", None),
+    "num_neighbors": ("num_neighbors", lambda v: [int(x) for x in v.split(",")]),
+    "temporal_strategy": ("temporal_strategy", None), "pooling": ("pooling", None),
+    "patience": ("patience", None), "no_text": ("text", lambda v: not v),
+    "precision": ("precision", None), "max_steps": ("max_steps_per_epoch", None),
+    "batch_order": ("batch_order", None), "threads": ("threads", None),
+    "group_size": ("entity_group_size", lambda v: v or None), "protocol": ("protocol", None),
+    "stale_prob": ("stale_prob", None), "time_reference": ("time_reference", None),
+    "stale_val": ("stale_val", None),
+    "seed_features": ("seed_features", lambda v: [p for p in v.split(",") if p and p != "none"]),
+    "blend": ("blend", None),
+}
+
+
+def config_from_cli(ctx: typer.Context, preset: str | None, config_file: str | None,
+                    values: dict):
+    """The `TrainConfig` of an ``rdl train`` call: `TrainConfig`'s defaults, or the
+    ``--preset``, or the ``--config`` file (`rdl tune`'s ``best_config.json``, a
+    ``results.json``'s ``"config"``), with every option given on the command line on top."""
+    import json
+
+    from click.core import ParameterSource
+
+    from rdl.train import TrainConfig
+    from rdl.train.config import preset_config
+
+    if preset and config_file:
+        raise typer.BadParameter("give --preset or --config, not both")
+    base = {}
+    if preset:
+        base = preset_config(preset).to_dict()
+    elif config_file:
+        data = json.loads(open(config_file).read())
+        base = TrainConfig.from_dict(data.get("config", data), config_file).to_dict()
+    for name, (field, conv) in _FIELDS.items():
+        if ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE,
+                                              ParameterSource.ENVIRONMENT):
+            base[field] = conv(values[name]) if conv else values[name]
+            if field == "num_neighbors":
+                base["num_layers"] = len(base[field])
+    return TrainConfig.from_dict(base)
+
+
 @app.command()
 def train(
+    ctx: typer.Context,
     db: str = typer.Option(..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path"),
     task: str = typer.Option(..., "--task", help="FILE.py:NAME or a built-in name (rel-f1/driver-dnf)"),
     epochs: int = typer.Option(10, "--epochs"),
@@ -20,7 +67,7 @@ def train(
     batch_size: int = typer.Option(512, "--batch-size"),
     channels: int = typer.Option(128, "--channels"),
     num_neighbors: str = typer.Option("128,64", "--num-neighbors", help="fanout per hop, comma separated"),
-    temporal_strategy: str = typer.Option("uniform", "--temporal-strategy", help="uniform | last"),
+    temporal_strategy: str = typer.Option("uniform", "--temporal-strategy", help="uniform | last | mixed (the most recent half of the fanout, the rest uniform among older rows)"),
     pooling: str = typer.Option("seed", "--pooling", help="seed | mean | max | attention"),
     patience: Optional[int] = typer.Option(None, "--patience", help="early-stopping patience in epochs"),
     no_text: bool = typer.Option(False, "--no-text", help="drop text columns instead of embedding them"),
@@ -33,19 +80,19 @@ def train(
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="graph/text cache (default ~/.cache/rdl)"),
     protocol: str = typer.Option("relbench", "--protocol", help="relbench (every model input cut at the test timestamp, as RelBench; default) | rolling (each seed sees every row dated <= its seed time)"),
     model: Optional[str] = typer.Option(None, "--model", help="entity tasks: gnn (default); link tasks: two-tower (default) | idgnn"),
+    stale_prob: float = typer.Option(0.0, "--stale-prob", help="probability that a training seed is sampled at a random earlier information cut-off, as stale as the test seeds (relbench protocol)"),
+    time_reference: str = typer.Option("seed", "--time-reference", help="seed (ages against the seed time) | cutoff (ages against the information cut-off, staleness as an input)"),
+    stale_val: bool = typer.Option(False, "--stale-val/--no-stale-val", help="relbench protocol: validation seeds see rows up to the val timestamp only, as test seeds up to the test timestamp"),
+    seed_features: str = typer.Option("", "--seed-features", help="comma-separated: aggregates (time-bounded relational aggregates of the entity), past_labels (its labels known at the cut-off)"),
+    blend: bool = typer.Option(False, "--blend/--no-blend", help="also report a GNN + LightGBM blend, weight chosen on validation"),
+    preset: Optional[str] = typer.Option(None, "--preset", help="a named configuration: relbench-2024 (rdl's GNN before issue 9's levers)"),
+    config_file: Optional[str] = typer.Option(None, "--config", help="a configuration file (rdl tune's best_config.json or a results.json); options given on the command line override it"),
 ):
     """Train the GNN on a task and print its val/test metrics beside the baselines."""
     from rdl.report import print_results
-    from rdl.train import TrainConfig, train_task
+    from rdl.train import train_task
 
-    fanouts = [int(x) for x in num_neighbors.split(",")]
-    config = TrainConfig(epochs=epochs, seed=seed, lr=lr, batch_size=batch_size,
-                         channels=channels, num_neighbors=fanouts, num_layers=len(fanouts),
-                         temporal_strategy=temporal_strategy, pooling=pooling,
-                         patience=patience, text=not no_text, precision=precision,
-                         max_steps_per_epoch=max_steps, batch_order=batch_order,
-                         threads=threads, entity_group_size=group_size or None,
-                         protocol=protocol)
+    config = config_from_cli(ctx, preset, config_file, dict(locals()))
     results = train_task(db, task, config, out, baselines=not no_baselines, cache_dir=cache_dir,
                          model=model)
     print_results(results, console)

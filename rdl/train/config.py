@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import torch
 
@@ -43,6 +43,24 @@ class TrainConfig:
             every split, as RelBench; ``"rolling"`` — the full database, each seed seeing
             rows dated ``<=`` its seed time (deployment-like; never compare it with
             RelBench's published figures).
+        stale_prob: stale-history training (issue 9): the probability that a training
+            seed is sampled at a random information cut-off ``t - k * timedelta`` before its
+            seed time, ``k`` uniform over the test seed times' steps past the cut
+            (`rdl.train.stale.GapSampler`; no effect under ``"rolling"``, where no test
+            seed is stale).
+        time_reference: what ages are encoded against: ``"seed"`` (the seed time, as
+            RelBench) or ``"cutoff"`` (the seed's information cut-off, with the staleness
+            ``t - c`` as a separate input of the seed; `rdl.train.seed_batches`).
+        stale_val: under ``"relbench"``, validation seeds see rows up to the val timestamp
+            only, as test seeds see rows up to the test timestamp, so early stopping and
+            every choice made on validation face the test split's staleness
+            (`rdl.train.stale.information_cutoffs`).
+        seed_features: tabular inputs of the seed at its cut-off, any of ``"aggregates"``
+            (rdl's time-bounded relational aggregates of the entity) and
+            ``"past_labels"`` (the entity's labels known by then);
+            `rdl.train.seed_features`.
+        blend: also report ``models["blend"]``: the GNN blended with LightGBM on the
+            same seed inputs, the weight chosen on validation (`rdl.train.blend`).
         precision: ``"fp32"``, ``"bf16"`` (forward pass under CPU autocast: bfloat16 matrix
             products, losses and metrics in float32; ~1.3-1.7x faster on CPUs with
             AVX512-BF16/AMX) or ``"auto"``: bf16 where the CPU supports it natively.
@@ -72,6 +90,11 @@ class TrainConfig:
     batch_order: str = "entity"
     entity_group_size: int | None = 8
     protocol: str = "relbench"
+    stale_prob: float = 0.0
+    time_reference: str = "seed"
+    stale_val: bool = False
+    seed_features: list[str] = field(default_factory=list)
+    blend: bool = False
 
     def __post_init__(self) -> None:
         if self.precision == "auto":
@@ -81,6 +104,16 @@ class TrainConfig:
         if self.protocol not in PROTOCOLS:
             raise ValueError(f"protocol {self.protocol!r}: use one of {list(PROTOCOLS)} "
                              "(--protocol)")
+        if not 0.0 <= self.stale_prob <= 1.0:
+            raise ValueError(f"stale_prob {self.stale_prob} must be in [0, 1] (--stale-prob)")
+        if self.time_reference not in ("seed", "cutoff"):
+            raise ValueError(f"time_reference {self.time_reference!r}: use 'seed' or 'cutoff' "
+                             "(--time-reference)")
+        self.seed_features = list(self.seed_features)
+        bad = [p for p in self.seed_features if p not in ("aggregates", "past_labels")]
+        if bad:
+            raise ValueError(f"seed_features {bad}: use any of 'aggregates', 'past_labels' "
+                             "(--seed-features)")
         if self.batch_order not in ("random", "entity"):
             raise ValueError(f"batch_order {self.batch_order!r}: use 'random' or 'entity'")
         if len(self.num_neighbors) != self.num_layers:
@@ -95,3 +128,42 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict, where: str = "config") -> "TrainConfig":
+        """A config from ``to_dict()``'s output (e.g. ``results.json``'s ``"config"`` or
+        `rdl tune`'s ``best_config.json``).
+
+        Raises:
+            ValueError: a key that is not a `TrainConfig` field (the message lists them).
+        """
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise ValueError(f"{where}: unknown setting(s) {unknown}; TrainConfig has "
+                             f"{sorted(names)}")
+        return cls(**values)
+
+
+#: Named configurations (``rdl train --preset NAME``). ``relbench-2024``: rdl's GNN as it
+#: was before issue 9's levers (RelBench's example settings plus rdl's two speed
+#: settings), kept so its figures stay reproducible.
+PRESETS: dict[str, dict] = {
+    "relbench-2024": dict(
+        epochs=10, lr=0.005, batch_size=512, channels=128, num_layers=2,
+        num_neighbors=[128, 64], temporal_strategy="uniform", aggr="sum", pooling="seed",
+        encoder_layers=4, patience=None, max_steps_per_epoch=2000, text=True,
+        precision="auto", batch_order="entity", entity_group_size=8, stale_prob=0.0,
+        time_reference="seed", stale_val=False, seed_features=[], blend=False),
+}
+
+
+def preset_config(name: str, **overrides) -> TrainConfig:
+    """`TrainConfig` of the preset ``name`` (`PRESETS`) with ``overrides`` on top.
+
+    Raises:
+        ValueError: an unknown preset name (the message lists the known ones).
+    """
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; known presets: {sorted(PRESETS)} (--preset)")
+    return TrainConfig.from_dict({**PRESETS[name], **overrides}, f"preset {name!r}")

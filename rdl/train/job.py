@@ -188,6 +188,8 @@ def run_task(
                                   "epochs_run": len(epochs), "history": epochs,
                                   **trainer.result_fields()}},
     }
+    if hasattr(trainer, "extra_results"):
+        trainer.extra_results(tables, seeds, pred, results["models"])
     if baselines:
         from rdl.baselines import run_baselines
 
