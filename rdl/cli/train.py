@@ -33,8 +33,6 @@ def config_from_cli(ctx: typer.Context, preset: str | None, config_file: str | N
     ``results.json``'s ``"config"``), with every option given on the command line on top."""
     import json
 
-    from click.core import ParameterSource
-
     from rdl.train import TrainConfig
     from rdl.train.config import preset_config
 
@@ -47,8 +45,8 @@ def config_from_cli(ctx: typer.Context, preset: str | None, config_file: str | N
         data = json.loads(open(config_file).read())
         base = TrainConfig.from_dict(data.get("config", data), config_file).to_dict()
     for name, (field, conv) in _FIELDS.items():
-        if ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE,
-                                              ParameterSource.ENVIRONMENT):
+        source = ctx.get_parameter_source(name)
+        if getattr(source, "name", None) in ("COMMANDLINE", "ENVIRONMENT"):
             base[field] = conv(values[name]) if conv else values[name]
             if field == "num_neighbors":
                 base["num_layers"] = len(base[field])
