@@ -49,8 +49,10 @@ class TrainConfig:
             (`rdl.train.stale.GapSampler`; no effect under ``"rolling"``, where no test
             seed is stale).
         time_reference: what ages are encoded against: ``"seed"`` (the seed time, as
-            RelBench) or ``"cutoff"`` (the seed's information cut-off, with the staleness
-            ``t - c`` as a separate input of the seed; `rdl.train.seed_batches`).
+            RelBench) or ``"cutoff"`` (the seed's information cut-off: a stale seed's
+            history looks as fresh as at its cut-off; `rdl.train.seed_batches`). With
+            ``stale_prob > 0`` the staleness ``t - c`` is also an input of the seed
+            (`rdl.nn.seed_inputs.SeedInputEncoder`).
         stale_val: under ``"relbench"``, validation seeds see rows up to the val timestamp
             only, as test seeds see rows up to the test timestamp, so early stopping and
             every choice made on validation face the test split's staleness

@@ -22,15 +22,16 @@ MULTICLASS, MULTILABEL = "multiclass_classification", "multilabel_classification
 
 
 def model_kwargs(graph: GraphData, entity_table: str, out_channels: int, config: TrainConfig,
-                 seed_features: int = 0) -> dict:
+                 seed_features: int = 0, staleness: bool = False) -> dict:
     """Constructor arguments of the entity model for ``graph`` (saved in checkpoints;
     `rdl.nn.seed_inputs.entity_model` builds it): `RDLModel`'s, plus ``seed_features``
-    / ``staleness`` when the seed has inputs of its own."""
+    / ``staleness`` when the seed has inputs of its own (the staleness only when training
+    draws stale cut-offs: a model that never saw a stale seed cannot learn what it means)."""
     kwargs = dict(backbone_kwargs(graph, config), entity_table=entity_table,
                   out_channels=out_channels, num_layers=config.num_layers, pooling=config.pooling)
     if seed_features:
         kwargs["seed_features"] = int(seed_features)
-    if config.time_reference == "cutoff":
+    if staleness:
         kwargs["staleness"] = True
     return kwargs
 
@@ -103,12 +104,12 @@ class EntityTrainer(Trainer):
         if config.seed_features or config.blend:
             self.features = SeedFeatures(task, config.protocol, task.get_table("train").df,
                                          task.get_table("val").df)
-        self.kwargs = model_kwargs(graph, task.entity_table, out, config)
         self._train_seeds = None
         if self.features is not None:
             self._train_seeds = self.make_seeds(task.get_table("train"))
-            self.kwargs = model_kwargs(graph, task.entity_table, out, config,
-                                       self.scaler.num_outputs if self.scaler else 0)
+        self.kwargs = model_kwargs(graph, task.entity_table, out, config,
+                                   self.scaler.num_outputs if self.scaler else 0,
+                                   staleness=self.gaps.active)
         self.model = entity_model(**self.kwargs)
         self.train_sampler = self.sampler()
 
