@@ -121,3 +121,25 @@ def test_relbench_seed_features_and_blend_ignore_rows_after_the_test_timestamp(f
     assert base == after
     assert any(base[k] != before[k] for k in base)
     assert run.results["models"]["gnn"]["test"] != {}
+
+
+def test_predict_at_serves_a_seed_feature_model_without_leakage(f1_duckdb, tmp_path):
+    """``rdl predict`` on a model with seed features and a staleness input: rows dated
+    after ``at`` change nothing, rows before it do (the control)."""
+    from rdl.train import TrainConfig, predict_at, train_task
+    from test_protocol import TINY
+    from test_train import _future_rows
+
+    out = tmp_path / "m"
+    train_task(f1_duckdb, "rel-f1/driver-top3", TrainConfig(
+        **TINY, seed_features=["aggregates", "past_labels"], stale_prob=0.5), out,
+        baselines=False, progress=False, cache_dir=tmp_path)
+    db = connect(f1_duckdb)
+    at = pd.Timestamp("2010-01-01")
+    before = predict_at(out, db, at, cache_dir=tmp_path)
+    assert len(before) > 0 and before["prediction"].between(0, 1).all()
+    after = predict_at(out, _future_rows(db, db.max_timestamp), at, cache_dir=tmp_path)
+    pd.testing.assert_frame_equal(before, after)
+    changed = predict_at(out, _future_rows(db, at - pd.Timedelta(days=800)), at,
+                         cache_dir=tmp_path)
+    assert not np.allclose(before["prediction"], changed["prediction"])

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import torch
 
@@ -101,6 +103,7 @@ class EntityTrainer(Trainer):
                                config.stale_prob, seed=config.seed)
         self.val_ts = int(to_seconds([task.val_timestamp])[0])
         self.features, self.scaler, self.columns = None, None, []
+        self.feature_seconds = 0.0
         if config.seed_features or config.blend:
             self.features = SeedFeatures(task, config.protocol, task.get_table("train").df,
                                          task.get_table("val").df)
@@ -133,7 +136,9 @@ class EntityTrainer(Trainer):
         gaps = is_train and self.gaps.active and bool(cfg.seed_features)
         if gaps:
             cut = cut[:, None] - self.step * np.arange(self.gaps.max_steps + 1)[None, :]
+        t0 = time.perf_counter()
         frame, index = self.features.bank(table.df[self.task.entity_col].to_numpy(), cut)
+        self.feature_seconds += time.perf_counter() - t0
         first = index if index.ndim == 1 else index[:, 0]
         if cfg.blend:
             seeds.x_raw = frame.iloc[first].reset_index(drop=True)
@@ -209,9 +214,31 @@ class EntityTrainer(Trainer):
 
         extra_results(self, tables, seeds, pred, models)
 
+    def result_fields(self) -> dict:
+        """``seed_feature_seconds``: time spent computing seed features (all splits)."""
+        return {"seed_feature_seconds": self.feature_seconds} if self.features else {}
+
     def checkpoint_fields(self) -> dict:
-        return {"entity_table": self.task.entity_table, "entity_col": self.task.entity_col,
-                "time_col": self.task.time_col, "clamp": self.clamp}
+        out = {"entity_table": self.task.entity_table, "entity_col": self.task.entity_col,
+               "time_col": self.task.time_col, "clamp": self.clamp}
+        if self.scaler is not None:  # what `seed_feature_fn` needs to serve the model
+            out["seed_inputs"] = {"features": self.features.state(), "scaler": self.scaler,
+                                  "columns": self.columns}
+        return out
 
 
-__all__ = ["EntityTrainer", "entity_groups", "model_kwargs"]
+def seed_feature_fn(ckpt: dict, db, entity_ids, cutoffs: np.ndarray):
+    """``f(index) -> [len(index), F]`` seed features of a checkpointed model for seeds
+    ``(entity_ids[i], cutoffs[i])`` on ``db`` (``None`` when the model takes none): the
+    checkpoint's aggregation plan, past labels and scaler, nothing dated after a seed's
+    cut-off (`rdl.train.predict.predict_at`)."""
+    inputs = ckpt.get("seed_inputs")
+    if not inputs:
+        return None
+    features = SeedFeatures.from_state(inputs["features"], db)
+    frame, index = features.bank(np.asarray(entity_ids), np.asarray(cutoffs, dtype=np.int64))
+    bank = inputs["scaler"].transform(frame[inputs["columns"]])
+    return lambda idx: bank[torch.from_numpy(index[idx])]
+
+
+__all__ = ["EntityTrainer", "entity_groups", "model_kwargs", "seed_feature_fn"]

@@ -1,7 +1,9 @@
 """What an entity training run reports beside the GNN's own scores (issue 9):
 
-* with ``config.stale_val``: the GNN's score on RelBench's validation inputs (``"val"``)
-  beside the stale validation it was selected on (``"val_stale"``);
+* under ``"relbench"``: the score on RelBench's validation inputs (``"val"``) and on the
+  stale validation (``"val_stale"``: val seeds see rows up to the val timestamp only, as
+  test seeds up to the test timestamp), whichever of the two the model was selected on
+  (``config.stale_val``);
 * with ``config.blend``: ``models["lightgbm_cutoff"]`` — LightGBM on the seed features
   at each seed's information cut-off (`rdl.train.seed_features`; trained on the training
   seeds, early-stopped on the selection validation) — and ``models["blend"]``, the GNN
@@ -28,13 +30,14 @@ def extra_results(trainer, tables: dict, seeds: dict, pred: dict, models: dict) 
     """
     cfg, task = trainer.config, trainer.task
     gnn = models[trainer.name]
-    plain = None
-    if cfg.stale_val and cfg.protocol == "relbench":
+    other = None  # (key, seeds, GNN predictions) of the validation not selected on
+    if cfg.protocol == "relbench":
         t0 = time.perf_counter()
-        plain = trainer.make_seeds(tables["val"], stale_val=False)
-        plain_pred = trainer.predict(plain)
-        gnn["val_stale"] = gnn["val"]
-        gnn["val"] = trainer.score(plain, plain_pred)
+        o = trainer.make_seeds(tables["val"], stale_val=not cfg.stale_val)
+        other = ("val" if cfg.stale_val else "val_stale", o, trainer.predict(o))
+        if cfg.stale_val:
+            gnn["val_stale"] = gnn["val"]
+        gnn[other[0]] = trainer.score(o, other[2])
         gnn["eval_seconds"] += time.perf_counter() - t0
     if not cfg.blend:
         return
@@ -63,12 +66,13 @@ def extra_results(trainer, tables: dict, seeds: dict, pred: dict, models: dict) 
         "val_curve": blend.curve,
         "fit_seconds": time.perf_counter() - t0,
     }
-    if plain is not None:
-        plain_lgbm = lgbm.predict(plain.x_raw)
-        for name, p in (("lightgbm_cutoff", plain_lgbm),
-                        ("blend", blend(plain_pred, plain_lgbm))):
-            models[name]["val_stale"] = models[name]["val"]
-            models[name]["val"] = trainer.score(plain, p)
+    if other is not None:
+        key, o, o_pred = other
+        o_lgbm = lgbm.predict(o.x_raw)
+        for name, p in (("lightgbm_cutoff", o_lgbm), ("blend", blend(o_pred, o_lgbm))):
+            if cfg.stale_val:
+                models[name]["val_stale"] = models[name]["val"]
+            models[name][key] = trainer.score(o, p)
 
 
 __all__ = ["extra_results"]

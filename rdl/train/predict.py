@@ -30,8 +30,9 @@ def predict_at(model_dir: str | Path, db: str | Database, at, *, cache_dir=None)
         FileNotFoundError: ``model_dir`` holds no ``model.pt``.
         ValueError: the checkpoint is a link-prediction model.
     """
-    from rdl.nn import RDLModel
+    from rdl.nn.seed_inputs import entity_model
     from rdl.sampling import build_csc
+    from rdl.train.entity import seed_feature_fn
     from rdl.train.inference import predict_seeds
     from rdl.train.seeds import to_seconds
 
@@ -49,10 +50,12 @@ def predict_at(model_dir: str | Path, db: str | Database, at, *, cache_dir=None)
     rows = entity.upto(at).df if entity.time_col else entity.df
     node = graph.node_index(ckpt["entity_table"], rows[entity.pkey_col].to_numpy())
     seed_time = np.full(len(node), to_seconds([at])[0], dtype=np.int64)
-    model = RDLModel(**ckpt["model_kwargs"])
+    model = entity_model(**ckpt["model_kwargs"])
     model.load_state_dict(ckpt["state_dict"])
     csc = build_csc(graph.num_nodes, graph.node_time, graph.edge_index)
-    pred = predict_seeds(model, graph, csc, config, ckpt["task_type"], ckpt["clamp"], node, seed_time)
+    features = seed_feature_fn(ckpt, database, rows[entity.pkey_col].to_numpy(), seed_time)
+    pred = predict_seeds(model, graph, csc, config, ckpt["task_type"], ckpt["clamp"], node,
+                         seed_time, features=features)
     out = pd.DataFrame({ckpt["entity_col"]: rows[entity.pkey_col].to_numpy(), ckpt["time_col"]: at})
     out["prediction"] = list(pred) if pred.ndim > 1 else pred
     return out

@@ -50,7 +50,6 @@ class PastLabels:
 
     def __init__(self, task, tables: list[pd.DataFrame]):
         df = pd.concat(tables, ignore_index=True)
-        self.task = task
         self.window = int(pd.Timedelta(task.timedelta).total_seconds())
         k = num_classes(task, df[task.target_col]) if task_type(task) == "multiclass_classification" else None
         y = label_matrix(task, df[task.target_col].reset_index(drop=True), k).astype(np.float64)
@@ -125,7 +124,7 @@ class SeedFeatures:
         if unknown:
             raise ValueError(f"unknown seed feature part(s) {unknown}; use any of "
                              f"{list(PARTS)} (--seed-features)")
-        self.task, self.parts = task, tuple(parts)
+        self.parts, self.entity_table = tuple(parts), task.entity_table
         self.db = task.input_db(protocol)
         self.plan = None
         if "aggregates" in self.parts:
@@ -141,7 +140,7 @@ class SeedFeatures:
         when = pd.Series(pd.to_datetime(np.asarray(cutoffs, dtype=np.int64), unit="s"))
         parts = []
         if self.plan is not None:
-            parts.append(entity_features(self.db, self.task.entity_table, ids, when,
+            parts.append(entity_features(self.db, self.entity_table, ids, when,
                                          days_before_seed=True))
             parts.append(aggregate_features(self.db, self.plan, ids, when))
         if self.labels is not None:
@@ -153,6 +152,21 @@ class SeedFeatures:
                 and not isinstance(X[c].dtype, pd.CategoricalDtype)
                 and not c.endswith(".epoch_days") and not c.endswith(".year")]
         return X[keep].astype(np.float64)
+
+    def state(self) -> dict:
+        """What a checkpoint keeps to compute the same features later (`from_state`):
+        the parts, the aggregation plan and the past labels."""
+        return {"parts": self.parts, "entity_table": self.entity_table, "plan": self.plan,
+                "labels": self.labels}
+
+    @classmethod
+    def from_state(cls, state: dict, db) -> "SeedFeatures":
+        """Features of a checkpoint (`state`) computed on ``db`` (e.g. ``rdl predict``'s
+        database: each seed still sees only rows dated ``<=`` its cut-off)."""
+        self = cls.__new__(cls)
+        self.parts, self.entity_table = tuple(state["parts"]), state["entity_table"]
+        self.plan, self.labels, self.db = state["plan"], state["labels"], db
+        return self
 
     def bank(self, entity_ids, cutoffs: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
         """``(frame of the distinct (entity, cut-off) pairs, row of each input pair)``.
