@@ -85,14 +85,27 @@ def _sec(*stamps):
 def test_information_cutoffs_by_protocol():
     task = _Task()
     t = _sec("2004-06-01", "2006-03-01", "2012-03-01")
-    val_ts, test_ts = _sec("2005-01-01", "2010-01-01")
+    test_ts = _sec("2010-01-01")[0]
     assert information_cutoffs(task, t, "relbench").tolist() == [t[0], t[1], test_ts]
-    assert information_cutoffs(task, t, "relbench", stale_val=True).tolist() == \
-        [t[0], val_ts, test_ts]
+    stale = information_cutoffs(task, t, "relbench", stale_val=True, entity=np.arange(3))
+    assert stale[0] == t[0] and stale[2] == test_ts
+    k = (t[1] - stale[1]) / (30 * DAY)
+    assert k == int(k) and 1 <= k <= 39  # a val seed as stale as a test seed can be
+    # the same seed gets the same cut-off in every run
+    again = information_cutoffs(task, t, "relbench", stale_val=True, entity=np.arange(3))
+    assert stale.tolist() == again.tolist()
     # rolling: every seed sees up to its own time, stale_val or not
     assert information_cutoffs(task, t, "rolling", stale_val=True).tolist() == t.tolist()
-    assert horizons(task, "rolling", True) == (None, None)
+    assert horizons(task, "rolling") is None and horizons(task, "relbench") == test_ts
     assert max_gap_steps(task, "relbench") == 39 and max_gap_steps(task, "rolling") == 0
+
+
+def test_stale_validation_covers_the_test_staleness():
+    task = _Task()
+    t = np.repeat(_sec("2006-03-01"), 4000) + np.arange(4000) * 30 * DAY // 4000
+    k = (t - information_cutoffs(task, t, "relbench", True, np.arange(4000) % 42)) // (30 * DAY)
+    counts = np.bincount(k, minlength=40)[1:]
+    assert k.min() >= 1 and k.max() <= 39 and counts.min() > 0.6 * counts.mean()
 
 
 def test_gap_sampler_draws_on_the_grid_within_the_test_staleness():

@@ -53,10 +53,10 @@ class TrainConfig:
             history looks as fresh as at its cut-off; `rdl.train.seed_batches`). With
             ``stale_prob > 0`` the staleness ``t - c`` is also an input of the seed
             (`rdl.nn.seed_inputs.SeedInputEncoder`).
-        stale_val: under ``"relbench"``, validation seeds see rows up to the val timestamp
-            only, as test seeds see rows up to the test timestamp, so early stopping and
-            every choice made on validation face the test split's staleness
-            (`rdl.train.stale.information_cutoffs`).
+        stale_val: under ``"relbench"``, select (early stopping, the blend's weight) on
+            the stale validation: each val seed cut at a fixed random ``t - k *
+            timedelta``, as stale as the test seeds (`rdl.train.stale.information_cutoffs`);
+            results report both validations either way (``val``, ``val_stale``).
         seed_features: tabular inputs of the seed at its cut-off, any of ``"aggregates"``
             (rdl's time-bounded relational aggregates of the entity) and
             ``"past_labels"`` (the entity's labels known by then);

@@ -124,7 +124,8 @@ class EntityTrainer(Trainer):
         seeds = make_seeds(self.task, table, self.graph)
         cfg = self.config
         stale_val = cfg.stale_val if stale_val is None else stale_val
-        seeds.cutoff = information_cutoffs(self.task, seeds.time, cfg.protocol, stale_val)
+        seeds.cutoff = information_cutoffs(self.task, seeds.time, cfg.protocol, stale_val,
+                                           seeds.node)
         if self.features is None:
             return seeds
         is_train = len(seeds.time) > 0 and bool((seeds.time < self.val_ts).all())

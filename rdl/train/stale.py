@@ -8,9 +8,12 @@ its newest input is ``t - c`` old — its *staleness* — while every training s
 history up to its own seed time. This module gives every seed its cut-off:
 
 * `information_cutoffs`: the cut-off the protocol imposes on a seed (``min(t, horizon)``);
-  with ``stale_val=True`` under ``"relbench"`` a validation seed is cut at the val
-  timestamp, as a test seed is at the test timestamp, so the validation split (used for
-  early stopping and for every choice) sees the same staleness as the test split;
+  with ``stale_val=True`` under ``"relbench"`` each validation seed is cut at
+  ``t - k * timedelta``, ``k`` uniform over the test seed times' steps past the test
+  timestamp (a fixed hash of the seed, the same in every run), so the validation split
+  sees the staleness of the test split — averaged over many cut-off dates rather than
+  one (a single date, e.g. the val timestamp, makes the whole split hinge on what changed
+  right after it);
 * `GapSampler`: random cut-offs ``c = t - gap`` for training seeds, the gap drawn from the
   staleness of the test seeds (``k * timedelta``, ``k`` uniform over the test seed
   times' steps past the test timestamp), so training sees what testing will.
@@ -31,39 +34,49 @@ def timedelta_seconds(task) -> int:
     return int(pd.Timedelta(task.timedelta).total_seconds())
 
 
-def horizons(task, protocol: str, stale_val: bool) -> tuple[int | None, int | None]:
-    """``(val_horizon, test_horizon)`` in seconds: the last moment a val / test seed may
-    see under ``protocol`` (``None``: its own seed time).
-
-    * ``"relbench"``: test seeds see rows up to the test timestamp; val seeds up to the
-      val timestamp with ``stale_val`` (the same staleness as test), else up to the test
-      timestamp (later than every val seed time: no cut, RelBench's validation).
-    * ``"rolling"``: every seed sees rows up to its own seed time.
-    """
+def horizons(task, protocol: str) -> int | None:
+    """The test horizon in seconds: the last moment a test seed may see under
+    ``protocol`` — the test timestamp under ``"relbench"``, ``None`` (its own seed time)
+    under ``"rolling"``."""
     if protocol != "relbench":
-        return None, None
-    test = int(to_seconds([task.test_timestamp])[0])
-    val = int(to_seconds([task.val_timestamp])[0]) if stale_val else test
-    return val, test
+        return None
+    return int(to_seconds([task.test_timestamp])[0])
+
+
+def _stale_steps(seed_time: np.ndarray, entity: np.ndarray | None, max_steps: int) -> np.ndarray:
+    """``k`` in ``1 .. max_steps`` per seed: a splitmix64 hash of ``(seed time, entity)``."""
+    z = seed_time.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    if entity is not None:
+        z ^= (np.asarray(entity).astype(np.int64).astype(np.uint64) + np.uint64(1)) \
+            * np.uint64(0xC2B2AE3D27D4EB4F)
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z ^= z >> np.uint64(31)
+    return (z % np.uint64(max_steps)).astype(np.int64) + 1
 
 
 def information_cutoffs(task, seed_time: np.ndarray, protocol: str,
-                        stale_val: bool = False) -> np.ndarray:
+                        stale_val: bool = False, entity: np.ndarray | None = None) -> np.ndarray:
     """Each seed's information cut-off ``c <= t`` (``int64 [n]`` seconds): no row dated
-    after ``c`` may reach the seed's inputs (see `horizons`). Train seeds (before the val
-    timestamp) always get ``c = t``; val seeds (``val_timestamp <= t < test_timestamp``)
-    ``min(t, val_horizon)``; test seeds ``min(t, test_horizon)``."""
+    after ``c`` may reach the seed's inputs. Train seeds (before the val timestamp) get
+    ``c = t``; test seeds ``min(t, horizon)`` (`horizons`); val seeds
+    (``val_timestamp <= t < test_timestamp``) ``c = t``, or with ``stale_val`` (under
+    ``"relbench"`` only) ``t - k * timedelta``, ``k`` in ``1 .. max_gap_steps`` from a
+    hash of ``(t, entity)`` (``entity``: ``[n]`` entity node indices)."""
     t = np.asarray(seed_time, dtype=np.int64)
-    val_h, test_h = horizons(task, protocol, stale_val)
+    test_h = horizons(task, protocol)
     c = t.copy()
     if test_h is None:
         return c
     val_ts = int(to_seconds([task.val_timestamp])[0])
-    test_ts = int(to_seconds([task.test_timestamp])[0])
-    is_val = (t >= val_ts) & (t < test_ts)
-    c[is_val] = np.minimum(t[is_val], val_h)
-    is_test = t >= test_ts
+    is_test = t >= test_h
     c[is_test] = np.minimum(t[is_test], test_h)
+    steps = max_gap_steps(task, protocol)
+    if stale_val and steps > 0:
+        is_val = (t >= val_ts) & (t < test_h)
+        e = None if entity is None else np.asarray(entity)[is_val]
+        c[is_val] = t[is_val] - timedelta_seconds(task) * _stale_steps(t[is_val], e, steps)
     return c
 
 
