@@ -81,8 +81,8 @@ def train(
     stale_prob: float = typer.Option(0.0, "--stale-prob", help="probability that a training seed is sampled at a random earlier information cut-off, as stale as the test seeds (relbench protocol)"),
     time_reference: str = typer.Option("seed", "--time-reference", help="seed (ages against the seed time) | cutoff (ages against the information cut-off, staleness as an input)"),
     stale_val: bool = typer.Option(False, "--stale-val/--no-stale-val", help="relbench protocol: select on the stale validation (each val seed cut at a fixed random earlier date, as stale as the test seeds) instead of RelBench's"),
-    seed_features: str = typer.Option("", "--seed-features", help="comma-separated: aggregates (time-bounded relational aggregates of the entity), past_labels (its labels known at the cut-off)"),
-    blend: bool = typer.Option(False, "--blend/--no-blend", help="also report a GNN + LightGBM blend, weight chosen on validation"),
+    seed_features: str = typer.Option("aggregates,past_labels", "--seed-features", help="comma-separated: aggregates (time-bounded relational aggregates of the entity), past_labels (its labels known at the cut-off); none: no seed features"),
+    blend: bool = typer.Option(True, "--blend/--no-blend", help="also report a GNN + LightGBM blend, weight chosen on validation"),
     preset: Optional[str] = typer.Option(None, "--preset", help="a named configuration: relbench-2024 (rdl's GNN before issue 9's levers)"),
     config_file: Optional[str] = typer.Option(None, "--config", help="a configuration file (rdl tune's best_config.json or a results.json); options given on the command line override it"),
 ):
