@@ -5,14 +5,16 @@ several seeds and both protocols, beside both LightGBM baselines and published f
         [--seeds 42,43,44] [--protocols relbench,rolling] [--variants today,final,...]
         [--runs DIR] [--threads 1] [--md benchmarks/results/rel_f1.md]
         [--epochs 10] [--precision auto] [--extra "..."] [--no-baselines]
+        [--splits test] [--no-published] [--no-train]
 
 Every run is a separate ``rdl train`` process (graph cache shared); a run whose
 ``results.json`` already sits under ``--runs`` is reused, so an interrupted benchmark
 resumes. Variants (``VARIANTS``): ``today`` is rdl's GNN before issue 9
 (``--preset relbench-2024``), ``final`` is ``rdl train``'s defaults, the others add one
 lever each to ``today``. The baselines come from ``rdl baseline --seed S`` per seed.
-Prints, per protocol, one markdown table (test metric mean ± std over the seeds): the
-comparison with RelBench's published figures only under ``relbench``.
+Prints, per protocol and split (``--splits``: ``test``, ``val``, ``val_stale``), one
+markdown table (the task's metric, mean ± std over the seeds): the comparison with
+RelBench's published figures only under ``relbench`` and on the test split.
 """
 
 from __future__ import annotations
@@ -38,10 +40,23 @@ PUBLISHED = {
     "driver-position": {"RelBench GNN": 4.022, "RelBench LightGBM": 4.170, "GelGT": 3.73},
 }
 # name -> (extra `rdl train` options, models of the run to report: results key -> label)
+_TODAY = ["--preset", "relbench-2024"]
 VARIANTS = {
-    "today": (["--preset", "relbench-2024"], {"gnn": "rdl GNN, today (relbench-2024)"}),
-    "final": ([], {"gnn": "rdl GNN, default", "blend": "rdl blend (default GNN + LightGBM at the cut-off)",
-                   "lightgbm_cutoff": "rdl LightGBM at the cut-off"}),
+    "today": (_TODAY, {"gnn": "rdl GNN, today (`--preset relbench-2024`)"}),
+    "final": ([], {"gnn": "rdl GNN, default (today + seed features)",
+                   "lightgbm_cutoff": "rdl LightGBM on the seed features at the cut-off",
+                   "blend": "rdl blend (default GNN + LightGBM at the cut-off), default"}),
+    # levers screened (issue 9); each adds one option to today's GNN or to the default
+    "today+aggregates": ([*_TODAY, "--seed-features", "aggregates"],
+                         {"gnn": "today + aggregates of the entity"}),
+    "today+past-labels": ([*_TODAY, "--seed-features", "past_labels"],
+                          {"gnn": "today + past labels"}),
+    "final+gaps": (["--stale-prob", "0.5"], {"gnn": "default + random stale cut-offs (p=0.5)",
+                                             "blend": "blend of default + stale cut-offs"}),
+    "final+cutoff": (["--time-reference", "cutoff"],
+                     {"gnn": "default + ages against the cut-off"}),
+    "final+last": (["--temporal-strategy", "last"], {"gnn": "default + last sampling"}),
+    "final+mixed": (["--temporal-strategy", "mixed"], {"gnn": "default + mixed sampling"}),
 }
 
 
@@ -49,6 +64,8 @@ def run_train(db: str, task: str, seed: int, protocol: str, flags: list[str], ou
               args) -> dict:
     """One ``rdl train`` in a fresh process (clean timing and peak RSS), reused if done."""
     path = out / "results.json"
+    if not path.exists() and args.no_train:
+        return None
     if not path.exists():
         cmd = [sys.executable, "-m", "rdl.cli", "train", "--db", db, "--task", f"rel-f1/{task}",
                "--seed", str(seed), "--protocol", protocol, "--out", str(out),
@@ -73,8 +90,10 @@ def run_train(db: str, task: str, seed: int, protocol: str, flags: list[str], ou
     return res
 
 
-def run_baseline(db: str, task: str, seed: int, protocol: str, out: Path) -> dict:
+def run_baseline(db: str, task: str, seed: int, protocol: str, out: Path, args) -> dict | None:
     path = out / "results.json"
+    if not path.exists() and args.no_train:
+        return None
     if not path.exists():
         subprocess.run([sys.executable, "-m", "rdl.cli", "baseline", "--db", db, "--task",
                         f"rel-f1/{task}", "--seed", str(seed), "--protocol", protocol,
@@ -86,24 +105,27 @@ def run_baseline(db: str, task: str, seed: int, protocol: str, out: Path) -> dic
 def fmt(values: list[float]) -> str:
     if not values:
         return "—"
+    if len(values) == 1:
+        return f"{values[0]:.4f} (1 seed)"
     sd = statistics.stdev(values) if len(values) > 1 else 0.0
     return f"{statistics.mean(values):.4f} ± {sd:.4f}"
 
 
-def table(rows: dict, tasks: list[str], protocol: str, nseeds: int) -> str:
+def table(rows: dict, tasks: list[str], protocol: str, nseeds: int, split: str = "test",
+          published: bool = True) -> str:
     """Markdown: one row per model, one column per task (test metric, mean ± std)."""
     head = "| model | " + " | ".join(f"{t} ({'AUROC ↑' if METRIC[t] == 'roc_auc' else 'MAE ↓'})"
                                      for t in tasks) + " |"
     lines = [head, "|---|" + "---|" * len(tasks)]
     for label, per_task in rows.items():
         lines.append(f"| {label} | " + " | ".join(fmt(per_task.get(t, [])) for t in tasks) + " |")
-    if protocol == "relbench":
+    if protocol == "relbench" and split == "test" and published:
         names = sorted({n for t in tasks for n in PUBLISHED[t]})
         for n in names:
             cells = [f"{PUBLISHED[t][n]:.4f} (published)" if n in PUBLISHED[t] else "—"
                      for t in tasks]
             lines.append(f"| {n} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + f"\n\nTest split, mean ± std over {nseeds} seeds.\n"
+    return "\n".join(lines) + f"\n\n{split} split, mean ± std over {nseeds} seeds.\n"
 
 
 def main() -> None:
@@ -121,6 +143,10 @@ def main() -> None:
     p.add_argument("--md", default=None, help="also write the tables to this markdown file")
     p.add_argument("--no-baselines", action="store_true")
     p.add_argument("--extra", default="", help="extra `rdl train` options, quoted")
+    p.add_argument("--splits", default="test", help="comma-separated: test, val, val_stale")
+    p.add_argument("--no-published", action="store_true", help="leave out published figures")
+    p.add_argument("--no-train", action="store_true",
+                   help="only report the runs already under --runs (train nothing)")
     args = p.parse_args()
     tmp = Path(tempfile.mkdtemp())
     db = args.db
@@ -131,9 +157,10 @@ def main() -> None:
         db = str(path)
     runs = Path(args.runs) if args.runs else tmp / "runs"
     tasks, seeds = args.tasks.split(","), [int(s) for s in args.seeds.split(",")]
+    splits = args.splits.split(",")
     out = []
     for protocol in args.protocols.split(","):
-        rows: dict[str, dict[str, list[float]]] = {}
+        rows: dict[str, dict[str, dict[str, list[float]]]] = {sp: {} for sp in splits}
         timing: dict[str, list[float]] = {}
         for task in tasks:
             metric = METRIC[task]
@@ -141,27 +168,35 @@ def main() -> None:
                 flags, models = VARIANTS[name]
                 for s in seeds:
                     res = run_train(db, task, s, protocol, flags, runs / name / protocol / f"{task}-{s}", args)
+                    if res is None:
+                        continue
                     for key, label in models.items():
-                        if key in res["models"]:
-                            rows.setdefault(label, {}).setdefault(task, []).append(
-                                res["models"][key]["test"][metric])
+                        for sp in splits:
+                            value = res["models"].get(key, {}).get(sp, {}).get(metric)
+                            if value is not None:
+                                rows[sp].setdefault(label, {}).setdefault(task, []).append(value)
                     timing.setdefault(f"{name} {task}", []).append(res["timing"]["total_s"])
                     print(f"{protocol} {task} {name} seed {s}: "
                           f"{res['models']['gnn']['test'][metric]:.4f}", file=sys.stderr)
             if not args.no_baselines:
                 for s in seeds:
-                    b = run_baseline(db, task, s, protocol, runs / "baselines" / protocol / f"{task}-{s}")
+                    b = run_baseline(db, task, s, protocol, runs / "baselines" / protocol / f"{task}-{s}", args)
+                    if b is None:
+                        continue
                     for key, label in (("lightgbm_entity", "rdl LightGBM entity"),
                                        ("lightgbm_aggregated", "rdl LightGBM aggregated")):
-                        rows.setdefault(label, {}).setdefault(task, []).append(
-                            b["baselines"][key]["test"][metric])
+                        for sp in splits:
+                            value = b["baselines"][key].get(sp, {}).get(metric)
+                            if value is not None:
+                                rows[sp].setdefault(label, {}).setdefault(task, []).append(value)
         title = ("## RelBench protocol (inputs cut at the test timestamp; comparable with "
                  "RelBench's published figures)" if protocol == "relbench" else
                  "## Rolling protocol (each seed sees every row up to its seed time; NOT "
                  "comparable with RelBench's figures)")
         times = "; ".join(f"{k}: {statistics.mean(v):.0f} s" for k, v in timing.items())
-        out.append(f"{title}\n\n{table(rows, tasks, protocol, len(seeds))}\n"
-                   f"Mean `rdl train` total seconds per run: {times}.\n")
+        tables = "\n".join(table(rows[sp], tasks, protocol, len(seeds), sp, not args.no_published)
+                           for sp in splits if rows[sp])
+        out.append(f"{title}\n\n{tables}\nMean `rdl train` total seconds per run: {times}.\n")
     text = "\n".join(out)
     print(text)
     if args.md:
