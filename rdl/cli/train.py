@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from rdl.cli.app import app, console
+from rdl.cli.app import app, console, err_console
 
 
 @app.command()
@@ -21,7 +21,8 @@ def train(
     channels: int = typer.Option(128, "--channels"),
     num_neighbors: str = typer.Option("128,64", "--num-neighbors", help="fanout per hop, comma separated"),
     temporal_strategy: str = typer.Option("uniform", "--temporal-strategy", help="uniform | last"),
-    pooling: str = typer.Option("seed", "--pooling", help="seed | mean | max | attention"),
+    pooling: str = typer.Option("seed", "--pooling", help="readout: seed | mean | max | attention | adaptive | rn | gem | simpool | gated | gnp"),
+    gnn: str = typer.Option("sage", "--gnn", help="message passing: sage | gat | rn | hgt"),
     patience: Optional[int] = typer.Option(None, "--patience", help="early-stopping patience in epochs"),
     no_text: bool = typer.Option(False, "--no-text", help="drop text columns instead of embedding them"),
     precision: str = typer.Option("auto", "--precision", help="auto | fp32 | bf16 (CPU autocast; auto = bf16 where native)"),
@@ -38,12 +39,16 @@ def train(
     from rdl.train import TrainConfig, train_task
 
     fanouts = [int(x) for x in num_neighbors.split(",")]
-    config = TrainConfig(epochs=epochs, seed=seed, lr=lr, batch_size=batch_size,
-                         channels=channels, num_neighbors=fanouts, num_layers=len(fanouts),
-                         temporal_strategy=temporal_strategy, pooling=pooling,
-                         patience=patience, text=not no_text, precision=precision,
-                         max_steps_per_epoch=max_steps, batch_order=batch_order,
-                         threads=threads, entity_group_size=group_size or None)
+    try:
+        config = TrainConfig(epochs=epochs, seed=seed, lr=lr, batch_size=batch_size,
+                             channels=channels, num_neighbors=fanouts, num_layers=len(fanouts),
+                             temporal_strategy=temporal_strategy, pooling=pooling, gnn=gnn,
+                             patience=patience, text=not no_text, precision=precision,
+                             max_steps_per_epoch=max_steps, batch_order=batch_order,
+                             threads=threads, entity_group_size=group_size or None)
+    except ValueError as e:  # a bad option: say which and what to type, no traceback
+        err_console.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
     results = train_task(db, task, config, out, baselines=not no_baselines, cache_dir=cache_dir,
                          model=model)
     print_results(results, console)

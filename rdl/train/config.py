@@ -22,6 +22,8 @@ class TrainConfig:
         temporal_strategy: ``"uniform"`` or ``"last"``.
         aggr: SAGEConv neighbour aggregation.
         pooling: readout, one of `rdl.nn.POOLINGS`.
+        gnn: message-passing layer, one of `rdl.nn.GNNS` (``"sage"``: RelBench's GraphSAGE;
+            ``"gat"``, ``"rn"``, ``"hgt"``).
         encoder_layers: ResNet blocks per table.
         patience: stop after this many epochs without a better validation metric
             (``None``: run all epochs); the best checkpoint is restored either way.
@@ -55,6 +57,7 @@ class TrainConfig:
     temporal_strategy: str = "uniform"
     aggr: str = "sum"
     pooling: str = "seed"
+    gnn: str = "sage"
     encoder_layers: int = 4
     patience: int | None = None
     max_steps_per_epoch: int = 2000
@@ -72,6 +75,13 @@ class TrainConfig:
             raise ValueError(f"precision {self.precision!r}: use 'auto', 'fp32' or 'bf16'")
         if self.batch_order not in ("random", "entity"):
             raise ValueError(f"batch_order {self.batch_order!r}: use 'random' or 'entity'")
+        from rdl.nn import GNNS, POOLINGS
+
+        if self.gnn not in GNNS:
+            raise ValueError(f"unknown gnn {self.gnn!r}: use one of {', '.join(GNNS)} (`rdl train --gnn`)")
+        if self.pooling not in POOLINGS:
+            raise ValueError(f"unknown pooling {self.pooling!r}: use one of {', '.join(POOLINGS)} "
+                             "(`rdl train --pooling`)")
         if len(self.num_neighbors) != self.num_layers:
             raise ValueError(
                 f"num_neighbors {self.num_neighbors} must give one fanout per GNN layer "
