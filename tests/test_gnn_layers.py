@@ -115,3 +115,27 @@ def test_hgt_does_not_depend_on_the_edge_dict_order(graph):
         b = model.backbone.gnn(dict(x_dict), dict(reversed(list(ei.items()))))
     for nt in a:
         torch.testing.assert_close(a[nt], b[nt])
+
+
+def test_fast_hgt_equals_pyg_hgt_in_metadata_order():
+    from torch_geometric.nn import HGTConv
+
+    from rdl.nn.convs import FastHGTConv
+
+    torch.manual_seed(0)
+    md = (["a", "b"], [("a", "r1", "b"), ("b", "r2", "a"), ("a", "r3", "a")])
+    ref, fast = HGTConv(8, 8, md, heads=2).eval(), FastHGTConv(8, 8, md, heads=2).eval()
+    with torch.no_grad():
+        for p in ref.parameters():
+            p.add_(torch.randn_like(p))
+    fast.load_state_dict(ref.state_dict())
+    x = {"a": torch.randn(5, 8), "b": torch.randn(4, 8)}
+    ei = {("a", "r1", "b"): torch.tensor([[0, 1, 2], [0, 1, 3]]),
+          ("b", "r2", "a"): torch.tensor([[0, 3], [1, 4]]),
+          ("a", "r3", "a"): torch.tensor([[0, 1], [2, 3]])}
+    a, b = ref(x, ei), fast(x, ei)
+    for nt in a:
+        torch.testing.assert_close(a[nt], b[nt])
+    c = fast(x, dict(reversed(list(ei.items()))))  # any edge-type order
+    for nt in a:
+        torch.testing.assert_close(a[nt], c[nt])
