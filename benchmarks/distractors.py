@@ -4,7 +4,8 @@ unrelated drivers (dated <= the seed time) are added to every seed's subgraph in
 training and evaluation, for ``k`` in {0, 16, 64, 256}; test AUROC per readout.
 
     python benchmarks/distractors.py [--task driver-top3] [--ks 0,16,64,256]
-        [--poolings seed,mean,...] [--seeds 42,43,44] [--mode attach|pool] [--jobs 2]
+        [--poolings seed,mean,...] [--seeds 42,43,44] [--mode attach|pool]
+        [--protocol relbench|rolling] [--jobs 2]
         [--runs /tmp/rdl-runs/distractors] [--out benchmarks/results/distractors]
 
 Distractors: `rdl.train.distractors.DistractorTransform`. ``--mode attach`` (default)
@@ -46,10 +47,11 @@ def run(args) -> None:
     from rdl.train.seeds import make_seeds
 
     t0 = time.perf_counter()
-    config = TrainConfig(pooling=args.pooling, seed=args.seed, epochs=args.epochs, threads=1)
+    config = TrainConfig(pooling=args.pooling, seed=args.seed, epochs=args.epochs, threads=1,
+                         protocol=args.protocol)
     db = connect(f"duckdb:///{Path(args.db).resolve()}")
     task = load_task(f"rel-f1/{args.task}", db)
-    tables, graph, _ = split_tables_and_graph(task, db, config)
+    tables, graph, _ = split_tables_and_graph(task, config)
     seeds = {s: make_seeds(task, t, graph) for s, t in tables.items()}
     attach = args.mode == "attach"
 
@@ -78,7 +80,7 @@ def run(args) -> None:
     history = trainer.fit(seeds["train"], seeds["val"], progress=False)
     metric = task.metrics[0]
     res = {"task": args.task, "pooling": args.pooling, "k": args.k, "seed": args.seed,
-           "mode": args.mode, "metric": metric,
+           "mode": args.mode, "protocol": config.protocol, "metric": metric,
            "val": trainer.evaluate(seeds["val"])[metric],
            "test": float(METRICS[metric](seeds["test"].y.numpy(), trainer.predict(seeds["test"]))),
            "epochs": len(history), "seconds": time.perf_counter() - t0,
@@ -96,11 +98,11 @@ def sweep(args) -> None:
 
     def work(job):
         p, k, s = job
-        path = runs / f"{args.task}-{args.mode}-{p}-k{k}-{s}.json"
+        path = runs / f"{args.task}-{args.protocol}-{args.mode}-{p}-k{k}-{s}.json"
         if not path.exists():
             cmd = [sys.executable, __file__, "run", "--db", args.db, "--task", args.task,
                    "--pooling", p, "--k", str(k), "--seed", str(s), "--mode", args.mode,
-                   "--epochs", str(args.epochs), "--json", str(path)]
+                   "--epochs", str(args.epochs), "--protocol", args.protocol, "--json", str(path)]
             with open(path.with_suffix(".log"), "w") as log:
                 subprocess.run(cmd, check=True, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         res = json.loads(path.read_text())
@@ -127,7 +129,8 @@ def report(args, results: dict, poolings: list[str], ks: list[int], seeds: list[
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     cmd = " ".join(["python benchmarks/distractors.py", *sys.argv[1:]])
-    lines = [f"# Readouts under distractors — rel-f1 {args.task}, mode `{args.mode}`", "",
+    lines = [f"# Readouts under distractors — rel-f1 {args.task}, mode `{args.mode}`, "
+             f"protocol `{args.protocol}`", "",
              f"Command: `{cmd}`", "",
              f"Test {metric} (mean ± std over seeds {', '.join(map(str, seeds))}); val in "
              "brackets. k distractor rows of other drivers (dated <= the seed time) per seed, "
@@ -169,6 +172,7 @@ def main() -> None:
     p.add_argument("--task", default="driver-top3")
     p.add_argument("--mode", default="attach", choices=["attach", "pool"])
     p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--protocol", default="relbench", choices=["relbench", "rolling"])
     p.add_argument("--ks", default="0,16,64,256")
     p.add_argument("--poolings", default=POOLINGS)
     p.add_argument("--seeds", default="42,43,44")

@@ -5,7 +5,8 @@ pooling ``seed``).
 
     python benchmarks/pooling_gnn.py speed [--db rel-f1.duckdb] [--batches 8]
     python benchmarks/pooling_gnn.py accuracy [--db rel-f1.duckdb] [--tasks driver-top3,driver-dnf]
-        [--seeds 42,43,44] [--options gnn=gat,pooling=adaptive,...] [--jobs 2] [--out DIR]
+        [--seeds 42,43,44] [--options gnn=gat+pooling=seed,...] [--protocol relbench|rolling]
+        [--jobs 2] [--out DIR]
 
 ``speed``: thread CPU time of sampling, forward and backward (one torch thread, batch
 512, median over ``--batches`` batches after two warm-ups; `benchmarks/train_step.py`'s
@@ -72,12 +73,13 @@ def speed(args) -> None:
               f"{t['backward']:.3f} | {sum(t.values()):.3f} |", flush=True)
 
 
-def run_one(db: str, task: str, gnn: str, pooling: str, seed: int, out: Path, extra: list[str]) -> dict:
+def run_one(db: str, task: str, gnn: str, pooling: str, seed: int, out: Path, extra: list[str],
+            protocol: str = "relbench") -> dict:
     """One ``rdl train`` in a fresh process; its results.json plus the wall time."""
     out.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "rdl.cli", "train", "--db", db, "--task", f"rel-f1/{task}",
            "--seed", str(seed), "--gnn", gnn, "--pooling", pooling, "--threads", "1",
-           "--no-baselines", "--out", str(out), *extra]
+           "--no-baselines", "--protocol", protocol, "--out", str(out), *extra]
     path = out / "results.json"
     if path.exists():  # resume: a finished run is not repeated
         return json.loads(path.read_text())
@@ -104,7 +106,8 @@ def accuracy(args) -> None:
 
     def work(job):
         t, g, p, s = job
-        res = run_one(args.db, t, g, p, s, out / f"{t}-{g}-{p}-{s}", extra)
+        res = run_one(args.db, t, g, p, s, out / f"{args.protocol}-{t}-{g}-{p}-{s}", extra,
+                      args.protocol)
         m = METRIC[t]
         print(f"{t} gnn={g} pooling={p} seed={s}: val {res['models']['gnn']['val'][m]:.4f} "
               f"test {res['models']['gnn']['test'][m]:.4f} ({res.get('wall_s', 0):.0f} s)",
@@ -113,6 +116,7 @@ def accuracy(args) -> None:
 
     with ThreadPoolExecutor(args.jobs) as pool:
         results = dict(pool.map(work, jobs))
+    print(f"protocol `{args.protocol}`, seeds {args.seeds}; `rdl train` defaults otherwise\n")
     print("| task | gnn | pooling | val (mean ± std) | test (mean ± std) | test per seed | wall s / run | epoch s |")
     print("|---|---|---|---|---|---|---|---|")
     for t in tasks:
@@ -138,6 +142,7 @@ def main() -> None:
     p.add_argument("--seeds", default="42,43,44")
     p.add_argument("--options", default="", help="comma-separated gnn=NAME+pooling=NAME (default: all)")
     p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--protocol", default="relbench", choices=["relbench", "rolling"])
     p.add_argument("--extra", default="", help="extra `rdl train` options, quoted")
     p.add_argument("--out", default="/tmp/rdl-runs/pooling-gnn")
     args = p.parse_args()

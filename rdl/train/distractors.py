@@ -19,6 +19,10 @@ Two settings:
   outputs for signal and noise alike.
 * ``attach=False``: the distractors only join the pooled set (no edges); message
   passing, and so the seed embedding, is unchanged. This isolates the readout.
+
+Distractors are dated ``<=`` the batch's ``seed_time``; batches sampled at an earlier
+information cut-off (`rdl.sampling.loader.NodeLoader`'s ``sample_time``) are not meant
+for it.
 """
 
 from __future__ import annotations
