@@ -12,7 +12,8 @@ pooling ``seed``).
 512, median over ``--batches`` batches after two warm-ups; `benchmarks/train_step.py`'s
 method). ``accuracy``: one ``rdl train --threads 1 --no-baselines`` per (task, option,
 seed), at most ``--jobs`` at once; prints a markdown table of val and test (mean ± std)
-and the wall time per run, and keeps each run's ``results.json`` under ``--out``.
+and the wall time per run, and keeps each run's ``results.json`` under ``--out``
+(``table``: the same table from the runs finished so far, running nothing).
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ def accuracy(args) -> None:
                     dict(kv.split("=") for kv in o.split("+")).get("pooling", "seed"))
                    for o in args.options.split(",")]
     out = Path(args.out)
-    jobs = [(t, g, p, s) for t in tasks for g, p in options for s in seeds]
+    jobs = [(t, g, p, s) for s in seeds for t in tasks for g, p in options]  # one seed of everything first
     extra = args.extra.split() if args.extra else []
 
     def work(job):
@@ -114,28 +115,39 @@ def accuracy(args) -> None:
               file=sys.stderr, flush=True)
         return job, res
 
-    with ThreadPoolExecutor(args.jobs) as pool:
-        results = dict(pool.map(work, jobs))
-    print(f"protocol `{args.protocol}`, seeds {args.seeds}; `rdl train` defaults otherwise\n")
-    print("| task | gnn | pooling | val (mean ± std) | test (mean ± std) | test per seed | wall s / run | epoch s |")
-    print("|---|---|---|---|---|---|---|---|")
+    if args.what == "accuracy":
+        with ThreadPoolExecutor(args.jobs) as pool:
+            list(pool.map(work, jobs))
+    table(args, tasks, options, seeds)
+
+
+def table(args, tasks, options, seeds) -> None:
+    """The markdown table of every finished run under ``--out`` (seeds not run yet are
+    left out; ``n`` says how many seeds each row has)."""
+    out = Path(args.out)
+    print(f"protocol `{args.protocol}`; `rdl train` defaults otherwise (10 epochs, 1 thread)\n")
+    print("| task | gnn | pooling | n | val (mean ± std) | test (mean ± std) | test per seed | wall s / run | epoch s |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for t in tasks:
         m = METRIC[t]
         for g, p in options:
-            runs = [results[(t, g, p, s)] for s in seeds]
+            paths = [out / f"{args.protocol}-{t}-{g}-{p}-{s}" / "results.json" for s in seeds]
+            runs = [json.loads(x.read_text()) for x in paths if x.exists()]
+            if not runs:
+                continue
             val = [r["models"]["gnn"]["val"][m] for r in runs]
             test = [r["models"]["gnn"]["test"][m] for r in runs]
             sd = (lambda v: statistics.stdev(v) if len(v) > 1 else 0.0)  # noqa: E731
             wall = statistics.mean(r.get("wall_s", float("nan")) for r in runs)
             epoch = statistics.mean(r["timing"]["epoch_s"] for r in runs)
-            print(f"| {t} | {g} | {p} | {statistics.mean(val):.4f} ± {sd(val):.4f} | "
+            print(f"| {t} | {g} | {p} | {len(runs)} | {statistics.mean(val):.4f} ± {sd(val):.4f} | "
                   f"{statistics.mean(test):.4f} ± {sd(test):.4f} | "
                   f"{' / '.join(f'{v:.4f}' for v in test)} | {wall:.0f} | {epoch:.1f} |")
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("what", choices=["speed", "accuracy"])
+    p.add_argument("what", choices=["speed", "accuracy", "table"])
     p.add_argument("--db", default="/work/bench/rel-f1.duckdb")
     p.add_argument("--batches", type=int, default=8)
     p.add_argument("--tasks", default="driver-top3,driver-dnf")
@@ -146,7 +158,7 @@ def main() -> None:
     p.add_argument("--extra", default="", help="extra `rdl train` options, quoted")
     p.add_argument("--out", default="/tmp/rdl-runs/pooling-gnn")
     args = p.parse_args()
-    speed(args) if args.what == "speed" else accuracy(args)
+    speed(args) if args.what == "speed" else accuracy(args)  # "table": accuracy without running
 
 
 if __name__ == "__main__":
