@@ -64,6 +64,7 @@ def run_baselines(
     lightgbm_kwargs: dict | None = None,
     log: Callable[[str], None] | None = None,
     link_history=None,
+    predictions: list | None = None,
 ) -> dict:
     """Fit and score every baseline of an entity task on its val and test splits.
 
@@ -85,6 +86,10 @@ def run_baselines(
         log: called with one progress line per baseline (e.g. ``print``).
         link_history: link tasks: a `LinkHistory` of ``task`` to reuse (its cache is
             shared with a link model's popularity fill).
+        predictions: a list to which the val and test predictions of every baseline are
+            appended, one `rdl.results.prediction_frame` per split (``entity``,
+            ``seed_time``, ``label``, one column per baseline); ``rdl baseline --out``
+            writes them to ``predictions.parquet``.
 
     Returns:
         ``{"task", "db", "task_type", "metrics", "splits": {"train", "val", "test": rows},
@@ -108,7 +113,8 @@ def run_baselines(
     if str(task.task_type) == "link_prediction":
         from rdl.baselines.link import run_link_baselines
 
-        return run_link_baselines(db, task, baselines=baselines, log=log, history=link_history)
+        return run_link_baselines(db, task, baselines=baselines, log=log, history=link_history,
+                                  predictions=predictions)
     if getattr(task, "db", db) is not db:
         raise ValueError("run_baselines: the task was built on a different Database than "
                          "`db`; pass the task's own database")
@@ -147,7 +153,10 @@ def run_baselines(
         "baselines": {},
     }
 
+    kept: dict[str, dict[str, np.ndarray]] = {"val": {}, "test": {}}
+
     def record(name, pred_val, pred_test, extra):
+        kept["val"][name], kept["test"][name] = pred_val, pred_test
         entry = {}
         errors = {}
         for split, labels, pred in [("val", y_val, pred_val), ("test", y_test, pred_test)]:
@@ -189,5 +198,12 @@ def run_baselines(
             "best_iteration": model.best_iteration,
             "params": model.best_params,
         })
+    if predictions is not None:
+        from rdl.results import prediction_frame
+
+        for split, df, labels in [("val", val, y_val), ("test", test_full, y_test)]:
+            predictions.append(prediction_frame(
+                split, df[task.entity_col], df[task.time_col], true_labels(task, labels),
+                kept[split]))
     result["total_seconds"] = time.perf_counter() - t_start
     return result

@@ -16,7 +16,7 @@ import numpy as np
 
 from rdl.db import Database, connect
 from rdl.graph import build_graph
-from rdl.results import write_results
+from rdl.results import merge_predictions, prediction_frame, write_predictions, write_results
 from rdl.tasks import notes
 from rdl.train.checkpoint import save_checkpoint
 from rdl.train.config import TrainConfig
@@ -97,6 +97,19 @@ def make_trainer(task, graph, config: TrainConfig, train_table, model: str | Non
     return EntityTrainer(task, graph, config, make_seeds(task, train_table, graph).y)
 
 
+def prediction_frames(task, seeds: dict, preds: dict, name: str) -> list:
+    """The model's val and test predictions as `rdl.results.prediction_frame` s (keys,
+    seed times and labels from the seeds' task tables)."""
+    link = str(task.task_type) == LINK
+    out = []
+    for split in ("val", "test"):
+        df = seeds[split].df
+        label = df[task.dst_entity_col] if link else seeds[split].y.numpy()
+        out.append(prediction_frame(split, df[task.src_entity_col if link else task.entity_col],
+                                    df[task.time_col], label, {name: preds[split]}))
+    return out
+
+
 def add_timing(results: dict, graph, graph_build_s: float, train_s: float, history: list[dict],
                t_start: float, config: TrainConfig) -> None:
     """Fill ``results["timing"]`` (``graph_build_s``, ``graph_cached``, ``train_s``,
@@ -145,7 +158,8 @@ def train_task(
         "fit_seconds", "eval_seconds", "epochs_run", "history", ...}}``; link models add
         ``num_hops`` and the results add ``eval_k``), ``timing`` (``graph_build_s``,
         ``graph_cached``, ``train_s``, ``epoch_s``, ``total_s``), ``peak_rss_mb``,
-        ``config``.
+        ``config``. With ``out_dir``, the val and test predictions of the model and the
+        baselines also go to ``out_dir/predictions.parquet`` (`rdl.results`).
 
     Raises:
         ValueError: a model that does not fit the task kind; see `make_trainer`.
@@ -168,8 +182,10 @@ def train_task(
     epochs = trainer.fit(seeds["train"], seeds["val"], progress=progress)
     train_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    val, test = trainer.evaluate(seeds["val"]), trainer.evaluate(seeds["test"])
+    preds = {s: trainer.predict(seeds[s]) for s in ("val", "test")}
+    val, test = (trainer.evaluate(seeds[s], preds[s]) for s in ("val", "test"))
     eval_s = time.perf_counter() - t0
+    frames = prediction_frames(task, seeds, preds, trainer.name)
 
     results = {
         "task": name,
@@ -187,13 +203,16 @@ def train_task(
     if baselines:
         from rdl.baselines import run_baselines
 
-        results["baselines"] = run_baselines(database, task, link_history=history)["baselines"]
+        results["baselines"] = run_baselines(database, task, link_history=history,
+                                             predictions=frames)["baselines"]
     add_timing(results, graph, graph_build_s, train_s, epochs, t_start, config)
     if out_dir is not None:
         save_checkpoint(out_dir, trainer, task_spec=name, db_url=url)
         write_results(results, out_dir)
+        write_predictions(merge_predictions(frames), out_dir)
     return results
 
 
-__all__ = ["add_timing", "make_trainer", "open_database", "peak_rss_mb", "resolve_task",
+__all__ = ["add_timing", "make_trainer", "open_database", "peak_rss_mb", "prediction_frames",
+           "resolve_task",
            "split_tables_and_graph", "train_task"]
