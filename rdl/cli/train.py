@@ -52,6 +52,18 @@ def train(
                   f"train {t['train_s']:.1f} s ({t['epoch_s']:.1f} s/epoch), "
                   f"total {t['total_s']:.1f} s, peak RSS {results['peak_rss_mb']:.0f} MB"
                   + (f"; wrote {out}/results.json and {out}/model.pt" if out else ""))
+    if out:
+        _figures(out)
+
+
+def _figures(out: str) -> None:
+    """Draw the run's figures into ``out`` (rdl.report) and say where they went."""
+    from rdl.report.figures import write_figures
+
+    paths = write_figures(out)
+    if paths:
+        console.print(f"figures: {', '.join(p.name for p in paths)} in {out}; "
+                      f"`rdl report {out}` makes an HTML page", markup=False)
 
 
 @app.command()
@@ -91,10 +103,17 @@ def baseline(
     t0 = time.perf_counter()
     url = normalize_url(db)
     database = connect(url)
+    frames: list = []
     results = run_baselines(database, load_task(task, database), seed=seed,
                             baselines=only.split(",") if only else None,
-                            log=lambda msg: console.print(msg, markup=False))
+                            log=lambda msg: console.print(msg, markup=False), predictions=frames)
     results.update(task=task, db=url, total_seconds=time.perf_counter() - t0)
     print_results(results, console)
     written = f"; wrote {write_results(results, out)}" if out else ""
+    if out:
+        from rdl.results import merge_predictions, write_predictions
+
+        write_predictions(merge_predictions(frames), out)
     console.print(f"total {results['total_seconds']:.1f} s{written}", markup=False)
+    if out:
+        _figures(out)
