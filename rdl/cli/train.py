@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from rdl.cli.app import app, console
+from rdl.cli.app import app, console, err_console
 
 
 @app.command()
@@ -71,15 +71,38 @@ def predict(
     model: str = typer.Option(..., "--model", help="directory written by rdl train --out"),
     db: str = typer.Option(..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path"),
     at: str = typer.Option(..., "--at", help="prediction time (seed time), e.g. 2010-01-01"),
-    out: str = typer.Option(..., "--out", help="output .parquet file"),
+    out: str = typer.Option(..., "--out", help="a .parquet / .csv file, or a database (URL or .duckdb/.sqlite/.db path) to write a table into"),
+    table: str = typer.Option("predictions", "--table", help="table name when --out is a database"),
+    replace: bool = typer.Option(False, "--replace", help="overwrite an existing table / file"),
+    allow_write_source: bool = typer.Option(False, "--allow-write-source", help="allow --out to be the database given to --db"),
+    top_k: Optional[int] = typer.Option(None, "--top-k", help="link models: destinations per source (default: the task's eval_k)"),
+    model_name: Optional[str] = typer.Option(None, "--model-name", help="value of the model column (default: MODEL_KIND:TASK)"),
+    task: Optional[str] = typer.Option(None, "--task", help="link models: the task, when the model's own (trained from Python) cannot be loaded by name"),
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir"),
 ):
-    """Predictions for every entity as of a timestamp (rows dated <= it only)."""
+    """Predictions for every entity as of a timestamp (rows dated <= it only), written to a
+    file or a database table [entity key, timestamp, prediction, model, created_at]; link
+    models: the top-k destinations per source, one row per (source, rank)."""
+    from rdl.db import RdlError
+    from rdl.db.write import normalize_url
     from rdl.train import predict_at
+    from rdl.train.checkpoint import load_checkpoint
+    from rdl.train.writeback import check_target, with_provenance, write_predictions_to
 
-    df = predict_at(model, db, at, cache_dir=cache_dir)
-    df.to_parquet(out, index=False)
-    console.print(f"{len(df):,} predictions as of {at} written to {out}")
+    try:
+        source = normalize_url(db)
+        check_target(out, source_url=source, table=table, replace=replace,
+                     allow_write_source=allow_write_source)  # before the work is done
+        ckpt = load_checkpoint(model)
+        name = model_name or f"{ckpt.get('model', 'gnn')}:{ckpt['task_spec']}"
+        df = with_provenance(predict_at(model, db, at, cache_dir=cache_dir, top_k=top_k,
+                                            task=task), name)
+        what = write_predictions_to(df, out, source_url=source, table=table, replace=replace,
+                                    allow_write_source=allow_write_source)
+    except (RdlError, FileNotFoundError, ValueError) as e:
+        err_console.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    console.print(f"predictions as of {at}: {what}", markup=False)
 
 
 @app.command()
