@@ -12,7 +12,9 @@ from rdl.cli.app import app, console, err_console
 @app.command()
 def train(
     db: str = typer.Option(..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path"),
-    task: str = typer.Option(..., "--task", help="FILE.py:NAME or a built-in name (rel-f1/driver-dnf)"),
+    task: Optional[str] = typer.Option(None, "--task", help="FILE.py:NAME or a built-in name (rel-f1/driver-dnf)"),
+    query: Optional[str] = typer.Option(None, "--query", help='the task as a predictive query: "PREDICT AGG(table..., 0, 30 days) [> 0] FOR EACH table"'),
+    show_sql: bool = typer.Option(False, "--show-sql", help="print the --query's compiled SQL and stop"),
     epochs: int = typer.Option(10, "--epochs"),
     seed: int = typer.Option(42, "--seed"),
     out: Optional[str] = typer.Option(None, "--out", help="directory for results.json and model.pt"),
@@ -34,9 +36,11 @@ def train(
     model: Optional[str] = typer.Option(None, "--model", help="entity tasks: gnn (default); link tasks: two-tower (default) | idgnn"),
 ):
     """Train the GNN on a task and print its val/test metrics beside the baselines."""
+    from rdl.cli.query import task_spec
     from rdl.report import print_results
     from rdl.train import TrainConfig, train_task
 
+    task = task_spec(task, query, db, show_sql)
     fanouts = [int(x) for x in num_neighbors.split(",")]
     config = TrainConfig(epochs=epochs, seed=seed, lr=lr, batch_size=batch_size,
                          channels=channels, num_neighbors=fanouts, num_layers=len(fanouts),
@@ -108,7 +112,9 @@ def predict(
 @app.command()
 def baseline(
     db: str = typer.Option(..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path"),
-    task: str = typer.Option(..., "--task", help="FILE.py:NAME or a built-in name (rel-f1/driver-dnf)"),
+    task: Optional[str] = typer.Option(None, "--task", help="FILE.py:NAME or a built-in name (rel-f1/driver-dnf)"),
+    query: Optional[str] = typer.Option(None, "--query", help="the task as a predictive query (see rdl train --help)"),
+    show_sql: bool = typer.Option(False, "--show-sql", help="print the --query's compiled SQL and stop"),
     out: Optional[str] = typer.Option(None, "--out", help="directory for results.json"),
     seed: int = typer.Option(0, "--seed", help="seed of the random baseline and LightGBM"),
     only: Optional[str] = typer.Option(None, "--only", help="comma-separated baseline names"),
@@ -117,12 +123,14 @@ def baseline(
     import time
 
     from rdl.baselines import run_baselines
+    from rdl.cli.query import task_spec
     from rdl.db import connect
     from rdl.db.write import normalize_url
     from rdl.report import print_results
     from rdl.results import write_results
     from rdl.tasks import load_task
 
+    task = task_spec(task, query, db, show_sql)
     t0 = time.perf_counter()
     url = normalize_url(db)
     database = connect(url)

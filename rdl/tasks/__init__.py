@@ -9,7 +9,8 @@
 * `DefaultSplitWarning`, `notes` — the split dates rdl chose when a task left them unset
   (library code never prints; the CLI renders `notes(task)`).
 * `load_task` — address a task as ``FILE.py:NAME`` or by built-in name
-  (``rel-f1/driver-dnf``).
+  (``rel-f1/driver-dnf``), or write it as a predictive query (`from_query`:
+  ``PREDICT COUNT(results WHERE statusId != 1, 0, 30 days) > 0 FOR EACH drivers``).
 
 Source of the protocol: RelBench (snap-stanford/relbench, ``relbench/base``).
 """
@@ -19,6 +20,7 @@ from rdl.tasks.entity import EntityTask
 from rdl.tasks.history import LinkHistory
 from rdl.tasks.link import RANKING_METRICS, LinkTask
 from rdl.tasks.load import builtin_tasks, file_tasks, load_task
+from rdl.tasks.query import QueryError, compile_query, from_query
 from rdl.tasks.sql import run_sql
 from rdl.tasks.timestamps import (
     DEFAULT_TEST_QUANTILE,
@@ -32,6 +34,6 @@ from rdl.tasks.types import DefaultSplitWarning, Split, TaskError, TaskType
 __all__ = [
     "TaskType", "TaskError", "DefaultSplitWarning", "notes", "Split", "BaseTask", "EntityTask",
     "LinkTask", "RANKING_METRICS", "LinkHistory", "load_task", "builtin_tasks",
-    "file_tasks", "run_sql", "database_fingerprint", "default_split_timestamps", "SPLITS",
+    "file_tasks", "from_query", "compile_query", "QueryError", "run_sql", "database_fingerprint", "default_split_timestamps", "SPLITS",
     "MIN_TRAIN_TIMESTAMPS", "DEFAULT_VAL_QUANTILE", "DEFAULT_TEST_QUANTILE",
 ]
