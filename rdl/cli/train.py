@@ -33,6 +33,7 @@ def train(
     group_size: int = typer.Option(8, "--entity-group-size", help="with --batch-order entity: seeds per group (0: whole entity)"),
     no_baselines: bool = typer.Option(False, "--no-baselines", help="skip the baselines"),
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="graph/text cache (default ~/.cache/rdl)"),
+    protocol: str = typer.Option("relbench", "--protocol", help="relbench (every model input cut at the test timestamp, as RelBench; default) | rolling (each seed sees every row dated <= its seed time)"),
     model: Optional[str] = typer.Option(None, "--model", help="entity tasks: gnn (default); link tasks: two-tower (default) | idgnn"),
 ):
     """Train the GNN on a task and print its val/test metrics beside the baselines."""
@@ -47,7 +48,8 @@ def train(
                          temporal_strategy=temporal_strategy, pooling=pooling,
                          patience=patience, text=not no_text, precision=precision,
                          max_steps_per_epoch=max_steps, batch_order=batch_order,
-                         threads=threads, entity_group_size=group_size or None)
+                         threads=threads, entity_group_size=group_size or None,
+                         protocol=protocol)
     results = train_task(db, task, config, out, baselines=not no_baselines, cache_dir=cache_dir,
                          model=model)
     print_results(results, console)
@@ -118,6 +120,7 @@ def baseline(
     out: Optional[str] = typer.Option(None, "--out", help="directory for results.json"),
     seed: int = typer.Option(0, "--seed", help="seed of the random baseline and LightGBM"),
     only: Optional[str] = typer.Option(None, "--only", help="comma-separated baseline names"),
+    protocol: str = typer.Option("relbench", "--protocol", help="relbench (inputs cut at the test timestamp; default) | rolling"),
 ):
     """Run the non-GNN baselines on a task: print val/test metrics, write results.json."""
     import time
@@ -136,7 +139,7 @@ def baseline(
     database = connect(url)
     frames: list = []
     results = run_baselines(database, load_task(task, database), seed=seed,
-                            baselines=only.split(",") if only else None,
+                            baselines=only.split(",") if only else None, protocol=protocol,
                             log=lambda msg: console.print(msg, markup=False), predictions=frames)
     results.update(task=task, db=url, total_seconds=time.perf_counter() - t0)
     print_results(results, console)

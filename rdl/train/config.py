@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 
+from rdl.tasks import PROTOCOLS
+
 
 @dataclass
 class TrainConfig:
@@ -36,6 +38,11 @@ class TrainConfig:
             batch 512: 23k distinct rows random, 7.8k with groups of 8, 2.5k whole entities).
         entity_group_size: seeds per group for ``batch_order="entity"`` (``None``: all of an
             entity's seeds).
+        protocol: where every model input comes from (`rdl.tasks.PROTOCOLS`):
+            ``"relbench"`` (default) — the database cut at the task's test timestamp, for
+            every split, as RelBench; ``"rolling"`` — the full database, each seed seeing
+            rows dated ``<=`` its seed time (deployment-like; never compare it with
+            RelBench's published figures).
         precision: ``"fp32"``, ``"bf16"`` (forward pass under CPU autocast: bfloat16 matrix
             products, losses and metrics in float32; ~1.3-1.7x faster on CPUs with
             AVX512-BF16/AMX) or ``"auto"``: bf16 where the CPU supports it natively.
@@ -64,12 +71,16 @@ class TrainConfig:
     precision: str = "auto"
     batch_order: str = "entity"
     entity_group_size: int | None = 8
+    protocol: str = "relbench"
 
     def __post_init__(self) -> None:
         if self.precision == "auto":
             self.precision = "bf16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "fp32"
         if self.precision not in ("fp32", "bf16"):
             raise ValueError(f"precision {self.precision!r}: use 'auto', 'fp32' or 'bf16'")
+        if self.protocol not in PROTOCOLS:
+            raise ValueError(f"protocol {self.protocol!r}: use one of {list(PROTOCOLS)} "
+                             "(--protocol)")
         if self.batch_order not in ("random", "entity"):
             raise ValueError(f"batch_order {self.batch_order!r}: use 'random' or 'entity'")
         if len(self.num_neighbors) != self.num_layers:

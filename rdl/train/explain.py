@@ -280,7 +280,9 @@ def explain_global(model_dir: str | Path, db: str | Database, *, split: str = "v
                    method: str = "grad_x_input", max_seeds: int | None = 1000, seed: int = 0,
                    task=None, cache_dir=None) -> GlobalExplanation:
     """Table-level importance averaged over the seeds of ``split`` of the model's task
-    (at most ``max_seeds`` of them, drawn with ``seed``).
+    (at most ``max_seeds`` of them, drawn with ``seed``), the subgraphs sampled from the
+    task's input database under the model's protocol (``relbench``: the database cut at
+    the test timestamp), as in training.
 
     Args:
         task: the task whose split is used (a spec, class or instance); default: the
@@ -294,8 +296,18 @@ def explain_global(model_dir: str | Path, db: str | Database, *, split: str = "v
     from rdl.train.job import resolve_task
     from rdl.train.seeds import make_seeds
 
-    ckpt, database, graph, model, config = load_entity_model(model_dir, db, cache_dir, "explain")
+    from rdl.train.checkpoint import load_checkpoint
+    from rdl.train.job import open_database
+    from rdl.train.predict import model_tables
+
+    ckpt = load_checkpoint(model_dir)
+    database = model_tables(open_database(db)[0], ckpt)
     task, _ = resolve_task(ckpt["task_spec"] if task is None else task, database)
+    # the model's inputs as in training: the task's input database under its protocol
+    protocol = ckpt["config"].get("protocol", "relbench")
+    inputs = task.input_db(protocol) if hasattr(task, "input_db") else database
+    ckpt, _, graph, model, config = load_entity_model(model_dir, inputs, cache_dir, "explain",
+                                                      ckpt=ckpt)
     seeds = make_seeds(task, task.get_table(split), graph, with_labels=False)
     pick = np.arange(len(seeds.node))
     if max_seeds is not None and len(pick) > max_seeds:
