@@ -66,6 +66,35 @@ def test_list_distinct_is_a_link_task(f1):
     assert all(list(a) == list(b) for a, b in zip(both["circuitId_ref"], both["circuitId_q"]))
 
 
+def _window(df, t, days):
+    return df[(df["date"] > t) & (df["date"] <= t + pd.Timedelta(days=days))]
+
+
+def test_sum_count_distinct_and_via_match_pandas(f1):
+    """Two more forms, checked against the same labels computed in pandas."""
+    w = " WITH val_timestamp = '2005-01-01', test_timestamp = '2010-01-01', num_eval_timestamps = 3"
+    res, races = f1["results"].df, f1["races"].df
+    task = from_query(f1, "PREDICT SUM(results.points WHERE statusId != 1, 0, 60 days) "
+                          "FOR EACH constructors" + w)
+    got = task.get_table("val", mask_input_cols=False).df
+    for t, rows in got.groupby("timestamp"):
+        win = _window(res, t, 60)
+        want = win[win["statusId"] != 1].groupby("constructorId")["points"].sum()
+        want = want.reindex(win["constructorId"].unique(), fill_value=0.0)
+        pd.testing.assert_series_equal(rows.set_index("constructorId")["label"].sort_index(),
+                                       want.sort_index().astype(float), check_names=False)
+    task = from_query(f1, "PREDICT COUNT_DISTINCT(races.circuitId VIA results, 0, 365 days) "
+                          "> 15 FOR EACH drivers" + w)
+    got = task.get_table("val", mask_input_cols=False).df
+    joined = res[["driverId", "raceId"]].merge(races[["raceId", "circuitId", "date"]], on="raceId")
+    for t, rows in got.groupby("timestamp"):
+        n = _window(joined, t, 365).groupby("driverId")["circuitId"].nunique()
+        want = (n > 15).astype("int64")
+        pd.testing.assert_series_equal(rows.set_index("driverId")["label"].sort_index(),
+                                       want.sort_index(), check_names=False)
+    assert got["label"].nunique() == 2
+
+
 def test_defaults_options_and_load_task(f1):
     q = F1_QUERIES[DriverPosition]
     with pytest.warns(DefaultSplitWarning, match="no val_timestamp / test_timestamp set"):

@@ -292,7 +292,10 @@ def plot_map_by_time(results: dict, preds: pd.DataFrame | None) -> Figure | None
             df = preds[preds["seed_time"] == t]
             true = [list(v) for v in df["label"]]
             pred = np.array([list(v) for v in df[name]], dtype=object)
-            values.append(METRICS["map_at_k"](true, pred, k=k))
+            try:
+                values.append(METRICS["map_at_k"](true, pred, k=k))
+            except ValueError:  # e.g. no row with a destination at this seed time
+                values.append(np.nan)
         ax.plot(times, values, marker="o", ms=3, label=name, **_style(i, is_model))
     test = preds.loc[preds["split"] == "test", "seed_time"]
     if len(test):
