@@ -6,13 +6,15 @@ from typing import Optional
 
 import typer
 
-from rdl.cli.app import app, console
+from rdl.cli.app import app, console, err_console
 
 
 @app.command()
 def train(
     db: str = typer.Option(..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path"),
-    task: str = typer.Option(..., "--task", help="FILE.py:NAME or a built-in name (rel-f1/driver-dnf)"),
+    task: Optional[str] = typer.Option(None, "--task", help="FILE.py:NAME or a built-in name (rel-f1/driver-dnf)"),
+    query: Optional[str] = typer.Option(None, "--query", help='the task as a predictive query: "PREDICT AGG(table..., 0, 30 days) [> 0] FOR EACH table"'),
+    show_sql: bool = typer.Option(False, "--show-sql", help="print the --query's compiled SQL and stop"),
     epochs: int = typer.Option(10, "--epochs"),
     seed: int = typer.Option(42, "--seed"),
     out: Optional[str] = typer.Option(None, "--out", help="directory for results.json and model.pt"),
@@ -35,9 +37,11 @@ def train(
     model: Optional[str] = typer.Option(None, "--model", help="entity tasks: gnn (default); link tasks: two-tower (default) | idgnn"),
 ):
     """Train the GNN on a task and print its val/test metrics beside the baselines."""
+    from rdl.cli.query import task_spec
     from rdl.report import print_results
     from rdl.train import TrainConfig, train_task
 
+    task = task_spec(task, query, db, show_sql)
     fanouts = [int(x) for x in num_neighbors.split(",")]
     config = TrainConfig(epochs=epochs, seed=seed, lr=lr, batch_size=batch_size,
                          channels=channels, num_neighbors=fanouts, num_layers=len(fanouts),
@@ -54,6 +58,18 @@ def train(
                   f"train {t['train_s']:.1f} s ({t['epoch_s']:.1f} s/epoch), "
                   f"total {t['total_s']:.1f} s, peak RSS {results['peak_rss_mb']:.0f} MB"
                   + (f"; wrote {out}/results.json and {out}/model.pt" if out else ""))
+    if out:
+        _figures(out)
+
+
+def _figures(out: str) -> None:
+    """Draw the run's figures into ``out`` (rdl.report) and say where they went."""
+    from rdl.report.figures import write_figures
+
+    paths = write_figures(out)
+    if paths:
+        console.print(f"figures: {', '.join(p.name for p in paths)} in {out}; "
+                      f"`rdl report {out}` makes an HTML page", markup=False)
 
 
 @app.command()
@@ -61,21 +77,46 @@ def predict(
     model: str = typer.Option(..., "--model", help="directory written by rdl train --out"),
     db: str = typer.Option(..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path"),
     at: str = typer.Option(..., "--at", help="prediction time (seed time), e.g. 2010-01-01"),
-    out: str = typer.Option(..., "--out", help="output .parquet file"),
+    out: str = typer.Option(..., "--out", help="a .parquet / .csv file, or a database (URL or .duckdb/.sqlite/.db path) to write a table into"),
+    table: str = typer.Option("predictions", "--table", help="table name when --out is a database"),
+    replace: bool = typer.Option(False, "--replace", help="overwrite an existing table / file"),
+    allow_write_source: bool = typer.Option(False, "--allow-write-source", help="allow --out to be the database given to --db"),
+    top_k: Optional[int] = typer.Option(None, "--top-k", help="link models: destinations per source (default: the task's eval_k)"),
+    model_name: Optional[str] = typer.Option(None, "--model-name", help="value of the model column (default: MODEL_KIND:TASK)"),
+    task: Optional[str] = typer.Option(None, "--task", help="link models: the task, when the model's own (trained from Python) cannot be loaded by name"),
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir"),
 ):
-    """Predictions for every entity as of a timestamp (rows dated <= it only)."""
+    """Predictions for every entity as of a timestamp (rows dated <= it only), written to a
+    file or a database table [entity key, timestamp, prediction, model, created_at]; link
+    models: the top-k destinations per source, one row per (source, rank)."""
+    from rdl.db import RdlError
+    from rdl.db.write import normalize_url
     from rdl.train import predict_at
+    from rdl.train.checkpoint import load_checkpoint
+    from rdl.train.writeback import check_target, with_provenance, write_predictions_to
 
-    df = predict_at(model, db, at, cache_dir=cache_dir)
-    df.to_parquet(out, index=False)
-    console.print(f"{len(df):,} predictions as of {at} written to {out}")
+    try:
+        source = normalize_url(db)
+        check_target(out, source_url=source, table=table, replace=replace,
+                     allow_write_source=allow_write_source)  # before the work is done
+        ckpt = load_checkpoint(model)
+        name = model_name or f"{ckpt.get('model', 'gnn')}:{ckpt['task_spec']}"
+        df = with_provenance(predict_at(model, db, at, cache_dir=cache_dir, top_k=top_k,
+                                            task=task), name)
+        what = write_predictions_to(df, out, source_url=source, table=table, replace=replace,
+                                    allow_write_source=allow_write_source)
+    except (RdlError, FileNotFoundError, ValueError) as e:
+        err_console.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    console.print(f"predictions as of {at}: {what}", markup=False)
 
 
 @app.command()
 def baseline(
     db: str = typer.Option(..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path"),
-    task: str = typer.Option(..., "--task", help="FILE.py:NAME or a built-in name (rel-f1/driver-dnf)"),
+    task: Optional[str] = typer.Option(None, "--task", help="FILE.py:NAME or a built-in name (rel-f1/driver-dnf)"),
+    query: Optional[str] = typer.Option(None, "--query", help="the task as a predictive query (see rdl train --help)"),
+    show_sql: bool = typer.Option(False, "--show-sql", help="print the --query's compiled SQL and stop"),
     out: Optional[str] = typer.Option(None, "--out", help="directory for results.json"),
     seed: int = typer.Option(0, "--seed", help="seed of the random baseline and LightGBM"),
     only: Optional[str] = typer.Option(None, "--only", help="comma-separated baseline names"),
@@ -85,19 +126,28 @@ def baseline(
     import time
 
     from rdl.baselines import run_baselines
+    from rdl.cli.query import task_spec
     from rdl.db import connect
     from rdl.db.write import normalize_url
     from rdl.report import print_results
     from rdl.results import write_results
     from rdl.tasks import load_task
 
+    task = task_spec(task, query, db, show_sql)
     t0 = time.perf_counter()
     url = normalize_url(db)
     database = connect(url)
+    frames: list = []
     results = run_baselines(database, load_task(task, database), seed=seed,
                             baselines=only.split(",") if only else None, protocol=protocol,
-                            log=lambda msg: console.print(msg, markup=False))
+                            log=lambda msg: console.print(msg, markup=False), predictions=frames)
     results.update(task=task, db=url, total_seconds=time.perf_counter() - t0)
     print_results(results, console)
     written = f"; wrote {write_results(results, out)}" if out else ""
+    if out:
+        from rdl.results import merge_predictions, write_predictions
+
+        write_predictions(merge_predictions(frames), out)
     console.print(f"total {results['total_seconds']:.1f} s{written}", markup=False)
+    if out:
+        _figures(out)

@@ -153,8 +153,9 @@ def load_task(spec: str, db: Database, cache_dir: str | None = None) -> BaseTask
     Args:
         spec: ``"path/to/file.py:NAME"`` (``NAME`` a class, instance or factory in the
             file, by Python name or by the task's ``name``), ``"path/to/file.py"`` (a file
-            with a single task), or a built-in ``"DATASET/NAME"`` such as
-            ``"rel-f1/driver-dnf"`` (or ``"driver-dnf"`` if unambiguous).
+            with a single task), a built-in ``"DATASET/NAME"`` such as
+            ``"rel-f1/driver-dnf"`` (or ``"driver-dnf"`` if unambiguous), or a predictive
+            query ``"PREDICT ... FOR EACH ..."`` (`rdl.tasks.query.from_query`).
         db: the database the task runs on.
         cache_dir: on-disk table cache directory (see `BaseTask`).
 
@@ -165,7 +166,10 @@ def load_task(spec: str, db: Database, cache_dir: str | None = None) -> BaseTask
         TaskError: no such file or task; the message lists the available tasks.
     """
     from rdl.project import load_file
+    from rdl.tasks.query import from_query, is_query
 
+    if is_query(spec):
+        return from_query(db, spec, cache_dir=cache_dir)
     file_part, sep, name = spec.rpartition(":")
     if sep and file_part.endswith(".py"):
         path = Path(file_part)

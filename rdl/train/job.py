@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import resource
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ import numpy as np
 
 from rdl.db import Database, connect
 from rdl.graph import build_graph
-from rdl.results import write_results
+from rdl.results import merge_predictions, prediction_frame, write_predictions, write_results
 from rdl.tasks import notes
 from rdl.train.checkpoint import save_checkpoint
 from rdl.train.config import TrainConfig
@@ -101,6 +101,19 @@ def make_trainer(task, graph, config: TrainConfig, train_table, model: str | Non
     return EntityTrainer(task, graph, config, make_seeds(task, train_table, graph).y)
 
 
+def prediction_frames(task, seeds: dict, preds: dict, name: str) -> list:
+    """The model's val and test predictions as `rdl.results.prediction_frame` s (keys,
+    seed times and labels from the seeds' task tables)."""
+    link = str(task.task_type) == LINK
+    out = []
+    for split in ("val", "test"):
+        df = seeds[split].df
+        label = df[task.dst_entity_col] if link else seeds[split].y.numpy()
+        out.append(prediction_frame(split, df[task.src_entity_col if link else task.entity_col],
+                                    df[task.time_col], label, {name: preds[split]}))
+    return out
+
+
 def add_timing(results: dict, graph, graph_build_s: float, train_s: float, history: list[dict],
                t_start: float, config: TrainConfig) -> None:
     """Fill ``results["timing"]`` (``graph_build_s``, ``graph_cached``, ``train_s``,
@@ -128,6 +141,8 @@ class TrainRun:
             ``tables[split]`` rows (entity tasks: ``[n]`` or ``[n, C]``; link tasks:
             ``[n, eval_k]`` destination keys).
         results: the results dict (`train_task`'s return value).
+        frames: the val / test predictions of the model and the baselines as
+            `rdl.results.prediction_frame` s (``predictions.parquet``).
     """
 
     task: Any
@@ -136,6 +151,7 @@ class TrainRun:
     seeds: dict
     predictions: dict[str, np.ndarray]
     results: dict
+    frames: list = field(default_factory=list)
 
 
 def run_task(
@@ -172,6 +188,7 @@ def run_task(
     pred = {s: trainer.predict(seeds[s]) for s in ("val", "test")}
     scores = {s: trainer.score(seeds[s], pred[s]) for s in ("val", "test")}
     eval_s = time.perf_counter() - t0
+    frames = prediction_frames(task, seeds, pred, trainer.name)
 
     results = {
         "task": name,
@@ -192,9 +209,10 @@ def run_task(
         from rdl.baselines import run_baselines
 
         results["baselines"] = run_baselines(database, task, link_history=history,
-                                             protocol=config.protocol)["baselines"]
+                                             protocol=config.protocol,
+                                             predictions=frames)["baselines"]
     add_timing(results, graph, graph_build_s, train_s, epochs, t_start, config)
-    return TrainRun(task, trainer, tables, seeds, pred, results)
+    return TrainRun(task, trainer, tables, seeds, pred, results, frames)
 
 
 def train_task(
@@ -235,7 +253,8 @@ def train_task(
         "fit_seconds", "eval_seconds", "epochs_run", "history", ...}}``; link models add
         ``num_hops`` and the results add ``eval_k``), ``timing`` (``graph_build_s``,
         ``graph_cached``, ``train_s``, ``epoch_s``, ``total_s``), ``peak_rss_mb``,
-        ``config``.
+        ``config``. With ``out_dir``, the val and test predictions of the model and the
+        baselines also go to ``out_dir/predictions.parquet`` (`rdl.results`).
 
     Raises:
         ValueError: a model that does not fit the task kind; see `make_trainer`.
@@ -247,8 +266,10 @@ def train_task(
         save_checkpoint(out_dir, run.trainer, task_spec=run.results["task"],
                         db_url=run.results["db"])
         write_results(run.results, out_dir)
+        write_predictions(merge_predictions(run.frames), out_dir)
     return run.results
 
 
 __all__ = ["TrainRun", "add_timing", "make_trainer", "open_database", "peak_rss_mb",
-           "resolve_task", "run_task", "split_tables_and_graph", "train_task"]
+           "prediction_frames", "resolve_task", "run_task", "split_tables_and_graph",
+           "train_task"]
