@@ -8,11 +8,10 @@ dropped with ``--exclude-column TABLE.COLUMN`` (``exclude_columns`` in the schem
 
 Rules (each a suspect, not a verdict):
 
-* **running count**: a numeric feature of a table without a time column named like a
-  running total (``*count``, ``total*``, ``reputation``, ``views``, ``votes`` ...);
+* **running count**: a numeric feature named like a running total (``*count``, ``total*``, ``reputation``, ``views``, ``votes`` ...);
 * **latest date**: a date of a table without a time column named like a latest date
   (``last_*``, ``*updated*``) or on most rows in the last tenth of the database's time span;
-* **future activity**: a numeric feature of a table without a time column whose values
+* **future activity**: a numeric feature whose values
   correlate (Spearman rho >= 0.5, at least 20 rows) with the number of rows referencing
   it dated after the midpoint of the database's time span;
 * **later date**: a date feature later than its row's own time column on most rows (a
@@ -71,47 +70,45 @@ def leakage_suspects(db) -> list[dict]:
     lo, hi = db.min_timestamp, db.max_timestamp
     mid = lo + (hi - lo) / 2 if lo is not None else None
     for name, t in db.items():
-        if t.time_col is None:
-            activity, via = _activity_after(db, name, mid) if mid is not None else (None, "")
-            for col, st in t.stypes.items():
-                words = tokens(col)
-                s = t.df[col]
-                if st == "numerical":
-                    if starts_with_any(words, _RUNNING):
-                        out.append(_suspect(name, col, "running count", (
-                            f"a number named like a running total on a table without a time "
-                            f"column: every seed sees the value as of the export")))
-                        continue
-                    if activity is not None:
-                        ok = s.notna()
-                        if ok.sum() >= MIN_ROWS and s[ok].nunique() > 1 and activity[ok].nunique() > 1:
-                            rho = float(s[ok].corr(activity[ok], method="spearman"))
-                            if rho >= RHO:
-                                out.append(_suspect(name, col, "future activity", (
-                                    f"correlates with the rows referencing it after "
-                                    f"{mid.date()} ({via}; Spearman rho {rho:.2f}): it may "
-                                    f"count activity a seed must not see")))
-                elif st == "timestamp" and pd.api.types.is_datetime64_any_dtype(s):
-                    v = s.dropna()
+        static = t.time_col is None
+        activity, via = _activity_after(db, name, mid) if mid is not None else (None, "")
+        tc = None if static else t.df[t.time_col]
+        for col, st in t.stypes.items():
+            words, s = tokens(col), t.df[col]
+            if st == "numerical":
+                if starts_with_any(words, _RUNNING):
+                    out.append(_suspect(name, col, "running count", (
+                        "a number named like a running total on a table without a time column"
+                        if static else "a number named like a running total: a row dated at "
+                        f"{t.time_col} cannot know it yet") + ": every seed sees the value as of "
+                        "the export"))
+                    continue
+                if activity is not None:
+                    ok = s.notna()
+                    if ok.sum() >= MIN_ROWS and s[ok].nunique() > 1 and activity[ok].nunique() > 1:
+                        rho = float(s[ok].corr(activity[ok], method="spearman"))
+                        if rho >= RHO:
+                            out.append(_suspect(name, col, "future activity", (
+                                f"correlates with the rows referencing it after {mid.date()} "
+                                f"({via}; Spearman rho {rho:.2f}): it may count activity a "
+                                "seed must not see")))
+            elif st == "timestamp" and pd.api.types.is_datetime64_any_dtype(s) and col != t.time_col:
+                v = s.dropna()
+                if static:
                     late = float((v >= hi - (hi - lo) / 10).mean()) if len(v) and lo is not None else 0.0
                     if starts_with_any(words, _LATEST) or late > 0.5:
                         out.append(_suspect(name, col, "latest date", (
-                            f"a date on a table without a time column"
+                            "a date on a table without a time column"
                             + (f", in the last tenth of the database's time span on {late:.0%} "
-                               f"of rows" if late > 0.5 else ", named like a latest date")
+                               "of rows" if late > 0.5 else ", named like a latest date")
                             + ": every seed sees the date as of the export")))
-        else:
-            tc = t.df[t.time_col]
-            for col, st in t.stypes.items():
-                if st != "timestamp" or col == t.time_col:
-                    continue
-                both = tc.notna() & t.df[col].notna()
-                if both.sum() >= 1:
-                    share = float((t.df.loc[both, col] > tc[both]).mean())
+                else:
+                    both = tc.notna() & s.notna()
+                    share = float((s[both] > tc[both]).mean()) if both.any() else 0.0
                     if share > 0.5:
                         out.append(_suspect(name, col, "later date", (
                             f"later than the row's time column {t.time_col!r} on {share:.0%} of "
-                            f"rows: a seed at the row's time sees this later date")))
+                            "rows: a seed at the row's time sees this later date")))
     out.extend(_parents_after_children(db))
     return out
 

@@ -31,10 +31,12 @@ from rdl.db.names import singular, starts_with_any, table_words, tokens
 
 COVERAGE_NAMED = 0.80
 COVERAGE_UNNAMED = 0.99
+#: a role-named integer column needs this many distinct values (type codes have few)
+MIN_ROLE_VALUES = 10
 KEY_WORDS = ("id", "key", "code", "uuid", "guid", "pk")
 GENERIC = {"id", "key", "code", "uuid", "guid", "pk", "name", "no", "number", "num"}
 SELF_WORDS = ("parent", "child", "manager", "boss", "report", "previous", "prev", "next",
-              "root", "reply", "original", "duplicat", "related", "link", "referr", "success",
+              "root", "reply", "original", "duplicat", "referr", "success",
               "predecess", "mentor", "supervis", "spouse", "master")
 
 
@@ -63,7 +65,8 @@ def name_score(col, table: str, target: str, target_key) -> tuple[int, str]:
     flat = lc.replace("_", "").replace(" ", "")
     if tw and any(flat == "".join(tw) + kw for kw in KEY_WORDS):
         return 3, f"named after {target!r} (<table>id)"
-    if tw and len(role) > len(tw) and [singular(w) for w in role[-len(tw):]] == tw:
+    if tw and len(role) > len(tw) and c[-1] in KEY_WORDS \
+            and [singular(w) for w in role[-len(tw):]] == tw:
         return 2, f"a role of {target!r} (<role><Table>Id)"
     kt = [w for w in tokens(target_key) if w not in KEY_WORDS]
     if kt and len(role) >= len(kt) and role[-len(kt):] == kt and lk not in GENERIC:
@@ -179,10 +182,10 @@ def infer_foreign_keys(tables: dict, declared: dict[str, dict], unique: dict[str
                 if kt.kind not in counts:
                     counts[kt.kind] = as_key_values(s, kt.kind).value_counts()
                 vc = counts[kt.kind]
+                if score < 2 and len(vc) < (2 if kind == "str" else MIN_ROLE_VALUES):
+                    continue
                 hit = int(vc[vc.index.isin(kt.values)].sum())
                 cov = hit / total
-                if score < 2 and kind == "str" and kt.kind == "str" and len(vc) < 2:
-                    continue
                 cands.append({
                     "table": a, "column": str(col), "target": kt.table,
                     "target_key": kt.column, "target_pkey": kt.column, "rule": rule or
@@ -210,6 +213,8 @@ def _decide(cands: list[dict], found: list[dict], misses: list[dict]) -> None:
         best = ok[0]
         rivals = [c for c in ok[1:] if c["name_score"] == best["name_score"]
                   and abs(c["coverage"] - best["coverage"]) < 0.005]
+        if rivals and best["name_score"] == 1:  # ParentId: the own table wins a tie
+            rivals = [r for r in rivals if r["name_score"] == 1]
         if not rivals:
             found.append(best)
             return

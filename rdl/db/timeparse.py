@@ -426,12 +426,14 @@ def _number_times(values, table, col, report, reading, row_ids, strict, chosen):
                 + hints.time_col(table, col, reading.replace("end", "start"))))
         else:
             if not strict:
-                if explicit:
-                    report.add("note", table, col, (
-                        f"integers that may be dates ({plain_scalar(num.min())} .. "
-                        f"{plain_scalar(num.max())}: {' or '.join(explicit)}); not read as "
-                        f"time. To use them as the time column pass "
-                        + hints.time_col(table, col, explicit[0])))
+                span = f"{plain_scalar(num.min())} .. {plain_scalar(num.max())}"
+                report.add("note", table, col, (
+                    f"numbers named like a time, not read as timestamps: "
+                    + (f"they may be {' or '.join(explicit)} ({span}); to use them pass "
+                       + hints.time_col(table, col, explicit[0]) if explicit else
+                       f"no reading fits all of them ({span}); if they are times, pass "
+                       + hints.time_col(table, col, "READING")
+                       + f", READING one of {list(NUMBER_READINGS)}")))
                 return None, None
             fits = explicit or ["epoch-s", "epoch-ms", "yyyymmdd"]
             raise DataError(
