@@ -11,7 +11,7 @@ Rules (each a suspect, not a verdict):
 * **running count**: a numeric feature named like a running total (``*count``, ``total*``, ``reputation``, ``views``, ``votes`` ...);
 * **latest date**: a date of a table without a time column named like a latest date
   (``last_*``, ``*updated*``) or on most rows in the last tenth of the database's time span;
-* **future activity**: a numeric feature whose values
+* **future activity**: a numeric feature of a table without a time column whose values
   correlate (Spearman rho >= 0.5, at least 20 rows) with the number of rows referencing
   it dated after the midpoint of the database's time span;
 * **later date**: a date feature later than its row's own time column on most rows (a
@@ -31,11 +31,17 @@ from rdl.db import hints
 from rdl.db.names import starts_with_any, tokens
 
 _RUNNING = ("count", "total", "reputation", "view", "vote", "upvote", "downvote", "balance",
-            "follower", "like", "favorit", "sum", "cumulat", "lifetime", "running", "karma",
-            "num", "popular")
+            "follower", "like", "favorit", "cumulat", "lifetime", "running", "karma",
+            "popular")
 _LATEST = ("last", "latest", "updat", "modif", "recent", "current")
 MIN_ROWS = 20
 RHO = 0.5
+
+
+def spearman(a: pd.Series, b: pd.Series) -> float:
+    """Spearman's rank correlation: Pearson's on average ranks (no scipy import)."""
+    ra, rb = a.rank().to_numpy(), b.rank().to_numpy()
+    return float(np.corrcoef(ra, rb)[0, 1])
 
 
 def _suspect(table, column, kind, reason) -> dict:
@@ -71,22 +77,24 @@ def leakage_suspects(db) -> list[dict]:
     mid = lo + (hi - lo) / 2 if lo is not None else None
     for name, t in db.items():
         static = t.time_col is None
-        activity, via = _activity_after(db, name, mid) if mid is not None else (None, "")
+        numeric = any(st == "numerical" for st in t.stypes.values())
+        activity, via = _activity_after(db, name, mid) if (mid is not None and static
+                                                          and numeric) else (None, "")
         tc = None if static else t.df[t.time_col]
         for col, st in t.stypes.items():
             words, s = tokens(col), t.df[col]
             if st == "numerical":
-                if starts_with_any(words, _RUNNING):
+                if starts_with_any(words, _RUNNING) or set(words) & {"num", "sum", "nb"}:
                     out.append(_suspect(name, col, "running count", (
                         "a number named like a running total on a table without a time column"
                         if static else "a number named like a running total: a row dated at "
                         f"{t.time_col} cannot know it yet") + ": every seed sees the value as of "
                         "the export"))
                     continue
-                if activity is not None:
+                if activity is not None and static:
                     ok = s.notna()
                     if ok.sum() >= MIN_ROWS and s[ok].nunique() > 1 and activity[ok].nunique() > 1:
-                        rho = float(s[ok].corr(activity[ok], method="spearman"))
+                        rho = spearman(s[ok], activity[ok])
                         if rho >= RHO:
                             out.append(_suspect(name, col, "future activity", (
                                 f"correlates with the rows referencing it after {mid.date()} "

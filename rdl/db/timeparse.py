@@ -242,7 +242,7 @@ def _text_times(values, table, col, report, reading, row_ids, strict):
     """Text -> ``(UTC-aware datetimes or None, reading used)``; see `read_times`."""
     nonnull = values.notna()
     strings = values.where(~nonnull, values.astype(str))
-    s_nonnull = strings[nonnull]
+    s_nonnull = pd.Series(pd.unique(strings[nonnull]), dtype=object)  # dates repeat
     if reading is None and len(s_nonnull) and s_nonnull.str.match(_NUMBER).all():
         return None, "number"
     if reading in ("dayfirst", "monthfirst"):
@@ -273,7 +273,7 @@ def _text_times(values, table, col, report, reading, row_ids, strict):
                        + hints.time_format(table, col, "monthfirst" if order == "dayfirst"
                                            else "dayfirst"))
             return _parse_text(values, "mixed", order == "dayfirst"), order
-    uniq = pd.Series(pd.unique(s_nonnull), dtype=object)  # dates repeat: scan once
+    uniq = s_nonnull
     offset = strings.map(dict(zip(uniq, uniq.str.extract(TZ_SUFFIX)[0])))
     has_tz = nonnull & offset.notna()
     if has_tz.any() and not has_tz[nonnull].all():

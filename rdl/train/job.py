@@ -31,14 +31,15 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def open_database(db: str | Database) -> tuple[Database, str]:
-    """``(Database, url)`` for a URL / path or an open `Database`."""
+def open_database(db: str | Database, schema: dict | None = None) -> tuple[Database, str]:
+    """``(Database, url)`` for a URL / path (opened with the `rdl.connect` keyword
+    arguments ``schema``) or an open `Database`."""
     if isinstance(db, Database):
         return db, getattr(db, "url", None) or "<in-memory>"
     from rdl.db.write import normalize_url
 
     url = normalize_url(db)
-    return connect(url), url
+    return connect(url, **(schema or {})), url
 
 
 def resolve_task(task, db: Database):
@@ -90,7 +91,9 @@ def make_trainer(task, graph, config: TrainConfig, train_table, model: str | Non
 
         return link_trainer(task, graph, config, model or "two-tower", **options)
     if model not in (None, "gnn"):
-        raise ValueError(f"model {model!r} is for link tasks; task {task.name!r} is a "
+        from rdl.train.config import ConfigError
+
+        raise ConfigError("model", f"model {model!r} is for link tasks; task {task.name!r} is a "
                          f"{task.task_type} task, trained with the entity GNN (--model gnn)")
     from rdl.train.entity import EntityTrainer
 
@@ -141,7 +144,8 @@ def train_task(
 
     Returns:
         the results dict written to ``results.json``: ``task``, ``db``, ``task_type``,
-        ``metrics``, ``splits``, ``notes`` (`rdl.tasks.notes`), ``baselines``, ``models`` (``{name: {"val", "test",
+        ``metrics``, ``splits``, ``notes`` (`rdl.tasks.notes`), ``leakage_suspects``
+        (`rdl.db.audit`), ``baselines``, ``models`` (``{name: {"val", "test",
         "fit_seconds", "eval_seconds", "epochs_run", "history", ...}}``; link models add
         ``num_hops`` and the results add ``eval_k``), ``timing`` (``graph_build_s``,
         ``graph_cached``, ``train_s``, ``epoch_s``, ``total_s``), ``peak_rss_mb``,
@@ -152,7 +156,12 @@ def train_task(
     """
     t_start = time.perf_counter()
     config = config or TrainConfig()
-    database, url = open_database(db)
+    if isinstance(task_spec, str) and not isinstance(db, Database):
+        from rdl.tasks.load import task_file_schema  # a task file's SCHEMA = {...}
+
+        database, url = open_database(db, task_file_schema(task_spec))
+    else:
+        database, url = open_database(db)
     task, name = resolve_task(task_spec, database)
     is_link = str(task.task_type) == LINK
     tables, graph, graph_build_s = split_tables_and_graph(task, database, config, cache_dir)
@@ -179,6 +188,7 @@ def train_task(
         **({"eval_k": task.eval_k} if is_link else {}),
         "splits": {s: len(t.df) for s, t in tables.items()},
         "notes": notes(task),
+        "leakage_suspects": list(getattr(database, "leakage", None) or []),
         "baselines": {},
         "models": {trainer.name: {"val": val, "test": test, "fit_seconds": train_s,
                                   "eval_seconds": eval_s, "epochs_run": len(epochs),
@@ -190,7 +200,8 @@ def train_task(
         results["baselines"] = run_baselines(database, task, link_history=history)["baselines"]
     add_timing(results, graph, graph_build_s, train_s, epochs, t_start, config)
     if out_dir is not None:
-        save_checkpoint(out_dir, trainer, task_spec=name, db_url=url)
+        save_checkpoint(out_dir, trainer, task_spec=name, db_url=url,
+                        schema=getattr(database, "schema", None))
         write_results(results, out_dir)
     return results
 

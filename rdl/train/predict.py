@@ -20,7 +20,9 @@ def predict_at(model_dir: str | Path, db: str | Database, at, *, cache_dir=None)
 
     The entities are the rows of the task's entity table that exist at ``at`` (time
     ``<= at`` when the table has a time column); every seed time is ``at``, so only rows
-    dated ``<= at`` are visible. Rows are encoded with the model's own column stats.
+    dated ``<= at`` are visible. Rows are encoded with the model's own column stats. A
+    URL is read with the schema stored in the checkpoint (keys, time columns, stypes as
+    in training).
 
     Returns:
         DataFrame ``[entity_col, time_col, "prediction"]`` (multiclass/multilabel:
@@ -41,7 +43,7 @@ def predict_at(model_dir: str | Path, db: str | Database, at, *, cache_dir=None)
             f"{ckpt['path']} holds a link-prediction model ({ckpt.get('model', '?')}); "
             "`rdl predict` serves entity-task models only so far")
     config = TrainConfig(**ckpt["config"])
-    database, _ = open_database(db)
+    database, _ = open_database(db, ckpt.get("schema"))  # read as in training
     at = pd.Timestamp(at)
     graph = build_graph(database, text=config.text, col_stats=ckpt["model_kwargs"]["col_stats"],
                         cache_dir=cache_dir)
