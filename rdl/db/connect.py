@@ -16,7 +16,7 @@ from rdl.db.schema import SURROGATE_PKEY
 from rdl.db.schema_file import check_schema, pinned_schema
 from rdl.db.stypes import infer_stypes
 from rdl.db.table import Table
-from rdl.db.timecols import child_before_parent, choose_time_col, database_latest
+from rdl.db.timecols import child_before_parent, choose_time_col, database_span
 from rdl.db.validate import ValidationReport
 
 
@@ -218,7 +218,7 @@ def connect(
 
     # 7. time columns (database-wide: audit columns hold its latest date), stypes, tables
     cands = {n: c for n, c in readings.candidates.items() if n not in time_cols}
-    latest = database_latest({n: rt.df for n, rt in raw.items()}, cands)
+    span = database_span({n: rt.df for n, rt in raw.items()}, cands)
     tables = {}
     for name, rt in raw.items():
         if name in time_cols:
@@ -227,7 +227,7 @@ def connect(
                 _need_col(rt, tc, "time_cols", hints.time_col(name))
                 report.add("note", name, tc, "time column chosen by time_cols= / --time-col")
         else:
-            tc = choose_time_col(name, rt.df, cands.get(name, []), latest, report)
+            tc = choose_time_col(name, rt.df, cands.get(name, []), span, report)
         fkeys[name] = {c: fkeys[name][c] for c in rt.df.columns if c in fkeys[name]}
         keys = ([pkeys[name]] if pkeys[name] else []) + list(fkeys[name]) + extra_key_cols[name]
         overrides = {k.split(".", 1)[1]: v for k, v in args["stypes"].items()

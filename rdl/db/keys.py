@@ -60,7 +60,7 @@ def name_score(col, table: str, target: str, target_key) -> tuple[int, str]:
     tw = table_words(target)
     if lc == lk and lk not in GENERIC:
         return 3, "same name as the key"
-    if tw and [singular(w) for w in role] == tw:
+    if tw and c and c[-1] in KEY_WORDS and [singular(w) for w in role] == tw:
         return 3, f"named after {target!r} (<table>_id)"
     flat = lc.replace("_", "").replace(" ", "")
     if tw and any(flat == "".join(tw) + kw for kw in KEY_WORDS):

@@ -60,15 +60,18 @@ def name_tier(col: str) -> int:
     return 1
 
 
-def database_latest(frames: dict[str, pd.DataFrame], candidates: dict[str, list[str]]):
-    """The latest value over every candidate column of every table (``None``: none)."""
+def database_span(frames: dict[str, pd.DataFrame], candidates: dict[str, list[str]]):
+    """``(earliest, latest)`` over every candidate column of every table (``None``s: none)."""
+    lows = [frames[t][c].min() for t, cols in candidates.items() for c in cols]
     tops = [frames[t][c].max() for t, cols in candidates.items() for c in cols]
-    tops = [v for v in tops if not pd.isna(v)]
-    return max(tops) if tops else None
+    lows, tops = [v for v in lows if not pd.isna(v)], [v for v in tops if not pd.isna(v)]
+    return (min(lows), max(tops)) if tops else (None, None)
 
 
-def audit_reason(s: pd.Series, latest) -> str | None:
-    """Why ``s`` cannot be a time column (``None``: it can)."""
+def audit_reason(s: pd.Series, span) -> str | None:
+    """Why ``s`` cannot be a time column (``None``: it can); ``span`` is `database_span`.
+    "The latest date" allows 1 % of the database's span, at most a day."""
+    earliest, latest = span
     v = s.dropna()
     if len(s) == 0:
         return None  # no rows: nothing to judge by
@@ -77,8 +80,7 @@ def audit_reason(s: pd.Series, latest) -> str | None:
     if len(s) >= 2 and v.nunique() == 1:
         return f"one value on every row ({pd.Timestamp(v.iloc[0])}): an audit column"
     if latest is not None and len(v) >= 3:
-        span = pd.Timestamp(latest) - v.min()
-        tolerance = min(pd.Timedelta(days=1), span / 100)
+        tolerance = min(pd.Timedelta(days=1), (pd.Timestamp(latest) - earliest) / 100)
         share = float((v >= pd.Timestamp(latest) - tolerance).mean())
         if share > 0.5:
             return (f"the database's latest date ({pd.Timestamp(latest).date()}) on "
@@ -86,20 +88,20 @@ def audit_reason(s: pd.Series, latest) -> str | None:
     return None
 
 
-def choose_time_col(table: str, df: pd.DataFrame, candidates: list[str], latest,
+def choose_time_col(table: str, df: pd.DataFrame, candidates: list[str], span,
                     report) -> str | None:
     """The time column of ``table`` by the rules of the module doc; notes say why.
 
     Args:
         table: its name; df: its rows (candidates already parsed to ``datetime64``).
         candidates: datetime columns named like a time.
-        latest: `database_latest` of the whole database.
+        span: `database_span` of the whole database.
         report: receives one note with the choice, the rejected columns and the override.
     """
     cands = [c for c in candidates if pd.api.types.is_datetime64_any_dtype(df[c])]
     if not cands:
         return None
-    rejected = {c: r for c in cands if (r := audit_reason(df[c], latest)) is not None}
+    rejected = {c: r for c in cands if (r := audit_reason(df[c], span)) is not None}
     ok = [c for c in cands if c not in rejected]
     why_not = "; ".join(f"{c!r} not used: {r}" for c, r in rejected.items())
     if not ok:
@@ -179,4 +181,4 @@ def child_before_parent(db, report, max_examples: int = 3) -> list[dict]:
 
 
 __all__ = ["TIME_NAME", "NUMBER_TIME_NAME", "NOT_A_TIME", "TIERS", "name_tier",
-           "database_latest", "audit_reason", "choose_time_col", "child_before_parent"]
+           "database_span", "audit_reason", "choose_time_col", "child_before_parent"]

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from rdl.db import hints
+from rdl.db.datenumbers import NUMBER_READINGS, apply_number_reading, number_readings
 from rdl.db.errors import DataError, SchemaError
 
 #: reading name -> what it means (the ``time_formats`` values; a ``strftime`` format too)
@@ -52,11 +53,6 @@ READINGS = {
     "monthfirst": "text dates with the month first (04/03/2021 = 3 April 2021)",
     "iso": "ISO 8601 text (2021-03-04, 2021-03-04T10:00:00+02:00)",
 }
-NUMBER_READINGS = ("year-end", "year-start", "month-end", "month-start", "yyyymmdd", "yymmdd",
-                   "epoch-s", "epoch-ms", "epoch-us", "epoch-ns")
-_EPOCH_BANDS = {"epoch-s": (1e8, 1e10), "epoch-ms": (1e11, 1e13), "epoch-us": (1e14, 1e16),
-                "epoch-ns": (1e17, 1e19)}
-_EPOCH_UNIT = {"epoch-s": "s", "epoch-ms": "ms", "epoch-us": "us", "epoch-ns": "ns"}
 # a UTC offset after a clock time: "10:00Z", "10:00:00+02", "10:00:00.5 -05:30"
 TZ_SUFFIX = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)$"
 _DMY = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})(?:[ T].*)?$")
@@ -95,103 +91,6 @@ def plain_scalar(v):
     return v
 
 
-# ---- numbers -------------------------------------------------------------------------
-def _valid_ymd(y, m, d) -> np.ndarray:
-    ok = (m >= 1) & (m <= 12) & (d >= 1) & (d <= 31)
-    if not ok.any():
-        return ok
-    s = pd.to_datetime(pd.DataFrame({"year": np.where(ok, y, 2000), "month": np.where(ok, m, 1),
-                                     "day": np.where(ok, d, 1)}), errors="coerce")
-    return ok & s.notna().to_numpy()
-
-
-def number_readings(values: pd.Series) -> tuple[str | None, list[str]]:
-    """The readings numbers can have, from their magnitudes.
-
-    Args:
-        values: non-null numbers.
-
-    Returns:
-        ``(automatic, explicit)``: the reading rdl applies without being told (an epoch
-        unit whose band holds every value, or ``yyyymmdd`` when every value is a valid
-        8-digit date) or ``None``; and the readings that fit but must be asked for
-        (``year-end``, ``month-end``, ``yymmdd``).
-    """
-    v = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype="float64")
-    if len(v) == 0 or not np.isfinite(v).all():
-        return None, []
-    for name, (lo, hi) in _EPOCH_BANDS.items():
-        if ((v >= lo) & (v < hi)).all():
-            return name, []
-    if not (v == np.round(v)).all():
-        return None, []
-    i = v.astype(np.int64)
-    if ((i >= 18000101) & (i <= 22001231)).all() and _valid_ymd(i // 10000, i // 100 % 100,
-                                                               i % 100).all():
-        return "yyyymmdd", []
-    explicit = []
-    if ((i >= 1000) & (i <= 2999)).all():
-        explicit.append("year-end")
-    if ((i >= 100000) & (i <= 999999)).all():
-        if (((i // 100) >= 1800) & ((i // 100) <= 2200) & (i % 100 >= 1) & (i % 100 <= 12)).all():
-            explicit.append("month-end")
-        if _valid_ymd(_century(i // 10000), i // 100 % 100, i % 100).all():
-            explicit.append("yymmdd")
-    return None, explicit
-
-
-def _century(yy):
-    return np.where(yy >= 69, 1900 + yy, 2000 + yy)
-
-
-def apply_number_reading(values: pd.Series, reading: str) -> tuple[pd.Series, np.ndarray]:
-    """Numbers -> timestamps under ``reading`` (one of `NUMBER_READINGS`).
-
-    Returns:
-        ``(datetime64 series, bad)``: ``bad`` marks non-null values the reading does not
-        fit (not integers, invalid month/day, out of the band).
-    """
-    num = pd.to_numeric(values, errors="coerce").astype("float64")
-    nonnull = values.notna().to_numpy()
-    bad = nonnull & num.isna().to_numpy()
-    f = num.to_numpy()
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    ok = nonnull & ~bad
-    if reading in _EPOCH_UNIT:
-        lo, hi = _EPOCH_BANDS[reading]
-        inband = ok & (np.abs(np.nan_to_num(f)) < hi * 10)  # wide: only guards overflow
-        bad |= ok & ~inband
-        unit = _EPOCH_UNIT[reading]
-        out[inband] = pd.to_datetime(f[inband], unit=unit, errors="coerce")
-        bad |= inband & out.isna().to_numpy()
-        return out, bad
-    whole = ok & (np.nan_to_num(f) == np.round(np.nan_to_num(f)))
-    bad |= ok & ~whole
-    i = np.where(whole, np.nan_to_num(f), 0).astype(np.int64)
-    if reading in ("year-end", "year-start"):
-        y, m, d = i, np.ones_like(i), np.ones_like(i)
-        good = whole & (i >= 1678) & (i <= 2261)
-    elif reading in ("month-end", "month-start"):
-        y, m, d = i // 100, i % 100, np.ones_like(i)
-        good = whole & (y >= 1678) & (y <= 2261) & (m >= 1) & (m <= 12)
-    elif reading == "yyyymmdd":
-        y, m, d = i // 10000, i // 100 % 100, i % 100
-        good = whole & (y >= 1678) & (y <= 2261) & _valid_ymd(y, m, d)
-    else:  # yymmdd
-        y, m, d = _century(i // 10000), i // 100 % 100, i % 100
-        good = whole & (i >= 0) & (i <= 999999) & _valid_ymd(y, m, d)
-    bad |= whole & ~good
-    start = pd.to_datetime(pd.DataFrame({"year": np.where(good, y, 2000),
-                                         "month": np.where(good, m, 1),
-                                         "day": np.where(good, d, 1)}))
-    if reading == "year-end":
-        start = start + pd.DateOffset(years=1) - pd.Timedelta(seconds=1)
-    elif reading == "month-end":
-        start = start + pd.DateOffset(months=1) - pd.Timedelta(seconds=1)
-    out[good] = start[good].to_numpy()
-    return out, bad
-
-
 # ---- text ----------------------------------------------------------------------------
 def day_month_order(strings: pd.Series) -> tuple[str | None, str]:
     """For text dates like ``04/03/2021``: ``("dayfirst" | "monthfirst" | None, evidence)``.
@@ -212,10 +111,10 @@ def day_month_order(strings: pd.Series) -> tuple[str | None, str]:
                                 f"{ex_f!r}) and {int(s.sum())} a second field > 12 (e.g. "
                                 f"{ex_s!r})")
     if f.any():
-        return "dayfirst", (f"{int(f.sum())} of {len(m)} values have a first field > 12 "
+        return "dayfirst", (f"{int(f.sum())} of {len(m)} distinct values have a first field > 12 "
                             f"(e.g. {ex_f!r}), so the day comes first")
     if s.any():
-        return "monthfirst", (f"{int(s.sum())} of {len(m)} values have a second field > 12 "
+        return "monthfirst", (f"{int(s.sum())} of {len(m)} distinct values have a second field > 12 "
                               f"(e.g. {ex_s!r}), so the month comes first")
     return "ambiguous", sep
 
