@@ -21,6 +21,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from rdl.db import hints
 from rdl.db.errors import SchemaError
 
 STYPES = (
@@ -92,14 +93,13 @@ def infer_column_stype(
         bad = next(v for v in sample if not isinstance(v, str))
         raise SchemaError(
             f"table {table!r}, column {col!r}: values of type {type(bad).__name__}"
-            f"{_sql(sql_type)} (example: {str(bad)[:60]!r}) have no stype. Pass "
-            f"stypes={{'{table}.{col}': 'ignore'}} to leave the column out, or one of "
-            f"{list(STYPES)} after converting it."
+            f"{_sql(sql_type)} (example: {str(bad)[:60]!r}) have no stype. Leave the column "
+            f"out with {hints.stype(table, col)}, or convert it and name one of "
+            f"{list(STYPES)}."
         )
     raise SchemaError(
         f"table {table!r}, column {col!r}: dtype {series.dtype}{_sql(sql_type)} has no "
-        "stype. Pass "
-        f"stypes={{'{table}.{col}': 'ignore'}} or one of {list(STYPES)}."
+        f"stype. Leave it out with {hints.stype(table, col)} or name one of {list(STYPES)}."
     )
 
 
@@ -137,7 +137,7 @@ def infer_stypes(
         if col not in df.columns:
             raise SchemaError(
                 f"table {table!r}: stype override for {col!r}, which is not a column "
-                f"(columns: {list(df.columns)})."
+                f"(columns: {list(df.columns)}). Fix --stype {table}.COLUMN=STYPE."
             )
     out: dict[str, str] = {}
     for col in df.columns:
