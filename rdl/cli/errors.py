@@ -13,6 +13,14 @@ format and exit code 2.
 
 from __future__ import annotations
 
+#: `rdl.train.config.ConfigError.field` -> the option that sets it (messages name it)
+OPTION = {"epochs": "--epochs", "lr": "--lr", "batch_size": "--batch-size",
+          "channels": "--channels", "num_neighbors": "--num-neighbors",
+          "num_layers": "--num-neighbors", "temporal_strategy": "--temporal-strategy",
+          "pooling": "--pooling", "patience": "--patience", "text": "--no-text",
+          "precision": "--precision", "max_steps_per_epoch": "--max-steps-per-epoch",
+          "batch_order": "--batch-order", "threads": "--threads",
+          "entity_group_size": "--entity-group-size", "seed": "--seed", "model": "--model"}
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
 DEBUG_FLAG = "--debug"
@@ -29,6 +37,9 @@ def error_message(exc: BaseException) -> str:
 
     if isinstance(exc, (RdlError, FileNotFoundError)):
         text = str(exc)
+        field = getattr(exc, "field", None)
+        if field in OPTION and not text.startswith("option "):
+            text = f"option {OPTION[field]}: {text}"
         if isinstance(exc, KeyError) and text.startswith(("'", '"')):
             text = text[1:-1]
         return one_paragraph(text)
@@ -41,4 +52,4 @@ def error_message(exc: BaseException) -> str:
         f"not check yet; rerun with {DEBUG_FLAG} to see the traceback, and report it.")
 
 
-__all__ = ["DEBUG_FLAG", "EXIT_ERROR", "EXIT_INTERRUPTED", "error_message", "one_paragraph"]
+__all__ = ["OPTION", "DEBUG_FLAG", "EXIT_ERROR", "EXIT_INTERRUPTED", "error_message", "one_paragraph"]

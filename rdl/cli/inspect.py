@@ -25,8 +25,10 @@ def inspect(
 ):
     """Tables, keys (declared, inferred, near misses), time columns, stypes, leakage
     suspects and validation problems."""
+    from rdl.cli.train import check_out_dir
     from rdl.db.describe import describe
 
+    check_out_dir(write_schema, "--write-schema", file=True)
     db = open_db(url, schema)
     info = describe(db)
     if write_schema:

@@ -183,6 +183,8 @@ class EntityTask(BaseTask):
         """
         ent = self.db[self.entity_table]
         df = table.df
+        if split == "train" and len(df) == 0:
+            raise TaskError(self._no_train_rows_message())
         keys = ent.df[ent.pkey_col]
         known = df[self.entity_col].isin(keys).to_numpy()
         keep = known.copy()
@@ -213,6 +215,22 @@ class EntityTask(BaseTask):
             )
             table = self._table_from_df(df[keep].reset_index(drop=True))
         return table
+
+    def _no_train_rows_message(self) -> str:
+        ts = self.split_timestamps("train")
+        emptied = [(n, t) for n, t in self.cut_db.items()
+                   if len(t) == 0 and len(self.db[n]) and t.time_col is not None]
+        msg = (f"{self._who}: the train split is empty: the label SQL made no rows at the "
+               f"{len(ts)} train seed times ({ts[0].date()} .. {ts[-1].date()}), run on the "
+               f"database cut at test_timestamp ({self.test_timestamp.date()}).")
+        if not emptied:
+            return msg + " Check the SQL's joins and filters against those dates."
+        parts = [f"{n} has none of its {len(self.db[n])} rows dated by then ({n}.{t.time_col} "
+                 f"starts {self.db[n].min_timestamp})" for n, t in emptied]
+        n, t = emptied[0]
+        return (msg + " In that cut " + "; ".join(parts) + f". If {n}.{t.time_col} is not when "
+                f"a {n} row came to be (an audit or update date), pass --time-col {n}=COLUMN or "
+                f"--no-time-col {n}.")
 
     def _empty_train_message(self, df: pd.DataFrame, reasons: dict, ent) -> str:
         parts = []
