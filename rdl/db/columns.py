@@ -22,6 +22,13 @@ from rdl.db.timecols import NOT_A_TIME, NUMBER_TIME_NAME, TIME_NAME
 from rdl.db.timeparse import read_times
 
 
+def raw_name(col: str) -> str:
+    """The temporary column holding ``col``'s values as read, before it was read as
+    timestamps: keys match on these (``season_stats.yearID`` is the time column *and*
+    part of a key to ``teams``). `rdl.connect` drops them once keys are linked."""
+    return f"\0raw:{col}"
+
+
 @dataclass
 class Readings:
     """What `read_columns` decided: per table, the datetime columns that may be its time
@@ -110,6 +117,8 @@ def read_columns(raw: dict, args: dict, report) -> Readings:
                                       strict=strict, chosen=wanted)
             if parsed is None:
                 continue
+            if not pd.api.types.is_datetime64_any_dtype(s):
+                rt.df[raw_name(col)] = s  # the values as read, for key matching (links)
             rt.df[col] = parsed
             if used not in (None, "iso"):
                 out.readings[f"{name}.{col}"] = used
@@ -121,4 +130,4 @@ def read_columns(raw: dict, args: dict, report) -> Readings:
     return out
 
 
-__all__ = ["Readings", "exclude_columns", "read_columns"]
+__all__ = ["raw_name", "Readings", "exclude_columns", "read_columns"]

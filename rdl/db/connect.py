@@ -216,6 +216,9 @@ def connect(
             if col.startswith("_rdl_fkey_"):
                 extra_key_cols[spec.table].extend(spec.columns)
 
+    for rt in raw.values():  # the values as read served the links; drop them
+        rt.df = rt.df[[c for c in rt.df.columns if not str(c).startswith("\0raw:")]]
+
     # 7. time columns (database-wide: audit columns hold its latest date), stypes, tables
     cands = {n: c for n, c in readings.candidates.items() if n not in time_cols}
     span = database_span({n: rt.df for n, rt in raw.items()}, cands)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rdl.db.names import singular, starts_with_any, table_words, tokens
+from rdl.db.names import internal, singular, starts_with_any, table_words, tokens
 
 COVERAGE_NAMED = 0.80
 COVERAGE_UNNAMED = 0.99
@@ -126,11 +126,11 @@ def key_targets(tables: dict, unique: dict[str, set[str]]) -> list[KeyTarget]:
     out = []
     for name, t in tables.items():
         cols = [t.pkey_col] if t.pkey_col else [
-            c for c in t.df.columns if not str(c).startswith("_rdl_")]
+            c for c in t.df.columns if not internal(c)]
         for c in cols:
             s = t.df[c]
             kind = _kind(s)
-            if kind is None or len(s) == 0 or str(c).startswith("_rdl_"):
+            if kind is None or len(s) == 0 or internal(c):
                 continue
             if not t.pkey_col and (s.isna().any() or not s.is_unique):
                 continue
@@ -161,7 +161,7 @@ def infer_foreign_keys(tables: dict, declared: dict[str, dict], unique: dict[str
     found, misses = [], []
     for a, ta in tables.items():
         for col in ta.df.columns:
-            if col == ta.pkey_col or str(col).startswith("_rdl_") or col in declared.get(a, {}):
+            if col == ta.pkey_col or internal(col) or col in declared.get(a, {}):
                 continue
             s = ta.df[col]
             kind = _kind(s)
@@ -260,7 +260,7 @@ def infer_primary_key(table: str, df: pd.DataFrame, tables: list[str],
         return ref[0], "referenced by a declared foreign key; unique and non-null"
     others = [t for t in tables if t != table]
     cands = [c for c in df.columns if (key_like(c) or name_score(c, table, table, "\0")[0] >= 3)
-             and not str(c).startswith("_rdl_") and unique_key(c)
+             and not internal(c) and unique_key(c)
              and not any(name_score(c, table, t, "\0")[0] >= 3 for t in others)]
     why = "named like a key, unique and non-null"
     if len(cands) == 1:

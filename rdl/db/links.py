@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from rdl.db.columns import raw_name
 from rdl.db.errors import SchemaError
 from rdl.db.keys import align_types
 from rdl.db.schema import SURROGATE_PKEY, plain_scalar
@@ -46,6 +47,12 @@ class FKeySpec:
         if self.target_columns is None or self.target_columns == pk_columns:
             return self.target
         return f"{self.target}.{','.join(self.target_columns)}"
+
+
+def _as_read(df: pd.DataFrame, col: str) -> pd.Series:
+    """``col``'s values as read from the database (before a time reading)."""
+    raw = raw_name(col)
+    return df[raw] if raw in df.columns else df[col]
 
 
 def parse_target(spec: str, tables, where: str) -> tuple[str, list[str] | None]:
@@ -113,12 +120,14 @@ def link(spec: FKeySpec, child: pd.DataFrame, parent: pd.DataFrame, parent_pk: s
     col = f"_rdl_fkey_{spec.columns[0]}" if len(spec.columns) == 1 else f"_rdl_fkey_{spec.target}"
     if col in child.columns:
         col = f"_rdl_fkey_{spec.target}_" + "_".join(spec.columns)
-    left = child[spec.columns].copy()
+    left = pd.DataFrame({c: _as_read(child, c) for c in spec.columns})
+    right = pd.DataFrame({t: _as_read(parent, t) for t in target_cols})
+    right[parent_pk] = parent[parent_pk].to_numpy()
     for c, t in zip(spec.columns, target_cols):
-        aligned, _ = align_types(left[c], parent[t])
+        aligned, _ = align_types(left[c], right[t])
         if aligned is not None:
             left[c] = aligned
-    lookup = parent[[*target_cols, parent_pk]].drop_duplicates(target_cols)
+    lookup = right[[*target_cols, parent_pk]].drop_duplicates(target_cols)
     lookup.columns = [f"__k{i}" for i in range(len(target_cols))] + ["__pk"]
     merged = left.merge(lookup, how="left", left_on=spec.columns,
                         right_on=list(lookup.columns[:-1]))

@@ -36,3 +36,10 @@ def table_words(table: str) -> list[str]:
 
 def starts_with_any(words: list[str], prefixes: tuple[str, ...]) -> bool:
     return any(w.startswith(p) for w in words for p in prefixes)
+
+
+def internal(col) -> bool:
+    """rdl's own columns: surrogate / mapped keys (``_rdl_*``) and values as read
+    (`rdl.db.columns.raw_name`); never keys to infer, never features."""
+    c = str(col)
+    return c.startswith("_rdl_") or c.startswith("\0raw:")
