@@ -358,11 +358,11 @@ def _(tmp):
                                                       "--time-col t.period:month-end"], p
 
 
-@case("blob column")
+@case("column mixing numbers and text")
 def _(tmp):
-    p = sqlite_file(tmp, "CREATE TABLE files (id INTEGER PRIMARY KEY, data BLOB);"
-                         "INSERT INTO files VALUES (1, x'00ff');")
-    return ["inspect", p], ["column 'data': values of type bytes", "--stype files.data=ignore"], p
+    p = sqlite_file(tmp, "CREATE TABLE people (id INTEGER PRIMARY KEY, age);"
+                         "INSERT INTO people VALUES (1, 31), (2, 'unknown');")
+    return ["inspect", p], ["column 'age': values of type int", "--stype people.age=ignore"], p
 
 
 @case("null declared primary key")

@@ -306,20 +306,33 @@ def test_time_cols_naming_a_missing_column(tmp_path):
 
 
 # ---- column types --------------------------------------------------------------------
-def test_unknown_column_type_names_the_type_and_the_override(tmp_path):
+def test_binary_columns_are_left_out_with_a_note(tmp_path):
+    """Binary data has no stype: a first try on a real database (Northwind's pictures)
+    reads the rest, says so, and keeps the column as read."""
     url = sqlite_db(tmp_path, """
         CREATE TABLE files (id INTEGER PRIMARY KEY, data BLOB, name TEXT);
         INSERT INTO files VALUES (1, x'00ff', 'a'), (2, x'0102', 'b');
     """)
+    db = rdl.connect(url)
+    assert db["files"].stypes == {"name": "categorical"}
+    assert db["files"].df["data"].tolist() == [b"\x00\xff", b"\x01\x02"]  # kept, unused
+    (note,) = [p for p in problems(db, "note") if p.column == "data"]
+    assert "binary values (SQL type BLOB) have no stype: not a feature (kept as read)" in note.message
+    assert "--stype files.data=ignore" in note.message
+    silent = rdl.connect(url, stypes={"files.data": "ignore"})
+    assert not [p for p in problems(silent) if p.column == "data"]
+
+
+def test_mixed_objects_name_the_type_and_the_override(tmp_path):
+    url = sqlite_db(tmp_path, """
+        CREATE TABLE people (id INTEGER PRIMARY KEY, age);
+        INSERT INTO people VALUES (1, 31), (2, 'unknown'), (3, 40);
+    """)
     with pytest.raises(SchemaError) as e:
         rdl.connect(url)
     msg = str(e.value)
-    assert "table 'files', column 'data': values of type bytes (SQL type BLOB)" in msg
-    assert "b'\\\\x00\\\\xff'" in msg  # an example value
-    assert "stypes={'files.data': 'ignore'}" in msg
-    db = rdl.connect(url, stypes={"files.data": "ignore"})
-    assert db["files"].stypes == {"name": "categorical"}
-    assert db["files"].df["data"].tolist() == [b"\x00\xff", b"\x01\x02"]  # kept, unused
+    assert "table 'people', column 'age': values of type int" in msg
+    assert "stypes={'people.age': 'ignore'}" in msg and "--stype people.age=ignore" in msg
 
 
 def test_postgresql_types_bytea_jsonb_and_uuid(pg_url):
@@ -329,13 +342,10 @@ def test_postgresql_types_bytea_jsonb_and_uuid(pg_url):
             (1, '\\x00ff', '{"a": 1}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'),
             (2, NULL, NULL, 'b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12');
     """)
-    with pytest.raises(SchemaError, match=r"column 'payload': values of type bytes "
-                                          r"\(SQL type BYTEA\).*stypes=\{'docs.payload'"):
-        rdl.connect(pg_url)
-    with pytest.raises(SchemaError, match=r"column 'meta': values of type dict "
-                                          r"\(SQL type JSONB\).*stypes=\{'docs.meta'"):
-        rdl.connect(pg_url, stypes={"docs.payload": "ignore"})
-    db = rdl.connect(pg_url, stypes={"docs.payload": "ignore", "docs.meta": "ignore"})
+    db = rdl.connect(pg_url)
+    notes = {p.column: p.message for p in problems(db, "note") if p.column in ("payload", "meta")}
+    assert "binary values (SQL type BYTEA) have no stype" in notes["payload"]
+    assert "JSON objects (SQL type JSONB) have no stype" in notes["meta"]
     assert db["docs"].df["ref"].tolist() == ["a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
                                              "b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12"]
     assert db["docs"].stypes == {"ref": "categorical"}  # UUIDs read as strings

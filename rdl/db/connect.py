@@ -236,7 +236,7 @@ def connect(
         overrides = {k.split(".", 1)[1]: v for k, v in args["stypes"].items()
                      if k.split(".", 1)[0] == name}
         st = infer_stypes(rt.df, table=name, exclude=keys, overrides=overrides,
-                          sql_types=rt.sql_types)
+                          sql_types=rt.sql_types, report=report)
         tables[name] = Table(rt.df, fkeys[name], pkeys[name], tc, st)
 
     db = Database(tables)

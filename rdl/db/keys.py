@@ -17,7 +17,7 @@ are compatible (``'2'`` and ``2`` are) and enough of ``c``'s values exist in ``k
 
 Several targets: the better name, then the higher coverage; a tie is ambiguous and not
 applied (listed, with the flag that settles it). Every rejected candidate with a name
-match or >= 50 % coverage is listed as a near miss with its coverage.
+match and some coverage, or >= 50 % coverage, is listed as a near miss with its coverage.
 """
 
 from __future__ import annotations
@@ -223,7 +223,7 @@ def _decide(cands: list[dict], found: list[dict], misses: list[dict]) -> None:
         misses.append({**best, "reason": f"ambiguous: the values fit {shown} as well"})
         return
     best = max(cands, key=lambda c: (c["name_score"], c["coverage"]))
-    if best["name_score"] >= 2 or best["coverage"] >= 0.5:
+    if (best["name_score"] >= 2 and best["coverage"] > 0) or best["coverage"] >= 0.5:
         need = _needed(best)
         misses.append({**best, "reason": (
             f"{best['coverage']:.1%} of the values found, {need:.0%} needed "

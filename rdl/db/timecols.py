@@ -6,7 +6,7 @@ export, so no row is ever visible; a table left timeless shows every future row)
 choice is by rule, and every choice and rejection is stated in the report:
 
 1. candidates: datetime columns named like a time (``date``, ``time``, ``created``,
-   ``_at`` ...);
+   ``_at`` ...), but not a birth or death date (an attribute, not the row's creation);
 2. rejected: a column with no value, one distinct value, or that holds the database's
    latest date on most rows (an audit / "updated" column written at the export);
 3. ranked by name: creation/event words (``created``, ``ordered``, ``posted``, ``issued``,
@@ -34,6 +34,8 @@ TIME_NAME = re.compile(r"(date|time|timestamp|created|updated|modified|_at$|^ts$
 #: names that make a number column an epoch / date candidate (stricter: "lap_time" is not)
 NUMBER_TIME_NAME = re.compile(r"(date|timestamp|created|updated|modified|_at$|^ts$|_ts$|"
                               r"epoch|^time$|_time$)", re.I)
+#: an attribute of the row's subject, not when the row came to be: never a time column
+NOT_AN_EVENT = ("birth", "born", "dob", "death", "died")
 NOT_A_TIME = re.compile(r"(duration|spent|elapsed|lap|runtime|delay|milli|second|minute|"
                         r"hour|zone|tz$)", re.I)
 _UPDATE = ("updat", "modif", "chang", "last", "sync", "etl", "load", "refresh", "edit",
@@ -98,7 +100,8 @@ def choose_time_col(table: str, df: pd.DataFrame, candidates: list[str], span,
         span: `database_span` of the whole database.
         report: receives one note with the choice, the rejected columns and the override.
     """
-    cands = [c for c in candidates if pd.api.types.is_datetime64_any_dtype(df[c])]
+    cands = [c for c in candidates if pd.api.types.is_datetime64_any_dtype(df[c])
+             and not starts_with_any(tokens(c), NOT_AN_EVENT)]
     if not cands:
         return None
     rejected = {c: r for c in cands if (r := audit_reason(df[c], span)) is not None}
