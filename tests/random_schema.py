@@ -225,6 +225,9 @@ def perturbed(db, t: pd.Timestamp, rng, after: bool = True):
                 if st_ == "numerical":
                     df[col] = df[col].astype("float64")
                     df.loc[mask, col] = rng.normal(size=int(mask.sum())) * 100
+                elif st_ == "categorical" and pd.api.types.is_numeric_dtype(df[col]):
+                    df[col] = df[col].astype("float64")  # integer codes: other codes
+                    df.loc[mask, col] = rng.integers(1000, 1010, int(mask.sum())).astype(float)
                 elif st_ == "categorical":
                     df[col] = df[col].astype(object)
                     df.loc[mask, col] = rng.choice(["a", "zz", "q"], int(mask.sum()))
