@@ -45,6 +45,7 @@ def predict_at(model_dir: str | Path, db: str | Database, at, *, cache_dir=None)
     config = TrainConfig(**ckpt["config"])
     database, _ = open_database(db, ckpt.get("schema"))  # read as in training
     at = pd.Timestamp(at)
+    _check_features(database, ckpt, config)
     graph = build_graph(database, text=config.text, col_stats=ckpt["model_kwargs"]["col_stats"],
                         cache_dir=cache_dir)
     entity = database[ckpt["entity_table"]]
@@ -58,6 +59,32 @@ def predict_at(model_dir: str | Path, db: str | Database, at, *, cache_dir=None)
     out = pd.DataFrame({ckpt["entity_col"]: rows[entity.pkey_col].to_numpy(), ckpt["time_col"]: at})
     out["prediction"] = list(pred) if pred.ndim > 1 else pred
     return out
+
+
+def _check_features(database: Database, ckpt: dict, config: TrainConfig) -> None:
+    """The database read now must give the feature columns the model was trained on.
+
+    Raises:
+        SchemaError: a table or feature column differs; the message names them.
+    """
+    from rdl.db import SchemaError
+    from rdl.graph.build import feature_frame
+
+    trained = ckpt["model_kwargs"]["col_stats"]
+    diffs = []
+    for name, stats in trained.items():
+        if name not in database:
+            diffs.append(f"table {name!r} is missing")
+            continue
+        now = set(feature_frame(database[name], config.text)[1])
+        if now != set(stats):
+            diffs.append(f"{name}: trained on {sorted(stats)}, now {sorted(now)}")
+    if diffs:
+        raise SchemaError(
+            f"{ckpt['path']} was trained on other features than this database gives: "
+            + "; ".join(diffs[:5]) + ". rdl predict reads the database with the schema "
+            "stored in the checkpoint; drop the schema options (--stype, --exclude-column, "
+            "--pkey ...) that change it, or retrain.")
 
 
 __all__ = ["predict_at"]
