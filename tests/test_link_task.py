@@ -339,8 +339,11 @@ def test_baselines_never_use_rows_after_t(task):
 
 
 def test_run_link_baselines_layout(task):
-    r = run_link_baselines(task.db, task)
+    # rolling: the hand-computed rankings below use links observed after the test
+    # timestamp (03-01) for the seed at 03-11; tests/test_protocol.py covers relbench
+    r = run_link_baselines(task.db, task, protocol="rolling")
     assert r["task_type"] == "link_prediction" and r["eval_k"] == 2
+    assert r["protocol"] == "rolling"
     assert r["splits"] == {"train": 4, "val": 2, "test": 2}
     assert set(r["baselines"]) == {"global_popularity", "past_visits"}
     for entry in r["baselines"].values():

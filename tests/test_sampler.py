@@ -11,6 +11,7 @@ import itertools
 
 import numba
 import numpy as np
+import torch
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -607,3 +608,33 @@ def test_reused_sampler_many_calls_and_generation_wrap(monkeypatch):
         check_invariants(out, nn, nt, ei, fan, seed_type, seeds, stime)
         assert canonical(out) == reference_sample(nn, nt, ei, fan, "last", seed_type,
                                                   seeds.tolist(), stime)
+
+
+def test_node_loader_information_cutoff_samples_before_it_and_encodes_at_the_seed_time():
+    """``sample_time``: nothing dated after the cut-off is sampled, ages are still
+    relative to the seed time; without it (the control) rows between the two appear."""
+    from rdl.sampling.loader import NodeLoader
+
+    rs = np.random.RandomState(0)
+    n_users, n_events = 20, 400
+    ev_user = rs.randint(0, n_users, n_events)
+    num_nodes = {"users": n_users, "events": n_events}
+    node_time = {"users": None, "events": np.sort(rs.randint(0, 1000, n_events)).astype(np.int64)}
+    ei = {("events", "f2p_user", "users"): np.stack([np.arange(n_events), ev_user]),
+          ("users", "rev_f2p_user", "events"): np.stack([ev_user, np.arange(n_events)])}
+    csc = build_csc(num_nodes, node_time, ei)
+    seeds = np.arange(n_users)
+    stime = np.full(n_users, 900, dtype=np.int64)
+    gap = 300
+
+    def batches(sample_time):
+        sampler = TemporalNeighborSampler(csc, num_nodes, node_time, [-1], seed=0)
+        loader = NodeLoader(sampler, node_time, "users", seeds, stime, batch_size=8,
+                            sample_time=sample_time)
+        return [b for b, _ in loader]
+
+    for b in batches(lambda idx, t: t - gap):
+        assert (b["events"].time <= 900 - gap).all()
+        assert (b.seed_time == 900).all()
+    control = torch.cat([b["events"].time for b in batches(None)])
+    assert ((control > 900 - gap) & (control <= 900)).any()

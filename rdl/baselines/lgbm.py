@@ -90,6 +90,10 @@ class LightGBMBaseline:
             spin-wait and training got 10-20x slower with 2 threads than with 1.
         plan_kwargs: passed to `rdl.baselines.features.plan_aggregations` (e.g.
             ``max_features``, ``windows``).
+        protocol: the database features are computed from (`rdl.tasks.PROTOCOLS`):
+            ``"relbench"`` (default) ``task.input_db("relbench")``, the database cut at the
+            test timestamp; ``"rolling"`` the full database. Either way a seed at ``t``
+            only aggregates rows dated ``<= t``.
 
     Attributes set by `make_features` / `fit`: ``plan`` (the `AggregationPlan`),
     ``feature_names``, ``best_params``, ``best_iteration``, ``val_score`` and
@@ -103,6 +107,7 @@ class LightGBMBaseline:
     seed: int = 0
     num_threads: int = 1
     plan_kwargs: dict = field(default_factory=dict)
+    protocol: str = "relbench"
 
     def __post_init__(self):
         if self.features not in ("entity", "aggregated"):
@@ -141,7 +146,7 @@ class LightGBMBaseline:
         ids = pd.concat([df[task.entity_col] for df in frames], ignore_index=True)
         times = pd.concat([pd.to_datetime(df[task.time_col]) for df in frames],
                           ignore_index=True)
-        db = task.db
+        db = task.input_db(self.protocol)
         if self.features == "entity":
             X = entity_features(db, task.entity_table, ids, times)
         else:

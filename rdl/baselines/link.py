@@ -124,6 +124,7 @@ def run_link_baselines(
     baselines: list[str] | None = None,
     log: Callable[[str], None] | None = None,
     history: LinkHistory | None = None,
+    protocol: str = "relbench",
 ) -> dict:
     """Score the link baselines on a link task's val and test splits.
 
@@ -132,10 +133,13 @@ def run_link_baselines(
         task: a `rdl.tasks.LinkTask` built on ``db`` (or its class).
         baselines: names from `LINK_BASELINES` (default: all).
         log: called with one line per baseline.
-        history: a `LinkHistory` of ``task`` to reuse (its cache is shared).
+        history: a `LinkHistory` of ``task`` to reuse (its cache is shared); it must
+            observe links in ``task.input_db(protocol)``.
+        protocol: ``"relbench"`` (links observed only in the database cut at the test
+            timestamp, as every model input) or ``"rolling"`` (`rdl.tasks.PROTOCOLS`).
 
     Returns:
-        ``{"task", "db", "task_type", "metrics", "eval_k", "splits", "baselines":
+        ``{"task", "db", "task_type", "metrics", "eval_k", "protocol", "splits", "baselines":
         {name: {"val": {metric: value}, "test": {...}, "fit_seconds": s,
         "history_seconds": s}}, "total_seconds": s}`` — ``run_baselines``' layout.
         ``history_seconds`` is the time spent computing the observed links (shared by
@@ -158,7 +162,7 @@ def run_link_baselines(
     if unknown:
         raise ValueError(f"unknown link baseline(s) {unknown}; available: {list(LINK_BASELINES)}")
     say = log or (lambda _msg: None)
-    history = history if history is not None else LinkHistory(task)
+    history = history if history is not None else LinkHistory(task, task.input_db(protocol))
     tables = {s: task.get_table(s, mask_input_cols=False).df for s in ("train", "val", "test")}
     result = {
         "task": task.name,
@@ -166,6 +170,7 @@ def run_link_baselines(
         "task_type": str(task.task_type),
         "metrics": list(task.metrics),
         "eval_k": task.eval_k,
+        "protocol": protocol,
         "splits": {s: len(df) for s, df in tables.items()},
         "baselines": {},
     }

@@ -13,6 +13,7 @@ from rdl.baselines.lgbm import LightGBMBaseline
 from rdl.baselines.simple import SIMPLE_BASELINES
 from rdl.baselines.targets import MULTICLASS, MULTILABEL, label_matrix, task_type
 from rdl.metrics import METRICS
+from rdl.tasks import check_protocol
 
 LIGHTGBM_BASELINES = ("lightgbm_entity", "lightgbm_aggregated")
 
@@ -64,6 +65,7 @@ def run_baselines(
     lightgbm_kwargs: dict | None = None,
     log: Callable[[str], None] | None = None,
     link_history=None,
+    protocol: str = "relbench",
 ) -> dict:
     """Fit and score every baseline of an entity task on its val and test splits.
 
@@ -85,6 +87,13 @@ def run_baselines(
         log: called with one progress line per baseline (e.g. ``print``).
         link_history: link tasks: a `LinkHistory` of ``task`` to reuse (its cache is
             shared with a link model's popularity fill).
+        protocol: where every baseline input comes from (`rdl.tasks.PROTOCOLS`):
+            ``"relbench"`` (default) — LightGBM features and vocabularies, entity and
+            aggregate columns, link histories, all from the database cut at the test
+            timestamp (``task.input_db("relbench")``), as RelBench; ``"rolling"`` — the
+            full database, each seed seeing rows dated ``<=`` its seed time. The simple
+            baselines learn from task-table labels only (train, and train + val for test
+            predictions, whose labels come from the cut database under both protocols).
 
     Returns:
         ``{"task", "db", "task_type", "metrics", "splits": {"train", "val", "test": rows},
@@ -108,7 +117,8 @@ def run_baselines(
     if str(task.task_type) == "link_prediction":
         from rdl.baselines.link import run_link_baselines
 
-        return run_link_baselines(db, task, baselines=baselines, log=log, history=link_history)
+        return run_link_baselines(db, task, baselines=baselines, log=log, history=link_history,
+                                  protocol=protocol)
     if getattr(task, "db", db) is not db:
         raise ValueError("run_baselines: the task was built on a different Database than "
                          "`db`; pass the task's own database")
@@ -143,6 +153,7 @@ def run_baselines(
         "db": getattr(db, "url", None) or repr(db),
         "task_type": kind,
         "metrics": metrics,
+        "protocol": check_protocol(protocol),
         "splits": {"train": len(train), "val": len(val), "test": len(test_full)},
         "baselines": {},
     }
@@ -176,7 +187,7 @@ def run_baselines(
         if name not in names:
             continue
         t0 = time.perf_counter()
-        model = LightGBMBaseline(name.removeprefix("lightgbm_"), seed=seed,
+        model = LightGBMBaseline(name.removeprefix("lightgbm_"), seed=seed, protocol=protocol,
                                  **(lightgbm_kwargs or {}))
         X_train, X_val, X_test = model.make_features(task, train, val, test_in)
         t_feat = time.perf_counter() - t0

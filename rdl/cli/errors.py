@@ -20,7 +20,8 @@ OPTION = {"epochs": "--epochs", "lr": "--lr", "batch_size": "--batch-size",
           "pooling": "--pooling", "patience": "--patience", "text": "--no-text",
           "precision": "--precision", "max_steps_per_epoch": "--max-steps-per-epoch",
           "batch_order": "--batch-order", "threads": "--threads",
-          "entity_group_size": "--entity-group-size", "seed": "--seed", "model": "--model"}
+          "entity_group_size": "--entity-group-size", "seed": "--seed", "model": "--model",
+          "protocol": "--protocol"}
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
 DEBUG_FLAG = "--debug"

@@ -127,6 +127,7 @@ def train(
     group_size: int = typer.Option(8, "--entity-group-size", help="with --batch-order entity: seeds per group (0: whole entity)"),
     no_baselines: bool = typer.Option(False, "--no-baselines", help="skip the baselines"),
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="graph/text cache (default ~/.cache/rdl)"),
+    protocol: str = typer.Option("relbench", "--protocol", help="relbench (every model input cut at the test timestamp, as RelBench; default) | rolling (each seed sees every row dated <= its seed time)"),
     model: Optional[str] = typer.Option(None, "--model", help="entity tasks: gnn (default); link tasks: two-tower (default) | idgnn"),
     schema: SchemaArgs = None,
 ):
@@ -142,7 +143,8 @@ def train(
                           temporal_strategy=temporal_strategy, pooling=pooling,
                           patience=patience, text=not no_text, precision=precision,
                           max_steps_per_epoch=max_steps, batch_order=batch_order,
-                          threads=threads, entity_group_size=group_size or None)
+                          threads=threads, entity_group_size=group_size or None,
+                          protocol=protocol)
     if model is not None and model not in MODELS:
         raise ConfigError("model", f"option --model {model!r} is not one of {list(MODELS)} "
                           "(gnn for entity tasks; two-tower or idgnn for link tasks)")
@@ -221,6 +223,7 @@ def baseline(
     out: Optional[str] = typer.Option(None, "--out", help="directory for results.json"),
     seed: int = typer.Option(0, "--seed", help="seed of the random baseline and LightGBM"),
     only: Optional[str] = typer.Option(None, "--only", help="comma-separated baseline names"),
+    protocol: str = typer.Option("relbench", "--protocol", help="relbench (inputs cut at the test timestamp; default) | rolling"),
     schema: SchemaArgs = None,
 ):
     """Run the non-GNN baselines on a task: print val/test metrics, write results.json."""
@@ -249,7 +252,7 @@ def baseline(
 
     task_obj = load_task(task, database)
     try:
-        results = run_baselines(database, task_obj, seed=seed, baselines=names,
+        results = run_baselines(database, task_obj, seed=seed, baselines=names, protocol=protocol,
                                 log=lambda msg: console.print(msg, markup=False))
     except ValueError as e:  # the baselines' own checks (a baseline for another task kind)
         raise ConfigError("only", str(e)) from e

@@ -32,7 +32,7 @@ from rdl.db import Database
 from rdl.db.fingerprint import database_fingerprint
 
 NEVER = np.iinfo(np.int64).max
-GRAPH_VERSION = "1"
+GRAPH_VERSION = "2"  # 2: node times rounded up to whole seconds
 GRAPH_CACHE_KIND = "rdl.graph"
 TEXT_MODEL = "all-MiniLM-L6-v2"
 
@@ -105,9 +105,18 @@ class GraphData:
         return data
 
 
-def _seconds(series: pd.Series) -> np.ndarray:
+def node_seconds(series: pd.Series) -> np.ndarray:
+    """Row times -> ``int64`` seconds since epoch, rounded **up** (null -> `NEVER`).
+
+    Seed times are rounded down (`rdl.train.seeds.to_seconds`), so a row is visible to a
+    seed only if it is dated at or before the seed time at full precision: an event a
+    fraction of a second after ``t`` (which the label window ``(t, t + timedelta]``
+    counts) never becomes an input at ``t``. A row dated a fraction of a second before a
+    seed time that itself has a fraction may be hidden — the safe side.
+    """
     s = pd.to_datetime(series)
-    out = s.to_numpy(dtype="datetime64[s]").astype(np.int64)
+    us = s.to_numpy(dtype="datetime64[us]").astype(np.int64)
+    out = -((-us) // 1_000_000)
     out[s.isna().to_numpy()] = NEVER
     return out
 
@@ -193,7 +202,7 @@ def build_graph(
     num_nodes, node_time, pkey_values, tf_dict, stats_out = {}, {}, {}, {}, {}
     for name, table in db.items():
         num_nodes[name] = len(table.df)
-        node_time[name] = _seconds(table.df[table.time_col]) if table.time_col else None
+        node_time[name] = node_seconds(table.df[table.time_col]) if table.time_col else None
         pkey_values[name] = table.df[table.pkey_col].to_numpy() if table.pkey_col else None
         df, col_to_stype = feature_frame(table, text)
         kwargs = {}

@@ -49,6 +49,8 @@ def results_table(results: dict) -> RichTable:
     the fit time in seconds."""
     splits = results.get("splits") or {}
     title = f"{results.get('task', '?')} on {results.get('db', '?')}"
+    if results.get("protocol"):
+        title += f", {results['protocol']} protocol"
     if splits:
         title += " (" + ", ".join(f"{s} {n:,}" for s, n in splits.items()) + " rows)"
     table = RichTable(title=title)

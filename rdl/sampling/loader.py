@@ -9,8 +9,14 @@ from torch_geometric.data import HeteroData
 from rdl.sampling.sampler import SampledSubgraph, TemporalNeighborSampler
 
 
-def to_batch(sub: SampledSubgraph, node_time: dict) -> HeteroData:
+def to_batch(sub: SampledSubgraph, node_time: dict, seed_time: np.ndarray | None = None) -> HeteroData:
     """A sampled subgraph as `HeteroData` that PyG layers consume directly.
+
+    ``seed_time`` (``int64 [num_seeds]``, default the times the subgraph was sampled at)
+    is the time the model encodes ages against: a subgraph sampled at an earlier
+    information cut-off ``c <= t`` but encoded relative to the seed time ``t`` shows the
+    model history that stops ``t - c`` before the prediction time (`NodeLoader`'s
+    ``sample_time``).
 
     Per table: ``n_id`` (global node ids, one per per-seed copy, ``[N]``), ``batch`` (seed
     index ``[N]``), ``uniq``/``inv`` (distinct rows and the copy -> distinct index, so each
@@ -33,7 +39,8 @@ def to_batch(sub: SampledSubgraph, node_time: dict) -> HeteroData:
             store.time = torch.from_numpy(node_time[nt][ids])
     for et, ei in sub.edge_index.items():
         data[et].edge_index = torch.from_numpy(ei)
-    data.seed_time = torch.from_numpy(sub.seed_time)
+    data.seed_time = torch.from_numpy(sub.seed_time if seed_time is None
+                                      else np.asarray(seed_time, dtype=np.int64))
     data.num_sampled_nodes_dict = {nt: list(map(int, v)) for nt, v in sub.num_sampled_nodes.items()}
     data.num_sampled_edges_dict = {et: list(map(int, v)) for et, v in sub.num_sampled_edges.items()}
     return data
@@ -54,6 +61,11 @@ class NodeLoader:
         group: optional ``[num_seeds]`` group id per seed (e.g. the entity): when
             shuffling, groups are shuffled and each group's seeds stay together, so a batch
             holds few groups and their shared rows are encoded once (see `RDLModel`).
+        sample_time: optional ``f(index, seed_time) -> int64 [len(index)]``: the
+            information cut-off of each seed of a batch (seconds since epoch; values after
+            the seed time are clipped to it). The subgraph is sampled at the cut-off (no
+            row dated after it) while ages are still encoded relative to the seed time —
+            e.g. stale-history training or pretraining views. ``None``: the seed time.
 
     Yields:
         ``(HeteroData, index)``: the batch and the positions of its seeds in the input.
@@ -62,7 +74,7 @@ class NodeLoader:
     def __init__(self, sampler: TemporalNeighborSampler, node_time: dict, seed_type: str,
                  seed_nodes: np.ndarray, seed_time: np.ndarray, batch_size: int = 512,
                  shuffle: bool = False, generator: np.random.Generator | None = None,
-                 group: np.ndarray | None = None):
+                 group: np.ndarray | None = None, sample_time=None):
         if len(seed_nodes) != len(seed_time):
             raise ValueError(f"{len(seed_nodes)} seed nodes but {len(seed_time)} seed times")
         self.sampler, self.node_time, self.seed_type = sampler, node_time, seed_type
@@ -73,6 +85,7 @@ class NodeLoader:
         if group is not None and len(group) != len(seed_nodes):
             raise ValueError(f"{len(group)} group ids for {len(seed_nodes)} seeds")
         self.group = None if group is None else np.unique(group, return_inverse=True)[1].reshape(-1)
+        self.sample_time = sample_time
 
     def _order(self) -> np.ndarray:
         n = len(self.seed_nodes)
@@ -91,5 +104,10 @@ class NodeLoader:
         order = self._order()
         for start in range(0, n, self.batch_size):
             idx = order[start:start + self.batch_size]
-            sub = self.sampler.sample(self.seed_type, self.seed_nodes[idx], self.seed_time[idx])
-            yield to_batch(sub, self.node_time), idx
+            seed_time = self.seed_time[idx]
+            cut = seed_time
+            if self.sample_time is not None:
+                cut = np.minimum(np.asarray(self.sample_time(idx, seed_time), dtype=np.int64),
+                                 seed_time)
+            sub = self.sampler.sample(self.seed_type, self.seed_nodes[idx], cut)
+            yield to_batch(sub, self.node_time, seed_time), idx

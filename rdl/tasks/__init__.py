@@ -8,6 +8,8 @@
   links of a link task observed by a seed time (for baselines and training).
 * `DefaultSplitWarning`, `notes` — the split dates rdl chose when a task left them unset
   (library code never prints; the CLI renders `notes(task)`).
+* `PROTOCOLS` — where model inputs come from: ``"relbench"`` (the database cut at the
+  test timestamp, the default) or ``"rolling"`` (`BaseTask.input_db`).
 * `load_task` — address a task as ``FILE.py:NAME`` or by built-in name
   (``rel-f1/driver-dnf``).
 
@@ -27,11 +29,19 @@ from rdl.tasks.timestamps import (
     SPLITS,
     default_split_timestamps,
 )
-from rdl.tasks.types import DefaultSplitWarning, Split, TaskError, TaskType
+from rdl.tasks.types import (
+    PROTOCOLS,
+    DefaultSplitWarning,
+    Split,
+    TaskError,
+    TaskType,
+    check_protocol,
+)
 
 __all__ = [
     "TaskType", "TaskError", "DefaultSplitWarning", "notes", "Split", "BaseTask", "EntityTask",
     "LinkTask", "RANKING_METRICS", "LinkHistory", "load_task", "builtin_tasks",
     "file_tasks", "run_sql", "database_fingerprint", "default_split_timestamps", "SPLITS",
-    "MIN_TRAIN_TIMESTAMPS", "DEFAULT_VAL_QUANTILE", "DEFAULT_TEST_QUANTILE",
+    "MIN_TRAIN_TIMESTAMPS", "DEFAULT_VAL_QUANTILE", "DEFAULT_TEST_QUANTILE", "PROTOCOLS",
+    "check_protocol",
 ]

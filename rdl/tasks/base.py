@@ -41,7 +41,7 @@ from rdl.tasks.checks import (
     frame_at_seed_times,
 )
 from rdl.tasks.sql import run_sql
-from rdl.tasks.types import DefaultSplitWarning, TaskError, TaskType
+from rdl.tasks.types import DefaultSplitWarning, TaskError, TaskType, check_protocol
 
 logger = logging.getLogger("rdl.tasks")
 
@@ -206,6 +206,23 @@ class BaseTask:
         if self._cut_db is None:
             self._cut_db = self.db.upto(self.test_timestamp)
         return self._cut_db
+
+    def input_db(self, protocol: str = "relbench") -> Database:
+        """The database every model input comes from, for every split (graph rows and
+        edges, column statistics, baseline features and histories).
+
+        * ``"relbench"`` (default): `cut_db`, the database cut at ``test_timestamp`` —
+          RelBench's ``dataset.get_db()`` (``upto_test_timestamp=True``), from which its
+          examples build the graph. A test seed at ``t > test_timestamp`` sees no row dated
+          after ``test_timestamp``.
+        * ``"rolling"``: the full `db`; each seed still sees only rows dated ``<=`` its
+          seed time (deployment-like; not comparable with RelBench's published figures).
+          Test labels come from the full database under both (`get_table`).
+
+        Raises:
+            TaskError: an unknown protocol.
+        """
+        return self.cut_db if check_protocol(protocol) == "relbench" else self.db
 
     def db_for_split(self, split: str) -> Database:
         """`cut_db` for ``train``/``val``, the full `db` for ``test`` (RelBench's

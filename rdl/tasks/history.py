@@ -20,7 +20,10 @@ class LinkHistory:
     """The links of a `LinkTask` observed by each seed time, computed once per time.
 
     Args:
-        task: the link task (its ``db``, ``timedelta``, ``sql`` / ``make_table``).
+        task: the link task (its ``timedelta``, ``sql`` / ``make_table``).
+        db: the database the links are observed in (default the task's ``db``); under
+            the RelBench protocol ``task.input_db("relbench")``, so that no link dated
+            after the test timestamp is ever observed.
 
     ``at(t)`` returns one row per observed link: columns ``[time_col, src_entity_col,
     dst_entity_col]`` (``time_col`` = the label row's seed time ``t'``, window
@@ -36,18 +39,19 @@ class LinkHistory:
     nothing after its window.
     """
 
-    def __init__(self, task):
+    def __init__(self, task, db=None):
         self.task = task
+        self.db = task.db if db is None else db
         self._cache: dict[pd.Timestamp, pd.DataFrame] = {}
         self._labels: dict[pd.Timestamp, tuple[pd.Timestamp, pd.DataFrame]] = {}
         self._pop: dict[pd.Timestamp, np.ndarray] = {}
         self.seconds = 0.0
-        self.min_timestamp = task.db.min_timestamp
+        self.min_timestamp = self.db.min_timestamp
 
     def _label(self, grid: pd.DatetimeIndex, cut: pd.Timestamp) -> None:
         """Label the seed times ``grid`` on ``db.upto(cut)`` into ``_labels``."""
         task = self.task
-        table = task.make_table(task.db.upto(cut), pd.Series(grid, name="timestamp"))
+        table = task.make_table(self.db.upto(cut), pd.Series(grid, name="timestamp"))
         df = self._known_sources(task._finalize_table(table, grid, f"history at {cut}").df)
         for g in grid:
             self._labels[pd.Timestamp(g)] = (cut, df.iloc[:0])
@@ -72,7 +76,7 @@ class LinkHistory:
                 df = pd.concat(parts, ignore_index=True)
                 df = df.explode(task.dst_entity_col, ignore_index=True)
                 df = df.dropna(subset=[task.dst_entity_col])[cols]
-                pk = task.db[task.dst_entity_table]
+                pk = self.db[task.dst_entity_table]
                 try:  # ids as the destination key's dtype (explode leaves objects)
                     df[task.dst_entity_col] = df[task.dst_entity_col].astype(
                         pk.df[pk.pkey_col].dtype)
@@ -87,7 +91,7 @@ class LinkHistory:
     def _known_sources(self, df: pd.DataFrame) -> pd.DataFrame:
         """Rows whose source is a row of the source table at the row's seed time."""
         task = self.task
-        src = task.db[task.src_entity_table]
+        src = self.db[task.src_entity_table]
         keys = src.df[src.pkey_col]
         keep = df[task.src_entity_col].isin(keys)
         if src.time_col is not None:
@@ -106,8 +110,8 @@ class LinkHistory:
         if t not in self._pop:
             task = self.task
             hist = self.at(t)
-            dst = task.db[task.dst_entity_table]
-            cand = dst.df[dst.pkey_col].to_numpy()[task.candidate_mask(t)]
+            dst = self.db[task.dst_entity_table]
+            cand = dst.df[dst.pkey_col].to_numpy()[task.candidate_mask(t, self.db)]
             stats = hist.groupby(task.dst_entity_col).agg(
                 n=(task.time_col, "size"), last=(task.time_col, "max"))
             stats = stats[stats.index.isin(cand)]

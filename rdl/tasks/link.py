@@ -301,11 +301,12 @@ class LinkTask(BaseTask):
         return table
 
     # Candidates, evaluation, statistics -------------------------------------------------
-    def candidate_mask(self, at: pd.Timestamp | str) -> np.ndarray:
-        """``bool [num_dst_rows]`` (destination table row order): the destinations that
-        exist at ``at`` — every row of a table without a time column, else rows dated
-        ``<= at``. A ranking for seed time ``at`` may only name these."""
-        dst = self.db[self.dst_entity_table]
+    def candidate_mask(self, at: pd.Timestamp | str, db: Database | None = None) -> np.ndarray:
+        """``bool [num_dst_rows]`` (row order of ``db``'s destination table, default the
+        task's `db`; pass ``input_db(protocol)`` to align with a graph built from it): the
+        destinations that exist at ``at`` — every row of a table without a time column,
+        else rows dated ``<= at``. A ranking for seed time ``at`` may only name these."""
+        dst = (self.db if db is None else db)[self.dst_entity_table]
         if dst.time_col is None:
             return np.ones(len(dst.df), dtype=bool)
         return (dst.df[dst.time_col] <= pd.Timestamp(at)).to_numpy()

@@ -46,3 +46,22 @@ class DefaultSplitWarning(UserWarning):
     The CLI renders it; in Python it shows once per call site under the default warning
     filters (``warnings.simplefilter("ignore", DefaultSplitWarning)`` silences it).
     """
+
+
+#: evaluation protocols: where every model input comes from (`BaseTask.input_db`)
+PROTOCOLS = ("relbench", "rolling")
+
+
+def check_protocol(protocol: str) -> str:
+    """``protocol`` if it is one of `PROTOCOLS`.
+
+    Raises:
+        TaskError: any other value; the message lists the choices and the CLI flag.
+    """
+    if protocol not in PROTOCOLS:
+        raise TaskError(
+            f"unknown protocol {protocol!r}: use 'relbench' (every model input cut at the "
+            "test timestamp, as RelBench) or 'rolling' (each seed sees every row dated <= its "
+            "seed time); on the command line --protocol relbench|rolling."
+        )
+    return protocol

@@ -9,6 +9,7 @@ from numbers import Integral, Real
 import torch
 
 from rdl.db.errors import RdlError
+from rdl.tasks import PROTOCOLS
 
 AGGRS = ("sum", "mean", "max", "min")
 PRECISIONS = ("auto", "fp32", "bf16")
@@ -68,6 +69,11 @@ class TrainConfig:
             batch 512: 23k distinct rows random, 7.8k with groups of 8, 2.5k whole entities).
         entity_group_size: seeds per group for ``batch_order="entity"`` (``None``: all of an
             entity's seeds).
+        protocol: where every model input comes from (`rdl.tasks.PROTOCOLS`):
+            ``"relbench"`` (default) — the database cut at the task's test timestamp, for
+            every split, as RelBench; ``"rolling"`` — the full database, each seed seeing
+            rows dated ``<=`` its seed time (deployment-like; never compare it with
+            RelBench's published figures).
         precision: ``"fp32"``, ``"bf16"`` (forward pass under CPU autocast: bfloat16 matrix
             products, losses and metrics in float32; ~1.3-1.7x faster on CPUs with
             AVX512-BF16/AMX) or ``"auto"``: bf16 where the CPU supports it natively.
@@ -96,6 +102,7 @@ class TrainConfig:
     precision: str = "auto"
     batch_order: str = "entity"
     entity_group_size: int | None = 8
+    protocol: str = "relbench"
 
     def __post_init__(self) -> None:
         self.validate()
@@ -139,6 +146,7 @@ class TrainConfig:
         _choice("aggr", self.aggr, AGGRS)
         _choice("precision", self.precision, PRECISIONS)
         _choice("batch_order", self.batch_order, BATCH_ORDERS)
+        _choice("protocol", self.protocol, PROTOCOLS)
         if not isinstance(self.text, bool):
             raise ConfigError("text", f"text must be True or False (got {self.text!r})")
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import resource
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -56,9 +58,11 @@ def resolve_task(task, db: Database):
     return inst, getattr(inst, "name", type(inst).__name__)
 
 
-def split_tables_and_graph(task, database: Database, config: TrainConfig, cache_dir=None):
+def split_tables_and_graph(task, config: TrainConfig, cache_dir=None):
     """The task's train / val / test tables (test targets unmasked, for scoring only) and
-    the database's graph, column stats cut at the task's test timestamp.
+    the graph of ``task.input_db(config.protocol)`` — under ``"relbench"`` the database
+    cut at the test timestamp, so no row dated after it reaches any model input — with
+    column stats computed on rows dated ``<=`` the test timestamp.
 
     Returns:
         ``(tables, graph, graph_build_s)``; ``graph_build_s`` in seconds (≈ 0 when cached).
@@ -69,8 +73,8 @@ def split_tables_and_graph(task, database: Database, config: TrainConfig, cache_
         "test": task.get_table("test", mask_input_cols=False),
     }
     t0 = time.perf_counter()
-    graph = build_graph(database, text=config.text, stats_until=task.test_timestamp,
-                        cache_dir=cache_dir)
+    graph = build_graph(task.input_db(config.protocol), text=config.text,
+                        stats_until=task.test_timestamp, cache_dir=cache_dir)
     return tables, graph, time.perf_counter() - t0
 
 
@@ -116,6 +120,92 @@ def add_timing(results: dict, graph, graph_build_s: float, train_s: float, histo
     results["config"] = config.to_dict()
 
 
+@dataclass
+class TrainRun:
+    """Everything one training run produced, before anything is written.
+
+    Attributes:
+        task: the task instance; trainer: the fitted `Trainer` (``trainer.model``).
+        tables: split -> task table (test targets unmasked); seeds: split -> seeds.
+        predictions: ``"val"`` / ``"test"`` -> the model's predictions, aligned with
+            ``tables[split]`` rows (entity tasks: ``[n]`` or ``[n, C]``; link tasks:
+            ``[n, eval_k]`` destination keys).
+        results: the results dict (`train_task`'s return value).
+    """
+
+    task: Any
+    trainer: Trainer
+    tables: dict
+    seeds: dict
+    predictions: dict[str, np.ndarray]
+    results: dict
+
+
+def run_task(
+    db: str | Database,
+    task_spec,
+    config: TrainConfig | None = None,
+    *,
+    baselines: bool = True,
+    progress: bool = True,
+    cache_dir: str | Path | None = None,
+    model: str | None = None,
+    **options,
+) -> TrainRun:
+    """The training job without its outputs: open -> tables -> graph -> fit -> evaluate ->
+    baselines. Arguments as `train_task`; returns a `TrainRun`."""
+    t_start = time.perf_counter()
+    config = config or TrainConfig()
+    if isinstance(task_spec, str) and not isinstance(db, Database):
+        from rdl.tasks.load import task_file_schema  # a task file's SCHEMA = {...}
+
+        database, url = open_database(db, task_file_schema(task_spec))
+    else:
+        database, url = open_database(db)
+    task, name = resolve_task(task_spec, database)
+    is_link = str(task.task_type) == LINK
+    tables, graph, graph_build_s = split_tables_and_graph(task, config, cache_dir)
+    history = None
+    if is_link:
+        from rdl.tasks import LinkHistory
+
+        history = options["history"] = LinkHistory(task, task.input_db(config.protocol))
+    trainer = make_trainer(task, graph, config, tables["train"], model, **options)
+    seeds = {s: trainer.make_seeds(t) for s, t in tables.items()}
+
+    t0 = time.perf_counter()
+    epochs = trainer.fit(seeds["train"], seeds["val"], progress=progress)
+    train_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pred = {s: trainer.predict(seeds[s]) for s in ("val", "test")}
+    scores = {s: trainer.score(seeds[s], pred[s]) for s in ("val", "test")}
+    eval_s = time.perf_counter() - t0
+
+    results = {
+        "task": name,
+        "db": url,
+        "task_type": str(task.task_type),
+        "metrics": list(task.metrics),
+        "protocol": config.protocol,
+        **({"eval_k": task.eval_k} if is_link else {}),
+        "splits": {s: len(t.df) for s, t in tables.items()},
+        "notes": notes(task),
+        "leakage_suspects": list(getattr(database, "leakage", None) or []),
+        "baselines": {},
+        "models": {trainer.name: {"val": scores["val"], "test": scores["test"],
+                                  "fit_seconds": train_s, "eval_seconds": eval_s,
+                                  "epochs_run": len(epochs), "history": epochs,
+                                  **trainer.result_fields()}},
+    }
+    if baselines:
+        from rdl.baselines import run_baselines
+
+        results["baselines"] = run_baselines(database, task, link_history=history,
+                                             protocol=config.protocol)["baselines"]
+    add_timing(results, graph, graph_build_s, train_s, epochs, t_start, config)
+    return TrainRun(task, trainer, tables, seeds, pred, results)
+
+
 def train_task(
     db: str | Database,
     task_spec,
@@ -128,7 +218,12 @@ def train_task(
     model: str | None = None,
     **options,
 ) -> dict:
-    """Train and evaluate a model on one task, beside the task's baselines.
+    """Train and evaluate a model on one task, beside the task's baselines, and write
+    ``out_dir/results.json`` and ``out_dir/model.pt``.
+
+    Every model input comes from ``task.input_db(config.protocol)``: by default the
+    database cut at the task's test timestamp (RelBench's protocol); test labels come
+    from the full database.
 
     Args:
         db: a database URL / path, or a `Database`.
@@ -136,7 +231,7 @@ def train_task(
             class or instance (entity or link task).
         config: `TrainConfig` (defaults: RelBench's, see its docstring).
         out_dir: where ``results.json`` and ``model.pt`` go (``None``: nothing written).
-        baselines: also run `rdl.baselines.run_baselines` (same report).
+        baselines: also run `rdl.baselines.run_baselines` (same report, same protocol).
         cache_dir: graph / text-embedding cache (default ``$RDL_CACHE_DIR`` or
             ``~/.cache/rdl``).
         model: see `make_trainer` (entity: ``"gnn"``; link: ``"two-tower"`` / ``"idgnn"``).
@@ -144,8 +239,9 @@ def train_task(
 
     Returns:
         the results dict written to ``results.json``: ``task``, ``db``, ``task_type``,
-        ``metrics``, ``splits``, ``notes`` (`rdl.tasks.notes`), ``leakage_suspects``
-        (`rdl.db.audit`), ``baselines``, ``models`` (``{name: {"val", "test",
+        ``metrics``, ``protocol`` (``config.protocol``), ``splits``, ``notes``
+        (`rdl.tasks.notes`), ``leakage_suspects`` (`rdl.db.audit`), ``baselines``,
+        ``models`` (``{name: {"val", "test",
         "fit_seconds", "eval_seconds", "epochs_run", "history", ...}}``; link models add
         ``num_hops`` and the results add ``eval_k``), ``timing`` (``graph_build_s``,
         ``graph_cached``, ``train_s``, ``epoch_s``, ``total_s``), ``peak_rss_mb``,
@@ -153,58 +249,16 @@ def train_task(
 
     Raises:
         ValueError: a model that does not fit the task kind; see `make_trainer`.
+        rdl.tasks.TaskError: an unknown protocol.
     """
-    t_start = time.perf_counter()
-    config = config or TrainConfig()
-    if isinstance(task_spec, str) and not isinstance(db, Database):
-        from rdl.tasks.load import task_file_schema  # a task file's SCHEMA = {...}
-
-        database, url = open_database(db, task_file_schema(task_spec))
-    else:
-        database, url = open_database(db)
-    task, name = resolve_task(task_spec, database)
-    is_link = str(task.task_type) == LINK
-    tables, graph, graph_build_s = split_tables_and_graph(task, database, config, cache_dir)
-    history = None
-    if is_link:
-        from rdl.tasks import LinkHistory
-
-        history = options["history"] = LinkHistory(task)
-    trainer = make_trainer(task, graph, config, tables["train"], model, **options)
-    seeds = {s: trainer.make_seeds(t) for s, t in tables.items()}
-
-    t0 = time.perf_counter()
-    epochs = trainer.fit(seeds["train"], seeds["val"], progress=progress)
-    train_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    val, test = trainer.evaluate(seeds["val"]), trainer.evaluate(seeds["test"])
-    eval_s = time.perf_counter() - t0
-
-    results = {
-        "task": name,
-        "db": url,
-        "task_type": str(task.task_type),
-        "metrics": list(task.metrics),
-        **({"eval_k": task.eval_k} if is_link else {}),
-        "splits": {s: len(t.df) for s, t in tables.items()},
-        "notes": notes(task),
-        "leakage_suspects": list(getattr(database, "leakage", None) or []),
-        "baselines": {},
-        "models": {trainer.name: {"val": val, "test": test, "fit_seconds": train_s,
-                                  "eval_seconds": eval_s, "epochs_run": len(epochs),
-                                  "history": epochs, **trainer.result_fields()}},
-    }
-    if baselines:
-        from rdl.baselines import run_baselines
-
-        results["baselines"] = run_baselines(database, task, link_history=history)["baselines"]
-    add_timing(results, graph, graph_build_s, train_s, epochs, t_start, config)
+    run = run_task(db, task_spec, config, baselines=baselines, progress=progress,
+                   cache_dir=cache_dir, model=model, **options)
     if out_dir is not None:
-        save_checkpoint(out_dir, trainer, task_spec=name, db_url=url,
-                        schema=getattr(database, "schema", None))
-        write_results(results, out_dir)
-    return results
+        save_checkpoint(out_dir, run.trainer, task_spec=run.results["task"],
+                        db_url=run.results["db"], schema=getattr(run.task.db, "schema", None))
+        write_results(run.results, out_dir)
+    return run.results
 
 
-__all__ = ["add_timing", "make_trainer", "open_database", "peak_rss_mb", "resolve_task",
-           "split_tables_and_graph", "train_task"]
+__all__ = ["TrainRun", "add_timing", "make_trainer", "open_database", "peak_rss_mb",
+           "resolve_task", "run_task", "split_tables_and_graph", "train_task"]

@@ -23,8 +23,11 @@ class Seeds:
 
 
 def to_seconds(values) -> np.ndarray:
-    """Timestamps -> ``int64`` seconds since epoch."""
-    return pd.to_datetime(pd.Series(values)).to_numpy(dtype="datetime64[s]").astype(np.int64)
+    """Seed times -> ``int64`` seconds since epoch, rounded **down** (node times are
+    rounded up, `rdl.graph.build.node_seconds`: a row dated after a seed time at full
+    precision is never visible to it)."""
+    us = pd.to_datetime(pd.Series(values)).to_numpy(dtype="datetime64[us]").astype(np.int64)
+    return us // 1_000_000
 
 
 def make_seeds(task, table, graph: GraphData, with_labels: bool = True) -> Seeds:

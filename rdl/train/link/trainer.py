@@ -51,7 +51,8 @@ class LinkTrainer(Trainer):
         task: a `rdl.tasks.LinkTask`.
         graph: the database's `GraphData`.
         config: `TrainConfig` (``batch_size`` = source rows per mini-batch).
-        history: a `rdl.tasks.LinkHistory` of ``task`` to share (popularity at ``t``).
+        history: a `rdl.tasks.LinkHistory` of ``task`` to share (popularity at ``t``),
+            observing links in ``task.input_db(config.protocol)``.
     """
 
     def __init__(self, task, graph: GraphData, config: TrainConfig, *, history=None):
@@ -71,16 +72,20 @@ class LinkTrainer(Trainer):
         if self._history is None:
             from rdl.tasks import LinkHistory
 
-            self._history = LinkHistory(self.task)
+            self._history = LinkHistory(self.task, self.task.input_db(self.config.protocol))
         return self._history
 
     def make_seeds(self, table) -> LinkSeeds:
         return make_link_seeds(self.task, table, self.graph)
 
     def candidates(self, t_seconds: int) -> np.ndarray:
-        """Node indices of the destinations that exist at ``t`` (seconds since epoch)."""
-        mask = self.task.candidate_mask(pd.Timestamp(int(t_seconds), unit="s"))
-        return np.flatnonzero(mask)
+        """Node indices of the destinations that exist at ``t`` (seconds since epoch): the
+        graph's destination rows dated ``<= t`` (all of them for a table without a time
+        column) — `LinkTask.candidate_mask` on the database the graph was built from."""
+        node_time = self.graph.node_time[self.task.dst_entity_table]
+        if node_time is None:
+            return np.arange(self.num_dst)
+        return np.flatnonzero(node_time <= t_seconds)
 
     def popular_nodes(self, t_seconds: int) -> np.ndarray:
         """Node indices of the existing destinations at ``t`` in popularity order."""
