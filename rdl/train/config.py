@@ -146,7 +146,9 @@ class TrainConfig:
         _choice("aggr", self.aggr, AGGRS)
         _choice("precision", self.precision, PRECISIONS)
         _choice("batch_order", self.batch_order, BATCH_ORDERS)
-        _choice("protocol", self.protocol, PROTOCOLS)
+        if self.protocol not in PROTOCOLS:
+            raise ConfigError("protocol", f"protocol {self.protocol!r} is not one of "
+                              f"{list(PROTOCOLS)} (--protocol)")
         if not isinstance(self.text, bool):
             raise ConfigError("text", f"text must be True or False (got {self.text!r})")
 
