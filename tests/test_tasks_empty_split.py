@@ -33,7 +33,7 @@ def test_entities_dated_after_every_train_seed_time(tmp_path):
     # the fix works
     fixed = load_task(f"{tmp_path / 't.py'}:WillOrder",
                       rdl.connect(f"sqlite:///{path}", time_cols={"users": None}))
-    assert len(fixed.get_table("train")) == 360
+    assert len(fixed.get_table("train")) == 340
 
 
 def test_dropped_rows_are_counted_per_reason(tmp_path):
