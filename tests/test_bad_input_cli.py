@@ -181,3 +181,17 @@ def test_train_then_predict_from_the_cli_alone(world, tmp_path):
     assert p.exit_code == 0, p.output
     pred = pd.read_parquet(tmp_path / "p.parquet")
     assert len(pred) == 20 and np.isfinite(pred["prediction"]).all()
+
+
+def test_ctrl_c_is_one_line_and_exit_130(world, monkeypatch):
+    import rdl.db.describe
+
+    def interrupted(db):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rdl.db.describe, "describe", interrupted)
+    before = digest(world["db"])
+    result = run("inspect", world["db"])
+    assert result.exit_code == 130
+    assert "error: interrupted; nothing more was written." in result.output
+    assert "Traceback" not in result.output and digest(world["db"]) == before

@@ -183,3 +183,50 @@ def test_an_infinite_value_never_makes_a_prediction_nan(tmp_path):
     assert np.isfinite(pd.read_parquet(tmp_path / "p.parquet")["prediction"]).all()
     inspect = run("inspect", db)
     assert "orders.amount: 57 values are not finite (['inf']" in inspect.output
+
+
+def test_qa_dump_trains_with_an_edited_schema_file(built, tmp_path):
+    """Write what rdl inferred, edit it (the ambiguous key, the leaky columns), train and
+    predict with --schema alone."""
+    url, expected = built["qa_dump"]
+    path = tmp_path / "schema.toml"
+    assert run("inspect", url, "--write-schema", path).exit_code == 0
+    text = path.read_text()
+    for col in ("users.Reputation", "users.Views", "users.UpVotes", "users.LastAccessDate",
+                "posts.ViewCount"):  # switch the suspects on
+        text = text.replace(f'# "{col}",', f'"{col}", #')
+    text = text.replace("[foreign_keys.posts]\n", '[foreign_keys.posts]\nAcceptedAnswerId = "posts"\n')
+    path.write_text(text)
+    task = tmp_path / "qa.py"
+    task.write_text('''
+import pandas as pd
+from rdl.tasks import EntityTask, TaskType
+
+
+class Posts(EntityTask):
+    entity_table, entity_col, time_col, target_col = "users", "Id", "t", "posts"
+    task_type = TaskType.REGRESSION
+    timedelta = pd.Timedelta(days=90)
+    metrics = ["mae"]
+    val_timestamp, test_timestamp = pd.Timestamp("2017-01-01"), pd.Timestamp("2018-01-01")
+    sql = """SELECT t.timestamp AS t, p.OwnerUserId AS Id, COUNT(*)::DOUBLE AS posts
+             FROM timestamp_df t JOIN posts p ON p.CreationDate > t.timestamp
+                  AND p.CreationDate <= t.timestamp + {timedelta}
+             WHERE p.OwnerUserId IS NOT NULL GROUP BY ALL"""
+''')
+    out = tmp_path / "run"
+    r = run("train", "--db", url, "--task", f"{task}:Posts", *TINY, "--schema", path,
+            "--cache-dir", tmp_path / "c", "--out", out)
+    assert r.exit_code == 0, r.output
+    results = json.loads((out / "results.json").read_text())
+    assert not any(s["table"] == "users" and s["kind"] == "running count"
+                   for s in results["leakage_suspects"])  # dropped by the edited file
+    import torch
+
+    schema = torch.load(out / "model.pt", weights_only=False)["schema"]
+    assert schema["foreign_keys"]["posts"]["AcceptedAnswerId"] == "posts"
+    assert "users.Reputation" in schema["exclude_columns"]
+    p = run("predict", "--model", out, "--db", url, "--at", "2019-01-01", "--out",
+            tmp_path / "p.parquet", "--cache-dir", tmp_path / "c")
+    assert p.exit_code == 0, p.output
+    assert np.isfinite(pd.read_parquet(tmp_path / "p.parquet")["prediction"]).all()

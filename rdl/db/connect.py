@@ -91,6 +91,9 @@ def connect(
         time_cols=time_cols, primary_keys=primary_keys, foreign_keys=foreign_keys,
         include=include, exclude=exclude, infer_foreign_keys=infer_foreign_keys,
         stypes=stypes, time_formats=time_formats, exclude_columns=exclude_columns), "connect()")
+    gone = set(args["exclude_columns"])  # an excluded column's other options lapse
+    args["stypes"] = {k: v for k, v in args["stypes"].items() if k not in gone}
+    args["time_formats"] = {k: v for k, v in args["time_formats"].items() if k not in gone}
     time_cols, primary_keys = args["time_cols"], args["primary_keys"]
     catalog = read_database(url, include=args["include"], exclude=args["exclude"])
     raw = catalog.tables
