@@ -76,7 +76,8 @@ def connect(
         audit, `rdl.db.audit`) and ``db.schema`` (every choice, as these arguments: what
         ``rdl inspect --write-schema`` writes and a checkpoint keeps). Times are naive UTC
         ``datetime64[ns]``; dangling foreign keys are set to null and counted (RelBench);
-        non-finite numbers are missing values.
+        non-finite numbers are missing values; binary and JSON columns are kept as read
+        but are no features (a note says so).
 
     Raises:
         SchemaError: unknown table/column in an argument, a type rdl cannot encode, an

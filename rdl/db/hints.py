@@ -10,10 +10,6 @@ One place, so every message of the database layer names the same flags that
 from __future__ import annotations
 
 
-def _q(v) -> str:
-    return "None" if v is None else repr(v)
-
-
 def pkey(table: str, col: str = "COLUMN") -> str:
     return f"--pkey {table}={col} (Python: primary_keys={{{table!r}: {col!r}}})"
 

@@ -21,7 +21,8 @@ What a column holds decides how it is read (`read_times`):
   "open-ended" sentinels (``9999-12-31``, ``9999-01-01``, ``0001-01-01`` and other dates in
   years 1 and >= 9000) become null with a note; any other such date is named in an error.
 
-Readings (`READINGS`) are plain names or a ``strftime`` format (``%d.%m.%Y``).
+Readings (`READINGS`) are plain names or a ``strftime`` format (``%d.%m.%Y``); the
+number readings live in `rdl.db.datenumbers`.
 """
 
 from __future__ import annotations
