@@ -126,6 +126,9 @@ def cases(w, tmp):
         "baseline: bad schema flag": (
             ["baseline", "--db", w["db"], "--task", w["task"], "--stype", "users.tier=color"],
             ["unknown stype 'color'"]),
+        "datasets: unknown recipe": (
+            ["datasets", "build", "rel-f2", "--out", tmp / "f2.duckdb"],
+            ["no dataset recipe 'rel-f2'", "known: ['rel-f1']", "RDL_DATASETS_PATH"]),
         "inspect: --write-schema into a missing folder": (
             ["inspect", w["db"], "--write-schema", tmp / "no" / "s.toml"],
             ["option --write-schema", "s.toml", "does not exist"]),

@@ -23,6 +23,16 @@ OPTION = {"epochs": "--epochs", "lr": "--lr", "batch_size": "--batch-size",
           "entity_group_size": "--entity-group-size", "seed": "--seed", "model": "--model",
           "protocol": "--protocol"}
 EXIT_ERROR = 1
+
+
+def _rdl_error():
+    from rdl.db.errors import RdlError
+
+    return RdlError
+
+
+class CliError(_rdl_error()):
+    """A command's own refusal (an unknown recipe name, ...): shown as its message."""
 EXIT_INTERRUPTED = 130
 DEBUG_FLAG = "--debug"
 
@@ -53,4 +63,4 @@ def error_message(exc: BaseException) -> str:
         f"not check yet; rerun with {DEBUG_FLAG} to see the traceback, and report it.")
 
 
-__all__ = ["OPTION", "DEBUG_FLAG", "EXIT_ERROR", "EXIT_INTERRUPTED", "error_message", "one_paragraph"]
+__all__ = ["CliError", "OPTION", "DEBUG_FLAG", "EXIT_ERROR", "EXIT_INTERRUPTED", "error_message", "one_paragraph"]
