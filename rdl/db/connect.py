@@ -200,6 +200,8 @@ def connect(
                            f"chosen as primary key: unique, non-null, and referenced by "
                            f"{ev['table']}.{ev['column']}. Another: {hints.pkey(ev['target'])}")
                 specs[(ev["table"], ev["column"])].target_columns = None
+                rt = raw[ev["target"]]  # sorted by its new primary key, as every table
+                rt.df = rt.df.sort_values(ev["target_key"], kind="stable").reset_index(drop=True)
     for ev in rejected:
         report.add("note", ev["table"], ev["column"], (
             f"not a foreign key to {ev['target']}.{ev['target_key']}: {ev['reason']} "
