@@ -207,8 +207,9 @@ def _decide(cands: list[dict], found: list[dict], misses: list[dict]) -> None:
         return
     if any(c["name_score"] >= 2 for c in cands):  # a name match rules out mere containment
         cands = [c for c in cands if c["name_score"] >= 2]
-    ok = sorted([c for c in cands if c["coverage"] >= _needed(c)],
-                key=lambda c: (-c["name_score"], -c["coverage"]))
+    ok = sorted([c for c in cands if c["coverage"] >= _needed(c)],  # ties: own table first
+                key=lambda c: (-c["name_score"], -c["coverage"], c["target"] != c["table"],
+                               c["target"]))
     if ok:
         best = ok[0]
         rivals = [c for c in ok[1:] if c["name_score"] == best["name_score"]
