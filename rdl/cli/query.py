@@ -8,14 +8,11 @@ import typer
 from rdl.cli.app import console, err_console
 
 
-def task_spec(task: str | None, query: str | None, db: str, show_sql: bool) -> str:
-    """The task spec to run: ``--task`` or ``--query`` (exactly one; a query is compiled
-    on the database first, so a bad one fails before any work). With ``--show-sql`` print
-    the query's compiled SQL and task settings, and stop.
+def check_task_or_query(task: str | None, query: str | None, show_sql: bool) -> None:
+    """Exactly one of ``--task`` / ``--query``; ``--show-sql`` only with ``--query``.
 
     Raises:
-        typer.Exit: neither or both given (code 2); a bad query (code 1, the error points
-            at the query's column); after ``--show-sql`` (code 0).
+        typer.Exit: code 2, with the message on stderr.
     """
     if (task is None) == (query is None):
         err_console.print("error: give the task as --task NAME (a built-in name or "
@@ -25,17 +22,24 @@ def task_spec(task: str | None, query: str | None, db: str, show_sql: bool) -> s
     if show_sql and query is None:
         err_console.print("error: --show-sql prints the SQL of a --query", markup=False)
         raise typer.Exit(2)
+
+
+def task_spec(task: str | None, query: str | None, database, show_sql: bool) -> str:
+    """The task spec to run: ``--task`` or ``--query`` (see `check_task_or_query`); a
+    query is compiled on ``database`` (the open `rdl.Database`) first, so a bad one fails
+    before any training — its `rdl.tasks.TaskError` points at the query's column and the
+    CLI prints it as one paragraph. With ``--show-sql`` print the compiled SQL and task
+    settings, and stop.
+
+    Raises:
+        typer.Exit: see `check_task_or_query`; code 0 after ``--show-sql``.
+    """
+    check_task_or_query(task, query, show_sql)
     if query is None:
         return task
-    from rdl.db import RdlError, connect
-    from rdl.db.write import normalize_url
     from rdl.tasks import compile_query
 
-    try:  # a bad query fails here, in one paragraph, before any work
-        compiled = compile_query(connect(normalize_url(db)), query)
-    except RdlError as e:
-        err_console.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(1)
+    compiled = compile_query(database, query)
     if show_sql:
         console.print(f"-- {compiled.kind} task: "
                       + ", ".join(f"{k}={v}" for k, v in compiled.attributes.items()),

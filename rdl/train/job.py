@@ -33,14 +33,15 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def open_database(db: str | Database) -> tuple[Database, str]:
-    """``(Database, url)`` for a URL / path or an open `Database`."""
+def open_database(db: str | Database, schema: dict | None = None) -> tuple[Database, str]:
+    """``(Database, url)`` for a URL / path (opened with the `rdl.connect` keyword
+    arguments ``schema``) or an open `Database`."""
     if isinstance(db, Database):
         return db, getattr(db, "url", None) or "<in-memory>"
     from rdl.db.write import normalize_url
 
     url = normalize_url(db)
-    return connect(url), url
+    return connect(url, **(schema or {})), url
 
 
 def resolve_task(task, db: Database):
@@ -94,7 +95,9 @@ def make_trainer(task, graph, config: TrainConfig, train_table, model: str | Non
 
         return link_trainer(task, graph, config, model or "two-tower", **options)
     if model not in (None, "gnn"):
-        raise ValueError(f"model {model!r} is for link tasks; task {task.name!r} is a "
+        from rdl.train.config import ConfigError
+
+        raise ConfigError("model", f"model {model!r} is for link tasks; task {task.name!r} is a "
                          f"{task.task_type} task, trained with the entity GNN (--model gnn)")
     from rdl.train.entity import EntityTrainer
 
@@ -169,7 +172,12 @@ def run_task(
     baselines. Arguments as `train_task`; returns a `TrainRun`."""
     t_start = time.perf_counter()
     config = config or TrainConfig()
-    database, url = open_database(db)
+    if isinstance(task_spec, str) and not isinstance(db, Database):
+        from rdl.tasks.load import task_file_schema  # a task file's SCHEMA = {...}
+
+        database, url = open_database(db, task_file_schema(task_spec))
+    else:
+        database, url = open_database(db)
     task, name = resolve_task(task_spec, database)
     is_link = str(task.task_type) == LINK
     tables, graph, graph_build_s = split_tables_and_graph(task, config, cache_dir)
@@ -199,6 +207,7 @@ def run_task(
         **({"eval_k": task.eval_k} if is_link else {}),
         "splits": {s: len(t.df) for s, t in tables.items()},
         "notes": notes(task),
+        "leakage_suspects": list(getattr(database, "leakage", None) or []),
         "baselines": {},
         "models": {trainer.name: {"val": scores["val"], "test": scores["test"],
                                   "fit_seconds": train_s, "eval_seconds": eval_s,
@@ -249,7 +258,8 @@ def train_task(
     Returns:
         the results dict written to ``results.json``: ``task``, ``db``, ``task_type``,
         ``metrics``, ``protocol`` (``config.protocol``), ``splits``, ``notes``
-        (`rdl.tasks.notes`), ``baselines``, ``models`` (``{name: {"val", "test",
+        (`rdl.tasks.notes`), ``leakage_suspects`` (`rdl.db.audit`), ``baselines``,
+        ``models`` (``{name: {"val", "test",
         "fit_seconds", "eval_seconds", "epochs_run", "history", ...}}``; link models add
         ``num_hops`` and the results add ``eval_k``), ``timing`` (``graph_build_s``,
         ``graph_cached``, ``train_s``, ``epoch_s``, ``total_s``), ``peak_rss_mb``,
@@ -264,7 +274,7 @@ def train_task(
                    cache_dir=cache_dir, model=model, **options)
     if out_dir is not None:
         save_checkpoint(out_dir, run.trainer, task_spec=run.results["task"],
-                        db_url=run.results["db"])
+                        db_url=run.results["db"], schema=getattr(run.task.db, "schema", None))
         write_results(run.results, out_dir)
         write_predictions(merge_predictions(run.frames), out_dir)
     return run.results

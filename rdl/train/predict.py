@@ -41,6 +41,20 @@ def model_tables(database: Database, ckpt: dict) -> Database:
     return sub
 
 
+def open_model_database(db: str | Database, ckpt: dict, config: TrainConfig) -> Database:
+    """``db`` as the model saw it in training: a URL is read with the schema stored in
+    the checkpoint (keys, time columns, stypes), restricted to the model's tables
+    (`model_tables`) and checked to give the same feature columns.
+
+    Raises:
+        ValueError: a table of the model is missing.
+        rdl.db.SchemaError: a table gives other feature columns than in training.
+    """
+    database = model_tables(open_database(db, ckpt.get("schema"))[0], ckpt)
+    _check_features(database, ckpt, config)
+    return database
+
+
 def load_entity_model(model_dir: str | Path, db: str | Database, cache_dir=None,
                       command: str = "predict", ckpt: dict | None = None):
     """A trained entity model ready to serve on ``db``.
@@ -62,7 +76,7 @@ def load_entity_model(model_dir: str | Path, db: str | Database, cache_dir=None,
                          f"({ckpt.get('model', '?')}); `rdl {command}` serves entity-task "
                          "models only")
     config = TrainConfig(**ckpt["config"])
-    database = model_tables(open_database(db)[0], ckpt)
+    database = open_model_database(db, ckpt, config)
     graph = build_graph(database, text=config.text, col_stats=ckpt["model_kwargs"]["col_stats"],
                         cache_dir=cache_dir)
     model = RDLModel(**ckpt["model_kwargs"])
@@ -78,7 +92,7 @@ def predict_at(model_dir: str | Path, db: str | Database, at, *, cache_dir=None,
     The entities (link models: the sources) are the rows of the task's entity table that
     exist at ``at`` (time ``<= at`` when the table has a time column); every seed time is
     ``at``, so only rows dated ``<= at`` are visible. Rows are encoded with the model's
-    own column stats.
+    own column stats; a URL is read with the schema stored in the checkpoint.
 
     Args:
         model_dir: a directory written by ``rdl train --out`` (``model.pt``).
@@ -104,7 +118,7 @@ def predict_at(model_dir: str | Path, db: str | Database, at, *, cache_dir=None,
     at = pd.Timestamp(at)
     if "entity_table" not in ckpt:
         config = TrainConfig(**ckpt["config"])
-        database = model_tables(open_database(db)[0], ckpt)
+        database = open_model_database(db, ckpt, config)
         graph = build_graph(database, text=config.text,
                             col_stats=ckpt["model_kwargs"]["col_stats"], cache_dir=cache_dir)
         return _link_top_k(ckpt, database, graph, config, at, top_k, task)
@@ -171,4 +185,32 @@ def _link_top_k(ckpt: dict, database: Database, graph, config: TrainConfig, at: 
                          "prediction": ranked.reshape(-1)})
 
 
-__all__ = ["load_entity_model", "load_link_trainer", "model_tables", "predict_at"]
+
+def _check_features(database: Database, ckpt: dict, config: TrainConfig) -> None:
+    """The database read now must give the feature columns the model was trained on.
+
+    Raises:
+        SchemaError: a table or feature column differs; the message names them.
+    """
+    from rdl.db import SchemaError
+    from rdl.graph.build import feature_frame
+
+    trained = ckpt["model_kwargs"]["col_stats"]
+    diffs = []
+    for name, stats in trained.items():
+        if name not in database:
+            diffs.append(f"table {name!r} is missing")
+            continue
+        now = set(feature_frame(database[name], config.text)[1])
+        if now != set(stats):
+            diffs.append(f"{name}: trained on {sorted(stats)}, now {sorted(now)}")
+    if diffs:
+        raise SchemaError(
+            f"{ckpt['path']} was trained on other features than this database gives: "
+            + "; ".join(diffs[:5]) + ". rdl predict reads the database with the schema "
+            "stored in the checkpoint; drop the schema options (--stype, --exclude-column, "
+            "--pkey ...) that change it, or retrain.")
+
+
+__all__ = ["load_entity_model", "load_link_trainer", "model_tables", "open_model_database",
+           "predict_at"]
