@@ -11,7 +11,8 @@ from torch_geometric.utils import scatter
 from nn_helpers import NUM_SEEDS, small_batch, small_graph, small_model
 from rdl.nn import GNNS, RDLModel, RelationConv
 from rdl.nn.convs import make_layer
-from rdl.train.config import TrainConfig
+from rdl.cli.errors import error_message
+from rdl.train.config import ConfigError, TrainConfig
 from rdl.train.entity import model_kwargs
 
 
@@ -81,12 +82,15 @@ def test_gnn_is_saved_in_model_kwargs(graph, gnn):
 
 
 def test_unknown_gnn_says_what_to_type():
-    with pytest.raises(ValueError, match="--gnn"):
+    # the config names the field and the choices; the CLI's paragraph names the option
+    with pytest.raises(ConfigError, match="'gcn' is not one of") as e:
         TrainConfig(gnn="gcn")
+    assert e.value.field == "gnn" and error_message(e.value).startswith("option --gnn:")
     with pytest.raises(ValueError, match="--gnn"):
         make_layer("gcn", ["a"], [("a", "r", "a")], 8)
-    with pytest.raises(ValueError, match="--pooling"):
+    with pytest.raises(ConfigError, match="'median' is not one of") as e:
         TrainConfig(pooling="median")
+    assert error_message(e.value).startswith("option --pooling:")
 
 
 @pytest.mark.parametrize("aggr", ["sum", "mean", "max"])
