@@ -3,10 +3,11 @@ Attenuation via Adaptive Pooling of Transformer Outputs", on rel-f1): ``k`` rows
 unrelated drivers (dated <= the seed time) are added to every seed's subgraph in
 training and evaluation, for ``k`` in {0, 16, 64, 256}; test AUROC per readout.
 
-    python benchmarks/distractors.py [--task driver-top3] [--ks 0,16,64,256]
+    python benchmarks/distractors.py [sweep|report] [--task driver-top3] [--ks 0,16,64,256]
         [--poolings seed,mean,...] [--seeds 42,43,44] [--mode attach|pool]
         [--protocol relbench|rolling] [--jobs 2]
         [--runs /tmp/rdl-runs/distractors] [--out benchmarks/results/distractors]
+    python benchmarks/distractors.py run --pooling adaptive --k 256 --seed 42 --json FILE
 
 Distractors: `rdl.train.distractors.DistractorTransform`. ``--mode attach`` (default)
 links each distractor to its seed like a real first-hop row, so message passing sees
@@ -14,7 +15,9 @@ it (the paper's setting: noise is part of the encoder's input); ``--mode pool`` 
 it to the pooled set only. Each (pooling, k, seed) is one process (``run``
 subcommand), one torch thread, at most ``--jobs`` at once; finished runs are reused.
 Writes ``OUT.md`` (table: val and test AUROC, mean ± std over seeds) and ``OUT.png``
-(test AUROC against k, one line per readout).
+(test AUROC against k, one line per readout). ``report`` renders both from the runs
+finished so far under ``--runs`` and runs nothing (a point without runs is a "—" cell
+and a gap in its line).
 """
 
 from __future__ import annotations
@@ -115,6 +118,19 @@ def sweep(args) -> None:
     report(args, results, poolings, ks, seeds)
 
 
+def finished(args, poolings: list[str], ks: list[int], seeds: list[int]) -> dict:
+    """``(pooling, k, seed) -> result`` of the runs under ``--runs`` that finished."""
+    runs = Path(args.runs)
+    out = {}
+    for p in poolings:
+        for k in ks:
+            for s in seeds:
+                path = runs / f"{args.task}-{args.protocol}-{args.mode}-{p}-k{k}-{s}.json"
+                if path.exists():
+                    out[(p, k, s)] = json.loads(path.read_text())
+    return out
+
+
 def report(args, results: dict, poolings: list[str], ks: list[int], seeds: list[int]) -> None:
     import matplotlib
 
@@ -122,8 +138,11 @@ def report(args, results: dict, poolings: list[str], ks: list[int], seeds: list[
     import matplotlib.pyplot as plt
 
     def stats(p, k, split):
-        v = [results[(p, k, s)][split] for s in seeds]
-        return statistics.mean(v), (statistics.stdev(v) if len(v) > 1 else 0.0)
+        """(mean, std, n) over the seeds with a run (NaN, NaN, 0 without any)."""
+        v = [results[(p, k, s)][split] for s in seeds if (p, k, s) in results]
+        if not v:
+            return float("nan"), float("nan"), 0
+        return statistics.mean(v), (statistics.stdev(v) if len(v) > 1 else 0.0), len(v)
 
     metric = next(iter(results.values()))["metric"]
     out = Path(args.out)
@@ -132,19 +151,22 @@ def report(args, results: dict, poolings: list[str], ks: list[int], seeds: list[
     lines = [f"# Readouts under distractors — rel-f1 {args.task}, mode `{args.mode}`, "
              f"protocol `{args.protocol}`", "",
              f"Command: `{cmd}`", "",
-             f"Test {metric} (mean ± std over seeds {', '.join(map(str, seeds))}); val in "
-             "brackets. k distractor rows of other drivers (dated <= the seed time) per seed, "
-             "in training and evaluation.", "",
+             f"Test {metric} (mean ± std over seeds {', '.join(map(str, seeds))}; a cell of "
+             "fewer seeds says n); val in brackets; — : not run. k distractor rows of other "
+             "drivers (dated <= the seed time) per seed, in training and evaluation.", "",
              "| pooling | " + " | ".join(f"k = {k}" for k in ks) + f" | drop k=0 -> {ks[-1]} |",
              "|---|" + "---|" * (len(ks) + 1)]
     for p in poolings:
         cells = []
         for k in ks:
-            (tm, ts), (vm, _) = stats(p, k, "test"), stats(p, k, "val")
-            cells.append(f"{tm:.4f} ± {ts:.4f} ({vm:.4f})")
+            (tm, ts, n), (vm, _, _) = stats(p, k, "test"), stats(p, k, "val")
+            few = f", n={n}" if 0 < n < len(seeds) else ""
+            cells.append("—" if n == 0 else
+                         f"{tm:.4f}" + (f" ± {ts:.4f}" if len(seeds) > 1 else "") + f" ({vm:.4f}{few})")
         drop = stats(p, ks[0], "test")[0] - stats(p, ks[-1], "test")[0]
-        lines.append(f"| {p} | " + " | ".join(cells) + f" | {drop:+.4f} |")
-    secs = [r["seconds"] for r in results.values()]
+        lines.append(f"| {p} | " + " | ".join(cells) + " | "
+                     + ("—" if np.isnan(drop) else f"{drop:+.4f}") + " |")
+    secs = [r["seconds"] for r in results.values()] or [0.0]
     lines += ["", f"{len(results)} runs, {sum(secs) / 3600:.1f} h of single-thread run time "
               f"(median {statistics.median(secs):.0f} s per run)."]
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
@@ -153,6 +175,8 @@ def report(args, results: dict, poolings: list[str], ks: list[int], seeds: list[
     for p in poolings:
         m = np.array([stats(p, k, "test")[0] for k in ks])
         s = np.array([stats(p, k, "test")[1] for k in ks])
+        if np.isnan(m).all():
+            continue
         style = "-" if p in ("adaptive", "mean", "max", "seed") else "--"
         ax.errorbar(xs, m, yerr=s, label=p, linestyle=style, marker="o", capsize=2)
     ax.set_xticks(xs, [str(k) for k in ks])
@@ -167,7 +191,7 @@ def report(args, results: dict, poolings: list[str], ks: list[int], seeds: list[
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("command", nargs="?", default="sweep", choices=["sweep", "run"])
+    p.add_argument("command", nargs="?", default="sweep", choices=["sweep", "run", "report"])
     p.add_argument("--db", default="/work/bench/rel-f1.duckdb")
     p.add_argument("--task", default="driver-top3")
     p.add_argument("--mode", default="attach", choices=["attach", "pool"])
@@ -186,7 +210,14 @@ def main() -> None:
     p.add_argument("--json", default=None)
     args = p.parse_args()
     torch.set_num_threads(1)
-    run(args) if args.command == "run" else sweep(args)
+    if args.command == "run":
+        run(args)
+    elif args.command == "report":
+        ks, poolings = [int(k) for k in args.ks.split(",")], args.poolings.split(",")
+        seeds = [int(s) for s in args.seeds.split(",")]
+        report(args, finished(args, poolings, ks, seeds), poolings, ks, seeds)
+    else:
+        sweep(args)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ batch on driver-dnf, and val / test metrics of 3-seed trainings on driver-top3 a
 driver-dnf. Every option is measured with the other at its default (gnn ``sage``,
 pooling ``seed``).
 
-    python benchmarks/pooling_gnn.py speed [--db rel-f1.duckdb] [--batches 8]
+    python benchmarks/pooling_gnn.py speed [--db rel-f1.duckdb] [--batches 8] [--options ...]
     python benchmarks/pooling_gnn.py accuracy [--db rel-f1.duckdb] [--tasks driver-top3,driver-dnf]
         [--seeds 42,43,44] [--options gnn=gat+pooling=seed,...] [--protocol relbench|rolling]
         [--jobs 2] [--out DIR]
@@ -43,6 +43,15 @@ def all_options() -> list[tuple[str, str]]:
     return [(g, "seed") for g in GNNS] + [("sage", p) for p in POOLINGS if p != "seed"]
 
 
+def chosen_options(text: str) -> list[tuple[str, str]]:
+    """``"gnn=gat,pooling=mean,gnn=rn+pooling=max"`` -> (gnn, pooling) pairs (the other at
+    its default); ``""``: `all_options`."""
+    if not text:
+        return all_options()
+    pairs = [dict(kv.split("=") for kv in o.split("+")) for o in text.split(",")]
+    return [(d.get("gnn", "sage"), d.get("pooling", "seed")) for d in pairs]
+
+
 def speed(args) -> None:
     from train_step import step_times
 
@@ -62,7 +71,7 @@ def speed(args) -> None:
           "1 thread; thread CPU seconds per batch (median)\n")
     print("| gnn | pooling | parameters | sample s | forward s | backward s | total s / batch |")
     print("|---|---|---|---|---|---|---|")
-    for gnn, pooling in all_options():
+    for gnn, pooling in chosen_options(args.options):
         config = TrainConfig(gnn=gnn, pooling=pooling, threads=1)
         torch.manual_seed(0)
         np.random.seed(0)
@@ -96,11 +105,7 @@ def run_one(db: str, task: str, gnn: str, pooling: str, seed: int, out: Path, ex
 def accuracy(args) -> None:
     tasks = args.tasks.split(",")
     seeds = [int(s) for s in args.seeds.split(",")]
-    options = all_options()
-    if args.options:
-        options = [(dict(kv.split("=") for kv in o.split("+")).get("gnn", "sage"),
-                    dict(kv.split("=") for kv in o.split("+")).get("pooling", "seed"))
-                   for o in args.options.split(",")]
+    options = chosen_options(args.options)
     out = Path(args.out)
     jobs = [(t, g, p, s) for s in seeds for t in tasks for g, p in options]  # one seed of everything first
     extra = args.extra.split() if args.extra else []
