@@ -23,9 +23,11 @@ def train(
     temporal_strategy: str = typer.Option("uniform", "--temporal-strategy", help="uniform | last"),
     pooling: str = typer.Option("seed", "--pooling", help="seed | mean | max | attention"),
     patience: Optional[int] = typer.Option(None, "--patience", help="early-stopping patience in epochs"),
-    no_text: bool = typer.Option(False, "--no-text", help="drop text columns instead of embedding them"),
+    text: Optional[str] = typer.Option(None, "--text", help="text-column encoder: tfidf (default; TF-IDF + SVD, fast) | minilm (all-MiniLM-L6-v2 sentence embeddings) | none (drop text columns)"),
+    no_text: bool = typer.Option(False, "--no-text", help="same as --text none"),
     precision: str = typer.Option("auto", "--precision", help="auto | fp32 | bf16 (CPU autocast; auto = bf16 where native)"),
     max_steps: int = typer.Option(2000, "--max-steps-per-epoch"),
+    min_steps: int = typer.Option(20, "--min-steps-per-epoch", help="small training sets: shrink the batch (not below 16) so an epoch has at least this many steps (0: off)"),
     batch_order: str = typer.Option("entity", "--batch-order", help="entity (runs of an entity's seeds batched together) | random (RelBench)"),
     threads: Optional[int] = typer.Option(None, "--threads", help="torch threads (default: torch's, = cores)"),
     group_size: int = typer.Option(8, "--entity-group-size", help="with --batch-order entity: seeds per group (0: whole entity)"),
@@ -35,6 +37,7 @@ def train(
     model: Optional[str] = typer.Option(None, "--model", help="entity tasks: gnn (default); link tasks: two-tower (default) | idgnn"),
 ):
     """Train the GNN on a task and print its val/test metrics beside the baselines."""
+    from rdl.graph.text import DEFAULT_TEXT
     from rdl.report import print_results
     from rdl.train import TrainConfig, train_task
 
@@ -42,8 +45,9 @@ def train(
     config = TrainConfig(epochs=epochs, seed=seed, lr=lr, batch_size=batch_size,
                          channels=channels, num_neighbors=fanouts, num_layers=len(fanouts),
                          temporal_strategy=temporal_strategy, pooling=pooling,
-                         patience=patience, text=not no_text, precision=precision,
-                         max_steps_per_epoch=max_steps, batch_order=batch_order,
+                         patience=patience, text="none" if no_text else (text or DEFAULT_TEXT), precision=precision,
+                         max_steps_per_epoch=max_steps, min_steps_per_epoch=min_steps,
+                         batch_order=batch_order,
                          threads=threads, entity_group_size=group_size or None,
                          protocol=protocol)
     results = train_task(db, task, config, out, baselines=not no_baselines, cache_dir=cache_dir,

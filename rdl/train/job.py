@@ -22,6 +22,7 @@ from rdl.results import write_results
 from rdl.tasks import notes
 from rdl.train.checkpoint import save_checkpoint
 from rdl.train.config import TrainConfig
+from rdl.train.diagnose import model_warnings
 from rdl.train.seeds import make_seeds
 from rdl.train.trainer import Trainer
 
@@ -186,6 +187,8 @@ def run_task(
         "models": {trainer.name: {"val": scores["val"], "test": scores["test"],
                                   "fit_seconds": train_s, "eval_seconds": eval_s,
                                   "epochs_run": len(epochs), "history": epochs,
+                                  "batch_size": trainer.batch_size,
+                                  "prior_loss": trainer.prior_loss(),
                                   **trainer.result_fields()}},
     }
     if baselines:
@@ -193,6 +196,7 @@ def run_task(
 
         results["baselines"] = run_baselines(database, task, link_history=history,
                                              protocol=config.protocol)["baselines"]
+    results["warnings"] = list(getattr(trainer, "warnings", [])) + model_warnings(results)
     add_timing(results, graph, graph_build_s, train_s, epochs, t_start, config)
     return TrainRun(task, trainer, tables, seeds, pred, results)
 
@@ -233,7 +237,10 @@ def train_task(
         ``metrics``, ``protocol`` (``config.protocol``), ``splits``, ``notes``
         (`rdl.tasks.notes`), ``baselines``, ``models`` (``{name: {"val", "test",
         "fit_seconds", "eval_seconds", "epochs_run", "history", ...}}``; link models add
-        ``num_hops`` and the results add ``eval_k``), ``timing`` (``graph_build_s``,
+        ``num_hops`` and the results add ``eval_k``; every model gives its training
+        ``batch_size`` and ``prior_loss``, `rdl.train.diagnose.label_prior_loss`),
+        ``warnings`` (one paragraph per problem: the trainer's own, e.g. a link model
+        that fell back, and `rdl.train.diagnose.model_warnings`), ``timing`` (``graph_build_s``,
         ``graph_cached``, ``train_s``, ``epoch_s``, ``total_s``), ``peak_rss_mb``,
         ``config``.
 

@@ -156,7 +156,7 @@ class TwoTowerTrainer(LinkTrainer):
     def train_batches(self, seeds: LinkSeeds, rng: np.random.Generator) -> list[np.ndarray]:
         """Row indices per mini-batch; each batch holds rows of one seed time."""
         self._rng = rng  # the negatives are drawn from the same generator, batch by batch
-        bs = self.config.batch_size
+        bs = self.batch_size
         batches = []
         for t in np.unique(seeds.time):
             rows = rng.permutation(np.flatnonzero(seeds.time == t))
@@ -231,7 +231,7 @@ class IDGNNTrainer(LinkTrainer):
         self.train_sampler = self.sampler()
 
     def train_batches(self, seeds: LinkSeeds, rng: np.random.Generator) -> list[np.ndarray]:
-        bs = self.config.batch_size
+        bs = self.batch_size
         order = rng.permutation(len(seeds))
         return [order[i:i + bs] for i in range(0, len(order), bs)]
 
