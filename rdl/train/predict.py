@@ -44,7 +44,7 @@ def predict_at(model_dir: str | Path, db: str | Database, at, *, cache_dir=None)
     database, _ = open_database(db)
     at = pd.Timestamp(at)
     graph = build_graph(database, text=config.text, col_stats=ckpt["model_kwargs"]["col_stats"],
-                        cache_dir=cache_dir)
+                        text_encoders=ckpt.get("text_encoders"), cache_dir=cache_dir)
     entity = database[ckpt["entity_table"]]
     rows = entity.upto(at).df if entity.time_col else entity.df
     node = graph.node_index(ckpt["entity_table"], rows[entity.pkey_col].to_numpy())
