@@ -34,7 +34,7 @@ def train(
     no_baselines: bool = typer.Option(False, "--no-baselines", help="skip the baselines"),
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="graph/text cache (default ~/.cache/rdl)"),
     protocol: str = typer.Option("relbench", "--protocol", help="relbench (every model input cut at the test timestamp, as RelBench; default) | rolling (each seed sees every row dated <= its seed time)"),
-    model: Optional[str] = typer.Option(None, "--model", help="entity tasks: gnn (default); link tasks: two-tower (default) | idgnn"),
+    model: Optional[str] = typer.Option(None, "--model", help="entity tasks: gnn (default); link tasks: two-tower (default) | idgnn | contextgnn (scores every destination, also those outside the source's subgraph)"),
 ):
     """Train the GNN on a task and print its val/test metrics beside the baselines."""
     from rdl.graph.text import DEFAULT_TEXT

@@ -58,7 +58,7 @@ def resolve_task(task, db: Database):
     return inst, getattr(inst, "name", type(inst).__name__)
 
 
-def split_tables_and_graph(task, config: TrainConfig, cache_dir=None):
+def split_tables_and_graph(task, config: TrainConfig, cache_dir=None, progress: bool = True):
     """The task's train / val / test tables (test targets unmasked, for scoring only) and
     the graph of ``task.input_db(config.protocol)`` — under ``"relbench"`` the database
     cut at the test timestamp, so no row dated after it reaches any model input — with
@@ -74,7 +74,7 @@ def split_tables_and_graph(task, config: TrainConfig, cache_dir=None):
     }
     t0 = time.perf_counter()
     graph = build_graph(task.input_db(config.protocol), text=config.text,
-                        stats_until=task.test_timestamp, cache_dir=cache_dir)
+                        stats_until=task.test_timestamp, cache_dir=cache_dir, progress=progress)
     return tables, graph, time.perf_counter() - t0
 
 
@@ -84,7 +84,9 @@ def make_trainer(task, graph, config: TrainConfig, train_table, model: str | Non
 
     Args:
         model: entity tasks: ``None`` or ``"gnn"``; link tasks: ``"two-tower"``
-            (default) or ``"idgnn"``.
+            (default), ``"idgnn"`` (falls back to ``"contextgnn"`` when its subgraphs
+            reach almost no training link; `rdl.train.link.link_trainer`) or
+            ``"contextgnn"``.
         options: link models' options (`rdl.train.link.link_trainer`).
 
     Raises:
@@ -93,7 +95,8 @@ def make_trainer(task, graph, config: TrainConfig, train_table, model: str | Non
     if str(task.task_type) == LINK:
         from rdl.train.link import link_trainer
 
-        return link_trainer(task, graph, config, model or "two-tower", **options)
+        return link_trainer(task, graph, config, model or "two-tower", train_table=train_table,
+                            **options)
     if model not in (None, "gnn"):
         raise ValueError(f"model {model!r} is for link tasks; task {task.name!r} is a "
                          f"{task.task_type} task, trained with the entity GNN (--model gnn)")
@@ -157,7 +160,7 @@ def run_task(
     database, url = open_database(db)
     task, name = resolve_task(task_spec, database)
     is_link = str(task.task_type) == LINK
-    tables, graph, graph_build_s = split_tables_and_graph(task, config, cache_dir)
+    tables, graph, graph_build_s = split_tables_and_graph(task, config, cache_dir, progress)
     history = None
     if is_link:
         from rdl.tasks import LinkHistory
