@@ -7,4 +7,9 @@ Recipes use `rdl.db` only.
 
 * `f1` — ``rel-f1``: the Ergast Formula 1 database as RelBench builds it, from the CSVs in
   ``rdl/datasets/ergast-f1/`` (CC0, see its SOURCE.md).
+* `berka` — ``berka``: the PKDD'99 Czech bank (``rdl/datasets/pkdd99-berka/``).
+* `northwind` — ``northwind``: Microsoft's Northwind traders, from its PostgreSQL script
+  (``rdl/datasets/northwind-psql/``), read without a PostgreSQL server.
+* `synthetic_ratings` — ``synthetic-ratings``: ratings generated in code, users never rate
+  an item twice (a test bed for recommending new items).
 """
