@@ -5,7 +5,8 @@ Two checks, run by the training job on its results dict (`model_warnings`):
 
 * **loses to the simple baselines**: the model's validation value of the task's first
   metric (the early-stopping one) does not beat the best *simple* baseline's (every
-  baseline but LightGBM: majority, entity mean, popularity, ...). Losing to LightGBM is
+  baseline but LightGBM: majority, entity mean, popularity, ...) by more than `TOLERANCE`
+  of it. Losing to LightGBM is
   reported in its own, milder paragraph.
 * **never beat the label prior**: the lowest epoch-mean training loss is not below the
   loss of a model that outputs the label distribution of the training set and nothing
@@ -78,8 +79,15 @@ def _best(baselines: dict, names, metric: str, higher: bool) -> tuple[str, float
     return (max if higher else min)(scored, key=lambda nv: nv[1])
 
 
+#: a model "beats" a baseline only by more than this share of the baseline's value (at
+#: least this much in absolute terms): a regression model that predicts the median
+#: everywhere ties the median baseline up to float noise
+TOLERANCE = 1e-4
+
+
 def _beats(a: float, b: float, higher: bool) -> bool:
-    return a > b if higher else a < b
+    tol = TOLERANCE * max(abs(b), 1.0)
+    return a > b + tol if higher else a < b - tol
 
 
 def model_warnings(results: dict) -> list[str]:
@@ -128,4 +136,4 @@ def model_warnings(results: dict) -> list[str]:
     return out
 
 
-__all__ = ["LEARNED_BASELINES", "label_prior_loss", "model_warnings"]
+__all__ = ["LEARNED_BASELINES", "TOLERANCE", "label_prior_loss", "model_warnings"]
