@@ -26,7 +26,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-
 from tqdm.auto import tqdm
 
 from rdl.cachefile import SUFFIX, read_entry, write_entry
