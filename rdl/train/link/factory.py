@@ -42,8 +42,8 @@ def link_trainer(task, graph: GraphData, config: TrainConfig, model: str = "two-
         return trainer
     share, links = trainer.reachable_fraction(trainer.make_seeds(train_table))
     where = (f"{share:.1%} of {links:,} sampled training links of {task.name!r} lead to a "
-             f"{task.dst_entity_table!r} row that the source's {trainer.num_hops}-hop subgraph "
-             "reaches")
+             f"row of {task.dst_entity_table!r} that the source's {trainer.num_hops}-hop "
+             "subgraph reaches")
     if share < MIN_REACHABLE:
         fallback = ContextGNNTrainer(task, graph, config, **kwargs)
         fallback.warnings.append(
