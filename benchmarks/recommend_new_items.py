@@ -30,6 +30,11 @@ TASK = "synthetic-ratings/user-item-rate"
 
 
 def run(db: str, model: str, seed: int, extra: list[str], out: Path) -> dict:
+    done = out / "results.json"
+    if done.exists() and (out / "time-v.txt").exists():  # --runs-dir: resume
+        res = json.loads(done.read_text())
+        res.update(json.loads((out / "time-v.txt").read_text()))
+        return res
     cmd = ["/usr/bin/time", "-v", sys.executable, "-m", "rdl.cli", "train", "--db", db,
            "--task", TASK, "--model", model, "--seed", str(seed), "--out", str(out), *extra]
     t0 = time.perf_counter()
@@ -37,10 +42,12 @@ def run(db: str, model: str, seed: int, extra: list[str], out: Path) -> dict:
                           text=True)
     if proc.returncode:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
-    res = json.loads((out / "results.json").read_text())
-    res["wall_s"] = time.perf_counter() - t0
+    res = json.loads(done.read_text())
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
-    res["time_v_peak_mb"] = int(m.group(1)) / 1024 if m else None
+    extra_fields = {"wall_s": time.perf_counter() - t0,
+                    "time_v_peak_mb": int(m.group(1)) / 1024 if m else None}
+    (out / "time-v.txt").write_text(json.dumps(extra_fields))
+    res.update(extra_fields)
     return res
 
 
@@ -57,8 +64,11 @@ def main() -> None:
     p.add_argument("--db", default=None)
     p.add_argument("--extra", default="")
     p.add_argument("--out", default=None)
+    p.add_argument("--runs-dir", default=None, help="keep each run's output here; runs "
+                   "already there are read, not run again")
     args = p.parse_args()
-    tmp = Path(tempfile.mkdtemp())
+    tmp = Path(args.runs_dir) if args.runs_dir else Path(tempfile.mkdtemp())
+    tmp.mkdir(parents=True, exist_ok=True)
     db = args.db
     if db is None:
         db = str(tmp / "ratings.duckdb")

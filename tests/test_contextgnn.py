@@ -168,3 +168,25 @@ def test_bpr_loss_is_the_mean_over_every_triple():
     torch.testing.assert_close(loss, torch.stack(terms).mean())
     zero, none = bpr_loss(scores, torch.zeros_like(pos))
     assert none == 0 and float(zero) == 0.0
+
+
+def test_two_tower_destinations_per_batch_are_capped(ratings):
+    _, task, graph = ratings
+    tr = TwoTowerTrainer(task, graph, TrainConfig(**TINY), num_negatives=4,
+                         max_dst_per_batch=10)
+    seeds = make_link_seeds(task, task.get_table("train"), graph)
+    t = np.bincount(np.unique(seeds.time, return_inverse=True)[1]).argmax()
+    rows = np.flatnonzero(seeds.time == np.unique(seeds.time)[t])
+    assert len(np.unique(seeds.positives(rows)[1])) > 10  # more than the cap
+    seen = []
+    sample = tr.sample
+
+    def spy(sampler, table, nodes, times):
+        seen.append((table, len(nodes)))
+        return sample(sampler, table, nodes, times)
+
+    tr.sample = spy
+    loss, n, num_seeds = tr.batch_loss(seeds, rows, np.random.default_rng(0))
+    assert torch.isfinite(loss) and n > 0 and num_seeds == len(rows)
+    (dst,) = [k for table, k in seen if table == "items"]
+    assert dst <= 10
