@@ -123,3 +123,12 @@ def test_a_model_that_does_not_learn_is_flagged(shop, tmp_path_factory):
     text = " ".join(r["warnings"])
     assert "gnn: its training loss never dropped below" in text
     assert "does not beat" in text
+
+
+def test_release_free_memory_is_safe_to_call():
+    from rdl.train.memory import release_free_memory
+
+    big = [bytearray(1 << 20) for _ in range(8)]
+    del big
+    assert release_free_memory() in (True, False)
+    assert release_free_memory() in (True, False)
