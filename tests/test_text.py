@@ -169,3 +169,31 @@ def test_graph_build_progress_bars(capsys):
     assert "graph" in err and "text posts.body" in err
     build_graph(db, text="tfidf", use_cache=False, progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_a_trained_model_keeps_its_tfidf_encoders(tmp_path, monkeypatch):
+    from small_db import CustomerChurn, shop_db
+
+    from rdl.train import predict_at, train_task
+
+    db = shop_db()
+    cust = db["customers"]
+    df = cust.df.assign(note=[f"likes {WORDS[i % len(WORDS)]} and {WORDS[(3 * i) % len(WORDS)]}"
+                              for i in range(len(cust.df))])
+    st = {**cust.stypes, "note": "text_embedded"}
+    db = Database({**dict(db.items()), "customers": Table(df, {}, "customer_id", None, st)})
+    cfg = TrainConfig(epochs=1, channels=8, encoder_layers=1, num_neighbors=[4, 2],
+                      text="tfidf", max_steps_per_epoch=2)
+    train_task(db, CustomerChurn, cfg, tmp_path / "run", baselines=False, progress=False,
+               cache_dir=tmp_path / "cache")
+    ckpt = torch.load(tmp_path / "run" / "model.pt", weights_only=False)
+    assert set(ckpt["text_encoders"]) == {"customers.note"}
+
+    def no_refit(self, sentences):
+        raise AssertionError("predict_at refitted a text encoder")
+
+    monkeypatch.setattr(TfidfTextEncoder, "fit", no_refit)
+    out = predict_at(tmp_path / "run", db, "2021-06-01", cache_dir=tmp_path / "cache")
+    assert len(out) == len(df) and out["prediction"].between(0, 1).all()
+    with pytest.raises(AssertionError, match="refitted"):  # control: a new graph fits anew
+        build_graph(db, text="tfidf", use_cache=False, progress=False)
