@@ -21,8 +21,13 @@ def datasets_build(
     from rdl.db.write import normalize_url, to_url
     from rdl.project import load_recipe
 
+    from rdl.cli.errors import CliError
+
     t0 = time.perf_counter()
-    recipe = load_recipe(name)
+    try:
+        recipe = load_recipe(name)
+    except KeyError as e:  # the message lists the known recipes
+        raise CliError(e.args[0]) from None
     db = recipe.build_database(cut=None) if full else recipe.build_database()
     target = out if ("://" in out or "." in out.rsplit("/", 1)[-1]) else out + ".duckdb"
     url = normalize_url(target)

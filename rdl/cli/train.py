@@ -1,18 +1,123 @@
-"""``rdl train``, ``rdl predict`` and ``rdl baseline``."""
+"""``rdl train``, ``rdl predict`` and ``rdl baseline``.
+
+Options are checked before any work (`check_config`, `check_out_dir`, `check_task`); the
+database is opened with the schema options (`rdl.cli.schema_options`).
+"""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Optional
 
 import typer
 
-from rdl.cli.app import app, console
+from rdl.cli.app import app, console, err_console  # noqa: F401
+from rdl.cli.schema_options import SchemaArgs, open_db, schema_options
+
+MODELS = ("gnn", "two-tower", "idgnn", "contextgnn")
+
+
+def check_config(**kwargs):
+    """A `TrainConfig` from the options; an out-of-range value names its option.
+
+    Raises:
+        ConfigError: its ``field`` names the option (``--epochs``) in the CLI's message.
+    """
+    from rdl.train.config import TrainConfig
+
+    return TrainConfig(**kwargs)  # a ConfigError is shown with its option (rdl.cli.errors)
+
+
+def _text_option(text: str | None, no_text: bool) -> str:
+    """``--text`` / ``--no-text`` -> the encoder name (`rdl.graph.text`)."""
+    from rdl.graph.text import DEFAULT_TEXT
+
+    return "none" if no_text else (text or DEFAULT_TEXT)
+
+
+def parse_fanouts(text: str) -> list[int]:
+    """``"128,64"`` -> ``[128, 64]``.
+
+    Raises:
+        ConfigError: not integers >= -1 separated by commas.
+    """
+    from rdl.train.config import ConfigError
+
+    try:
+        fan = [int(x) for x in text.split(",")]
+    except ValueError:
+        fan = None
+    if not fan or any(v < -1 for v in fan):
+        raise ConfigError("num_neighbors", f"option --num-neighbors {text!r}: write one "
+                          "integer >= -1 per GNN layer (-1: all neighbours), separated by "
+                          "commas, e.g. --num-neighbors 128,64")
+    return fan
+
+
+def check_out_dir(out: str | None, flag: str = "--out", file: bool = False) -> None:
+    """Fail before any work if ``out`` cannot be written (a file where a directory is
+    wanted, a directory without write permission, a missing parent for a file).
+
+    Raises:
+        ConfigError: the message names the option and the path.
+    """
+    from rdl.train.config import ConfigError
+
+    if out is None:
+        return
+    p = Path(out)
+    if file:
+        if p.is_dir():
+            raise ConfigError("out", f"option {flag} {out!r} is a directory; name a file")
+        parent = p.parent if str(p.parent) else Path(".")
+        if not parent.is_dir():
+            raise ConfigError("out", f"option {flag} {out!r}: the folder {str(parent)!r} does "
+                              "not exist; create it or name another file")
+        if not os.access(parent, os.W_OK):
+            raise ConfigError("out", f"option {flag} {out!r}: the folder {str(parent)!r} is "
+                              "not writable; name another file")
+        return
+    if p.exists() and not p.is_dir():
+        raise ConfigError("out", f"option {flag} {out!r} is a file; name a directory for "
+                          "results.json and model.pt")
+    existing = p
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK):
+        raise ConfigError("out", f"option {flag} {out!r}: {str(existing)!r} is not a writable "
+                          "directory; name another place")
+
+
+def check_task(spec: str) -> None:
+    """Fail before any work if ``--task`` names a task that does not exist (a missing
+    file, or a built-in name rdl does not know).
+
+    Raises:
+        TaskError: the message lists the built-in tasks.
+    """
+    from rdl.tasks import TaskError, builtin_tasks
+
+    file_part, sep, _ = spec.rpartition(":")
+    path = file_part if sep and file_part.endswith(".py") else (spec if spec.endswith(".py") else None)
+    if path is not None:
+        if not Path(path).exists():
+            raise TaskError(f"option --task {spec!r}: the task file {path!r} does not exist.")
+        return
+    known = builtin_tasks()
+    if spec in known or any(k.split("/", 1)[1] == spec for k in known):
+        return
+    raise TaskError(f"option --task {spec!r}: no such task. Built-in tasks: {sorted(known)}; "
+                    "a task of your own is FILE.py:NAME.")
 
 
 @app.command()
+@schema_options
 def train(
     db: str = typer.Option(..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path"),
-    task: str = typer.Option(..., "--task", help="FILE.py:NAME or a built-in name (rel-f1/driver-dnf)"),
+    task: Optional[str] = typer.Option(None, "--task", help="FILE.py:NAME or a built-in name (rel-f1/driver-dnf)"),
+    query: Optional[str] = typer.Option(None, "--query", help='the task as a predictive query: "PREDICT AGG(table..., 0, 30 days) [> 0] FOR EACH table"'),
+    show_sql: bool = typer.Option(False, "--show-sql", help="print the --query's compiled SQL and stop"),
     epochs: int = typer.Option(10, "--epochs"),
     seed: int = typer.Option(42, "--seed"),
     out: Optional[str] = typer.Option(None, "--out", help="directory for results.json and model.pt"),
@@ -35,73 +140,197 @@ def train(
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="graph/text cache (default ~/.cache/rdl)"),
     protocol: str = typer.Option("relbench", "--protocol", help="relbench (every model input cut at the test timestamp, as RelBench; default) | rolling (each seed sees every row dated <= its seed time)"),
     model: Optional[str] = typer.Option(None, "--model", help="entity tasks: gnn (default); link tasks: two-tower (default) | idgnn | contextgnn (scores every destination, also those outside the source's subgraph)"),
+    schema: SchemaArgs = None,
 ):
     """Train the GNN on a task and print its val/test metrics beside the baselines."""
-    from rdl.graph.text import DEFAULT_TEXT
-    from rdl.report import print_results
-    from rdl.train import TrainConfig, train_task
+    from rdl.cli.query import check_task_or_query, task_spec
+    from rdl.train.config import ConfigError
 
-    fanouts = [int(x) for x in num_neighbors.split(",")]
-    config = TrainConfig(epochs=epochs, seed=seed, lr=lr, batch_size=batch_size,
-                         channels=channels, num_neighbors=fanouts, num_layers=len(fanouts),
-                         temporal_strategy=temporal_strategy, pooling=pooling,
-                         patience=patience, text="none" if no_text else (text or DEFAULT_TEXT), precision=precision,
-                         max_steps_per_epoch=max_steps, min_steps_per_epoch=min_steps,
-                         batch_order=batch_order,
-                         threads=threads, entity_group_size=group_size or None,
-                         protocol=protocol)
-    results = train_task(db, task, config, out, baselines=not no_baselines, cache_dir=cache_dir,
-                         model=model)
+    fanouts = parse_fanouts(num_neighbors)
+    if group_size < 0:
+        raise ConfigError("entity_group_size", f"option --entity-group-size must be >= 0 "
+                          f"(0: a whole entity; got {group_size})")
+    config = check_config(epochs=epochs, seed=seed, lr=lr, batch_size=batch_size,
+                          channels=channels, num_neighbors=fanouts, num_layers=len(fanouts),
+                          temporal_strategy=temporal_strategy, pooling=pooling,
+                          patience=patience, text=_text_option(text, no_text),
+                          precision=precision, max_steps_per_epoch=max_steps,
+                          min_steps_per_epoch=min_steps, batch_order=batch_order,
+                          threads=threads, entity_group_size=group_size or None,
+                          protocol=protocol)
+    if model is not None and model not in MODELS:
+        raise ConfigError("model", f"option --model {model!r} is not one of {list(MODELS)} "
+                          "(gnn for entity tasks; two-tower, idgnn or contextgnn for link "
+                          "tasks)")
+    check_out_dir(out)
+    check_task_or_query(task, query, show_sql)
+    if query is None:
+        check_task(task)
+    database = open_db(db, schema, task=task if query is None else None)
+    task = task_spec(task, query, database, show_sql)
+
+    from rdl.report import print_results
+    from rdl.train import train_task
+
+    results = train_task(database, task, config, out, baselines=not no_baselines,
+                         cache_dir=cache_dir, model=model)
     print_results(results, console)
+    print_leakage(results.get("leakage_suspects") or [])
     t = results["timing"]
     console.print(f"graph {t['graph_build_s']:.1f} s{' (cached)' if t['graph_cached'] else ''}, "
                   f"train {t['train_s']:.1f} s ({t['epoch_s']:.1f} s/epoch), "
                   f"total {t['total_s']:.1f} s, peak RSS {results['peak_rss_mb']:.0f} MB"
                   + (f"; wrote {out}/results.json and {out}/model.pt" if out else ""))
+    if out:
+        _figures(out)
+
+
+def _figures(out: str) -> None:
+    """Draw the run's figures into ``out`` (rdl.report) and say where they went."""
+    from rdl.report.figures import write_figures
+
+    paths = write_figures(out)
+    if paths:
+        console.print(f"figures: {', '.join(p.name for p in paths)} in {out}; "
+                      f"`rdl report {out}` makes an HTML page", markup=False)
+
+
+def print_leakage(suspects: list[dict]) -> None:
+    """The leakage audit's suspects, one line each (`rdl.db.audit`)."""
+    if not suspects:
+        return
+    console.print(f"leakage suspects ({len(suspects)}; rdl inspect lists them too):",
+                  style="bold")
+    for s in suspects:
+        where = s["table"] + (f".{s['column']}" if s.get("column") else "")
+        console.print(f"  {where} [{s['kind']}]: {s['reason']}"
+                      + (f" -> {s['fix']}" if s.get("fix") else ""),
+                      markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
+@schema_options
 def predict(
     model: str = typer.Option(..., "--model", help="directory written by rdl train --out"),
     db: str = typer.Option(..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path"),
     at: str = typer.Option(..., "--at", help="prediction time (seed time), e.g. 2010-01-01"),
-    out: str = typer.Option(..., "--out", help="output .parquet file"),
+    out: str = typer.Option(..., "--out", help="a .parquet / .csv file, or a database (URL or .duckdb/.sqlite/.db path) to write a table into"),
+    table: str = typer.Option("predictions", "--table", help="table name when --out is a database"),
+    replace: bool = typer.Option(False, "--replace", help="overwrite an existing table / file"),
+    allow_write_source: bool = typer.Option(False, "--allow-write-source", help="allow --out to be the database given to --db"),
+    top_k: Optional[int] = typer.Option(None, "--top-k", help="link models: destinations per source (default: the task's eval_k)"),
+    model_name: Optional[str] = typer.Option(None, "--model-name", help="value of the model column (default: MODEL_KIND:TASK)"),
+    task: Optional[str] = typer.Option(None, "--task", help="link models: the task, when the model's own (trained from Python) cannot be loaded by name"),
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir"),
+    schema: SchemaArgs = None,
 ):
-    """Predictions for every entity as of a timestamp (rows dated <= it only)."""
-    from rdl.train import predict_at
+    """Predictions for every entity as of a timestamp (rows dated <= it only), written to a
+    file or a database table [entity key, timestamp, prediction, model, created_at]; link
+    models: the top-k destinations per source, one row per (source, rank). The database is
+    read with the schema the model was trained with (stored in model.pt); schema options
+    given here change it."""
+    import pandas as pd
 
-    df = predict_at(model, db, at, cache_dir=cache_dir)
-    df.to_parquet(out, index=False)
-    console.print(f"{len(df):,} predictions as of {at} written to {out}")
+    from rdl.cli.errors import CliError
+    from rdl.db import RdlError
+    from rdl.db.write import normalize_url
+    from rdl.train.config import ConfigError
+
+    try:
+        when = pd.Timestamp(at)
+    except (TypeError, ValueError):
+        when = None
+    if when is None or pd.isna(when):
+        raise ConfigError("at", f"option --at {at!r} is not a time; write e.g. --at 2010-01-01 "
+                          "or --at '2010-01-01 12:00'")
+    from rdl.train import predict_at
+    from rdl.train.checkpoint import load_checkpoint
+    from rdl.train.writeback import check_target, with_provenance, write_predictions_to
+
+    if "://" not in out:  # a file or a database file: its folder must exist
+        check_out_dir(out, "--out", file=True)
+    source = normalize_url(db)
+    try:
+        check_target(out, source_url=source, table=table, replace=replace,
+                     allow_write_source=allow_write_source)  # before the work is done
+    except ValueError as e:
+        raise CliError(str(e)) from e
+    ckpt = load_checkpoint(model)
+    database = open_db(db, schema, base=ckpt.get("schema"))
+    name = model_name or f"{ckpt.get('model', 'gnn')}:{ckpt['task_spec']}"
+    try:
+        df = with_provenance(predict_at(model, database, when, cache_dir=cache_dir,
+                                        top_k=top_k, task=task), name)
+        what = write_predictions_to(df, out, source_url=source, table=table, replace=replace,
+                                    allow_write_source=allow_write_source)
+    except ValueError as e:
+        if isinstance(e, RdlError):
+            raise
+        raise CliError(str(e)) from e
+    console.print(f"predictions as of {at}: {what}", markup=False)
 
 
 @app.command()
+@schema_options
 def baseline(
     db: str = typer.Option(..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path"),
-    task: str = typer.Option(..., "--task", help="FILE.py:NAME or a built-in name (rel-f1/driver-dnf)"),
+    task: Optional[str] = typer.Option(None, "--task", help="FILE.py:NAME or a built-in name (rel-f1/driver-dnf)"),
+    query: Optional[str] = typer.Option(None, "--query", help="the task as a predictive query (see rdl train --help)"),
+    show_sql: bool = typer.Option(False, "--show-sql", help="print the --query's compiled SQL and stop"),
     out: Optional[str] = typer.Option(None, "--out", help="directory for results.json"),
     seed: int = typer.Option(0, "--seed", help="seed of the random baseline and LightGBM"),
     only: Optional[str] = typer.Option(None, "--only", help="comma-separated baseline names"),
     protocol: str = typer.Option("relbench", "--protocol", help="relbench (inputs cut at the test timestamp; default) | rolling"),
+    schema: SchemaArgs = None,
 ):
     """Run the non-GNN baselines on a task: print val/test metrics, write results.json."""
     import time
 
+    from rdl.baselines.run import LIGHTGBM_BASELINES
+    from rdl.baselines.simple import SIMPLE_BASELINES
+    from rdl.cli.query import check_task_or_query, task_spec
+    from rdl.db import RdlError
+    from rdl.train.config import ConfigError
+
+    names = only.split(",") if only else None
+    known = sorted({n for kind in SIMPLE_BASELINES.values() for n in kind} | set(LIGHTGBM_BASELINES))
+    unknown = [n for n in names or [] if n not in known]
+    if unknown:
+        raise ConfigError("only", f"option --only: unknown baseline(s) {unknown}; known: {known}")
+    if seed < 0:
+        raise ConfigError("seed", f"option --seed must be >= 0 (got {seed})")
+    check_out_dir(out)
+    check_task_or_query(task, query, show_sql)
+    if query is None:
+        check_task(task)
+    t0 = time.perf_counter()
+    database = open_db(db, schema, task=task if query is None else None)
+    task = task_spec(task, query, database, show_sql)
+
     from rdl.baselines import run_baselines
-    from rdl.db import connect
-    from rdl.db.write import normalize_url
     from rdl.report import print_results
     from rdl.results import write_results
     from rdl.tasks import load_task
 
-    t0 = time.perf_counter()
-    url = normalize_url(db)
-    database = connect(url)
-    results = run_baselines(database, load_task(task, database), seed=seed,
-                            baselines=only.split(",") if only else None, protocol=protocol,
-                            log=lambda msg: console.print(msg, markup=False))
-    results.update(task=task, db=url, total_seconds=time.perf_counter() - t0)
+    task_obj = load_task(task, database)
+    frames: list = []
+    try:
+        results = run_baselines(database, task_obj, seed=seed, baselines=names, protocol=protocol,
+                                log=lambda msg: console.print(msg, markup=False),
+                                predictions=frames)
+    except ValueError as e:  # the baselines' own checks (a baseline for another task kind)
+        if isinstance(e, RdlError):
+            raise
+        raise ConfigError("only", str(e)) from e
+    results.update(task=task, db=database.url, total_seconds=time.perf_counter() - t0,
+                   leakage_suspects=database.leakage)
     print_results(results, console)
+    print_leakage(database.leakage)
     written = f"; wrote {write_results(results, out)}" if out else ""
+    if out:
+        from rdl.results import merge_predictions, write_predictions
+
+        write_predictions(merge_predictions(frames), out)
     console.print(f"total {results['total_seconds']:.1f} s{written}", markup=False)
+    if out:
+        _figures(out)

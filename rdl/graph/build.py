@@ -126,11 +126,12 @@ def node_seconds(series: pd.Series) -> np.ndarray:
     return out
 
 
-def feature_frame(table, text: bool) -> tuple[pd.DataFrame, dict]:
+def feature_frame(table, text: bool | str) -> tuple[pd.DataFrame, dict]:
     """The feature columns of ``table`` and their pytorch-frame stypes (text columns
-    only when ``text``)."""
+    unless ``text`` is ``False`` / ``"none"``)."""
     import torch_frame
 
+    text = text_encoder_name(text) != "none"
     col_to_stype = {}
     for col, st in table.stypes.items():
         if col in table.key_cols:

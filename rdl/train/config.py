@@ -2,12 +2,43 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
+from numbers import Integral, Real
 
 import torch
 
+from rdl.db.errors import RdlError
 from rdl.graph.text import DEFAULT_TEXT, text_encoder_name
 from rdl.tasks import PROTOCOLS
+
+AGGRS = ("sum", "mean", "max", "min")
+PRECISIONS = ("auto", "fp32", "bf16")
+BATCH_ORDERS = ("random", "entity")
+
+
+class ConfigError(RdlError, ValueError):
+    """A `TrainConfig` value out of its range. ``field`` names the attribute (the CLI
+    maps it to its option, e.g. ``epochs`` -> ``--epochs``)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def _int(name: str, value, low: int | None = None, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, Integral) or \
+            (low is not None and value < low):
+        rule = f"an integer >= {low}" if low is not None else "an integer"
+        raise ConfigError(name, f"{name} must be {rule}"
+                          + (" or None" if allow_none else "") + f" (got {value!r})")
+
+
+def _choice(name: str, value, choices) -> None:
+    if value not in choices:
+        raise ConfigError(name, f"{name} {value!r} is not one of {list(choices)}")
 
 
 @dataclass
@@ -88,24 +119,55 @@ class TrainConfig:
     protocol: str = "relbench"
 
     def __post_init__(self) -> None:
-        self.text = text_encoder_name(self.text)
+        self.validate()
         if self.precision == "auto":
             self.precision = "bf16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "fp32"
-        if self.precision not in ("fp32", "bf16"):
-            raise ValueError(f"precision {self.precision!r}: use 'auto', 'fp32' or 'bf16'")
-        if self.protocol not in PROTOCOLS:
-            raise ValueError(f"protocol {self.protocol!r}: use one of {list(PROTOCOLS)} "
-                             "(--protocol)")
-        if self.batch_order not in ("random", "entity"):
-            raise ValueError(f"batch_order {self.batch_order!r}: use 'random' or 'entity'")
-        if self.min_steps_per_epoch < 0:
-            raise ValueError(f"min_steps_per_epoch {self.min_steps_per_epoch}: use 0 (off) or "
-                             "a positive number (--min-steps-per-epoch)")
         if len(self.num_neighbors) != self.num_layers:
-            raise ValueError(
+            raise ConfigError("num_neighbors", 
                 f"num_neighbors {self.num_neighbors} must give one fanout per GNN layer "
                 f"(num_layers={self.num_layers})"
             )
+
+    def validate(self) -> None:
+        """Check every field before any work.
+
+        Raises:
+            ConfigError: the first field out of range (epochs, batch size, channels,
+                layers, steps >= 1; fanouts integers >= -1, one per layer; a finite
+                positive learning rate; seed >= 0; patience, threads, entity group size
+                >= 1 or None; the enumerations).
+        """
+        from rdl.nn.pooling import POOLINGS
+        from rdl.sampling.sampler import STRATEGIES
+
+        for name in ("epochs", "batch_size", "channels", "num_layers", "encoder_layers",
+                     "max_steps_per_epoch"):
+            _int(name, getattr(self, name), 1)
+        _int("seed", self.seed, 0)
+        _int("min_steps_per_epoch", self.min_steps_per_epoch, 0)
+        for name in ("patience", "threads", "entity_group_size"):
+            _int(name, getattr(self, name), 1, allow_none=True)
+        if isinstance(self.lr, bool) or not isinstance(self.lr, Real) or \
+                not math.isfinite(self.lr) or self.lr <= 0:
+            raise ConfigError("lr", f"lr must be a finite number > 0 (got {self.lr!r})")
+        fan = self.num_neighbors
+        if isinstance(fan, (str, bytes)) or not hasattr(fan, "__len__") or not len(fan) or any(
+                isinstance(v, bool) or not isinstance(v, Integral) or v < -1 for v in fan):
+            raise ConfigError("num_neighbors", f"num_neighbors must be a list of integers >= -1 "
+                              f"(-1: all neighbours), one per GNN layer (got {fan!r})")
+        self.num_neighbors = [int(v) for v in fan]
+        _choice("temporal_strategy", self.temporal_strategy, STRATEGIES)
+        _choice("pooling", self.pooling, POOLINGS)
+        _choice("aggr", self.aggr, AGGRS)
+        _choice("precision", self.precision, PRECISIONS)
+        _choice("batch_order", self.batch_order, BATCH_ORDERS)
+        if self.protocol not in PROTOCOLS:
+            raise ConfigError("protocol", f"protocol {self.protocol!r} is not one of "
+                              f"{list(PROTOCOLS)} (--protocol)")
+        try:
+            self.text = text_encoder_name(self.text)
+        except ValueError as e:
+            raise ConfigError("text", str(e)) from None
 
     def autocast(self):
         """The autocast context of ``precision`` (a no-op for fp32)."""

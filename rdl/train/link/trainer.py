@@ -146,7 +146,8 @@ class LinkTrainer(Trainer):
     def checkpoint_fields(self) -> dict:
         return {"model": self.name, "fanouts": self.fanouts,
                 "src_entity_table": self.task.src_entity_table,
-                "dst_entity_table": self.task.dst_entity_table, "eval_k": self.task.eval_k}
+                "dst_entity_table": self.task.dst_entity_table, "eval_k": self.task.eval_k,
+                "text_encoders": self.graph.text_encoders}
 
     def result_fields(self) -> dict:
         return {"num_hops": self.num_hops}
