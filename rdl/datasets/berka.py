@@ -9,29 +9,27 @@ Construction (each trap of the raw files handled here, so the `Database` is clea
 * dates are ``YYMMDD`` integers (``930705`` = 1993-07-05; every year is 19YY); card
   ``issued`` is ``"YYMMDD 00:00:00"``;
 * ``client.birth_number`` is ``YYMMDD`` with 50 added to the month for women: it becomes
-  ``birth_date`` and ``sex``;
+  ``born`` and ``sex``;
 * Czech codes translated: account ``frequency`` (``POPLATEK MESICNE`` monthly,
-  ``POPLATEK TYDNE`` weekly, ``POPLATEK PO OBRATU`` after transaction), order
-  ``k_symbol`` (``SIPO`` household, ``UVER`` loan, ``POJISTNE`` insurance, ``LEASING``);
+  ``POPLATEK TYDNE`` weekly, ``POPLATEK PO OBRATU`` after transaction);
 * district columns ``A1``-``A16`` get names; ``?`` is NULL;
 * every table has at most one datetime column whose name looks like a time (``date``,
-  ``issued_date``, ``observed_date``), so `rdl.connect` picks the same time columns when
-  it reads the built file back (the birth date is ``born``);
-* ``order.account_to`` (a foreign bank's account number, near unique) is dropped.
+  ``issued_date``), so `rdl.connect` picks the same time columns when it reads the built
+  file back (the birth date is ``born``).
 
 Tables and time columns: ``district`` (static), ``account`` (``date``: opened),
 ``client`` (static: ``born``, ``sex``, district), ``disp`` (static: which client may use
 which account, ``OWNER`` / ``DISPONENT``), ``card`` (``issued_date``), ``loan`` (``date``:
-granted; amount, duration in months, monthly payment), ``standing_order`` (the raw
-``order`` table, renamed because ORDER is an SQL keyword) and ``loan_status``.
+granted; amount, duration in months, monthly payment) and ``loan_status``.
 
 Two honest choices, because the raw data are a snapshot taken at the end of 1998:
 
-* **standing orders** carry no date; they are the orders in force at the snapshot. Used
-  as static rows they would show a 1995 seed orders placed in 1998 (a loan's repayment
-  order, ``UVER``, even reveals whether the loan was still running in 1998), so they are
-  dated at the snapshot (``observed_date`` = ``SNAPSHOT``, 1998-12-31): no seed before
-  1999 sees them.
+* **standing orders** (``order.asc``, shipped beside the others) are left out. They carry
+  no date: they are the orders in force at the snapshot. As static rows they would show a
+  1995 seed orders placed in 1998 (a loan's repayment order, ``UVER``, even reveals
+  whether the loan was still running in 1998); dated at the snapshot they are invisible
+  to every seed before 1999 — and `rdl.connect` reads a column holding one date on every
+  row as an audit column, i.e. as no time column, so a built file would show them again.
 * **loan status** (A finished OK, B finished unpaid, C running OK, D running in debt) is
   the outcome a loan task predicts, observed at the snapshot. It lives in its own table
   ``loan_status(loan_id, status)`` with ``loan_id`` its primary key and **no foreign
@@ -53,7 +51,7 @@ from rdl.db import Database, Table, infer_stypes
 NAME = "berka"
 SOURCE_DIR = Path(__file__).resolve().parent / "pkdd99-berka"
 #: when the raw data were extracted (the last loan is dated 1998-12-08, the last card
-#: 1998-12-29); the observation date of standing orders and loan statuses
+#: 1998-12-29): when the loan statuses were observed
 SNAPSHOT = pd.Timestamp("1998-12-31")
 DEFAULT_CUT = None
 
@@ -102,7 +100,7 @@ def birth_date_and_sex(birth_number: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def build_database(src_dir: str | Path = SOURCE_DIR, cut: str | None = DEFAULT_CUT) -> Database:
-    """berka as a `Database` (8 tables; see the module docstring).
+    """berka as a `Database` (7 tables; see the module docstring).
 
     Args:
         src_dir: folder with the ``.asc`` files.
@@ -123,10 +121,6 @@ def build_database(src_dir: str | Path = SOURCE_DIR, cut: str | None = DEFAULT_C
     loan["date"] = yymmdd(loan["date"])
     status = loan[["loan_id", "status"]].copy()
     loan = loan.drop(columns=["status"])
-    order = _read(src, "order").drop(columns=["account_to"])
-    order["k_symbol"] = order["k_symbol"].str.strip().replace("", pd.NA).map(
-        lambda v: K_SYMBOL.get(v, v), na_action="ignore")
-    order["observed_date"] = SNAPSHOT
 
     def t(df, pkey, fkeys, time_col=None):
         df = df.sort_values(pkey).reset_index(drop=True)
@@ -142,6 +136,5 @@ def build_database(src_dir: str | Path = SOURCE_DIR, cut: str | None = DEFAULT_C
         "disp": t(disp, "disp_id", {"client_id": "client", "account_id": "account"}),
         "card": t(card, "card_id", {"disp_id": "disp"}, "issued_date"),
         "loan": t(loan, "loan_id", {"account_id": "account"}, "date"),
-        "standing_order": t(order, "order_id", {"account_id": "account"}, "observed_date"),
         "loan_status": t(status, "loan_id", {}),
     })
