@@ -53,7 +53,10 @@ def run_sql(
     con = duckdb.connect()
     try:
         for name, table in db.items():
-            con.register(name, table.df)
+            if hasattr(table, "register"):  # an out-of-core table (rdl.db.lazy): a view
+                table.register(con, name)
+            else:
+                con.register(name, table.df)
         con.register(TIMESTAMP_TABLE, ts)
         try:
             df = con.sql(sql).df()

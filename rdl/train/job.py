@@ -153,7 +153,9 @@ def run_task(
     baselines. Arguments as `train_task`; returns a `TrainRun`."""
     t_start = time.perf_counter()
     config = config or TrainConfig()
-    database, url = open_database(db)
+    from rdl.train.storage import open_for_training
+
+    database, url, storage = open_for_training(db, task_spec, config.storage)
     task, name = resolve_task(task_spec, database)
     is_link = str(task.task_type) == LINK
     tables, graph, graph_build_s = split_tables_and_graph(task, config, cache_dir)
@@ -179,6 +181,7 @@ def run_task(
         "task_type": str(task.task_type),
         "metrics": list(task.metrics),
         "protocol": config.protocol,
+        "storage": storage,
         **({"eval_k": task.eval_k} if is_link else {}),
         "splits": {s: len(t.df) for s, t in tables.items()},
         "notes": notes(task),

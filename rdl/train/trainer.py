@@ -22,7 +22,8 @@ import torch
 from tqdm.auto import tqdm
 
 from rdl.graph import GraphData
-from rdl.sampling import TemporalNeighborSampler, build_csc
+from rdl.sampling import TemporalNeighborSampler
+from rdl.sampling.csc_store import graph_csc
 from rdl.train.config import TrainConfig
 from rdl.train.early_stopping import EarlyStopping
 
@@ -66,7 +67,7 @@ class Trainer(ABC):
             torch.set_num_threads(config.threads)
         torch.manual_seed(config.seed)
         np.random.seed(config.seed)
-        self.csc = build_csc(graph.num_nodes, graph.node_time, graph.edge_index)
+        self.csc = graph_csc(graph)  # memory-mapped for an out-of-core graph
         self.fanouts: Any = list(config.num_neighbors)
         self.model: torch.nn.Module | None = None
         self.kwargs: dict = {}
