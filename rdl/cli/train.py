@@ -33,6 +33,9 @@ def train(
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="graph/text cache (default ~/.cache/rdl)"),
     protocol: str = typer.Option("relbench", "--protocol", help="relbench (every model input cut at the test timestamp, as RelBench; default) | rolling (each seed sees every row dated <= its seed time)"),
     model: Optional[str] = typer.Option(None, "--model", help="entity tasks: gnn (default); link tasks: two-tower (default) | idgnn"),
+    storage: str = typer.Option("auto", "--storage", help="auto | memory | disk (out of core: a DuckDB file streamed, the graph memory-mapped; auto: disk above 5 M rows)"),
+    device: str = typer.Option("cpu", "--device", help="cpu | cuda (the model on the GPU; sampling stays on the CPU)"),
+    nproc: int = typer.Option(1, "--nproc", help="data-parallel processes on this machine (runs torchrun --nproc-per-node N -m rdl.train)"),
 ):
     """Train the GNN on a task and print its val/test metrics beside the baselines."""
     from rdl.report import print_results
@@ -45,15 +48,37 @@ def train(
                          patience=patience, text=not no_text, precision=precision,
                          max_steps_per_epoch=max_steps, batch_order=batch_order,
                          threads=threads, entity_group_size=group_size or None,
-                         protocol=protocol)
-    results = train_task(db, task, config, out, baselines=not no_baselines, cache_dir=cache_dir,
-                         model=model)
+                         protocol=protocol, storage=storage, device=device)
+    if nproc > 1:
+        results = _train_torchrun(nproc, config, db, task, out, no_baselines, cache_dir, model)
+    else:
+        results = train_task(db, task, config, out, baselines=not no_baselines,
+                             cache_dir=cache_dir, model=model)
     print_results(results, console)
     t = results["timing"]
     console.print(f"graph {t['graph_build_s']:.1f} s{' (cached)' if t['graph_cached'] else ''}, "
                   f"train {t['train_s']:.1f} s ({t['epoch_s']:.1f} s/epoch), "
                   f"total {t['total_s']:.1f} s, peak RSS {results['peak_rss_mb']:.0f} MB"
                   + (f"; wrote {out}/results.json and {out}/model.pt" if out else ""))
+
+
+def _train_torchrun(nproc, config, db, task, out, no_baselines, cache_dir, model) -> dict:
+    """``rdl train --nproc N``: the same job under torchrun (`rdl.train.launch`); the
+    results are read back from ``results.json``."""
+    import subprocess
+    import tempfile
+
+    from rdl.results import read_results
+    from rdl.train.launch import torchrun_command
+
+    with tempfile.TemporaryDirectory() as tmp:
+        where = out or tmp
+        cmd = torchrun_command(nproc, config, db=db, task=task, out=where, cache_dir=cache_dir,
+                               model=model, no_baselines=no_baselines)
+        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL)
+        if proc.returncode != 0:
+            raise typer.Exit(proc.returncode)
+        return read_results(where)
 
 
 @app.command()

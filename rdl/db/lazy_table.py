@@ -99,7 +99,9 @@ class LazyTable:
         """A read-only DuckDB connection to the file."""
         import duckdb
 
-        return duckdb.connect(self.path, read_only=True)
+        con = duckdb.connect(self.path, read_only=True)
+        con.execute("SET enable_progress_bar = false")
+        return con
 
     def from_sql(self, source: str | None = None) -> str:
         """``FROM <table> [WHERE <time cut>]`` (``source``: the catalog prefix)."""
@@ -124,6 +126,7 @@ class LazyTable:
         """Make the table visible in DuckDB connection ``con`` as view ``name`` (the file
         attached read-only as ``rdl_src``): task SQL reads it without a pandas copy. The
         view holds the source columns (not rdl's surrogate key columns)."""
+        con.execute("SET enable_progress_bar = false")
         con.execute(f"ATTACH IF NOT EXISTS '{self.path}' AS {SOURCE} (READ_ONLY)")
         con.execute(f"CREATE OR REPLACE TEMP VIEW {q(name)} AS "
                     f"{self.select_sql(source=SOURCE)}")
@@ -207,7 +210,22 @@ class LazyTable:
             if len(self.meta.pkey_cols) > 1:
                 df.insert(0, SURROGATE_PKEY, range(len(df)))
             for fk in self.meta.fkeys:
-                if len(fk.source_cols) > 1:  # composite: the parent's surrogate key
+                if len(fk.source_cols) == 1:  # dangling values -> null, as rdl.connect
+                    parent = self.database[fk.parent]
+                    con = parent.connect()
+                    try:
+                        keys = con.sql(f"SELECT {q(fk.parent_cols[0])} FROM "
+                                       f"{q(parent.meta.name)}").df().iloc[:, 0]
+                    finally:
+                        con.close()
+                    col = df[fk.col]
+                    bad = col.notna() & ~col.isin(keys)
+                    if bad.any():
+                        new = col.astype("float64") if pd.api.types.is_integer_dtype(col) \
+                            else col.copy()
+                        new[bad] = None
+                        df[fk.col] = new
+                else:  # composite: the parent's surrogate key
                     parent = self.database[fk.parent].df
                     lookup = parent[[*fk.parent_cols, SURROGATE_PKEY]].rename(
                         columns=dict(zip(fk.parent_cols, fk.source_cols)))

@@ -326,14 +326,17 @@ def build_graph_streaming(db, *, text: bool = True, stats_until=None, cache_dir=
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1))
         if tmp.parent == cache:
-            shutil.rmtree(path, ignore_errors=True) if not use_cache else None
+            shutil.rmtree(path, ignore_errors=True)  # a damaged store, or use_cache=False
             try:
                 os.replace(tmp, path)
-            except OSError:  # another process stored it first: use theirs
+            except OSError:  # another process stored it meanwhile: use theirs
                 shutil.rmtree(tmp, ignore_errors=True)
             g = load_store(path)
         else:
             g = load_store(tmp)
+        if g is None:
+            raise OSError(f"the graph store {path} could not be opened after building it; "
+                          "remove it and retry")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

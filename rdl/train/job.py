@@ -147,10 +147,13 @@ def run_task(
     progress: bool = True,
     cache_dir: str | Path | None = None,
     model: str | None = None,
+    setup_trainer=None,
     **options,
 ) -> TrainRun:
     """The training job without its outputs: open -> tables -> graph -> fit -> evaluate ->
-    baselines. Arguments as `train_task`; returns a `TrainRun`."""
+    baselines. Arguments as `train_task`, plus ``setup_trainer``: called with the trainer
+    before fitting (e.g. `rdl.train.distributed.make_data_parallel`). Returns a
+    `TrainRun` whose trainer holds the plain model on the CPU."""
     t_start = time.perf_counter()
     config = config or TrainConfig()
     from rdl.train.storage import open_for_training
@@ -165,6 +168,11 @@ def run_task(
 
         history = options["history"] = LinkHistory(task, task.input_db(config.protocol))
     trainer = make_trainer(task, graph, config, tables["train"], model, **options)
+    from rdl.train.device import unwrap, use_device
+
+    use_device(trainer, config.device)
+    if setup_trainer is not None:
+        setup_trainer(trainer)
     seeds = {s: trainer.make_seeds(t) for s, t in tables.items()}
 
     t0 = time.perf_counter()
@@ -174,6 +182,7 @@ def run_task(
     pred = {s: trainer.predict(seeds[s]) for s in ("val", "test")}
     scores = {s: trainer.score(seeds[s], pred[s]) for s in ("val", "test")}
     eval_s = time.perf_counter() - t0
+    unwrap(trainer)  # the plain model on the CPU (checkpoints, predict_at)
 
     results = {
         "task": name,
