@@ -41,17 +41,22 @@ def make_odd_duckdb(path) -> dict:
         t = None if i % 53 == 0 else pd.Timestamp("2020-01-01") + pd.Timedelta(hours=int(i) * 7)
         order_rows.append((int(i), uid, code, t, int(rng.integers(1, 9)),
                            None if i % 3 else f"note {i % 11}"))
-    con.executemany("INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?)", order_rows)
+    con.register("o", pd.DataFrame(order_rows, columns=["order_id", "user_id", "item_code",
+                                                        "ordered_at", "qty", "note"]))
+    con.execute("INSERT INTO orders SELECT * FROM o")
     con.execute("CREATE TABLE order_lines (order_id BIGINT REFERENCES orders (order_id), "
                 "line INTEGER, shipped DATE, amount DOUBLE, PRIMARY KEY (order_id, line))")
-    con.executemany("INSERT INTO order_lines VALUES (?, ?, ?, ?)",
-                    [(o, ln, (pd.Timestamp("2020-01-02") + pd.Timedelta(hours=o * 7 + ln)).date(),
-                      float(rng.normal())) for o in range(400) for ln in range(1 + o % 3)])
+    lines = pd.DataFrame(
+        [(o, ln, (pd.Timestamp("2020-01-02") + pd.Timedelta(hours=o * 7 + ln)).date(),
+          float(rng.normal())) for o in range(400) for ln in range(1 + o % 3)],
+        columns=["order_id", "line", "shipped", "amount"])
+    con.register("lines", lines)
+    con.execute("INSERT INTO order_lines SELECT order_id, line, CAST(shipped AS DATE), amount "
+                "FROM lines")
     con.execute("CREATE TABLE line_tags (tag_id BIGINT PRIMARY KEY, order_id BIGINT, "
                 "line INTEGER, FOREIGN KEY (order_id, line) REFERENCES order_lines "
                 "(order_id, line))")
-    con.executemany("INSERT INTO line_tags VALUES (?, ?, ?)",
-                    [(k, k % 400, 0) for k in range(0, 800, 3)])
+    con.execute("INSERT INTO line_tags SELECT k, k % 400, 0 FROM range(0, 800, 3) r(k)")
     con.execute("CREATE TABLE late (late_id BIGINT PRIMARY KEY, \"at\" TIMESTAMP, score DOUBLE)")
     con.executemany("INSERT INTO late VALUES (?, ?, ?)",
                     [(k, pd.Timestamp("2030-01-01") + pd.Timedelta(days=k), k * 0.5)
