@@ -73,6 +73,14 @@ class _Writer:
         return {rel: os.path.getsize(self.root / rel) for rel in self.files}
 
 
+def _spool(root: Path, rel: str, n: int, dtype) -> np.ndarray:
+    """A temporary array on disk (removed with the store's ``raw/`` folder)."""
+    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    if n == 0:
+        return np.zeros(0, dtype)
+    return np.lib.format.open_memmap(root / rel, mode="w+", dtype=dtype, shape=(n,))
+
+
 def _key_pass(table, name: str, w: _Writer, i_table: int, codecs: dict, batch_rows: int) -> dict:
     """Pass 1: primary keys, node times, raw foreign-key values. Returns the layout."""
     m = table.meta
@@ -91,8 +99,11 @@ def _key_pass(table, name: str, w: _Writer, i_table: int, codecs: dict, batch_ro
         times = w.create(out["time"], (n,), np.int64) if m.time_col else None
         keys = w.create(out["pkey"], (n,), codecs[name].dtype if codecs[name].kind == "str"
                         else np.int64) if out["pkey"] not in (None, "arange") else None
-        raw = {f.col: (np.empty(n, dtype=codecs[f.parent].dtype if codecs[f.parent].kind == "str"
-                                else np.int64), np.zeros(n, bool)) for f in m.fkeys}
+        raw = {}  # raw foreign-key values, spooled to disk until they are resolved
+        for j, f in enumerate(m.fkeys):
+            dt = codecs[f.parent].dtype if codecs[f.parent].kind == "str" else np.int64
+            raw[f.col] = (_spool(w.root, f"raw/{i_table}.{j}.v.npy", n, dt),
+                          _spool(w.root, f"raw/{i_table}.{j}.ok.npy", n, bool))
         start, last, sorted_ok = 0, None, True
         for b in batches(table, cols, ordered, batch_rows):
             k = b.num_rows
@@ -314,7 +325,10 @@ def build_graph_streaming(db, *, text: bool = True, stats_until=None, cache_dir=
                                             lay["ordered"], float_cols, batch_rows)
             stats_out[name] = stats
         edge_types, edge_files = _resolve(db, layouts, w, codecs, notes)
+        for lay in layouts.values():  # drop the raw foreign-key arrays, then their files
+            lay.pop("raw_fkeys", None)
         shutil.rmtree(tmp / "spool", ignore_errors=True)
+        shutil.rmtree(tmp / "raw", ignore_errors=True)
         torch.save(stats_out, tmp / "col_stats.pt")
         w.files.append("col_stats.pt")
         manifest = {
