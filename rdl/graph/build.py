@@ -178,12 +178,6 @@ def build_graph(
         rdl.cachefile.CacheWarning: a cached graph or text-embedding file was bad (it is
             rebuilt), or the cache directory is not writable (the run goes on uncached).
     """
-    if getattr(db, "is_lazy", False):  # out of core (rdl.db.lazy): a memory-mapped store
-        from rdl.graph.stream import build_graph_streaming
-
-        return build_graph_streaming(db, text=text, stats_until=stats_until,
-                                     cache_dir=cache_dir, use_cache=use_cache,
-                                     col_stats=col_stats)
     import torch_frame
     from torch_frame.config import TextEmbedderConfig
     from torch_frame.data import Dataset
