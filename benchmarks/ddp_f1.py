@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -29,14 +30,18 @@ def one_run(db: str, nproc: int, seed: int, epochs: int, out: Path) -> dict:
            "--no-baselines", "--threads", "1", "--epochs", str(epochs), "--seed", str(seed),
            "--nproc", str(nproc), "--out", str(out)]
     t0 = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL,
                    env={**os.environ, "OMP_NUM_THREADS": "1"})
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     r = json.loads((out / "results.json").read_text())
     m = r["models"]["gnn"]
     return {"nproc": nproc, "seed": seed, "wall_s": time.perf_counter() - t0,
             "seeds_per_s": statistics.mean(h["seeds_per_s"] for h in m["history"]),
             "train_s": r["timing"]["train_s"], "test_roc_auc": m["test"]["roc_auc"],
             "val_roc_auc": m["val"]["roc_auc"], "peak_rss_mb": r["peak_rss_mb"],
+            "cpu_s": cpu_s,  # CPU seconds of every process of the run (all ranks)
             "load_avg": os.getloadavg()[0]}
 
 
@@ -44,11 +49,14 @@ def report(runs: list[dict], cmd: str) -> str:
     by = {n: [r for r in runs if r["nproc"] == n] for n in (1, 2)}
     lines = ["# rel-f1 driver-dnf: 1 process against 2 (data-parallel, gloo, 1 thread each)", "",
              f"Command: `{cmd}`", "",
-             "| processes | seed | seeds/s (train) | train s | test AUROC | val AUROC | load avg |",
-             "|---|---|---|---|---|---|---|"]
+             "| processes | seed | seeds/s (train) | train s | whole run: wall s / CPU s | test AUROC "
+             "| val AUROC | load avg |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in runs:
+        cpu = f"{r['cpu_s']:.0f}" if "cpu_s" in r else "-"
         lines.append(f"| {r['nproc']} | {r['seed']} | {r['seeds_per_s']:.0f} | {r['train_s']:.0f} "
-                     f"| {r['test_roc_auc']:.4f} | {r['val_roc_auc']:.4f} | {r['load_avg']:.1f} |")
+                     f"| {r['wall_s']:.0f} / {cpu} | {r['test_roc_auc']:.4f} "
+                     f"| {r['val_roc_auc']:.4f} | {r['load_avg']:.1f} |")
     if all(by.values()):
         sps = {n: statistics.mean(r["seeds_per_s"] for r in v) for n, v in by.items()}
         auc = {n: [r["test_roc_auc"] for r in v] for n, v in by.items()}

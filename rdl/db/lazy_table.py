@@ -28,6 +28,16 @@ from rdl.db.validate import ValidationReport
 
 MAX_ROWS_IN_MEMORY = 20_000_000
 SOURCE = "rdl_src"  # the alias under which views attach the file
+#: DuckDB's memory limit on rdl's out-of-core connections (DuckDB spills to disk past it;
+#: its own default is 80 % of the machine's memory). Set ``RDL_DUCKDB_MEMORY`` to change.
+DUCKDB_MEMORY = "4GB"
+
+
+def configure(con) -> None:
+    """rdl's settings on a DuckDB connection that reads an out-of-core database: no
+    progress bar, and the memory limit (``RDL_DUCKDB_MEMORY``, default `DUCKDB_MEMORY`)."""
+    con.execute("SET enable_progress_bar = false")
+    con.execute(f"SET memory_limit = '{os.environ.get('RDL_DUCKDB_MEMORY', DUCKDB_MEMORY)}'")
 _DATE = ("DATE", "TIMESTAMP")
 
 
@@ -100,7 +110,7 @@ class LazyTable:
         import duckdb
 
         con = duckdb.connect(self.path, read_only=True)
-        con.execute("SET enable_progress_bar = false")
+        configure(con)
         return con
 
     def from_sql(self, source: str | None = None) -> str:
@@ -126,7 +136,7 @@ class LazyTable:
         """Make the table visible in DuckDB connection ``con`` as view ``name`` (the file
         attached read-only as ``rdl_src``): task SQL reads it without a pandas copy. The
         view holds the source columns (not rdl's surrogate key columns)."""
-        con.execute("SET enable_progress_bar = false")
+        configure(con)
         con.execute(f"ATTACH IF NOT EXISTS '{self.path}' AS {SOURCE} (READ_ONLY)")
         con.execute(f"CREATE OR REPLACE TEMP VIEW {q(name)} AS "
                     f"{self.select_sql(source=SOURCE)}")
