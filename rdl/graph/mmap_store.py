@@ -122,6 +122,15 @@ class MmapGraphData(GraphData):
     needs only the CSC arrays (`rdl.sampling.csc_store`) never builds them."""
 
     store_dir: Path | None = None
+    _fkey_files: dict | None = None
+
+    def edge_arrays(self, et) -> tuple[np.ndarray, np.ndarray]:
+        """``(src, dst)`` node indices of edge type ``et`` (`edge_index` rows, not kept
+        and not stacked: for a one-off pass over a big edge type)."""
+        fk = open_array(self.store_dir / self._fkey_files[tuple(et)])
+        child = np.flatnonzero(fk >= 0).astype(np.int64)
+        parent = np.asarray(fk[child], dtype=np.int64)
+        return (parent, child) if et[1].startswith("rev_") else (child, parent)
 
     def node_index(self, table: str, values) -> np.ndarray:
         """As `GraphData.node_index`, by binary search in the sorted primary keys."""
@@ -212,4 +221,5 @@ def load_store(path: str | Path) -> MmapGraphData | None:
                        "build_seconds": m.get("build_seconds", 0.0),
                        "notes": m.get("notes", [])})
     g.store_dir = path
+    g._fkey_files = {tuple(et): f for et, f in zip(m["edge_types"], m["edge_files"])}
     return g
