@@ -76,8 +76,9 @@ def config_args(config: TrainConfig) -> list[str]:
 def torchrun_command(nproc: int, config: TrainConfig, **job) -> list[str]:
     """The ``torchrun --standalone --nproc-per-node N -m rdl.train ...`` command (through
     ``python -m torch.distributed.run``) for a job on this machine."""
+    # a generous rendezvous timeout: on a busy machine the workers start slowly
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone",
-           f"--nproc-per-node={int(nproc)}", "-m", "rdl.train"]
+           f"--nproc-per-node={int(nproc)}", "--rdzv-conf=read_timeout=600", "-m", "rdl.train"]
     for k in _JOB_ARGS:
         v = job.get(k)
         if v is None or v is False:
