@@ -156,6 +156,9 @@ def report() -> None:
             f"{t[ENTITY]['seconds']:.0f} / {t[LINK]['seconds']:.0f} | "
             f"{t[ENTITY]['rows']['train']:,} | {tr['s_per_100_steps']:.1f} | "
             f"{tr['train_rss_mb'] / 1024:.2f} | {r['load_avg_start']:.0f}-{r['load_avg_end']:.0f} |")
+    notes = RESULTS / "scale_notes.md"  # the reading of the figures, written by hand
+    if notes.exists():
+        lines += ["", notes.read_text().strip()]
     (RESULTS / "scale.md").write_text("\n".join(lines) + "\n")
     rows = [r["build"]["rows"] for r in recs]
     fig, ax = plt.subplots(1, 2, figsize=(11, 4.2))
