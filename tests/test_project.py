@@ -34,11 +34,12 @@ def test_datasets_path_adds_a_folder_of_recipes(tmp_path, monkeypatch):
     (tmp_path / "tiny.py").write_text(RECIPE)
     (tmp_path / "notes.py").write_text("x = 1\n")  # no NAME line: not a recipe
     monkeypatch.setenv("RDL_DATASETS_PATH", str(tmp_path))
-    assert dataset_recipes() == {"tiny": tmp_path / "tiny.py", "rel-f1": DATASETS_DIR / "f1.py"}
+    assert dataset_recipes() == {"tiny": tmp_path / "tiny.py", "rel-f1": DATASETS_DIR / "f1.py",
+                                 "tpch": DATASETS_DIR / "tpch.py"}
     db = load_recipe("tiny").build_database()
     pd.testing.assert_frame_equal(db["things"].df, pd.DataFrame({"id": [1, 2, 3]}))
     monkeypatch.delenv("RDL_DATASETS_PATH")
-    with pytest.raises(KeyError, match=r"no dataset recipe 'tiny'; known: \['rel-f1'\].*"
+    with pytest.raises(KeyError, match=r"no dataset recipe 'tiny'; known: \['rel-f1', 'tpch'\].*"
                                        r"RDL_DATASETS_PATH"):
         load_recipe("tiny")
 

@@ -21,7 +21,8 @@ OPTION = {"epochs": "--epochs", "lr": "--lr", "batch_size": "--batch-size",
           "precision": "--precision", "max_steps_per_epoch": "--max-steps-per-epoch",
           "batch_order": "--batch-order", "threads": "--threads",
           "entity_group_size": "--entity-group-size", "seed": "--seed", "model": "--model",
-          "protocol": "--protocol"}
+          "protocol": "--protocol", "storage": "--storage", "device": "--device",
+          "nproc": "--nproc"}
 EXIT_ERROR = 1
 
 
