@@ -22,7 +22,8 @@ OPTION = {"epochs": "--epochs", "lr": "--lr", "batch_size": "--batch-size",
           "min_steps_per_epoch": "--min-steps-per-epoch",
           "batch_order": "--batch-order", "threads": "--threads",
           "entity_group_size": "--entity-group-size", "seed": "--seed", "model": "--model",
-          "protocol": "--protocol"}
+          "protocol": "--protocol", "storage": "--storage", "device": "--device",
+          "nproc": "--nproc"}
 EXIT_ERROR = 1
 
 

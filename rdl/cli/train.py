@@ -140,6 +140,9 @@ def train(
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="graph/text cache (default ~/.cache/rdl)"),
     protocol: str = typer.Option("relbench", "--protocol", help="relbench (every model input cut at the test timestamp, as RelBench; default) | rolling (each seed sees every row dated <= its seed time)"),
     model: Optional[str] = typer.Option(None, "--model", help="entity tasks: gnn (default); link tasks: two-tower (default) | idgnn | contextgnn (scores every destination, also those outside the source's subgraph)"),
+    storage: str = typer.Option("auto", "--storage", help="auto | memory | disk (out of core: a DuckDB file streamed, the graph memory-mapped; auto: disk above 5 M rows)"),
+    device: str = typer.Option("cpu", "--device", help="cpu | cuda (the model on the GPU; sampling stays on the CPU)"),
+    nproc: int = typer.Option(1, "--nproc", help="data-parallel processes on this machine (runs torchrun --nproc-per-node N -m rdl.train)"),
     schema: SchemaArgs = None,
 ):
     """Train the GNN on a task and print its val/test metrics beside the baselines."""
@@ -150,6 +153,8 @@ def train(
     if group_size < 0:
         raise ConfigError("entity_group_size", f"option --entity-group-size must be >= 0 "
                           f"(0: a whole entity; got {group_size})")
+    if nproc < 1:
+        raise ConfigError("nproc", f"option --nproc must be >= 1 (got {nproc})")
     config = check_config(epochs=epochs, seed=seed, lr=lr, batch_size=batch_size,
                           channels=channels, num_neighbors=fanouts, num_layers=len(fanouts),
                           temporal_strategy=temporal_strategy, pooling=pooling,
@@ -157,7 +162,7 @@ def train(
                           precision=precision, max_steps_per_epoch=max_steps,
                           min_steps_per_epoch=min_steps, batch_order=batch_order,
                           threads=threads, entity_group_size=group_size or None,
-                          protocol=protocol)
+                          protocol=protocol, storage=storage, device=device)
     if model is not None and model not in MODELS:
         raise ConfigError("model", f"option --model {model!r} is not one of {list(MODELS)} "
                           "(gnn for entity tasks; two-tower, idgnn or contextgnn for link "
@@ -166,14 +171,31 @@ def train(
     check_task_or_query(task, query, show_sql)
     if query is None:
         check_task(task)
-    database = open_db(db, schema, task=task if query is None else None)
-    task = task_spec(task, query, database, show_sql)
 
+    from rdl.db.write import normalize_url
     from rdl.report import print_results
     from rdl.train import train_task
+    from rdl.train.storage import resolve_storage
 
-    results = train_task(database, task, config, out, baselines=not no_baselines,
-                         cache_dir=cache_dir, model=model)
+    if not show_sql and (nproc > 1 or resolve_storage(normalize_url(db), storage) == "disk"):
+        # the job opens the database itself (out of core, or once per process): the
+        # schema comes from the task file's SCHEMA, not from flags
+        if (schema or SchemaArgs()).schema({}):
+            raise ConfigError("storage", "schema options (--schema, --pkey, --fkey, ...) are "
+                              "read by the in-memory path only; with --storage disk or "
+                              "--nproc > 1 put them in the task file's SCHEMA = {...}")
+        task = task if query is None else query  # load_task compiles a query
+        if nproc > 1:
+            results = _train_torchrun(nproc, config, db, task, out, no_baselines, cache_dir,
+                                      model)
+        else:
+            results = train_task(db, task, config, out, baselines=not no_baselines,
+                                 cache_dir=cache_dir, model=model)
+    else:
+        database = open_db(db, schema, task=task if query is None else None)
+        task = task_spec(task, query, database, show_sql)
+        results = train_task(database, task, config, out, baselines=not no_baselines,
+                             cache_dir=cache_dir, model=model)
     print_results(results, console)
     print_leakage(results.get("leakage_suspects") or [])
     t = results["timing"]
@@ -206,6 +228,25 @@ def print_leakage(suspects: list[dict]) -> None:
         console.print(f"  {where} [{s['kind']}]: {s['reason']}"
                       + (f" -> {s['fix']}" if s.get("fix") else ""),
                       markup=False, highlight=False, soft_wrap=True)
+
+
+def _train_torchrun(nproc, config, db, task, out, no_baselines, cache_dir, model) -> dict:
+    """``rdl train --nproc N``: the same job under torchrun (`rdl.train.launch`); the
+    results are read back from ``results.json``."""
+    import subprocess
+    import tempfile
+
+    from rdl.results import read_results
+    from rdl.train.launch import torchrun_command
+
+    with tempfile.TemporaryDirectory() as tmp:
+        where = out or tmp
+        cmd = torchrun_command(nproc, config, db=db, task=task, out=where, cache_dir=cache_dir,
+                               model=model, no_baselines=no_baselines)
+        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL)
+        if proc.returncode != 0:
+            raise typer.Exit(proc.returncode)
+        return read_results(where)
 
 
 @app.command()

@@ -87,6 +87,13 @@ class TrainConfig:
             every split, as RelBench; ``"rolling"`` — the full database, each seed seeing
             rows dated ``<=`` its seed time (deployment-like; never compare it with
             RelBench's published figures).
+        storage: where the database and graph live: ``"memory"`` (the whole database
+            read with `rdl.connect`, the graph in memory), ``"disk"`` (out of core: a
+            DuckDB file opened with `rdl.db.lazy.open_lazy`, the graph streamed into a
+            memory-mapped store, `rdl.graph.stream`) or ``"auto"`` (default): disk for a
+            DuckDB file of more than `rdl.train.storage.AUTO_DISK_ROWS` rows, else memory.
+        device: where the model runs, ``"cpu"`` or ``"cuda"`` / ``"cuda:N"`` (sampling stays
+            on the CPU; each batch and its TensorFrame rows are moved to the device).
         precision: ``"fp32"``, ``"bf16"`` (forward pass under CPU autocast: bfloat16 matrix
             products, losses and metrics in float32; ~1.3-1.7x faster on CPUs with
             AVX512-BF16/AMX) or ``"auto"``: bf16 where the CPU supports it natively.
@@ -117,11 +124,17 @@ class TrainConfig:
     batch_order: str = "entity"
     entity_group_size: int | None = 8
     protocol: str = "relbench"
+    storage: str = "auto"
+    device: str = "cpu"
 
     def __post_init__(self) -> None:
         self.validate()
         if self.precision == "auto":
-            self.precision = "bf16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "fp32"
+            if self.device.startswith("cuda"):
+                native = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+            else:
+                native = torch.ops.mkldnn._is_mkldnn_bf16_supported()
+            self.precision = "bf16" if native else "fp32"
         if len(self.num_neighbors) != self.num_layers:
             raise ConfigError("num_neighbors", 
                 f"num_neighbors {self.num_neighbors} must give one fanout per GNN layer "
@@ -168,10 +181,15 @@ class TrainConfig:
             self.text = text_encoder_name(self.text)
         except ValueError as e:
             raise ConfigError("text", str(e)) from None
+        _choice("storage", self.storage, ("auto", "memory", "disk"))
+        if not isinstance(self.device, str) or not (self.device == "cpu"
+                                                    or self.device.startswith("cuda")):
+            raise ConfigError("device", f"device {self.device!r}: use 'cpu' or 'cuda' (--device)")
 
     def autocast(self):
         """The autocast context of ``precision`` (a no-op for fp32)."""
-        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16")
+        kind = "cuda" if self.device.startswith("cuda") else "cpu"
+        return torch.autocast(kind, dtype=torch.bfloat16, enabled=self.precision == "bf16")
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -170,18 +170,18 @@ def run_task(
     progress: bool = True,
     cache_dir: str | Path | None = None,
     model: str | None = None,
+    setup_trainer=None,
     **options,
 ) -> TrainRun:
     """The training job without its outputs: open -> tables -> graph -> fit -> evaluate ->
-    baselines. Arguments as `train_task`; returns a `TrainRun`."""
+    baselines. Arguments as `train_task`, plus ``setup_trainer``: called with the trainer
+    before fitting (e.g. `rdl.train.distributed.make_data_parallel`). Returns a
+    `TrainRun` whose trainer holds the plain model on the CPU."""
     t_start = time.perf_counter()
     config = config or TrainConfig()
-    if isinstance(task_spec, str) and not isinstance(db, Database):
-        from rdl.tasks.load import task_file_schema  # a task file's SCHEMA = {...}
+    from rdl.train.storage import open_for_training
 
-        database, url = open_database(db, task_file_schema(task_spec))
-    else:
-        database, url = open_database(db)
+    database, url, storage = open_for_training(db, task_spec, config.storage)
     task, name = resolve_task(task_spec, database)
     is_link = str(task.task_type) == LINK
     tables, graph, graph_build_s = split_tables_and_graph(task, config, cache_dir, progress)
@@ -191,6 +191,11 @@ def run_task(
 
         history = options["history"] = LinkHistory(task, task.input_db(config.protocol))
     trainer = make_trainer(task, graph, config, tables["train"], model, **options)
+    from rdl.train.device import unwrap, use_device
+
+    use_device(trainer, config.device)
+    if setup_trainer is not None:
+        setup_trainer(trainer)
     seeds = {s: trainer.make_seeds(t) for s, t in tables.items()}
 
     t0 = time.perf_counter()
@@ -200,6 +205,7 @@ def run_task(
     pred = {s: trainer.predict(seeds[s]) for s in ("val", "test")}
     scores = {s: trainer.score(seeds[s], pred[s]) for s in ("val", "test")}
     eval_s = time.perf_counter() - t0
+    unwrap(trainer)  # the plain model on the CPU (checkpoints, predict_at)
     frames = prediction_frames(task, seeds, pred, trainer.name)
 
     results = {
@@ -208,6 +214,7 @@ def run_task(
         "task_type": str(task.task_type),
         "metrics": list(task.metrics),
         "protocol": config.protocol,
+        "storage": storage,
         **({"eval_k": task.eval_k} if is_link else {}),
         "splits": {s: len(t.df) for s, t in tables.items()},
         "notes": notes(task),

@@ -22,7 +22,8 @@ import torch
 from tqdm.auto import tqdm
 
 from rdl.graph import GraphData
-from rdl.sampling import TemporalNeighborSampler, build_csc
+from rdl.sampling import TemporalNeighborSampler
+from rdl.sampling.csc_store import graph_csc
 from rdl.train.config import TrainConfig
 from rdl.train.early_stopping import EarlyStopping
 
@@ -89,13 +90,15 @@ class Trainer(ABC):
             torch.set_num_threads(config.threads)
         torch.manual_seed(config.seed)
         np.random.seed(config.seed)
-        self.csc = build_csc(graph.num_nodes, graph.node_time, graph.edge_index)
+        self.csc = graph_csc(graph)  # memory-mapped for an out-of-core graph
         self.fanouts: Any = list(config.num_neighbors)
         self.model: torch.nn.Module | None = None
         self.kwargs: dict = {}
         self.history: list[dict] = []
         self.batch_size = config.batch_size
         self.warnings: list[str] = []
+        #: set when training data-parallel (`rdl.train.distributed.make_data_parallel`)
+        self.dist = None
 
     # ---- the plug-in: what differs between task kinds -----------------------------------
     @abstractmethod
@@ -173,6 +176,8 @@ class Trainer(ABC):
             t0 = time.perf_counter()
             self.model.train()
             batches = self.train_batches(train, rng)
+            if self.dist is not None:  # data-parallel: this rank's share of the batches
+                batches = self.dist.shard(batches)
             steps = min(len(batches), cfg.max_steps_per_epoch)
             total, weight, seen = 0.0, 0, 0
             bar = tqdm(total=steps, desc=f"epoch {epoch}/{cfg.epochs}", disable=not progress,
@@ -181,7 +186,7 @@ class Trainer(ABC):
                 if step >= steps:
                     break
                 loss, n, num_seeds = self.batch_loss(train, batch)
-                if n:
+                if n or self.dist is not None:  # every rank steps (DDP's all-reduce)
                     opt.zero_grad()
                     loss.backward()
                     opt.step()
@@ -192,6 +197,8 @@ class Trainer(ABC):
                 bar.set_postfix(loss=f"{total / max(weight, 1):.4f}",
                                 seeds_s=f"{seen / (time.perf_counter() - t0):.0f}")
             bar.close()
+            if self.dist is not None:  # losses and seeds of every rank
+                total, weight, seen = self.dist.sum(total, weight, seen)
             self.check_epoch(epoch, weight)
             train_s = time.perf_counter() - t0
             val_metrics = self.evaluate(val)

@@ -9,4 +9,6 @@ found by path (`rdl.project.TASKS_DIR`), not imported here.
   ``driver-circuit-compete`` (a link task).
 * `berka` — ``loan-default``; `northwind` — ``customer-churn``, ``customer-spend``;
   `synthetic_ratings` — ``user-item-rate`` (a link task).
+* `tpch` — TPC-H: ``customer-reorder`` (entity) and ``customer-parts`` (link), which
+  measure cost, not accuracy; its ``SCHEMA`` gives TPC-H's keys and time columns.
 """
