@@ -64,7 +64,7 @@ def test_lazy_df_refuses_a_table_too_big_for_memory(odd):
 def test_streamed_graph_equals_in_memory_graph(odd, tmp_path, fake_text, batch_rows):
     path, kw = odd
     g_mem = build_graph(rdl.connect(f"duckdb:///{path}", infer_foreign_keys=False, **kw).upto(CUT), stats_until=CUT,
-                        cache_dir=tmp_path / "mem")
+                        cache_dir=tmp_path / "mem", text="minilm")
     lz = open_lazy(path, **kw).upto(CUT)
     g = build_graph_streaming(lz, stats_until=CUT, cache_dir=tmp_path / "disk",
                               batch_rows=batch_rows)

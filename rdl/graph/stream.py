@@ -41,7 +41,8 @@ import torch
 from rdl.cachefile import CacheWarning
 from rdl.db.errors import DataError, SchemaError
 from rdl.db.table import Table
-from rdl.graph.build import GRAPH_VERSION, TEXT_MODEL, default_cache_dir, feature_frame, node_seconds
+from rdl.graph.build import GRAPH_VERSION, default_cache_dir, feature_frame, node_seconds
+from rdl.graph.text import encoder_settings
 from rdl.graph.mmap_store import MANIFEST, STORE_VERSION, load_store, open_array
 from rdl.graph.stream_parts import INT_TYPES, KeyCodec, StatsAccumulator, batches, compact_dtype, to_frame
 
@@ -245,7 +246,7 @@ def _surrogate_keys(table, name, lay, w, i, codec, batch_rows) -> None:
 
 
 def graph_key(db, text: bool, stats_until, col_stats) -> tuple[str, dict]:
-    settings = {"v": GRAPH_VERSION, "store": STORE_VERSION, "text": TEXT_MODEL if text else None,
+    settings = {"v": GRAPH_VERSION, "store": STORE_VERSION, "text": encoder_settings("minilm") if text else None,
                 "stats_until": None if stats_until is None else str(pd.Timestamp(stats_until))}
     h = hashlib.sha256((db.fingerprint() + json.dumps(settings, sort_keys=True)).encode())
     if col_stats is not None:
@@ -255,9 +256,10 @@ def graph_key(db, text: bool, stats_until, col_stats) -> tuple[str, dict]:
     return h.hexdigest()[:24], settings
 
 
-def build_graph_streaming(db, *, text: bool = True, stats_until=None, cache_dir=None,
+def build_graph_streaming(db, *, text: str | bool = "minilm", stats_until=None, cache_dir=None,
                           use_cache: bool = True, col_stats: dict | None = None,
-                          batch_rows: int = BATCH_ROWS):
+                          batch_rows: int = BATCH_ROWS, progress: bool = True,
+                          text_encoders: dict | None = None):
     """The graph of an out-of-core database, built (or opened) as a memory-mapped store.
 
     Args and semantics as `rdl.graph.build.build_graph` (``use_cache=False`` rebuilds
@@ -273,8 +275,22 @@ def build_graph_streaming(db, *, text: bool = True, stats_until=None, cache_dir=
         DataError: a null or duplicate primary key.
         SchemaError: a key or stype out-of-core mode cannot stream (the message says
             what to pass instead).
+
+    Text: ``"minilm"`` embeds text columns batch by batch; ``"tfidf"`` needs a whole
+    column in memory to fit its vocabulary, so out of core its text columns are left
+    out with a warning (pass ``--text minilm`` to embed them); ``"none"`` leaves them out.
+    ``text_encoders`` is accepted for `build_graph`'s signature and unused: MiniLM has
+    nothing fitted to reuse.
     """
-    from rdl.graph.text import CachedTextEmbedder
+    from rdl.graph.text import CachedTextEmbedder, text_encoder_name
+
+    name = text_encoder_name(text)
+    if name == "tfidf" and any(st == "text_embedded" for _, t in db.items()
+                               for st in t.stypes.values()):
+        warnings.warn("out-of-core graph: TF-IDF needs each text column whole in memory, so "
+                      "text columns are left out; pass --text minilm to embed them batch by "
+                      "batch, or --text none to silence this", UserWarning, stacklevel=2)
+    text = name == "minilm"
 
     t0 = time.perf_counter()
     cache = Path(cache_dir) if cache_dir else default_cache_dir()
@@ -296,7 +312,8 @@ def build_graph_streaming(db, *, text: bool = True, stats_until=None, cache_dir=
                       "(or --cache-dir) to a writable directory", CacheWarning, stacklevel=2)
     try:
         w, notes = _Writer(tmp), []
-        embedder = CachedTextEmbedder(cache / "text-minilm.pt.rdlc") if text else None
+        embedder = (CachedTextEmbedder(cache / "text-minilm.pt.rdlc", progress=progress)
+                    if text else None)
         # keys are encoded over the uncut tables' ranges (a time cut keeps a subset)
         codecs = {n: KeyCodec(_uncut(t), t.meta.pkey_cols) for n, t in db.items()
                   if t.meta.pkey_cols}
