@@ -41,7 +41,7 @@ OPTIONS = [
     ("--temporal-strategy", "random", "option --temporal-strategy: temporal_strategy 'random' is not one of ['uniform', 'last']"),
     ("--precision", "fp16", "option --precision: precision 'fp16' is not one of ['auto', 'fp32', 'bf16']"),
     ("--batch-order", "time", "option --batch-order: batch_order 'time' is not one of ['random', 'entity']"),
-    ("--model", "mlp", "option --model 'mlp' is not one of ['gnn', 'two-tower', 'idgnn']"),
+    ("--model", "mlp", "option --model 'mlp' is not one of ['gnn', 'two-tower', 'idgnn', 'contextgnn']"),
     ("--max-steps-per-epoch", "0", "option --max-steps-per-epoch: max_steps_per_epoch must be an integer >= 1"),
     ("--patience", "0", "option --patience: patience must be an integer >= 1 or None"),
     ("--threads", "0", "option --threads: threads must be an integer >= 1 or None"),
@@ -129,7 +129,7 @@ def cases(w, tmp):
             ["unknown stype 'color'"]),
         "datasets: unknown recipe": (
             ["datasets", "build", "rel-f2", "--out", tmp / "f2.duckdb"],
-            ["no dataset recipe 'rel-f2'", "known: ['rel-f1']", "RDL_DATASETS_PATH"]),
+            ["no dataset recipe 'rel-f2'", "known: ['berka', 'northwind', 'rel-f1'", "RDL_DATASETS_PATH"]),
         "inspect: --write-schema into a missing folder": (
             ["inspect", w["db"], "--write-schema", tmp / "no" / "s.toml"],
             ["option --write-schema", "s.toml", "does not exist"]),

@@ -15,7 +15,7 @@ import typer
 from rdl.cli.app import app, console, err_console  # noqa: F401
 from rdl.cli.schema_options import SchemaArgs, open_db, schema_options
 
-MODELS = ("gnn", "two-tower", "idgnn")
+MODELS = ("gnn", "two-tower", "idgnn", "contextgnn")
 
 
 def check_config(**kwargs):
@@ -27,6 +27,13 @@ def check_config(**kwargs):
     from rdl.train.config import TrainConfig
 
     return TrainConfig(**kwargs)  # a ConfigError is shown with its option (rdl.cli.errors)
+
+
+def _text_option(text: str | None, no_text: bool) -> str:
+    """``--text`` / ``--no-text`` -> the encoder name (`rdl.graph.text`)."""
+    from rdl.graph.text import DEFAULT_TEXT
+
+    return "none" if no_text else (text or DEFAULT_TEXT)
 
 
 def parse_fanouts(text: str) -> list[int]:
@@ -122,16 +129,21 @@ def train(
     pooling: str = typer.Option("seed", "--pooling", help="readout: seed | mean | max | attention | adaptive | rn | gem | simpool | gated | gnp"),
     gnn: str = typer.Option("sage", "--gnn", help="message passing: sage | gat | rn | hgt"),
     patience: Optional[int] = typer.Option(None, "--patience", help="early-stopping patience in epochs"),
-    no_text: bool = typer.Option(False, "--no-text", help="drop text columns instead of embedding them"),
+    text: Optional[str] = typer.Option(None, "--text", help="text-column encoder: tfidf (default; TF-IDF + SVD, fast) | minilm (all-MiniLM-L6-v2 sentence embeddings) | none (drop text columns)"),
+    no_text: bool = typer.Option(False, "--no-text", help="same as --text none"),
     precision: str = typer.Option("auto", "--precision", help="auto | fp32 | bf16 (CPU autocast; auto = bf16 where native)"),
     max_steps: int = typer.Option(2000, "--max-steps-per-epoch"),
+    min_steps: int = typer.Option(20, "--min-steps-per-epoch", help="small training sets: shrink the batch (not below 16) so an epoch has at least this many steps (0: off)"),
     batch_order: str = typer.Option("entity", "--batch-order", help="entity (runs of an entity's seeds batched together) | random (RelBench)"),
     threads: Optional[int] = typer.Option(None, "--threads", help="torch threads (default: torch's, = cores)"),
     group_size: int = typer.Option(8, "--entity-group-size", help="with --batch-order entity: seeds per group (0: whole entity)"),
     no_baselines: bool = typer.Option(False, "--no-baselines", help="skip the baselines"),
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="graph/text cache (default ~/.cache/rdl)"),
     protocol: str = typer.Option("relbench", "--protocol", help="relbench (every model input cut at the test timestamp, as RelBench; default) | rolling (each seed sees every row dated <= its seed time)"),
-    model: Optional[str] = typer.Option(None, "--model", help="entity tasks: gnn (default); link tasks: two-tower (default) | idgnn"),
+    model: Optional[str] = typer.Option(None, "--model", help="entity tasks: gnn (default); link tasks: two-tower (default) | idgnn | contextgnn (scores every destination, also those outside the source's subgraph)"),
+    storage: str = typer.Option("auto", "--storage", help="auto | memory | disk (out of core: a DuckDB file streamed, the graph memory-mapped; auto: disk above 5 M rows)"),
+    device: str = typer.Option("cpu", "--device", help="cpu | cuda (the model on the GPU; sampling stays on the CPU)"),
+    nproc: int = typer.Option(1, "--nproc", help="data-parallel processes on this machine (runs torchrun --nproc-per-node N -m rdl.train)"),
     schema: SchemaArgs = None,
 ):
     """Train the GNN on a task and print its val/test metrics beside the baselines."""
@@ -142,28 +154,49 @@ def train(
     if group_size < 0:
         raise ConfigError("entity_group_size", f"option --entity-group-size must be >= 0 "
                           f"(0: a whole entity; got {group_size})")
+    if nproc < 1:
+        raise ConfigError("nproc", f"option --nproc must be >= 1 (got {nproc})")
     config = check_config(epochs=epochs, seed=seed, lr=lr, batch_size=batch_size,
                           channels=channels, num_neighbors=fanouts, num_layers=len(fanouts),
                           temporal_strategy=temporal_strategy, pooling=pooling, gnn=gnn,
-                          patience=patience, text=not no_text, precision=precision,
-                          max_steps_per_epoch=max_steps, batch_order=batch_order,
+                          patience=patience, text=_text_option(text, no_text),
+                          precision=precision, max_steps_per_epoch=max_steps,
+                          min_steps_per_epoch=min_steps, batch_order=batch_order,
                           threads=threads, entity_group_size=group_size or None,
-                          protocol=protocol)
+                          protocol=protocol, storage=storage, device=device)
     if model is not None and model not in MODELS:
         raise ConfigError("model", f"option --model {model!r} is not one of {list(MODELS)} "
-                          "(gnn for entity tasks; two-tower or idgnn for link tasks)")
+                          "(gnn for entity tasks; two-tower, idgnn or contextgnn for link "
+                          "tasks)")
     check_out_dir(out)
     check_task_or_query(task, query, show_sql)
     if query is None:
         check_task(task)
-    database = open_db(db, schema, task=task if query is None else None)
-    task = task_spec(task, query, database, show_sql)
 
+    from rdl.db.write import normalize_url
     from rdl.report import print_results
     from rdl.train import train_task
+    from rdl.train.storage import resolve_storage
 
-    results = train_task(database, task, config, out, baselines=not no_baselines,
-                         cache_dir=cache_dir, model=model)
+    if not show_sql and (nproc > 1 or resolve_storage(normalize_url(db), storage) == "disk"):
+        # the job opens the database itself (out of core, or once per process): the
+        # schema comes from the task file's SCHEMA, not from flags
+        if (schema or SchemaArgs()).schema({}):
+            raise ConfigError("storage", "schema options (--schema, --pkey, --fkey, ...) are "
+                              "read by the in-memory path only; with --storage disk or "
+                              "--nproc > 1 put them in the task file's SCHEMA = {...}")
+        task = task if query is None else query  # load_task compiles a query
+        if nproc > 1:
+            results = _train_torchrun(nproc, config, db, task, out, no_baselines, cache_dir,
+                                      model)
+        else:
+            results = train_task(db, task, config, out, baselines=not no_baselines,
+                                 cache_dir=cache_dir, model=model)
+    else:
+        database = open_db(db, schema, task=task if query is None else None)
+        task = task_spec(task, query, database, show_sql)
+        results = train_task(database, task, config, out, baselines=not no_baselines,
+                             cache_dir=cache_dir, model=model)
     print_results(results, console)
     print_leakage(results.get("leakage_suspects") or [])
     t = results["timing"]
@@ -196,6 +229,25 @@ def print_leakage(suspects: list[dict]) -> None:
         console.print(f"  {where} [{s['kind']}]: {s['reason']}"
                       + (f" -> {s['fix']}" if s.get("fix") else ""),
                       markup=False, highlight=False, soft_wrap=True)
+
+
+def _train_torchrun(nproc, config, db, task, out, no_baselines, cache_dir, model) -> dict:
+    """``rdl train --nproc N``: the same job under torchrun (`rdl.train.launch`); the
+    results are read back from ``results.json``."""
+    import subprocess
+    import tempfile
+
+    from rdl.results import read_results
+    from rdl.train.launch import torchrun_command
+
+    with tempfile.TemporaryDirectory() as tmp:
+        where = out or tmp
+        cmd = torchrun_command(nproc, config, db=db, task=task, out=where, cache_dir=cache_dir,
+                               model=model, no_baselines=no_baselines)
+        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL)
+        if proc.returncode != 0:
+            raise typer.Exit(proc.returncode)
+        return read_results(where)
 
 
 @app.command()

@@ -159,7 +159,7 @@ class LinkTask(BaseTask):
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
             raise TaskError(f"{self._who}: eval_k must be a positive int (got {k!r}).")
         self.eval_k = int(k)
-        num_dst = len(self.db[self.dst_entity_table].df)
+        num_dst = len(self.db[self.dst_entity_table])
         if self.eval_k > num_dst:
             raise TaskError(
                 f"{self._who}: eval_k={self.eval_k} is larger than the destination table "

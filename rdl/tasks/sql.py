@@ -57,7 +57,10 @@ def run_sql(
         except duckdb.InvalidInputException:
             pass
         for name, table in db.items():
-            con.register(name, table.df)
+            if hasattr(table, "register"):  # an out-of-core table (rdl.db.lazy): a view
+                table.register(con, name)
+            else:
+                con.register(name, table.df)
         con.register(TIMESTAMP_TABLE, ts)
         try:
             df = con.sql(sql).df()

@@ -11,6 +11,7 @@ from rdl.metrics import METRICS
 from rdl.nn import RDLModel
 from rdl.sampling.loader import NodeLoader
 from rdl.train.config import TrainConfig
+from rdl.train.diagnose import label_prior_loss
 from rdl.train.inference import predict_seeds
 from rdl.train.seeds import Seeds, make_seeds
 from rdl.train.trainer import Trainer, backbone_kwargs
@@ -79,9 +80,14 @@ class EntityTrainer(Trainer):
         if self.task_type == REGRESSION:
             lo, hi = np.percentile(train_labels.numpy(), [2, 98])
             self.clamp = (float(lo), float(hi))
+        self._prior = label_prior_loss(self.task_type, train_labels.numpy())
         self.kwargs = model_kwargs(graph, task.entity_table, out, config)
         self.model = RDLModel(**self.kwargs)
         self.train_sampler = self.sampler()
+
+    def prior_loss(self) -> float | None:
+        """`rdl.train.diagnose.label_prior_loss` of the training labels."""
+        return self._prior
 
     def make_seeds(self, table) -> Seeds:
         return make_seeds(self.task, table, self.graph)
@@ -97,7 +103,7 @@ class EntityTrainer(Trainer):
                           group=group)
 
     def train_batches(self, seeds: Seeds, rng: np.random.Generator) -> NodeLoader:
-        return self.loader(seeds, self.train_sampler, True, self.config.batch_size, rng)
+        return self.loader(seeds, self.train_sampler, True, self.batch_size, rng)
 
     def target(self, y: torch.Tensor) -> torch.Tensor:
         """Labels in the loss's shape (``[n]`` class ids or ``[n, out_channels]``)."""
@@ -122,7 +128,8 @@ class EntityTrainer(Trainer):
 
     def checkpoint_fields(self) -> dict:
         return {"entity_table": self.task.entity_table, "entity_col": self.task.entity_col,
-                "time_col": self.task.time_col, "clamp": self.clamp}
+                "time_col": self.task.time_col, "clamp": self.clamp,
+                "text_encoders": self.graph.text_encoders}
 
 
 __all__ = ["EntityTrainer", "entity_groups", "model_kwargs"]

@@ -22,6 +22,7 @@ from rdl.results import merge_predictions, prediction_frame, write_predictions, 
 from rdl.tasks import notes
 from rdl.train.checkpoint import save_checkpoint
 from rdl.train.config import TrainConfig
+from rdl.train.diagnose import model_warnings
 from rdl.train.seeds import make_seeds
 from rdl.train.trainer import Trainer
 
@@ -58,7 +59,7 @@ def resolve_task(task, db: Database):
     return inst, getattr(inst, "name", type(inst).__name__)
 
 
-def split_tables_and_graph(task, config: TrainConfig, cache_dir=None):
+def split_tables_and_graph(task, config: TrainConfig, cache_dir=None, progress: bool = True):
     """The task's train / val / test tables (test targets unmasked, for scoring only) and
     the graph of ``task.input_db(config.protocol)`` — under ``"relbench"`` the database
     cut at the test timestamp, so no row dated after it reaches any model input — with
@@ -74,7 +75,7 @@ def split_tables_and_graph(task, config: TrainConfig, cache_dir=None):
     }
     t0 = time.perf_counter()
     graph = build_graph(task.input_db(config.protocol), text=config.text,
-                        stats_until=task.test_timestamp, cache_dir=cache_dir)
+                        stats_until=task.test_timestamp, cache_dir=cache_dir, progress=progress)
     return tables, graph, time.perf_counter() - t0
 
 
@@ -84,7 +85,9 @@ def make_trainer(task, graph, config: TrainConfig, train_table, model: str | Non
 
     Args:
         model: entity tasks: ``None`` or ``"gnn"``; link tasks: ``"two-tower"``
-            (default) or ``"idgnn"``.
+            (default), ``"idgnn"`` (falls back to ``"contextgnn"`` when its subgraphs
+            reach almost no training link; `rdl.train.link.link_trainer`) or
+            ``"contextgnn"``.
         options: link models' options (`rdl.train.link.link_trainer`).
 
     Raises:
@@ -93,7 +96,8 @@ def make_trainer(task, graph, config: TrainConfig, train_table, model: str | Non
     if str(task.task_type) == LINK:
         from rdl.train.link import link_trainer
 
-        return link_trainer(task, graph, config, model or "two-tower", **options)
+        return link_trainer(task, graph, config, model or "two-tower", train_table=train_table,
+                            **options)
     if model not in (None, "gnn"):
         from rdl.train.config import ConfigError
 
@@ -166,27 +170,32 @@ def run_task(
     progress: bool = True,
     cache_dir: str | Path | None = None,
     model: str | None = None,
+    setup_trainer=None,
     **options,
 ) -> TrainRun:
     """The training job without its outputs: open -> tables -> graph -> fit -> evaluate ->
-    baselines. Arguments as `train_task`; returns a `TrainRun`."""
+    baselines. Arguments as `train_task`, plus ``setup_trainer``: called with the trainer
+    before fitting (e.g. `rdl.train.distributed.make_data_parallel`). Returns a
+    `TrainRun` whose trainer holds the plain model on the CPU."""
     t_start = time.perf_counter()
     config = config or TrainConfig()
-    if isinstance(task_spec, str) and not isinstance(db, Database):
-        from rdl.tasks.load import task_file_schema  # a task file's SCHEMA = {...}
+    from rdl.train.storage import open_for_training
 
-        database, url = open_database(db, task_file_schema(task_spec))
-    else:
-        database, url = open_database(db)
+    database, url, storage = open_for_training(db, task_spec, config.storage)
     task, name = resolve_task(task_spec, database)
     is_link = str(task.task_type) == LINK
-    tables, graph, graph_build_s = split_tables_and_graph(task, config, cache_dir)
+    tables, graph, graph_build_s = split_tables_and_graph(task, config, cache_dir, progress)
     history = None
     if is_link:
         from rdl.tasks import LinkHistory
 
         history = options["history"] = LinkHistory(task, task.input_db(config.protocol))
     trainer = make_trainer(task, graph, config, tables["train"], model, **options)
+    from rdl.train.device import unwrap, use_device
+
+    use_device(trainer, config.device)
+    if setup_trainer is not None:
+        setup_trainer(trainer)
     seeds = {s: trainer.make_seeds(t) for s, t in tables.items()}
 
     t0 = time.perf_counter()
@@ -196,6 +205,7 @@ def run_task(
     pred = {s: trainer.predict(seeds[s]) for s in ("val", "test")}
     scores = {s: trainer.score(seeds[s], pred[s]) for s in ("val", "test")}
     eval_s = time.perf_counter() - t0
+    unwrap(trainer)  # the plain model on the CPU (checkpoints, predict_at)
     frames = prediction_frames(task, seeds, pred, trainer.name)
 
     results = {
@@ -204,6 +214,7 @@ def run_task(
         "task_type": str(task.task_type),
         "metrics": list(task.metrics),
         "protocol": config.protocol,
+        "storage": storage,
         **({"eval_k": task.eval_k} if is_link else {}),
         "splits": {s: len(t.df) for s, t in tables.items()},
         "notes": notes(task),
@@ -212,6 +223,8 @@ def run_task(
         "models": {trainer.name: {"val": scores["val"], "test": scores["test"],
                                   "fit_seconds": train_s, "eval_seconds": eval_s,
                                   "epochs_run": len(epochs), "history": epochs,
+                                  "batch_size": trainer.batch_size,
+                                  "prior_loss": trainer.prior_loss(),
                                   **trainer.result_fields()}},
     }
     if baselines:
@@ -220,6 +233,7 @@ def run_task(
         results["baselines"] = run_baselines(database, task, link_history=history,
                                              protocol=config.protocol,
                                              predictions=frames)["baselines"]
+    results["warnings"] = list(getattr(trainer, "warnings", [])) + model_warnings(results)
     add_timing(results, graph, graph_build_s, train_s, epochs, t_start, config)
     return TrainRun(task, trainer, tables, seeds, pred, results, frames)
 
@@ -261,8 +275,11 @@ def train_task(
         (`rdl.tasks.notes`), ``leakage_suspects`` (`rdl.db.audit`), ``baselines``,
         ``models`` (``{name: {"val", "test",
         "fit_seconds", "eval_seconds", "epochs_run", "history", ...}}``; link models add
-        ``num_hops`` and the results add ``eval_k``), ``timing`` (``graph_build_s``,
-        ``graph_cached``, ``train_s``, ``epoch_s``, ``total_s``), ``peak_rss_mb``,
+        ``num_hops`` and the results add ``eval_k``; every model gives its training
+        ``batch_size`` and ``prior_loss``, `rdl.train.diagnose.label_prior_loss`),
+        ``warnings`` (one paragraph per problem: the trainer's own, e.g. a link model
+        that fell back, and `rdl.train.diagnose.model_warnings`), ``timing``
+        (``graph_build_s``, ``graph_cached``, ``train_s``, ``epoch_s``, ``total_s``), ``peak_rss_mb``,
         ``config``. With ``out_dir``, the val and test predictions of the model and the
         baselines also go to ``out_dir/predictions.parquet`` (`rdl.results`).
 

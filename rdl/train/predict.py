@@ -78,7 +78,7 @@ def load_entity_model(model_dir: str | Path, db: str | Database, cache_dir=None,
     config = TrainConfig(**ckpt["config"])
     database = open_model_database(db, ckpt, config)
     graph = build_graph(database, text=config.text, col_stats=ckpt["model_kwargs"]["col_stats"],
-                        cache_dir=cache_dir)
+                        text_encoders=ckpt.get("text_encoders"), cache_dir=cache_dir)
     model = RDLModel(**ckpt["model_kwargs"])
     model.load_state_dict(ckpt["state_dict"])
     model.eval()
@@ -120,7 +120,8 @@ def predict_at(model_dir: str | Path, db: str | Database, at, *, cache_dir=None,
         config = TrainConfig(**ckpt["config"])
         database = open_model_database(db, ckpt, config)
         graph = build_graph(database, text=config.text,
-                            col_stats=ckpt["model_kwargs"]["col_stats"], cache_dir=cache_dir)
+                            col_stats=ckpt["model_kwargs"]["col_stats"],
+                            text_encoders=ckpt.get("text_encoders"), cache_dir=cache_dir)
         return _link_top_k(ckpt, database, graph, config, at, top_k, task)
     from rdl.sampling import build_csc
     from rdl.train.inference import predict_seeds

@@ -21,6 +21,9 @@ class Seeds:
     y: torch.Tensor | None
     df: pd.DataFrame
 
+    def __len__(self) -> int:
+        return len(self.node)
+
 
 def to_seconds(values) -> np.ndarray:
     """Seed times -> ``int64`` seconds since epoch, rounded **down** (node times are
