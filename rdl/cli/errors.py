@@ -17,7 +17,7 @@ from __future__ import annotations
 OPTION = {"epochs": "--epochs", "lr": "--lr", "batch_size": "--batch-size",
           "channels": "--channels", "num_neighbors": "--num-neighbors",
           "num_layers": "--num-neighbors", "temporal_strategy": "--temporal-strategy",
-          "pooling": "--pooling", "patience": "--patience", "text": "--text",
+          "pooling": "--pooling", "gnn": "--gnn", "patience": "--patience", "text": "--text",
           "precision": "--precision", "max_steps_per_epoch": "--max-steps-per-epoch",
           "min_steps_per_epoch": "--min-steps-per-epoch",
           "batch_order": "--batch-order", "threads": "--threads",

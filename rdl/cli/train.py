@@ -126,7 +126,8 @@ def train(
     channels: int = typer.Option(128, "--channels"),
     num_neighbors: str = typer.Option("128,64", "--num-neighbors", help="fanout per hop, comma separated"),
     temporal_strategy: str = typer.Option("uniform", "--temporal-strategy", help="uniform | last"),
-    pooling: str = typer.Option("seed", "--pooling", help="seed | mean | max | attention"),
+    pooling: str = typer.Option("seed", "--pooling", help="readout: seed | mean | max | attention | adaptive | rn | gem | simpool | gated | gnp"),
+    gnn: str = typer.Option("sage", "--gnn", help="message passing: sage | gat | rn | hgt"),
     patience: Optional[int] = typer.Option(None, "--patience", help="early-stopping patience in epochs"),
     text: Optional[str] = typer.Option(None, "--text", help="text-column encoder: tfidf (default; TF-IDF + SVD, fast) | minilm (all-MiniLM-L6-v2 sentence embeddings) | none (drop text columns)"),
     no_text: bool = typer.Option(False, "--no-text", help="same as --text none"),
@@ -157,7 +158,7 @@ def train(
         raise ConfigError("nproc", f"option --nproc must be >= 1 (got {nproc})")
     config = check_config(epochs=epochs, seed=seed, lr=lr, batch_size=batch_size,
                           channels=channels, num_neighbors=fanouts, num_layers=len(fanouts),
-                          temporal_strategy=temporal_strategy, pooling=pooling,
+                          temporal_strategy=temporal_strategy, pooling=pooling, gnn=gnn,
                           patience=patience, text=_text_option(text, no_text),
                           precision=precision, max_steps_per_epoch=max_steps,
                           min_steps_per_epoch=min_steps, batch_order=batch_order,

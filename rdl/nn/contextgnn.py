@@ -73,19 +73,20 @@ class ContextGNNModel(torch.nn.Module):
             foreign-key hops from ``src_table`` to ``dst_table``).
         embedding_dim: size of the two-tower part's embeddings (ContextGNN: 64).
         num_context: numbers per destination in the time context ``c_d(t)`` (0: none).
+        gnn: message-passing layer (`rdl.nn.convs.GNNS`; see `RelationalBackbone`).
     """
 
     def __init__(self, *, col_names_dict: dict, col_stats: dict, node_types: list[str],
                  edge_types: list, time_tables: list[str], src_table: str, dst_table: str,
                  num_dst_nodes: int, channels: int = 128, num_layers: int = 2,
                  aggr: str = "sum", encoder_layers: int = 4, embedding_dim: int = 64,
-                 num_context: int = 0):
+                 num_context: int = 0, gnn: str = "sage"):
         super().__init__()
         self.src_table, self.dst_table = src_table, dst_table
         self.backbone = RelationalBackbone(
             col_names_dict=col_names_dict, col_stats=col_stats, node_types=node_types,
             edge_types=edge_types, time_tables=time_tables, channels=channels,
-            num_layers=num_layers, aggr=aggr, encoder_layers=encoder_layers)
+            num_layers=num_layers, aggr=aggr, encoder_layers=encoder_layers, gnn=gnn)
         self.identity = torch.nn.Embedding(1, channels)
         self.head = MLP(channels, out_channels=1, norm="layer_norm", num_layers=1)
         self.project = torch.nn.Linear(channels, embedding_dim)

@@ -56,6 +56,8 @@ class TrainConfig:
         temporal_strategy: ``"uniform"`` or ``"last"``.
         aggr: SAGEConv neighbour aggregation.
         pooling: readout, one of `rdl.nn.POOLINGS`.
+        gnn: message-passing layer, one of `rdl.nn.GNNS` (``"sage"``: RelBench's GraphSAGE;
+            ``"gat"``, ``"rn"``, ``"hgt"``).
         encoder_layers: ResNet blocks per table.
         patience: stop after this many epochs without a better validation metric
             (``None``: run all epochs); the best checkpoint is restored either way.
@@ -113,6 +115,7 @@ class TrainConfig:
     temporal_strategy: str = "uniform"
     aggr: str = "sum"
     pooling: str = "seed"
+    gnn: str = "sage"
     encoder_layers: int = 4
     patience: int | None = None
     max_steps_per_epoch: int = 2000
@@ -150,6 +153,7 @@ class TrainConfig:
                 positive learning rate; seed >= 0; patience, threads, entity group size
                 >= 1 or None; the enumerations).
         """
+        from rdl.nn.convs import GNNS
         from rdl.nn.pooling import POOLINGS
         from rdl.sampling.sampler import STRATEGIES
 
@@ -171,6 +175,7 @@ class TrainConfig:
         self.num_neighbors = [int(v) for v in fan]
         _choice("temporal_strategy", self.temporal_strategy, STRATEGIES)
         _choice("pooling", self.pooling, POOLINGS)
+        _choice("gnn", self.gnn, GNNS)
         _choice("aggr", self.aggr, AGGRS)
         _choice("precision", self.precision, PRECISIONS)
         _choice("batch_order", self.batch_order, BATCH_ORDERS)

@@ -59,6 +59,7 @@ def backbone_kwargs(graph: GraphData, config: TrainConfig) -> dict:
         channels=config.channels,
         aggr=config.aggr,
         encoder_layers=config.encoder_layers,
+        gnn=config.gnn,
     )
 
 
