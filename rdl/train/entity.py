@@ -12,6 +12,7 @@ from rdl.graph import GraphData
 from rdl.metrics import METRICS
 from rdl.nn.seed_inputs import entity_model
 from rdl.train.config import TrainConfig
+from rdl.train.diagnose import label_prior_loss
 from rdl.train.inference import predict_seeds
 from rdl.train.seed_batches import SeedBatches, seed_batches
 from rdl.train.seed_features import FeatureScaler, SeedFeatures
@@ -110,11 +111,16 @@ class EntityTrainer(Trainer):
         self._train_seeds = None
         if self.features is not None:
             self._train_seeds = self.make_seeds(task.get_table("train"))
+        self._prior = label_prior_loss(self.task_type, train_labels.numpy())
         self.kwargs = model_kwargs(graph, task.entity_table, out, config,
                                    self.scaler.num_outputs if self.scaler else 0,
                                    staleness=self.gaps.active)
         self.model = entity_model(**self.kwargs)
         self.train_sampler = self.sampler()
+
+    def prior_loss(self) -> float | None:
+        """`rdl.train.diagnose.label_prior_loss` of the training labels."""
+        return self._prior
 
     def make_seeds(self, table, stale_val: bool | None = None) -> Seeds:
         """Seeds of a task table with their information cut-offs (``stale_val``: default
@@ -183,7 +189,7 @@ class EntityTrainer(Trainer):
         steps = self.gaps.steps(len(seeds.time))
         base = seeds.time if seeds.cutoff is None else seeds.cutoff
         cutoff = base - self.step * steps
-        return self.loader(seeds, self.train_sampler, True, self.config.batch_size, rng,
+        return self.loader(seeds, self.train_sampler, True, self.batch_size, rng,
                            cutoff=cutoff, features=self._features(seeds, steps))
 
     def target(self, y: torch.Tensor) -> torch.Tensor:
@@ -221,7 +227,8 @@ class EntityTrainer(Trainer):
 
     def checkpoint_fields(self) -> dict:
         out = {"entity_table": self.task.entity_table, "entity_col": self.task.entity_col,
-               "time_col": self.task.time_col, "clamp": self.clamp}
+               "time_col": self.task.time_col, "clamp": self.clamp,
+               "text_encoders": self.graph.text_encoders}
         if self.scaler is not None:  # what `seed_feature_fn` needs to serve the model
             out["seed_inputs"] = {"features": self.features.state(), "scaler": self.scaler,
                                   "columns": self.columns}

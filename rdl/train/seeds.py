@@ -32,6 +32,9 @@ class Seeds:
     x_index: np.ndarray | None = None
     x_raw: pd.DataFrame | None = None
 
+    def __len__(self) -> int:
+        return len(self.node)
+
 
 def to_seconds(values) -> np.ndarray:
     """Seed times -> ``int64`` seconds since epoch, rounded **down** (node times are
