@@ -38,7 +38,7 @@ OPTIONS = [
     ("--lr", "-0.1", "option --lr: lr must be a finite number > 0"),
     ("--pooling", "sum", "option --pooling: pooling 'sum' is not one of ['seed', 'mean', 'max', 'attention', 'adaptive', "),
     ("--gnn", "gcn", "option --gnn: gnn 'gcn' is not one of ['sage', 'gat', 'rn', 'hgt']"),
-    ("--temporal-strategy", "random", "option --temporal-strategy: temporal_strategy 'random' is not one of ['uniform', 'last']"),
+    ("--temporal-strategy", "random", "option --temporal-strategy: temporal_strategy 'random' is not one of ['uniform', 'last', 'mixed']"),
     ("--precision", "fp16", "option --precision: precision 'fp16' is not one of ['auto', 'fp32', 'bf16']"),
     ("--batch-order", "time", "option --batch-order: batch_order 'time' is not one of ['random', 'entity']"),
     ("--model", "mlp", "option --model 'mlp' is not one of ['gnn', 'two-tower', 'idgnn', 'contextgnn']"),

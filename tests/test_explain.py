@@ -11,8 +11,10 @@ from rdl.train import TrainConfig, train_task
 from rdl.train.explain import explain_global, explain_prediction
 from toy_signal import signal_task, toy_db
 
+# graph attribution is tested without seed inputs (the entity's aggregates would carry the
+# carrier's signal too); a model with them is `test_seed_inputs_are_explained_too`
 CFG = dict(epochs=3, channels=16, encoder_layers=1, num_neighbors=[6, 4], batch_size=64,
-           text=False, seed=3)
+           text=False, seed=3, seed_features=[], blend=False)
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +56,40 @@ def test_the_carrier_table_ranks_first(trained, carrier):
     assert glob.tables["table"].iloc[0] == carrier and glob.num_seeds == 240
     assert glob.tables.set_index("table")["share"][carrier] > 0.5
     assert "gradient × input" in glob.method_text
+
+
+def test_seed_inputs_are_explained_too(trained, tmp_path):
+    """A model with seed inputs (the default: aggregates and past labels) is explained with
+    them: its explained prediction is the one `predict_at` serves (within sampling and
+    bf16 noise; control: without seed inputs the model refuses the batch) and they are
+    scored as one more "table"."""
+    from rdl.train.explain import SEED_INPUTS, _with_seed_inputs
+    from rdl.train.predict import predict_at
+
+    db, _, cache = trained["signals", "seed"]
+    cfg = {**CFG, "seed_features": ["aggregates", "past_labels"]}
+    train_task(db, signal_task("signals"), TrainConfig(**cfg), tmp_path, baselines=False,
+               progress=False, cache_dir=cache)
+    one = explain_prediction(tmp_path, db, 7, "2020-10-01", cache_dir=cache)
+    served = predict_at(tmp_path, db, "2020-10-01", cache_dir=cache)
+    served = served.set_index(served.columns[0])
+    assert one.prediction == pytest.approx(served.loc[7, "prediction"], abs=5e-3)
+    assert SEED_INPUTS in set(one.tables["table"])
+    assert one.tables["share"].sum() == pytest.approx(1.0)
+    from rdl.train.explain import attribute
+    from rdl.train.predict import load_entity_model
+    from rdl.sampling import TemporalNeighborSampler, build_csc
+    from rdl.sampling.loader import to_batch
+
+    _, _, graph, model, config = load_entity_model(tmp_path, db, cache, "explain")
+    csc = build_csc(graph.num_nodes, graph.node_time, graph.edge_index)
+    sub = TemporalNeighborSampler(csc, graph.num_nodes, graph.node_time, [6, 4]).sample(
+        "users", graph.node_index("users", [7]), np.array([1_601_510_400]))
+    with pytest.raises(ValueError, match="seed"):  # control: the bypassed helper matters
+        attribute(model, graph, to_batch(sub, graph.node_time), "binary_classification")
+    assert _with_seed_inputs.__doc__
+    glob = explain_global(tmp_path, db, task=signal_task("signals"), cache_dir=cache)
+    assert SEED_INPUTS in set(glob.tables["table"])
 
 
 def test_attention_weights_where_the_pooling_has_them(trained):

@@ -23,7 +23,8 @@ OPTION = {"epochs": "--epochs", "lr": "--lr", "batch_size": "--batch-size",
           "batch_order": "--batch-order", "threads": "--threads",
           "entity_group_size": "--entity-group-size", "seed": "--seed", "model": "--model",
           "protocol": "--protocol", "storage": "--storage", "device": "--device",
-          "nproc": "--nproc"}
+          "nproc": "--nproc", "stale_prob": "--stale-prob", "time_reference": "--time-reference",
+          "seed_features": "--seed-features", "preset": "--preset", "config": "--config"}
 EXIT_ERROR = 1
 
 

@@ -14,6 +14,7 @@ import typer
 
 from rdl.cli.app import app, console, err_console  # noqa: F401
 from rdl.cli.schema_options import SchemaArgs, open_db, schema_options
+from rdl.cli.train_config import _FIELDS, config_from_cli, parse_fanouts  # noqa: F401
 
 MODELS = ("gnn", "two-tower", "idgnn", "contextgnn")
 
@@ -34,25 +35,6 @@ def _text_option(text: str | None, no_text: bool) -> str:
     from rdl.graph.text import DEFAULT_TEXT
 
     return "none" if no_text else (text or DEFAULT_TEXT)
-
-
-def parse_fanouts(text: str) -> list[int]:
-    """``"128,64"`` -> ``[128, 64]``.
-
-    Raises:
-        ConfigError: not integers >= -1 separated by commas.
-    """
-    from rdl.train.config import ConfigError
-
-    try:
-        fan = [int(x) for x in text.split(",")]
-    except ValueError:
-        fan = None
-    if not fan or any(v < -1 for v in fan):
-        raise ConfigError("num_neighbors", f"option --num-neighbors {text!r}: write one "
-                          "integer >= -1 per GNN layer (-1: all neighbours), separated by "
-                          "commas, e.g. --num-neighbors 128,64")
-    return fan
 
 
 def check_out_dir(out: str | None, flag: str = "--out", file: bool = False) -> None:
@@ -114,6 +96,7 @@ def check_task(spec: str) -> None:
 @app.command()
 @schema_options
 def train(
+    ctx: typer.Context,
     db: str = typer.Option(..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path"),
     task: Optional[str] = typer.Option(None, "--task", help="FILE.py:NAME or a built-in name (rel-f1/driver-dnf)"),
     query: Optional[str] = typer.Option(None, "--query", help='the task as a predictive query: "PREDICT AGG(table..., 0, 30 days) [> 0] FOR EACH table"'),
@@ -125,7 +108,7 @@ def train(
     batch_size: int = typer.Option(512, "--batch-size"),
     channels: int = typer.Option(128, "--channels"),
     num_neighbors: str = typer.Option("128,64", "--num-neighbors", help="fanout per hop, comma separated"),
-    temporal_strategy: str = typer.Option("uniform", "--temporal-strategy", help="uniform | last"),
+    temporal_strategy: str = typer.Option("uniform", "--temporal-strategy", help="uniform | last | mixed (the most recent half of the fanout, the rest uniform among older rows)"),
     pooling: str = typer.Option("seed", "--pooling", help="readout: seed | mean | max | attention | adaptive | rn | gem | simpool | gated | gnp"),
     gnn: str = typer.Option("sage", "--gnn", help="message passing: sage | gat | rn | hgt"),
     patience: Optional[int] = typer.Option(None, "--patience", help="early-stopping patience in epochs"),
@@ -144,26 +127,27 @@ def train(
     storage: str = typer.Option("auto", "--storage", help="auto | memory | disk (out of core: a DuckDB file streamed, the graph memory-mapped; auto: disk above 5 M rows)"),
     device: str = typer.Option("cpu", "--device", help="cpu | cuda (the model on the GPU; sampling stays on the CPU)"),
     nproc: int = typer.Option(1, "--nproc", help="data-parallel processes on this machine (runs torchrun --nproc-per-node N -m rdl.train)"),
+    stale_prob: float = typer.Option(0.0, "--stale-prob", help="probability that a training seed is sampled at a random earlier information cut-off, as stale as the test seeds (relbench protocol)"),
+    time_reference: str = typer.Option("seed", "--time-reference", help="seed (ages against the seed time) | cutoff (ages against the information cut-off, staleness as an input)"),
+    stale_val: bool = typer.Option(False, "--stale-val/--no-stale-val", help="relbench protocol: select on the stale validation (each val seed cut at a fixed random earlier date, as stale as the test seeds) instead of RelBench's"),
+    seed_features: str = typer.Option("aggregates,past_labels", "--seed-features", help="comma-separated: aggregates (time-bounded relational aggregates of the entity), past_labels (its labels known at the cut-off); none: no seed features"),
+    blend: bool = typer.Option(True, "--blend/--no-blend", help="also report a GNN + LightGBM blend, weight chosen on validation"),
+    preset: Optional[str] = typer.Option(None, "--preset", help="a named configuration: relbench-2024 (rdl's GNN before issue 9's levers)"),
+    config_file: Optional[str] = typer.Option(None, "--config", help="a configuration file (rdl tune's best_config.json or a results.json); options given on the command line override it"),
     schema: SchemaArgs = None,
 ):
     """Train the GNN on a task and print its val/test metrics beside the baselines."""
     from rdl.cli.query import check_task_or_query, task_spec
     from rdl.train.config import ConfigError
 
-    fanouts = parse_fanouts(num_neighbors)
+    values = dict(locals())
+    parse_fanouts(num_neighbors)
     if group_size < 0:
         raise ConfigError("entity_group_size", f"option --entity-group-size must be >= 0 "
                           f"(0: a whole entity; got {group_size})")
     if nproc < 1:
         raise ConfigError("nproc", f"option --nproc must be >= 1 (got {nproc})")
-    config = check_config(epochs=epochs, seed=seed, lr=lr, batch_size=batch_size,
-                          channels=channels, num_neighbors=fanouts, num_layers=len(fanouts),
-                          temporal_strategy=temporal_strategy, pooling=pooling, gnn=gnn,
-                          patience=patience, text=_text_option(text, no_text),
-                          precision=precision, max_steps_per_epoch=max_steps,
-                          min_steps_per_epoch=min_steps, batch_order=batch_order,
-                          threads=threads, entity_group_size=group_size or None,
-                          protocol=protocol, storage=storage, device=device)
+    config = config_from_cli(ctx, preset, config_file, values)
     if model is not None and model not in MODELS:
         raise ConfigError("model", f"option --model {model!r} is not one of {list(MODELS)} "
                           "(gnn for entity tasks; two-tower, idgnn or contextgnn for link "

@@ -115,6 +115,11 @@ def _prediction(out: torch.Tensor, task_type: str, clamp) -> list:
     return (pred.clamp(*clamp) if clamp is not None else pred).tolist()
 
 
+#: the pseudo-table of a model's seed inputs (`rdl.nn.seed_inputs`: the entity's
+#: aggregates and past labels at its cut-off, its staleness), scored as one "row" per seed
+SEED_INPUTS = "(seed inputs)"
+
+
 @torch.no_grad()
 def reference_encodings(model, graph, until: int | None = None, max_rows: int = 2048,
                         seed: int = 0) -> dict[str, torch.Tensor]:
@@ -161,15 +166,24 @@ def attribute(model, graph, batch, task_type: str, method: str = "grad_x_input",
         raise ValueError(f"the model pools with {model.pool.mode!r}, which has no attention "
                          "weights; use --method grad_x_input (or train with --pooling attention)")
     model.eval()
+    num_seeds = batch.seed_time.numel()
     with torch.enable_grad():
         x_dict, _ = model.backbone.features(batch, graph.tf_dict)
         leaves = {t: x.detach().requires_grad_(True) for t, x in x_dict.items()}
-        h_dict, b_dict = model.backbone(batch, graph.tf_dict, x_dict=leaves)
-        num_seeds = batch.seed_time.numel()
+        x_in, extra = dict(leaves), None
+        encoder = getattr(model, "seed_inputs", None)  # `rdl.nn.seed_inputs.SeedInputModel`
+        if encoder is not None:
+            extra = encoder(getattr(batch, "staleness", None), getattr(batch, "seed_x", None))
+        if extra is not None:  # added to the seeds' encodings, as SeedInputModel.embed does
+            x = leaves[model.entity_table]
+            extra = extra.to(x.dtype).detach().requires_grad_(True)
+            x_in[model.entity_table] = torch.cat([x[:num_seeds] + extra, x[num_seeds:]])
+        h_dict, b_dict = model.backbone(batch, graph.tf_dict, x_dict=x_in)
         out = model.head(model.pool(h_dict[model.entity_table][:num_seeds], h_dict, b_dict))
         target, name = _target(out, task_type)
         if method == "grad_x_input":
-            grads = torch.autograd.grad(target.sum(), list(leaves.values()), allow_unused=True)
+            inputs = list(leaves.values()) + ([extra] if extra is not None else [])
+            grads = torch.autograd.grad(target.sum(), inputs, allow_unused=True)
     if method == "grad_x_input":
         reference = reference if reference is not None else reference_encodings(model, graph)
         scores = {}
@@ -181,6 +195,8 @@ def attribute(model, graph, batch, task_type: str, method: str = "grad_x_input",
                 store = batch[t]
                 enc = model.backbone.encoder(t, graph.tf_dict[t][store.uniq])[store.inv]
                 scores[t] = (g * (enc - reference[t])).sum(-1).numpy()
+            if extra is not None and grads[-1] is not None:  # reference: no seed inputs (0)
+                scores[SEED_INPUTS] = (grads[-1] * extra).sum(-1).float().numpy()
         return scores, out.detach(), name
     from torch_geometric.utils import softmax
 
@@ -195,6 +211,23 @@ def attribute(model, graph, batch, task_type: str, method: str = "grad_x_input",
         full[:n] = weights[start:start + n].detach().numpy()
         scores[t], start = full, start + n
     return scores, out.detach(), "readout"
+
+
+def _with_seed_inputs(batch, model, ckpt: dict, db, keys: np.ndarray, cutoffs: np.ndarray):
+    """``batch`` with the seed inputs a `SeedInputModel` reads (``seed_x``: the entity's
+    features at ``cutoffs`` seconds, `rdl.train.entity.seed_feature_fn`; ``staleness``: 0,
+    a prediction's cut-off being its seed time); unchanged for other models."""
+    from rdl.train.entity import seed_feature_fn
+
+    encoder = getattr(model, "seed_inputs", None)
+    if encoder is None:
+        return batch
+    features = seed_feature_fn(ckpt, db, keys, cutoffs)
+    if features is not None:
+        batch.seed_x = features(np.arange(len(keys)))
+    if encoder.staleness:
+        batch.staleness = torch.zeros(len(keys), dtype=torch.long)
+    return batch
 
 
 def _hops(counts: list[int]) -> np.ndarray:
@@ -244,10 +277,15 @@ def explain_prediction(model_dir: str | Path, db: str | Database, entity, at, *,
                                       config.temporal_strategy, seed=config.seed)
     sub = sampler.sample(table, node, np.array([seconds], dtype=np.int64))
     reference = reference_encodings(model, graph, until=seconds) if method == "grad_x_input" else None
-    scores, out, target = attribute(model, graph, to_batch(sub, graph.node_time),
-                                    ckpt["task_type"], method, reference)
+    batch = _with_seed_inputs(to_batch(sub, graph.node_time), model, ckpt, database,
+                              np.array([key]), np.array([seconds], dtype=np.int64))
+    scores, out, target = attribute(model, graph, batch, ckpt["task_type"], method, reference)
     parts = []
     for t, s in scores.items():
+        if t == SEED_INPUTS:
+            parts.append(pd.DataFrame({"table": t, "node": [-1], "key": [key], "time": [at],
+                                       "hop": [0], "contribution": s}))
+            continue
         ids = sub.node[t]
         pk = graph.pkey_values[t]
         times = graph.node_time[t]
@@ -317,7 +355,10 @@ def explain_global(model_dir: str | Path, db: str | Database, *, split: str = "v
                                       config.temporal_strategy, seed=config.seed)
     loader = NodeLoader(sampler, graph.node_time, ckpt["entity_table"], seeds.node[pick],
                         seeds.time[pick], batch_size=config.batch_size)
-    names = list(graph.node_types)
+    encoder = getattr(model, "seed_inputs", None)
+    names = list(graph.node_types) + ([SEED_INPUTS] if encoder is not None else [])
+    keys = np.asarray(graph.pkey_values[ckpt["entity_table"]])[seeds.node[pick]] \
+        if graph.pkey_values.get(ckpt["entity_table"]) is not None else seeds.node[pick]
     absum = np.zeros((len(pick), len(names)))
     signed = np.zeros_like(absum)
     present = np.zeros_like(absum, dtype=bool)
@@ -325,9 +366,15 @@ def explain_global(model_dir: str | Path, db: str | Database, *, split: str = "v
     reference = reference_encodings(model, graph, until=int(seeds.time[pick].min())) \
         if method == "grad_x_input" and len(pick) else None
     for batch, idx in loader:
+        batch = _with_seed_inputs(batch, model, ckpt, inputs, keys[idx], seeds.time[pick][idx])
         scores, _, target = attribute(model, graph, batch, ckpt["task_type"], method, reference)
         for t, s in scores.items():
             j = names.index(t)
+            if t == SEED_INPUTS:
+                absum[idx, j] += np.abs(s)
+                signed[idx, j] += s
+                present[idx, j] = True
+                continue
             b = batch[t].batch.numpy()
             absum[idx, j] += np.bincount(b, np.abs(s), minlength=len(idx))
             signed[idx, j] += np.bincount(b, s, minlength=len(idx))

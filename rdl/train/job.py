@@ -227,6 +227,8 @@ def run_task(
                                   "prior_loss": trainer.prior_loss(),
                                   **trainer.result_fields()}},
     }
+    if hasattr(trainer, "extra_results"):
+        trainer.extra_results(tables, seeds, pred, results["models"])
     if baselines:
         from rdl.baselines import run_baselines
 

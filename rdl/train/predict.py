@@ -68,7 +68,7 @@ def load_entity_model(model_dir: str | Path, db: str | Database, cache_dir=None,
         FileNotFoundError: no ``model.pt`` in ``model_dir``.
         ValueError: a link-prediction checkpoint (``command`` names what refused it).
     """
-    from rdl.nn import RDLModel
+    from rdl.nn.seed_inputs import entity_model
 
     ckpt = ckpt if ckpt is not None else load_checkpoint(model_dir)
     if "entity_table" not in ckpt:
@@ -79,7 +79,7 @@ def load_entity_model(model_dir: str | Path, db: str | Database, cache_dir=None,
     database = open_model_database(db, ckpt, config)
     graph = build_graph(database, text=config.text, col_stats=ckpt["model_kwargs"]["col_stats"],
                         text_encoders=ckpt.get("text_encoders"), cache_dir=cache_dir)
-    model = RDLModel(**ckpt["model_kwargs"])
+    model = entity_model(**ckpt["model_kwargs"])
     model.load_state_dict(ckpt["state_dict"])
     model.eval()
     return ckpt, database, graph, model, config
@@ -124,6 +124,7 @@ def predict_at(model_dir: str | Path, db: str | Database, at, *, cache_dir=None,
                             text_encoders=ckpt.get("text_encoders"), cache_dir=cache_dir)
         return _link_top_k(ckpt, database, graph, config, at, top_k, task)
     from rdl.sampling import build_csc
+    from rdl.train.entity import seed_feature_fn
     from rdl.train.inference import predict_seeds
     from rdl.train.seeds import to_seconds
 
@@ -133,7 +134,9 @@ def predict_at(model_dir: str | Path, db: str | Database, at, *, cache_dir=None,
     node = graph.node_index(ckpt["entity_table"], rows[entity.pkey_col].to_numpy())
     seed_time = np.full(len(node), to_seconds([at])[0], dtype=np.int64)
     csc = build_csc(graph.num_nodes, graph.node_time, graph.edge_index)
-    pred = predict_seeds(model, graph, csc, config, ckpt["task_type"], ckpt["clamp"], node, seed_time)
+    features = seed_feature_fn(ckpt, database, rows[entity.pkey_col].to_numpy(), seed_time)
+    pred = predict_seeds(model, graph, csc, config, ckpt["task_type"], ckpt["clamp"], node,
+                         seed_time, features=features)
     out = pd.DataFrame({ckpt["entity_col"]: rows[entity.pkey_col].to_numpy(), ckpt["time_col"]: at})
     out["prediction"] = list(pred) if pred.ndim > 1 else pred
     return out

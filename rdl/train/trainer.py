@@ -157,15 +157,22 @@ class Trainer(ABC):
         (predictions made with `predict` unless given)."""
         return self.score(seeds, self.predict(seeds) if pred is None else pred)
 
-    def fit(self, train, val, progress: bool = True) -> list[dict]:
+    def fit(self, train, val, progress: bool = True, on_epoch=None,
+            stop_at: float | None = None) -> list[dict]:
         """Train for ``config.epochs`` (at most ``config.max_steps_per_epoch`` batches of
-        `train_batch_size` seeds each, or until ``config.patience`` epochs pass without a better validation
+        `train_batch_size` seeds each, or until ``config.patience`` epochs pass without a
+        better validation
         metric), evaluating on ``val`` after every epoch; restore the best model.
 
         Returns:
             one dict per epoch: ``epoch``, ``loss`` (mean over the epoch's loss terms),
             ``val`` metrics, ``train_seconds``, ``seconds`` (incl. validation),
             ``seeds_per_s`` (training seeds per second).
+
+        ``on_epoch(record)`` is called after each epoch's record (e.g. `rdl.train.tune`'s
+        pruning); an exception it raises stops the fit, the best model not restored.
+        ``stop_at`` (a `time.perf_counter` value): the epoch running at that moment ends
+        after its current batch, is validated and is the last (a time budget).
         """
         cfg = self.config
         metric = self.task.metrics[0]
@@ -183,8 +190,12 @@ class Trainer(ABC):
             total, weight, seen = 0.0, 0, 0
             bar = tqdm(total=steps, desc=f"epoch {epoch}/{cfg.epochs}", disable=not progress,
                        unit="batch", leave=False)
+            out_of_time = False
             for step, batch in enumerate(batches):
                 if step >= steps:
+                    break
+                if stop_at is not None and step > 0 and time.perf_counter() >= stop_at:
+                    out_of_time = True
                     break
                 loss, n, num_seeds = self.batch_loss(train, batch)
                 if n or self.dist is not None:  # every rank steps (DDP's all-reduce)
@@ -207,10 +218,12 @@ class Trainer(ABC):
                       "train_seconds": train_s, "seconds": time.perf_counter() - t0,
                       "seeds_per_s": seen / max(train_s, 1e-9)}
             self.history.append(record)
+            if on_epoch is not None:
+                on_epoch(record)
             if progress:
                 tqdm.write(f"epoch {epoch}: loss {record['loss']:.4f}  val {metric} "
                            f"{val_metrics[metric]:.4f}  ({record['seconds']:.1f} s)")
-            if stopper.update(val_metrics[metric], self.model):
+            if stopper.update(val_metrics[metric], self.model) or out_of_time:
                 break
         stopper.restore(self.model)
         return self.history
