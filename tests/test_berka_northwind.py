@@ -90,8 +90,9 @@ def _flip_status(db: Database) -> Database:
 
 def test_berka_loan_status_never_reaches_a_model_input(berka, tmp_path):
     task = load_task("berka/loan-default", berka)
+    # the graph's inputs (seed features: tests/test_seed_features.py)
     cfg = TrainConfig(epochs=1, channels=8, encoder_layers=1, num_neighbors=[8, 4],
-                      text="none", seed=0)
+                      text="none", seed=0, seed_features=[], blend=False)
     cut = task.input_db("relbench")
     graph = build_graph(cut, text="none", stats_until=task.test_timestamp, use_cache=False,
                         progress=False)

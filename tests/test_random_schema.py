@@ -64,7 +64,8 @@ def test_controls_each_check_can_fail(tmp_path):
     graph = build_graph(db, text=False, stats_until=task.test_timestamp, use_cache=False)
     seeds_table = task.get_table("val", mask_input_cols=False)
     config = TrainConfig(epochs=1, channels=8, encoder_layers=1, num_neighbors=[4, 4],
-                         batch_size=64, max_steps_per_epoch=1, text=False, precision="fp32")
+                         batch_size=64, max_steps_per_epoch=1, text=False, precision="fp32",
+                         seed_features=[], blend=False)
     trainer = make_trainer(task, graph, config, task.get_table("train"))
     seeds = trainer.make_seeds(seeds_table)
     # 1. subgraphs: blind to the orders' times, the sampler takes future orders

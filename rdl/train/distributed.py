@@ -52,8 +52,14 @@ class Dist:
 
     def shard(self, batches):
         """This rank's share of an epoch's mini-batches (see the module docstring)."""
+        from rdl.train.seed_batches import SeedBatches
+
         if isinstance(batches, NodeLoader):
             return ShardedNodeLoader(batches, self.rank, self.world_size)
+        if isinstance(batches, SeedBatches) and isinstance(batches.loader, NodeLoader):
+            # seed inputs ride along: the sharded loader yields the seeds' own indices
+            return SeedBatches(ShardedNodeLoader(batches.loader, self.rank, self.world_size),
+                               batches.staleness, batches.features)
         return shard_list(list(batches), self.rank, self.world_size)
 
     def sum(self, *values: float) -> list[float]:
@@ -120,7 +126,12 @@ def subset(seeds, rows: np.ndarray):
             if len(rows) else np.zeros(0, np.int64)
         return LinkSeeds(seeds.src[rows], seeds.time[rows], ptr, dst, df)
     y = None if seeds.y is None else seeds.y[torch.from_numpy(rows)]
-    return Seeds(seeds.node[rows], seeds.time[rows], y, df)
+    # seed inputs (issue 9): cut-offs and feature rows follow the seeds; the bank is shared
+    return Seeds(seeds.node[rows], seeds.time[rows], y, df,
+                 cutoff=None if seeds.cutoff is None else seeds.cutoff[rows],
+                 x_bank=seeds.x_bank,
+                 x_index=None if seeds.x_index is None else seeds.x_index[rows],
+                 x_raw=None if seeds.x_raw is None else seeds.x_raw.iloc[rows].reset_index(drop=True))
 
 
 def setup(device: str = "cpu") -> Dist | None:
