@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from rdl.cli.app import app, console
+from rdl.cli.app import app, console, err_console
 
 
 @app.command()
@@ -33,10 +33,12 @@ def train(
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="graph/text cache (default ~/.cache/rdl)"),
     protocol: str = typer.Option("relbench", "--protocol", help="relbench (every model input cut at the test timestamp, as RelBench; default) | rolling (each seed sees every row dated <= its seed time)"),
     model: Optional[str] = typer.Option(None, "--model", help="entity tasks: gnn (default); link tasks: two-tower (default) | idgnn"),
+    init: Optional[str] = typer.Option(None, "--init", help="start the backbone from a pretrained one: a directory written by rdl pretrain --out"),
 ):
     """Train the GNN on a task and print its val/test metrics beside the baselines."""
     from rdl.report import print_results
     from rdl.train import TrainConfig, train_task
+    from rdl.train.init import InitError
 
     fanouts = [int(x) for x in num_neighbors.split(",")]
     config = TrainConfig(epochs=epochs, seed=seed, lr=lr, batch_size=batch_size,
@@ -45,9 +47,13 @@ def train(
                          patience=patience, text=not no_text, precision=precision,
                          max_steps_per_epoch=max_steps, batch_order=batch_order,
                          threads=threads, entity_group_size=group_size or None,
-                         protocol=protocol)
-    results = train_task(db, task, config, out, baselines=not no_baselines, cache_dir=cache_dir,
-                         model=model)
+                         protocol=protocol, init=init)
+    try:
+        results = train_task(db, task, config, out, baselines=not no_baselines,
+                             cache_dir=cache_dir, model=model)
+    except (InitError, FileNotFoundError) as e:  # --init: one paragraph says what to do
+        err_console.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
     print_results(results, console)
     t = results["timing"]
     console.print(f"graph {t['graph_build_s']:.1f} s{' (cached)' if t['graph_cached'] else ''}, "
