@@ -11,6 +11,11 @@ model sees a seed at inference:
 * ``model.pt`` of an entity model, on its entity table: `rdl.nn.RDLModel.embed` (the
   readout before the head, ``pooling`` included).
 
+Sampling is seeded (the model's ``config.seed``): the same call gives the same vectors.
+With ``temporal_strategy="uniform"`` and a fanout below a row's number of neighbours, a
+vector is one random draw of its subgraph, which may differ when the row is embedded in
+another batch (as predictions do).
+
 The vectors are what a logistic regression, a gradient-boosted model or a nearest-
 neighbour index can use directly (``notebooks/embeddings.ipynb``).
 """
@@ -30,7 +35,7 @@ from rdl.sampling import TemporalNeighborSampler, build_csc
 from rdl.sampling.loader import NodeLoader
 from rdl.train.checkpoint import CHECKPOINT, load_checkpoint
 from rdl.train.config import TrainConfig
-from rdl.train.init import BACKBONE, InitError, check_schema, load_backbone
+from rdl.train.init import BACKBONE, check_columns, check_schema, load_backbone
 from rdl.train.job import open_database
 from rdl.train.seeds import to_seconds
 
@@ -84,10 +89,7 @@ class Embedder:
         self.batch_size = batch_size or self.config.batch_size
         self.database, self.url = open_database(db)
         where = self.ckpt["path"]
-        if set(self.database) != set(kw["node_types"]):
-            raise InitError(
-                f"{where} was trained on tables {sorted(kw['node_types'])}; {self.url} has "
-                f"{sorted(self.database)}. Embed with the database (schema) it was trained on.")
+        check_columns(kw, self.database, self.config.text, where)
         self.graph = build_graph(self.database, text=self.config.text, col_stats=kw["col_stats"],
                                  cache_dir=cache_dir)
         check_schema({"backbone_kwargs": kw, "path": where,

@@ -8,10 +8,10 @@ Four augmentations, composed in this order for every view of a seed ``(entity, t
    ``seed_time``): the view sees a history that stops early;
 3. **neighbour dropout**: each sampled non-seed row is dropped with probability ``p``,
    with every edge into or out of it (so everything reached only through it too);
-4. **feature masking**: each cell of a sampled row is set missing with probability ``p``
-   (pytorch-frame's missing value: NaN in numerical and embedding cells, embedded as zeros;
-   -1 in categorical cells, the padding embedding; -1 in timestamp cells, imputed with the
-   column's median time), and all cells of the seed row with probability ``seed_mask``.
+4. **feature masking**: each cell of a sampled row is masked with probability ``p``
+   (categorical and timestamp cells set missing, numerical cells set to the column mean,
+   text-embedding cells to zeros; see `mask_cells`), and all cells of the seed row with
+   probability ``seed_mask``.
 
 ``t'`` and ``c`` are clipped to the entity row's own time (a view never starts before its
 entity exists). So every row of a view is dated ``<= c <= t' <= t``: the leakage rule of
@@ -36,13 +36,20 @@ from rdl.sampling.loader import to_batch
 
 
 def mask_cells(tf, mask_prob: float, full_rows: torch.Tensor | None,
-               generator: torch.Generator):
-    """A copy of TensorFrame ``tf`` with random cells set missing.
+               generator: torch.Generator, numerical_fill: torch.Tensor | None = None):
+    """A copy of TensorFrame ``tf`` with random cells masked.
+
+    A masked cell becomes: categorical -1 (pytorch-frame's missing category: the padding
+    embedding), timestamp -1 (missing: imputed with the column's median time), numerical
+    ``numerical_fill`` (default 0; pass the columns' means so a masked cell encodes as the
+    encoder's bias), embedding (text) zeros. Not NaN: pytorch-frame's linear encoders turn
+    a NaN input into NaN weight gradients.
 
     Args:
         mask_prob: probability of masking each (row, column) cell.
         full_rows: optional ``bool [num_rows]``: rows whose every cell is masked.
         generator: torch random generator.
+        numerical_fill: ``[num_numerical_columns]`` values of masked numerical cells.
 
     Multicategorical (and other nested) columns are left as they are.
     """
@@ -53,19 +60,35 @@ def mask_cells(tf, mask_prob: float, full_rows: torch.Tensor | None,
         m = torch.rand(n, cols, generator=generator) < mask_prob
         if full_rows is not None:
             m |= full_rows.view(-1, 1)
-        if st in (torch_frame.numerical, torch_frame.timestamp, torch_frame.categorical):
+        if st == torch_frame.numerical:
+            fill = torch.zeros(cols, dtype=x.dtype) if numerical_fill is None else numerical_fill.to(x.dtype)
+            x = torch.where(m, fill.view(1, -1).expand_as(x), x)
+        elif st in (torch_frame.timestamp, torch_frame.categorical):
             mm = m if x.dim() == 2 else m.unsqueeze(-1).expand_as(x)
-            missing = float("nan") if x.is_floating_point() else -1
-            x = torch.where(mm, torch.full_like(x, missing), x)
+            x = torch.where(mm, torch.full_like(x, -1), x)
         elif st == torch_frame.embedding and isinstance(x, MultiEmbeddingTensor):
             widths = (x.offset[1:] - x.offset[:-1]).tolist()
             mm = torch.repeat_interleave(m, torch.tensor(widths), dim=1)
-            values = torch.where(mm, torch.full_like(x.values, float("nan")), x.values)
+            values = torch.where(mm, torch.zeros_like(x.values), x.values)
             x = MultiEmbeddingTensor(num_rows=x.num_rows, num_cols=x.num_cols, values=values,
                                      offset=x.offset)
         feat[st] = x
     out = copy.copy(tf)
     out.feat_dict = feat
+    return out
+
+
+def numerical_means(graph: GraphData) -> dict[str, torch.Tensor]:
+    """Table -> ``[num_numerical_columns]`` column means (the graph's column stats), in
+    the TensorFrame's column order: the fill of masked numerical cells."""
+    from torch_frame.data.stats import StatType
+
+    out = {}
+    for table, tf in graph.tf_dict.items():
+        cols = tf.col_names_dict.get(torch_frame.numerical, [])
+        if cols:
+            out[table] = torch.tensor([float(graph.col_stats[table][c].get(StatType.MEAN, 0.0))
+                                       for c in cols])
     return out
 
 
@@ -75,9 +98,10 @@ class RowMasker:
     ``seed_mask`` (the seeds are the first ``num_seeds`` rows of the entity table)."""
 
     def __init__(self, entity_table: str, num_seeds: int, mask_prob: float, seed_mask: float,
-                 generator: torch.Generator):
+                 generator: torch.Generator, numerical_fill: dict | None = None):
         self.entity_table, self.num_seeds = entity_table, num_seeds
         self.mask_prob, self.seed_mask, self.generator = mask_prob, seed_mask, generator
+        self.numerical_fill = numerical_fill or {}
 
     def __call__(self, table: str, tf, store):
         full = None
@@ -87,7 +111,8 @@ class RowMasker:
             full[store.inv[: self.num_seeds][hit]] = True
         if self.mask_prob <= 0 and full is None:
             return tf
-        return mask_cells(tf, self.mask_prob, full, self.generator)
+        return mask_cells(tf, self.mask_prob, full, self.generator,
+                          self.numerical_fill.get(table))
 
 
 def drop_neighbours(batch, seed_type: str, num_seeds: int, prob: float,
@@ -142,6 +167,7 @@ class ViewMaker:
         self.sampler = TemporalNeighborSampler(csc, graph.num_nodes, graph.node_time, fanouts,
                                                strategy, seed=seed)
         self.own_time = graph.node_time.get(entity_table)
+        self.fill = numerical_means(graph)
         self.reseed(seed)
 
     def reseed(self, seed: int) -> None:
@@ -176,11 +202,11 @@ class ViewMaker:
         batch.cut_time = torch.from_numpy(cut)
         batch.origin_time = torch.from_numpy(np.asarray(time, dtype=np.int64))
         return View(batch, RowMasker(self.entity_table, len(node), o.feature_mask,
-                                     o.seed_mask, self.generator))
+                                     o.seed_mask, self.generator, self.fill))
 
     def views(self, node: np.ndarray, time: np.ndarray) -> list[View]:
         """``K = options.num_views`` independent views of the same seeds."""
         return [self.view(node, time) for _ in range(self.options.num_views)]
 
 
-__all__ = ["RowMasker", "View", "ViewMaker", "drop_neighbours", "mask_cells"]
+__all__ = ["RowMasker", "View", "ViewMaker", "drop_neighbours", "mask_cells", "numerical_means"]

@@ -153,6 +153,33 @@ def check_schema(ckpt: dict, graph) -> None:
                 f"here: {sorted(b - a)}.{hint} {fix}")
 
 
+def check_columns(kwargs: dict, database, text: bool, where: str) -> None:
+    """Before a graph is materialised with a checkpoint's column stats: ``database`` must
+    have the checkpoint's tables and, per table, its feature columns (`rdl.graph.build`'s
+    rule: the stype columns that are no key, text columns only with ``text``).
+
+    Raises:
+        InitError: one paragraph naming the tables / columns that differ.
+    """
+    ours, theirs = set(database), set(kwargs["node_types"])
+    if ours != theirs:
+        raise InitError(
+            f"{where} was trained on tables {sorted(theirs)}; this database has {sorted(ours)} "
+            f"(missing: {sorted(theirs - ours)}, new: {sorted(ours - theirs)}). Use the "
+            "database (schema) the model was trained on.")
+    for name in sorted(ours):
+        table = database[name]
+        cols = {c for c, st in table.stypes.items()
+                if c not in table.key_cols and (text or st != "text_embedded")} or {"__const__"}
+        pre = {c for names in kwargs["col_names_dict"][name].values() for c in names}
+        if cols != pre:
+            raise InitError(
+                f"{where}: table {name!r} has other feature columns than the model was trained "
+                f"on — only in the model: {sorted(pre - cols)}; only here: {sorted(cols - pre)}. "
+                "Open the database as when training (same rdl.connect(..., time_cols=..., "
+                "stypes=...) options; --no-text only if the model was trained with it).")
+
+
 def check_time_range(ckpt: dict, task) -> None:
     """The backbone must not have seen a validation/test label window or a statistic of a
     row after the test timestamp (see the module docstring).
@@ -170,13 +197,13 @@ def check_time_range(ckpt: dict, task) -> None:
            f"inputs cut at its test timestamp).")
     if seed_until > pd.Timestamp(val):
         raise InitError(
-            f"{ckpt['path']} was pretrained on seed times up to {seed_until}, after task "
-            f"{name!r}'s val timestamp {pd.Timestamp(val)}: its weights have seen rows of the "
+            f"{ckpt['path']} was pretrained on seed times up to {seed_until}, after the val "
+            f"timestamp {pd.Timestamp(val)} of task {name!r}: its weights have seen rows of the "
             f"validation/test label windows. {fix}")
     if stats_until > pd.Timestamp(test):
         raise InitError(
-            f"{ckpt['path']} holds column statistics of rows up to {stats_until}, after task "
-            f"{name!r}'s test timestamp {pd.Timestamp(test)}. {fix}")
+            f"{ckpt['path']} holds column statistics of rows up to {stats_until}, after the "
+            f"test timestamp {pd.Timestamp(test)} of task {name!r}. {fix}")
 
 
 @dataclass
@@ -239,5 +266,5 @@ def prepare_init(model_dir: str | Path, task, graph, config, cache_dir=None):
     return BackboneInit(ckpt), graph
 
 
-__all__ = ["BACKBONE", "BackboneInit", "InitError", "check_schema", "check_time_range",
+__all__ = ["BACKBONE", "BackboneInit", "InitError", "check_columns", "check_schema", "check_time_range",
            "load_backbone", "prepare_init", "save_backbone", "stats_digest"]
