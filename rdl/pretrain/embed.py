@@ -75,6 +75,8 @@ class Embedder:
             keep every input before the test timestamp).
         cache_dir: text-embedding cache.
         batch_size: seeds per batch (default: the model's training batch size).
+        precision: ``"fp32"`` (default: full-precision vectors) or ``"model"`` (the model's
+            training precision, e.g. bf16 autocast: faster, vectors rounded to bf16).
 
     Raises:
         FileNotFoundError: ``model_dir`` holds neither checkpoint.
@@ -83,9 +85,13 @@ class Embedder:
     """
 
     def __init__(self, model_dir: str | Path, db: str | Database, *, cache_dir=None,
-                 batch_size: int | None = None):
+                 batch_size: int | None = None, precision: str = "fp32"):
         self.ckpt, kw, self.kind = _load(model_dir)
         self.config = TrainConfig(**self.ckpt["config"])
+        if precision not in ("fp32", "model"):
+            raise ValueError(f"precision {precision!r}: use 'fp32' or 'model'")
+        if precision == "fp32":
+            self.config.precision = "fp32"
         self.batch_size = batch_size or self.config.batch_size
         self.database, self.url = open_database(db)
         where = self.ckpt["path"]
