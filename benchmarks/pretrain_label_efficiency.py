@@ -51,7 +51,7 @@ def cmd_pretrain(args) -> None:
                    task=args.task, cache_dir=args.cache_dir, progress=False)
     res["wall_s"] = time.perf_counter() - t0
     (out / "pretrain.json").write_text(json.dumps(res, indent=2, default=str))
-    for h in res["history"]:
+    for h in res["history"]:  # noqa: B007
         print(f"epoch {h['epoch']}: loss {h['loss']:.4f} held-out {h['val']} ({h['seconds']:.0f} s)")
     print(f"pretrained in {res['wall_s']:.0f} s -> {out}")
 
@@ -119,7 +119,7 @@ def cmd_grid(args) -> None:
     for seed in [int(s) for s in args.seeds.split(",")]:
         for task in args.tasks.split(","):
             for fraction in fractions:
-                for arm in ("scratch", "pretrained"):
+                for arm in args.arms.split(","):
                     if (task, fraction, seed, arm) in done:
                         continue
                     save = None
@@ -211,6 +211,8 @@ def main() -> None:
     sub.choices["grid"].add_argument("--seeds", default="42,43,44")
     sub.choices["grid"].add_argument("--fractions", default=",".join(map(str, FRACTIONS)))
     sub.choices["grid"].add_argument("--train-epochs", type=int, default=10)
+    sub.choices["grid"].add_argument("--arms", default="scratch,pretrained",
+                                     help="run one arm per process to use two cores")
     args = p.parse_args()
     {"pretrain": cmd_pretrain, "grid": cmd_grid, "report": cmd_report}[args.cmd](args)
 

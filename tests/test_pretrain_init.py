@@ -4,7 +4,6 @@ architecture, schema or time range, or no file — is one clear error."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 import torch
 from typer.testing import CliRunner
