@@ -118,8 +118,9 @@ class Embedder:
 
     @property
     def default_table(self) -> str:
-        """The model's entity table (pretraining's seed table or the task's)."""
-        return self.ckpt["entity_table"]
+        """The model's entity table (pretraining's seed table, the entity task's, or a link
+        task's source table)."""
+        return self.ckpt.get("entity_table") or self.ckpt["src_entity_table"]
 
     @torch.no_grad()
     def embed_nodes(self, table: str, node: np.ndarray, seed_time: np.ndarray) -> np.ndarray:
