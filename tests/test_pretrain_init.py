@@ -109,3 +109,18 @@ def test_cli_train_init(setup, tmp_path):
     assert "Traceback" not in res.output
     res = runner.invoke(app, base + ["--init", str(tmp_path / "none")])
     assert res.exit_code == 1 and "rdl pretrain --db URL" in res.output
+
+
+def test_cli_pretrain_bad_input_is_one_paragraph(setup, tmp_path):
+    _, src, cache, _ = setup
+    runner = CliRunner()
+    base = ["pretrain", "--db", str(src), "--out", str(tmp_path / "x"), "--cache-dir", str(cache)]
+    res = runner.invoke(app, base + ["--entity-table", "nope"])
+    assert res.exit_code == 1 and "error: entity table 'nope'" in res.output
+    assert "--entity-table" in res.output and "Traceback" not in res.output
+    res = runner.invoke(app, base + ["--entity-table", "users", "--until", "2021-01-01",
+                                     "--cut", "2020-06-01"])
+    assert res.exit_code == 1 and "--until <= --cut" in res.output
+    res = runner.invoke(app, base + ["--entity-table", "users", "--views", "1"])
+    assert res.exit_code == 1 and "--views" in res.output
+    assert not (tmp_path / "x" / "backbone.pt").exists()
