@@ -4,7 +4,7 @@ and 100 % of its training rows, several seeds, RelBench protocol.
 
     # 1. pretrain once per database (the backbone fits every task with the same split dates)
     python benchmarks/pretrain_label_efficiency.py pretrain --db rel-f1.duckdb \\
-        --task rel-f1/driver-dnf --name rel-f1 [--epochs 6 --steps 100]
+        --task rel-f1/driver-dnf --name rel-f1 [--epochs 4 --steps 200 --batch-size 64]
     # 2. the grid (resumable: finished runs are read back from the runs file)
     python benchmarks/pretrain_label_efficiency.py grid --db rel-f1.duckdb --name rel-f1 \\
         --tasks rel-f1/driver-dnf,rel-f1/driver-top3,rel-f1/driver-position
@@ -44,7 +44,7 @@ def cmd_pretrain(args) -> None:
     from rdl.pretrain import PretrainConfig, pretrain
 
     out = OUT / f"{args.name}_backbone"
-    config = base_config(args, epochs=args.epochs, lr=0.001, batch_size=128,
+    config = base_config(args, epochs=args.epochs, lr=0.001, batch_size=args.batch_size,
                          max_steps_per_epoch=args.steps)
     t0 = time.perf_counter()
     res = pretrain(args.db, args.entity_table, config, PretrainConfig(num_views=args.views), out,
@@ -207,6 +207,8 @@ def main() -> None:
     sub.choices["pretrain"].add_argument("--epochs", type=int, default=6)
     sub.choices["pretrain"].add_argument("--steps", type=int, default=100)
     sub.choices["pretrain"].add_argument("--views", type=int, default=4)
+    sub.choices["pretrain"].add_argument("--batch-size", type=int, default=64,
+                                         help="seeds per step (each with --views views)")
     sub.choices["grid"].add_argument("--tasks", required=True)
     sub.choices["grid"].add_argument("--seeds", default="42,43,44")
     sub.choices["grid"].add_argument("--fractions", default=",".join(map(str, FRACTIONS)))
