@@ -47,7 +47,8 @@ def cmd_pretrain(args) -> None:
     config = base_config(args, epochs=args.epochs, lr=0.001, batch_size=args.batch_size,
                          max_steps_per_epoch=args.steps)
     t0 = time.perf_counter()
-    res = pretrain(args.db, args.entity_table, config, PretrainConfig(num_views=args.views), out,
+    res = pretrain(args.db, args.entity_table, config,
+                   PretrainConfig(num_views=args.views, negatives=args.negatives), out,
                    task=args.task, cache_dir=args.cache_dir, progress=False)
     res["wall_s"] = time.perf_counter() - t0
     (out / "pretrain.json").write_text(json.dumps(res, indent=2, default=str))
@@ -57,7 +58,7 @@ def cmd_pretrain(args) -> None:
 
 
 def run_one(db, task_spec: str, fraction: float, seed: int, init: str | None, args,
-            save: Path | None = None) -> dict:
+            save: Path | None = None, arm: str | None = None) -> dict:
     """One training run; returns the record written to the runs file."""
     import numpy as np
 
@@ -92,7 +93,7 @@ def run_one(db, task_spec: str, fraction: float, seed: int, init: str | None, ar
     if save is not None:
         save_checkpoint(save, trainer, task_spec=task_spec, db_url=str(db))
     return {"task": task_spec, "fraction": fraction, "seed": seed,
-            "arm": "pretrained" if init else "scratch", "train_rows": len(train.df),
+            "arm": arm or ("pretrained" if init else "scratch"), "train_rows": len(train.df),
             "batch_size": batch, "metric": task.metrics[0], "val": scores["val"],
             "test": scores["test"], "epochs_run": len(history),
             "best_epoch": 1 + int(np.argmax([h["val"][task.metrics[0]] * (1 if _higher(task) else -1)
@@ -114,19 +115,21 @@ def cmd_grid(args) -> None:
         for line in runs_file.read_text().splitlines():
             r = json.loads(line)
             done.add((r["task"], r["fraction"], r["seed"], r["arm"]))
-    backbone = str(OUT / f"{args.name}_backbone")
+    backbone = str(OUT / f"{args.backbone or args.name}_backbone")
     fractions = [float(f) for f in args.fractions.split(",")]
     for seed in [int(s) for s in args.seeds.split(",")]:
         for task in args.tasks.split(","):
             for fraction in fractions:
                 for arm in args.arms.split(","):
+                    if arm == "pretrained" and args.backbone:
+                        arm = f"pretrained-{args.backbone}"
                     if (task, fraction, seed, arm) in done:
                         continue
                     save = None
                     if fraction == 1.0 and seed == int(args.seeds.split(",")[0]):
                         save = OUT / f"{args.name}_models" / f"{task.split('/')[-1]}_{arm}"
                     rec = run_one(args.db, task, fraction, seed,
-                                  backbone if arm == "pretrained" else None, args, save)
+                                  None if arm == "scratch" else backbone, args, save, arm)
                     with runs_file.open("a") as f:
                         f.write(json.dumps(rec) + "\n")
                     print(f"{task} {fraction:.0%} seed {seed} {arm}: {rec['metric']} "
@@ -159,30 +162,36 @@ def cmd_report(args) -> None:
 
     runs = load_runs(args.name)
     s = summary(runs)
-    tasks = sorted({k[0] for k in s}, key=lambda t: [r["task"] for r in runs].index(t))
+    tasks = list(dict.fromkeys(r["task"] for r in runs))
+    arms = ["scratch"] + sorted({r["arm"] for r in runs} - {"scratch"})
     fractions = sorted({k[1] for k in s})
-    lines = ["| task | metric | train rows | scratch (mean ± std) | pretrained (mean ± std) | "
-             "Δ (pretrained − scratch) | n | wall s / run |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| task | metric | train rows (fraction) | arm | test metric (mean ± std) | "
+             "Δ vs scratch | seeds | wall s / run |", "|---|---|---|---|---|---|---|---|"]
     fig, axes = plt.subplots(1, len(tasks), figsize=(4.2 * len(tasks), 3.4), squeeze=False)
     for ax, task in zip(axes[0], tasks):
-        for arm, style in (("scratch", "o-"), ("pretrained", "s-")):
-            xs = [f for f in fractions if (task, f, arm) in s]
-            ms = [s[(task, f, arm)][0] for f in xs]
-            sd = [s[(task, f, arm)][1] for f in xs]
-            ax.errorbar([100 * x for x in xs], ms, yerr=sd, fmt=style, capsize=3, label=arm)
         metric = next(v[4] for k, v in s.items() if k[0] == task)
-        ax.set(xscale="log", xlabel="% of training labels", ylabel=f"test {metric}",
-               title=task.split("/")[-1])
+        for arm, style in zip(arms, ("o-", "s-", "^--", "v:")):
+            xs = [f for f in fractions if (task, f, arm) in s]
+            if xs:
+                ax.errorbar([100 * x for x in xs], [s[(task, f, arm)][0] for f in xs],
+                            yerr=[s[(task, f, arm)][1] for f in xs], fmt=style, capsize=3,
+                            label=arm)
+        ax.set(xscale="log", xlabel="% of training labels (rows)",
+               ylabel=f"test {metric} ({'higher' if metric != 'mae' else 'lower'} is better)",
+               title=task.split("/")[-1].split(":")[-1])
         ax.set_xticks([5, 10, 25, 100], ["5", "10", "25", "100"])
-        ax.legend()
+        ax.legend(fontsize=8)
         for f in fractions:
-            a, b = s.get((task, f, "scratch")), s.get((task, f, "pretrained"))
-            if not a or not b:
-                continue
-            rows = next(r["train_rows"] for r in runs if r["task"] == task and r["fraction"] == f)
-            lines.append(f"| {task.split('/')[-1]} | {metric} | {f:.0%} ({rows:,}) | "
-                         f"{a[0]:.4f} ± {a[1]:.4f} | {b[0]:.4f} ± {b[1]:.4f} | {b[0] - a[0]:+.4f} | "
-                         f"{min(a[2], b[2])} | {a[3]:.0f} / {b[3]:.0f} |")
+            base = s.get((task, f, "scratch"))
+            rows = next((r["train_rows"] for r in runs if r["task"] == task and r["fraction"] == f), 0)
+            for arm in arms:
+                v = s.get((task, f, arm))
+                if v is None:
+                    continue
+                delta = "" if arm == "scratch" or base is None else f"{v[0] - base[0]:+.4f}"
+                lines.append(f"| {task.split('/')[-1].split(':')[-1]} | {metric} | {rows:,} "
+                             f"({f:.0%}) | {arm} | {v[0]:.4f} ± {v[1]:.4f} | {delta} | {v[2]} | "
+                             f"{v[3]:.0f} |")
     fig.tight_layout()
     png = ROOT / "benchmarks" / "results" / f"pretrain_label_efficiency_{args.name}.png"
     fig.savefig(png, dpi=120)
@@ -207,12 +216,15 @@ def main() -> None:
     sub.choices["pretrain"].add_argument("--epochs", type=int, default=6)
     sub.choices["pretrain"].add_argument("--steps", type=int, default=100)
     sub.choices["pretrain"].add_argument("--views", type=int, default=4)
+    sub.choices["pretrain"].add_argument("--negatives", default="any")
     sub.choices["pretrain"].add_argument("--batch-size", type=int, default=64,
                                          help="seeds per step (each with --views views)")
     sub.choices["grid"].add_argument("--tasks", required=True)
     sub.choices["grid"].add_argument("--seeds", default="42,43,44")
     sub.choices["grid"].add_argument("--fractions", default=",".join(map(str, FRACTIONS)))
     sub.choices["grid"].add_argument("--train-epochs", type=int, default=10)
+    sub.choices["grid"].add_argument("--backbone", default=None,
+                                     help="results prefix of the backbone (default: --name)")
     sub.choices["grid"].add_argument("--arms", default="scratch,pretrained",
                                      help="run one arm per process to use two cores")
     args = p.parse_args()

@@ -82,3 +82,22 @@ def test_pretrain_for_a_task_uses_its_dates(tmp_path):
                  until="2021-08-01", cache_dir=tmp_path / "cache", progress=False)
     with pytest.raises(PretrainError, match="--entity-table"):
         pretrain(db, "nope", TrainConfig(epochs=1, **TINY), cache_dir=tmp_path / "cache")
+
+
+def test_same_time_negatives_batch_seeds_by_time(tmp_path):
+    from rdl.pretrain.seeds import PretrainSeeds
+    from rdl.pretrain.trainer import PretrainTrainer
+
+    graph = build_graph(toy_database(num_users=12, events_per_user=20), text=False,
+                        cache_dir=tmp_path)
+    seeds = PretrainSeeds(np.tile(np.arange(12), 5), np.repeat(np.arange(5) * 86400 * 30, 12))
+    config = TrainConfig(epochs=1, **{**TINY, "batch_size": 12})
+    for negatives, most in (("same_time", 1), ("any", 5)):
+        trainer = PretrainTrainer("users", graph, config,
+                                  PretrainConfig(num_views=2, negatives=negatives))
+        order = trainer.train_batches(seeds, np.random.default_rng(0)).order
+        per_batch = [len(np.unique(seeds.time[order[i:i + 12]])) for i in range(0, 60, 12)]
+        assert sorted(np.unique(order)) == list(range(60))
+        assert (max(per_batch) == most) if negatives == "same_time" else max(per_batch) > 2
+    with pytest.raises(ValueError, match="--negatives"):
+        PretrainConfig(negatives="later")

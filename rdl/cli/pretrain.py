@@ -35,6 +35,7 @@ def pretrain(
     neighbor_dropout: float = typer.Option(0.2, "--neighbor-dropout"),
     feature_mask: float = typer.Option(0.2, "--feature-mask", help="probability of masking each cell"),
     seed_mask: float = typer.Option(0.5, "--seed-mask", help="probability of masking the seed row's every cell"),
+    negatives: str = typer.Option("any", "--negatives", help="any (random batches, the paper) | same_time (batches grouped by seed time: negatives are contemporaries)"),
     lr: float = typer.Option(0.001, "--lr"),
     batch_size: int = typer.Option(128, "--batch-size", help="seeds per step (each with --views views)"),
     channels: int = typer.Option(128, "--channels"),
@@ -70,7 +71,7 @@ def pretrain(
                                  active_within_days=active_within_days or None,
                                  max_cutoff_days=max_cutoff_days, max_jitter_days=max_jitter_days,
                                  neighbor_dropout=neighbor_dropout, feature_mask=feature_mask,
-                                 seed_mask=seed_mask)
+                                 seed_mask=seed_mask, negatives=negatives)
         res = run(db, entity_table, config, options, out, task=task, until=until, cut=cut,
                   cache_dir=cache_dir)
     except (RdlError, FileNotFoundError, ValueError) as e:

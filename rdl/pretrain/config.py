@@ -38,6 +38,10 @@ class PretrainConfig:
             the entity (any foreign key into the entity table, from a table with a time
             column) is dated in ``(t - active_within_days, t]``; ``None`` keeps every
             entity row that exists at ``t``. Entity tables nothing references keep all.
+        negatives: ``"any"`` (the paper's random mini-batches: a negative pairs two entities
+            at any two seed times) or ``"same_time"`` (batches grouped by seed time: most
+            negatives pair two entities at the same time, so the head cannot tell views
+            apart by their era alone).
         val_fraction: share of the entities held out to score the relation head after
             each epoch (held-out log loss, accuracy, AUROC; early stopping on log loss).
     """
@@ -51,6 +55,7 @@ class PretrainConfig:
     head_hidden: int = 256
     every_days: float | None = None
     active_within_days: float | None = 365.0
+    negatives: str = "any"
     val_fraction: float = 0.1
 
     def __post_init__(self) -> None:
@@ -64,6 +69,8 @@ class PretrainConfig:
         for name in ("max_cutoff_days", "max_jitter_days"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} = {getattr(self, name)}: must be >= 0 days")
+        if self.negatives not in ("any", "same_time"):
+            raise ValueError(f"negatives {self.negatives!r}: use 'any' or 'same_time' (--negatives)")
         if not 0.0 < self.val_fraction < 1.0:
             raise ValueError(f"val_fraction = {self.val_fraction}: must be in (0, 1)")
 

@@ -79,7 +79,17 @@ class PretrainTrainer(Trainer):
         return table
 
     def train_batches(self, seeds: PretrainSeeds, rng: np.random.Generator) -> ViewBatches:
-        return ViewBatches(seeds, self.views, self.config.batch_size, rng.permutation(len(seeds)))
+        """Seeds shuffled (``options.negatives == "any"``: a negative pairs two entities at
+        any two grid times, the paper's random mini-batches), or grouped by seed time with
+        the times shuffled (``"same_time"``: a batch holds runs of seeds of one time, so
+        most negatives pair two entities at the same time — no shortcut through the era)."""
+        if self.options.negatives == "same_time":
+            time_rank = rng.permutation(len(np.unique(seeds.time)))
+            _, t_idx = np.unique(seeds.time, return_inverse=True)
+            order = np.lexsort((rng.random(len(seeds)), time_rank[t_idx.reshape(-1)]))
+        else:
+            order = rng.permutation(len(seeds))
+        return ViewBatches(seeds, self.views, self.config.batch_size, order)
 
     def batch_loss(self, seeds: PretrainSeeds, batch) -> tuple[torch.Tensor, int, int]:
         views, idx = batch
@@ -92,13 +102,15 @@ class PretrainTrainer(Trainer):
     def predict(self, seeds: PretrainSeeds) -> np.ndarray:
         """``[P, 2]``: the relation head's probability and the true relation (1: same
         entity) of every kept pair of ``seeds``' views, with views drawn from a fixed
-        random state (``config.seed + 1``), so scores of two epochs are comparable."""
+        random state (``config.seed + 1``), so scores of two epochs are comparable. Seeds
+        are batched in time order, so a negative pairs two entities at the same or a
+        nearby time: the held-out score cannot come from telling eras apart."""
         self.model.eval()
         views = ViewMaker(self.graph, self.csc, self.entity_table, self.fanouts,
                           self.config.temporal_strategy, self.options, seed=self.config.seed + 1)
         out = []
         for batch_views, idx in ViewBatches(seeds, views, self.config.batch_size,
-                                            np.arange(len(seeds))):
+                                            np.argsort(seeds.time, kind="stable")):
             with self.config.autocast():
                 logits, target, keep = self.model(batch_views, self.graph.tf_dict, seeds.node[idx])
             prob = torch.sigmoid(logits.float())
