@@ -101,6 +101,8 @@ def main() -> None:
     p.add_argument("--tasks", required=True)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--cache-dir", default=None)
+    p.add_argument("--extra-backbones", default="",
+                   help="more backbone prefixes (e.g. rel-f1-st), as 'pretrained-<prefix>'")
     args = p.parse_args()
     import torch
 
@@ -113,6 +115,8 @@ def main() -> None:
     database, _ = open_database(args.db)
     runs = [json.loads(x) for x in (OUT / f"{args.name}_runs.jsonl").read_text().splitlines()]
     sources = {"pretrained": OUT / f"{args.name}_backbone", "random": random_backbone(args.name)}
+    for extra in filter(None, args.extra_backbones.split(",")):
+        sources[f"pretrained-{extra}"] = OUT / f"{extra}_backbone"
     results = []
     for spec in args.tasks.split(","):
         task = load_task(spec, database)
@@ -135,7 +139,7 @@ def main() -> None:
                 row[f"{src}/{probe}"] = float(metric(y["test"], predict(model, tt, X["test"])))
             row[f"{src}/embed_s"] = embed_s
             print(spec, src, {k: v for k, v in row.items() if k.startswith(src)}, flush=True)
-        for arm in ("scratch", "pretrained"):
+        for arm in sorted({r["arm"] for r in runs}):
             vals = [r["test"][mname] for r in runs
                     if r["task"] == spec and r["fraction"] == 1.0 and r["arm"] == arm]
             if vals:
@@ -143,14 +147,19 @@ def main() -> None:
                 row[f"gnn_{arm}_n"] = len(vals)
         results.append(row)
     (OUT / f"{args.name}_downstream.json").write_text(json.dumps(results, indent=2))
+    extra = [k for k in sources if k.startswith("pretrained-")]
+    arms = sorted({r["arm"] for r in runs} - {"scratch", "pretrained"})
     cols = [("pretrained/linear", "pretrained emb. + LR/ridge"),
             ("pretrained/lightgbm", "pretrained emb. + LightGBM"),
+            *[(f"{k}/{p}", f"{k} emb. + {'LR/ridge' if p == 'linear' else 'LightGBM'}")
+              for k in extra for p in ("linear", "lightgbm")],
             ("random/linear", "random-backbone emb. + LR/ridge"),
             ("random/lightgbm", "random-backbone emb. + LightGBM"),
             ("supervised/linear", "supervised-model emb. + LR/ridge"),
             ("supervised/lightgbm", "supervised-model emb. + LightGBM"),
             ("gnn_scratch", "GNN end to end (scratch)"),
-            ("gnn_pretrained", "GNN end to end (--init)")]
+            ("gnn_pretrained", "GNN end to end (--init)"),
+            *[(f"gnn_{a}", f"GNN end to end (--init {a.split('-', 1)[-1]})") for a in arms]]
     lines = ["| task | metric | " + " | ".join(c[1] for c in cols) + " |",
              "|---|---|" + "---|" * len(cols)]
     for r in results:
