@@ -421,12 +421,12 @@ def test_text_cache_writers_keep_each_others_strings(tmp_path, stub):
 
 
 def test_graph_with_text_after_a_bad_text_cache(tmp_path, stub):
-    g1 = build_graph(_graph_db(), cache_dir=tmp_path)
-    (text_file,) = tmp_path.glob("text-minilm.pt.rdlc")
+    g1 = build_graph(_graph_db(), text="minilm", cache_dir=tmp_path)
+    (text_file,) = tmp_path.glob("text-minilm-128.pt.rdlc")
     (graph_file,) = tmp_path.glob("graph-*.pt.rdlc")
     graph_file.unlink()
     _truncate(text_file, 0.5)
     with pytest.warns(CacheWarning) as rec:
-        g2 = build_graph(_graph_db(), cache_dir=tmp_path)
+        g2 = build_graph(_graph_db(), text="minilm", cache_dir=tmp_path)
     assert any(str(text_file) in str(w.message) for w in rec)
     _assert_graphs_equal(g1, g2)

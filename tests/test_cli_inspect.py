@@ -15,7 +15,8 @@ TABLE_KEYS = {"num_rows", "pkey", "fkeys", "time_col", "stypes"}
 
 def test_inspect_json(f1_url):
     info = json.loads(run_cli("inspect", f1_url, "--json"))
-    assert set(info) == {"tables", "inferred_fkeys", "problems"}
+    assert set(info) == {"tables", "inferred_fkeys", "rejected_fkeys", "leakage_suspects",
+                         "problems"}
     tables = info["tables"]
     assert len(tables) == 9 and set(tables) == set(F1_FKEYS)
     assert tables["races"]["num_rows"] == 1101
@@ -34,7 +35,11 @@ def test_inspect_json(f1_url):
     assert tables["results"]["stypes"]["statusId"] == "categorical"
     assert tables["drivers"]["stypes"]["nationality"] == "categorical"
     assert info["inferred_fkeys"] == []
-    assert {p["level"] for p in info["problems"]} == {"note"}
+    # the one warning: qualifying sessions are dated the day before their race
+    (warning,) = [p for p in info["problems"] if p["level"] == "warning"]
+    assert (warning["table"], warning["column"]) == ("qualifying", "raceId")
+    assert "dated before the races row they reference" in warning["message"]
+    assert {p["level"] for p in info["problems"]} == {"note", "warning"}
     assert all(set(p) >= {"level", "table", "column", "message"} for p in info["problems"])
 
 
@@ -45,7 +50,7 @@ def test_inspect_human_output(f1_sqlite):
     assert "raceId -> races, driverId -> drivers, constructorId -> constructors" in out
     assert "date, 1950-05-13 .. 2023-11-26" in out
     assert "none (static: rows always visible)" in out  # drivers, circuits, constructors
-    assert "problems: 0 errors, 0 warnings, 6 notes" in out
+    assert "problems: 0 errors, 1 warnings, 7 notes" in out
     assert "(inferred)" not in out
 
 

@@ -63,7 +63,8 @@ def test_duplicate_primary_key(tmp_path):
     msg = str(e.value)
     assert "users.code" in msg and "4 rows share a primary-key value" in msg
     assert "['a', 'c']" in msg  # examples
-    assert "deduplicate the table or pass primary_keys=" in msg  # the fix
+    assert "--pkey users=COLUMN (Python: primary_keys={'users': 'COLUMN'})" in msg  # the fix
+    assert "--no-pkey users" in msg
     # the fix works: no primary key (an event table)
     assert rdl.connect(url, primary_keys={"users": None})["users"].pkey_col is None
 
@@ -79,7 +80,7 @@ def test_null_primary_key(tmp_path):
     msg = str(e.value)
     assert "users.code" in msg and "1 rows have a null primary key" in msg
     assert "row positions [2]" in msg  # sorted by key, nulls last
-    assert "fill them or pass primary_keys=" in msg
+    assert "fill them in the source or choose another key column: --pkey users=COLUMN" in msg
 
 
 def test_composite_primary_key_gets_a_surrogate_and_foreign_keys_map_to_it(tmp_path):
@@ -106,7 +107,8 @@ def test_composite_primary_key_gets_a_surrogate_and_foreign_keys_map_to_it(tmp_p
     dangling = [p for p in problems(db, "warning") if p.table == "games"]
     assert len(dangling) == 1 and dangling[0].column == "year,league"
     assert "1 rows reference no row of seasons" in dangling[0].message
-    assert "(2019, 'a')" in dangling[0].message and "add the missing seasons" in dangling[0].message
+    assert "(2019, 'a')" in dangling[0].message
+    assert "they keep their row and lose the link" in dangling[0].message
 
 
 def test_table_without_primary_key_is_an_event_table(tmp_path):
@@ -141,8 +143,9 @@ def test_dangling_foreign_keys_are_nulled_counted_and_reported(tmp_path, backend
     db = rdl.connect(url, **kw)
     (p,) = problems(db, "warning")
     assert (p.table, p.column, p.rows, p.examples) == ("orders", "user_id", 3, [7, 9])
-    assert "3 values reference no row of users.id (examples: [7, 9]); set to null" in p.message
-    assert "add the missing users rows" in p.message
+    assert "3 values reference no row of users.id (examples: [7, 9])" in p.message
+    assert "these rows keep their row and lose the link (set to null" in p.message
+    assert "--no-fkey orders.user_id" in p.message
     assert db["orders"].df["user_id"].isna().tolist() == [False, True, True, True, True]
     assert db["orders"].fkey_col_to_pkey_table == {"user_id": "users"}
 
@@ -274,17 +277,19 @@ def test_postgresql_timestamptz_is_normalised_to_utc(pg_url):
                for p in problems(db, "note"))
 
 
-def test_several_time_like_columns_choose_none_with_a_note(tmp_path):
+def test_several_time_like_columns_choose_the_event_by_rule_with_a_note(tmp_path):
     url = sqlite_db(tmp_path, """
         CREATE TABLE orders (id INTEGER PRIMARY KEY, ordered_at TIMESTAMP,
                              shipped_at TIMESTAMP, amount REAL);
         INSERT INTO orders VALUES (1, '2020-01-01', '2020-01-03', 3.5);
     """)
     db = rdl.connect(url)
-    assert db["orders"].time_col is None
+    assert db["orders"].time_col == "ordered_at"  # the event's creation, not its end
     (note,) = [p for p in problems(db, "note") if p.table == "orders"]
-    assert "several time-like columns ['ordered_at', 'shipped_at']; none chosen" in note.message
-    assert "time_cols={'orders': COLUMN}" in note.message
+    assert note.column == "ordered_at"
+    assert "chosen as time column (a creation/event name)" in note.message
+    assert "also time-like: 'shipped_at' (an end name; not earlier on 100% of rows)" in note.message
+    assert "--time-col orders=COLUMN (Python: time_cols={'orders': 'COLUMN'})" in note.message
     chosen = rdl.connect(url, time_cols={"orders": "shipped_at"})
     assert chosen["orders"].time_col == "shipped_at"
     assert any("chosen by time_cols=" in p.message for p in chosen.report.problems)
@@ -301,20 +306,33 @@ def test_time_cols_naming_a_missing_column(tmp_path):
 
 
 # ---- column types --------------------------------------------------------------------
-def test_unknown_column_type_names_the_type_and_the_override(tmp_path):
+def test_binary_columns_are_left_out_with_a_note(tmp_path):
+    """Binary data has no stype: a first try on a real database (Northwind's pictures)
+    reads the rest, says so, and keeps the column as read."""
     url = sqlite_db(tmp_path, """
         CREATE TABLE files (id INTEGER PRIMARY KEY, data BLOB, name TEXT);
         INSERT INTO files VALUES (1, x'00ff', 'a'), (2, x'0102', 'b');
     """)
+    db = rdl.connect(url)
+    assert db["files"].stypes == {"name": "categorical"}
+    assert db["files"].df["data"].tolist() == [b"\x00\xff", b"\x01\x02"]  # kept, unused
+    (note,) = [p for p in problems(db, "note") if p.column == "data"]
+    assert "binary values (SQL type BLOB) have no stype: not a feature (kept as read)" in note.message
+    assert "--stype files.data=ignore" in note.message
+    silent = rdl.connect(url, stypes={"files.data": "ignore"})
+    assert not [p for p in problems(silent) if p.column == "data"]
+
+
+def test_mixed_objects_name_the_type_and_the_override(tmp_path):
+    url = sqlite_db(tmp_path, """
+        CREATE TABLE people (id INTEGER PRIMARY KEY, age);
+        INSERT INTO people VALUES (1, 31), (2, 'unknown'), (3, 40);
+    """)
     with pytest.raises(SchemaError) as e:
         rdl.connect(url)
     msg = str(e.value)
-    assert "table 'files', column 'data': values of type bytes (SQL type BLOB)" in msg
-    assert "b'\\\\x00\\\\xff'" in msg  # an example value
-    assert "stypes={'files.data': 'ignore'}" in msg
-    db = rdl.connect(url, stypes={"files.data": "ignore"})
-    assert db["files"].stypes == {"name": "categorical"}
-    assert db["files"].df["data"].tolist() == [b"\x00\xff", b"\x01\x02"]  # kept, unused
+    assert "table 'people', column 'age': values of type int" in msg
+    assert "stypes={'people.age': 'ignore'}" in msg and "--stype people.age=ignore" in msg
 
 
 def test_postgresql_types_bytea_jsonb_and_uuid(pg_url):
@@ -324,13 +342,10 @@ def test_postgresql_types_bytea_jsonb_and_uuid(pg_url):
             (1, '\\x00ff', '{"a": 1}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'),
             (2, NULL, NULL, 'b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12');
     """)
-    with pytest.raises(SchemaError, match=r"column 'payload': values of type bytes "
-                                          r"\(SQL type BYTEA\).*stypes=\{'docs.payload'"):
-        rdl.connect(pg_url)
-    with pytest.raises(SchemaError, match=r"column 'meta': values of type dict "
-                                          r"\(SQL type JSONB\).*stypes=\{'docs.meta'"):
-        rdl.connect(pg_url, stypes={"docs.payload": "ignore"})
-    db = rdl.connect(pg_url, stypes={"docs.payload": "ignore", "docs.meta": "ignore"})
+    db = rdl.connect(pg_url)
+    notes = {p.column: p.message for p in problems(db, "note") if p.column in ("payload", "meta")}
+    assert "binary values (SQL type BYTEA) have no stype" in notes["payload"]
+    assert "JSON objects (SQL type JSONB) have no stype" in notes["meta"]
     assert db["docs"].df["ref"].tolist() == ["a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
                                              "b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12"]
     assert db["docs"].stypes == {"ref": "categorical"}  # UUIDs read as strings
@@ -353,10 +368,11 @@ def test_postgresql_types_bytea_jsonb_and_uuid(pg_url):
     ({"primary_keys": {"users": "nope"}},
      r"primary_keys: table 'users' has no column 'nope'; name one of its columns \['id', "),
     ({"foreign_keys": {"orders": {"buyer": "users"}}},
-     r"foreign_keys: table 'orders' has no column 'buyer'"),
+     r"foreign key orders.buyer -> users: 'orders' has no column 'buyer'; its columns are "
+     r"\['id', 'user_id', 'created_at', 'amount'\]"),
     ({"foreign_keys": {"orders": {"user_id": "people"}}},
-     r"foreign_keys: orders.user_id -> 'people', which is not a loaded table \(tables: "
-     r"\['orders', 'users'\]\)"),
+     r"foreign_keys: orders.user_id: 'people' is not a loaded table \(or table.column\); "
+     r"tables: \['orders', 'users'\]"),
 ])
 def test_bad_override_names(tmp_path, kwargs, error):
     url = sqlite_db(tmp_path, USERS_ORDERS)
@@ -397,7 +413,7 @@ def test_include_and_exclude_with_unknown_names(tmp_path):
         msg = str(e.value)
         assert f"{arg}= names tables ['Orders']" in msg
         assert "its tables are ['orders', 'users']" in msg and "case-sensitive" in msg
-    with pytest.raises(SchemaError, match=r"pass include=\['users'\]"):
+    with pytest.raises(SchemaError, match=r"include must be a list of names, e.g. include=\['users'\]"):
         rdl.connect(url, include="users")
     # valid names work; a foreign key into an excluded table is dropped with a warning
     db = rdl.connect(url, exclude=["users"])

@@ -5,56 +5,22 @@ computation. Tables named like Module attributes work."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 
-from rdl.db import Database, Table, infer_stypes
-from rdl.graph import build_graph
-from rdl.nn import POOLINGS, RDLModel
+from nn_helpers import small_batch, small_graph, small_model
+from rdl.nn import POOLINGS
 from rdl.sampling import TemporalNeighborSampler, build_csc
 from rdl.sampling.loader import NodeLoader
-from rdl.train.entity import model_kwargs
-from rdl.train.config import TrainConfig
 
 
 @pytest.fixture(scope="module")
 def graph(tmp_path_factory):
-    rng = np.random.default_rng(0)
-    n_items, n_events = 30, 400
-    keys = pd.DataFrame({"key_id": np.arange(5), "w": rng.normal(size=5)})
-    items = pd.DataFrame({"item_id": np.arange(n_items), "price": rng.random(n_items),
-                          "key_id": rng.integers(0, 5, n_items),
-                          "kind": rng.choice(["a", "b", "c"], n_items)})
-    values = pd.DataFrame({
-        "value_id": np.arange(n_events),
-        "item_id": rng.integers(0, n_items, n_events),
-        "ts": pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 365, n_events), unit="D"),
-        "qty": rng.integers(1, 9, n_events).astype(float),
-    })
-
-    def table(df, pk, fks, tc=None):
-        return Table(df, fks, pk, tc, infer_stypes(df, exclude=[pk, *fks]))
-
-    db = Database({"keys": table(keys, "key_id", {}),
-                   "items": table(items, "item_id", {"key_id": "keys"}),
-                   "values": table(values, "value_id", {"item_id": "items"}, "ts")})
-    return build_graph(db, text=False, cache_dir=tmp_path_factory.mktemp("cache"))
+    return small_graph(tmp_path_factory.mktemp("cache"))
 
 
-def _batch(graph, fanout=(6, 4)):
-    csc = build_csc(graph.num_nodes, graph.node_time, graph.edge_index)
-    sampler = TemporalNeighborSampler(csc, graph.num_nodes, graph.node_time, list(fanout), seed=1)
-    seeds = np.arange(20) % graph.num_nodes["items"]
-    times = np.full(20, pd.Timestamp("2020-07-01").value // 10**9) + np.arange(20) * 86400 * 5
-    loader = NodeLoader(sampler, graph.node_time, "items", seeds, times, batch_size=20)
-    return next(iter(loader))[0]
-
-
-def _model(graph, pooling="seed", **kw):
-    torch.manual_seed(0)
-    cfg = TrainConfig(channels=16, encoder_layers=1, pooling=pooling, **kw)
-    return RDLModel(**model_kwargs(graph, "items", 1, cfg))
+_batch = small_batch
+_model = small_model
 
 
 @pytest.mark.parametrize("pooling", POOLINGS)

@@ -90,7 +90,7 @@ def test_predict_cli(trained, f1_duckdb, tmp_path):
                                    "--cache-dir", str(cache)])
     assert res.exit_code == 0, res.output
     df = pd.read_parquet(target)
-    assert list(df.columns) == ["driverId", "date", "prediction"]
+    assert list(df.columns) == ["driverId", "date", "prediction", "model", "created_at"]
     assert len(df) == 864 and df["prediction"].between(0, 1).all()
 
 

@@ -116,8 +116,11 @@ def wheel_venv(tmp_path):
 
 def _check_wheel_contents(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    data = [p.relative_to(ROOT).as_posix() for p in (ROOT / "rdl/datasets/ergast-f1").iterdir()]
-    assert "rdl/datasets/ergast-f1/results.csv" in data and len(data) >= 10
+    data = [p.relative_to(ROOT).as_posix() for folder in ("ergast-f1", "pkdd99-berka",
+                                                          "northwind-psql")
+            for p in (ROOT / "rdl/datasets" / folder).iterdir()]
+    assert "rdl/datasets/ergast-f1/results.csv" in data and len(data) >= 20
+    assert "rdl/datasets/northwind-psql/northwind.sql" in data
     for path in ("rdl/project.py", "rdl/datasets/f1.py", "rdl/tasks/builtin/f1.py", *data):
         assert path in names, f"{path} is not in {wheel.name}"
     top = {n.split("/", 1)[0] for n in names}  # only the package: no tests/, datasets/, tasks/
@@ -139,7 +142,7 @@ def test_wheel_install_builds_rel_f1_and_runs_tasks(wheel_venv):
     for p in (rdl_file, datasets_dir, tasks_dir):
         assert Path(p).is_relative_to(venv), f"{p} is not inside the new venv {venv}"
     assert not Path(rdl_file).is_relative_to(ROOT)
-    assert recipes == "['rel-f1']"
+    assert recipes == "['berka', 'northwind', 'rel-f1', 'synthetic-ratings', 'tpch']"
 
     db_file = work / "X.duckdb"
     out = _run([str(bin_dir / "rdl"), "datasets", "build", "rel-f1", "--out", "X.duckdb"],

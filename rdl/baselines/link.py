@@ -125,6 +125,7 @@ def run_link_baselines(
     log: Callable[[str], None] | None = None,
     history: LinkHistory | None = None,
     protocol: str = "relbench",
+    predictions: list | None = None,
 ) -> dict:
     """Score the link baselines on a link task's val and test splits.
 
@@ -137,6 +138,8 @@ def run_link_baselines(
             observe links in ``task.input_db(protocol)``.
         protocol: ``"relbench"`` (links observed only in the database cut at the test
             timestamp, as every model input) or ``"rolling"`` (`rdl.tasks.PROTOCOLS`).
+        predictions: a list to which each split's top-``eval_k`` rankings are appended as
+            an `rdl.results.prediction_frame` (see `rdl.baselines.run_baselines`).
 
     Returns:
         ``{"task", "db", "task_type", "metrics", "eval_k", "protocol", "splits", "baselines":
@@ -175,12 +178,14 @@ def run_link_baselines(
         "baselines": {},
     }
     first = task.metrics[0]
+    kept: dict[str, dict[str, np.ndarray]] = {"val": {}, "test": {}}
     for name in names:
         t0, h0 = time.perf_counter(), history.seconds
         entry: dict = {}
         for split in ("val", "test"):
             df = tables[split]
             pred = LINK_BASELINES[name](task, df[[task.time_col, task.src_entity_col]], history)
+            kept[split][name] = pred
             entry[split] = {m: float(METRICS[m](df[task.dst_entity_col].tolist(), pred,
                                                 k=task.eval_k)) for m in task.metrics}
         entry["fit_seconds"] = time.perf_counter() - t0
@@ -189,5 +194,13 @@ def run_link_baselines(
         shown = entry["test"][first]
         say(f"{name}: test {first} = {'n/a' if math.isnan(shown) else f'{shown:.4f}'} "
             f"({entry['fit_seconds']:.2f} s)")
+    if predictions is not None:
+        from rdl.results import prediction_frame
+
+        for split in ("val", "test"):
+            df = tables[split]
+            predictions.append(prediction_frame(split, df[task.src_entity_col],
+                                                df[task.time_col], df[task.dst_entity_col],
+                                                kept[split]))
     result["total_seconds"] = time.perf_counter() - t_start
     return result

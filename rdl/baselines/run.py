@@ -66,6 +66,7 @@ def run_baselines(
     log: Callable[[str], None] | None = None,
     link_history=None,
     protocol: str = "relbench",
+    predictions: list | None = None,
 ) -> dict:
     """Fit and score every baseline of an entity task on its val and test splits.
 
@@ -94,6 +95,10 @@ def run_baselines(
             full database, each seed seeing rows dated ``<=`` its seed time. The simple
             baselines learn from task-table labels only (train, and train + val for test
             predictions, whose labels come from the cut database under both protocols).
+        predictions: a list to which the val and test predictions of every baseline are
+            appended, one `rdl.results.prediction_frame` per split (``entity``,
+            ``seed_time``, ``label``, one column per baseline); ``rdl baseline --out``
+            writes them to ``predictions.parquet``.
 
     Returns:
         ``{"task", "db", "task_type", "metrics", "splits": {"train", "val", "test": rows},
@@ -118,7 +123,7 @@ def run_baselines(
         from rdl.baselines.link import run_link_baselines
 
         return run_link_baselines(db, task, baselines=baselines, log=log, history=link_history,
-                                  protocol=protocol)
+                                  protocol=protocol, predictions=predictions)
     if getattr(task, "db", db) is not db:
         raise ValueError("run_baselines: the task was built on a different Database than "
                          "`db`; pass the task's own database")
@@ -158,7 +163,10 @@ def run_baselines(
         "baselines": {},
     }
 
+    kept: dict[str, dict[str, np.ndarray]] = {"val": {}, "test": {}}
+
     def record(name, pred_val, pred_test, extra):
+        kept["val"][name], kept["test"][name] = pred_val, pred_test
         entry = {}
         errors = {}
         for split, labels, pred in [("val", y_val, pred_val), ("test", y_test, pred_test)]:
@@ -200,5 +208,12 @@ def run_baselines(
             "best_iteration": model.best_iteration,
             "params": model.best_params,
         })
+    if predictions is not None:
+        from rdl.results import prediction_frame
+
+        for split, df, labels in [("val", val, y_val), ("test", test_full, y_test)]:
+            predictions.append(prediction_frame(
+                split, df[task.entity_col], df[task.time_col], true_labels(task, labels),
+                kept[split]))
     result["total_seconds"] = time.perf_counter() - t_start
     return result

@@ -1,18 +1,61 @@
-"""The typer application and its consoles, shared by every command module."""
+"""The typer application and its consoles, shared by every command module.
+
+Every command runs inside `RdlGroup.invoke`, which turns an exception into one paragraph
+on stderr and a non-zero exit code (`rdl.cli.errors`); ``--debug`` — before the command
+(``rdl --debug train ...``) or anywhere after it (``rdl train ... --debug``) — lets the
+traceback through instead. A command module added later gets this without doing anything.
+"""
 
 from __future__ import annotations
 
 import warnings
 
+import click
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+from rdl.cli.errors import DEBUG_FLAG, EXIT_ERROR, EXIT_INTERRUPTED, error_message
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def print_error(text: str) -> None:
+    err_console.print(f"error: {text}", markup=False, highlight=False, soft_wrap=True)
+
+
+class RdlGroup(TyperGroup):
+    """A typer group that accepts ``--debug`` anywhere and renders errors (see above)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if DEBUG_FLAG in args:
+            ctx.meta["rdl_debug"] = True
+            args = [a for a in args if a != DEBUG_FLAG]
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise  # a command's own exit code (typer.Exit is no click Exit)
+        except KeyboardInterrupt:
+            if ctx.meta.get("rdl_debug"):
+                raise
+            print_error("interrupted; nothing more was written.")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except Exception as e:
+            if ctx.meta.get("rdl_debug"):
+                raise
+            print_error(error_message(e))
+            raise typer.Exit(EXIT_ERROR) from None
+
+
+app = typer.Typer(cls=RdlGroup, add_completion=False, no_args_is_help=True,
+                  pretty_exceptions_show_locals=False,
                   help="rdl: relational deep learning on SQL databases.")
 datasets_app = typer.Typer(no_args_is_help=True, help="Build real databases from recipes.")
 app.add_typer(datasets_app, name="datasets")
-console = Console()
-err_console = Console(stderr=True)
 
 
 def _render_notes() -> None:
@@ -36,5 +79,6 @@ def _render_notes() -> None:
 
 
 @app.callback()
-def _main() -> None:
+def _main(debug: bool = typer.Option(False, DEBUG_FLAG, help="show the traceback of an "
+                                     "error (also accepted after the command)")) -> None:
     _render_notes()

@@ -4,38 +4,51 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from typing import Optional
 
 import typer
 from rich.text import Text
 
-from rdl.cli.app import app, console, err_console
+from rdl.cli.app import app, console
+from rdl.cli.schema_options import SchemaArgs, open_db, schema_options
 
 
 @app.command()
+@schema_options
 def inspect(
     url: str = typer.Argument(..., help="SQLAlchemy URL or a .duckdb/.sqlite/.db path"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
-    no_infer: bool = typer.Option(False, "--no-infer-fkeys", help="list, but do not apply, inferred foreign keys"),
+    write_schema: Optional[str] = typer.Option(
+        None, "--write-schema", help="write every choice rdl made to this TOML file, to edit "
+        "and pass back with --schema"),
+    schema: SchemaArgs = None,
 ):
-    """Tables, keys (declared vs inferred), time columns, stypes and validation problems."""
-    from rdl.db import RdlError, connect
+    """Tables, keys (declared, inferred, near misses), time columns, stypes, leakage
+    suspects and validation problems."""
+    from rdl.cli.train import check_out_dir
     from rdl.db.describe import describe
-    from rdl.db.write import normalize_url
 
-    try:
-        db = connect(normalize_url(url), infer_foreign_keys=not no_infer)
-    except (RdlError, FileNotFoundError) as e:  # bad input: the message says what to do
-        err_console.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(1)
+    check_out_dir(write_schema, "--write-schema", file=True)
+    db = open_db(url, schema)
     info = describe(db)
+    if write_schema:
+        from rdl.db.schema_write import write_schema as write
+
+        path = write(db, write_schema)
+        console.print(f"wrote {path}: edit it and pass it back with --schema {path}",
+                      markup=False, highlight=False, soft_wrap=True)
     if as_json:
         print(json.dumps(info, indent=2, default=str))
         return
     _print_inspect(url, info)
 
 
+def _line(text: str) -> None:
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
 def _print_inspect(url: str, info: dict) -> None:
-    """One block per table (fits any terminal width), then inferred keys and problems."""
+    """One block per table (fits any terminal width), then keys, suspects and problems."""
     tables = info["tables"]
     total = sum(ti["num_rows"] for ti in tables.values())
     console.print(Text(f"{url}: {len(tables)} tables, {total:,} rows", style="bold"),
@@ -60,22 +73,30 @@ def _print_inspect(url: str, info: dict) -> None:
         rows.append(("features", "; ".join(
             f"{st}: {', '.join(cols)}" for st, cols in groups.items()) or "none"))
         for label, value in rows:
-            console.print(f"  {label:<14}{value}", markup=False, highlight=False, soft_wrap=True)
+            _line(f"  {label:<14}{value}")
     console.print()
     if info["inferred_fkeys"]:
         console.print("inferred foreign keys (not declared in the catalog):", style="bold")
     for ev in info["inferred_fkeys"]:
-        console.print(
-            f"  {ev['table']}.{ev['column']} -> {ev['target']}.{ev['target_pkey']}"
-            f" ({ev['rule']}; {ev['coverage']:.1%} of {ev['non_null']:,} values found)"
-            + ("" if ev.get("applied") else "; not applied (--no-infer-fkeys)"),
-            markup=False, highlight=False, soft_wrap=True,
-        )
+        _line(f"  {ev['table']}.{ev['column']} -> {ev['target']}.{ev['target_key']}"
+              f" ({ev['rule']}; {ev['coverage']:.1%} of {ev['non_null']:,} values found"
+              + (f", {ev['dangling']:,} dangling" if ev.get("dangling") else "") + ")"
+              + ("" if ev.get("applied") else "; not applied (--no-infer-fkeys)"))
+    if info["rejected_fkeys"]:
+        console.print("near misses (not foreign keys; --fkey TABLE.COLUMN=TARGET makes one):",
+                      style="bold")
+    for ev in info["rejected_fkeys"]:
+        _line(f"  {ev['table']}.{ev['column']} -> {ev['target']}.{ev['target_key']}: "
+              f"{ev['reason']}")
+    if info["leakage_suspects"]:
+        console.print("leakage suspects (may show a seed the future):", style="bold")
+    for s in info["leakage_suspects"]:
+        where = s["table"] + (f".{s['column']}" if s.get("column") else "")
+        _line(f"  {where} [{s['kind']}]: {s['reason']}" + (f" -> {s['fix']}" if s.get("fix") else ""))
     counts = Counter(p["level"] for p in info["problems"])
     console.print(f"problems: {counts['error']} errors, {counts['warning']} warnings, "
                   f"{counts['note']} notes", style="bold")
     order = {"error": 0, "warning": 1, "note": 2}
     for p in sorted(info["problems"], key=lambda p: order.get(p["level"], 3)):
         where = p["table"] + (f".{p['column']}" if p["column"] else "")
-        console.print(f"  [{p['level']}] {where}: {p['message']}", markup=False,
-                      highlight=False, soft_wrap=True)
+        _line(f"  [{p['level']}] {where}: {p['message']}")

@@ -2,12 +2,12 @@
 
 from rdl.db.connect import connect
 from rdl.db.database import Database
-from rdl.db.errors import DataError, RdlError, SchemaError
+from rdl.db.errors import DataError, RdlError, SchemaError, SourceError
 from rdl.db.stypes import STYPES, infer_stypes
 from rdl.db.table import Table
 from rdl.db.validate import Problem, ValidationReport
 
 __all__ = [
     "connect", "Database", "Table", "infer_stypes", "STYPES",
-    "RdlError", "SchemaError", "DataError", "Problem", "ValidationReport",
+    "RdlError", "SchemaError", "DataError", "SourceError", "Problem", "ValidationReport",
 ]

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
-from rdl.db.backends import RawTable, read_database
+from rdl.db import hints
+from rdl.db.audit import leakage_suspects
+from rdl.db.backends import read_database
+from rdl.db.columns import exclude_columns as drop_columns
+from rdl.db.columns import read_columns
 from rdl.db.database import Database
 from rdl.db.errors import SchemaError
-from rdl.db.schema import (
-    SURROGATE_PKEY,
-    TIME_NAME,
-    choose_time_col,
-    coerce_column,
-    infer_foreign_keys as find_foreign_keys,
-    infer_primary_key,
-    plain_scalar,
-    is_date_sql_type,
-    to_utc_naive,
-)
-from rdl.db.stypes import IGNORE, infer_stypes
+from rdl.db.keys import infer_foreign_keys as find_foreign_keys
+from rdl.db.keys import infer_primary_key
+from rdl.db.links import FKeySpec, link, parse_target
+from rdl.db.schema import SURROGATE_PKEY
+from rdl.db.schema_file import check_schema, pinned_schema
+from rdl.db.stypes import infer_stypes
 from rdl.db.table import Table
+from rdl.db.timecols import child_before_parent, choose_time_col, database_span
 from rdl.db.validate import ValidationReport
 
 
@@ -28,196 +25,154 @@ def connect(
     *,
     time_cols: dict[str, str | None] | None = None,
     primary_keys: dict[str, str | list[str] | None] | None = None,
-    foreign_keys: dict[str, dict[str, str]] | None = None,
+    foreign_keys: dict[str, dict[str, str | None]] | None = None,
     include: list[str] | None = None,
     exclude: list[str] | None = None,
     infer_foreign_keys: bool = True,
     stypes: dict[str, str] | None = None,
+    time_formats: dict[str, str] | None = None,
+    exclude_columns: list[str] | None = None,
 ) -> Database:
     """Read the database at ``url`` into a validated `Database`, read-only.
+
+    Every argument below has a CLI flag (`rdl.cli.schema_options`) and a key of the same
+    name in a schema file (`rdl.db.schema_file.load_schema`, ``--schema schema.toml``).
 
     Args:
         url: a SQLAlchemy URL: ``sqlite:///file.db``, ``duckdb:///file.duckdb``,
             ``postgresql+psycopg://user@host:port/db``; other dialects SQLAlchemy reflects
             work too. rdl never writes to it.
-        time_cols: table -> time column (``None`` for "this table has none"). Tables not
-            named get the single datetime column whose name looks like a date/time/
-            created/timestamp, if any; the choice is reported in ``db.report``.
-        primary_keys: table -> column (or list of columns) overriding the catalog;
-            ``None`` for "no primary key". Composite keys get a single surrogate key column
-            ``_rdl_key`` (0..n-1 in key order) and foreign keys referencing them are mapped
-            to a ``_rdl_fkey_<table>`` column (rows whose key matches no row: null, with a
-            warning). Tables the catalog gives no primary key get one inferred (a unique,
-            non-null, key-named column; see `rdl.db.schema.infer_primary_key`), reported
-            as a note; tables with none stay event tables (``pkey_col=None``).
-        foreign_keys: table -> {column: referenced table}, added to the catalog's.
-        include / exclude: lists of table names to keep / drop; a name the database does
-            not have is an error (typos would otherwise pass silently).
+        time_cols: table -> time column (``None``: the table has none; ``--time-col``,
+            ``--no-time-col``). Other tables get one by rule (`rdl.db.timecols`: never an
+            audit column, creation/event names first), stated in ``db.report``.
+        primary_keys: table -> column, list of columns (composite) or ``None`` (none);
+            ``--pkey``, ``--no-pkey``. Composite keys get a surrogate key column
+            ``_rdl_key`` (0..n-1 in key order). Tables with no declared key get one
+            inferred (`rdl.db.keys.infer_primary_key`), reported as a note.
+        foreign_keys: table -> {column (``"a,b"`` composite): target}, added to the
+            catalog's (``--fkey``); target ``"users"`` (its primary key) or
+            ``"airports.code"`` (a unique column); ``None`` drops a declared or inferred
+            key (``--no-fkey``). See `rdl.db.links` for how references to non-key columns
+            are mapped.
+        include / exclude: table names to keep / drop (``--include`` / ``--exclude``);
+            views and tables of other schemas (``"archive.orders"``) are read only when
+            included. A name the database does not have is an error.
         infer_foreign_keys: apply foreign keys inferred where the catalog declares none
-            (see `rdl.db.schema.infer_foreign_keys`). They are listed in
-            ``db.inferred_fkeys`` with evidence either way.
-        stypes: ``"table.column"`` -> stype (or ``"ignore"``), overriding inference. An
-            ``"ignore"``d column is kept as read (not even parsed as a timestamp).
+            (`rdl.db.keys.infer_foreign_keys`). They are listed in ``db.inferred_fkeys``
+            and near misses in ``db.rejected_fkeys``, with evidence either way.
+        stypes: ``"table.column"`` -> stype (or ``"ignore"``), overriding inference
+            (``--stype``). An ``"ignore"``\\ d column is kept as read (not parsed).
+        time_formats: ``"table.column"`` -> how to read it as timestamps: a reading of
+            `rdl.db.timeparse.READINGS` (``year-end``, ``yymmdd``, ``epoch-ms``,
+            ``dayfirst`` ...) or a ``strftime`` format (``--time-format``, or
+            ``--time-col table.column:READING``).
+        exclude_columns: ``"table.column"`` names to drop on reading (``--exclude-column``;
+            e.g. "as of today" columns the leakage audit lists).
 
     Returns:
         `Database` whose tables are sorted by primary key (all columns when there is none),
-        with ``db.report`` (`ValidationReport`: choices and problems) and
-        ``db.inferred_fkeys``. Times are naive UTC ``datetime64[ns]`` (time-zone-aware
-        values converted, with a note); dangling foreign keys are set to null and counted
-        (RelBench); foreign keys are listed in column order.
+        with ``db.report`` (`ValidationReport`: choices and problems),
+        ``db.inferred_fkeys`` / ``db.rejected_fkeys`` (evidence), ``db.leakage`` (the
+        audit, `rdl.db.audit`) and ``db.schema`` (every choice, as these arguments: what
+        ``rdl inspect --write-schema`` writes and a checkpoint keeps). Times are naive UTC
+        ``datetime64[ns]``; dangling foreign keys are set to null and counted (RelBench);
+        non-finite numbers are missing values; binary and JSON columns are kept as read
+        but are no features (a note says so).
 
     Raises:
-        SchemaError: unknown table/column in an argument, a type rdl cannot encode, or an
-            include/override that does not fit the database.
-        DataError: null or duplicate primary keys, unparseable or mixed-zone timestamps.
+        SchemaError: unknown table/column in an argument, a type rdl cannot encode, an
+            empty database, or an override that does not fit the database.
+        DataError: null or duplicate primary keys, values that are not timestamps under
+            the reading given or detected, ambiguous day/month dates, mixed-zone
+            timestamps, dates out of range that are no sentinel.
+        SourceError: the database cannot be opened (see `rdl.db.sources`).
         FileNotFoundError: a file-backed database that does not exist.
     """
-    time_cols = dict(time_cols or {})
-    primary_keys = dict(primary_keys or {})
-    foreign_keys = {t: dict(m) for t, m in (foreign_keys or {}).items()}
-    stype_overrides: dict[str, dict[str, str]] = {}
-    for key, st in (stypes or {}).items():
-        if "." not in key:
-            raise SchemaError(
-                f"stypes key {key!r} must be 'table.column', e.g. "
-                f"stypes={{'users.{key}': {st!r}}}"
-            )
-        t, c = key.split(".", 1)
-        stype_overrides.setdefault(t, {})[c] = st
-
-    raw = read_database(url, include=include, exclude=exclude)
-    for arg, mapping in [("time_cols", time_cols), ("primary_keys", primary_keys),
-                         ("foreign_keys", foreign_keys), ("stypes", stype_overrides)]:
-        for t in mapping:
-            if t not in raw:
-                raise SchemaError(
-                    f"{arg} names table {t!r}, which {url} does not have (or it was "
-                    f"excluded); tables: {sorted(raw)}"
-                )
+    args = check_schema(dict(
+        time_cols=time_cols, primary_keys=primary_keys, foreign_keys=foreign_keys,
+        include=include, exclude=exclude, infer_foreign_keys=infer_foreign_keys,
+        stypes=stypes, time_formats=time_formats, exclude_columns=exclude_columns), "connect()")
+    gone = set(args["exclude_columns"])  # an excluded column's other options lapse
+    args["stypes"] = {k: v for k, v in args["stypes"].items() if k not in gone}
+    args["time_formats"] = {k: v for k, v in args["time_formats"].items() if k not in gone}
+    time_cols, primary_keys = args["time_cols"], args["primary_keys"]
+    catalog = read_database(url, include=args["include"], exclude=args["exclude"])
+    raw = catalog.tables
     report = ValidationReport()
+    for kind, names in (("views", catalog.views), ("tables in other schemas",
+                                                   catalog.other_schemas)):
+        if names:
+            report.add("note", "(database)", None,
+                       f"{len(names)} {kind} not read: {names[:10]}; read one with "
+                       f"{hints.include(names[0])}")
+    for arg in ("time_cols", "primary_keys", "foreign_keys"):
+        for t in args[arg]:
+            _need_table(raw, t, arg, url)
+    for arg in ("stypes", "time_formats"):
+        for key in args[arg]:
+            _need_table(raw, key.split(".", 1)[0], arg, url)
+    drop_columns(raw, args["exclude_columns"], report, url)
 
-    # 1. column types: decimals -> float, declared date types and time columns -> datetime
-    parsed_dates: dict[str, list[str]] = {}
-    for name, rt in raw.items():
-        parsed_dates[name] = []
-        ignored = {c for c, st in stype_overrides.get(name, {}).items() if st == IGNORE}
-        pk = primary_keys[name] if name in primary_keys else rt.pkey
-        pk = [pk] if isinstance(pk, str) else list(pk or [])
-        row_ids = rt.df[pk[0]] if len(pk) == 1 and pk[0] in rt.df.columns else None
-        for col in rt.df.columns:
-            rt.df[col] = coerce_column(rt.df[col])
-            wanted = time_cols.get(name) == col
-            if col in ignored and not wanted:
-                continue  # the user left it out: keep it as read, unparsed
-            declared = is_date_sql_type(rt.sql_types.get(col, ""))
-            looks = (rt.df[col].dtype == object or pd.api.types.is_string_dtype(rt.df[col])) \
-                and TIME_NAME.search(str(col)) and name not in time_cols
-            if wanted or declared or pd.api.types.is_datetime64_any_dtype(rt.df[col]):
-                rt.df[col] = to_utc_naive(rt.df[col], name, report, row_ids)
-                parsed_dates[name].append(col)
-            elif looks:
-                try:
-                    parsed = to_utc_naive(rt.df[col], name, ValidationReport())
-                except Exception:
-                    continue
-                rt.df[col] = parsed
-                parsed_dates[name].append(col)
-                report.add("note", name, col, "text column parsed as timestamps")
+    # 1. column values: one representation, non-finite -> missing, timestamps read
+    readings = read_columns(raw, args, report)
 
-    # 2. primary keys (composite -> surrogate)
-    pkeys: dict[str, str | None] = {}
-    composite: dict[str, list[str]] = {}
+    # 2. primary keys: given > declared > inferred; composite -> surrogate
+    given_fks = _given_fkeys(raw, args["foreign_keys"])
     referenced: dict[str, set[str]] = {}
     for rt in raw.values():
         for fk in rt.fkeys:
             if len(fk.ref_columns) == 1:
                 referenced.setdefault(fk.ref_table, set()).add(fk.ref_columns[0])
+    for s in given_fks:
+        if s.target_columns and len(s.target_columns) == 1:
+            referenced.setdefault(s.target, set()).add(s.target_columns[0])
+    pk_cols: dict[str, list[str]] = {}
+    pkeys: dict[str, str | None] = {}
     for name, rt in raw.items():
         pk = primary_keys[name] if name in primary_keys else rt.pkey
         if name not in primary_keys and not pk:
-            col, why = infer_primary_key(name, rt.df, list(raw), referenced.get(name, set()))
+            unique = {u[0] for u in rt.unique if len(u) == 1}
+            col, why = infer_primary_key(name, rt.df, list(raw), referenced.get(name, set()),
+                                         unique)
             if col is not None:
                 pk = col
-                report.add("note", name, col,
-                           f"no primary key declared; chosen as primary key ({why}). Pass "
-                           f"primary_keys={{'{name}': None}} (or another column) to override")
+                report.add("note", name, col, f"no primary key declared; chosen as primary "
+                           f"key ({why}). Another: {hints.pkey(name)}, or {hints.no_pkey(name)}")
             elif why:
-                report.add("note", name, None,
-                           f"no primary key declared and {why}; none chosen. Pass "
-                           f"primary_keys={{'{name}': COLUMN}} to choose one")
-        if isinstance(pk, str):
-            pk = [pk]
-        pk = list(pk or [])
+                report.add("note", name, None, f"no primary key declared and {why}; none "
+                           f"chosen. Choose one with {hints.pkey(name)}")
+        pk = [pk] if isinstance(pk, str) else list(pk or [])
         for c in pk:
-            _need_col(rt, c, "primary_keys")
-        if len(pk) == 1:
-            pkeys[name] = pk[0]
-        elif len(pk) > 1:
-            composite[name] = pk
+            _need_col(rt, c, "primary_keys", hints.pkey(name))
+        pk_cols[name] = pk
+        if len(pk) > 1:
             rt.df = rt.df.sort_values(pk, kind="stable").reset_index(drop=True)
             rt.df.insert(0, SURROGATE_PKEY, range(len(rt.df)))
-            pkeys[name] = SURROGATE_PKEY
             report.add("note", name, SURROGATE_PKEY,
                        f"composite primary key {pk} mapped to surrogate key {SURROGATE_PKEY}")
-        else:
-            pkeys[name] = None
+        pkeys[name] = pk[0] if len(pk) == 1 else (SURROGATE_PKEY if pk else None)
 
-    # 3. declared foreign keys (composite ones mapped to the surrogate key)
-    fkeys: dict[str, dict[str, str]] = {name: {} for name in raw}
-    extra_key_cols: dict[str, list[str]] = {name: list(composite.get(name, [])) for name in raw}
+    # 3. foreign keys: declared, then given (which may override or drop them)
+    specs: dict[tuple[str, str], FKeySpec] = {}
     for name, rt in raw.items():
         for fk in rt.fkeys:
             if fk.ref_table not in raw:
                 report.add("warning", name, ",".join(fk.columns),
                            f"foreign key to table {fk.ref_table!r}, which is not loaded "
-                           f"(include=/exclude=); ignored. Load {fk.ref_table!r} to keep "
-                           "this link")
+                           f"(include=/exclude=); ignored. Load {fk.ref_table!r} to keep this "
+                           f"link: {hints.include(fk.ref_table)}")
                 continue
-            if len(fk.columns) == 1:
-                fkeys[name][fk.columns[0]] = fk.ref_table
-                continue
-            col = f"_rdl_fkey_{fk.ref_table}"
-            if col in rt.df.columns:  # a second composite key to the same table
-                col = f"_rdl_fkey_{fk.ref_table}_" + "_".join(fk.columns)
-            lookup = raw[fk.ref_table].df[[*fk.ref_columns, SURROGATE_PKEY]].rename(
-                columns=dict(zip(fk.ref_columns, fk.columns))
-            ) if fk.ref_table in composite else None
-            if lookup is None:
-                report.add("warning", name, ",".join(fk.columns),
-                           f"composite foreign key to {fk.ref_table!r}, whose primary key is "
-                           "not composite; ignored")
-                continue
-            merged = rt.df[fk.columns].merge(lookup, how="left", on=fk.columns)
-            rt.df[col] = merged[SURROGATE_PKEY].to_numpy()
-            dangling = rt.df[fk.columns].notna().all(axis=1) & rt.df[col].isna()
-            if dangling.any():
-                ex = [tuple(plain_scalar(v) for v in r) for r in
-                      rt.df.loc[dangling, fk.columns].drop_duplicates().head(5).itertuples(
-                          index=False, name=None)]
-                report.add(
-                    "warning", name, ",".join(fk.columns),
-                    f"{int(dangling.sum())} rows reference no row of {fk.ref_table} "
-                    f"{fk.ref_columns} (examples: {ex}); {col} set to null, as RelBench "
-                    f"does. To keep these links, add the missing {fk.ref_table} rows in "
-                    "the source",
-                    int(dangling.sum()), ex,
-                )
-            fkeys[name][col] = fk.ref_table
-            extra_key_cols[name].extend(fk.columns)
-            report.add("note", name, col,
-                       f"composite foreign key {fk.columns} -> {fk.ref_table} mapped to {col}")
-        for col, target in foreign_keys.get(name, {}).items():
-            _need_col(rt, col, "foreign_keys")
-            if target not in raw:
-                raise SchemaError(
-                    f"foreign_keys: {name}.{col} -> {target!r}, which is not a loaded table "
-                    f"(tables: {sorted(raw)})"
-                )
-            fkeys[name][col] = target
+            spec = FKeySpec(name, list(fk.columns), fk.ref_table, list(fk.ref_columns) or None)
+            specs[(name, spec.key)] = spec
+    for s in given_fks:
+        specs[(s.table, s.key)] = s
+    dropped = {(t, c) for t, m in args["foreign_keys"].items() for c, v in m.items() if v is None}
+    for key in dropped:
+        specs.pop(key, None)
 
-    # 4. sort rows deterministically
+    # 4. rows in a deterministic order
     for name, rt in raw.items():
-        if name in composite:
+        if len(pk_cols[name]) > 1:
             continue
         by = [pkeys[name]] if pkeys[name] else list(rt.df.columns)
         try:
@@ -227,35 +182,82 @@ def connect(
 
     # 5. foreign-key inference (evidence always listed, applied on request)
     holders = {n: _Holder(rt.df, pkeys[n]) for n, rt in raw.items()}
-    inferred = find_foreign_keys(holders, fkeys)
+    known = {n: {} for n in raw}
+    for (t, key) in list(specs) + list(dropped):
+        for c in key.split(","):
+            known[t][c] = True
+    unique = {n: {u[0] for u in rt.unique if len(u) == 1} for n, rt in raw.items()}
+    inferred, rejected = find_foreign_keys(holders, known, unique)
     for ev in inferred:
-        ev["applied"] = infer_foreign_keys
-        if infer_foreign_keys:
-            fkeys[ev["table"]][ev["column"]] = ev["target"]
+        ev["applied"] = bool(args["infer_foreign_keys"])
+        if ev["applied"]:
+            tgt = [ev["target_key"]] if ev["target_key"] != pkeys[ev["target"]] else None
+            specs[(ev["table"], ev["column"])] = FKeySpec(
+                ev["table"], [ev["column"]], ev["target"], tgt, "inferred")
+            if pkeys[ev["target"]] is None and ev["target"] not in primary_keys:
+                pkeys[ev["target"]], pk_cols[ev["target"]] = ev["target_key"], [ev["target_key"]]
+                report.add("note", ev["target"], ev["target_key"],
+                           f"chosen as primary key: unique, non-null, and referenced by "
+                           f"{ev['table']}.{ev['column']}. Another: {hints.pkey(ev['target'])}")
+                specs[(ev["table"], ev["column"])].target_columns = None
+                rt = raw[ev["target"]]  # sorted by its new primary key, as every table
+                rt.df = rt.df.sort_values(ev["target_key"], kind="stable").reset_index(drop=True)
+    for ev in rejected:
+        report.add("note", ev["table"], ev["column"], (
+            f"not a foreign key to {ev['target']}.{ev['target_key']}: {ev['reason']} "
+            f"({ev['non_null']:,} values, {ev['dangling']:,} not found). If it is one: "
+            f"{hints.fkey(ev['table'], ev['column'], ev['target'])}"))
 
-    # 6. time columns, stypes, tables
+    # 6. links: one column per foreign key holding the parent's primary-key value
+    fkeys: dict[str, dict[str, str]] = {name: {} for name in raw}
+    extra_key_cols = {name: list(pk_cols[name]) if len(pk_cols[name]) > 1 else []
+                      for name in raw}
+    applied = []
+    for spec in specs.values():
+        col, raw[spec.table].df = link(spec, raw[spec.table].df, raw[spec.target].df,
+                                       pkeys[spec.target], pk_cols[spec.target], report)
+        if col is not None:
+            applied.append(spec)
+            fkeys[spec.table][col] = spec.target
+            if col.startswith("_rdl_fkey_"):
+                extra_key_cols[spec.table].extend(spec.columns)
+
+    for rt in raw.values():  # the values as read served the links; drop them
+        rt.df = rt.df[[c for c in rt.df.columns if not str(c).startswith("\0raw:")]]
+
+    # 7. time columns (database-wide: audit columns hold its latest date), stypes, tables
+    cands = {n: c for n, c in readings.candidates.items() if n not in time_cols}
+    span = database_span({n: rt.df for n, rt in raw.items()}, cands)
     tables = {}
     for name, rt in raw.items():
         if name in time_cols:
             tc = time_cols[name]
             if tc is not None:
-                _need_col(rt, tc, "time_cols")
-                report.add("note", name, tc, "time column chosen by time_cols=")
+                _need_col(rt, tc, "time_cols", hints.time_col(name))
+                report.add("note", name, tc, "time column chosen by time_cols= / --time-col")
         else:
-            tc = choose_time_col(name, rt.df, parsed_dates[name], report)
-        # foreign keys in column order, whatever order the catalog lists them in
+            tc = choose_time_col(name, rt.df, cands.get(name, []), span, report)
         fkeys[name] = {c: fkeys[name][c] for c in rt.df.columns if c in fkeys[name]}
         keys = ([pkeys[name]] if pkeys[name] else []) + list(fkeys[name]) + extra_key_cols[name]
-        st = infer_stypes(rt.df, table=name, exclude=keys,
-                          overrides=stype_overrides.get(name), sql_types=rt.sql_types)
+        overrides = {k.split(".", 1)[1]: v for k, v in args["stypes"].items()
+                     if k.split(".", 1)[0] == name}
+        st = infer_stypes(rt.df, table=name, exclude=keys, overrides=overrides,
+                          sql_types=rt.sql_types, report=report)
         tables[name] = Table(rt.df, fkeys[name], pkeys[name], tc, st)
 
     db = Database(tables)
     report.extend(db.validate(fix=True))
     report.raise_if_errors()
+    early = child_before_parent(db, report)
     db.report = report
     db.inferred_fkeys = inferred
+    db.rejected_fkeys = rejected
     db.url = url
+    db.leakage = leakage_suspects(db) + [
+        {"table": e["child"], "column": e["column"], "kind": "child before parent",
+         "reason": f"{e['rows']} of {e['of']} rows dated before the {e['parent']} row they "
+                   f"reference", "fix": hints.no_time_col(e["parent"])} for e in early]
+    db.schema = pinned_schema(db, pk_cols, applied, readings.readings, args)
     return db
 
 
@@ -264,9 +266,32 @@ class _Holder:
         self.df, self.pkey_col = df, pkey_col
 
 
-def _need_col(rt: RawTable, col: str, arg: str) -> None:
+def _given_fkeys(raw, given: dict) -> list[FKeySpec]:
+    out = []
+    for table, mapping in given.items():
+        for key, target in mapping.items():
+            if target is None:
+                continue
+            where = f"foreign_keys: {table}.{key}"
+            t, cols = parse_target(target, raw, where)
+            out.append(FKeySpec(table, key.split(","), t, cols, "given"))
+    return out
+
+
+def _need_table(raw, t: str, arg: str, url: str) -> None:
+    if t not in raw:
+        raise SchemaError(
+            f"{arg} names table {t!r}, which {url} does not have (or it was "
+            f"excluded); tables: {sorted(raw)}"
+        )
+
+
+def _need_col(rt, col: str, arg: str, fix: str) -> None:
     if col not in rt.df.columns:
         raise SchemaError(
             f"{arg}: table {rt.name!r} has no column {col!r}; name one of its columns "
-            f"{list(rt.df.columns)}"
+            f"{list(rt.df.columns)}: {fix}"
         )
+
+
+__all__ = ["connect"]

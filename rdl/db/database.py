@@ -31,6 +31,11 @@ class Database(Mapping[str, Table]):
         #: keys with evidence, and the source URL.
         self.report = None
         self.inferred_fkeys: list[dict] = []
+        #: set by `connect`: foreign-key candidates not applied (near misses), the
+        #: leakage audit (`rdl.db.audit`), and every schema choice as `connect` arguments.
+        self.rejected_fkeys: list[dict] = []
+        self.leakage: list[dict] = []
+        self.schema: dict | None = None
         self.url: str | None = None
         for name, table in self.table_dict.items():
             for col, target in table.fkey_col_to_pkey_table.items():

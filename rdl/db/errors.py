@@ -12,3 +12,8 @@ class SchemaError(RdlError, ValueError):
 
 class DataError(RdlError, ValueError):
     """The rows break a rule rdl needs (duplicate or null primary keys, bad timestamps ...)."""
+
+
+class SourceError(RdlError):
+    """The database cannot be opened: a driver that is not installed, a URL rdl cannot
+    read, a file that is locked or is not a database, a server that does not answer."""

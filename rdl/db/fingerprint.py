@@ -12,6 +12,8 @@ def database_fingerprint(db) -> str:
     """A hex SHA-256 of the database's content: table names, keys, time columns, stypes,
     column names and dtypes, and every value (`pandas.util.hash_pandas_object`, row order
     included). Equal databases give equal fingerprints."""
+    if hasattr(db, "fingerprint"):  # an out-of-core database (rdl.db.lazy): its own
+        return db.fingerprint()
     h = hashlib.sha256()
     for name in sorted(db):
         table = db[name]

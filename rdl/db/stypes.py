@@ -21,6 +21,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from rdl.db import hints
 from rdl.db.errors import SchemaError
 
 STYPES = (
@@ -33,6 +34,12 @@ STYPES = (
 )
 _ID_NAME = re.compile(r"(_id|[a-z]Id|ID)$")
 IGNORE = "ignore"  # override value: keep the column in the frame but not as a feature
+BINARY = (bytes, bytearray, memoryview)
+
+
+class OpaqueColumn(SchemaError):
+    """A column whose values are opaque to every stype (binary data, JSON objects);
+    `infer_stypes` leaves it out with a note when it has a report to note it in."""
 
 
 def _check_stype(stype: str, where: str) -> None:
@@ -89,17 +96,20 @@ def infer_column_stype(
             return "multicategorical"
         if all(isinstance(v, numbers.Number) and not isinstance(v, bool) for v in sample):
             return "numerical"
+        if all(isinstance(v, BINARY) for v in sample):
+            raise OpaqueColumn(f"binary values{_sql(sql_type)}")
+        if all(isinstance(v, dict) for v in sample):
+            raise OpaqueColumn(f"JSON objects{_sql(sql_type)}")
         bad = next(v for v in sample if not isinstance(v, str))
         raise SchemaError(
             f"table {table!r}, column {col!r}: values of type {type(bad).__name__}"
-            f"{_sql(sql_type)} (example: {str(bad)[:60]!r}) have no stype. Pass "
-            f"stypes={{'{table}.{col}': 'ignore'}} to leave the column out, or one of "
-            f"{list(STYPES)} after converting it."
+            f"{_sql(sql_type)} (example: {str(bad)[:60]!r}) have no stype. Leave the column "
+            f"out with {hints.stype(table, col)}, or convert it and name one of "
+            f"{list(STYPES)}."
         )
     raise SchemaError(
         f"table {table!r}, column {col!r}: dtype {series.dtype}{_sql(sql_type)} has no "
-        "stype. Pass "
-        f"stypes={{'{table}.{col}': 'ignore'}} or one of {list(STYPES)}."
+        f"stype. Leave it out with {hints.stype(table, col)} or name one of {list(STYPES)}."
     )
 
 
@@ -114,6 +124,7 @@ def infer_stypes(
     exclude: list[str] | tuple[str, ...] = (),
     overrides: dict[str, str] | None = None,
     sql_types: dict[str, str] | None = None,
+    report=None,
 ) -> dict[str, str]:
     """Stypes of the feature columns of ``df``.
 
@@ -123,6 +134,9 @@ def infer_stypes(
         exclude: key columns (primary and foreign keys): never features.
         overrides: column -> stype (or ``"ignore"``) chosen by the user; wins over inference.
         sql_types: column -> declared SQL type, named in error messages.
+        report: a `rdl.db.validate.ValidationReport`; when given, columns of binary
+            values or JSON objects are left out of the features with a note there
+            instead of raising (the column stays in the frame, as read).
 
     Returns:
         column -> stype for every feature column (key, ignored and all-null columns left out).
@@ -137,15 +151,24 @@ def infer_stypes(
         if col not in df.columns:
             raise SchemaError(
                 f"table {table!r}: stype override for {col!r}, which is not a column "
-                f"(columns: {list(df.columns)})."
+                f"(columns: {list(df.columns)}). Fix --stype {table}.COLUMN=STYPE."
             )
     out: dict[str, str] = {}
     for col in df.columns:
         if col in exclude:
             continue
-        st = overrides[col] if col in overrides else infer_column_stype(
-            df[col], table, (sql_types or {}).get(col)
-        )
+        try:
+            st = overrides[col] if col in overrides else infer_column_stype(
+                df[col], table, (sql_types or {}).get(col)
+            )
+        except OpaqueColumn as e:
+            if report is None:
+                raise SchemaError(
+                    f"table {table!r}, column {col!r}: {e} have no stype. Leave the column "
+                    f"out with {hints.stype(table, col)}.") from None
+            report.add("note", table, col, f"{e} have no stype: not a feature (kept as read). "
+                       f"To silence this: {hints.stype(table, col)}")
+            continue
         if st is None or st == IGNORE:
             continue
         out[col] = st

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
+from rdl.db import hints
 from rdl.db.errors import DataError
 
 
@@ -103,8 +104,8 @@ def validate(db, fix: bool = False) -> ValidationReport:
                 report.add(
                     "error", name, table.pkey_col,
                     f"{int(nulls.sum())} rows have a null primary key (row positions "
-                    f"{list(df.index[nulls][:5])}); fill them or pass primary_keys= to "
-                    "choose another key column",
+                    f"{list(df.index[nulls][:5])}); fill them in the source or choose "
+                    f"another key column: {hints.pkey(name)}, or {hints.no_pkey(name)}",
                     int(nulls.sum()), list(map(int, df.index[nulls][:5])),
                 )
             dup = pk.duplicated(keep=False) & ~nulls
@@ -112,8 +113,9 @@ def validate(db, fix: bool = False) -> ValidationReport:
                 report.add(
                     "error", name, table.pkey_col,
                     f"{int(dup.sum())} rows share a primary-key value (examples: "
-                    f"{_examples(pk[dup])}); deduplicate the table or pass "
-                    "primary_keys= to choose a unique column",
+                    f"{_examples(pk[dup])}); deduplicate the table in the source or choose "
+                    f"a unique column: {hints.pkey(name)}, or {hints.no_pkey(name)} "
+                    "(an event table)",
                     int(dup.sum()), _examples(pk[dup]),
                 )
         for col, target in table.fkey_col_to_pkey_table.items():
@@ -122,7 +124,7 @@ def validate(db, fix: bool = False) -> ValidationReport:
                 report.add(
                     "error", name, col,
                     f"foreign key references table {target!r}, which has no primary key; "
-                    f"pass primary_keys={{'{target}': COLUMN}}",
+                    f"give it one: {hints.pkey(target)}",
                 )
                 continue
             fk = df[col]
@@ -134,8 +136,9 @@ def validate(db, fix: bool = False) -> ValidationReport:
                 report.add(
                     "warning", name, col,
                     f"{n} values reference no row of {target}.{tgt.pkey_col} "
-                    f"(examples: {ex}); {action}, as RelBench does. To keep these links, "
-                    f"add the missing {target} rows in the source",
+                    f"(examples: {ex}): these rows keep their row and lose the link ({action}, "
+                    f"as RelBench does). If {col} is not a key to {target}: "
+                    f"{hints.no_fkey(name, col)}",
                     n, ex,
                 )
                 if fix:
@@ -148,7 +151,7 @@ def validate(db, fix: bool = False) -> ValidationReport:
                 report.add(
                     "error", name, table.time_col,
                     f"time column has dtype {tc.dtype}, not datetime; convert it or pass "
-                    f"time_cols={{'{name}': None}}",
+                    f"{hints.no_time_col(name)}",
                 )
             elif tc.isna().any():
                 n = int(tc.isna().sum())

@@ -103,8 +103,9 @@ def to_url(db: Database, url: str, *, constraints: bool = True, replace: bool = 
     for name in _parents_first(db):
         t = db[name]
         cols = [
+            # quote=True: names reserved in one backend only (DuckDB's ``at``) stay columns
             sa.Column(str(c), _sql_type(frames[name][c]), nullable=(c != t.pkey_col),
-                      autoincrement=False)
+                      autoincrement=False, quote=True)
             for c in t.df.columns
         ]
         args = list(cols)

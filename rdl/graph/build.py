@@ -26,15 +26,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from tqdm.auto import tqdm
 
 from rdl.cachefile import SUFFIX, read_entry, write_entry
 from rdl.db import Database
 from rdl.db.fingerprint import database_fingerprint
+from rdl.graph.text import DEFAULT_TEXT, encoder_settings, make_text_encoder, text_encoder_name
 
 NEVER = np.iinfo(np.int64).max
-GRAPH_VERSION = "2"  # 2: node times rounded up to whole seconds
+GRAPH_VERSION = "3"  # 2: node times rounded up to whole seconds; 3: text encoder choice
 GRAPH_CACHE_KIND = "rdl.graph"
-TEXT_MODEL = "all-MiniLM-L6-v2"
 
 
 def default_cache_dir() -> Path:
@@ -55,6 +56,9 @@ class GraphData:
         col_stats: node type -> pytorch-frame column stats.
         pkey_values: node type -> primary-key value of each node (``None`` without pkey).
         key: content hash of the database and settings (the cache key).
+        text_encoders: ``"table.column"`` -> the fitted text encoder of each text column
+            whose encoder learns from the data (``tfidf``); pass them back to
+            `build_graph` to encode another database's rows the same way.
     """
 
     num_nodes: dict[str, int]
@@ -66,6 +70,7 @@ class GraphData:
     key: str = ""
     build_seconds: float = 0.0
     info: dict = field(default_factory=dict)
+    text_encoders: dict = field(default_factory=dict)
 
     @property
     def node_types(self) -> list[str]:
@@ -121,10 +126,12 @@ def node_seconds(series: pd.Series) -> np.ndarray:
     return out
 
 
-def feature_frame(table, text: bool) -> tuple[pd.DataFrame, dict]:
-    """The feature columns of ``table`` and their pytorch-frame stypes."""
+def feature_frame(table, text: bool | str) -> tuple[pd.DataFrame, dict]:
+    """The feature columns of ``table`` and their pytorch-frame stypes (text columns
+    unless ``text`` is ``False`` / ``"none"``)."""
     import torch_frame
 
+    text = text_encoder_name(text) != "none"
     col_to_stype = {}
     for col, st in table.stypes.items():
         if col in table.key_cols:
@@ -146,18 +153,22 @@ def feature_frame(table, text: bool) -> tuple[pd.DataFrame, dict]:
 def build_graph(
     db: Database,
     *,
-    text: bool = True,
+    text: str | bool = DEFAULT_TEXT,
     stats_until: pd.Timestamp | str | None = None,
     cache_dir: str | Path | None = None,
     use_cache: bool = True,
     col_stats: dict | None = None,
+    text_encoders: dict | None = None,
+    progress: bool = True,
 ) -> GraphData:
     """Build (or load from the on-disk cache) the graph of ``db``.
 
     Args:
         db: the database.
-        text: embed ``text_embedded`` columns with all-MiniLM-L6-v2 (384-d); ``False`` drops
-            them from the features.
+        text: the encoder of ``text_embedded`` columns (`rdl.graph.text`): ``"tfidf"``
+            (TF-IDF + SVD, 64-d, fitted per column on the rows the column stats come
+            from), ``"minilm"`` (all-MiniLM-L6-v2, 384-d) or ``"none"`` (dropped from the
+            features); ``True`` / ``False`` mean ``"minilm"`` / ``"none"``.
         stats_until: compute column stats only on rows with time ``<= stats_until`` (e.g.
             the task's test timestamp), so no statistic of later rows reaches the model.
         cache_dir: where the graph (``graph-<key>.pt.rdlc``) and text embeddings
@@ -166,6 +177,10 @@ def build_graph(
         use_cache: read/write the graph cache.
         col_stats: table -> pytorch-frame column stats to materialise with (a trained
             model's, so that rows encode exactly as in training); disables the cache.
+        text_encoders: fitted text encoders to reuse (a trained model's
+            `GraphData.text_encoders`) instead of fitting new ones.
+        progress: tqdm progress bars (one over the tables, one per text column with at
+            least `rdl.graph.text.CHUNK` strings to embed).
 
     Returns:
         `GraphData`; ``build_seconds`` is 0 when it came from the cache
@@ -173,6 +188,7 @@ def build_graph(
 
     Raises:
         KeyError: a foreign key references a table missing from ``db``.
+        ValueError: an unknown text encoder.
 
     Warns:
         rdl.cachefile.CacheWarning: a cached graph or text-embedding file was bad (it is
@@ -182,40 +198,56 @@ def build_graph(
     from torch_frame.config import TextEmbedderConfig
     from torch_frame.data import Dataset
 
-    from rdl.graph.text import CachedTextEmbedder
-
     t0 = time.perf_counter()
+    text = text_encoder_name(text)
     cache = Path(cache_dir) if cache_dir else default_cache_dir()
-    settings = {"v": GRAPH_VERSION, "text": TEXT_MODEL if text else None,
+    settings = {"v": GRAPH_VERSION, "text": encoder_settings(text),
                 "stats_until": None if stats_until is None else str(pd.Timestamp(stats_until))}
     key = hashlib.sha256((database_fingerprint(db) + json.dumps(settings, sort_keys=True)).encode()).hexdigest()[:24]
     path = cache / f"graph-{key}.pt{SUFFIX}"
-    use_cache = use_cache and col_stats is None
+    use_cache = use_cache and col_stats is None and not text_encoders
     g = read_entry(path, GRAPH_CACHE_KIND, GRAPH_VERSION, _load_graph) if use_cache else None
     if g is not None:
         g.info["cached"] = True
         g.build_seconds = 0.0
         return g
 
-    embedder = CachedTextEmbedder(cache / f"text-minilm.pt{SUFFIX}") if text else None
+    use_text = text != "none"
     stats_db = db.upto(stats_until) if stats_until is not None else db
     num_nodes, node_time, pkey_values, tf_dict, stats_out = {}, {}, {}, {}, {}
-    for name, table in db.items():
+    fitted: dict = {}
+    bar = tqdm(db.items(), total=len(db), desc="graph", unit="table", disable=not progress,
+               leave=False)
+    for name, table in bar:
+        bar.set_postfix(table=name, rows=len(table.df))
         num_nodes[name] = len(table.df)
         node_time[name] = node_seconds(table.df[table.time_col]) if table.time_col else None
         pkey_values[name] = table.df[table.pkey_col].to_numpy() if table.pkey_col else None
-        df, col_to_stype = feature_frame(table, text)
+        df, col_to_stype = feature_frame(table, use_text)
+        use_stats_db = (col_stats is None and stats_until is not None
+                        and 0 < len(stats_db[name].df) < len(df))
+        sdf = feature_frame(stats_db[name], use_text)[0] if use_stats_db else df
         kwargs = {}
-        if any(st == torch_frame.stype.text_embedded for st in col_to_stype.values()):
-            kwargs["col_to_text_embedder_cfg"] = TextEmbedderConfig(
-                text_embedder=embedder, batch_size=None)
+        text_cols = [c for c, st in col_to_stype.items() if st == torch_frame.stype.text_embedded]
+        if text_cols:
+            cfgs = {}
+            for col in text_cols:
+                label = f"{name}.{col}"
+                enc = (text_encoders or {}).get(label)
+                if enc is None:
+                    enc = make_text_encoder(text, cache, label=label, progress=progress)
+                    enc.fit(sdf[col].tolist())
+                if text == "tfidf":
+                    fitted[label] = enc
+                cfgs[col] = TextEmbedderConfig(text_embedder=enc, batch_size=None)
+            kwargs["col_to_text_embedder_cfg"] = cfgs
         stats = None if col_stats is None else col_stats[name]
-        if stats is None and stats_until is not None and len(stats_db[name].df) and len(stats_db[name].df) < len(df):
-            sdf, _ = feature_frame(stats_db[name], text)
+        if use_stats_db:
             stats = Dataset(sdf, col_to_stype, **kwargs).materialize().col_stats
         ds = Dataset(df, col_to_stype, **kwargs).materialize(col_stats=stats)
         tf_dict[name] = ds.tensor_frame
         stats_out[name] = ds.col_stats
+    bar.close()
 
     edge_index = {}
     for child, table in db.items():
@@ -230,7 +262,7 @@ def build_graph(
             edge_index[(parent, f"rev_f2p_{col}", child)] = np.stack([dst, src])
 
     g = GraphData(num_nodes, node_time, edge_index, tf_dict, stats_out, pkey_values, key,
-                  time.perf_counter() - t0, {"cached": False, "settings": settings})
+                  time.perf_counter() - t0, {"cached": False, "settings": settings}, fitted)
     if use_cache:
         write_entry(path, GRAPH_CACHE_KIND, GRAPH_VERSION, lambda f: torch.save(g, f))
     return g

@@ -1,12 +1,13 @@
 """Neural network modules: row encoders, temporal encoding, heterogeneous GNN, pooling."""
 
 from rdl.nn.backbone import RelationalBackbone
+from rdl.nn.convs import GNNS, RelationConv
 from rdl.nn.encoder import HeteroEncoder
-from rdl.nn.gnn import HeteroGraphSAGE
+from rdl.nn.gnn import HeteroGNN, HeteroGraphSAGE
 from rdl.nn.keys import safe_key
 from rdl.nn.model import RDLModel
 from rdl.nn.pooling import POOLINGS, SubgraphPooling
 from rdl.nn.temporal import TemporalEncoder
 
-__all__ = ["RelationalBackbone", "HeteroEncoder", "HeteroGraphSAGE", "RDLModel", "SubgraphPooling", "POOLINGS",
-           "TemporalEncoder", "safe_key"]
+__all__ = ["RelationalBackbone", "HeteroEncoder", "HeteroGNN", "HeteroGraphSAGE", "GNNS",
+           "RelationConv", "RDLModel", "SubgraphPooling", "POOLINGS", "TemporalEncoder", "safe_key"]

@@ -12,7 +12,7 @@ import torch
 from torch import Tensor
 
 from rdl.nn.encoder import HeteroEncoder
-from rdl.nn.gnn import HeteroGraphSAGE
+from rdl.nn.gnn import HeteroGNN
 from rdl.nn.temporal import TemporalEncoder
 
 
@@ -25,8 +25,8 @@ class RelationalBackbone(torch.nn.Module):
        encoding gathered to all its per-seed copies (a row's encoding does not depend on
        the seed);
     2. the temporal encoding of each copy's age relative to its own seed time is added;
-    3. ``num_layers`` of `HeteroGraphSAGE` (trimmed layer by layer when the batch carries
-       per-hop counts).
+    3. ``num_layers`` of heterogeneous message passing (`rdl.nn.gnn.HeteroGNN`: GraphSAGE
+       by default; trimmed layer by layer when the batch carries per-hop counts).
 
     Args:
         col_names_dict / col_stats: per table, from the graph's TensorFrames.
@@ -36,17 +36,23 @@ class RelationalBackbone(torch.nn.Module):
         num_layers: message-passing layers (RelBench: 2).
         aggr: neighbour aggregation of each SAGEConv (RelBench: ``"sum"``).
         encoder_layers: ResNet blocks per table (RelBench: 4).
+        gnn: message-passing layer, one of `rdl.nn.convs.GNNS` (``"sage"``, ``"gat"``,
+            ``"rn"``, ``"hgt"``; default ``"sage"``, RelBench's).
+
+    Raises:
+        ValueError: unknown ``gnn``.
     """
 
     def __init__(self, *, col_names_dict: dict, col_stats: dict, node_types: list[str],
                  edge_types: list, time_tables: list[str], channels: int = 128,
-                 num_layers: int = 2, aggr: str = "sum", encoder_layers: int = 4):
+                 num_layers: int = 2, aggr: str = "sum", encoder_layers: int = 4,
+                 gnn: str = "sage"):
         super().__init__()
         self.time_tables = set(time_tables)
         self.channels = channels
         self.encoder = HeteroEncoder(channels, col_names_dict, col_stats, encoder_layers)
         self.temporal = TemporalEncoder(sorted(self.time_tables), channels)
-        self.gnn = HeteroGraphSAGE(node_types, edge_types, channels, aggr, num_layers)
+        self.gnn = HeteroGNN(node_types, edge_types, channels, aggr, num_layers, gnn=gnn)
 
     def reset_parameters(self) -> None:
         self.encoder.reset_parameters()

@@ -1,24 +1,27 @@
-"""Heterogeneous GraphSAGE (RelBench's ``HeteroGraphSAGE``), trimmed layer by layer."""
+"""Heterogeneous message passing (RelBench's ``HeteroGraphSAGE`` and its relatives),
+trimmed layer by layer."""
 
 from __future__ import annotations
 
 import torch
 from torch import Tensor
-from torch_geometric.nn import HeteroConv, LayerNorm, SAGEConv
+from torch_geometric.nn import LayerNorm
 from torch_geometric.utils import trim_to_layer
 
+from rdl.nn.convs import GNNS, make_layer
 from rdl.nn.keys import safe_key
 
 
-class HeteroGraphSAGE(torch.nn.Module):
-    """``num_layers`` layers of per-edge-type `SAGEConv` (Hamilton et al. 2017) summed
-    across edge types (`HeteroConv`), then per-table `LayerNorm` and ReLU.
+class HeteroGNN(torch.nn.Module):
+    """``num_layers`` layers of per-edge-type message passing summed across edge types
+    (`rdl.nn.convs.make_layer`: ``sage``, ``gat``, ``rn`` or ``hgt``), plus a per-table
+    root linear, then per-table `LayerNorm` and ReLU.
 
-    Two exact savings over RelBench's module, same function class:
+    Two exact savings over RelBench's modules, same function class:
 
     * the root term: SAGEConv's ``lin_r(x_dst)`` summed over the edge types into a table
-      is one linear map, so each table has one root `Linear` (``root_weight=False`` in the
-      convolutions) instead of one per edge type;
+      is one linear map, so each table has one root `Linear` (the convolutions have no
+      root weight / self loops) instead of one per edge type;
     * layer-wise trimming (PyG `trim_to_layer`): layer ``l`` only computes outputs for
       nodes within ``num_layers - 1 - l`` hops of the seeds, so the last layer runs on
       the seeds alone. Needs nodes and edges ordered by hop with their per-hop counts.
@@ -26,18 +29,22 @@ class HeteroGraphSAGE(torch.nn.Module):
     Args:
         node_types, edge_types: the graph's types (edge type = ``(src, rel, dst)``).
         channels: hidden size.
-        aggr: neighbour aggregation inside each SAGEConv (RelBench's example: ``"sum"``).
+        aggr: neighbour aggregation of ``sage`` / ``rn`` (RelBench's example: ``"sum"``).
         num_layers: message-passing layers (RelBench: 2).
+        gnn: the layer kind, one of `rdl.nn.convs.GNNS` (default ``"sage"``).
+        heads: attention heads of ``gat`` / ``hgt``.
+
+    Raises:
+        ValueError: unknown ``gnn`` (see `rdl.nn.convs.make_layer`).
     """
 
     def __init__(self, node_types: list[str], edge_types: list[tuple[str, str, str]],
-                 channels: int, aggr: str = "sum", num_layers: int = 2):
+                 channels: int, aggr: str = "sum", num_layers: int = 2, gnn: str = "sage",
+                 heads: int = 4):
         super().__init__()
+        self.gnn = gnn
         self.convs = torch.nn.ModuleList(
-            HeteroConv({et: SAGEConv((channels, channels), channels, aggr=aggr, root_weight=False)
-                        for et in edge_types}, aggr="sum")
-            for _ in range(num_layers)
-        )
+            make_layer(gnn, node_types, edge_types, channels, aggr, heads) for _ in range(num_layers))
         self.roots = torch.nn.ModuleList(
             torch.nn.ModuleDict({safe_key(nt): torch.nn.Linear(channels, channels) for nt in node_types})
             for _ in range(num_layers)
@@ -78,3 +85,15 @@ class HeteroGraphSAGE(torch.nn.Module):
                     new[nt] = x
             x_dict = new
         return x_dict
+
+
+class HeteroGraphSAGE(HeteroGNN):
+    """`HeteroGNN` with GraphSAGE layers (``gnn="sage"``): RelBench's ``HeteroGraphSAGE``
+    with a per-table root linear, trimmed layer by layer."""
+
+    def __init__(self, node_types: list[str], edge_types: list[tuple[str, str, str]],
+                 channels: int, aggr: str = "sum", num_layers: int = 2):
+        super().__init__(node_types, edge_types, channels, aggr, num_layers, gnn="sage")
+
+
+__all__ = ["GNNS", "HeteroGNN", "HeteroGraphSAGE"]

@@ -44,13 +44,14 @@ class TwoTowerModel(torch.nn.Module):
     def __init__(self, *, col_names_dict: dict, col_stats: dict, node_types: list[str],
                  edge_types: list, time_tables: list[str], src_table: str, dst_table: str,
                  num_dst_nodes: int, channels: int = 128, num_layers: int = 2,
-                 aggr: str = "sum", encoder_layers: int = 4, shallow: bool = False):
+                 aggr: str = "sum", encoder_layers: int = 4, shallow: bool = False,
+                 gnn: str = "sage"):
         super().__init__()
         self.src_table, self.dst_table = src_table, dst_table
         self.backbone = RelationalBackbone(
             col_names_dict=col_names_dict, col_stats=col_stats, node_types=node_types,
             edge_types=edge_types, time_tables=time_tables, channels=channels,
-            num_layers=num_layers, aggr=aggr, encoder_layers=encoder_layers)
+            num_layers=num_layers, aggr=aggr, encoder_layers=encoder_layers, gnn=gnn)
         self.src_head = MLP(channels, out_channels=channels, norm=None, num_layers=1)
         self.dst_head = MLP(channels, out_channels=channels, norm=None, num_layers=1)
         self.shallow = torch.nn.Embedding(num_dst_nodes, channels) if shallow else None
@@ -102,13 +103,13 @@ class IDGNNModel(torch.nn.Module):
     def __init__(self, *, col_names_dict: dict, col_stats: dict, node_types: list[str],
                  edge_types: list, time_tables: list[str], src_table: str, dst_table: str,
                  channels: int = 128, num_layers: int = 2, aggr: str = "sum",
-                 encoder_layers: int = 4):
+                 encoder_layers: int = 4, gnn: str = "sage"):
         super().__init__()
         self.src_table, self.dst_table = src_table, dst_table
         self.backbone = RelationalBackbone(
             col_names_dict=col_names_dict, col_stats=col_stats, node_types=node_types,
             edge_types=edge_types, time_tables=time_tables, channels=channels,
-            num_layers=num_layers, aggr=aggr, encoder_layers=encoder_layers)
+            num_layers=num_layers, aggr=aggr, encoder_layers=encoder_layers, gnn=gnn)
         self.identity = torch.nn.Embedding(1, channels)
         self.head = MLP([channels, channels, 1], norm=None)
 

@@ -15,7 +15,8 @@ class RDLModel(torch.nn.Module):
     Learning"; RelBench's ``examples/gnn_entity.py`` model).
 
     Forward pass on a mini-batch of per-seed subgraphs: `RelationalBackbone` (distinct
-    rows encoded once, temporal encoding, HeteroGraphSAGE trimmed layer by layer), then
+    rows encoded once, temporal encoding, heterogeneous message passing trimmed layer by
+    layer), then
     a readout per seed (`SubgraphPooling`) and an MLP head.
 
     Args:
@@ -25,20 +26,21 @@ class RDLModel(torch.nn.Module):
         entity_table: the seed (entity) table.
         out_channels: 1 for binary classification and regression, ``C`` for C classes.
         channels: hidden size (RelBench: 128).
-        num_layers, aggr, encoder_layers: see `RelationalBackbone`.
+        num_layers, aggr, encoder_layers, gnn: see `RelationalBackbone`.
         pooling: readout, one of `rdl.nn.POOLINGS`.
     """
 
     def __init__(self, *, col_names_dict: dict, col_stats: dict, node_types: list[str],
                  edge_types: list, time_tables: list[str], entity_table: str,
                  out_channels: int, channels: int = 128, num_layers: int = 2,
-                 aggr: str = "sum", pooling: str = "seed", encoder_layers: int = 4):
+                 aggr: str = "sum", pooling: str = "seed", encoder_layers: int = 4,
+                 gnn: str = "sage"):
         super().__init__()
         self.entity_table = entity_table
         self.backbone = RelationalBackbone(
             col_names_dict=col_names_dict, col_stats=col_stats, node_types=node_types,
             edge_types=edge_types, time_tables=time_tables, channels=channels,
-            num_layers=num_layers, aggr=aggr, encoder_layers=encoder_layers)
+            num_layers=num_layers, aggr=aggr, encoder_layers=encoder_layers, gnn=gnn)
         self.pool = SubgraphPooling(pooling, channels)
         self.head = MLP(channels, out_channels=out_channels, norm="batch_norm", num_layers=1)
 

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table as RichTable
 
 from rdl.metrics import higher_is_better
@@ -91,12 +92,15 @@ def _known_higher(metric: str) -> bool:
 
 
 def print_results(results: dict, console: Console | None = None) -> None:
-    """Print `results_table` (and any metric errors recorded in the entries)."""
+    """Print `results_table`, any metric errors recorded in the entries and the
+    results' ``warnings`` (one paragraph each, under the table)."""
     console = console or Console()
     console.print(results_table(results))
     for section, name, entry in _rows(results):
         for key, message in (entry.get("errors") or {}).items():
             console.print(f"{name} {key}: {message}", markup=False)
+    for message in results.get("warnings") or []:
+        console.print(f"[bold yellow]warning:[/bold yellow] {escape(str(message))}")
 
 
 __all__ = ["LABELS", "print_results", "results_table"]

@@ -2,8 +2,9 @@
 
 * ``count``: per frontier node, its segment start, the number of incoming edges dated
   ``<= seed_time`` (a binary search in the time-sorted CSC segment) and how many to take;
-* ``fill``: the chosen edges -- the most recent ones (``"last"``) or a uniform subset
-  without replacement (Floyd's algorithm on a counter-based random stream);
+* ``fill``: the chosen edges -- the most recent ones (``"last"``), a uniform subset
+  without replacement (Floyd's algorithm on a counter-based random stream), or the most
+  recent share of them plus a uniform subset of the older ones (``"mixed"``);
 * ``dedup`` / ``regrow``: the ``(seed, node) -> local index`` open-addressing hash map
   that :class:`rdl.sampling.pairmap.PairMap` drives.
 
@@ -31,6 +32,11 @@ PARALLEL_MIN_WORK = 32_768
 #: (``parallel_chunksize(1)``), so a thread that the OS parks on a busy
 #: machine does not hold the others up.
 N_CHUNKS = 64
+
+#: ``fill`` modes: uniform without replacement, the most recent, or both (`_fill_range`).
+MODE_UNIFORM = 0
+MODE_LAST = 1
+MODE_MIXED = 2
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -113,15 +119,16 @@ def _count_kernel(colptr, row_time, has_time, nodes, batch, seed_time, fanout, n
 
 
 @njit(cache=True)
-def _fill_range(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, cols, last, key,
+def _fill_range(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, cols, mode, share, key,
                 set_bits, start, stop, src_out, eid_out, col_out, seed_out):
     """Write the chosen incoming edges of frontier nodes ``start:stop``.
 
-    Node ``i`` writes ``k_arr[i]`` edges at ``offsets[i]``. ``last`` (or
-    ``k == n``) takes the most recent eligible edges; otherwise Floyd's
-    algorithm draws a uniform ``k``-subset of the ``n`` eligible ones from a
-    counter-based random stream keyed by ``(key, i)`` -- the same whatever the
-    thread schedule.
+    Node ``i`` writes ``k_arr[i]`` edges at ``offsets[i]``. ``mode`` `MODE_LAST` (or
+    ``k == n``) takes the most recent eligible edges; `MODE_UNIFORM` draws a uniform
+    ``k``-subset of the ``n`` eligible ones with Floyd's algorithm on a counter-based
+    random stream keyed by ``(key, i)`` -- the same whatever the thread schedule;
+    `MODE_MIXED` takes the ``ceil(share * k)`` most recent ones and a uniform subset of
+    the older ones for the rest.
     """
     cap = 1 << set_bits
     shift = np.uint64(64 - set_bits)
@@ -141,17 +148,26 @@ def _fill_range(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, cols, last, 
         for j in range(k):
             seed_out[base + j] = b
             col_out[base + j] = col
-        if k == n or last:
+        if k == n or mode == MODE_LAST:
             first = lo + n - k
             for j in range(k):
                 src_out[base + j] = row[first + j]
                 eid_out[base + j] = edge_id[first + j]
             continue
-        # Floyd: for j in n-k .. n-1 draw t in [0, j]; if t is taken, take j.
+        n_last = 0
+        if mode == MODE_MIXED:
+            n_last = min(k, np.int64(np.ceil(share * k)))
+            first = lo + n - n_last
+            for j in range(n_last):
+                src_out[base + j] = row[first + j]
+                eid_out[base + j] = edge_id[first + j]
+        kk = k - n_last
+        nn = n - n_last
+        # Floyd: for j in nn-kk .. nn-1 draw t in [0, j]; if t is taken, take j.
         state = _mix(mixed_key ^ _mix(np.uint64(i) + _GOLDEN))
         n_used = 0
-        for jj in range(k):
-            j = n - k + jj
+        for jj in range(kk):
+            j = nn - kk + jj
             state = state + _GOLDEN
             t = np.int64(_mix(state) % np.uint64(j + 1))
             for attempt in range(2):
@@ -169,14 +185,14 @@ def _fill_range(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, cols, last, 
                     break
                 t = j  # j is never in the set yet
             p = lo + t
-            src_out[base + jj] = row[p]
-            eid_out[base + jj] = edge_id[p]
+            src_out[base + n_last + jj] = row[p]
+            eid_out[base + n_last + jj] = edge_id[p]
         for u in range(n_used):
             table[used[u]] = 0
 
 
 def _fill_kernel(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, cols,
-                 last, key, set_bits, n_chunks, src_out, eid_out, col_out, seed_out):
+                 mode, share, key, set_bits, n_chunks, src_out, eid_out, col_out, seed_out):
     m = len(lo_arr)
     E = offsets[m]
     n_chunks = max(1, min(E, n_chunks))
@@ -185,8 +201,8 @@ def _fill_kernel(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, cols,
         # holding its first output position.
         start = np.searchsorted(offsets[:m], c * E // n_chunks, side="left")
         stop = np.searchsorted(offsets[:m], (c + 1) * E // n_chunks, side="left")
-        _fill_range(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, cols, last, key,
-                    set_bits, start, stop, src_out, eid_out, col_out, seed_out)
+        _fill_range(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, cols, mode, share,
+                    key, set_bits, start, stop, src_out, eid_out, col_out, seed_out)
 
 
 # ---- dedup: (seed, node) -> local index

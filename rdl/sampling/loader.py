@@ -100,9 +100,8 @@ class NodeLoader:
         return (len(self.seed_nodes) + self.batch_size - 1) // self.batch_size
 
     def __iter__(self):
-        n = len(self.seed_nodes)
         order = self._order()
-        for start in range(0, n, self.batch_size):
+        for start in range(0, len(order), self.batch_size):
             idx = order[start:start + self.batch_size]
             seed_time = self.seed_time[idx]
             cut = seed_time

@@ -33,11 +33,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._kernels import N_CHUNKS, count_par, count_ser, fill_par, fill_ser, pick
+from ._kernels import (
+    MODE_LAST,
+    MODE_MIXED,
+    MODE_UNIFORM,
+    N_CHUNKS,
+    count_par,
+    count_ser,
+    fill_par,
+    fill_ser,
+    pick,
+)
 from .csr import CSC, NO_TIME, EdgeType
 from .pairmap import PairMap
 
-STRATEGIES = ("uniform", "last")
+STRATEGIES = ("uniform", "last", "mixed")
+_MODES = {"uniform": MODE_UNIFORM, "last": MODE_LAST, "mixed": MODE_MIXED}
 
 #: Seeds are split into this many contiguous ranges, each deduplicated in its
 #: own hash table (in parallel). Fixed, so output never depends on thread count.
@@ -161,7 +172,12 @@ class TemporalNeighborSampler:
             neighbours.
         strategy: ``"uniform"`` -- uniform without replacement among the
             eligible incoming edges; ``"last"`` -- the most recent eligible
-            ones (ties: larger source id, then later input position, wins).
+            ones (ties: larger source id, then later input position, wins);
+            ``"mixed"`` -- the ``ceil(last_share * k)`` most recent of the ``k``
+            taken, the rest uniform without replacement among the older eligible
+            ones (recency-aware sampling that still reaches far back).
+        last_share: with ``"mixed"``, the share of the fanout taken as the most
+            recent edges (default 0.5).
         seed: random seed; every :meth:`sample` call advances the state, so
             epochs differ; :meth:`reseed` restarts it. Output never depends on
             the number of threads.
@@ -174,7 +190,8 @@ class TemporalNeighborSampler:
             ~2x *longer* than on one thread; it helps only on idle cores.
 
     Raises:
-        ValueError: unknown ``strategy`` (allowed: ``"uniform"``, ``"last"``),
+        ValueError: unknown ``strategy`` (allowed: ``"uniform"``, ``"last"``,
+            ``"mixed"``), ``last_share`` outside ``[0, 1]``,
             malformed ``num_neighbors``, a CSC whose node type is not in
             ``num_nodes``, or a CSC built with other node times than
             ``node_time``.
@@ -192,10 +209,14 @@ class TemporalNeighborSampler:
         strategy: str = "uniform",
         seed: int = 0,
         parallel: bool = False,
+        last_share: float = 0.5,
     ):
         if strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {strategy!r}; allowed: {list(STRATEGIES)}")
+        if not 0.0 <= last_share <= 1.0:
+            raise ValueError(f"last_share {last_share} must be in [0, 1]")
         self.strategy = strategy
+        self.last_share = float(last_share)
         self.parallel = bool(parallel)
         self.csc = {tuple(k): v for k, v in csc.items()}
         self.num_nodes = {k: int(v) for k, v in num_nodes.items()}
@@ -250,7 +271,7 @@ class TemporalNeighborSampler:
         if E:
             pick(fill_ser, fill_par, E, self.parallel)(
                 c.row, c.edge_id, lo, cnt, k, offsets, f_batch, f_cols,
-                self.strategy == "last", key, self._set_bits, N_CHUNKS,
+                _MODES[self.strategy], self.last_share, key, self._set_bits, N_CHUNKS,
                 src, eid, ei[1], sof)
         return src, ei, eid, sof
 

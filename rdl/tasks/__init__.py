@@ -11,7 +11,8 @@
 * `PROTOCOLS` — where model inputs come from: ``"relbench"`` (the database cut at the
   test timestamp, the default) or ``"rolling"`` (`BaseTask.input_db`).
 * `load_task` — address a task as ``FILE.py:NAME`` or by built-in name
-  (``rel-f1/driver-dnf``).
+  (``rel-f1/driver-dnf``), or write it as a predictive query (`from_query`:
+  ``PREDICT COUNT(results WHERE statusId != 1, 0, 30 days) > 0 FOR EACH drivers``).
 
 Source of the protocol: RelBench (snap-stanford/relbench, ``relbench/base``).
 """
@@ -21,6 +22,7 @@ from rdl.tasks.entity import EntityTask
 from rdl.tasks.history import LinkHistory
 from rdl.tasks.link import RANKING_METRICS, LinkTask
 from rdl.tasks.load import builtin_tasks, file_tasks, load_task
+from rdl.tasks.query import QueryError, compile_query, from_query
 from rdl.tasks.sql import run_sql
 from rdl.tasks.timestamps import (
     DEFAULT_TEST_QUANTILE,
@@ -41,7 +43,8 @@ from rdl.tasks.types import (
 __all__ = [
     "TaskType", "TaskError", "DefaultSplitWarning", "notes", "Split", "BaseTask", "EntityTask",
     "LinkTask", "RANKING_METRICS", "LinkHistory", "load_task", "builtin_tasks",
-    "file_tasks", "run_sql", "database_fingerprint", "default_split_timestamps", "SPLITS",
+    "file_tasks", "from_query", "compile_query", "QueryError", "run_sql",
+    "database_fingerprint", "default_split_timestamps", "SPLITS",
     "MIN_TRAIN_TIMESTAMPS", "DEFAULT_VAL_QUANTILE", "DEFAULT_TEST_QUANTILE", "PROTOCOLS",
     "check_protocol",
 ]

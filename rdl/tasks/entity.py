@@ -90,8 +90,9 @@ class EntityTask(BaseTask):
         if self.db[self.entity_table].pkey_col is None:
             raise TaskError(
                 f"{self._who}: entity_table {self.entity_table!r} has no primary key, so its "
-                "rows cannot be addressed; declare one with "
-                f"rdl.connect(..., primary_keys={{'{self.entity_table}': 'id'}})."
+                f"rows cannot be addressed; choose one with --pkey {self.entity_table}=COLUMN "
+                f"(Python: rdl.connect(..., primary_keys={{'{self.entity_table}': 'COLUMN'}}); "
+                f"its columns: {list(self.db[self.entity_table].df.columns)[:20]})."
             )
         cols = [self.time_col, self.entity_col, self.target_col]
         if len(set(cols)) != 3:
@@ -173,16 +174,40 @@ class EntityTask(BaseTask):
     def filter_dangling_entities(self, table: Table, split: str) -> Table:
         """Drop rows whose entity is not in the entity table, or (entity table with a time
         column) is dated after ``min(t, test_timestamp)``; see the class docstring.
-        The number dropped is kept in ``dropped_rows[split]``."""
+        The number dropped is kept in ``dropped_rows[split]``, per reason in
+        ``dropped_reasons[split]``.
+
+        Raises:
+            TaskError: the train split is left empty; the message says which rows were
+                dropped and why, and the flag that may fix it.
+        """
         ent = self.db[self.entity_table]
         df = table.df
+        if split == "train" and len(df) == 0:
+            raise TaskError(self._no_train_rows_message())
         keys = ent.df[ent.pkey_col]
-        keep = df[self.entity_col].isin(keys).to_numpy()
+        known = df[self.entity_col].isin(keys).to_numpy()
+        keep = known.copy()
+        reasons = {}
+        if (~known).any():
+            reasons[f"the entity is no row of {self.entity_table}"] = ~known
         if ent.time_col is not None:
             born = df[self.entity_col].map(pd.Series(ent.df[ent.time_col].to_numpy(), index=keys))
             cutoff = df[self.time_col].clip(upper=self.test_timestamp)
+            late = known & (born > cutoff).to_numpy()
+            undated = known & born.isna().to_numpy()
+            if late.any():
+                reasons[f"the entity is dated after the seed time "
+                        f"({self.entity_table}.{ent.time_col})"] = late
+            if undated.any():
+                reasons[f"the entity has no date ({self.entity_table}.{ent.time_col} is "
+                        "null)"] = undated
             keep = keep & (born <= cutoff).to_numpy()
         self.dropped_rows[split] = int((~keep).sum())
+        self.dropped_reasons = getattr(self, "dropped_reasons", {})
+        self.dropped_reasons[split] = {r: int(m.sum()) for r, m in reasons.items()}
+        if split == "train" and len(df) and not keep.any():
+            raise TaskError(self._empty_train_message(df, reasons, ent))
         if not keep.all():
             logger.info(
                 "%s: %s split: dropped %d row(s) whose entity is not in %r at the seed time",
@@ -190,6 +215,38 @@ class EntityTask(BaseTask):
             )
             table = self._table_from_df(df[keep].reset_index(drop=True))
         return table
+
+    def _no_train_rows_message(self) -> str:
+        ts = self.split_timestamps("train")
+        emptied = [(n, t) for n, t in self.cut_db.items()
+                   if len(t) == 0 and len(self.db[n]) and t.time_col is not None]
+        msg = (f"{self._who}: the train split is empty: the label SQL made no rows at the "
+               f"{len(ts)} train seed times ({ts[0].date()} .. {ts[-1].date()}), run on the "
+               f"database cut at test_timestamp ({self.test_timestamp.date()}).")
+        if not emptied:
+            return msg + " Check the SQL's joins and filters against those dates."
+        parts = [f"{n} has none of its {len(self.db[n])} rows dated by then ({n}.{t.time_col} "
+                 f"starts {self.db[n].min_timestamp})" for n, t in emptied]
+        n, t = emptied[0]
+        return (msg + " In that cut " + "; ".join(parts) + f". If {n}.{t.time_col} is not when "
+                f"a {n} row came to be (an audit or update date), pass --time-col {n}=COLUMN or "
+                f"--no-time-col {n}.")
+
+    def _empty_train_message(self, df: pd.DataFrame, reasons: dict, ent) -> str:
+        parts = []
+        for reason, mask in reasons.items():
+            ex = df[np.asarray(mask)].head(3)
+            shown = "; ".join(f"{self.entity_col} {r[self.entity_col]!r} at seed "
+                              f"{pd.Timestamp(r[self.time_col]).date()}" for _, r in ex.iterrows())
+            parts.append(f"{int(np.asarray(mask).sum())} because {reason} (e.g. {shown})")
+        fix = (f" If {self.entity_table}.{ent.time_col} is not when a {self.entity_table} row "
+               f"came to be (an audit or update date), pass --time-col "
+               f"{self.entity_table}=COLUMN or --no-time-col {self.entity_table}."
+               if ent.time_col is not None else
+               f" Check that {self.entity_col} holds {self.entity_table}.{ent.pkey_col} values, "
+               f"or choose the key with --pkey {self.entity_table}=COLUMN.")
+        return (f"{self._who}: the train split is empty: all {len(df)} rows the label SQL "
+                f"made were dropped: " + "; ".join(parts) + "." + fix)
 
     def evaluate(
         self,

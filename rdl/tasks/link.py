@@ -147,8 +147,8 @@ class LinkTask(BaseTask):
             if self.db[table].pkey_col is None:
                 raise TaskError(
                     f"{self._who}: {side}_entity_table {table!r} has no primary key, so its "
-                    "rows cannot be addressed; declare one with "
-                    f"rdl.connect(..., primary_keys={{'{table}': 'id'}})."
+                    f"rows cannot be addressed; choose one with --pkey {table}=COLUMN "
+                    f"(Python: rdl.connect(..., primary_keys={{'{table}': 'COLUMN'}}))."
                 )
         if len(set(self.columns)) != 3:
             raise TaskError(
@@ -159,7 +159,7 @@ class LinkTask(BaseTask):
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
             raise TaskError(f"{self._who}: eval_k must be a positive int (got {k!r}).")
         self.eval_k = int(k)
-        num_dst = len(self.db[self.dst_entity_table].df)
+        num_dst = len(self.db[self.dst_entity_table])
         if self.eval_k > num_dst:
             raise TaskError(
                 f"{self._who}: eval_k={self.eval_k} is larger than the destination table "
@@ -256,6 +256,16 @@ class LinkTask(BaseTask):
             cutoff = df[self.time_col].clip(upper=self.test_timestamp)
             keep = keep & (born <= cutoff).to_numpy()
         self.dropped_rows[split] = int((~keep).sum())
+        if split == "train" and len(df) and not keep.any():
+            unknown = int((~df[self.src_entity_col].isin(keys)).sum())
+            raise TaskError(
+                f"{self._who}: the train split is empty: all {len(df)} rows the label SQL made "
+                f"were dropped: {unknown} because the source is no row of "
+                f"{self.src_entity_table}, {int((after == 0).sum())} because none of their "
+                f"{self.dropped_links[split]} destination id(s) is a {self.dst_entity_table} row "
+                f"dated by test_timestamp, the rest because the source is dated after the seed "
+                f"time. Check the keys (--pkey / --fkey) and the time columns (--time-col / "
+                f"--no-time-col) of {self.src_entity_table} and {self.dst_entity_table}.")
         if self.dropped_links[split] or not keep.all():
             logger.info(
                 "%s: %s split: removed %d destination id(s) not in %r and dropped %d row(s)",

@@ -153,8 +153,9 @@ def load_task(spec: str, db: Database, cache_dir: str | None = None) -> BaseTask
     Args:
         spec: ``"path/to/file.py:NAME"`` (``NAME`` a class, instance or factory in the
             file, by Python name or by the task's ``name``), ``"path/to/file.py"`` (a file
-            with a single task), or a built-in ``"DATASET/NAME"`` such as
-            ``"rel-f1/driver-dnf"`` (or ``"driver-dnf"`` if unambiguous).
+            with a single task), a built-in ``"DATASET/NAME"`` such as
+            ``"rel-f1/driver-dnf"`` (or ``"driver-dnf"`` if unambiguous), or a predictive
+            query ``"PREDICT ... FOR EACH ..."`` (`rdl.tasks.query.from_query`).
         db: the database the task runs on.
         cache_dir: on-disk table cache directory (see `BaseTask`).
 
@@ -165,7 +166,10 @@ def load_task(spec: str, db: Database, cache_dir: str | None = None) -> BaseTask
         TaskError: no such file or task; the message lists the available tasks.
     """
     from rdl.project import load_file
+    from rdl.tasks.query import from_query, is_query
 
+    if is_query(spec):
+        return from_query(db, spec, cache_dir=cache_dir)
     file_part, sep, name = spec.rpartition(":")
     if sep and file_part.endswith(".py"):
         path = Path(file_part)
@@ -192,3 +196,36 @@ def load_task(spec: str, db: Database, cache_dir: str | None = None) -> BaseTask
     raise TaskError(
         f"no task {spec!r}.{hint} Built-in tasks: {sorted(known) or '(none)'}."
     )
+
+
+def task_file_schema(spec: str) -> dict | None:
+    """The ``SCHEMA = {...}`` (`rdl.connect` keyword arguments, checked by
+    `rdl.db.schema_file.check_schema`) of the task file ``spec`` addresses, or ``None``.
+
+    A task file may carry the schema options its database needs beside its tasks, so
+    ``rdl train --task FILE.py:NAME`` needs no flags.
+
+    Raises:
+        TaskError: ``spec`` names a ``.py`` file that does not exist.
+        SchemaError: ``SCHEMA`` is malformed.
+    """
+    from rdl.db.schema_file import check_schema
+    from rdl.project import load_file
+
+    file_part, sep, _ = spec.rpartition(":")
+    path = file_part if sep and file_part.endswith(".py") else (spec if spec.endswith(".py") else None)
+    if path is None:
+        known = builtin_tasks()
+        full = spec if spec in known else next(
+            (k for k in known if k.split("/", 1)[1] == spec), None)
+        if full is None:
+            return None
+        path = known[full].rsplit(":", 1)[0]
+    if not Path(path).exists():
+        raise TaskError(f"task file {path!r} (from --task {spec!r}) does not exist.")
+    try:
+        module = load_file(path)
+    except Exception as e:  # a user's file: say which one and why, keep the cause
+        raise TaskError(f"task file {path} failed to import: {type(e).__name__}: {e}") from e
+    schema = getattr(module, "SCHEMA", None)
+    return None if schema is None else check_schema(schema, f"SCHEMA in {path}", complete=False)

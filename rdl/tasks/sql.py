@@ -52,8 +52,15 @@ def run_sql(
     ts = pd.DataFrame({"timestamp": pd.Series(timestamps).astype("datetime64[ns]").to_numpy()})
     con = duckdb.connect()
     try:
+        try:  # label SQL > 2 s would flood stderr; in Jupyter DuckDB may refuse the setting
+            con.execute("SET enable_progress_bar = false")
+        except duckdb.InvalidInputException:
+            pass
         for name, table in db.items():
-            con.register(name, table.df)
+            if hasattr(table, "register"):  # an out-of-core table (rdl.db.lazy): a view
+                table.register(con, name)
+            else:
+                con.register(name, table.df)
         con.register(TIMESTAMP_TABLE, ts)
         try:
             df = con.sql(sql).df()

@@ -2,7 +2,9 @@
 
 Fields common to every task kind: ``state_dict``, ``model_kwargs`` (the model's
 constructor arguments, incl. the column stats the rows are encoded with), ``config``
-(`TrainConfig` as a dict), ``task_spec``, ``task_type``, ``db`` (the training URL); plus
+(`TrainConfig` as a dict), ``task_spec``, ``task_type``, ``db`` (the training URL),
+``schema`` (the database's every schema choice as `rdl.connect` arguments,
+``Database.schema``, so ``rdl predict`` reads a database as training did); plus
 the kind's own fields (`rdl.train.trainer.Trainer.checkpoint_fields`: an entity model's
 ``entity_table`` / ``entity_col`` / ``time_col`` / ``clamp``, a link model's ``model`` /
 ``fanouts`` / ``src_entity_table`` / ``dst_entity_table`` / ``eval_k``).
@@ -18,7 +20,8 @@ import torch
 CHECKPOINT = "model.pt"
 
 
-def save_checkpoint(out_dir: str | Path, trainer, *, task_spec: str, db_url: str) -> Path:
+def save_checkpoint(out_dir: str | Path, trainer, *, task_spec: str, db_url: str,
+                    schema: dict | None = None) -> Path:
     """Write ``out_dir/model.pt`` for a fitted ``trainer`` (temp file, then rename).
 
     Returns:
@@ -34,6 +37,7 @@ def save_checkpoint(out_dir: str | Path, trainer, *, task_spec: str, db_url: str
         "task_spec": task_spec,
         "task_type": str(trainer.task.task_type),
         "db": db_url,
+        "schema": schema,
         **trainer.checkpoint_fields(),
     }
     tmp = path.with_name(f".{CHECKPOINT}.{os.getpid()}.tmp")

@@ -3,26 +3,40 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import torch
 
 from rdl.graph import GraphData
 from rdl.metrics import METRICS
-from rdl.nn import RDLModel
-from rdl.sampling.loader import NodeLoader
+from rdl.nn.seed_inputs import entity_model
 from rdl.train.config import TrainConfig
+from rdl.train.diagnose import label_prior_loss
 from rdl.train.inference import predict_seeds
-from rdl.train.seeds import Seeds, make_seeds
+from rdl.train.seed_batches import SeedBatches, seed_batches
+from rdl.train.seed_features import FeatureScaler, SeedFeatures
+from rdl.train.seeds import Seeds, make_seeds, to_seconds
+from rdl.train.stale import GapSampler, information_cutoffs, max_gap_steps, timedelta_seconds
 from rdl.train.trainer import Trainer, backbone_kwargs
 
 BINARY, REGRESSION = "binary_classification", "regression"
 MULTICLASS, MULTILABEL = "multiclass_classification", "multilabel_classification"
 
 
-def model_kwargs(graph: GraphData, entity_table: str, out_channels: int, config: TrainConfig) -> dict:
-    """Constructor arguments of `RDLModel` for ``graph`` (saved in checkpoints)."""
-    return dict(backbone_kwargs(graph, config), entity_table=entity_table,
-                out_channels=out_channels, num_layers=config.num_layers, pooling=config.pooling)
+def model_kwargs(graph: GraphData, entity_table: str, out_channels: int, config: TrainConfig,
+                 seed_features: int = 0, staleness: bool = False) -> dict:
+    """Constructor arguments of the entity model for ``graph`` (saved in checkpoints;
+    `rdl.nn.seed_inputs.entity_model` builds it): `RDLModel`'s, plus ``seed_features``
+    / ``staleness`` when the seed has inputs of its own (the staleness only when training
+    draws stale cut-offs: a model that never saw a stale seed cannot learn what it means)."""
+    kwargs = dict(backbone_kwargs(graph, config), entity_table=entity_table,
+                  out_channels=out_channels, num_layers=config.num_layers, pooling=config.pooling)
+    if seed_features:
+        kwargs["seed_features"] = int(seed_features)
+    if staleness:
+        kwargs["staleness"] = True
+    return kwargs
 
 
 def entity_groups(node: np.ndarray, time: np.ndarray, size: int | None) -> np.ndarray:
@@ -45,6 +59,12 @@ class EntityTrainer(Trainer):
     to the train labels' 2nd-98th percentiles at evaluation, as RelBench), cross entropy
     (multiclass). Batches: ``config.batch_size`` seeds, shuffled (``batch_order="random"``)
     or in groups of one entity's consecutive seed times (``"entity"``).
+
+    Stale history and seed inputs (issue 9): every seed is sampled at its information
+    cut-off (`rdl.train.stale.information_cutoffs`; training seeds at random earlier
+    cut-offs with ``config.stale_prob``), ages are encoded against ``config.time_reference``,
+    and the seed may get tabular features at its cut-off (``config.seed_features``,
+    `rdl.train.seed_features`).
 
     Args:
         task: an entity task (`rdl.tasks.EntityTask`).
@@ -79,25 +99,98 @@ class EntityTrainer(Trainer):
         if self.task_type == REGRESSION:
             lo, hi = np.percentile(train_labels.numpy(), [2, 98])
             self.clamp = (float(lo), float(hi))
-        self.kwargs = model_kwargs(graph, task.entity_table, out, config)
-        self.model = RDLModel(**self.kwargs)
+        self.step = timedelta_seconds(task)
+        self.gaps = GapSampler(self.step, max_gap_steps(task, config.protocol),
+                               config.stale_prob, seed=config.seed)
+        self.val_ts = int(to_seconds([task.val_timestamp])[0])
+        self.features, self.scaler, self.columns = None, None, []
+        self.feature_seconds = 0.0
+        if config.seed_features or config.blend:
+            self.features = SeedFeatures(task, config.protocol, task.get_table("train").df,
+                                         task.get_table("val").df)
+        self._train_seeds = None
+        if self.features is not None:
+            self._train_seeds = self.make_seeds(task.get_table("train"))
+        self._prior = label_prior_loss(self.task_type, train_labels.numpy())
+        self.kwargs = model_kwargs(graph, task.entity_table, out, config,
+                                   self.scaler.num_outputs if self.scaler else 0,
+                                   staleness=self.gaps.active)
+        self.model = entity_model(**self.kwargs)
         self.train_sampler = self.sampler()
 
-    def make_seeds(self, table) -> Seeds:
-        return make_seeds(self.task, table, self.graph)
+    def prior_loss(self) -> float | None:
+        """`rdl.train.diagnose.label_prior_loss` of the training labels."""
+        return self._prior
+
+    def make_seeds(self, table, stale_val: bool | None = None) -> Seeds:
+        """Seeds of a task table with their information cut-offs (``stale_val``: default
+        ``config.stale_val``) and seed features: the model's rows (training seeds: one per
+        gap of ``k`` steps, ``k = 0 .. max_gap_steps``; the scaler is fitted on them at
+        ``k = 0``) and, for the blend, the raw frame at the seeds' own cut-offs."""
+        seeds = make_seeds(self.task, table, self.graph)
+        cfg = self.config
+        stale_val = cfg.stale_val if stale_val is None else stale_val
+        seeds.cutoff = information_cutoffs(self.task, seeds.time, cfg.protocol, stale_val,
+                                           seeds.node)
+        if self.features is None:
+            return seeds
+        is_train = len(seeds.time) > 0 and bool((seeds.time < self.val_ts).all())
+        cached = self._train_seeds
+        if is_train and cached is not None and len(seeds.time) == len(cached.time) \
+                and (seeds.time == cached.time).all() and (seeds.node == cached.node).all():
+            return cached
+        cut = seeds.cutoff
+        gaps = is_train and self.gaps.active and bool(cfg.seed_features)
+        if gaps:
+            cut = cut[:, None] - self.step * np.arange(self.gaps.max_steps + 1)[None, :]
+        t0 = time.perf_counter()
+        frame, index = self.features.bank(table.df[self.task.entity_col].to_numpy(), cut)
+        self.feature_seconds += time.perf_counter() - t0
+        first = index if index.ndim == 1 else index[:, 0]
+        if cfg.blend:
+            seeds.x_raw = frame.iloc[first].reset_index(drop=True)
+        if not cfg.seed_features:
+            return seeds
+        if self.scaler is None:
+            if not is_train:
+                raise RuntimeError("seed features: the training seeds must come first")
+            self.columns = [c for c in frame.columns
+                            if ("past_labels" if c.startswith("past_labels__") else "aggregates")
+                            in cfg.seed_features]
+            self.scaler = FeatureScaler().fit(frame[self.columns].iloc[np.unique(first)])
+        seeds.x_bank, seeds.x_index = self.scaler.transform(frame[self.columns]), index
+        return seeds
+
+    def _features(self, seeds: Seeds, steps: np.ndarray | None = None):
+        """``f(index) -> [len(index), F]`` seed features for batches (``None`` when the
+        model takes none); ``steps``: each seed's gap in steps (training)."""
+        if seeds.x_bank is None:
+            return None
+        rows = seeds.x_index if seeds.x_index.ndim == 1 else \
+            seeds.x_index[np.arange(len(seeds.x_index)), 0 if steps is None else steps]
+        bank = seeds.x_bank
+        return lambda idx: bank[torch.from_numpy(rows[idx])]
 
     def loader(self, seeds: Seeds, sampler, shuffle: bool, batch_size: int,
-               rng: np.random.Generator | None = None) -> NodeLoader:
-        """A `NodeLoader` over ``seeds`` in this trainer's batch order."""
+               rng: np.random.Generator | None = None,
+               cutoff: np.ndarray | None = None, features=None) -> SeedBatches:
+        """Batches of ``seeds`` in this trainer's batch order, sampled at ``cutoff``
+        (default: the seeds' information cut-offs)."""
         group = None
         if self.config.batch_order == "entity":
             group = entity_groups(seeds.node, seeds.time, self.config.entity_group_size)
-        return NodeLoader(sampler, self.graph.node_time, self.task.entity_table, seeds.node,
-                          seeds.time, batch_size=batch_size, shuffle=shuffle, generator=rng,
-                          group=group)
+        return seed_batches(sampler, self.graph.node_time, self.task.entity_table, seeds.node,
+                            seeds.time, seeds.cutoff if cutoff is None else cutoff,
+                            time_reference=self.config.time_reference, batch_size=batch_size,
+                            shuffle=shuffle, generator=rng, group=group,
+                            staleness="staleness" in self.kwargs, features=features)
 
-    def train_batches(self, seeds: Seeds, rng: np.random.Generator) -> NodeLoader:
-        return self.loader(seeds, self.train_sampler, True, self.config.batch_size, rng)
+    def train_batches(self, seeds: Seeds, rng: np.random.Generator) -> SeedBatches:
+        steps = self.gaps.steps(len(seeds.time))
+        base = seeds.time if seeds.cutoff is None else seeds.cutoff
+        cutoff = base - self.step * steps
+        return self.loader(seeds, self.train_sampler, True, self.batch_size, rng,
+                           cutoff=cutoff, features=self._features(seeds, steps))
 
     def target(self, y: torch.Tensor) -> torch.Tensor:
         """Labels in the loss's shape (``[n]`` class ids or ``[n, out_channels]``)."""
@@ -114,15 +207,46 @@ class EntityTrainer(Trainer):
     def predict(self, seeds: Seeds, batch_size: int | None = None) -> np.ndarray:
         """Probabilities / values for ``seeds`` (see `rdl.train.inference.predict_seeds`)."""
         return predict_seeds(self.model, self.graph, self.csc, self.config, self.task_type,
-                             self.clamp, seeds.node, seeds.time, batch_size)
+                             self.clamp, seeds.node, seeds.time, batch_size,
+                             cutoff=seeds.cutoff, features=self._features(seeds))
 
     def score(self, seeds: Seeds, pred: np.ndarray) -> dict[str, float]:
         y = seeds.y.numpy()
         return {m: float(METRICS[m](y, pred)) for m in self.task.metrics}
 
+    def extra_results(self, tables: dict, seeds: dict, pred: dict, models: dict) -> None:
+        """RelBench's validation beside the stale one, LightGBM at the cut-off and the
+        blend (`rdl.train.entity_extras.extra_results`)."""
+        from rdl.train.entity_extras import extra_results
+
+        extra_results(self, tables, seeds, pred, models)
+
+    def result_fields(self) -> dict:
+        """``seed_feature_seconds``: time spent computing seed features (all splits)."""
+        return {"seed_feature_seconds": self.feature_seconds} if self.features else {}
+
     def checkpoint_fields(self) -> dict:
-        return {"entity_table": self.task.entity_table, "entity_col": self.task.entity_col,
-                "time_col": self.task.time_col, "clamp": self.clamp}
+        out = {"entity_table": self.task.entity_table, "entity_col": self.task.entity_col,
+               "time_col": self.task.time_col, "clamp": self.clamp,
+               "text_encoders": self.graph.text_encoders}
+        if self.scaler is not None:  # what `seed_feature_fn` needs to serve the model
+            out["seed_inputs"] = {"features": self.features.state(), "scaler": self.scaler,
+                                  "columns": self.columns}
+        return out
 
 
-__all__ = ["EntityTrainer", "entity_groups", "model_kwargs"]
+def seed_feature_fn(ckpt: dict, db, entity_ids, cutoffs: np.ndarray):
+    """``f(index) -> [len(index), F]`` seed features of a checkpointed model for seeds
+    ``(entity_ids[i], cutoffs[i])`` on ``db`` (``None`` when the model takes none): the
+    checkpoint's aggregation plan, past labels and scaler, nothing dated after a seed's
+    cut-off (`rdl.train.predict.predict_at`)."""
+    inputs = ckpt.get("seed_inputs")
+    if not inputs:
+        return None
+    features = SeedFeatures.from_state(inputs["features"], db)
+    frame, index = features.bank(np.asarray(entity_ids), np.asarray(cutoffs, dtype=np.int64))
+    bank = inputs["scaler"].transform(frame[inputs["columns"]])
+    return lambda idx: bank[torch.from_numpy(index[idx])]
+
+
+__all__ = ["EntityTrainer", "entity_groups", "model_kwargs", "seed_feature_fn"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import resource
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +18,11 @@ import numpy as np
 
 from rdl.db import Database, connect
 from rdl.graph import build_graph
-from rdl.results import write_results
+from rdl.results import merge_predictions, prediction_frame, write_predictions, write_results
 from rdl.tasks import notes
 from rdl.train.checkpoint import save_checkpoint
 from rdl.train.config import TrainConfig
+from rdl.train.diagnose import model_warnings
 from rdl.train.seeds import make_seeds
 from rdl.train.trainer import Trainer
 
@@ -33,14 +34,15 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def open_database(db: str | Database) -> tuple[Database, str]:
-    """``(Database, url)`` for a URL / path or an open `Database`."""
+def open_database(db: str | Database, schema: dict | None = None) -> tuple[Database, str]:
+    """``(Database, url)`` for a URL / path (opened with the `rdl.connect` keyword
+    arguments ``schema``) or an open `Database`."""
     if isinstance(db, Database):
         return db, getattr(db, "url", None) or "<in-memory>"
     from rdl.db.write import normalize_url
 
     url = normalize_url(db)
-    return connect(url), url
+    return connect(url, **(schema or {})), url
 
 
 def resolve_task(task, db: Database):
@@ -57,7 +59,7 @@ def resolve_task(task, db: Database):
     return inst, getattr(inst, "name", type(inst).__name__)
 
 
-def split_tables_and_graph(task, config: TrainConfig, cache_dir=None):
+def split_tables_and_graph(task, config: TrainConfig, cache_dir=None, progress: bool = True):
     """The task's train / val / test tables (test targets unmasked, for scoring only) and
     the graph of ``task.input_db(config.protocol)`` — under ``"relbench"`` the database
     cut at the test timestamp, so no row dated after it reaches any model input — with
@@ -73,7 +75,7 @@ def split_tables_and_graph(task, config: TrainConfig, cache_dir=None):
     }
     t0 = time.perf_counter()
     graph = build_graph(task.input_db(config.protocol), text=config.text,
-                        stats_until=task.test_timestamp, cache_dir=cache_dir)
+                        stats_until=task.test_timestamp, cache_dir=cache_dir, progress=progress)
     return tables, graph, time.perf_counter() - t0
 
 
@@ -83,7 +85,9 @@ def make_trainer(task, graph, config: TrainConfig, train_table, model: str | Non
 
     Args:
         model: entity tasks: ``None`` or ``"gnn"``; link tasks: ``"two-tower"``
-            (default) or ``"idgnn"``.
+            (default), ``"idgnn"`` (falls back to ``"contextgnn"`` when its subgraphs
+            reach almost no training link; `rdl.train.link.link_trainer`) or
+            ``"contextgnn"``.
         options: link models' options (`rdl.train.link.link_trainer`).
 
     Raises:
@@ -92,13 +96,29 @@ def make_trainer(task, graph, config: TrainConfig, train_table, model: str | Non
     if str(task.task_type) == LINK:
         from rdl.train.link import link_trainer
 
-        return link_trainer(task, graph, config, model or "two-tower", **options)
+        return link_trainer(task, graph, config, model or "two-tower", train_table=train_table,
+                            **options)
     if model not in (None, "gnn"):
-        raise ValueError(f"model {model!r} is for link tasks; task {task.name!r} is a "
+        from rdl.train.config import ConfigError
+
+        raise ConfigError("model", f"model {model!r} is for link tasks; task {task.name!r} is a "
                          f"{task.task_type} task, trained with the entity GNN (--model gnn)")
     from rdl.train.entity import EntityTrainer
 
     return EntityTrainer(task, graph, config, make_seeds(task, train_table, graph).y)
+
+
+def prediction_frames(task, seeds: dict, preds: dict, name: str) -> list:
+    """The model's val and test predictions as `rdl.results.prediction_frame` s (keys,
+    seed times and labels from the seeds' task tables)."""
+    link = str(task.task_type) == LINK
+    out = []
+    for split in ("val", "test"):
+        df = seeds[split].df
+        label = df[task.dst_entity_col] if link else seeds[split].y.numpy()
+        out.append(prediction_frame(split, df[task.src_entity_col if link else task.entity_col],
+                                    df[task.time_col], label, {name: preds[split]}))
+    return out
 
 
 def add_timing(results: dict, graph, graph_build_s: float, train_s: float, history: list[dict],
@@ -128,6 +148,8 @@ class TrainRun:
             ``tables[split]`` rows (entity tasks: ``[n]`` or ``[n, C]``; link tasks:
             ``[n, eval_k]`` destination keys).
         results: the results dict (`train_task`'s return value).
+        frames: the val / test predictions of the model and the baselines as
+            `rdl.results.prediction_frame` s (``predictions.parquet``).
     """
 
     task: Any
@@ -136,6 +158,7 @@ class TrainRun:
     seeds: dict
     predictions: dict[str, np.ndarray]
     results: dict
+    frames: list = field(default_factory=list)
 
 
 def run_task(
@@ -147,16 +170,21 @@ def run_task(
     progress: bool = True,
     cache_dir: str | Path | None = None,
     model: str | None = None,
+    setup_trainer=None,
     **options,
 ) -> TrainRun:
     """The training job without its outputs: open -> tables -> graph -> fit -> evaluate ->
-    baselines. Arguments as `train_task`; returns a `TrainRun`."""
+    baselines. Arguments as `train_task`, plus ``setup_trainer``: called with the trainer
+    before fitting (e.g. `rdl.train.distributed.make_data_parallel`). Returns a
+    `TrainRun` whose trainer holds the plain model on the CPU."""
     t_start = time.perf_counter()
     config = config or TrainConfig()
-    database, url = open_database(db)
+    from rdl.train.storage import open_for_training
+
+    database, url, storage = open_for_training(db, task_spec, config.storage)
     task, name = resolve_task(task_spec, database)
     is_link = str(task.task_type) == LINK
-    tables, graph, graph_build_s = split_tables_and_graph(task, config, cache_dir)
+    tables, graph, graph_build_s = split_tables_and_graph(task, config, cache_dir, progress)
     init = None
     if config.init:
         from rdl.train.init import prepare_init
@@ -168,8 +196,13 @@ def run_task(
 
         history = options["history"] = LinkHistory(task, task.input_db(config.protocol))
     trainer = make_trainer(task, graph, config, tables["train"], model, **options)
-    if init is not None:
+    if init is not None:  # pretrained weights before the model moves or is wrapped
         init.load_into(trainer.model)
+    from rdl.train.device import unwrap, use_device
+
+    use_device(trainer, config.device)
+    if setup_trainer is not None:
+        setup_trainer(trainer)
     seeds = {s: trainer.make_seeds(t) for s, t in tables.items()}
 
     t0 = time.perf_counter()
@@ -179,6 +212,8 @@ def run_task(
     pred = {s: trainer.predict(seeds[s]) for s in ("val", "test")}
     scores = {s: trainer.score(seeds[s], pred[s]) for s in ("val", "test")}
     eval_s = time.perf_counter() - t0
+    unwrap(trainer)  # the plain model on the CPU (checkpoints, predict_at)
+    frames = prediction_frames(task, seeds, pred, trainer.name)
 
     results = {
         "task": name,
@@ -186,22 +221,30 @@ def run_task(
         "task_type": str(task.task_type),
         "metrics": list(task.metrics),
         "protocol": config.protocol,
+        "storage": storage,
         **({"eval_k": task.eval_k} if is_link else {}),
         "splits": {s: len(t.df) for s, t in tables.items()},
         "notes": notes(task),
+        "leakage_suspects": list(getattr(database, "leakage", None) or []),
         "baselines": {},
         "models": {trainer.name: {"val": scores["val"], "test": scores["test"],
                                   "fit_seconds": train_s, "eval_seconds": eval_s,
                                   "epochs_run": len(epochs), "history": epochs,
+                                  "batch_size": trainer.batch_size,
+                                  "prior_loss": trainer.prior_loss(),
                                   **trainer.result_fields()}},
     }
+    if hasattr(trainer, "extra_results"):
+        trainer.extra_results(tables, seeds, pred, results["models"])
     if baselines:
         from rdl.baselines import run_baselines
 
         results["baselines"] = run_baselines(database, task, link_history=history,
-                                             protocol=config.protocol)["baselines"]
+                                             protocol=config.protocol,
+                                             predictions=frames)["baselines"]
+    results["warnings"] = list(getattr(trainer, "warnings", [])) + model_warnings(results)
     add_timing(results, graph, graph_build_s, train_s, epochs, t_start, config)
-    return TrainRun(task, trainer, tables, seeds, pred, results)
+    return TrainRun(task, trainer, tables, seeds, pred, results, frames)
 
 
 def train_task(
@@ -238,11 +281,16 @@ def train_task(
     Returns:
         the results dict written to ``results.json``: ``task``, ``db``, ``task_type``,
         ``metrics``, ``protocol`` (``config.protocol``), ``splits``, ``notes``
-        (`rdl.tasks.notes`), ``baselines``, ``models`` (``{name: {"val", "test",
+        (`rdl.tasks.notes`), ``leakage_suspects`` (`rdl.db.audit`), ``baselines``,
+        ``models`` (``{name: {"val", "test",
         "fit_seconds", "eval_seconds", "epochs_run", "history", ...}}``; link models add
-        ``num_hops`` and the results add ``eval_k``), ``timing`` (``graph_build_s``,
-        ``graph_cached``, ``train_s``, ``epoch_s``, ``total_s``), ``peak_rss_mb``,
-        ``config``.
+        ``num_hops`` and the results add ``eval_k``; every model gives its training
+        ``batch_size`` and ``prior_loss``, `rdl.train.diagnose.label_prior_loss`),
+        ``warnings`` (one paragraph per problem: the trainer's own, e.g. a link model
+        that fell back, and `rdl.train.diagnose.model_warnings`), ``timing``
+        (``graph_build_s``, ``graph_cached``, ``train_s``, ``epoch_s``, ``total_s``), ``peak_rss_mb``,
+        ``config``. With ``out_dir``, the val and test predictions of the model and the
+        baselines also go to ``out_dir/predictions.parquet`` (`rdl.results`).
 
     Raises:
         ValueError: a model that does not fit the task kind; see `make_trainer`.
@@ -254,10 +302,12 @@ def train_task(
                    cache_dir=cache_dir, model=model, **options)
     if out_dir is not None:
         save_checkpoint(out_dir, run.trainer, task_spec=run.results["task"],
-                        db_url=run.results["db"])
+                        db_url=run.results["db"], schema=getattr(run.task.db, "schema", None))
         write_results(run.results, out_dir)
+        write_predictions(merge_predictions(run.frames), out_dir)
     return run.results
 
 
 __all__ = ["TrainRun", "add_timing", "make_trainer", "open_database", "peak_rss_mb",
-           "resolve_task", "run_task", "split_tables_and_graph", "train_task"]
+           "prediction_frames", "resolve_task", "run_task", "split_tables_and_graph",
+           "train_task"]

@@ -14,12 +14,26 @@ from rdl.graph import GraphData
 @dataclass
 class Seeds:
     """One split's seeds: ``node`` ``int64 [n]`` entity node indices, ``time`` ``int64 [n]``
-    seconds since epoch, ``y`` ``[n]`` labels (``None`` when hidden), ``df`` the task table."""
+    seconds since epoch, ``y`` ``[n]`` labels (``None`` when hidden), ``df`` the task table.
+
+    Seed inputs (`rdl.train.entity.EntityTrainer`, issue 9): ``cutoff`` ``int64 [n]`` the
+    information cut-off of each seed (`rdl.train.stale`; ``None``: the seed time);
+    ``x_bank`` ``[U, F]`` seed-feature rows and ``x_index`` ``int64 [n]`` (or ``[n, K + 1]``,
+    one column per gap of ``k`` steps for training seeds) the row of each seed; ``x_raw``
+    ``[n, F]`` the unscaled features at the seeds' own cut-offs (for LightGBM).
+    """
 
     node: np.ndarray
     time: np.ndarray
     y: torch.Tensor | None
     df: pd.DataFrame
+    cutoff: np.ndarray | None = None
+    x_bank: torch.Tensor | None = None
+    x_index: np.ndarray | None = None
+    x_raw: pd.DataFrame | None = None
+
+    def __len__(self) -> int:
+        return len(self.node)
 
 
 def to_seconds(values) -> np.ndarray:

@@ -22,9 +22,29 @@ import torch
 from tqdm.auto import tqdm
 
 from rdl.graph import GraphData
-from rdl.sampling import TemporalNeighborSampler, build_csc
+from rdl.sampling import TemporalNeighborSampler
+from rdl.sampling.csc_store import graph_csc
 from rdl.train.config import TrainConfig
 from rdl.train.early_stopping import EarlyStopping
+
+
+#: smallest training batch the min-steps rule shrinks to (`train_batch_size`)
+MIN_TRAIN_BATCH = 16
+
+
+def train_batch_size(num_train: int, config: TrainConfig) -> int:
+    """Seeds per training batch for a training set of ``num_train`` seeds: at most
+    ``config.batch_size``, shrunk so that an epoch has at least
+    ``config.min_steps_per_epoch`` optimiser steps, but not below ``min(batch_size, 16)``.
+
+    Small training sets otherwise get a handful of steps per epoch (rel-f1 driver-top3:
+    1,353 rows = 3 steps of 512) and a GNN can end at chance (issue 11: test AUROC 0.501
+    on a 1,252-row churn task with 3 steps per epoch)."""
+    bs = config.batch_size
+    if config.min_steps_per_epoch <= 0 or num_train <= 0:
+        return bs
+    need = -(-num_train // config.min_steps_per_epoch)
+    return min(bs, max(need, min(bs, MIN_TRAIN_BATCH)))
 
 
 def backbone_kwargs(graph: GraphData, config: TrainConfig) -> dict:
@@ -39,6 +59,7 @@ def backbone_kwargs(graph: GraphData, config: TrainConfig) -> dict:
         channels=config.channels,
         aggr=config.aggr,
         encoder_layers=config.encoder_layers,
+        gnn=config.gnn,
     )
 
 
@@ -55,7 +76,11 @@ class Trainer(ABC):
         kwargs: the model's constructor arguments (saved in checkpoints).
         name: the model's name in reports (``results["models"][name]``).
         fanouts: sampling fanouts (per hop, or per edge type and hop).
+        batch_size: seeds per training batch (`train_batch_size` of the training set,
+            set by `fit`; ``config.batch_size`` before).
         history: one record per epoch run (see `fit`).
+        warnings: paragraphs for the report about this run (e.g. a link model that fell
+            back); the job adds them to ``results["warnings"]``.
     """
 
     name = "gnn"
@@ -66,11 +91,15 @@ class Trainer(ABC):
             torch.set_num_threads(config.threads)
         torch.manual_seed(config.seed)
         np.random.seed(config.seed)
-        self.csc = build_csc(graph.num_nodes, graph.node_time, graph.edge_index)
+        self.csc = graph_csc(graph)  # memory-mapped for an out-of-core graph
         self.fanouts: Any = list(config.num_neighbors)
         self.model: torch.nn.Module | None = None
         self.kwargs: dict = {}
         self.history: list[dict] = []
+        self.batch_size = config.batch_size
+        self.warnings: list[str] = []
+        #: set when training data-parallel (`rdl.train.distributed.make_data_parallel`)
+        self.dist = None
 
     # ---- the plug-in: what differs between task kinds -----------------------------------
     @abstractmethod
@@ -98,6 +127,11 @@ class Trainer(ABC):
     def score(self, seeds, pred: np.ndarray) -> dict[str, float]:
         """``{metric: value}`` for every metric of the task."""
 
+    def prior_loss(self) -> float | None:
+        """The training loss of a model that knows only the label distribution (the loss
+        to beat), or ``None`` when the kind has none; set after `fit` starts."""
+        return None
+
     def check_epoch(self, epoch: int, weight: int) -> None:
         """Called after each epoch with the summed loss weight; raise if it is useless."""
 
@@ -123,34 +157,48 @@ class Trainer(ABC):
         (predictions made with `predict` unless given)."""
         return self.score(seeds, self.predict(seeds) if pred is None else pred)
 
-    def fit(self, train, val, progress: bool = True) -> list[dict]:
-        """Train for ``config.epochs`` (at most ``config.max_steps_per_epoch`` batches
-        each, or until ``config.patience`` epochs pass without a better validation
+    def fit(self, train, val, progress: bool = True, on_epoch=None,
+            stop_at: float | None = None) -> list[dict]:
+        """Train for ``config.epochs`` (at most ``config.max_steps_per_epoch`` batches of
+        `train_batch_size` seeds each, or until ``config.patience`` epochs pass without a
+        better validation
         metric), evaluating on ``val`` after every epoch; restore the best model.
 
         Returns:
             one dict per epoch: ``epoch``, ``loss`` (mean over the epoch's loss terms),
             ``val`` metrics, ``train_seconds``, ``seconds`` (incl. validation),
             ``seeds_per_s`` (training seeds per second).
+
+        ``on_epoch(record)`` is called after each epoch's record (e.g. `rdl.train.tune`'s
+        pruning); an exception it raises stops the fit, the best model not restored.
+        ``stop_at`` (a `time.perf_counter` value): the epoch running at that moment ends
+        after its current batch, is validated and is the last (a time budget).
         """
         cfg = self.config
         metric = self.task.metrics[0]
         stopper = EarlyStopping(metric, cfg.patience)
         opt = torch.optim.Adam(self.model.parameters(), lr=cfg.lr)
         rng = np.random.default_rng(cfg.seed)
+        self.batch_size = train_batch_size(len(train), cfg)
         for epoch in range(1, cfg.epochs + 1):
             t0 = time.perf_counter()
             self.model.train()
             batches = self.train_batches(train, rng)
+            if self.dist is not None:  # data-parallel: this rank's share of the batches
+                batches = self.dist.shard(batches)
             steps = min(len(batches), cfg.max_steps_per_epoch)
             total, weight, seen = 0.0, 0, 0
             bar = tqdm(total=steps, desc=f"epoch {epoch}/{cfg.epochs}", disable=not progress,
                        unit="batch", leave=False)
+            out_of_time = False
             for step, batch in enumerate(batches):
                 if step >= steps:
                     break
+                if stop_at is not None and step > 0 and time.perf_counter() >= stop_at:
+                    out_of_time = True
+                    break
                 loss, n, num_seeds = self.batch_loss(train, batch)
-                if n:
+                if n or self.dist is not None:  # every rank steps (DDP's all-reduce)
                     opt.zero_grad()
                     loss.backward()
                     opt.step()
@@ -161,6 +209,8 @@ class Trainer(ABC):
                 bar.set_postfix(loss=f"{total / max(weight, 1):.4f}",
                                 seeds_s=f"{seen / (time.perf_counter() - t0):.0f}")
             bar.close()
+            if self.dist is not None:  # losses and seeds of every rank
+                total, weight, seen = self.dist.sum(total, weight, seen)
             self.check_epoch(epoch, weight)
             train_s = time.perf_counter() - t0
             val_metrics = self.evaluate(val)
@@ -168,13 +218,15 @@ class Trainer(ABC):
                       "train_seconds": train_s, "seconds": time.perf_counter() - t0,
                       "seeds_per_s": seen / max(train_s, 1e-9)}
             self.history.append(record)
+            if on_epoch is not None:
+                on_epoch(record)
             if progress:
                 tqdm.write(f"epoch {epoch}: loss {record['loss']:.4f}  val {metric} "
                            f"{val_metrics[metric]:.4f}  ({record['seconds']:.1f} s)")
-            if stopper.update(val_metrics[metric], self.model):
+            if stopper.update(val_metrics[metric], self.model) or out_of_time:
                 break
         stopper.restore(self.model)
         return self.history
 
 
-__all__ = ["Trainer", "backbone_kwargs"]
+__all__ = ["MIN_TRAIN_BATCH", "Trainer", "backbone_kwargs", "train_batch_size"]

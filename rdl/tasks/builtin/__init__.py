@@ -7,4 +7,8 @@ found by path (`rdl.project.TASKS_DIR`), not imported here.
 
 * `f1` — rel-f1: ``driver-dnf``, ``driver-top3``, ``driver-position`` (RelBench's) and
   ``driver-circuit-compete`` (a link task).
+* `berka` — ``loan-default``; `northwind` — ``customer-churn``, ``customer-spend``;
+  `synthetic_ratings` — ``user-item-rate`` (a link task).
+* `tpch` — TPC-H: ``customer-reorder`` (entity) and ``customer-parts`` (link), which
+  measure cost, not accuracy; its ``SCHEMA`` gives TPC-H's keys and time columns.
 """

@@ -1,0 +1,327 @@
+"""The schema options of `rdl.connect` as data: a TOML schema file, CLI flags, a task
+file's ``SCHEMA = {...}``, all checked the same way and merged.
+
+A schema file (``--schema schema.toml``; ``rdl inspect --write-schema schema.toml``
+writes one with everything rdl inferred, to edit) holds the keyword arguments of
+`rdl.connect`, one TOML key each::
+
+    include = ["users", "posts", "votes"]       # tables (views / "schema.table" too)
+    exclude = ["sessions"]
+    exclude_columns = ["users.Reputation"]      # dropped on reading (leakage audit)
+    infer_foreign_keys = true
+
+    [primary_keys]
+    users = "Id"
+    order_items = ["order_id", "line"]          # composite
+    votes = ""                                  # "" = none (TOML has no null)
+
+    [foreign_keys.posts]
+    OwnerUserId = "users"                       # its primary key
+    ParentId = "posts"
+    [foreign_keys.flights]
+    origin = "airports.code"                    # a unique column
+    ticket = ""                                 # not a foreign key
+
+    [time_cols]
+    posts = "CreationDate"
+    users = ""                                  # static
+    season_stats = "year:year-end"              # column:reading
+
+    [time_formats]                              # how to read columns as timestamps
+    "season_stats.year" = "year-end"
+    "payments.paid_on" = "%d/%m/%Y"
+
+    [stypes]
+    "users.zip" = "categorical"
+    "users.bio" = "ignore"
+
+The CLI flags (`parse_flags`) are the same in another spelling: ``--pkey users=Id``,
+``--no-pkey votes``, ``--fkey orders.buyerId=users``, ``--no-fkey flights.ticket``,
+``--time-col orders=ordered_at``, ``--time-col season_stats.year:year-end``,
+``--no-time-col products``, ``--time-format payments.paid_on=%d/%m/%Y``,
+``--stype users.zip=categorical``, ``--include``, ``--exclude``, ``--exclude-column``,
+``--no-infer-fkeys``. Later sources win (`merge_schemas`): a task file's ``SCHEMA``, then
+``--schema``, then the flags.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from rdl.db.errors import SchemaError
+from rdl.db.stypes import IGNORE, STYPES
+from rdl.db.timeparse import READINGS, check_reading
+
+#: the keys of a schema (the keyword arguments of `rdl.connect`)
+SCHEMA_KEYS = ("primary_keys", "foreign_keys", "time_cols", "time_formats", "stypes",
+               "include", "exclude", "exclude_columns", "infer_foreign_keys")
+_DEFAULTS = {"primary_keys": {}, "foreign_keys": {}, "time_cols": {}, "time_formats": {},
+             "stypes": {}, "include": None, "exclude": None, "exclude_columns": [],
+             "infer_foreign_keys": True}
+
+
+def _none(v):
+    return None if v == "" else v
+
+
+def _table_map(d, key: str, where: str, ok) -> dict:
+    if not isinstance(d, dict):
+        raise SchemaError(f"{where}: {key} must be a table of table name -> value "
+                          f"(got {type(d).__name__} {d!r})")
+    out = {}
+    for t, v in d.items():
+        v = _none(v)
+        if not ok(v):
+            raise SchemaError(f"{where}: {key}.{t} = {v!r} is not valid here; see the "
+                              f"examples in rdl.db.schema_file")
+        out[str(t)] = v
+    return out
+
+
+def _dotted(d, key: str, where: str, check) -> dict:
+    if not isinstance(d, dict):
+        raise SchemaError(f"{where}: {key} must map 'table.column' -> value "
+                          f"(got {type(d).__name__} {d!r})")
+    out = {}
+    for k, v in d.items():
+        if "." not in str(k):
+            raise SchemaError(f"{key} key {k!r} must be 'table.column', e.g. "
+                              f"{key}={{'users.{k}': {v!r}}}")
+        out[str(k)] = check(v, k)
+    return out
+
+
+def _names(v, key: str, where: str, dotted: bool = False) -> list[str] | None:
+    if v is None:
+        return None
+    if isinstance(v, str) or not isinstance(v, (list, tuple)) or \
+            not all(isinstance(x, str) for x in v):
+        raise SchemaError(f"{where}: {key} must be a list of names, e.g. {key}=[{v!r}]"
+                          if isinstance(v, str) else
+                          f"{where}: {key} must be a list of names (got {v!r})")
+    if dotted:
+        for x in v:
+            if "." not in x:
+                raise SchemaError(f"{where}: {key} entry {x!r} must be 'table.column'")
+    return list(v)
+
+
+def check_schema(schema: dict | None, where: str, complete: bool = True) -> dict:
+    """Check and normalise a schema dict (file, flags, ``SCHEMA =``, `rdl.connect` args).
+
+    ``""`` stands for ``None`` (no key / no time column); ``time_cols`` values may carry
+    a reading (``"year:year-end"``), moved to ``time_formats``.
+
+    Args:
+        schema: the dict (``None``: empty).
+        where: names the source in messages (a file path, ``"--pkey"``, ...).
+        complete: fill every key of `SCHEMA_KEYS` with its default; otherwise keep only
+            the keys given (for `merge_schemas`).
+
+    Raises:
+        SchemaError: an unknown key, a value of the wrong shape, an unknown stype or
+            time reading.
+    """
+    schema = {k: v for k, v in (schema or {}).items() if not (complete and v is None)}
+    unknown = sorted(set(schema) - set(SCHEMA_KEYS))
+    if unknown:
+        raise SchemaError(f"{where}: unknown schema key(s) {unknown}; the keys are "
+                          f"{list(SCHEMA_KEYS)}")
+    out = {}
+    if "time_cols" in schema:
+        tc = _table_map(schema["time_cols"], "time_cols", where,
+                        lambda v: v is None or isinstance(v, str))
+        formats = {}
+        for t, v in list(tc.items()):
+            if v and ":" in v and v.split(":", 1)[1] and (v.split(":", 1)[1] in READINGS
+                                                          or "%" in v.split(":", 1)[1]):
+                col, reading = v.split(":", 1)
+                tc[t] = col
+                formats[f"{t}.{col}"] = reading
+        out["time_cols"] = tc
+        if formats:
+            schema = {**schema, "time_formats": {**formats, **(schema.get("time_formats") or {})}}
+    if "primary_keys" in schema:
+        out["primary_keys"] = _table_map(
+            schema["primary_keys"], "primary_keys", where,
+            lambda v: v is None or isinstance(v, str) or (
+                isinstance(v, (list, tuple)) and v and all(isinstance(x, str) for x in v)))
+        out["primary_keys"] = {t: list(v) if isinstance(v, tuple) else v
+                               for t, v in out["primary_keys"].items()}
+    if "foreign_keys" in schema:
+        fk = _table_map(schema["foreign_keys"], "foreign_keys", where,
+                        lambda v: isinstance(v, dict))
+        out["foreign_keys"] = {t: _table_map(m, f"foreign_keys.{t}", where,
+                                             lambda v: v is None or isinstance(v, str))
+                               for t, m in fk.items()}
+    if "stypes" in schema:
+        def st_ok(v, k):
+            if v not in STYPES and v != IGNORE:
+                t, c = str(k).split(".", 1)
+                raise SchemaError(f"table {t!r}, column {c!r}: unknown stype {v!r}; use one "
+                                  f"of {list(STYPES)} or {IGNORE!r} to leave the column out "
+                                  f"of the features.")
+            return v
+        out["stypes"] = _dotted(schema["stypes"], "stypes", where, st_ok)
+    if "time_formats" in schema:
+        out["time_formats"] = _dotted(schema["time_formats"], "time_formats", where,
+                                      lambda v, k: check_reading(v, f"{where}: time format of {k}"))
+    for key in ("include", "exclude"):
+        if key in schema:
+            out[key] = _names(schema[key], key, where)
+    if "exclude_columns" in schema:
+        out["exclude_columns"] = _names(schema["exclude_columns"], "exclude_columns", where,
+                                        dotted=True) or []
+    if "infer_foreign_keys" in schema:
+        if not isinstance(schema["infer_foreign_keys"], bool):
+            raise SchemaError(f"{where}: infer_foreign_keys must be true or false")
+        out["infer_foreign_keys"] = schema["infer_foreign_keys"]
+    if complete:
+        out = {**{k: (v.copy() if isinstance(v, (dict, list)) else v)
+                  for k, v in _DEFAULTS.items()}, **out}
+    return out
+
+
+def load_schema(path: str | Path) -> dict:
+    """The `rdl.connect` keyword arguments a TOML schema file holds (only those it sets).
+
+    Raises:
+        SchemaError: the file does not exist, is not valid TOML (line and column named),
+            or holds an unknown key or a value of the wrong shape.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise SchemaError(f"schema file {str(p.resolve())!r} does not exist. Write one with "
+                          f"`rdl inspect URL --write-schema {p}` and edit it.")
+    try:
+        data = tomllib.loads(p.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise SchemaError(f"schema file {str(p)!r} is not valid TOML: {e}. See the format in "
+                          "the README (\"The schema file\").") from None
+    return check_schema(data, f"schema file {p}", complete=False)
+
+
+def merge_schemas(*schemas: dict | None) -> dict:
+    """One schema from several (later ones win, per table / column; lists add up)."""
+    out: dict = {}
+    for s in schemas:
+        for k, v in (s or {}).items():
+            if k in ("primary_keys", "time_cols", "stypes", "time_formats"):
+                out[k] = {**out.get(k, {}), **v}
+            elif k == "foreign_keys":
+                fk = {t: dict(m) for t, m in out.get(k, {}).items()}
+                for t, m in v.items():
+                    fk.setdefault(t, {}).update(m)
+                out[k] = fk
+            elif k in ("exclude", "exclude_columns") and v is not None:
+                out[k] = list(dict.fromkeys([*(out.get(k) or []), *v]))
+            else:
+                out[k] = v
+    return out
+
+
+def _split(flag: str, value: str, sep: str, example: str) -> tuple[str, str]:
+    if sep not in value or not value.split(sep, 1)[0] or not value.split(sep, 1)[1]:
+        raise SchemaError(f"{flag} {value!r}: write it as {example}")
+    a, b = value.split(sep, 1)
+    return a.strip(), b.strip()
+
+
+def _table_col(flag: str, value: str, example: str) -> tuple[str, str]:
+    if "." not in value:
+        raise SchemaError(f"{flag} {value!r}: name the column as TABLE.COLUMN, e.g. {example}")
+    t, c = value.rsplit(".", 1)
+    return t.strip(), c.strip()
+
+
+def parse_flags(pkey=(), no_pkey=(), fkey=(), no_fkey=(), time_col=(), no_time_col=(),
+                time_format=(), stype=(), include=(), exclude=(), exclude_column=(),
+                infer_fkeys: bool | None = None) -> dict:
+    """The schema the CLI's flags give (see the module doc), checked.
+
+    Raises:
+        SchemaError: a malformed flag value; the message shows the form to use.
+    """
+    s: dict = {}
+    for v in pkey:
+        t, c = _split("--pkey", v, "=", "TABLE=COLUMN (composite: TABLE=COL1,COL2), e.g. "
+                      "--pkey users=Id")
+        s.setdefault("primary_keys", {})[t] = c.split(",") if "," in c else c
+    for t in no_pkey:
+        s.setdefault("primary_keys", {})[t] = None
+    for v in fkey:
+        left, target = _split("--fkey", v, "=", "TABLE.COLUMN=TARGET, e.g. --fkey "
+                              "orders.buyerId=users or --fkey flights.origin=airports.code")
+        t, c = _table_col("--fkey", left, "--fkey orders.buyerId=users")
+        s.setdefault("foreign_keys", {}).setdefault(t, {})[c] = target
+    for v in no_fkey:
+        t, c = _table_col("--no-fkey", v, "--no-fkey orders.buyerId")
+        s.setdefault("foreign_keys", {}).setdefault(t, {})[c] = None
+    for v in time_col:
+        if "=" in v:
+            t, rest = _split("--time-col", v, "=", "TABLE=COLUMN, e.g. --time-col orders=ordered_at")
+            col, _, reading = rest.partition(":")
+        else:
+            left, _, reading = v.partition(":")
+            t, col = _table_col("--time-col", left, "--time-col orders=ordered_at or --time-col "
+                                "season_stats.year:year-end")
+        s.setdefault("time_cols", {})[t] = col
+        if reading:
+            s.setdefault("time_formats", {})[f"{t}.{col}"] = reading
+    for t in no_time_col:
+        s.setdefault("time_cols", {})[t] = None
+    for v in time_format:
+        left, fmt = _split("--time-format", v, "=", "TABLE.COLUMN=FORMAT, e.g. --time-format "
+                           "payments.paid_on=%d/%m/%Y")
+        t, c = _table_col("--time-format", left, "--time-format payments.paid_on=%d/%m/%Y")
+        s.setdefault("time_formats", {})[f"{t}.{c}"] = fmt
+    for v in stype:
+        left, st = _split("--stype", v, "=", "TABLE.COLUMN=STYPE, e.g. --stype "
+                          "users.zip=categorical")
+        t, c = _table_col("--stype", left, "--stype users.zip=categorical")
+        s.setdefault("stypes", {})[f"{t}.{c}"] = st
+    if include:
+        s["include"] = list(include)
+    if exclude:
+        s["exclude"] = list(exclude)
+    for v in exclude_column:
+        t, c = _table_col("--exclude-column", v, "--exclude-column users.Reputation")
+        s.setdefault("exclude_columns", []).append(f"{t}.{c}")
+    if infer_fkeys is not None:
+        s["infer_foreign_keys"] = infer_fkeys
+    return check_schema(s, "the schema flags", complete=False)
+
+
+def pinned_schema(db, pk_cols: dict, specs, readings: dict, args: dict) -> dict:
+    """Every choice `rdl.connect` made, as its keyword arguments: connecting again with
+    them gives the same tables, keys, time columns and features (stypes for every column,
+    ``"ignore"`` for the non-features), whatever inference would say on newer rows. What
+    ``--write-schema`` writes and a checkpoint keeps for ``rdl predict``."""
+    key_cols = {n: set(t.key_cols) | {c for c in pk_cols[n]} for n, t in db.items()}
+    fks: dict[str, dict[str, str]] = {}
+    for spec in specs:
+        fks.setdefault(spec.table, {})[spec.key] = spec.target_spec(pk_cols[spec.target])
+        key_cols[spec.table] |= set(spec.columns)
+    stypes = {}
+    for n, t in db.items():
+        for c in t.df.columns:
+            if c in key_cols[n] or str(c).startswith("_rdl_"):
+                continue
+            stypes[f"{n}.{c}"] = t.stypes.get(c, IGNORE)
+    return {
+        "include": list(db),
+        "exclude_columns": list(args.get("exclude_columns") or []),
+        "infer_foreign_keys": False,
+        "primary_keys": {n: (p[0] if len(p) == 1 else (list(p) if p else None))
+                         for n, p in pk_cols.items()},
+        "foreign_keys": fks,
+        "time_cols": {n: t.time_col for n, t in db.items()},
+        "time_formats": {k: v for k, v in readings.items()
+                         if k.split(".", 1)[1] in db[k.split(".", 1)[0]].df.columns},
+        "stypes": stypes,
+    }
+
+
+__all__ = ["SCHEMA_KEYS", "check_schema", "load_schema", "merge_schemas", "parse_flags",
+           "pinned_schema"]

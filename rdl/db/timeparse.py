@@ -1,0 +1,396 @@
+"""Reading a column as timestamps, or refusing with a reason: never a silent guess.
+
+What a column holds decides how it is read (`read_times`):
+
+* **datetimes** (DuckDB/PostgreSQL ``TIMESTAMP``/``DATE``): kept; time-zone-aware ones
+  converted to UTC and stored naive, with a note.
+* **numbers**: the reading comes from the schema (``time_formats``, the CLI's
+  ``--time-col t.c:READING`` / ``--time-format``) or is detected from the magnitudes:
+  epoch seconds / milliseconds / microseconds / nanoseconds (all values in one band, e.g.
+  1e8..1e10 for seconds = 1973..2286) and ``YYYYMMDD`` (all values valid dates) are read
+  with a note that states the reading. Integer years, ``YYYYMM`` and ``YYMMDD`` need an
+  explicit reading; a column the user named as a time column without one gets the
+  end of the period (``year-end``, ``month-end``: the conservative choice — a season's
+  statistics are known when it ends), stated in a note. A 6-digit column that fits both
+  ``YYYYMM`` and ``YYMMDD`` is refused with both options.
+* **text**: ISO 8601 (any precision, with or without offsets). Day/month dates such as
+  ``04/03/2021`` are read day-first only when some value proves it (a first field > 12),
+  month-first when some second field > 12; when no value decides, the column is refused
+  with the ``--time-format`` to pass (``%d/%m/%Y`` or ``%m/%d/%Y``).
+* **out of range** (pandas' nanosecond timestamps span 1677-09-21 .. 2262-04-11): the
+  "open-ended" sentinels (``9999-12-31``, ``9999-01-01``, ``0001-01-01`` and other dates in
+  years 1 and >= 9000) become null with a note; any other such date is named in an error.
+
+Readings (`READINGS`) are plain names or a ``strftime`` format (``%d.%m.%Y``); the
+number readings live in `rdl.db.datenumbers`.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+from rdl.db import hints
+from rdl.db.datenumbers import NUMBER_READINGS, apply_number_reading, number_readings
+from rdl.db.errors import DataError, SchemaError
+
+#: reading name -> what it means (the ``time_formats`` values; a ``strftime`` format too)
+READINGS = {
+    "year-end": "integer years, dated at the last second of the year (YYYY-12-31 23:59:59)",
+    "year-start": "integer years, dated 1 January 00:00",
+    "month-end": "YYYYMM integers, dated at the last second of the month",
+    "month-start": "YYYYMM integers, dated the 1st of the month 00:00",
+    "yyyymmdd": "YYYYMMDD integers (20210304 = 2021-03-04)",
+    "yymmdd": "YYMMDD integers (930705 = 1993-07-05; years 69-99 are 19xx, 00-68 20xx)",
+    "epoch-s": "seconds since 1970-01-01 UTC",
+    "epoch-ms": "milliseconds since 1970-01-01 UTC",
+    "epoch-us": "microseconds since 1970-01-01 UTC",
+    "epoch-ns": "nanoseconds since 1970-01-01 UTC",
+    "dayfirst": "text dates with the day first (04/03/2021 = 4 March 2021)",
+    "monthfirst": "text dates with the month first (04/03/2021 = 3 April 2021)",
+    "iso": "ISO 8601 text (2021-03-04, 2021-03-04T10:00:00+02:00)",
+}
+# a UTC offset after a clock time: "10:00Z", "10:00:00+02", "10:00:00.5 -05:30"
+TZ_SUFFIX = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)$"
+_DMY = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})(?:[ T].*)?$")
+_NUMBER = re.compile(r"^\s*[+-]?\d+(\.\d+)?\s*$")
+_NS_MIN, _NS_MAX = pd.Timestamp.min, pd.Timestamp.max
+
+
+def check_reading(reading: str, where: str) -> str:
+    """``reading`` if it is one of `READINGS` or a ``strftime`` format.
+
+    Raises:
+        SchemaError: anything else; the message lists the readings.
+    """
+    if reading in READINGS or "%" in str(reading):
+        return reading
+    raise SchemaError(
+        f"{where}: unknown time reading {reading!r}; use one of {list(READINGS)} or a "
+        "strftime format such as '%d/%m/%Y'."
+    )
+
+
+def rows_text(mask, row_ids: pd.Series | None, n: int = 5) -> str:
+    """'rows with <pkey> [..]' or 'row positions [..]' for the first ``n`` rows of ``mask``."""
+    pos = np.flatnonzero(np.asarray(mask))[:n]
+    if row_ids is not None:
+        return f"rows with {row_ids.name} {[plain_scalar(v) for v in row_ids.iloc[pos]]}"
+    return f"row positions {list(map(int, pos))}"
+
+
+def plain_scalar(v):
+    """A numpy scalar as a Python one; integral floats (int keys read with nulls) as int."""
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
+# ---- text ----------------------------------------------------------------------------
+def day_month_order(strings: pd.Series) -> tuple[str | None, str]:
+    """For text dates like ``04/03/2021``: ``("dayfirst" | "monthfirst" | None, evidence)``.
+
+    ``("ambiguous", ...)`` when no value has a field > 12, ``("inconsistent", ...)`` when
+    both orders occur; ``(None, "")`` when the values are not day/month dates at all.
+    """
+    m = strings.str.extract(_DMY)
+    if m[0].isna().any() or len(m) == 0:
+        return None, ""
+    first, second = m[0].astype(int), m[2].astype(int)
+    f, s = first > 12, second > 12
+    ex_f = strings[f].iloc[0] if f.any() else None
+    ex_s = strings[s].iloc[0] if s.any() else None
+    sep = m[1].iloc[0]
+    if f.any() and s.any():
+        return "inconsistent", (f"{int(f.sum())} values have a first field > 12 (e.g. "
+                                f"{ex_f!r}) and {int(s.sum())} a second field > 12 (e.g. "
+                                f"{ex_s!r})")
+    if f.any():
+        return "dayfirst", (f"{int(f.sum())} of {len(m)} distinct values have a first field > 12 "
+                            f"(e.g. {ex_f!r}), so the day comes first")
+    if s.any():
+        return "monthfirst", (f"{int(s.sum())} of {len(m)} distinct values have a second field > 12 "
+                              f"(e.g. {ex_s!r}), so the month comes first")
+    return "ambiguous", sep
+
+
+def _parse_text(values: pd.Series, fmt: str, dayfirst: bool = False) -> pd.Series:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pd.to_datetime(values, errors="coerce", utc=True, format=fmt, dayfirst=dayfirst)
+
+
+def _mixed_tz_message(table, col, values, aware, nonnull, row_ids) -> str:
+    naive = nonnull & ~aware
+    return (
+        f"table {table!r}, column {col!r}: mixes {int(naive.sum())} timestamps without a "
+        f"time zone (e.g. {str(values[naive].iloc[0])!r}; {rows_text(naive, row_ids)}) and "
+        f"{int(aware.sum())} with one (e.g. {str(values[aware].iloc[0])!r}; "
+        f"{rows_text(aware, row_ids)}), so their order is ambiguous. Store all of them in "
+        f"UTC (or all with an offset) in the source, or leave the column out with "
+        f"{hints.stype(table, col)}."
+    )
+
+
+def _text_times(values, table, col, report, reading, row_ids, strict):
+    """Text -> ``(UTC-aware datetimes or None, reading used)``; see `read_times`."""
+    nonnull = values.notna()
+    strings = values.where(~nonnull, values.astype(str))
+    s_nonnull = pd.Series(pd.unique(strings[nonnull]), dtype=object)  # dates repeat
+    if reading is None and len(s_nonnull) and s_nonnull.str.match(_NUMBER).all():
+        return None, "number"
+    if reading in ("dayfirst", "monthfirst"):
+        return _parse_text(values, "mixed", reading == "dayfirst"), reading
+    if reading is not None and reading != "iso":
+        return _parse_text(values, reading), reading
+    if reading is None and len(s_nonnull):
+        order, why = day_month_order(s_nonnull)
+        if order in ("ambiguous", "inconsistent"):
+            sep = why if order == "ambiguous" else "/"
+            problem = ("no value decides (every field is <= 12)" if order == "ambiguous"
+                       else f"the values disagree: {why}")
+            fix = (hints.time_format(table, col, f"%d{sep}%m{sep}%Y")
+                   + f" or --time-format {table}.{col}=%m{sep}%d{sep}%Y (also accepted: "
+                   "dayfirst / monthfirst)")
+            if not strict:
+                report.add("warning", table, col,
+                           f"looks like day/month text dates (e.g. {s_nonnull.iloc[0]!r}) but "
+                           f"{problem}; not read as timestamps. To read it, pass {fix}")
+                return None, None
+            raise DataError(
+                f"table {table!r}, column {col!r}: text dates such as "
+                f"{s_nonnull.iloc[0]!r} could be day/month or month/day and {problem}; rdl "
+                f"does not guess. Say which with {fix}."
+            )
+        if order in ("dayfirst", "monthfirst"):
+            report.add("note", table, col, f"text dates read {order} ({why}); override with "
+                       + hints.time_format(table, col, "monthfirst" if order == "dayfirst"
+                                           else "dayfirst"))
+            return _parse_text(values, "mixed", order == "dayfirst"), order
+    uniq = s_nonnull
+    offset = strings.map(dict(zip(uniq, uniq.str.extract(TZ_SUFFIX)[0])))
+    has_tz = nonnull & offset.notna()
+    if has_tz.any() and not has_tz[nonnull].all():
+        raise DataError(_mixed_tz_message(table, col, values, has_tz, nonnull, row_ids))
+    parsed = None
+    for fmt in ("ISO8601", "mixed"):
+        try:
+            parsed = _parse_text(values, fmt)
+        except (ValueError, TypeError, OverflowError):
+            continue
+        if not (parsed.isna() & nonnull).any():
+            break
+    if has_tz.any() and parsed is not None:
+        report.add("note", table, col,
+                   f"timestamps carry time zones {sorted(map(str, offset[has_tz].unique()))[:5]}; "
+                   "normalised to UTC and stored naive")
+    return parsed, reading
+
+
+# ---- the one entry point ---------------------------------------------------------------
+def read_times(
+    series: pd.Series,
+    table: str,
+    report,
+    *,
+    reading: str | None = None,
+    row_ids: pd.Series | None = None,
+    strict: bool = True,
+    chosen: bool = False,
+) -> tuple[pd.Series | None, str | None]:
+    """Read ``series`` as naive-UTC ``datetime64[ns]`` timestamps (see the module doc).
+
+    Args:
+        series: the column (its ``name`` is used in messages).
+        table: the table's name, for messages.
+        report: `rdl.db.validate.ValidationReport` receiving notes (readings, time zones,
+            sentinels).
+        reading: one of `READINGS` / a ``strftime`` format, or ``None`` to detect.
+        row_ids: the table's primary-key values aligned with ``series``; messages name
+            culprit rows by them (by position when ``None``).
+        strict: the column must be read (a declared date type or a column the user
+            named): refuse with an error rather than leave it unread.
+        chosen: the user named it as the table's time column (integer years / YYYYMM
+            then default to the end of the period).
+
+    Returns:
+        ``(timestamps, reading used)``; ``(None, None)`` when a non-strict column is left
+        as it is (its values are not clearly timestamps; a note may say how to read it).
+
+    Raises:
+        DataError: values that do not fit (naming table, column, rows, examples and the
+            flag that fixes it); ambiguous day/month text; mixed time-zone-aware and
+            naive values; dates outside 1677..2262 that are not open-ended sentinels.
+        SchemaError: an unknown ``reading``.
+    """
+    col = series.name
+    where = f"table {table!r}, column {col!r}"
+    if reading is not None:
+        check_reading(reading, f"time format of {table}.{col}")
+    nonnull = series.notna()
+    used = reading
+    if pd.api.types.is_datetime64_any_dtype(series):
+        if reading is not None and reading not in ("iso",):
+            raise SchemaError(f"{where} already holds timestamps ({series.dtype}); the time "
+                              f"reading {reading!r} applies to numbers or text only. Drop it.")
+        parsed = series
+        if getattr(series.dt, "tz", None) is not None:
+            report.add("note", table, col,
+                       f"time-zone-aware timestamps ({series.dt.tz}) stored as naive UTC")
+            parsed = series.dt.tz_convert("UTC")
+    elif pd.api.types.is_bool_dtype(series):
+        if strict:
+            raise DataError(f"{where} holds booleans, not timestamps; pass "
+                            f"{hints.no_time_col(table)} or another column.")
+        return None, None
+    else:
+        values = series.astype("object")
+        objs = values[nonnull]
+        is_number = pd.api.types.is_numeric_dtype(series)
+        if not is_number and len(objs) and all(isinstance(v, (pd.Timestamp, datetime)) for v in objs):
+            aware = values.map(lambda v: v is not None and not pd.isna(v) and v.tzinfo is not None)
+            if aware.any() and not aware[nonnull].all():
+                raise DataError(_mixed_tz_message(table, col, values, aware, nonnull, row_ids))
+            parsed = _objects_to_datetime(values, table, col, report, row_ids)
+            if aware.any():
+                report.add("note", table, col,
+                           "time-zone-aware timestamps normalised to UTC and stored naive")
+        else:
+            if not is_number and objs.map(lambda v: isinstance(v, date)).all() and len(objs):
+                values = values.map(lambda v: v.isoformat() if isinstance(v, date) else v)
+            parsed = None
+            if not is_number and reading not in NUMBER_READINGS:
+                parsed, used = _text_times(values, table, col, report, reading, row_ids, strict)
+                if used is None and parsed is None:
+                    return None, None
+            if is_number or used == "number" or reading in NUMBER_READINGS:
+                parsed, used = _number_times(values, table, col, report, reading, row_ids,
+                                             strict, chosen)
+                if parsed is None:
+                    return None, None
+    if parsed is None:
+        parsed = pd.Series(pd.NaT, index=series.index)
+    bad = (parsed.isna() & nonnull).to_numpy()
+    if bad.any():
+        if not strict:
+            return None, None
+        examples = list(series[bad].astype(str).unique()[:5])
+        how = (f"under the reading {used!r} " if used else "")
+        raise DataError(
+            f"{where}: {int(bad.sum())} values are not timestamps {how}(examples: "
+            f"{examples}; {rows_text(bad, row_ids)}). Fix or null them in the source, pass "
+            f"the format they are in ({hints.time_format(table, col, '%d.%m.%Y')}, or a "
+            f"reading: {', '.join(READINGS)}), or leave the column out with "
+            f"{hints.stype(table, col)}."
+        )
+    return _in_range(parsed, table, col, report, row_ids), used
+
+
+def _objects_to_datetime(values, table, col, report, row_ids) -> pd.Series:
+    """Python ``datetime`` objects (PostgreSQL) -> UTC-aware timestamps, range-checked
+    per value first (a year-9999 ``datetime`` is legal in Python)."""
+    years = values.map(lambda v: v.year if isinstance(v, datetime) else None)
+    out = values.copy()
+    far = years.notna() & ((years < 1678) | (years > 2261))
+    if far.any():
+        _check_far(values[far].map(lambda v: v.replace(tzinfo=None).isoformat()), far,
+                   table, col, report, row_ids)
+        out[far] = None
+    return pd.to_datetime(out, utc=True)
+
+
+def _number_times(values, table, col, report, reading, row_ids, strict, chosen):
+    where = f"table {table!r}, column {col!r}"
+    num = pd.to_numeric(values, errors="coerce")
+    if reading is None:
+        auto, explicit = number_readings(num.dropna())
+        if auto is not None:
+            reading = auto
+            lo, hi = num.min(), num.max()
+            report.add("note", table, col, (
+                f"numbers read as {READINGS[auto]} (detected from the values: {plain_scalar(lo)} "
+                f".. {plain_scalar(hi)}); another reading: "
+                + hints.time_col(table, col, "READING") + f", READING one of {list(NUMBER_READINGS)}"))
+        elif chosen and explicit and explicit[0] in ("year-end", "month-end") and len(explicit) == 1:
+            reading = explicit[0]
+            report.add("note", table, col, (
+                f"{'integer years' if reading == 'year-end' else 'YYYYMM integers'} read as "
+                f"the END of the period ({READINGS[reading]}): the conservative reading, a "
+                f"period's rows are known when it ends. For the start pass "
+                + hints.time_col(table, col, reading.replace("end", "start"))))
+        else:
+            if not strict:
+                span = f"{plain_scalar(num.min())} .. {plain_scalar(num.max())}"
+                report.add("note", table, col, (
+                    f"numbers named like a time, not read as timestamps: "
+                    + (f"they may be {' or '.join(explicit)} ({span}); to use them pass "
+                       + hints.time_col(table, col, explicit[0]) if explicit else
+                       f"no reading fits all of them ({span}); if they are times, pass "
+                       + hints.time_col(table, col, "READING")
+                       + f", READING one of {list(NUMBER_READINGS)}")))
+                return None, None
+            fits = explicit or ["epoch-s", "epoch-ms", "yyyymmdd"]
+            raise DataError(
+                f"{where}: holds numbers ({plain_scalar(num.min())} .. "
+                f"{plain_scalar(num.max())}) that rdl cannot read as timestamps without being "
+                f"told how ({'they fit ' + ' and '.join(explicit) if explicit else 'no reading fits all of them'}). "
+                f"Say which with " + hints.time_col(table, col, fits[0])
+                + f" (readings: {list(NUMBER_READINGS)}), or leave the column out with "
+                + hints.stype(table, col) + "."
+            )
+    elif reading not in NUMBER_READINGS:
+        raise DataError(f"{where}: holds numbers, but the time reading {reading!r} is for text; "
+                        f"use one of {list(NUMBER_READINGS)}.")
+    parsed, bad = apply_number_reading(num, reading)
+    if bad.any():
+        ex = list(pd.Series(values[bad]).astype(str).unique()[:5])
+        raise DataError(
+            f"{where}: {int(bad.sum())} values do not fit the reading {reading!r} "
+            f"({READINGS[reading]}; examples: {ex}; {rows_text(bad, row_ids)}). Fix or null "
+            f"them in the source, or pass another reading: "
+            + hints.time_col(table, col, "READING") + f", READING one of {list(NUMBER_READINGS)}."
+        )
+    return parsed, reading
+
+
+def _check_far(strings: pd.Series, mask, table, col, report, row_ids) -> None:
+    """Dates outside 1677..2262: sentinels (year 1, years >= 9000) noted, others refused."""
+    years = strings.str.extract(r"^\s*(\d{1,4})-")[0].astype(float)
+    sentinel = (years >= 9000) | (years <= 1)
+    if not sentinel.all():
+        bad = mask.copy()
+        bad[mask] = ~sentinel.to_numpy()
+        ex = list(strings[~sentinel].unique()[:5])
+        raise DataError(
+            f"table {table!r}, column {col!r}: {int((~sentinel).sum())} dates lie outside "
+            f"the years 1678..2261 that rdl's timestamps hold (examples: {ex}; "
+            f"{rows_text(bad, row_ids)}) and are not an open-ended sentinel such as "
+            f"9999-12-31. Fix or null them in the source, or leave the column out with "
+            f"{hints.stype(table, col)}."
+        )
+    report.add("note", table, col, (
+        f"{int(mask.sum())} values are open-ended sentinels ({sorted(strings.unique())[:3]}); "
+        f"read as null (no date), {rows_text(mask, row_ids)}"), int(mask.sum()))
+
+
+def _in_range(parsed: pd.Series, table, col, report, row_ids) -> pd.Series:
+    """Naive UTC ``datetime64[ns]``; out-of-range values are sentinels (null) or an error."""
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    if str(parsed.dtype) != "datetime64[ns]":
+        far = (parsed.notna() & ((parsed < _NS_MIN) | (parsed > _NS_MAX))).to_numpy()
+        if far.any():
+            strings = parsed[far].map(lambda v: f"{v.year:04d}-{v.month:02d}-{v.day:02d}")
+            _check_far(strings, pd.Series(far, index=parsed.index), table, col, report, row_ids)
+            parsed = parsed.where(~far)
+    return parsed.astype("datetime64[ns]")
+
+
+__all__ = ["READINGS", "NUMBER_READINGS", "check_reading", "read_times", "number_readings",
+           "apply_number_reading", "day_month_order", "plain_scalar", "rows_text"]

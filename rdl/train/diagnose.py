@@ -1,0 +1,139 @@
+"""Warnings about a trained model that did not learn: the report must never show a model
+at chance beside baselines that work without saying so (issue 11).
+
+Two checks, run by the training job on its results dict (`model_warnings`):
+
+* **loses to the simple baselines**: the model's validation value of the task's first
+  metric (the early-stopping one) does not beat the best *simple* baseline's (every
+  baseline but LightGBM: majority, entity mean, popularity, ...) by more than `TOLERANCE`
+  of it. Losing to LightGBM is
+  reported in its own, milder paragraph.
+* **never beat the label prior**: the lowest epoch-mean training loss is not below the
+  loss of a model that outputs the label distribution of the training set and nothing
+  else (`label_prior_loss`): the label-prior entropy for classification (BCE / cross
+  entropy, nats), the mean absolute deviation from the median for regression (L1).
+
+Each warning is one paragraph: which model, the figures, and what to try.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from rdl.metrics import higher_is_better
+
+#: baselines that are not "simple" (learned models on features)
+LEARNED_BASELINES = ("lightgbm_entity", "lightgbm_aggregated")
+BINARY, REGRESSION = "binary_classification", "regression"
+MULTICLASS, MULTILABEL = "multiclass_classification", "multilabel_classification"
+
+
+def _entropy(p: np.ndarray) -> float:
+    p = p[p > 0]
+    return float(-(p * np.log(p)).sum())
+
+
+def label_prior_loss(task_type: str, y) -> float | None:
+    """The training loss of the best input-blind model on labels ``y``.
+
+    Args:
+        task_type: an entity task type (`rdl.tasks.TaskType` value).
+        y: training labels: ``[n]`` 0/1 (binary), class ids (multiclass), reals
+            (regression) or ``[n, L]`` 0/1 (multilabel).
+
+    Returns:
+        binary: the entropy ``H(p)`` of the positive rate in nats (BCE with logits of
+        the constant ``logit(p)``); multiclass: the entropy of the class frequencies
+        (cross entropy); multilabel: the mean of the per-label binary entropies;
+        regression: ``mean |y - median(y)|`` (L1 of the constant median). ``None`` for
+        other task types or no labels.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    if y.size == 0:
+        return None
+    if task_type == BINARY:
+        p = float(y.mean())
+        return _entropy(np.array([p, 1.0 - p]))
+    if task_type == MULTICLASS:
+        return _entropy(np.bincount(y.astype(np.int64)) / len(y))
+    if task_type == MULTILABEL:
+        p = y.reshape(len(y), -1).mean(axis=0)
+        return float(np.mean([_entropy(np.array([q, 1.0 - q])) for q in p]))
+    if task_type == REGRESSION:
+        return float(np.abs(y - np.median(y)).mean())
+    return None
+
+
+def _value(entry: dict, split: str, metric: str) -> float | None:
+    v = (entry.get(split) or {}).get(metric)
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+def _best(baselines: dict, names, metric: str, higher: bool) -> tuple[str, float] | None:
+    scored = [(n, _value(baselines[n], "val", metric)) for n in names]
+    scored = [(n, v) for n, v in scored if v is not None]
+    if not scored:
+        return None
+    return (max if higher else min)(scored, key=lambda nv: nv[1])
+
+
+#: a model "beats" a baseline only by more than this share of the baseline's value (at
+#: least this much in absolute terms): a regression model that predicts the median
+#: everywhere ties the median baseline up to float noise
+TOLERANCE = 1e-4
+
+
+def _beats(a: float, b: float, higher: bool) -> bool:
+    tol = TOLERANCE * max(abs(b), 1.0)
+    return a > b + tol if higher else a < b - tol
+
+
+def model_warnings(results: dict) -> list[str]:
+    """One paragraph per problem found in ``results`` (the job's results dict): a model
+    whose validation metric does not beat the best simple baseline (or LightGBM), and a
+    model whose training loss never dropped below its ``prior_loss`` (entries of
+    ``results["models"]`` carry ``history`` and ``prior_loss``)."""
+    metrics = results.get("metrics") or []
+    if not metrics:
+        return []
+    metric = metrics[0]
+    try:
+        higher = higher_is_better(metric)
+    except ValueError:
+        higher = True
+    baselines = results.get("baselines") or {}
+    simple = _best(baselines, [n for n in baselines if n not in LEARNED_BASELINES], metric,
+                   higher)
+    learned = _best(baselines, [n for n in baselines if n in LEARNED_BASELINES], metric, higher)
+    out = []
+    for name, entry in (results.get("models") or {}).items():
+        val = _value(entry, "val", metric)
+        if val is not None and simple is not None and not _beats(val, simple[1], higher):
+            out.append(
+                f"{name}: its validation {metric} {val:.4f} does not beat the best simple "
+                f"baseline, {simple[0]} ({simple[1]:.4f}). The model learned less than a "
+                "rule of thumb, so trust the baseline, not the model's test figures. Try "
+                "more epochs (--epochs), a smaller learning rate (--lr) or batch "
+                "(--batch-size), or check that the task's label depends on rows the model "
+                "can reach (--num-neighbors).")
+        elif val is not None and learned is not None and not _beats(val, learned[1], higher):
+            out.append(
+                f"{name}: its validation {metric} {val:.4f} does not beat {learned[0]} "
+                f"({learned[1]:.4f}): LightGBM on hand-made features does better on this "
+                "task.")
+        prior = entry.get("prior_loss")
+        losses = [h.get("loss") for h in entry.get("history") or []]
+        losses = [v for v in losses if v is not None and not math.isnan(v)]
+        if prior is not None and losses and min(losses) >= prior:
+            out.append(
+                f"{name}: its training loss never dropped below {prior:.4f}, the loss of "
+                f"predicting the training labels' distribution alone (lowest epoch loss "
+                f"{min(losses):.4f} over {len(losses)} epoch(s)): the model did not learn "
+                "from its inputs. Try more epochs (--epochs), a different learning rate "
+                "(--lr) or more optimiser steps per epoch (--min-steps-per-epoch).")
+    return out
+
+
+__all__ = ["LEARNED_BASELINES", "TOLERANCE", "label_prior_loss", "model_warnings"]

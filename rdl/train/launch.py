@@ -1,0 +1,165 @@
+"""``python -m rdl.train``: the training job as a program ``torchrun`` can launch.
+
+    torchrun --nproc-per-node 2 -m rdl.train --db rel-f1.duckdb --task rel-f1/driver-dnf \\
+        --out runs/dnf --threads 1
+    # several machines: torchrun --nnodes 2 --node-rank R --rdzv-endpoint HOST:PORT ...
+
+Arguments: ``--db``, ``--task``, ``--out``, ``--cache-dir``, ``--model``,
+``--no-baselines``, ``--shallow``, ``--num-negatives`` (as ``rdl train``), and every
+`TrainConfig` field as ``--field-name VALUE`` (``--num-neighbors 128,64``, ``--patience
+none``, ``--text`` / ``--no-text``). Without torchrun (or with one process) it is
+`rdl.train.train_task`; with several, `rdl.train.distributed`. Rank 0 writes
+``results.json`` / ``model.pt`` and prints one JSON line of results; ``rdl train --nproc
+N`` runs this module under torchrun (`torchrun_command`) and prints the results table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+import typing
+
+from rdl.train.config import TrainConfig
+
+_JOB_ARGS = ("db", "task", "out", "cache_dir", "model", "no_baselines", "shallow",
+             "num_negatives")
+
+
+def _none_or(kind):
+    return lambda v: None if str(v).lower() in ("none", "") else kind(v)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The arguments of ``python -m rdl.train`` (job options + `TrainConfig` fields)."""
+    p = argparse.ArgumentParser(prog="python -m rdl.train", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--db", required=True, help="SQLAlchemy URL or a .duckdb/.sqlite/.db path")
+    p.add_argument("--task", required=True, help="FILE.py:NAME or a built-in name")
+    p.add_argument("--out", default=None, help="directory for results.json and model.pt")
+    p.add_argument("--cache-dir", default=None, help="graph/text cache")
+    p.add_argument("--model", default=None, help="gnn | two-tower | idgnn")
+    p.add_argument("--no-baselines", action="store_true")
+    p.add_argument("--shallow", action="store_true", help="two-tower: shallow destination embeddings")
+    p.add_argument("--num-negatives", type=int, default=None)
+    hints = typing.get_type_hints(TrainConfig)
+    for f in dataclasses.fields(TrainConfig):
+        flag, hint = "--" + f.name.replace("_", "-"), hints[f.name]
+        default = f.default_factory() if f.default is dataclasses.MISSING else f.default
+        if hint is bool:
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=default)
+        elif f.name == "num_neighbors":
+            p.add_argument(flag, type=lambda v: [int(x) for x in v.split(",")], default=default)
+        else:
+            base = next((t for t in (int, float, str) if t == hint or t in typing.get_args(hint)), str)
+            p.add_argument(flag, type=_none_or(base) if type(None) in typing.get_args(hint) else base,
+                           default=default)
+    return p
+
+
+def config_args(config: TrainConfig) -> list[str]:
+    """``config`` as ``python -m rdl.train`` arguments."""
+    out = []
+    for f in dataclasses.fields(TrainConfig):
+        v, flag = getattr(config, f.name), "--" + f.name.replace("_", "-")
+        if isinstance(v, bool):
+            out.append(flag if v else "--no-" + f.name.replace("_", "-"))
+        elif isinstance(v, list):
+            out += [flag, ",".join(map(str, v))]
+        else:
+            out += [flag, "none" if v is None else str(v)]
+    return out
+
+
+def torchrun_command(nproc: int, config: TrainConfig, **job) -> list[str]:
+    """The ``torchrun --standalone --nproc-per-node N -m rdl.train ...`` command (through
+    ``python -m torch.distributed.run``) for a job on this machine."""
+    # a generous rendezvous timeout: on a busy machine the workers start slowly
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone",
+           f"--nproc-per-node={int(nproc)}", "--rdzv-conf=read_timeout=600", "-m", "rdl.train"]
+    for k in _JOB_ARGS:
+        v = job.get(k)
+        if v is None or v is False:
+            continue
+        flag = "--" + k.replace("_", "-")
+        cmd += [flag] if v is True else [flag, str(v)]
+    return cmd + config_args(config)
+
+
+def prebuild(db, task_spec, config: TrainConfig, cache_dir) -> None:
+    """Build (or open) the job's graph and its CSC arrays into the cache, so the other
+    ranks read them instead of building them at the same time."""
+    from rdl.graph import build_graph
+    from rdl.sampling.csc_store import graph_csc
+    from rdl.train.job import resolve_task
+    from rdl.train.storage import open_for_training
+
+    database, _, _ = open_for_training(db, task_spec, config.storage)
+    task, _ = resolve_task(task_spec, database)
+    graph = build_graph(task.input_db(config.protocol), text=config.text,
+                        stats_until=task.test_timestamp, cache_dir=cache_dir)
+    if getattr(graph, "store_dir", None) is not None:
+        graph_csc(graph)
+
+
+def run(db, task_spec, config: TrainConfig, out=None, *, baselines: bool = True,
+        cache_dir=None, model=None, progress: bool = True, **options) -> dict | None:
+    """The job on this process: data-parallel when torchrun started several (see
+    `rdl.train.distributed`), else `rdl.train.train_task`. Returns the results on rank 0
+    (``None`` on the others)."""
+    from rdl.results import write_results
+    from rdl.train.checkpoint import save_checkpoint
+    from rdl.train.distributed import make_data_parallel, setup
+    from rdl.train.job import run_task
+
+    d = setup(config.device)
+    if d is None:
+        from rdl.train.job import train_task
+
+        return train_task(db, task_spec, config, out, baselines=baselines, progress=progress,
+                          cache_dir=cache_dir, model=model, **options)
+    if config.device.startswith("cuda"):
+        config = dataclasses.replace(config, device=f"cuda:{d.local_rank}")
+    t0 = time.perf_counter()
+    if d.is_main:
+        prebuild(db, task_spec, config, cache_dir)
+    d.barrier()
+    r = run_task(db, task_spec, config, baselines=baselines and d.is_main,
+                 progress=progress and d.is_main, cache_dir=cache_dir, model=model,
+                 setup_trainer=lambda tr: make_data_parallel(tr, d), **options)
+    r.results["distributed"] = {"world_size": d.world_size, "backend": d.backend,
+                                "prebuild_s": time.perf_counter() - t0}
+    peaks = d.gather(r.results["peak_rss_mb"])
+    r.results["peak_rss_mb_per_rank"] = peaks
+    if d.is_main and out is not None:
+        save_checkpoint(out, r.trainer, task_spec=r.results["task"], db_url=r.results["db"])
+        write_results(r.results, out)
+    d.barrier()
+    return r.results if d.is_main else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = vars(parser().parse_args(argv))
+    job = {k: args.pop(k) for k in _JOB_ARGS}
+    config = TrainConfig(**args)
+    options = {k: job[k] for k in ("shallow", "num_negatives") if job[k]}
+    results = run(job["db"], job["task"], config, job["out"], baselines=not job["no_baselines"],
+                  cache_dir=job["cache_dir"], model=job["model"], **options)
+    if results is not None:
+        print(json.dumps({"task": results["task"], "models": {
+            m: {"val": v["val"], "test": v["test"]} for m, v in results["models"].items()},
+            "timing": results["timing"], "peak_rss_mb": results["peak_rss_mb"],
+            "distributed": results.get("distributed")}, default=str), flush=True)
+    try:
+        import torch.distributed as dist
+
+        if dist.is_initialized():
+            dist.destroy_process_group()
+    except Exception:
+        pass
+    return 0
+
+
+__all__ = ["config_args", "main", "parser", "run", "torchrun_command"]

@@ -1,0 +1,34 @@
+"""Giving freed memory back to the operating system between training steps.
+
+A training step allocates and frees many large, differently sized tensors (a link batch
+embeds hundreds of sampled subgraphs). glibc's allocator keeps freed blocks in its heap
+and, as sizes vary from batch to batch, the heap fragments: the process's resident memory
+creeps up batch after batch although each batch needs the same. Measured on
+synthetic-ratings (100k rows), two-tower, 25 training batches: 2,069 MB resident and
+rising without a trim, 1,296 MB after trimming, the peak 1,888 MB — a whole run peaked at
+3.2 GB without it. `release_free_memory` calls glibc's ``malloc_trim(0)``; elsewhere (no
+glibc) it does nothing. This module imports nothing of rdl.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+
+_libc = None
+
+
+def release_free_memory() -> bool:
+    """Return the heap's free pages to the OS (glibc ``malloc_trim(0)``); ``True`` when
+    something was released, ``False`` otherwise or without glibc."""
+    global _libc
+    if _libc is None:
+        try:
+            _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+            _libc.malloc_trim.argtypes = [ctypes.c_size_t]
+        except (OSError, AttributeError):
+            _libc = False
+    return bool(_libc and _libc.malloc_trim(0))
+
+
+__all__ = ["release_free_memory"]
