@@ -16,5 +16,17 @@ os.environ.setdefault("GOMP_SPINCOUNT", "2000")
 
 from rdl.db import Database, Table, connect  # noqa: E402
 
-__all__ = ["Database", "Table", "connect"]
+
+
+def embed(model_dir, db, at, **kwargs):
+    """Row embeddings as of ``at`` from a pretrained backbone or a trained model: a
+    `pandas.DataFrame` ``[key, "timestamp", "e_0", ..., "e_{C-1}"]`` (see
+    `rdl.pretrain.embed.embed` for the arguments; ``rdl embed`` on the command line).
+    Imported on first use, so ``import rdl`` stays light."""
+    from rdl.pretrain.embed import embed as _embed
+
+    return _embed(model_dir, db, at, **kwargs)
+
+
+__all__ = ["Database", "Table", "connect", "embed"]
 __version__ = "0.1.0"

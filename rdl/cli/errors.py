@@ -24,7 +24,8 @@ OPTION = {"epochs": "--epochs", "lr": "--lr", "batch_size": "--batch-size",
           "entity_group_size": "--entity-group-size", "seed": "--seed", "model": "--model",
           "protocol": "--protocol", "storage": "--storage", "device": "--device",
           "nproc": "--nproc", "stale_prob": "--stale-prob", "time_reference": "--time-reference",
-          "seed_features": "--seed-features", "preset": "--preset", "config": "--config"}
+          "seed_features": "--seed-features", "preset": "--preset", "config": "--config",
+          "init": "--init"}
 EXIT_ERROR = 1
 
 

@@ -134,6 +134,7 @@ def train(
     blend: bool = typer.Option(True, "--blend/--no-blend", help="also report a GNN + LightGBM blend, weight chosen on validation"),
     preset: Optional[str] = typer.Option(None, "--preset", help="a named configuration: relbench-2024 (rdl's GNN before issue 9's levers)"),
     config_file: Optional[str] = typer.Option(None, "--config", help="a configuration file (rdl tune's best_config.json or a results.json); options given on the command line override it"),
+    init: Optional[str] = typer.Option(None, "--init", help="start the backbone from a pretrained one: a directory written by rdl pretrain --out"),
     schema: SchemaArgs = None,
 ):
     """Train the GNN on a task and print its val/test metrics beside the baselines."""

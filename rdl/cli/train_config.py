@@ -43,7 +43,7 @@ _FIELDS = {
     "stale_prob": ("stale_prob", None), "time_reference": ("time_reference", None),
     "stale_val": ("stale_val", None),
     "seed_features": ("seed_features", lambda v: [p for p in v.split(",") if p and p != "none"]),
-    "blend": ("blend", None),
+    "blend": ("blend", None), "init": ("init", None),
 }
 
 

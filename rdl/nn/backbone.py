@@ -59,13 +59,18 @@ class RelationalBackbone(torch.nn.Module):
         self.temporal.reset_parameters()
         self.gnn.reset_parameters()
 
-    def features(self, batch, tf_dict: dict) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+    def features(self, batch, tf_dict: dict,
+                 row_transform=None) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
         """Node features before message passing.
 
         Args:
             batch: `HeteroData` from `rdl.sampling.loader.to_batch` (per table ``n_id``,
                 ``batch``, ``uniq``, ``inv``, ``time``; graph-level ``seed_time``).
             tf_dict: the graph's TensorFrames.
+            row_transform: optional ``f(table, tf, store) -> TensorFrame`` applied to the
+                batch's distinct rows of each table before they are encoded (``store`` is
+                the batch's node store of that table), e.g. the feature masking of
+                pretraining views (`rdl.pretrain.views`).
 
         Returns:
             ``(x_dict, batch_dict)``: table -> ``[num_sampled_nodes, channels]`` (row
@@ -78,7 +83,10 @@ class RelationalBackbone(torch.nn.Module):
             store = batch[nt]
             if "n_id" not in store or store.n_id.numel() == 0:
                 continue
-            x = self.encoder(nt, tf_dict[nt][store.uniq])[store.inv]
+            tf = tf_dict[nt][store.uniq]
+            if row_transform is not None:
+                tf = row_transform(nt, tf, store)
+            x = self.encoder(nt, tf)[store.inv]
             if nt in self.time_tables:
                 x = x + self.temporal(nt, seed_time[store.batch], store.time)
             x_dict[nt] = x

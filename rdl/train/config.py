@@ -122,6 +122,9 @@ class TrainConfig:
         precision: ``"fp32"``, ``"bf16"`` (forward pass under CPU autocast: bfloat16 matrix
             products, losses and metrics in float32; ~1.3-1.7x faster on CPUs with
             AVX512-BF16/AMX) or ``"auto"``: bf16 where the CPU supports it natively.
+        init: a directory with a pretrained ``backbone.pt`` (``rdl pretrain --out DIR``):
+            the model's backbone starts from its weights (`rdl.train.init`); ``None``:
+            random initialisation.
 
     rdl's defaults differ from RelBench's in two speed settings, measured to keep
     accuracy on rel-f1 (see the issue notes): ``batch_order="entity"`` and
@@ -160,6 +163,7 @@ class TrainConfig:
     blend: bool = True
     storage: str = "auto"
     device: str = "cpu"
+    init: str | None = None
 
     def __post_init__(self) -> None:
         self.validate()

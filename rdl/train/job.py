@@ -185,12 +185,19 @@ def run_task(
     task, name = resolve_task(task_spec, database)
     is_link = str(task.task_type) == LINK
     tables, graph, graph_build_s = split_tables_and_graph(task, config, cache_dir, progress)
+    init = None
+    if config.init:
+        from rdl.train.init import prepare_init
+
+        init, graph = prepare_init(config.init, task, graph, config, cache_dir)
     history = None
     if is_link:
         from rdl.tasks import LinkHistory
 
         history = options["history"] = LinkHistory(task, task.input_db(config.protocol))
     trainer = make_trainer(task, graph, config, tables["train"], model, **options)
+    if init is not None:  # pretrained weights before the model moves or is wrapped
+        init.load_into(trainer.model)
     from rdl.train.device import unwrap, use_device
 
     use_device(trainer, config.device)
@@ -288,6 +295,8 @@ def train_task(
     Raises:
         ValueError: a model that does not fit the task kind; see `make_trainer`.
         rdl.tasks.TaskError: an unknown protocol.
+        FileNotFoundError / rdl.train.init.InitError: ``config.init`` names no usable
+            backbone (`rdl.train.init.prepare_init`).
     """
     run = run_task(db, task_spec, config, baselines=baselines, progress=progress,
                    cache_dir=cache_dir, model=model, **options)
