@@ -35,8 +35,23 @@ def setup(tmp_path_factory):
 
 
 def _run(db, cache, **config):
-    return run_task(db, user_kind_task(), TrainConfig(**{**TINY, **config}), baselines=False,
-                    progress=False, cache_dir=cache)
+    """`run_task`; ``epochs=0``: one step is run, but ``.trainer.model`` / ``.trainer.graph``
+    are snapshots taken before any step (the weights as loaded; epochs must be >= 1)."""
+    import copy
+    from types import SimpleNamespace
+
+    seen = {}
+    if config.get("epochs") == 0:
+        config = {**config, "epochs": 1, "max_steps_per_epoch": 1}
+        hook = lambda tr: seen.update(model=copy.deepcopy(tr.model), graph=tr.graph)  # noqa: E731
+    else:
+        hook = None
+    run = run_task(db, user_kind_task(), TrainConfig(**{**TINY, **config}), baselines=False,
+                   progress=False, cache_dir=cache, setup_trainer=hook)
+    if not seen:
+        return run
+    return SimpleNamespace(results=run.results,
+                           trainer=SimpleNamespace(model=seen["model"], graph=seen["graph"]))
 
 
 def test_init_loads_the_pretrained_weights(setup):
@@ -81,7 +96,7 @@ def test_mismatches_are_one_clear_error(setup, tmp_path):
     # another schema: the in-memory toy database has no `ts` feature column
     with pytest.raises(InitError, match=r"table 'events' has other feature columns.*'ts'"):
         run_task(toy_database(num_users=16, events_per_user=30), user_kind_task(),
-                 TrainConfig(epochs=0, init=str(out), **TINY), baselines=False,
+                 TrainConfig(epochs=1, init=str(out), **TINY), baselines=False,
                  progress=False, cache_dir=cache)
     # a backbone that saw the validation windows: pretrained up to the database's end
     late = tmp_path / "late"

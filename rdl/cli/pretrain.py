@@ -43,7 +43,8 @@ def pretrain(
     temporal_strategy: str = typer.Option("uniform", "--temporal-strategy", help="uniform | last"),
     max_steps: int = typer.Option(100, "--max-steps-per-epoch"),
     patience: Optional[int] = typer.Option(None, "--patience", help="stop after this many epochs without a better held-out relation log loss"),
-    no_text: bool = typer.Option(False, "--no-text", help="drop text columns instead of embedding them"),
+    text: Optional[str] = typer.Option(None, "--text", help="text-column encoder: tfidf (default) | minilm | none; rdl train --init must use the same"),
+    no_text: bool = typer.Option(False, "--no-text", help="same as --text none"),
     precision: str = typer.Option("auto", "--precision", help="auto | fp32 | bf16"),
     protocol: str = typer.Option("relbench", "--protocol", help="with --task: relbench (inputs cut at the test timestamp) | rolling"),
     threads: Optional[int] = typer.Option(None, "--threads", help="torch threads (default: torch's, = cores)"),
@@ -55,6 +56,7 @@ def pretrain(
     reasoning, Patacchiola & Storkey 2020): views of the same entity are told apart from
     views of different entities. Writes OUT/backbone.pt for `rdl train --init OUT` and
     `rdl embed --model OUT`."""
+    from rdl.cli.train import _text_option
     from rdl.db import RdlError
     from rdl.pretrain import PretrainConfig
     from rdl.pretrain import pretrain as run
@@ -65,7 +67,8 @@ def pretrain(
         config = TrainConfig(epochs=epochs, lr=lr, batch_size=batch_size, channels=channels,
                              num_neighbors=fanouts, num_layers=len(fanouts),
                              temporal_strategy=temporal_strategy, patience=patience,
-                             text=not no_text, precision=precision, max_steps_per_epoch=max_steps,
+                             text=_text_option(text, no_text), precision=precision,
+                             max_steps_per_epoch=max_steps,
                              threads=threads, seed=seed, protocol=protocol)
         options = PretrainConfig(num_views=views, every_days=every_days,
                                  active_within_days=active_within_days or None,

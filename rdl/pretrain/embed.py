@@ -30,7 +30,8 @@ import torch
 
 from rdl.db import Database, RdlError
 from rdl.graph import build_graph
-from rdl.nn import RDLModel, RelationalBackbone
+from rdl.nn import RelationalBackbone
+from rdl.nn.seed_inputs import entity_model
 from rdl.sampling import TemporalNeighborSampler, build_csc
 from rdl.sampling.loader import NodeLoader
 from rdl.train.checkpoint import CHECKPOINT, load_checkpoint
@@ -97,7 +98,7 @@ class Embedder:
         where = self.ckpt["path"]
         check_columns(kw, self.database, self.config.text, where)
         self.graph = build_graph(self.database, text=self.config.text, col_stats=kw["col_stats"],
-                                 cache_dir=cache_dir)
+                                 cache_dir=cache_dir, text_encoders=self.ckpt.get("text_encoders"))
         check_schema({"backbone_kwargs": kw, "path": where,
                       "entity_table": self.ckpt.get("entity_table")}, self.graph)
         self.backbone = RelationalBackbone(**kw)
@@ -109,7 +110,7 @@ class Embedder:
             self.backbone.load_state_dict({k[len(prefix):]: v for k, v in self.ckpt["state_dict"].items()
                                            if k.startswith(prefix)})
             if "entity_table" in self.ckpt and "pooling" in self.ckpt["model_kwargs"]:
-                self.model = RDLModel(**self.ckpt["model_kwargs"])
+                self.model = entity_model(**self.ckpt["model_kwargs"])
                 self.model.load_state_dict(self.ckpt["state_dict"])
                 self.model.eval()
         self.backbone.eval()
@@ -132,9 +133,21 @@ class Embedder:
         loader = NodeLoader(sampler, self.graph.node_time, table, node, seed_time,
                             batch_size=self.batch_size)
         use_model = self.model is not None and table == self.model.entity_table
+        features = None
+        if use_model and getattr(self.model, "seed_inputs", None) is not None:
+            # a model with seed inputs (issue 9) embeds with them, as it predicts
+            from rdl.train.entity import seed_feature_fn
+
+            keys = self.graph.pkey_values[table]
+            features = seed_feature_fn(self.ckpt, self.database,
+                                       node if keys is None else np.asarray(keys)[node], seed_time)
         out = []
         with self.config.autocast():
-            for batch, _ in loader:
+            for batch, idx in loader:
+                if features is not None:
+                    batch.seed_x = features(np.asarray(idx))
+                if use_model and getattr(getattr(self.model, "seed_inputs", None), "staleness", False):
+                    batch.staleness = torch.zeros(batch.seed_time.numel(), dtype=torch.long)
                 if use_model:
                     z = self.model.embed(batch, self.graph.tf_dict)
                 else:

@@ -158,7 +158,8 @@ def pretrain(db, entity_table: str | None = None, config: TrainConfig | None = N
                       seed_until=until if until is not None else pd.Timestamp(0),
                       stats_until=stats_until if stats_until is not None else pd.Timestamp(0),
                       entity_table=entity_table, db=url, task=task_name,
-                      config=config.to_dict(), pretrain=options.to_dict(), history=history)
+                      config=config.to_dict(), pretrain=options.to_dict(), history=history,
+                      text_encoders=graph.text_encoders)
         (Path(out_dir) / RESULTS).write_text(json.dumps(results, indent=2, default=str))
     return results
 

@@ -153,7 +153,7 @@ def check_schema(ckpt: dict, graph) -> None:
                 f"here: {sorted(b - a)}.{hint} {fix}")
 
 
-def check_columns(kwargs: dict, database, text: bool, where: str) -> None:
+def check_columns(kwargs: dict, database, text: str | bool, where: str) -> None:
     """Before a graph is materialised with a checkpoint's column stats: ``database`` must
     have the checkpoint's tables and, per table, its feature columns (`rdl.graph.build`'s
     rule: the stype columns that are no key, text columns only with ``text``).
@@ -161,6 +161,9 @@ def check_columns(kwargs: dict, database, text: bool, where: str) -> None:
     Raises:
         InitError: one paragraph naming the tables / columns that differ.
     """
+    from rdl.graph.text import text_encoder_name
+
+    text = text_encoder_name(text) != "none"
     ours, theirs = set(database), set(kwargs["node_types"])
     if ours != theirs:
         raise InitError(
@@ -177,7 +180,7 @@ def check_columns(kwargs: dict, database, text: bool, where: str) -> None:
                 f"{where}: table {name!r} has other feature columns than the model was trained "
                 f"on — only in the model: {sorted(pre - cols)}; only here: {sorted(cols - pre)}. "
                 "Open the database as when training (same rdl.connect(..., time_cols=..., "
-                "stypes=...) options; --no-text only if the model was trained with it).")
+                "stypes=...) options; --text none only if the model was trained with it).")
 
 
 def check_time_range(ckpt: dict, task) -> None:
@@ -262,7 +265,8 @@ def prepare_init(model_dir: str | Path, task, graph, config, cache_dir=None):
     check_time_range(ckpt, task)
     if stats_digest(graph.col_stats) != ckpt["stats_digest"]:
         graph = build_graph(task.input_db(config.protocol), text=config.text, cache_dir=cache_dir,
-                            col_stats=ckpt["backbone_kwargs"]["col_stats"])
+                            col_stats=ckpt["backbone_kwargs"]["col_stats"],
+                            text_encoders=ckpt.get("text_encoders"))
     return BackboneInit(ckpt), graph
 
 
