@@ -102,13 +102,15 @@ def run_baseline(db: str, task: str, seed: int, protocol: str, out: Path, args) 
     return json.loads(path.read_text())
 
 
-def fmt(values: list[float]) -> str:
+def fmt(values: list[float], expected: int | None = None) -> str:
+    """mean ± std; a cell of fewer seeds than ``expected`` says how many it has."""
     if not values:
         return "—"
     if len(values) == 1:
         return f"{values[0]:.4f} (1 seed)"
-    sd = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{statistics.mean(values):.4f} ± {sd:.4f}"
+    sd = statistics.stdev(values)
+    short = f" ({len(values)} seeds)" if expected and len(values) < expected else ""
+    return f"{statistics.mean(values):.4f} ± {sd:.4f}{short}"
 
 
 def table(rows: dict, tasks: list[str], protocol: str, nseeds: int, split: str = "test",
@@ -118,7 +120,7 @@ def table(rows: dict, tasks: list[str], protocol: str, nseeds: int, split: str =
                                      for t in tasks) + " |"
     lines = [head, "|---|" + "---|" * len(tasks)]
     for label, per_task in rows.items():
-        lines.append(f"| {label} | " + " | ".join(fmt(per_task.get(t, [])) for t in tasks) + " |")
+        lines.append(f"| {label} | " + " | ".join(fmt(per_task.get(t, []), nseeds) for t in tasks) + " |")
     if protocol == "relbench" and split == "test" and published:
         names = sorted({n for t in tasks for n in PUBLISHED[t]})
         for n in names:
