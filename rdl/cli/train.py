@@ -127,7 +127,7 @@ def train(
     storage: str = typer.Option("auto", "--storage", help="auto | memory | disk (out of core: a DuckDB file streamed, the graph memory-mapped; auto: disk above 5 M rows)"),
     device: str = typer.Option("cpu", "--device", help="cpu | cuda (the model on the GPU; sampling stays on the CPU)"),
     nproc: int = typer.Option(1, "--nproc", help="data-parallel processes on this machine (runs torchrun --nproc-per-node N -m rdl.train)"),
-    stale_prob: float = typer.Option(0.0, "--stale-prob", help="probability that a training seed is sampled at a random earlier information cut-off, as stale as the test seeds (relbench protocol)"),
+    stale_prob: float = typer.Option(0.5, "--stale-prob", help="probability that a training seed is sampled at a random earlier information cut-off, as stale as the test seeds (relbench protocol)"),
     time_reference: str = typer.Option("seed", "--time-reference", help="seed (ages against the seed time) | cutoff (ages against the information cut-off, staleness as an input)"),
     stale_val: bool = typer.Option(False, "--stale-val/--no-stale-val", help="relbench protocol: select on the stale validation (each val seed cut at a fixed random earlier date, as stale as the test seeds) instead of RelBench's"),
     seed_features: str = typer.Option("aggregates,past_labels", "--seed-features", help="comma-separated: aggregates (time-bounded relational aggregates of the entity), past_labels (its labels known at the cut-off); none: no seed features"),
