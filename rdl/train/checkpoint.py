@@ -40,7 +40,13 @@ def save_checkpoint(out_dir: str | Path, trainer, *, task_spec: str, db_url: str
         "schema": schema,
         **trainer.checkpoint_fields(),
     }
-    tmp = path.with_name(f".{CHECKPOINT}.{os.getpid()}.tmp")
+    return save_atomic(payload, path)
+
+
+def save_atomic(payload: dict, path: Path) -> Path:
+    """``torch.save`` to a temporary file beside ``path``, then an atomic rename (a reader
+    never sees half a file)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     torch.save(payload, tmp)
     os.replace(tmp, path)
     return path
@@ -61,4 +67,4 @@ def load_checkpoint(model_dir: str | Path) -> dict:
     return ckpt
 
 
-__all__ = ["CHECKPOINT", "load_checkpoint", "save_checkpoint"]
+__all__ = ["CHECKPOINT", "load_checkpoint", "save_atomic", "save_checkpoint"]

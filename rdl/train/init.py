@@ -25,7 +25,6 @@ task.test_timestamp`` (no statistic of a row after the test timestamp).
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,10 +77,9 @@ def save_backbone(out_dir: str | Path, backbone: torch.nn.Module, backbone_kwarg
                "stats_digest": stats_digest(backbone_kwargs["col_stats"]),
                "seed_until": str(pd.Timestamp(seed_until)),
                "stats_until": str(pd.Timestamp(stats_until)), **meta}
-    tmp = path.with_name(f".{BACKBONE}.{os.getpid()}.tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
-    return path
+    from rdl.train.checkpoint import save_atomic
+
+    return save_atomic(payload, path)
 
 
 def load_backbone(model_dir: str | Path) -> dict:
