@@ -16,7 +16,7 @@ Protocol of a run: the task's train table is subsampled **by row** (a uniform ra
 seed see the same rows); batch size ``clip(512 * fraction, 64, 512)`` (so a small subsample
 still takes several steps per epoch); the same epochs, learning rate and model for both
 arms; the best validation epoch restored; test scored once. Both arms: the GNN alone
-(``seed_features=[]``, ``blend=False``, ``min_steps_per_epoch=0``), ``text=False``,
+(``seed_features=[]``, ``blend=False``, ``stale_prob=0``, ``min_steps_per_epoch=0``), ``text=False``,
 one torch thread. Everything lands in ``benchmarks/results/pretrain/<name>_*``.
 """
 
@@ -39,7 +39,7 @@ def base_config(args, **kw):
 
     # the model every run of this benchmark trained: the GNN alone (no seed features, no
     # blend) and the batch size set here (no min-steps rule); --config overrides
-    kw = {"seed_features": [], "blend": False, "min_steps_per_epoch": 0, **kw,
+    kw = {"seed_features": [], "blend": False, "min_steps_per_epoch": 0, "stale_prob": 0.0, **kw,
           **json.loads(args.config)}
     return TrainConfig(text=False, threads=args.threads, seed=kw.pop("seed", 42), **kw)
 
