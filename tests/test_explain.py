@@ -63,7 +63,8 @@ def test_seed_inputs_are_explained_too(trained, tmp_path):
     them: its explained prediction is the one `predict_at` serves (within sampling and
     bf16 noise; control: without seed inputs the model refuses the batch) and they are
     scored as one more "table"."""
-    from rdl.train.explain import SEED_INPUTS, _with_seed_inputs
+    from rdl.train.entity import seed_input_fn
+    from rdl.train.explain import SEED_INPUTS
     from rdl.train.predict import predict_at
 
     db, _, cache = trained["signals", "seed"]
@@ -87,7 +88,7 @@ def test_seed_inputs_are_explained_too(trained, tmp_path):
         "users", graph.node_index("users", [7]), np.array([1_601_510_400]))
     with pytest.raises(ValueError, match="seed"):  # control: the bypassed helper matters
         attribute(model, graph, to_batch(sub, graph.node_time), "binary_classification")
-    assert _with_seed_inputs.__doc__
+    assert seed_input_fn.__doc__
     glob = explain_global(tmp_path, db, task=signal_task("signals"), cache_dir=cache)
     assert SEED_INPUTS in set(glob.tables["table"])
 

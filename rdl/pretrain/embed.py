@@ -133,21 +133,17 @@ class Embedder:
         loader = NodeLoader(sampler, self.graph.node_time, table, node, seed_time,
                             batch_size=self.batch_size)
         use_model = self.model is not None and table == self.model.entity_table
-        features = None
-        if use_model and getattr(self.model, "seed_inputs", None) is not None:
-            # a model with seed inputs (issue 9) embeds with them, as it predicts
-            from rdl.train.entity import seed_feature_fn
+        attach = lambda batch, idx: batch  # noqa: E731
+        if use_model:  # a model with seed inputs (issue 9) embeds with them, as it predicts
+            from rdl.train.entity import seed_input_fn
 
             keys = self.graph.pkey_values[table]
-            features = seed_feature_fn(self.ckpt, self.database,
-                                       node if keys is None else np.asarray(keys)[node], seed_time)
+            attach = seed_input_fn(self.model, self.ckpt, self.database,
+                                   node if keys is None else np.asarray(keys)[node], seed_time)
         out = []
         with self.config.autocast():
             for batch, idx in loader:
-                if features is not None:
-                    batch.seed_x = features(np.asarray(idx))
-                if use_model and getattr(getattr(self.model, "seed_inputs", None), "staleness", False):
-                    batch.staleness = torch.zeros(batch.seed_time.numel(), dtype=torch.long)
+                batch = attach(batch, idx)
                 if use_model:
                     z = self.model.embed(batch, self.graph.tf_dict)
                 else:

@@ -249,4 +249,33 @@ def seed_feature_fn(ckpt: dict, db, entity_ids, cutoffs: np.ndarray):
     return lambda idx: bank[torch.from_numpy(index[idx])]
 
 
-__all__ = ["EntityTrainer", "entity_groups", "model_kwargs", "seed_feature_fn"]
+def seed_input_fn(model, ckpt: dict, db, entity_ids, seed_time, cutoffs=None):
+    """``f(batch, idx) -> batch``: attaches what a `rdl.nn.seed_inputs.SeedInputModel`
+    reads to a batch of the seeds ``idx`` (indices into the arrays below) — ``seed_x``, the
+    entity's features at its cut-off (`seed_feature_fn`, computed once for all seeds), and
+    ``staleness`` = seed time − cut-off (``int64`` seconds); the identity for other models.
+
+    Args:
+        entity_ids: ``[n]`` primary keys; seed_time, cutoffs: ``int64 [n]`` seconds since
+            epoch (``cutoffs`` default: the seed times, i.e. staleness 0).
+    """
+    encoder = getattr(model, "seed_inputs", None)
+    if encoder is None:
+        return lambda batch, idx: batch
+    t = np.asarray(seed_time, dtype=np.int64)
+    c = t if cutoffs is None else np.asarray(cutoffs, dtype=np.int64)
+    features = seed_feature_fn(ckpt, db, entity_ids, c)
+    stale = torch.from_numpy(t - c) if encoder.staleness else None
+
+    def attach(batch, idx):
+        idx = np.asarray(idx)
+        if features is not None:
+            batch.seed_x = features(idx)
+        if stale is not None:
+            batch.staleness = stale[torch.from_numpy(idx)]
+        return batch
+
+    return attach
+
+
+__all__ = ["EntityTrainer", "entity_groups", "model_kwargs", "seed_feature_fn", "seed_input_fn"]

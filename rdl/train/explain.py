@@ -39,6 +39,7 @@ import pandas as pd
 import torch
 
 from rdl.db import Database
+from rdl.train.entity import seed_input_fn
 from rdl.train.predict import load_entity_model
 
 METHODS = {
@@ -213,23 +214,6 @@ def attribute(model, graph, batch, task_type: str, method: str = "grad_x_input",
     return scores, out.detach(), "readout"
 
 
-def _with_seed_inputs(batch, model, ckpt: dict, db, keys: np.ndarray, cutoffs: np.ndarray):
-    """``batch`` with the seed inputs a `SeedInputModel` reads (``seed_x``: the entity's
-    features at ``cutoffs`` seconds, `rdl.train.entity.seed_feature_fn`; ``staleness``: 0,
-    a prediction's cut-off being its seed time); unchanged for other models."""
-    from rdl.train.entity import seed_feature_fn
-
-    encoder = getattr(model, "seed_inputs", None)
-    if encoder is None:
-        return batch
-    features = seed_feature_fn(ckpt, db, keys, cutoffs)
-    if features is not None:
-        batch.seed_x = features(np.arange(len(keys)))
-    if encoder.staleness:
-        batch.staleness = torch.zeros(len(keys), dtype=torch.long)
-    return batch
-
-
 def _hops(counts: list[int]) -> np.ndarray:
     return np.repeat(np.arange(len(counts)), counts)
 
@@ -277,8 +261,8 @@ def explain_prediction(model_dir: str | Path, db: str | Database, entity, at, *,
                                       config.temporal_strategy, seed=config.seed)
     sub = sampler.sample(table, node, np.array([seconds], dtype=np.int64))
     reference = reference_encodings(model, graph, until=seconds) if method == "grad_x_input" else None
-    batch = _with_seed_inputs(to_batch(sub, graph.node_time), model, ckpt, database,
-                              np.array([key]), np.array([seconds], dtype=np.int64))
+    attach = seed_input_fn(model, ckpt, database, np.array([key]), np.array([seconds]))
+    batch = attach(to_batch(sub, graph.node_time), np.arange(1))
     scores, out, target = attribute(model, graph, batch, ckpt["task_type"], method, reference)
     parts = []
     for t, s in scores.items():
@@ -359,6 +343,12 @@ def explain_global(model_dir: str | Path, db: str | Database, *, split: str = "v
     names = list(graph.node_types) + ([SEED_INPUTS] if encoder is not None else [])
     keys = np.asarray(graph.pkey_values[ckpt["entity_table"]])[seeds.node[pick]] \
         if graph.pkey_values.get(ckpt["entity_table"]) is not None else seeds.node[pick]
+    # seed inputs at each seed's information cut-off, as the model predicted in training
+    from rdl.train.stale import information_cutoffs
+
+    cut = information_cutoffs(task, seeds.time[pick], protocol, config.stale_val,
+                              seeds.node[pick])
+    attach = seed_input_fn(model, ckpt, inputs, keys, seeds.time[pick], cut)
     absum = np.zeros((len(pick), len(names)))
     signed = np.zeros_like(absum)
     present = np.zeros_like(absum, dtype=bool)
@@ -366,7 +356,7 @@ def explain_global(model_dir: str | Path, db: str | Database, *, split: str = "v
     reference = reference_encodings(model, graph, until=int(seeds.time[pick].min())) \
         if method == "grad_x_input" and len(pick) else None
     for batch, idx in loader:
-        batch = _with_seed_inputs(batch, model, ckpt, inputs, keys[idx], seeds.time[pick][idx])
+        batch = attach(batch, idx)
         scores, _, target = attribute(model, graph, batch, ckpt["task_type"], method, reference)
         for t, s in scores.items():
             j = names.index(t)
