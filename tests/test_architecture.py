@@ -24,7 +24,7 @@ BESIDE = {
     "datasets": ({"db", "datasets"}, ["cli"]),
 }
 #: modules that import nothing of rdl and may be used by every room
-LEAVES = {"rdl.project", "rdl.results", "rdl.cachefile"}
+LEAVES = {"rdl.project", "rdl.results", "rdl.cachefile", "rdl.mapped"}
 
 
 def module_name(path: Path) -> str:

@@ -25,16 +25,14 @@ from pathlib import Path
 
 import numpy as np
 
+from rdl.mapped import open_array
 from rdl.sampling.csr import CSC, NO_TIME, build_csc
 
 CSC_VERSION = 1
 
 
 def _open(path: Path) -> np.ndarray:
-    try:
-        return np.load(path, mmap_mode="c")  # copy-on-write: the file is never modified
-    except ValueError:  # an empty array cannot be mapped
-        return np.load(path)
+    return open_array(path)  # copy-on-write: the file is never modified
 
 
 def _load(folder: Path) -> dict | None:

@@ -1,0 +1,70 @@
+"""Memory-mapped arrays of rdl's on-disk stores (the out-of-core graph, the sampler's CSC):
+opening them, and handing the pages a process has read back to the kernel.
+
+A memory-mapped page a mini-batch reads stays in the process's resident set (RSS,
+counted as ``RssFile``) until the kernel needs the memory. Sampling touches pages all
+over a store of tens of GB, so the resident set grows towards the store's size although
+each batch needs a few MB of it: on TPC-H SF 10 (a 20 GB store) ``rdl train`` held 6.4 GB
+of such pages after 30 training steps. `release_mapped_pages` asks the kernel to reclaim
+them (``madvise(MADV_PAGEOUT)``, Linux >= 5.4; pages another process maps stay in the
+page cache): the next access reads them again, from the page cache or the disk. Pages a
+process modified (the arrays are mapped copy-on-write) are anonymous and kept.
+Elsewhere (other systems, older kernels) it does nothing. This module imports nothing of
+rdl.
+"""
+
+from __future__ import annotations
+
+import mmap
+import weakref
+from pathlib import Path
+
+import numpy as np
+
+#: ``madvise`` advice "reclaim these pages" (Linux >= 5.4; Python's `mmap` module only
+#: names it when it was built against such headers)
+MADV_PAGEOUT = getattr(mmap, "MADV_PAGEOUT", 21)
+
+_maps: list[weakref.ref] = []
+_supported: bool | None = None
+
+
+def open_array(path: str | Path) -> np.ndarray:
+    """A ``.npy`` array memory-mapped copy-on-write (the file is never modified),
+    registered for `release_mapped_pages`; an empty array is read (numpy cannot map an
+    empty file)."""
+    try:
+        arr = np.load(path, mmap_mode="c")
+    except ValueError:
+        return np.load(path)
+    m = getattr(arr, "_mmap", None)
+    if m is not None:
+        _maps.append(weakref.ref(m))
+    return arr
+
+
+def release_mapped_pages() -> int:
+    """Ask the kernel to reclaim the resident pages of every array `open_array` mapped
+    and that is still alive. Returns how many mappings were advised (``0`` where the
+    kernel does not support it)."""
+    global _supported, _maps
+    if _supported is False:
+        return 0
+    live, n = [], 0
+    for ref in _maps:
+        m = ref()
+        if m is None or m.closed:
+            continue
+        live.append(ref)
+        try:
+            m.madvise(MADV_PAGEOUT)
+            n += 1
+        except (OSError, ValueError):
+            _supported = False
+            return 0
+    _maps = live
+    _supported = True
+    return n
+
+
+__all__ = ["MADV_PAGEOUT", "open_array", "release_mapped_pages"]
