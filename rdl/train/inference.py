@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from rdl.sampling import TemporalNeighborSampler
+from rdl.train.memory import release_memory
 from rdl.train.seed_batches import seed_batches
 
 
@@ -53,8 +54,12 @@ def predict_seeds(model, graph, csc, config, task_type: str, clamp, seed_nodes: 
                           batch_size=batch_size or config.batch_size,
                           staleness=bool(encoder is not None and encoder.staleness),
                           features=features)
+    outs = []
     with config.autocast():
-        outs = [model(batch, graph.tf_dict).float() for batch, _ in loader]
+        for i, (batch, _) in enumerate(loader):
+            outs.append(model(batch, graph.tf_dict).float())
+            if i % 10 == 9:
+                release_memory()  # heap fragmentation, mapped pages (rdl.train.memory)
     if not outs:
         return np.zeros(0)
     return to_output(torch.cat(outs), task_type, clamp)

@@ -209,7 +209,9 @@ def run_task(
     epochs = trainer.fit(seeds["train"], seeds["val"], progress=progress)
     train_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    pred = {s: trainer.predict(seeds[s]) for s in ("val", "test")}
+    # the best epoch's validation predictions are the restored model's (seeded sampler)
+    pred = {"val": trainer.val_predictions if trainer.val_predictions is not None
+            else trainer.predict(seeds["val"]), "test": trainer.predict(seeds["test"])}
     scores = {s: trainer.score(seeds[s], pred[s]) for s in ("val", "test")}
     eval_s = time.perf_counter() - t0
     unwrap(trainer)  # the plain model on the CPU (checkpoints, predict_at)
@@ -243,7 +245,7 @@ def run_task(
                                              protocol=config.protocol,
                                              predictions=frames)["baselines"]
     results["warnings"] = list(getattr(trainer, "warnings", [])) + model_warnings(results)
-    add_timing(results, graph, graph_build_s, train_s, epochs, t_start, config)
+    add_timing(results, graph, graph_build_s, train_s, epochs, t_start, trainer.config)
     return TrainRun(task, trainer, tables, seeds, pred, results, frames)
 
 

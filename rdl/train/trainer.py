@@ -26,7 +26,11 @@ from rdl.sampling import TemporalNeighborSampler
 from rdl.sampling.csc_store import graph_csc
 from rdl.train.config import TrainConfig
 from rdl.train.early_stopping import EarlyStopping
+from rdl.train.memory import release_memory
 
+
+#: training steps between two `rdl.train.memory.release_memory` calls
+TRIM_EVERY = 5
 
 #: smallest training batch the min-steps rule shrinks to (`train_batch_size`)
 MIN_TRAIN_BATCH = 16
@@ -100,6 +104,10 @@ class Trainer(ABC):
         self.warnings: list[str] = []
         #: set when training data-parallel (`rdl.train.distributed.make_data_parallel`)
         self.dist = None
+        #: the validation predictions of the best epoch (set by `fit`): the restored
+        #: model's own, as `predict` is seeded — the job reuses them instead of
+        #: predicting the validation seeds a second time
+        self.val_predictions: np.ndarray | None = None
 
     # ---- the plug-in: what differs between task kinds -----------------------------------
     @abstractmethod
@@ -197,6 +205,8 @@ class Trainer(ABC):
                 if stop_at is not None and step > 0 and time.perf_counter() >= stop_at:
                     out_of_time = True
                     break
+                if step and step % TRIM_EVERY == 0:
+                    release_memory()  # heap fragmentation, mapped pages (rdl.train.memory)
                 loss, n, num_seeds = self.batch_loss(train, batch)
                 if n or self.dist is not None:  # every rank steps (DDP's all-reduce)
                     opt.zero_grad()
@@ -213,7 +223,9 @@ class Trainer(ABC):
                 total, weight, seen = self.dist.sum(total, weight, seen)
             self.check_epoch(epoch, weight)
             train_s = time.perf_counter() - t0
-            val_metrics = self.evaluate(val)
+            release_memory()  # the training batches' tensors and pages (rdl.train.memory)
+            val_pred = self.predict(val)
+            val_metrics = self.score(val, val_pred)
             record = {"epoch": epoch, "loss": total / max(weight, 1), "val": val_metrics,
                       "train_seconds": train_s, "seconds": time.perf_counter() - t0,
                       "seeds_per_s": seen / max(train_s, 1e-9)}
@@ -223,7 +235,10 @@ class Trainer(ABC):
             if progress:
                 tqdm.write(f"epoch {epoch}: loss {record['loss']:.4f}  val {metric} "
                            f"{val_metrics[metric]:.4f}  ({record['seconds']:.1f} s)")
-            if stopper.update(val_metrics[metric], self.model) or out_of_time:
+            stop = stopper.update(val_metrics[metric], self.model)
+            if stopper.stale == 0:  # this epoch is the best so far
+                self.val_predictions = val_pred
+            if stop or out_of_time:
                 break
         stopper.restore(self.model)
         return self.history
