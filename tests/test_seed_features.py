@@ -143,3 +143,26 @@ def test_predict_at_serves_a_seed_feature_model_without_leakage(f1_duckdb, tmp_p
     changed = predict_at(out, _future_rows(db, at - pd.Timedelta(days=800)), at,
                          cache_dir=tmp_path)
     assert not np.allclose(before["prediction"], changed["prediction"])
+
+
+@pytest.mark.parametrize("limit", [10, None])
+def test_seed_feature_max_pairs_leaves_them_out_with_a_warning(f1, tmp_path, limit):
+    """Above ``seed_feature_max_pairs`` the GNN trains alone, the results say so and record
+    the config that ran; ``None`` (the control) keeps the seed features and the blend."""
+    from rdl.train import TrainConfig
+    from rdl.train.job import run_task
+    from test_protocol import TINY
+
+    cfg = TrainConfig(**TINY, seed_features=["aggregates"], blend=True, stale_prob=0.5,
+                      seed_feature_max_pairs=limit)
+    run = run_task(f1, "rel-f1/driver-top3", cfg, baselines=False, progress=False,
+                   cache_dir=tmp_path)
+    warned = [w for w in run.results["warnings"] if "--seed-feature-max-pairs" in w]
+    if limit is None:
+        assert not warned and "blend" in run.results["models"]
+        assert run.results["config"]["seed_features"] == ["aggregates"]
+        return
+    assert len(warned) == 1 and "seed features and the blend left out" in warned[0]
+    assert set(run.results["models"]) == {"gnn"}
+    assert run.results["config"]["seed_features"] == [] and not run.results["config"]["blend"]
+    assert "seed_inputs" not in run.trainer.checkpoint_fields()

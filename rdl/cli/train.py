@@ -132,6 +132,7 @@ def train(
     stale_val: bool = typer.Option(False, "--stale-val/--no-stale-val", help="relbench protocol: select on the stale validation (each val seed cut at a fixed random earlier date, as stale as the test seeds) instead of RelBench's"),
     seed_features: str = typer.Option("aggregates,past_labels", "--seed-features", help="comma-separated: aggregates (time-bounded relational aggregates of the entity), past_labels (its labels known at the cut-off); none: no seed features"),
     blend: bool = typer.Option(True, "--blend/--no-blend", help="also report a GNN + LightGBM blend, weight chosen on validation"),
+    seed_feature_max_pairs: int = typer.Option(1_000_000, "--seed-feature-max-pairs", min=0, help="above this many (entity, cut-off) pairs the seed features and the blend (held in memory) are left out and the GNN trains alone, with a warning; 0: no limit"),
     preset: Optional[str] = typer.Option(None, "--preset", help="a named configuration: relbench-2024 (rdl's GNN before issue 9's levers)"),
     config_file: Optional[str] = typer.Option(None, "--config", help="a configuration file (rdl tune's best_config.json or a results.json); options given on the command line override it"),
     init: Optional[str] = typer.Option(None, "--init", help="start the backbone from a pretrained one: a directory written by rdl pretrain --out"),

@@ -44,6 +44,7 @@ _FIELDS = {
     "stale_val": ("stale_val", None),
     "seed_features": ("seed_features", lambda v: [p for p in v.split(",") if p and p != "none"]),
     "blend": ("blend", None), "init": ("init", None),
+    "seed_feature_max_pairs": ("seed_feature_max_pairs", lambda v: v or None),
 }
 
 

@@ -114,6 +114,11 @@ class TrainConfig:
         blend: also report ``models["lightgbm_cutoff"]`` (LightGBM on the seed features)
             and ``models["blend"]`` (it and the GNN blended, the weight chosen on
             validation; `rdl.train.blend`). Entity tasks only.
+        seed_feature_max_pairs: the most (entity, cut-off) pairs the seed features and
+            the blend are computed for (training seeds x their cut-offs, plus the val and
+            test seeds). They live in memory (pandas, ~1-10 KB a pair: TPC-H SF 1's 0.94 M
+            pairs took 9.2 GB), so above this the run trains the GNN alone and says so in
+            ``results["warnings"]``; ``None``: no limit.
         storage: where the database and graph live: ``"memory"`` (the whole database
             read with `rdl.connect`, the graph in memory), ``"disk"`` (out of core: a
             DuckDB file opened with `rdl.db.lazy.open_lazy`, the graph streamed into a
@@ -163,6 +168,7 @@ class TrainConfig:
     stale_val: bool = False
     seed_features: list[str] = field(default_factory=lambda: ["aggregates", "past_labels"])
     blend: bool = True
+    seed_feature_max_pairs: int | None = 1_000_000
     storage: str = "auto"
     device: str = "cpu"
     init: str | None = None
@@ -234,6 +240,7 @@ class TrainConfig:
         if self.time_reference not in ("seed", "cutoff"):
             raise ConfigError("time_reference", f"time_reference {self.time_reference!r} is not "
                               "one of ['seed', 'cutoff'] (--time-reference)")
+        _int("seed_feature_max_pairs", self.seed_feature_max_pairs, 1, allow_none=True)
         if isinstance(self.seed_features, str):
             self.seed_features = [p for p in self.seed_features.split(",") if p]
         self.seed_features = list(self.seed_features)

@@ -106,6 +106,8 @@ class EntityTrainer(Trainer):
         self.features, self.scaler, self.columns = None, None, []
         self.feature_seconds = 0.0
         if config.seed_features or config.blend:
+            config = self.config = self._seed_feature_limit(config)
+        if config.seed_features or config.blend:
             self.features = SeedFeatures(task, config.protocol, task.get_table("train").df,
                                          task.get_table("val").df)
         self._train_seeds = None
@@ -117,6 +119,30 @@ class EntityTrainer(Trainer):
                                    staleness=self.gaps.active)
         self.model = entity_model(**self.kwargs)
         self.train_sampler = self.sampler()
+
+    def _seed_feature_limit(self, config: TrainConfig) -> TrainConfig:
+        """``config``, or a copy without seed features and blend when their (entity,
+        cut-off) pairs exceed ``config.seed_feature_max_pairs`` (a warning says so)."""
+        limit = config.seed_feature_max_pairs
+        if limit is None:
+            return config
+        n = {s: len(self.task.get_table(s).df) for s in ("train", "val", "test")}
+        cuts = self.gaps.max_steps + 1 if self.gaps.active and config.seed_features else 1
+        pairs = n["train"] * cuts + n["val"] + n["test"]
+        if pairs <= limit:
+            return config
+        from dataclasses import replace
+
+        what = " and ".join(filter(None, ["seed features" * bool(config.seed_features),
+                                         "the blend" * bool(config.blend)]))
+        self.warnings.append(
+            f"{what} left out: this task has {pairs:,} (entity, cut-off) pairs "
+            f"({n['train']:,} training seeds x {cuts} cut-off(s), {n['val']:,} val, "
+            f"{n['test']:,} test), more than --seed-feature-max-pairs {limit:,}; they are "
+            "computed in memory (~1-10 KB a pair), so the GNN trained alone. Pass "
+            "--seed-feature-max-pairs 0 (no limit) or a larger number to compute them "
+            "anyway, or --seed-features none --no-blend to silence this.")
+        return replace(config, seed_features=[], blend=False)
 
     def prior_loss(self) -> float | None:
         """`rdl.train.diagnose.label_prior_loss` of the training labels."""
