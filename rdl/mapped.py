@@ -43,13 +43,33 @@ def open_array(path: str | Path) -> np.ndarray:
     return arr
 
 
-def release_mapped_pages() -> int:
+def resident_file_bytes() -> int | None:
+    """Bytes of this process's resident set that are file-backed or shared (Linux
+    ``/proc/self/statm``'s third field; ``None`` elsewhere)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[2]) * mmap.PAGESIZE
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def release_mapped_pages(over: int = 0) -> int:
     """Ask the kernel to reclaim the resident pages of every array `open_array` mapped
-    and that is still alive. Returns how many mappings were advised (``0`` where the
-    kernel does not support it)."""
+    and that is still alive — only when this process's resident file-backed memory
+    exceeds ``over`` bytes (`resident_file_bytes`; ``0``: always), so a loop can call it
+    after every batch and an in-memory graph never pays for it.
+
+    Returns:
+        how many mappings were advised (``0``: under ``over``, nothing mapped, or a
+        kernel without ``MADV_PAGEOUT``).
+    """
     global _supported, _maps
-    if _supported is False:
+    if _supported is False or not _maps:
         return 0
+    if over > 0:
+        held = resident_file_bytes()
+        if held is None or held <= over:
+            return 0
     live, n = [], 0
     for ref in _maps:
         m = ref()
@@ -67,4 +87,4 @@ def release_mapped_pages() -> int:
     return n
 
 
-__all__ = ["MADV_PAGEOUT", "open_array", "release_mapped_pages"]
+__all__ = ["MADV_PAGEOUT", "open_array", "release_mapped_pages", "resident_file_bytes"]

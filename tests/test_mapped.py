@@ -58,3 +58,16 @@ def test_a_modified_copy_on_write_page_is_kept(mapped):
 def test_an_empty_array_is_read_not_mapped(tmp_path):
     np.save(tmp_path / "e.npy", np.zeros(0, dtype=np.int64))
     assert len(open_array(tmp_path / "e.npy")) == 0
+
+
+def test_release_waits_until_the_resident_pages_exceed_the_budget(mapped):
+    from rdl.mapped import resident_file_bytes
+
+    mapped.sum()
+    held = resident_file_bytes()
+    assert held is not None and held > 100_000_000
+    assert release_mapped_pages(over=held + (1 << 30)) == 0  # under the budget: nothing
+    assert _rss_file_kb() * 1024 > 100_000_000
+    if release_mapped_pages(over=1 << 20) == 0:
+        pytest.skip("madvise(MADV_PAGEOUT) not supported here")
+    assert _rss_file_kb() * 1024 < held - 100_000_000

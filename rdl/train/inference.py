@@ -58,8 +58,7 @@ def predict_seeds(model, graph, csc, config, task_type: str, clamp, seed_nodes: 
     with config.autocast():
         for i, (batch, _) in enumerate(loader):
             outs.append(model(batch, graph.tf_dict).float())
-            if i % 10 == 9:
-                release_memory()  # heap fragmentation, mapped pages (rdl.train.memory)
+            release_memory(i)  # mapped pages, heap fragmentation (rdl.train.memory)
     if not outs:
         return np.zeros(0)
     return to_output(torch.cat(outs), task_type, clamp)

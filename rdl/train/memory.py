@@ -33,14 +33,23 @@ def release_free_memory() -> bool:
     return bool(_libc and _libc.malloc_trim(0))
 
 
-def release_memory() -> None:
-    """`release_free_memory` and `rdl.mapped.release_mapped_pages`: what a training or
-    prediction loop calls between batches so its resident memory stays what one batch
-    needs."""
+#: resident pages of the memory-mapped graph a loop lets accumulate before handing them
+#: back (bytes; `release_memory`): one TPC-H SF 10 batch reads ~0.5 GB of them
+MAPPED_BUDGET = 1 << 30
+#: batches between two heap trims (`release_free_memory`) in `release_memory`
+TRIM_EVERY = 5
+
+
+def release_memory(step: int | None = None) -> None:
+    """What a training or prediction loop calls after each batch (``step``: its index)
+    so its resident memory stays what one batch needs: the memory-mapped graph's pages
+    once they exceed `MAPPED_BUDGET` (`rdl.mapped.release_mapped_pages`), and the heap's
+    free pages every `TRIM_EVERY` batches (``step=None``: both now, unconditionally)."""
     from rdl.mapped import release_mapped_pages
 
-    release_free_memory()
-    release_mapped_pages()
+    release_mapped_pages(over=0 if step is None else MAPPED_BUDGET)
+    if step is None or step % TRIM_EVERY == TRIM_EVERY - 1:
+        release_free_memory()
 
 
-__all__ = ["release_free_memory", "release_memory"]
+__all__ = ["MAPPED_BUDGET", "TRIM_EVERY", "release_free_memory", "release_memory"]

@@ -29,9 +29,6 @@ from rdl.train.early_stopping import EarlyStopping
 from rdl.train.memory import release_memory
 
 
-#: training steps between two `rdl.train.memory.release_memory` calls
-TRIM_EVERY = 5
-
 #: smallest training batch the min-steps rule shrinks to (`train_batch_size`)
 MIN_TRAIN_BATCH = 16
 
@@ -205,8 +202,6 @@ class Trainer(ABC):
                 if stop_at is not None and step > 0 and time.perf_counter() >= stop_at:
                     out_of_time = True
                     break
-                if step and step % TRIM_EVERY == 0:
-                    release_memory()  # heap fragmentation, mapped pages (rdl.train.memory)
                 loss, n, num_seeds = self.batch_loss(train, batch)
                 if n or self.dist is not None:  # every rank steps (DDP's all-reduce)
                     opt.zero_grad()
@@ -215,6 +210,7 @@ class Trainer(ABC):
                     total += float(loss.detach()) * n
                     weight += n
                 seen += num_seeds
+                release_memory(step)  # mapped pages, heap fragmentation (rdl.train.memory)
                 bar.update(1)
                 bar.set_postfix(loss=f"{total / max(weight, 1):.4f}",
                                 seeds_s=f"{seen / (time.perf_counter() - t0):.0f}")
