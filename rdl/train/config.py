@@ -116,7 +116,7 @@ class TrainConfig:
             validation; `rdl.train.blend`). Entity tasks only.
         seed_feature_max_pairs: the most (entity, cut-off) pairs the seed features and
             the blend are computed for (training seeds x their cut-offs, plus the val and
-            test seeds). They live in memory (pandas, ~1-10 KB a pair: TPC-H SF 1's 0.94 M
+            test seeds). They live in memory (pandas, ~1-10 KB a pair: TPC-H SF 1's 0.98 M
             pairs took 9.2 GB), so above this the run trains the GNN alone and says so in
             ``results["warnings"]``; ``None``: no limit.
         storage: where the database and graph live: ``"memory"`` (the whole database
