@@ -46,3 +46,31 @@ def test_control_other_weights_predict_otherwise(run):
         assert not np.allclose(run.predictions["val"], run.trainer.predict(run.seeds["val"]))
     finally:
         model.load_state_dict(state)
+
+
+def _extras(run, monkeypatch, make_seeds=None):
+    from rdl.train.entity_extras import extra_results
+
+    trainer, calls = run.trainer, []
+    predict = trainer.predict
+    monkeypatch.setattr(trainer, "predict", lambda s, *a, **k: calls.append(1) or predict(s))
+    if make_seeds is not None:
+        monkeypatch.setattr(trainer, "make_seeds", make_seeds)
+    models = {"gnn": {"val": dict(run.results["models"]["gnn"]["val"]), "eval_seconds": 0.0}}
+    extra_results(trainer, run.tables, run.seeds, run.predictions, models)
+    return models["gnn"], len(calls)
+
+
+def test_stale_validation_with_the_same_cutoffs_reuses_the_predictions(run, monkeypatch):
+    """One test seed time (TPC-H): the stale validation's cut-offs are the validation's, so
+    its predictions are not made again."""
+    gnn, calls = _extras(run, monkeypatch, make_seeds=lambda table, stale_val=None:
+                         run.seeds["val"])
+    assert calls == 0 and gnn["val_stale"] == gnn["val"]
+
+
+def test_control_stale_validation_with_other_cutoffs_predicts(run, monkeypatch):
+    stale = run.trainer.make_seeds(run.tables["val"], stale_val=True)
+    assert not np.array_equal(stale.cutoff, run.seeds["val"].cutoff)  # rel-f1: they differ
+    gnn, calls = _extras(run, monkeypatch)
+    assert calls == 1 and gnn["val_stale"] != gnn["val"]
