@@ -37,6 +37,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 ENTITY, LINK = "tpch/customer-reorder", "tpch/customer-parts"
+PHASES = ("build", "tables", "train")
 
 
 def _rss_mb() -> float:
@@ -95,26 +96,53 @@ def phase_train(db: str, cache: str, steps: int) -> dict:
     cmd = [sys.executable, "-m", "rdl.cli", "train", "--db", db, "--task", ENTITY,
            "--storage", "disk", "--no-text", "--no-baselines", "--epochs", "1",
            "--max-steps-per-epoch", str(steps), "--threads", "1", "--cache-dir", cache,
-           "--out", str(out)]
+           "--seed-features", "none", "--no-blend", "--out", str(out)]
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    peak = _watch(proc.pid, proc.poll)
+    if proc.wait() != 0:
+        raise SystemExit(f"rdl train failed ({proc.returncode}): {' '.join(cmd)}")
     r = json.loads((out / "results.json").read_text())
     h = r["models"]["gnn"]["history"][0]
     return {"train_wall_s": time.perf_counter() - t0, "steps": steps,
             "s_per_100_steps": h["train_seconds"] * 100 / steps,
             "seeds_per_s": h["seeds_per_s"], "train_rss_mb": r["peak_rss_mb"],
             "eval_s": r["models"]["gnn"]["eval_seconds"], "test": r["models"]["gnn"]["test"],
-            "timing": r["timing"], "splits": r["splits"]}
+            "timing": r["timing"], "splits": r["splits"], "model": "gnn (--seed-features none "
+            "--no-blend)", "train_peak_anon_mb": peak["RssAnon"] / 1024,
+            "train_peak_file_mb": peak["RssFile"] / 1024}
 
 
-def run(sfs: list[str], folder: str, steps: int, reuse: bool = False) -> None:
+def _watch(pid: int, running, every: float = 1.0) -> dict:
+    """Peak anonymous and file-backed resident memory (kB, ``/proc/PID/status``) of a
+    running process, sampled every ``every`` seconds until ``running()`` is not None.
+    File-backed pages (the memory-mapped graph) count in RSS but are the kernel's to
+    drop; anonymous pages are what the process really holds."""
+    peak = {"RssAnon": 0, "RssFile": 0}
+    while running() is None:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    key = line.split(":", 1)[0]
+                    if key in peak:
+                        peak[key] = max(peak[key], int(line.split()[1]))
+        except OSError:
+            break
+        time.sleep(every)
+    return peak
+
+
+def run(sfs: list[str], folder: str, steps: int, reuse: bool = False,
+        phases: tuple[str, ...] = PHASES) -> None:
+    """Measure ``phases`` for each SF; a subset updates those phases of an earlier record."""
     RESULTS.mkdir(exist_ok=True)
     raw_file = RESULTS / "scale.json"
     raw = json.loads(raw_file.read_text()) if raw_file.exists() else {}
     for sf in sfs:
         db, cache = f"{folder}/sf{sf}.duckdb", f"{folder}/cache-sf{sf}"
-        rec = {"sf": float(sf), "load_avg_start": os.getloadavg()[0]}
-        for ph in ("build", "tables", "train"):
+        rec = raw.get(sf, {}) if set(phases) != set(PHASES) else {}
+        rec.update({"sf": float(sf), "load_avg_start": os.getloadavg()[0]})
+        for ph in phases:
             t0 = time.perf_counter()
             proc = subprocess.run([sys.executable, __file__, "phase", ph, "--db", db,
                                    "--cache", cache, "--steps", str(steps)]
@@ -125,6 +153,7 @@ def run(sfs: list[str], folder: str, steps: int, reuse: bool = False) -> None:
             rec[ph] = json.loads(proc.stdout.strip().splitlines()[-1])
             print(f"SF {sf} {ph}: {time.perf_counter() - t0:.0f} s", flush=True)
         rec["load_avg_end"] = os.getloadavg()[0]
+        raw = json.loads(raw_file.read_text()) if raw_file.exists() else {}  # others' SFs
         raw[sf] = rec
         raw_file.write_text(json.dumps(raw, indent=1))
 
@@ -139,14 +168,17 @@ def report() -> None:
     recs = sorted(raw.values(), key=lambda r: r["sf"])
     lines = [
         "# Cost against database size (TPC-H, out of core)", "",
-        "Command: `nice -n 10 python benchmarks/scale.py run --sf 0.1 1 3 10 --dir "
-        "/work/bench/tpch && python benchmarks/scale.py report` (databases from `rdl "
-        "datasets build tpch --scale SF`). 2-core machine shared with other jobs: the load "
-        "average during each run is listed; wall times scale with it.", "",
-        "| SF | rows | graph build (s) | of which CSC (s) | graph on disk (GB) | peak RSS build (GB) "
-        "| task tables (s): entity / link | train rows | s per 100 steps | peak RSS `rdl train` (GB) "
-        "| load avg |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "Command: `python benchmarks/scale.py run --sf 0.1 1 3 10 --dir /work/bench/tpch "
+        "&& python benchmarks/scale.py report` (databases from `rdl datasets build tpch "
+        "--scale SF`), on a 2-core, 24 GiB machine; the load average at the start and end "
+        "of each SF is listed (wall times grow with it). `rdl train`: the GNN alone, one "
+        "epoch capped at 100 steps, 1 thread; its peak RSS is `getrusage`'s, the anonymous "
+        "part sampled every second from `/proc` (the rest: pages of the memory-mapped "
+        "graph and libraries).", "",
+        "| SF | rows | graph build (s) | of which CSC (s) | graph on disk (GB) | peak RSS build (GiB) "
+        "| task tables (s): entity / link | train rows | s per 100 steps | predictions after the fit (s) "
+        "| `rdl train` in all (s) | peak RSS `rdl train` (GiB) | of which anonymous (GiB) | load avg |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in recs:
         b, t, tr = r["build"], r["tables"], r["train"]
@@ -155,7 +187,10 @@ def report() -> None:
             f"{b['store_bytes'] / 1e9:.2f} | {b['build_rss_mb'] / 1024:.2f} | "
             f"{t[ENTITY]['seconds']:.0f} / {t[LINK]['seconds']:.0f} | "
             f"{t[ENTITY]['rows']['train']:,} | {tr['s_per_100_steps']:.1f} | "
-            f"{tr['train_rss_mb'] / 1024:.2f} | {r['load_avg_start']:.0f}-{r['load_avg_end']:.0f} |")
+            f"{tr['eval_s']:.0f} | {tr['train_wall_s']:.0f} | "
+            f"{tr['train_rss_mb'] / 1024:.2f} | "
+            + (f"{tr['train_peak_anon_mb'] / 1024:.2f}" if "train_peak_anon_mb" in tr else "–")
+            + f" | {r['load_avg_start']:.1f}-{r['load_avg_end']:.1f} |")
     notes = RESULTS / "scale_notes.md"  # the reading of the figures, written by hand
     if notes.exists():
         lines += ["", notes.read_text().strip()]
@@ -194,6 +229,8 @@ def main() -> None:
     r.add_argument("--steps", type=int, default=100)
     r.add_argument("--reuse", action="store_true",
                    help="reuse a graph store an earlier run built (its recorded build time)")
+    r.add_argument("--phases", nargs="+", default=list(PHASES), choices=PHASES,
+                   help="measure only these phases (updating an earlier record)")
     sub.add_parser("report")
     ph = sub.add_parser("phase")
     ph.add_argument("name", choices=["build", "tables", "train"])
@@ -203,7 +240,7 @@ def main() -> None:
     ph.add_argument("--reuse", action="store_true")
     a = p.parse_args()
     if a.cmd == "run":
-        run(a.sf, a.dir, a.steps, a.reuse)
+        run(a.sf, a.dir, a.steps, a.reuse, tuple(a.phases))
     elif a.cmd == "report":
         report()
     else:
