@@ -45,6 +45,12 @@ def open_array(path: str | Path) -> np.ndarray:
     return arr
 
 
+def has_mapped_arrays() -> bool:
+    """Whether this process has opened a store array with `open_array` that is still
+    alive (an out-of-core graph or its CSC)."""
+    return any(ref() is not None and not ref().closed for ref in _maps)
+
+
 def resident_file_bytes() -> int | None:
     """Bytes of this process's resident set that are file-backed or shared (Linux
     ``/proc/self/statm``'s third field; ``None`` elsewhere)."""
@@ -89,4 +95,5 @@ def release_mapped_pages(over: int = 0) -> int:
     return n
 
 
-__all__ = ["MADV_DONTNEED", "open_array", "release_mapped_pages", "resident_file_bytes"]
+__all__ = ["MADV_DONTNEED", "has_mapped_arrays", "open_array", "release_mapped_pages",
+           "resident_file_bytes"]

@@ -36,19 +36,22 @@ def release_free_memory() -> bool:
 #: resident pages of the memory-mapped graph a loop lets accumulate before handing them
 #: back (bytes; `release_memory`): one TPC-H SF 10 batch reads ~0.5 GB of them
 MAPPED_BUDGET = 1 << 30
-#: batches between two heap trims (`release_free_memory`) in `release_memory`
+#: batches between two heap trims (`release_free_memory`) in `release_memory`, out of core
 TRIM_EVERY = 5
 
 
 def release_memory(step: int | None = None) -> None:
     """What a training or prediction loop calls after each batch (``step``: its index)
     so its resident memory stays what one batch needs: the memory-mapped graph's pages
-    once they exceed `MAPPED_BUDGET` (`rdl.mapped.release_mapped_pages`), and the heap's
-    free pages every `TRIM_EVERY` batches (``step=None``: both now, unconditionally)."""
-    from rdl.mapped import release_mapped_pages
+    once they exceed `MAPPED_BUDGET` (`rdl.mapped.release_mapped_pages`), and — with a
+    memory-mapped (out-of-core) graph only — the heap's free pages every `TRIM_EVERY`
+    batches (``step=None``: both now, unconditionally). An in-memory graph skips the
+    per-batch trims: on rel-f1 driver-dnf they cost 20 % of the training time (93.9 s
+    against 78.0 s) for a 0.4 GB lower peak."""
+    from rdl.mapped import has_mapped_arrays, release_mapped_pages
 
     release_mapped_pages(over=0 if step is None else MAPPED_BUDGET)
-    if step is None or step % TRIM_EVERY == TRIM_EVERY - 1:
+    if step is None or (step % TRIM_EVERY == TRIM_EVERY - 1 and has_mapped_arrays()):
         release_free_memory()
 
 
