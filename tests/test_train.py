@@ -98,6 +98,7 @@ def test_predict_cli(trained, f1_duckdb, tmp_path):
     (dict(num_neighbors=[128]), r"num_neighbors \[128\] must give one fanout per GNN layer"),
     (dict(precision="fp16"), r"precision 'fp16'"),
     (dict(batch_order="time"), r"batch_order 'time'"),
+    (dict(seed_feature_max_pairs=0), r"seed_feature_max_pairs must be an integer >= 1 or None"),
 ])
 def test_bad_config_names_the_setting(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -33,16 +33,10 @@ import pandas as pd
 import torch
 
 from rdl.graph.build import GraphData
-from rdl.mapped import open_array as _open_mapped
+from rdl.mapped import open_array  # re-exported: the store's arrays, released by rdl.mapped
 
 STORE_VERSION = 1
 MANIFEST = "manifest.json"
-
-
-def open_array(path: Path) -> np.ndarray:
-    """A stored array, memory-mapped copy-on-write (the file is never modified; its pages
-    released by `rdl.mapped.release_mapped_pages`)."""
-    return _open_mapped(path)
 
 
 class LazyArrays(Mapping):

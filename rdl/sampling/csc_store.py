@@ -31,10 +31,6 @@ from rdl.sampling.csr import CSC, NO_TIME, build_csc
 CSC_VERSION = 1
 
 
-def _open(path: Path) -> np.ndarray:
-    return open_array(path)  # copy-on-write: the file is never modified
-
-
 def _load(folder: Path) -> dict | None:
     try:
         m = json.loads((folder / "manifest.json").read_text())
@@ -47,7 +43,7 @@ def _load(folder: Path) -> dict | None:
             return None
     except OSError:
         return None
-    return {tuple(et): CSC(*(_open(folder / f) for f in files))
+    return {tuple(et): CSC(*(open_array(folder / f) for f in files))
             for et, files in zip(m["edge_types"], m["arrays"])}
 
 

@@ -126,7 +126,8 @@ class EntityTrainer(Trainer):
         limit = config.seed_feature_max_pairs
         if limit is None:
             return config
-        n = {s: len(self.task.get_table(s).df) for s in ("train", "val", "test")}
+        n = {s: len(self.task.get_table(s, mask_input_cols=True).df)  # 2 columns copied, not 3
+             for s in ("train", "val", "test")}
         cuts = self.gaps.max_steps + 1 if self.gaps.active and config.seed_features else 1
         pairs = n["train"] * cuts + n["val"] + n["test"]
         if pairs <= limit:
