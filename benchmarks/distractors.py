@@ -9,7 +9,7 @@ training and evaluation, for ``k`` in {0, 16, 64, 256}; test AUROC per readout.
         [--runs /tmp/rdl-runs/distractors] [--out benchmarks/results/distractors]
     python benchmarks/distractors.py run --pooling adaptive --k 256 --seed 42 --json FILE
 
-Distractors: `rdl.train.distractors.DistractorTransform`. ``--mode attach`` (default)
+Distractors: ``distractor_transform.DistractorTransform` (beside this script)`. ``--mode attach`` (default)
 links each distractor to its seed like a real first-hop row, so message passing sees
 it (the paper's setting: noise is part of the encoder's input); ``--mode pool`` adds
 it to the pooled set only. Each (pooling, k, seed) is one process (``run``
@@ -45,7 +45,7 @@ def run(args) -> None:
     from rdl.sampling.loader import NodeLoader
     from rdl.tasks import load_task
     from rdl.train import EntityTrainer, TrainConfig
-    from rdl.train.distractors import DistractorLoader, DistractorTransform
+    from distractor_transform import DistractorLoader, DistractorTransform
     from rdl.train.job import split_tables_and_graph
     from rdl.train.seeds import make_seeds
 

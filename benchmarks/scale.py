@@ -52,7 +52,7 @@ def phase_build(db: str, cache: str, reuse: bool = False) -> dict:
     from rdl.graph import build_graph
     from rdl.sampling.csc_store import graph_csc
     from rdl.train.job import resolve_task
-    from rdl.train.storage import open_for_training
+    from rdl.runtime.storage import open_for_training
 
     t0 = time.perf_counter()
     database, _, _ = open_for_training(db, ENTITY, "disk")
@@ -78,7 +78,7 @@ def phase_build(db: str, cache: str, reuse: bool = False) -> dict:
 
 def phase_tables(db: str) -> dict:
     from rdl.train.job import resolve_task
-    from rdl.train.storage import open_for_training
+    from rdl.runtime.storage import open_for_training
 
     out = {}
     database, _, _ = open_for_training(db, ENTITY, "disk")

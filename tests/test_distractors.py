@@ -9,7 +9,16 @@ import pytest
 import torch
 
 from nn_helpers import NUM_SEEDS, small_batch, small_graph, small_model
-from rdl.train.distractors import DistractorTransform
+import importlib.util
+import sys
+from pathlib import Path
+
+_spec = importlib.util.spec_from_file_location(  # benchmark-only code (benchmarks/)
+    "distractor_transform", Path(__file__).resolve().parents[1] / "benchmarks" / "distractor_transform.py")
+_mod = importlib.util.module_from_spec(_spec)
+sys.modules["distractor_transform"] = _mod
+_spec.loader.exec_module(_mod)
+DistractorTransform = _mod.DistractorTransform
 
 
 @pytest.fixture(scope="module")

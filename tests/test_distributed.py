@@ -18,8 +18,8 @@ import pytest
 import torch
 
 from rdl.train import TrainConfig
-from rdl.train.distributed import ShardedNodeLoader, shard_list, subset
-from rdl.train.launch import config_args, parser, torchrun_command
+from rdl.scale.distributed import ShardedNodeLoader, shard_list, subset
+from rdl.scale.launch import config_args, parser, torchrun_command
 
 TASK_FILE = '''
 import pandas as pd
@@ -152,7 +152,7 @@ def test_two_processes_match_one_within_noise(signal_db, tmp_path):
 def test_on_device_wrapper_gives_the_same_predictions(signal_db, tmp_path):
     """The --device plumbing (inputs moved, TensorFrame rows gathered on the CPU, outputs
     back) exercised on the CPU; `unwrap` returns the plain model."""
-    from rdl.train.device import OnDevice, unwrap
+    from rdl.runtime.device import OnDevice, unwrap
     from rdl.train.job import run_task
 
     db, task = signal_db

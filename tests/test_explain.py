@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rdl.train import TrainConfig, train_task
-from rdl.train.explain import explain_global, explain_prediction
+from rdl.serve.explain import explain_global, explain_prediction
 from toy_signal import signal_task, toy_db
 
 # graph attribution is tested without seed inputs (the entity's aggregates would carry the
@@ -64,8 +64,8 @@ def test_seed_inputs_are_explained_too(trained, tmp_path):
     bf16 noise; control: without seed inputs the model refuses the batch) and they are
     scored as one more "table"."""
     from rdl.train.entity import seed_input_fn
-    from rdl.train.explain import SEED_INPUTS
-    from rdl.train.predict import predict_at
+    from rdl.serve.explain import SEED_INPUTS
+    from rdl.serve.predict import predict_at
 
     db, _, cache = trained["signals", "seed"]
     cfg = {**CFG, "seed_features": ["aggregates", "past_labels"]}
@@ -77,8 +77,8 @@ def test_seed_inputs_are_explained_too(trained, tmp_path):
     assert one.prediction == pytest.approx(served.loc[7, "prediction"], abs=5e-3)
     assert SEED_INPUTS in set(one.tables["table"])
     assert one.tables["share"].sum() == pytest.approx(1.0)
-    from rdl.train.explain import attribute
-    from rdl.train.predict import load_entity_model
+    from rdl.serve.explain import attribute
+    from rdl.serve.predict import load_entity_model
     from rdl.sampling import TemporalNeighborSampler, build_csc
     from rdl.sampling.loader import to_batch
 

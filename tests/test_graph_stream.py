@@ -159,7 +159,7 @@ def test_duplicate_primary_key_is_refused(tmp_path):
 
 
 def test_storage_auto_keeps_small_databases_in_memory(odd):
-    from rdl.train.storage import AUTO_DISK_ROWS, resolve_storage
+    from rdl.runtime.storage import AUTO_DISK_ROWS, resolve_storage
 
     path, _ = odd
     assert resolve_storage(f"duckdb:///{path}", "auto") == "memory"

@@ -76,7 +76,7 @@ def test_heap_trims_per_batch_only_with_a_mapped_graph(mapped, monkeypatch):
     """In memory the per-batch heap trim is skipped (it costs ~20 % of a rel-f1 run); out
     of core it runs every TRIM_EVERY batches; after an epoch (step None) always."""
     import rdl.mapped
-    from rdl.train import memory
+    from rdl.runtime import memory
 
     calls = []
     monkeypatch.setattr(memory, "release_free_memory", lambda: calls.append(1))

@@ -16,8 +16,9 @@ from rdl import connect
 from rdl.cli import app
 from rdl.db.write import to_url
 from rdl.results import read_predictions
-from rdl.train import TrainConfig, predict_at, train_task
-from rdl.train.writeback import WriteBackError, same_database, write_predictions_to
+from rdl.serve import predict_at
+from rdl.train import TrainConfig, train_task
+from rdl.serve.writeback import WriteBackError, same_database, write_predictions_to
 from test_link_task import UserItemBuy, shop_db
 from toy_signal import SignalTask, toy_db
 

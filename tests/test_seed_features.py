@@ -126,7 +126,8 @@ def test_relbench_seed_features_and_blend_ignore_rows_after_the_test_timestamp(f
 def test_predict_at_serves_a_seed_feature_model_without_leakage(f1_duckdb, tmp_path):
     """``rdl predict`` on a model with seed features and a staleness input: rows dated
     after ``at`` change nothing, rows before it do (the control)."""
-    from rdl.train import TrainConfig, predict_at, train_task
+    from rdl.serve import predict_at
+    from rdl.train import TrainConfig, train_task
     from test_protocol import TINY
     from test_train import _future_rows
 

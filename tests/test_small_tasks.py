@@ -126,7 +126,7 @@ def test_a_model_that_does_not_learn_is_flagged(shop, tmp_path_factory):
 
 
 def test_release_free_memory_is_safe_to_call():
-    from rdl.train.memory import release_free_memory
+    from rdl.runtime.memory import release_free_memory
 
     big = [bytearray(1 << 20) for _ in range(8)]
     del big

@@ -174,7 +174,8 @@ def test_graph_build_progress_bars(capsys):
 def test_a_trained_model_keeps_its_tfidf_encoders(tmp_path, monkeypatch):
     from small_db import CustomerChurn, shop_db
 
-    from rdl.train import predict_at, train_task
+    from rdl.serve import predict_at
+    from rdl.train import train_task
 
     db = shop_db()
     cust = db["customers"]

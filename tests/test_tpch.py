@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from rdl.cli import app
 from rdl.train import TrainConfig
 from rdl.train.job import resolve_task, run_task
-from rdl.train.storage import open_for_training
+from rdl.runtime.storage import open_for_training
 
 pytest.importorskip("duckdb")
 ROWS = {"region": 5, "nation": 25, "supplier": 100, "customer": 1500, "part": 2000,

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from rdl.db import connect
-from rdl.train import TrainConfig, predict_at, train_task
+from rdl.serve import predict_at
+from rdl.train import TrainConfig, train_task
 
 TINY = dict(epochs=1, channels=16, encoder_layers=1, num_neighbors=[8, 4], batch_size=256,
             max_steps_per_epoch=3, text=False)

@@ -36,7 +36,7 @@ def explain(
         plot_global_explanation,
     )
     from rdl.report.figures import png_bytes
-    from rdl.train.explain import explain_global, explain_prediction
+    from rdl.serve.explain import explain_global, explain_prediction
 
     if not global_ and (entity is None or at is None):
         err_console.print("error: give --entity KEY and --at TIMESTAMP to explain one "

@@ -162,7 +162,7 @@ def train(
     from rdl.db.write import normalize_url
     from rdl.report import print_results
     from rdl.train import train_task
-    from rdl.train.storage import resolve_storage
+    from rdl.runtime.storage import resolve_storage
 
     if not show_sql and (nproc > 1 or resolve_storage(normalize_url(db), storage) == "disk"):
         # the job opens the database itself (out of core, or once per process): the
@@ -218,13 +218,13 @@ def print_leakage(suspects: list[dict]) -> None:
 
 
 def _train_torchrun(nproc, config, db, task, out, no_baselines, cache_dir, model) -> dict:
-    """``rdl train --nproc N``: the same job under torchrun (`rdl.train.launch`); the
+    """``rdl train --nproc N``: the same job under torchrun (`rdl.scale.launch`); the
     results are read back from ``results.json``."""
     import subprocess
     import tempfile
 
     from rdl.results import read_results
-    from rdl.train.launch import torchrun_command
+    from rdl.scale.launch import torchrun_command
 
     with tempfile.TemporaryDirectory() as tmp:
         where = out or tmp
@@ -271,9 +271,9 @@ def predict(
     if when is None or pd.isna(when):
         raise ConfigError("at", f"option --at {at!r} is not a time; write e.g. --at 2010-01-01 "
                           "or --at '2010-01-01 12:00'")
-    from rdl.train import predict_at
+    from rdl.serve import predict_at
     from rdl.train.checkpoint import load_checkpoint
-    from rdl.train.writeback import check_target, with_provenance, write_predictions_to
+    from rdl.serve.writeback import check_target, with_provenance, write_predictions_to
 
     if "://" not in out:  # a file or a database file: its folder must exist
         check_out_dir(out, "--out", file=True)

@@ -1,4 +1,4 @@
-"""Rendering of explanations (`rdl.train.explain`): rich tables for the terminal and a
+"""Rendering of explanations (`rdl.serve.explain`): rich tables for the terminal and a
 PNG figure — fed by the explanation's plain data, never by the model."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ def _pred_text(pred) -> str:
 
 
 def explanation_tables(expl) -> list[RichTable]:
-    """An `rdl.train.explain.Explanation` as two rich tables: per table, then the top rows."""
+    """An `rdl.serve.explain.Explanation` as two rich tables: per table, then the top rows."""
     title = (f"{expl.entity_table} {expl.entity} at {expl.at}: prediction "
              f"{_pred_text(expl.prediction)}")
     per_table = RichTable(title=title, caption=f"method: {expl.method_text}")
@@ -35,7 +35,7 @@ def explanation_tables(expl) -> list[RichTable]:
 
 
 def global_table(gexpl) -> RichTable:
-    """An `rdl.train.explain.GlobalExplanation` as a rich table."""
+    """An `rdl.serve.explain.GlobalExplanation` as a rich table."""
     table = RichTable(title=f"{gexpl.entity_table}: table importance over {gexpl.num_seeds:,} "
                             f"{gexpl.split} seeds", caption=f"method: {gexpl.method_text}")
     for col in ("table", "mean share", "std", "mean contribution", "seeds with rows"):

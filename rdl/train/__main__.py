@@ -1,7 +1,7 @@
-"""``python -m rdl.train`` (what ``torchrun -m rdl.train`` runs): see `rdl.train.launch`."""
+"""``python -m rdl.train`` (what ``torchrun -m rdl.train`` runs): see `rdl.scale.launch`."""
 
 import sys
 
-from rdl.train.launch import main
+from rdl.scale.launch import main
 
 sys.exit(main())

@@ -123,7 +123,7 @@ class TrainConfig:
             read with `rdl.connect`, the graph in memory), ``"disk"`` (out of core: a
             DuckDB file opened with `rdl.db.lazy.open_lazy`, the graph streamed into a
             memory-mapped store, `rdl.graph.stream`) or ``"auto"`` (default): disk for a
-            DuckDB file of more than `rdl.train.storage.AUTO_DISK_ROWS` rows, else memory.
+            DuckDB file of more than `rdl.runtime.storage.AUTO_DISK_ROWS` rows, else memory.
         device: where the model runs, ``"cpu"`` or ``"cuda"`` / ``"cuda:N"`` (sampling stays
             on the CPU; each batch and its TensorFrame rows are moved to the device).
         precision: ``"fp32"``, ``"bf16"`` (forward pass under CPU autocast: bfloat16 matrix

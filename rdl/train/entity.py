@@ -266,7 +266,7 @@ def seed_feature_fn(ckpt: dict, db, entity_ids, cutoffs: np.ndarray):
     """``f(index) -> [len(index), F]`` seed features of a checkpointed model for seeds
     ``(entity_ids[i], cutoffs[i])`` on ``db`` (``None`` when the model takes none): the
     checkpoint's aggregation plan, past labels and scaler, nothing dated after a seed's
-    cut-off (`rdl.train.predict.predict_at`)."""
+    cut-off (`rdl.serve.predict.predict_at`)."""
     inputs = ckpt.get("seed_inputs")
     if not inputs:
         return None

@@ -175,11 +175,11 @@ def run_task(
 ) -> TrainRun:
     """The training job without its outputs: open -> tables -> graph -> fit -> evaluate ->
     baselines. Arguments as `train_task`, plus ``setup_trainer``: called with the trainer
-    before fitting (e.g. `rdl.train.distributed.make_data_parallel`). Returns a
+    before fitting (e.g. `rdl.scale.distributed.make_data_parallel`). Returns a
     `TrainRun` whose trainer holds the plain model on the CPU."""
     t_start = time.perf_counter()
     config = config or TrainConfig()
-    from rdl.train.storage import open_for_training
+    from rdl.runtime.storage import open_for_training
 
     database, url, storage = open_for_training(db, task_spec, config.storage)
     task, name = resolve_task(task_spec, database)
@@ -198,7 +198,7 @@ def run_task(
     trainer = make_trainer(task, graph, config, tables["train"], model, **options)
     if init is not None:  # pretrained weights before the model moves or is wrapped
         init.load_into(trainer.model)
-    from rdl.train.device import unwrap, use_device
+    from rdl.runtime.device import unwrap, use_device
 
     use_device(trainer, config.device)
     if setup_trainer is not None:

@@ -26,7 +26,7 @@ from rdl.sampling import TemporalNeighborSampler
 from rdl.sampling.csc_store import graph_csc
 from rdl.train.config import TrainConfig
 from rdl.train.early_stopping import EarlyStopping
-from rdl.train.memory import release_memory
+from rdl.runtime.memory import release_memory
 
 
 #: smallest training batch the min-steps rule shrinks to (`train_batch_size`)
@@ -99,7 +99,7 @@ class Trainer(ABC):
         self.history: list[dict] = []
         self.batch_size = config.batch_size
         self.warnings: list[str] = []
-        #: set when training data-parallel (`rdl.train.distributed.make_data_parallel`)
+        #: set when training data-parallel (`rdl.scale.distributed.make_data_parallel`)
         self.dist = None
         #: the validation predictions of the best epoch (set by `fit`): the restored
         #: model's own, as `predict` is seeded — the job reuses them instead of
@@ -210,7 +210,7 @@ class Trainer(ABC):
                     total += float(loss.detach()) * n
                     weight += n
                 seen += num_seeds
-                release_memory(step)  # mapped pages, heap fragmentation (rdl.train.memory)
+                release_memory(step)  # mapped pages, heap fragmentation (rdl.runtime.memory)
                 bar.update(1)
                 bar.set_postfix(loss=f"{total / max(weight, 1):.4f}",
                                 seeds_s=f"{seen / (time.perf_counter() - t0):.0f}")
@@ -219,7 +219,7 @@ class Trainer(ABC):
                 total, weight, seen = self.dist.sum(total, weight, seen)
             self.check_epoch(epoch, weight)
             train_s = time.perf_counter() - t0
-            release_memory()  # the training batches' tensors and pages (rdl.train.memory)
+            release_memory()  # the training batches' tensors and pages (rdl.runtime.memory)
             val_pred = self.predict(val)
             val_metrics = self.score(val, val_pred)
             record = {"epoch": epoch, "loss": total / max(weight, 1), "val": val_metrics,

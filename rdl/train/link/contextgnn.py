@@ -31,7 +31,7 @@ from rdl.train.config import TrainConfig
 from rdl.train.link.plan import bidirectional, idgnn_fanouts
 from rdl.train.link.seeds import LinkSeeds
 from rdl.train.link.trainer import LinkTrainer, _chunks
-from rdl.train.memory import release_free_memory
+from rdl.runtime.memory import release_free_memory
 
 NUM_CONTEXT = 3
 DAY = 86400
@@ -155,7 +155,7 @@ class ContextGNNTrainer(LinkTrainer):
 
     def batch_loss(self, seeds: LinkSeeds, rows: np.ndarray) -> tuple[torch.Tensor, int, int]:
         """Softmax cross entropy of the rows' positives; ``weight`` = number of positives."""
-        release_free_memory()  # the previous batch's tensors (rdl.train.memory)
+        release_free_memory()  # the previous batch's tensors (rdl.runtime.memory)
         which, pos = self._targets(seeds, rows)
         if not len(pos):
             return torch.zeros(()), 0, len(rows)

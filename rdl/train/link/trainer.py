@@ -35,7 +35,7 @@ from rdl.sampling.loader import to_batch
 from rdl.train.config import TrainConfig
 from rdl.train.link.plan import bidirectional, idgnn_fanouts
 from rdl.train.link.seeds import LinkSeeds, make_link_seeds
-from rdl.train.memory import release_free_memory
+from rdl.runtime.memory import release_free_memory
 from rdl.train.trainer import Trainer, backbone_kwargs
 
 def bpr_loss(scores: torch.Tensor, pos: torch.Tensor) -> tuple[torch.Tensor, int]:
@@ -196,7 +196,7 @@ class TwoTowerTrainer(LinkTrainer):
         """BPR over every (row, positive, negative) triple of the batch; ``weight`` is the
         number of positives."""
         rng = rng if rng is not None else self._rng
-        release_free_memory()  # the previous batch's tensors (rdl.train.memory)
+        release_free_memory()  # the previous batch's tensors (rdl.runtime.memory)
         t, num_seeds = int(seeds.time[rows[0]]), len(rows)
         which, pos_dst = seeds.positives(rows)
         cand = self.candidates(t)

@@ -8,7 +8,7 @@ Arguments: ``--db``, ``--task``, ``--out``, ``--cache-dir``, ``--model``,
 ``--no-baselines``, ``--shallow``, ``--num-negatives`` (as ``rdl train``), and every
 `TrainConfig` field as ``--field-name VALUE`` (``--num-neighbors 128,64``, ``--patience
 none``, ``--text`` / ``--no-text``). Without torchrun (or with one process) it is
-`rdl.train.train_task`; with several, `rdl.train.distributed`. Rank 0 writes
+`rdl.train.train_task`; with several, `rdl.scale.distributed`. Rank 0 writes
 ``results.json`` / ``model.pt`` and prints one JSON line of results; ``rdl train --nproc
 N`` runs this module under torchrun (`torchrun_command`) and prints the results table.
 """
@@ -94,7 +94,7 @@ def prebuild(db, task_spec, config: TrainConfig, cache_dir) -> None:
     from rdl.graph import build_graph
     from rdl.sampling.csc_store import graph_csc
     from rdl.train.job import resolve_task
-    from rdl.train.storage import open_for_training
+    from rdl.runtime.storage import open_for_training
 
     database, _, _ = open_for_training(db, task_spec, config.storage)
     task, _ = resolve_task(task_spec, database)
@@ -107,11 +107,11 @@ def prebuild(db, task_spec, config: TrainConfig, cache_dir) -> None:
 def run(db, task_spec, config: TrainConfig, out=None, *, baselines: bool = True,
         cache_dir=None, model=None, progress: bool = True, **options) -> dict | None:
     """The job on this process: data-parallel when torchrun started several (see
-    `rdl.train.distributed`), else `rdl.train.train_task`. Returns the results on rank 0
+    `rdl.scale.distributed`), else `rdl.train.train_task`. Returns the results on rank 0
     (``None`` on the others)."""
     from rdl.results import write_results
     from rdl.train.checkpoint import save_checkpoint
-    from rdl.train.distributed import make_data_parallel, setup
+    from rdl.scale.distributed import make_data_parallel, setup
     from rdl.train.job import run_task
 
     d = setup(config.device)

@@ -40,7 +40,7 @@ import torch
 
 from rdl.db import Database
 from rdl.train.entity import seed_input_fn
-from rdl.train.predict import load_entity_model
+from rdl.serve.predict import load_entity_model
 
 METHODS = {
     "grad_x_input": "gradient × input on the row encodings (gradient of the seed's {target} "
@@ -320,7 +320,7 @@ def explain_global(model_dir: str | Path, db: str | Database, *, split: str = "v
 
     from rdl.train.checkpoint import load_checkpoint
     from rdl.train.job import open_database
-    from rdl.train.predict import model_tables
+    from rdl.serve.predict import model_tables
 
     ckpt = load_checkpoint(model_dir)
     database = model_tables(open_database(db)[0], ckpt)

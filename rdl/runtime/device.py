@@ -6,7 +6,7 @@
 memory-mapped store) and move only those — and returns the output on the CPU, so the
 losses, metrics and everything else of the trainers run unchanged. `use_device` puts
 a trainer's model on a device; `unwrap` takes every wrapper off again (this one and
-DDP's, `rdl.train.distributed`) and moves the model back to the CPU, so a checkpoint
+DDP's, `rdl.scale.distributed`) and moves the model back to the CPU, so a checkpoint
 holds the plain model.
 """
 
@@ -118,7 +118,7 @@ def use_device(trainer, device: str) -> None:
 
 def unwrap(trainer) -> None:
     """Take the DDP and `OnDevice` wrappers off ``trainer.model``, put it on the CPU, and
-    drop a data-parallel ``predict`` (`rdl.train.distributed`)."""
+    drop a data-parallel ``predict`` (`rdl.scale.distributed`)."""
     from torch.nn.parallel import DistributedDataParallel
 
     model = trainer.model

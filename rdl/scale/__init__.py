@@ -1,0 +1,2 @@
+"""Several processes: data-parallel training on ``torch.distributed`` (`distributed`) and
+``python -m rdl.train`` / ``rdl train --nproc N`` under torchrun (`launch`)."""
