@@ -5,6 +5,8 @@
   that runs (against rel-f1, on a tiny training configuration).
 * Every relative link and image in README.md and docs/*.md points at an existing file.
 * No page cites project history ("issue 9"): a reader needs the reason or the measurement.
+* Every ``--flag`` the pages name is an option of some ``rdl`` command (benchmark scripts',
+  pytest's and torchrun's own flags aside).
 * Every ``python`` block of docs/*.md compiles, and the schema file example of
   docs/schema.md is one that rdl's schema-file reader accepts.
 
@@ -31,6 +33,9 @@ EXAMPLE_MAX_LINES = 15
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.S | re.M)
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 HISTORY = re.compile(r"\bissues?\s*#?\s*\d+", re.I)
+FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
+#: torchrun's own options, named where the pages show a torchrun command line
+OTHER_TOOLS_FLAGS = {"--nproc-per-node", "--nnodes", "--rdzv-endpoint"}
 
 
 def code_blocks(text: str, lang: str) -> list[str]:
@@ -55,6 +60,33 @@ def broken_links(text: str, base: Path) -> list[str]:
 def history_citations(text: str) -> list[str]:
     """Every "issue N" / "issues #N" in ``text``."""
     return HISTORY.findall(text)
+
+
+def documented_flags(text: str) -> set[str]:
+    """The ``--flags`` named in markdown ``text``, leaving out the command lines of
+    benchmark scripts (``python benchmarks/...``, inline or in a block, continuation lines
+    included) and of pytest, whose flags are their own."""
+    text = re.sub(r"`python benchmarks/[^`]*`", "", text)
+    text = text.replace("\\\n", " ")
+    lines = [ln for ln in text.splitlines()
+             if "python benchmarks/" not in ln and "pytest" not in ln]
+    return set(FLAG.findall("\n".join(lines)))
+
+
+def rdl_options() -> set[str]:
+    """Every option name of every ``rdl`` command and group (``--x`` and ``--no-x``)."""
+    import typer
+
+    from rdl.cli import app
+
+    names = {"--help"}  # click adds it to every command
+    todo = [typer.main.get_command(app)]
+    while todo:
+        cmd = todo.pop()
+        for param in cmd.params:
+            names.update(o for o in (*param.opts, *param.secondary_opts) if o.startswith("--"))
+        todo.extend(getattr(cmd, "commands", {}).values())  # a group's subcommands
+    return names
 
 
 def section(text: str, heading: str) -> str:
@@ -115,7 +147,8 @@ def test_cli_table_names_every_command():
 
 
 def test_cli_table_check_sees_a_missing_row():
-    text = "| command | what |\n|---|---|\n| `rdl train --db URL` | trains |\n| `rdl report DIR` | a page |\n"
+    text = ("| command | what |\n|---|---|\n| `rdl train --db URL` | trains |\n"
+            "| `rdl report DIR` | a page |\n")
     assert table_commands(text) == {"train", "report"}
 
 
@@ -126,6 +159,21 @@ def test_ci_extracts_the_test_command():
     cmd = subprocess.run(["bash", "-c", line + '; printf %s "$cmd"'], cwd=ROOT,
                          capture_output=True, text=True, check=True).stdout
     assert cmd.count("\n") == 0 and "pytest" in cmd, cmd
+
+
+@pytest.mark.parametrize("page", [README, *DOCS], ids=lambda p: str(p.relative_to(ROOT)))
+def test_documented_flags_exist(page):
+    unknown = documented_flags(page.read_text()) - rdl_options() - OTHER_TOOLS_FLAGS
+    assert unknown == set(), f"{page.name} names options no rdl command has: {sorted(unknown)}"
+
+
+def test_flag_check_sees_an_unknown_flag():
+    text = ("Run `rdl train --epochs 3 --no-such-flag` or\n```bash\nrdl predict --top-k 5 \\\n"
+            "    --also-missing\npython benchmarks/rel_f1.py --variants a \\\n    --seeds 1\n```\n"
+            "(`python benchmarks/scale.py run\n--sf 1`); `-n 2`, `pytest -q --maxfail 1`.")
+    assert documented_flags(text) == {"--epochs", "--no-such-flag", "--top-k", "--also-missing"}
+    assert {"--epochs", "--top-k", "--no-blend", "--debug"} <= rdl_options()
+    assert "--no-such-flag" not in rdl_options()
 
 
 @pytest.mark.parametrize("page", DOCS, ids=lambda p: p.name)
