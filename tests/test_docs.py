@@ -30,9 +30,9 @@ README_MAX_LINES = 220
 #: a Python example of "about ten lines" (code lines, comments and blank lines excluded)
 EXAMPLE_MAX_LINES = 15
 
-FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.S | re.M)
+FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.DOTALL | re.MULTILINE)
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
-HISTORY = re.compile(r"\bissues?\s*#?\s*\d+", re.I)
+HISTORY = re.compile(r"\bissues?\s*#?\s*\d+", re.IGNORECASE)
 FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
 #: torchrun's own options, named where the pages show a torchrun command line
 OTHER_TOOLS_FLAGS = {"--nproc-per-node", "--nnodes", "--rdzv-endpoint"}
@@ -49,7 +49,7 @@ def broken_links(text: str, base: Path) -> list[str]:
     prose = FENCE.sub("", text)
     bad = []
     for target in LINK.findall(prose):
-        if re.match(r"[a-z][a-z0-9+.-]*:", target, re.I) or target.startswith("#"):
+        if re.match(r"[a-z][a-z0-9+.-]*:", target, re.IGNORECASE) or target.startswith("#"):
             continue
         path = target.split("#", 1)[0]
         if not (base / path).exists():
@@ -91,14 +91,14 @@ def rdl_options() -> set[str]:
 
 def section(text: str, heading: str) -> str:
     """The text of the ``## heading`` section of a markdown page (to the next ``## ``)."""
-    m = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    m = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, re.DOTALL | re.MULTILINE)
     assert m, f"no '## {heading}' section"
     return m.group(1)
 
 
 def table_commands(text: str) -> set[str]:
     """The ``rdl`` commands named first in each row of a markdown table."""
-    return set(re.findall(r"^\| `rdl ([a-z-]+)", text, re.M))
+    return set(re.findall(r"^\| `rdl ([a-z-]+)", text, re.MULTILINE))
 
 
 def test_readme_is_short():
@@ -227,7 +227,7 @@ def test_readme_example_runs(f1_duckdb, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "rel-f1.duckdb").symlink_to(f1_duckdb.removeprefix("duckdb:///"))
     namespace: dict = {}
-    exec(code, namespace)
+    exec(code, namespace)  # noqa: S102  (the README's own example, run as a user would)
 
     assert calls == ["runs/dnf"] and (tmp_path / "runs" / "dnf" / "model.pt").is_file()
     out = capsys.readouterr().out
