@@ -198,7 +198,7 @@ def load_schema(path: str | Path) -> dict:
         data = tomllib.loads(p.read_text())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise SchemaError(f"schema file {str(p)!r} is not valid TOML: {e}. See the format in "
-                          "the README (\"The schema file\").") from None
+                          "docs/schema.md (\"The schema file\").") from None
     return check_schema(data, f"schema file {p}", complete=False)
 
 

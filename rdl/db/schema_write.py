@@ -31,7 +31,7 @@ def schema_toml(db) -> str:
     doc.add(tomlkit.comment(f"rdl schema of {getattr(db, 'url', None) or 'a database'}: every "
                             "choice rdl made. Edit it and pass it back with --schema FILE."))
     doc.add(tomlkit.comment('"" means none (no primary key, no time column, not a foreign '
-                            "key); see the README, 'The schema file'."))
+                            "key); see docs/schema.md, 'The schema file'."))
     doc.add("include", s["include"])
     ex = tomlkit.array()
     for c in s["exclude_columns"]:
