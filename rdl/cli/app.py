@@ -25,6 +25,23 @@ def print_error(text: str) -> None:
     err_console.print(f"error: {text}", markup=False, highlight=False, soft_wrap=True)
 
 
+def _click_exits() -> tuple[type[BaseException], ...]:
+    """Exceptions that carry their own exit code and message (usage errors: exit 2):
+    click's, and those of the click that typer >= 0.20 vendors as ``typer._click``."""
+    kinds: list[type[BaseException]] = [typer.Exit, click.exceptions.Exit,
+                                        click.ClickException, click.exceptions.Abort]
+    try:
+        from typer._click import exceptions as vendored
+    except ImportError:
+        return tuple(kinds)
+    return tuple(kinds + [getattr(vendored, n) for n in ("Exit", "ClickException", "Abort",
+                                                          "TyperException")
+                          if isinstance(getattr(vendored, n, None), type)])
+
+
+CLICK_EXITS = _click_exits()
+
+
 class RdlGroup(TyperGroup):
     """A typer group that accepts ``--debug`` anywhere and renders errors (see above)."""
 
@@ -37,8 +54,8 @@ class RdlGroup(TyperGroup):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except (typer.Exit, click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
-            raise  # a command's own exit code (typer.Exit is no click Exit)
+        except CLICK_EXITS:
+            raise  # a command's own exit code, a usage error's text and exit code 2
         except KeyboardInterrupt:
             if ctx.meta.get("rdl_debug"):
                 raise
