@@ -52,20 +52,32 @@ class RdlGroup(TyperGroup):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context):
+        from rdl.runtime import interrupt
+
+        interrupt.install()
         try:
-            return super().invoke(ctx)
+            out = super().invoke(ctx)
         except CLICK_EXITS:
             raise  # a command's own exit code, a usage error's text and exit code 2
         except KeyboardInterrupt:
             if ctx.meta.get("rdl_debug"):
                 raise
-            print_error("interrupted; nothing more was written.")
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+            _interrupted()
         except Exception as e:
             if ctx.meta.get("rdl_debug"):
                 raise
+            if interrupt.interrupted():  # a library turned the Ctrl-C into another error
+                _interrupted()
             print_error(error_message(e))
             raise typer.Exit(EXIT_ERROR) from None
+        if interrupt.interrupted():  # a Ctrl-C a library swallowed: still interrupted
+            _interrupted()
+        return out
+
+
+def _interrupted():
+    print_error("interrupted; nothing more was written.")
+    raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 app = typer.Typer(cls=RdlGroup, add_completion=False, no_args_is_help=True,

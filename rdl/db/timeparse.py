@@ -63,6 +63,8 @@ READINGS = {
     "iso": "ISO 8601 text (2021-03-04, 2021-03-04T10:00:00+02:00)",
 }
 _DMY = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})(?:[ T].*)?$")
+#: the directives ``strptime`` reads (Python's ``datetime.strptime``, as pandas)
+STRPTIME = "aAbBcdfGHIjmMpSuUVwWxXyYzZ%"
 _NUMBER = re.compile(r"^\s*[+-]?\d+(\.\d+)?\s*$")
 _NS_MIN, _NS_MAX = pd.Timestamp.min, pd.Timestamp.max
 
@@ -73,8 +75,18 @@ def check_reading(reading: str, where: str) -> str:
     Raises:
         SchemaError: anything else; the message lists the readings.
     """
-    if reading in READINGS or "%" in str(reading):
+    if reading in READINGS:
         return reading
+    if "%" in str(reading):
+        bad = sorted({d for d in re.findall(r"%(.?)", str(reading)) if d not in STRPTIME})
+        if not bad:
+            return reading
+        raise SchemaError(
+            f"{where}: {reading!r} has the unknown strftime directive(s) "
+            f"{', '.join('%' + d for d in bad)}; the directives are "
+            f"{' '.join('%' + d for d in STRPTIME)} (e.g. '%d/%m/%Y %H:%M'), or use one of "
+            f"{list(READINGS)}."
+        )
     raise SchemaError(
         f"{where}: unknown time reading {reading!r}; use one of {list(READINGS)} or a "
         "strftime format such as '%d/%m/%Y'."

@@ -120,3 +120,13 @@ def test_dates_with_a_few_unreadable_values_warn_instead_of_going_static_silentl
     assert db["events"].time_col is None
     (warning,) = _problems(db, "warning")
     assert "fit no date format" in warning and "'unknown'" in warning and "static" in warning
+
+
+def test_a_time_format_with_an_unknown_directive_is_refused_naming_it(tmp_path):
+    from rdl.db import SchemaError
+
+    url = _sqlite(tmp_path, ["2021-03-04"] * 3)
+    with pytest.raises(SchemaError, match=r"unknown strftime directive\(s\) %Q"):
+        rdl.connect(url, time_formats={"events.created_at": "%Y-%m-%Q"})
+    db = rdl.connect(url, time_formats={"events.created_at": "%Y-%m-%d"})  # control
+    assert db["events"].df["created_at"].iloc[0] == pd.Timestamp("2021-03-04")
