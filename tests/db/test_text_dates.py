@@ -130,3 +130,16 @@ def test_a_time_format_with_an_unknown_directive_is_refused_naming_it(tmp_path):
         rdl.connect(url, time_formats={"events.created_at": "%Y-%m-%Q"})
     db = rdl.connect(url, time_formats={"events.created_at": "%Y-%m-%d"})  # control
     assert db["events"].df["created_at"].iloc[0] == pd.Timestamp("2021-03-04")
+
+
+@pytest.mark.parametrize("decl", ["TEXT", "TIMESTAMP"])
+def test_an_all_null_time_column_is_warned_about(tmp_path, decl):
+    url = _sqlite(tmp_path, [None] * 5, decl=decl)
+    db = rdl.connect(url)
+    assert db["events"].time_col is None
+    (warning,) = _problems(db, "warning")
+    assert "every value is NULL" in warning and "static" in warning
+    assert "--no-time-col events" in warning
+    # control: the same table with dates has its time column and no warning
+    db = rdl.connect(_sqlite(tmp_path, ["2021-01-01", "2021-01-02"] * 2, decl=decl))
+    assert db["events"].time_col == "created_at" and not _problems(db, "warning")
