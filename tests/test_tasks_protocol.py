@@ -420,6 +420,10 @@ def test_unknown_split():
      "row(s) have a 'seed' that is not one of the split's seed times"),
     ("SELECT t.timestamp AS seed, 1 AS user_id, NULL::DOUBLE AS n FROM timestamp_df t",
      "null target 'n'"),
+    ("SELECT t.timestamp AS seed, 1 AS user_id, 'Infinity'::DOUBLE AS n FROM timestamp_df t",
+     "infinite target 'n'"),
+    ("SELECT t.timestamp AS seed, 1 AS user_id, 1.0 / 0.0 AS n FROM timestamp_df t",
+     "row(s) have an"),  # DuckDB's 1/0 is NULL (null target) or inf: refused either way
 ])
 def test_bad_sql_output_names_the_culprit(sql, culprit):
     task = Purchases(shop_db(), sql=sql)

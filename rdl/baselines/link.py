@@ -32,6 +32,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from rdl.db.sources import safe_url
 from rdl.metrics import METRICS
 from rdl.tasks.history import LinkHistory
 
@@ -169,7 +170,7 @@ def run_link_baselines(
     tables = {s: task.get_table(s, mask_input_cols=False).df for s in ("train", "val", "test")}
     result = {
         "task": task.name,
-        "db": getattr(db, "url", None) or repr(db),
+        "db": safe_url(getattr(db, "url", None) or repr(db)),
         "task_type": str(task.task_type),
         "metrics": list(task.metrics),
         "eval_k": task.eval_k,

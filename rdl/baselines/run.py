@@ -12,6 +12,7 @@ import pandas as pd
 from rdl.baselines.lgbm import LightGBMBaseline
 from rdl.baselines.simple import SIMPLE_BASELINES
 from rdl.baselines.targets import MULTICLASS, MULTILABEL, label_matrix, task_type
+from rdl.db.sources import safe_url
 from rdl.metrics import METRICS
 from rdl.tasks import check_protocol
 
@@ -155,7 +156,7 @@ def run_baselines(
 
     result = {
         "task": getattr(task, "name", type(task).__name__),
-        "db": getattr(db, "url", None) or repr(db),
+        "db": safe_url(getattr(db, "url", None) or repr(db)),
         "task_type": kind,
         "metrics": metrics,
         "protocol": check_protocol(protocol),

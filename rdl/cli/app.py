@@ -25,6 +25,23 @@ def print_error(text: str) -> None:
     err_console.print(f"error: {text}", markup=False, highlight=False, soft_wrap=True)
 
 
+def _click_exits() -> tuple[type[BaseException], ...]:
+    """Exceptions that carry their own exit code and message (usage errors: exit 2):
+    click's, and those of the click that typer >= 0.20 vendors as ``typer._click``."""
+    kinds: list[type[BaseException]] = [typer.Exit, click.exceptions.Exit,
+                                        click.ClickException, click.exceptions.Abort]
+    try:
+        from typer._click import exceptions as vendored
+    except ImportError:
+        return tuple(kinds)
+    return tuple(kinds + [getattr(vendored, n) for n in ("Exit", "ClickException", "Abort",
+                                                          "TyperException")
+                          if isinstance(getattr(vendored, n, None), type)])
+
+
+CLICK_EXITS = _click_exits()
+
+
 class RdlGroup(TyperGroup):
     """A typer group that accepts ``--debug`` anywhere and renders errors (see above)."""
 
@@ -35,20 +52,32 @@ class RdlGroup(TyperGroup):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context):
+        from rdl.runtime import interrupt
+
+        interrupt.install()
         try:
-            return super().invoke(ctx)
-        except (typer.Exit, click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
-            raise  # a command's own exit code (typer.Exit is no click Exit)
+            out = super().invoke(ctx)
+        except CLICK_EXITS:
+            raise  # a command's own exit code, a usage error's text and exit code 2
         except KeyboardInterrupt:
             if ctx.meta.get("rdl_debug"):
                 raise
-            print_error("interrupted; nothing more was written.")
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+            _interrupted()
         except Exception as e:
             if ctx.meta.get("rdl_debug"):
                 raise
+            if interrupt.interrupted():  # a library turned the Ctrl-C into another error
+                _interrupted()
             print_error(error_message(e))
             raise typer.Exit(EXIT_ERROR) from None
+        if interrupt.interrupted():  # a Ctrl-C a library swallowed: still interrupted
+            _interrupted()
+        return out
+
+
+def _interrupted():
+    print_error("interrupted; nothing more was written.")
+    raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 app = typer.Typer(cls=RdlGroup, add_completion=False, no_args_is_help=True,

@@ -10,6 +10,7 @@ import typer
 from rich.text import Text
 
 from rdl.cli.app import app, console
+from rdl.db.sources import safe_url
 from rdl.cli.schema_options import SchemaArgs, open_db, schema_options
 
 
@@ -51,7 +52,7 @@ def _print_inspect(url: str, info: dict) -> None:
     """One block per table (fits any terminal width), then keys, suspects and problems."""
     tables = info["tables"]
     total = sum(ti["num_rows"] for ti in tables.values())
-    console.print(Text(f"{url}: {len(tables)} tables, {total:,} rows", style="bold"),
+    console.print(Text(f"{safe_url(url)}: {len(tables)} tables, {total:,} rows", style="bold"),
                   soft_wrap=True)
     for name, ti in tables.items():
         console.print()

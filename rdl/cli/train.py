@@ -15,6 +15,7 @@ import typer
 from rdl.cli.app import app, console, err_console  # noqa: F401
 from rdl.cli.schema_options import SchemaArgs, open_db, schema_options
 from rdl.cli.train_config import _FIELDS, config_from_cli, parse_fanouts  # noqa: F401
+from rdl.db.sources import safe_url
 
 MODELS = ("gnn", "two-tower", "idgnn", "contextgnn")
 
@@ -350,7 +351,7 @@ def baseline(
         if isinstance(e, RdlError):
             raise
         raise ConfigError("only", str(e)) from e
-    results.update(task=task, db=database.url, total_seconds=time.perf_counter() - t0,
+    results.update(task=task, db=safe_url(database.url), total_seconds=time.perf_counter() - t0,
                    leakage_suspects=database.leakage)
     print_results(results, console)
     print_leakage(database.leakage)

@@ -37,6 +37,8 @@ class Readings:
 
     candidates: dict[str, list[str]] = field(default_factory=dict)
     readings: dict[str, str] = field(default_factory=dict)
+    #: per table, the columns named like a time (or named by the caller) with no value
+    empty_times: dict[str, list[str]] = field(default_factory=dict)
 
 
 def exclude_columns(raw: dict, names: list[str], report, url: str) -> None:
@@ -112,6 +114,9 @@ def read_columns(raw: dict, args: dict, report) -> Readings:
             if not s.notna().any() and not pd.api.types.is_datetime64_any_dtype(s):
                 if strict:
                     rt.df[col] = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+                if len(s) and (wanted or TIME_NAME.search(str(col))):
+                    out.empty_times.setdefault(name, []).append(col)  # warned about if
+                    # the table ends up without a time column (rdl.db.timecols)
                 continue
             parsed, used = read_times(s, name, report, reading=reading, row_ids=row_ids,
                                       strict=strict, chosen=wanted)

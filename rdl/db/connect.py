@@ -16,7 +16,12 @@ from rdl.db.schema import SURROGATE_PKEY
 from rdl.db.schema_file import check_schema, pinned_schema
 from rdl.db.stypes import infer_stypes
 from rdl.db.table import Table
-from rdl.db.timecols import child_before_parent, choose_time_col, database_span
+from rdl.db.timecols import (
+    child_before_parent,
+    choose_time_col,
+    database_span,
+    empty_time_text,
+)
 from rdl.db.validate import ValidationReport
 
 
@@ -237,6 +242,9 @@ def connect(
                 report.add("note", name, tc, "time column chosen by time_cols= / --time-col")
         else:
             tc = choose_time_col(name, rt.df, cands.get(name, []), span, report)
+        if tc is None and readings.empty_times.get(name):
+            report.add("warning", name, readings.empty_times[name][0], empty_time_text(
+                name, readings.empty_times[name]))
         fkeys[name] = {c: fkeys[name][c] for c in rt.df.columns if c in fkeys[name]}
         keys = ([pkeys[name]] if pkeys[name] else []) + list(fkeys[name]) + extra_key_cols[name]
         overrides = {k.split(".", 1)[1]: v for k, v in args["stypes"].items()

@@ -10,6 +10,7 @@ Passwords in URLs are never printed.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,12 +26,32 @@ DRIVER_HINTS = {
 }
 
 
-def safe_url(url: str) -> str:
-    """``url`` with any password replaced by ``***``."""
-    try:
-        return sa.make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not a URL at all: nothing to hide
+#: query parameters of a URL that carry a credential (libpq's ``?password=``, ...)
+SECRET_PARAMS = frozenset({"password", "passwd", "pwd", "pass", "secret", "token",
+                           "access_token", "api_key", "apikey", "sslpassword"})
+
+
+def safe_url(url) -> str:
+    """``url`` as rdl shows or stores it: the password (``user:PASSWORD@host``) and any
+    credential in the query string (``?password=...``, `SECRET_PARAMS`) replaced by
+    ``***`` (SQLAlchemy's ``URL.render_as_string(hide_password=True)``). Every URL rdl
+    prints, writes to ``results.json`` / ``model.pt`` / a report, or puts in a message goes
+    through this function; the URL the caller passed is used only to connect.
+
+    A file path or anything that is not a URL is returned as it is (nothing to hide)."""
+    if url is None:
         return url
+    text = str(url)
+    if "://" not in text:
+        return text
+    try:
+        parsed = sa.make_url(text)
+    except Exception:  # not a SQLAlchemy URL: hide what looks like user:password@
+        return re.sub(r"(://[^/:@]*):[^/@]*@", r"\1:***@", text)
+    if any(k.lower() in SECRET_PARAMS for k in parsed.query):
+        parsed = parsed.update_query_dict(
+            {k: "***" for k in parsed.query if k.lower() in SECRET_PARAMS})
+    return parsed.render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
 
 
 def missing_file(kind: str, path: str) -> FileNotFoundError:
@@ -120,4 +141,4 @@ def opening(url: str, kind: str = "database", path: str | None = None):
         raise err from e
 
 
-__all__ = ["DRIVER_HINTS", "missing_file", "opening", "safe_url"]
+__all__ = ["DRIVER_HINTS", "SECRET_PARAMS", "missing_file", "opening", "safe_url"]

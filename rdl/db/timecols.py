@@ -90,6 +90,15 @@ def audit_reason(s: pd.Series, span) -> str | None:
     return None
 
 
+def empty_time_text(table: str, cols: list[str]) -> str:
+    """The warning for a table whose time-like columns hold no value."""
+    return (f"{', '.join(map(repr, cols))} named like a time but every value is NULL, so "
+            f"table {table!r} has no time column: it is static, and every row of it, also "
+            f"rows written after a seed's time, is visible to every seed (a leak if they "
+            f"are events). Fill the column in the source, pass {hints.time_col(table)} for "
+            f"another column, or {hints.no_time_col(table)} to confirm the table is static")
+
+
 def choose_time_col(table: str, df: pd.DataFrame, candidates: list[str], span,
                     report) -> str | None:
     """The time column of ``table`` by the rules of the module doc; notes say why.
@@ -108,9 +117,13 @@ def choose_time_col(table: str, df: pd.DataFrame, candidates: list[str], span,
     ok = [c for c in cands if c not in rejected]
     why_not = "; ".join(f"{c!r} not used: {r}" for c, r in rejected.items())
     if not ok:
-        report.add("note", table, None,
-                   f"no time column: {why_not}. The table is static (rows always visible); "
-                   f"if it is not, pass {hints.time_col(table)}")
+        empty = [c for c, r in rejected.items() if r == "no values"]
+        if empty:
+            report.add("warning", table, empty[0], empty_time_text(table, empty))
+        else:
+            report.add("note", table, None,
+                       f"no time column: {why_not}. The table is static (rows always "
+                       f"visible); if it is not, pass {hints.time_col(table)}")
         return None
     best_tier = min(name_tier(c) for c in ok)
     tier = [c for c in ok if name_tier(c) == best_tier]
@@ -184,4 +197,5 @@ def child_before_parent(db, report, max_examples: int = 3) -> list[dict]:
 
 
 __all__ = ["TIME_NAME", "NUMBER_TIME_NAME", "NOT_A_TIME", "TIERS", "name_tier",
-           "database_span", "audit_reason", "choose_time_col", "child_before_parent"]
+           "database_span", "audit_reason", "choose_time_col", "child_before_parent",
+           "empty_time_text"]

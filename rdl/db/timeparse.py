@@ -37,6 +37,14 @@ import pandas as pd
 from rdl.db import hints
 from rdl.db.datenumbers import NUMBER_READINGS, apply_number_reading, number_readings
 from rdl.db.errors import DataError, SchemaError
+from rdl.db.textdates import (
+    TZ_SUFFIX,
+    mixed_text_times,
+    mixed_tz_message,
+    plain_scalar,
+    rows_text,
+    static_table,
+)
 
 #: reading name -> what it means (the ``time_formats`` values; a ``strftime`` format too)
 READINGS = {
@@ -54,9 +62,9 @@ READINGS = {
     "monthfirst": "text dates with the month first (04/03/2021 = 3 April 2021)",
     "iso": "ISO 8601 text (2021-03-04, 2021-03-04T10:00:00+02:00)",
 }
-# a UTC offset after a clock time: "10:00Z", "10:00:00+02", "10:00:00.5 -05:30"
-TZ_SUFFIX = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)$"
 _DMY = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})(?:[ T].*)?$")
+#: the directives ``strptime`` reads (Python's ``datetime.strptime``, as pandas)
+STRPTIME = "aAbBcdfGHIjmMpSuUVwWxXyYzZ%"
 _NUMBER = re.compile(r"^\s*[+-]?\d+(\.\d+)?\s*$")
 _NS_MIN, _NS_MAX = pd.Timestamp.min, pd.Timestamp.max
 
@@ -67,29 +75,22 @@ def check_reading(reading: str, where: str) -> str:
     Raises:
         SchemaError: anything else; the message lists the readings.
     """
-    if reading in READINGS or "%" in str(reading):
+    if reading in READINGS:
         return reading
+    if "%" in str(reading):
+        bad = sorted({d for d in re.findall(r"%(.?)", str(reading)) if d not in STRPTIME})
+        if not bad:
+            return reading
+        raise SchemaError(
+            f"{where}: {reading!r} has the unknown strftime directive(s) "
+            f"{', '.join('%' + d for d in bad)}; the directives are "
+            f"{' '.join('%' + d for d in STRPTIME)} (e.g. '%d/%m/%Y %H:%M'), or use one of "
+            f"{list(READINGS)}."
+        )
     raise SchemaError(
         f"{where}: unknown time reading {reading!r}; use one of {list(READINGS)} or a "
         "strftime format such as '%d/%m/%Y'."
     )
-
-
-def rows_text(mask, row_ids: pd.Series | None, n: int = 5) -> str:
-    """'rows with <pkey> [..]' or 'row positions [..]' for the first ``n`` rows of ``mask``."""
-    pos = np.flatnonzero(np.asarray(mask))[:n]
-    if row_ids is not None:
-        return f"rows with {row_ids.name} {[plain_scalar(v) for v in row_ids.iloc[pos]]}"
-    return f"row positions {list(map(int, pos))}"
-
-
-def plain_scalar(v):
-    """A numpy scalar as a Python one; integral floats (int keys read with nulls) as int."""
-    if hasattr(v, "item"):
-        v = v.item()
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
-    return v
 
 
 # ---- text ----------------------------------------------------------------------------
@@ -126,18 +127,6 @@ def _parse_text(values: pd.Series, fmt: str, dayfirst: bool = False) -> pd.Serie
         return pd.to_datetime(values, errors="coerce", utc=True, format=fmt, dayfirst=dayfirst)
 
 
-def _mixed_tz_message(table, col, values, aware, nonnull, row_ids) -> str:
-    naive = nonnull & ~aware
-    return (
-        f"table {table!r}, column {col!r}: mixes {int(naive.sum())} timestamps without a "
-        f"time zone (e.g. {str(values[naive].iloc[0])!r}; {rows_text(naive, row_ids)}) and "
-        f"{int(aware.sum())} with one (e.g. {str(values[aware].iloc[0])!r}; "
-        f"{rows_text(aware, row_ids)}), so their order is ambiguous. Store all of them in "
-        f"UTC (or all with an offset) in the source, or leave the column out with "
-        f"{hints.stype(table, col)}."
-    )
-
-
 def _text_times(values, table, col, report, reading, row_ids, strict):
     """Text -> ``(UTC-aware datetimes or None, reading used)``; see `read_times`."""
     nonnull = values.notna()
@@ -145,6 +134,11 @@ def _text_times(values, table, col, report, reading, row_ids, strict):
     s_nonnull = pd.Series(pd.unique(strings[nonnull]), dtype=object)  # dates repeat
     if reading is None and len(s_nonnull) and s_nonnull.str.match(_NUMBER).all():
         return None, "number"
+    if reading in (None, "dayfirst", "monthfirst") and len(s_nonnull):
+        mixed = mixed_text_times(values, strings, s_nonnull, table, col, report, reading,
+                                  row_ids, strict)
+        if mixed is not None:
+            return mixed
     if reading in ("dayfirst", "monthfirst"):
         return _parse_text(values, "mixed", reading == "dayfirst"), reading
     if reading is not None and reading != "iso":
@@ -161,7 +155,8 @@ def _text_times(values, table, col, report, reading, row_ids, strict):
             if not strict:
                 report.add("warning", table, col,
                            f"looks like day/month text dates (e.g. {s_nonnull.iloc[0]!r}) but "
-                           f"{problem}; not read as timestamps. To read it, pass {fix}")
+                           f"{problem}; not read as timestamps, {static_table(table, col)}. "
+                           f"To read it, pass {fix}")
                 return None, None
             raise DataError(
                 f"table {table!r}, column {col!r}: text dates such as "
@@ -177,7 +172,7 @@ def _text_times(values, table, col, report, reading, row_ids, strict):
     offset = strings.map(dict(zip(uniq, uniq.str.extract(TZ_SUFFIX)[0])))
     has_tz = nonnull & offset.notna()
     if has_tz.any() and not has_tz[nonnull].all():
-        raise DataError(_mixed_tz_message(table, col, values, has_tz, nonnull, row_ids))
+        raise DataError(mixed_tz_message(table, col, values, has_tz, nonnull, row_ids))
     parsed = None
     for fmt in ("ISO8601", "mixed"):
         try:
@@ -256,7 +251,7 @@ def read_times(
         if not is_number and len(objs) and all(isinstance(v, (pd.Timestamp, datetime)) for v in objs):
             aware = values.map(lambda v: v is not None and not pd.isna(v) and v.tzinfo is not None)
             if aware.any() and not aware[nonnull].all():
-                raise DataError(_mixed_tz_message(table, col, values, aware, nonnull, row_ids))
+                raise DataError(mixed_tz_message(table, col, values, aware, nonnull, row_ids))
             parsed = _objects_to_datetime(values, table, col, report, row_ids)
             if aware.any():
                 report.add("note", table, col,

@@ -34,6 +34,7 @@ from rdl.nn import RelationalBackbone
 from rdl.nn.seed_inputs import entity_model
 from rdl.sampling import TemporalNeighborSampler, build_csc
 from rdl.sampling.loader import NodeLoader
+from rdl.db.sources import safe_url
 from rdl.train.checkpoint import CHECKPOINT, load_checkpoint
 from rdl.train.config import TrainConfig
 from rdl.train.init import BACKBONE, check_columns, check_schema, load_backbone
@@ -239,7 +240,7 @@ def write_embeddings(df: pd.DataFrame, out: str, *, source: str | None, table: s
         return str(out)
     if source and same_database(out, source):
         raise EmbedOutputError(
-            f"--out {out} is the database the embeddings are computed from; rdl never writes "
+            f"--out {safe_url(out)} is the database the embeddings are computed from; rdl never writes "
             "to the source database. Pass another database (e.g. --out embeddings.duckdb) "
             "or a .parquet file.")
     from rdl.db import Table
@@ -252,9 +253,9 @@ def write_embeddings(df: pd.DataFrame, out: str, *, source: str | None, table: s
                replace=replace)
     except SchemaError:
         raise EmbedOutputError(
-            f"{out} already has a table {table!r}: pass --replace to overwrite it or "
+            f"{safe_url(out)} already has a table {table!r}: pass --replace to overwrite it or "
             "--out-table NAME to write another one (Python: replace=True / table=...).") from None
-    return f"table {table!r} of {out}"
+    return f"table {table!r} of {safe_url(out)}"
 
 
 def embed(model_dir: str | Path, db: str | Database, at, *, table: str | None = None,

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from rdl.db import Database, RdlError
+from rdl.db.sources import safe_url
 from rdl.graph import build_graph
 from rdl.pretrain.config import PretrainConfig
 from rdl.pretrain.seeds import (
@@ -143,7 +144,7 @@ def pretrain(db, entity_table: str | None = None, config: TrainConfig | None = N
     best = min(history, key=lambda h: h["val"]["log_loss"])["val"] if history else {}
     stats_until = stats_until if stats_until is not None else input_db.max_timestamp
     results = {
-        "entity_table": entity_table, "db": url, "task": task_name,
+        "entity_table": entity_table, "db": safe_url(url), "task": task_name,
         "seed_until": str(until), "stats_until": str(stats_until),
         "seeds": {"train": len(train), "val": len(val), "grid_times": len(times),
                   "every_days": float(every_days), "first": str(pd.Timestamp(times[0], unit="s"))},

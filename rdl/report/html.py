@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from rdl.db.sources import safe_url
 from rdl.metrics import higher_is_better
 from rdl.report.figures import FIGURES, make_figures, png_bytes
 from rdl.report.plots import best_baseline
@@ -160,7 +161,7 @@ def run_section(run_dir: str | Path, results: dict | None = None, title: str | N
     preds = read_predictions(run_dir)
     parts = [f"<h2 id='{escape(_anchor(run_dir))}'>{escape(title or str(run_dir))}</h2>",
              _kv_table([("task", results.get("task")), ("task type", results.get("task_type")),
-                        ("database", results.get("db")), ("run directory", str(run_dir))])]
+                        ("database", safe_url(results.get("db"))), ("run directory", str(run_dir))])]
     for note in results.get("notes") or []:
         parts.append(f"<div class='note'>{escape(str(note))}</div>")
     parts += ["<h3>Metrics</h3>", metrics_table(results)]

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
 
+from rdl.db.sources import safe_url
 from rdl.metrics import higher_is_better
 from rdl.results import SECTIONS
 
@@ -49,7 +50,7 @@ def results_table(results: dict) -> RichTable:
     per metric (arrow: direction of better; best test value of each metric in bold), and
     the fit time in seconds."""
     splits = results.get("splits") or {}
-    title = f"{results.get('task', '?')} on {results.get('db', '?')}"
+    title = f"{results.get('task', '?')} on {safe_url(results.get('db', '?'))}"
     if results.get("protocol"):
         title += f", {results['protocol']} protocol"
     if splits:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from rdl.db import Database
+from rdl.db.sources import safe_url
 from rdl.graph import build_graph
 from rdl.train.checkpoint import load_checkpoint
 from rdl.train.config import TrainConfig
@@ -158,7 +159,7 @@ def load_link_trainer(ckpt: dict, database: Database, graph, config: TrainConfig
     except RuntimeError as e:  # e.g. a shallow embedding sized for another table
         raise ValueError(
             f"{ckpt['path']}: the model does not fit this database's graph (trained on "
-            f"{ckpt['db']}): {str(e).splitlines()[-1].strip()}") from None
+            f"{safe_url(ckpt['db'])}): {str(e).splitlines()[-1].strip()}") from None
     trainer.model.eval()
     return trainer
 

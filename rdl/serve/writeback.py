@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from rdl.db.errors import RdlError
+from rdl.db.sources import safe_url
 
 FILE_SUFFIXES = (".parquet", ".csv")
 DEFAULT_TABLE = "predictions"
@@ -172,12 +173,13 @@ def check_target(out: str, *, source_url: str | None, table: str = DEFAULT_TABLE
     url = normalize_url(out)
     if source_url and same_database(url, source_url) and not allow_write_source:
         raise WriteBackError(
-            f"--out {out} is the database the predictions are read from ({source_url}); rdl "
+            f"--out {safe_url(out)} is the database the predictions are read from "
+            f"({safe_url(source_url)}); rdl "
             "never writes into a source database unless asked: pass --allow-write-source "
             f"to write table {table!r} into it, or write to another database or a .parquet "
             "/ .csv file")
     if not replace and _table_exists(url, table):
-        raise WriteBackError(f"{url} already has a table {table!r}; pass --replace to "
+        raise WriteBackError(f"{safe_url(url)} already has a table {table!r}; pass --replace to "
                              "overwrite it, or --table NAME to write another table")
     return url
 
@@ -220,7 +222,7 @@ def write_predictions_to(df: pd.DataFrame, out: str, *, source_url: str | None,
     db = Database({table: Table(df=_for_text(df), fkey_col_to_pkey_table={}, pkey_col=None,
                                 time_col=None)})
     to_url(db, url, constraints=False, replace=replace)
-    return f"{len(df):,} rows written to table {table!r} of {url}"
+    return f"{len(df):,} rows written to table {table!r} of {safe_url(url)}"
 
 
 __all__ = ["DEFAULT_TABLE", "WriteBackError", "check_target", "same_database", "with_provenance",

@@ -161,7 +161,17 @@ class EntityTask(BaseTask):
                     f"{who}: a regression target {self.target_col!r} must be numeric "
                     f"(got {y.dtype})."
                 )
-            return y.astype("float64")
+            y = y.astype("float64")
+            inf = np.isinf(y.to_numpy())
+            if inf.any():
+                raise TaskError(
+                    f"{who}: {int(inf.sum())} row(s) have an infinite target "
+                    f"{self.target_col!r} (a division by zero in the label SQL?); a model "
+                    "cannot fit it. Drop or cap them in the task definition (e.g. WHERE "
+                    f"... IS NOT NULL AND abs(...) < 1e300, or NULLIF the divisor); e.g.\n"
+                    f"{_rows(df, pd.Series(inf, index=df.index))}"
+                )
+            return y
         if self.task_type == TaskType.MULTICLASS_CLASSIFICATION:
             if not pd.api.types.is_numeric_dtype(y) or (y != np.round(y)).any() or (y < 0).any():
                 raise TaskError(

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import torch
 
+from rdl.db.sources import safe_url
+
 CHECKPOINT = "model.pt"
 
 
@@ -36,7 +38,7 @@ def save_checkpoint(out_dir: str | Path, trainer, *, task_spec: str, db_url: str
         "config": trainer.config.to_dict(),
         "task_spec": task_spec,
         "task_type": str(trainer.task.task_type),
-        "db": db_url,
+        "db": safe_url(db_url),  # never the password (a checkpoint is copied around)
         "schema": schema,
         **trainer.checkpoint_fields(),
     }

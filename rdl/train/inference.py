@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from rdl.sampling import TemporalNeighborSampler
+from rdl.runtime.interrupt import check as check_interrupt
 from rdl.runtime.memory import release_memory
 from rdl.train.seed_batches import seed_batches
 
@@ -59,6 +60,7 @@ def predict_seeds(model, graph, csc, config, task_type: str, clamp, seed_nodes: 
         for i, (batch, _) in enumerate(loader):
             outs.append(model(batch, graph.tf_dict).float())
             release_memory(i)  # mapped pages, heap fragmentation (rdl.runtime.memory)
+            check_interrupt()  # a Ctrl-C a library swallowed (rdl.runtime.interrupt)
     if not outs:
         return np.zeros(0)
     return to_output(torch.cat(outs), task_type, clamp)

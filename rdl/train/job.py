@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from rdl.db import Database, connect
+from rdl.db.sources import safe_url
 from rdl.graph import build_graph
 from rdl.results import merge_predictions, prediction_frame, write_predictions, write_results
 from rdl.tasks import notes
@@ -219,7 +220,7 @@ def run_task(
 
     results = {
         "task": name,
-        "db": url,
+        "db": safe_url(url),
         "task_type": str(task.task_type),
         "metrics": list(task.metrics),
         "protocol": config.protocol,

@@ -26,6 +26,7 @@ from rdl.sampling import TemporalNeighborSampler
 from rdl.sampling.csc_store import graph_csc
 from rdl.train.config import TrainConfig
 from rdl.train.early_stopping import EarlyStopping
+from rdl.runtime.interrupt import check as check_interrupt
 from rdl.runtime.memory import release_memory
 
 
@@ -211,6 +212,7 @@ class Trainer(ABC):
                     weight += n
                 seen += num_seeds
                 release_memory(step)  # mapped pages, heap fragmentation (rdl.runtime.memory)
+                check_interrupt()  # a Ctrl-C a library swallowed (rdl.runtime.interrupt)
                 bar.update(1)
                 bar.set_postfix(loss=f"{total / max(weight, 1):.4f}",
                                 seeds_s=f"{seen / (time.perf_counter() - t0):.0f}")
