@@ -138,7 +138,7 @@ def connect(
         if name not in primary_keys and not pk:
             unique = {u[0] for u in rt.unique if len(u) == 1}
             col, why = infer_primary_key(name, rt.df, list(raw), referenced.get(name, set()),
-                                         unique)
+                                         unique, {n: o.df for n, o in raw.items() if n != name})
             if col is not None:
                 pk = col
                 report.add("note", name, col, f"no primary key declared; chosen as primary "

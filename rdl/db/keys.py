@@ -33,6 +33,11 @@ COVERAGE_NAMED = 0.80
 COVERAGE_UNNAMED = 0.99
 #: a role-named integer column needs this many distinct values (type codes have few)
 MIN_ROLE_VALUES = 10
+#: a reference to the own table without a role name (``ParentId``) must span at least this
+#: share of the key's range: a rating of 1..5 lies inside any serial key by chance
+MIN_SELF_SPAN = 0.10
+#: the longest code of a code-keyed dimension (``JFK``, ``US-CA``, ``EUR``)
+MAX_CODE_LEN = 16
 KEY_WORDS = ("id", "key", "code", "uuid", "guid", "pk")
 GENERIC = {"id", "key", "code", "uuid", "guid", "pk", "name", "no", "number", "num"}
 SELF_WORDS = ("parent", "child", "manager", "boss", "report", "previous", "prev", "next",
@@ -170,7 +175,7 @@ def infer_foreign_keys(tables: dict, declared: dict[str, dict], unique: dict[str
             total = int(s.notna().sum())
             if total == 0:
                 continue
-            counts, cands, is_unique = {}, [], s.is_unique
+            counts, cands, blocked, is_unique = {}, [], [], s.is_unique
             for kt in targets:
                 if kt.table == a and kt.column == str(col):
                     continue
@@ -186,6 +191,18 @@ def infer_foreign_keys(tables: dict, declared: dict[str, dict], unique: dict[str
                     continue
                 hit = int(vc[vc.index.isin(kt.values)].sum())
                 cov = hit / total
+                span = _span_share(vc.index, kt) if kt.table == a and score != 1 else None
+                if span is not None and span < MIN_SELF_SPAN:
+                    blocked.append({
+                        "table": a, "column": str(col), "target": kt.table,
+                        "target_key": kt.column, "target_pkey": kt.column, "rule": rule,
+                        "name_score": score, "coverage": round(cov, 6), "non_null": total,
+                        "dangling": total - hit, "reason": (
+                            f"a reference to its own table needs a role name (parent, "
+                            f"reply_to, manager, previous ...) or values across the key's "
+                            f"range; these span {span:.2%} of it (small numbers such as a "
+                            f"rating or a count fall inside any serial key)")})
+                    continue
                 cands.append({
                     "table": a, "column": str(col), "target": kt.table,
                     "target_key": kt.column, "target_pkey": kt.column, "rule": rule or
@@ -194,8 +211,24 @@ def infer_foreign_keys(tables: dict, declared: dict[str, dict], unique: dict[str
                     "name_score": score, "coverage": round(cov, 6), "non_null": total,
                     "dangling": total - hit,
                 })
+            said = len(found) + len(misses)
             _decide(cands, found, misses)
+            if blocked and len(found) + len(misses) == said:  # one word per column
+                misses.append(blocked[0])
     return found, misses
+
+
+def _span_share(values: pd.Index, kt: KeyTarget) -> float | None:
+    """For integer values and an integer key: the share of the key's range (max - min)
+    that the values span; ``None`` for text."""
+    if kt.kind != "int" or len(values) == 0 or len(kt.values) < 2:
+        return None
+    v = pd.to_numeric(pd.Series(values), errors="coerce").dropna()
+    k = pd.to_numeric(pd.Series(kt.values), errors="coerce").dropna()
+    if len(v) == 0 or len(k) < 2:
+        return None
+    width = float(k.max() - k.min())
+    return float(v.max() - v.min()) / width if width > 0 else None
 
 
 def _needed(c: dict) -> float:
@@ -232,9 +265,52 @@ def _decide(cands: list[dict], found: list[dict], misses: list[dict]) -> None:
                "without a matching name"))})
 
 
+def referenced_codes(table: str, df: pd.DataFrame, others: dict[str, pd.DataFrame]
+                     ) -> dict[str, str]:
+    """Columns of a dimension keyed by a code: unique, non-null short text (at most
+    `MAX_CODE_LEN` characters) or integers, whose values hold at least `COVERAGE_NAMED`
+    of the non-null values of a column of another table — a column that repeats them
+    (many rows per code, as ``flights.origin`` repeats ``airports.faa``) with at least 2
+    distinct text values, or `MIN_ROLE_VALUES` integers spanning at least
+    `MIN_SELF_SPAN` of the key's range.
+
+    Returns:
+        column -> the evidence (``"referenced by 97% of flights.origin"``).
+    """
+    out: dict[str, str] = {}
+    for c in df.columns:
+        s = df[c]
+        kind = _kind(s)
+        if kind is None or internal(c) or s.isna().any() or not s.is_unique or len(s) < 2:
+            continue
+        if kind == "str" and s.astype(str).str.len().max() > MAX_CODE_LEN:
+            continue
+        kt = KeyTarget(table, str(c), kind, pd.Index(as_key_values(s, kind)), False, False)
+        best = (0.0, "")
+        for other, odf in others.items():
+            for oc in odf.columns:
+                o = odf[oc]
+                if internal(oc) or _kind(o) != kind or o.is_unique:
+                    continue
+                vals = as_key_values(o, kind)
+                distinct = pd.Index(vals.unique())
+                if len(distinct) < (2 if kind == "str" else MIN_ROLE_VALUES):
+                    continue
+                if kind == "int" and (_span_share(distinct, kt) or 0) < MIN_SELF_SPAN:
+                    continue
+                cov = float(vals.isin(kt.values).mean()) if len(vals) else 0.0
+                if cov >= COVERAGE_NAMED and cov > best[0]:
+                    best = (cov, f"referenced by {cov:.0%} of {other}.{oc}")
+        if best[0]:
+            out[str(c)] = best[1]
+    return out
+
+
 def infer_primary_key(table: str, df: pd.DataFrame, tables: list[str],
                       referenced: set[str] = frozenset(),
-                      unique: set[str] = frozenset()) -> tuple[str | None, str]:
+                      unique: set[str] = frozenset(),
+                      other_tables: dict[str, pd.DataFrame] | None = None,
+                      ) -> tuple[str | None, str]:
     """A primary key for a table whose catalog declares none.
 
     Candidates are integer or text columns without nulls or duplicates that a declared
@@ -242,8 +318,10 @@ def infer_primary_key(table: str, df: pd.DataFrame, tables: list[str],
     ``*Id``, ``code``, ...) without being named after *another* table (``user_id`` in
     ``orders`` looks like a foreign key to ``users``). A referenced column wins; then
     ``id`` (any case); then the one named after the table itself (``race_id`` in
-    ``races``); then a single candidate; then a single declared UNIQUE one. Anything
-    else is ambiguous: none.
+    ``races``); then a single candidate; then a single declared UNIQUE one; with no
+    candidate at all, a single code column another table's column references
+    (`referenced_codes`: ``airports.faa`` for ``flights.origin``). Anything else is
+    ambiguous: none.
 
     Returns:
         ``(column, reason)``, or ``(None, reason)`` naming the ambiguous candidates
@@ -273,6 +351,12 @@ def infer_primary_key(table: str, df: pd.DataFrame, tables: list[str],
         if len(pick) == 1:
             return pick[0], reason
     if not cands:
+        codes = referenced_codes(table, df, other_tables or {})
+        if len(codes) == 1:
+            (col, why), = codes.items()
+            return col, f"a code-keyed dimension: unique and non-null, {why}"
+        if codes:
+            return None, f"several columns could be the primary key: {sorted(codes)}"
         return None, ""
     return None, f"several columns could be the primary key: {list(map(str, cands))}"
 
@@ -305,4 +389,5 @@ def align_types(child: pd.Series, key: pd.Series) -> tuple[pd.Series | None, str
 
 
 __all__ = ["COVERAGE_NAMED", "COVERAGE_UNNAMED", "KEY_WORDS", "key_like", "name_score",
-           "infer_foreign_keys", "infer_primary_key", "align_types", "as_key_values"]
+           "infer_foreign_keys", "infer_primary_key", "align_types", "as_key_values",
+           "referenced_codes"]
