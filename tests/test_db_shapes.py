@@ -113,7 +113,7 @@ def test_write_schema_round_trips_and_pins_every_choice(built, tmp_path):
     out = run("inspect", url, "--write-schema", path, "--json")
     assert out.exit_code == 0, out.output
     text = path.read_text()
-    assert '# "users.Reputation",  leakage suspect (running count)' in text
+    assert '# "users.Reputation",  leakage suspect (export-time count)' in text
     assert "# AcceptedAnswerId = " in text and "near miss: ambiguous" in text
     assert 'OwnerUserId = "users" # inferred (a role of' in text
     db = rdl.connect(url)

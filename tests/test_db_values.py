@@ -295,5 +295,19 @@ def test_child_rows_dated_before_their_parent_are_warned(tmp_path):
     (w,) = notes(db, "album_id", "warning")
     assert "1 of 3 rows (33%) are dated before the albums row they reference" in w
     assert "id 2 dated 2021-01-01 00:00:00 -> albums 2 dated 2021-06-01 00:00:00" in w
-    assert "--no-time-col albums" in w
-    assert any(s["kind"] == "child before parent" for s in db.leakage)
+    # the fix points the time column at the creation; it never proposes dropping the
+    # parent's time column, which would show every later album to every seed
+    assert "--time-col albums=COLUMN" in w and "--no-time-col" not in w
+    (sus,) = [s for s in db.leakage if s["kind"] == "child before parent"]
+    assert "--no-time-col" not in sus["fix"] and "--time-col albums" in sus["fix"]
+
+
+def test_child_rows_on_the_parents_day_without_a_time_of_day_are_called_harmless(tmp_path):
+    url = sqlite_db(tmp_path, """
+        CREATE TABLE orders (id INTEGER PRIMARY KEY, placed_at TIMESTAMP);
+        CREATE TABLE lines (id INTEGER PRIMARY KEY, order_id INTEGER REFERENCES orders(id),
+                            ship_date TIMESTAMP);
+        INSERT INTO orders VALUES (1, '2020-01-01 15:30:00'), (2, '2020-01-02 09:00:00');
+        INSERT INTO lines VALUES (1, 1, '2020-01-01'), (2, 2, '2020-01-02'), (3, 2, '2020-01-03');""")
+    (w,) = notes(rdl.connect(url), "order_id", "warning")
+    assert "2 of them on the parent's own day with no time of day" in w and "harmless" in w

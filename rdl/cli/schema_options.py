@@ -47,6 +47,8 @@ _LISTS = {
     "exclude": ("--exclude", "TABLE: leave this table out"),
     "exclude_column": ("--exclude-column", "TABLE.COLUMN: drop this column (e.g. a leakage "
                                            "suspect of rdl inspect)"),
+    "keep_column": ("--keep-column", "TABLE.COLUMN: keep a strong leakage suspect (left out "
+                                     "of the features by default) as a feature"),
 }
 
 

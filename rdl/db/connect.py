@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rdl.db import hints
-from rdl.db.audit import leakage_suspects
+from rdl.db.audit import leakage_suspects, strong_suspects
 from rdl.db.backends import read_database
 from rdl.db.columns import exclude_columns as drop_columns
 from rdl.db.columns import read_columns
@@ -37,6 +37,7 @@ def connect(
     stypes: dict[str, str] | None = None,
     time_formats: dict[str, str] | None = None,
     exclude_columns: list[str] | None = None,
+    keep_columns: list[str] | None = None,
 ) -> Database:
     """Read the database at ``url`` into a validated `Database`, read-only.
 
@@ -73,6 +74,10 @@ def connect(
             ``--time-col table.column:READING``).
         exclude_columns: ``"table.column"`` names to drop on reading (``--exclude-column``;
             e.g. "as of today" columns the leakage audit lists).
+        keep_columns: ``"table.column"`` names of strong leakage suspects to keep as
+            features (``--keep-column``). Without it a strong suspect (`rdl.db.audit`: an
+            export-time count, ...) is left out of the features, with a note; its values
+            stay in the table for a task's SQL.
 
     Returns:
         `Database` whose tables are sorted by primary key (all columns when there is none),
@@ -96,7 +101,8 @@ def connect(
     args = check_schema(dict(
         time_cols=time_cols, primary_keys=primary_keys, foreign_keys=foreign_keys,
         include=include, exclude=exclude, infer_foreign_keys=infer_foreign_keys,
-        stypes=stypes, time_formats=time_formats, exclude_columns=exclude_columns), "connect()")
+        stypes=stypes, time_formats=time_formats, exclude_columns=exclude_columns,
+        keep_columns=keep_columns), "connect()")
     gone = set(args["exclude_columns"])  # an excluded column's other options lapse
     args["stypes"] = {k: v for k, v in args["stypes"].items() if k not in gone}
     args["time_formats"] = {k: v for k, v in args["time_formats"].items() if k not in gone}
@@ -264,9 +270,26 @@ def connect(
     db.leakage = leakage_suspects(db) + [
         {"table": e["child"], "column": e["column"], "kind": "child before parent",
          "reason": f"{e['rows']} of {e['of']} rows dated before the {e['parent']} row they "
-                   f"reference", "fix": hints.no_time_col(e["parent"])} for e in early]
+                   f"reference{e['harmless']}", "fix": e["fix"], "strength": "weak"}
+        for e in early]
+    _leave_out_strong_suspects(db, args["keep_columns"], report)
     db.schema = pinned_schema(db, pk_cols, applied, readings.readings, args)
     return db
+
+
+def _leave_out_strong_suspects(db, keep: list[str], report) -> None:
+    """Strong leakage suspects are no features unless kept (see `connect`'s
+    ``keep_columns``); their values stay for a task's SQL."""
+    for x in strong_suspects(db.leakage, keep):
+        t = db[x["table"]]
+        if x["column"] not in t.stypes:
+            continue
+        del t.stypes[x["column"]]
+        x["excluded"] = True
+        x["fix"] = hints.keep_column(x["table"], x["column"])
+        report.add("note", x["table"], x["column"],
+                   f"left out of the features: a strong leakage suspect ({x['kind']}); keep "
+                   f"it with {x['fix']}")
 
 
 class _Holder:

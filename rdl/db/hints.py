@@ -51,5 +51,9 @@ def exclude_column(table: str, col: str) -> str:
     return f"--exclude-column {table}.{col} (Python: exclude_columns=['{table}.{col}'])"
 
 
+def keep_column(table: str, col: str) -> str:
+    return f"--keep-column {table}.{col} (Python: keep_columns=['{table}.{col}'])"
+
+
 def include(name: str) -> str:
     return f"--include {name} (Python: include=[{name!r}])"

@@ -55,9 +55,9 @@ from rdl.db.timeparse import READINGS, check_reading
 
 #: the keys of a schema (the keyword arguments of `rdl.connect`)
 SCHEMA_KEYS = ("primary_keys", "foreign_keys", "time_cols", "time_formats", "stypes",
-               "include", "exclude", "exclude_columns", "infer_foreign_keys")
+               "include", "exclude", "exclude_columns", "keep_columns", "infer_foreign_keys")
 _DEFAULTS = {"primary_keys": {}, "foreign_keys": {}, "time_cols": {}, "time_formats": {},
-             "stypes": {}, "include": None, "exclude": None, "exclude_columns": [],
+             "stypes": {}, "include": None, "exclude": None, "exclude_columns": [], "keep_columns": [],
              "infer_foreign_keys": True}
 
 
@@ -170,9 +170,9 @@ def check_schema(schema: dict | None, where: str, complete: bool = True) -> dict
     for key in ("include", "exclude"):
         if key in schema:
             out[key] = _names(schema[key], key, where)
-    if "exclude_columns" in schema:
-        out["exclude_columns"] = _names(schema["exclude_columns"], "exclude_columns", where,
-                                        dotted=True) or []
+    for key in ("exclude_columns", "keep_columns"):
+        if key in schema:
+            out[key] = _names(schema[key], key, where, dotted=True) or []
     if "infer_foreign_keys" in schema:
         if not isinstance(schema["infer_foreign_keys"], bool):
             raise SchemaError(f"{where}: infer_foreign_keys must be true or false")
@@ -214,7 +214,7 @@ def merge_schemas(*schemas: dict | None) -> dict:
                 for t, m in v.items():
                     fk.setdefault(t, {}).update(m)
                 out[k] = fk
-            elif k in ("exclude", "exclude_columns") and v is not None:
+            elif k in ("exclude", "exclude_columns", "keep_columns") and v is not None:
                 out[k] = list(dict.fromkeys([*(out.get(k) or []), *v]))
             else:
                 out[k] = v
@@ -237,7 +237,7 @@ def _table_col(flag: str, value: str, example: str) -> tuple[str, str]:
 
 def parse_flags(pkey=(), no_pkey=(), fkey=(), no_fkey=(), time_col=(), no_time_col=(),
                 time_format=(), stype=(), include=(), exclude=(), exclude_column=(),
-                infer_fkeys: bool | None = None) -> dict:
+                infer_fkeys: bool | None = None, keep_column=()) -> dict:
     """The schema the CLI's flags give (see the module doc), checked.
 
     Raises:
@@ -288,6 +288,9 @@ def parse_flags(pkey=(), no_pkey=(), fkey=(), no_fkey=(), time_col=(), no_time_c
     for v in exclude_column:
         t, c = _table_col("--exclude-column", v, "--exclude-column users.Reputation")
         s.setdefault("exclude_columns", []).append(f"{t}.{c}")
+    for v in keep_column:
+        t, c = _table_col("--keep-column", v, "--keep-column posts.ViewCount")
+        s.setdefault("keep_columns", []).append(f"{t}.{c}")
     if infer_fkeys is not None:
         s["infer_foreign_keys"] = infer_fkeys
     return check_schema(s, "the schema flags", complete=False)
@@ -312,6 +315,7 @@ def pinned_schema(db, pk_cols: dict, specs, readings: dict, args: dict) -> dict:
     return {
         "include": list(db),
         "exclude_columns": list(args.get("exclude_columns") or []),
+        "keep_columns": list(args.get("keep_columns") or []),
         "infer_foreign_keys": False,
         "primary_keys": {n: (p[0] if len(p) == 1 else (list(p) if p else None))
                          for n, p in pk_cols.items()},

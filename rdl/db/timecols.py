@@ -185,14 +185,25 @@ def child_before_parent(db, report, max_examples: int = 3) -> list[dict]:
                   f"dated {ct.iloc[i]} -> {parent} {t.df[col].iloc[i]} dated {pt.iloc[i]}"
                   for i in idx]
             of = int(both.sum())
+            c_day, p_day = ct[early].dt.normalize(), pt[early].dt.normalize()
+            same_day = int(((c_day == p_day) & (ct[early] == c_day)).sum())
+            harmless = (f"; {same_day} of them on the parent's own day with no time of day "
+                        "(a date of day precision: harmless)") if same_day else ""
+            fix = (f"if {parent}.{p.time_col} is not when a {parent} row came to be (a release "
+                   f"or update date), point its time column at its creation: "
+                   f"{hints.time_col(parent)}; if the early rows are errors, fix or drop them "
+                   "in the source")
             report.add("warning", child, col, (
                 f"{n} of {of} rows ({n / max(of, 1):.0%}) are dated before the {parent} row "
-                f"they reference (e.g. {'; '.join(ex)}): at such seed times the {child} row "
-                f"is visible and its {parent} row is not. If {parent}.{p.time_col} is not "
-                f"when a {parent} row came to be (a release or update date), pass "
-                f"{hints.time_col(parent)} or {hints.no_time_col(parent)}"), n, ex)
+                f"they reference (e.g. {'; '.join(ex)}){harmless}: at such seed times the "
+                f"{child} row is visible and its {parent} row is not. Harmless when the "
+                f"{child} row really comes first (a question before the answer it accepts) or "
+                f"the dates are of day precision; otherwise {fix}. (Dropping "
+                f"{parent}'s time column would make every {parent} row, also later ones, "
+                "visible to every seed: not a fix.)"), n, ex)
             found.append({"child": child, "column": col, "parent": parent, "rows": n,
-                          "of": of, "examples": ex})
+                          "of": of, "examples": ex, "same_day": same_day,
+                          "harmless": harmless, "fix": fix})
     return found
 
 
