@@ -94,15 +94,15 @@ def build_database(cut: str | None = DEFAULT_CUT, *, num_users: int = 2000,
         "price": price,
     })
 
-    def t(df, pkey, fkeys, time_col):
+    def table(df, pkey, fkeys, time_col):
         df[time_col] = df[time_col].astype("datetime64[ns]")
         if cut is not None:
             df = df[df[time_col] <= pd.Timestamp(cut)].reset_index(drop=True)
         return Table(df, fkeys, pkey, time_col, infer_stypes(df, exclude=[pkey, *fkeys]))
 
     return Database({
-        "users": t(users, "user_id", {}, "signed_up_at"),
-        "items": t(items, "item_id", {}, "listed_at"),
-        "ratings": t(ratings, "rating_id", {"user_id": "users", "item_id": "items"},
+        "users": table(users, "user_id", {}, "signed_up_at"),
+        "items": table(items, "item_id", {}, "listed_at"),
+        "ratings": table(ratings, "rating_id", {"user_id": "users", "item_id": "items"},
                      "rated_at"),
     })

@@ -91,7 +91,7 @@ def leakage_suspects(db) -> list[dict]:
                         f"{t.time_col} cannot know it yet") + ": every seed sees the value as of "
                         "the export"))
                     continue
-                if activity is not None and static:
+                if activity is not None and static and mid is not None:
                     ok = s.notna()
                     if ok.sum() >= MIN_ROWS and s[ok].nunique() > 1 and activity[ok].nunique() > 1:
                         rho = spearman(s[ok], activity[ok])
@@ -111,6 +111,7 @@ def leakage_suspects(db) -> list[dict]:
                                "of rows" if late > 0.5 else ", named like a latest date")
                             + ": every seed sees the date as of the export")))
                 else:
+                    assert tc is not None  # not static: the table has a time column
                     both = tc.notna() & s.notna()
                     share = float((s[both] > tc[both]).mean()) if both.any() else 0.0
                     if share > 0.5:

@@ -53,6 +53,7 @@ def positions(mask: np.ndarray) -> tuple[int, str]:
     """Number and formatted positions (ints for 1-D, tuples for 2-D) of ``mask``'s True entries."""
     idx = np.argwhere(mask)
     total = len(idx)
+    pos: list[int] | list[tuple[int, ...]]
     if mask.ndim == 1:
         pos = [int(i[0]) for i in idx[:MAX_LISTED]]
     else:

@@ -95,8 +95,8 @@ def _metrics(results: dict) -> list[str]:
 
 
 def _best(results: dict, metric: str, split: str = "test"):
-    values = [(entry.get(split) or {}).get(metric) for _, _, entry in _entries(results)]
-    values = [v for v in values if v is not None and not math.isnan(v)]
+    values = [v for _, _, entry in _entries(results)
+              if (v := (entry.get(split) or {}).get(metric)) is not None and not math.isnan(v)]
     if not values:
         return None
     return max(values) if _higher(metric) else min(values)

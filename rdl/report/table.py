@@ -65,8 +65,8 @@ def results_table(results: dict) -> RichTable:
     rows = _rows(results)
     best: dict[str, float] = {}
     for m in metrics:
-        values = [(e.get("test") or {}).get(m) for _, _, e in rows]
-        values = [v for v in values if v is not None and not math.isnan(v)]
+        values = [v for _, _, e in rows
+                  if (v := (e.get("test") or {}).get(m)) is not None and not math.isnan(v)]
         if values:
             best[m] = max(values) if _known_higher(m) else min(values)
     for section, name, entry in rows:

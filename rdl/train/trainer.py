@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Sized
-from typing import Any
+from collections.abc import Iterator, Sized
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -64,6 +64,14 @@ def backbone_kwargs(graph: GraphData, config: TrainConfig) -> dict:
     )
 
 
+class Batches(Protocol):
+    """An epoch's mini-batches: an iterable with a length."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
 class Trainer(ABC):
     """Base class of every task kind's trainer.
 
@@ -94,7 +102,8 @@ class Trainer(ABC):
         np.random.seed(config.seed)
         self.csc = graph_csc(graph)  # memory-mapped for an out-of-core graph
         self.fanouts: Any = list(config.num_neighbors)
-        self.model: torch.nn.Module | None = None
+        # Any: each kind's model has its own methods (encode, embed, ...); set by build_model
+        self.model: Any = None
         self.kwargs: dict = {}
         self.history: list[dict] = []
         self.batch_size = config.batch_size
@@ -112,7 +121,7 @@ class Trainer(ABC):
         """Seeds of a task table (``task.get_table(split)``)."""
 
     @abstractmethod
-    def train_batches(self, seeds, rng: np.random.Generator) -> Sized:
+    def train_batches(self, seeds, rng: np.random.Generator) -> Batches:
         """This epoch's mini-batches of ``seeds`` (an iterable with a length), in order."""
 
     @abstractmethod
