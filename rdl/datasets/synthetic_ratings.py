@@ -18,8 +18,8 @@ never the answer (past visits = popularity).
 
 Tables: ``users`` (``signed_up_at``; ``age_group``, ``region`` — uninformative),
 ``items`` (``listed_at``; ``genre``, ``price``), ``ratings`` (``rated_at``; ``user_id``,
-``item_id``, ``stars``). Default size: 2,000 users, 1,000 items, ~100k ratings over two years (2020-2021)
-— the memory and benchmark run; tests build a small one.
+``item_id``, ``stars``). Default size: 2,000 users, 1,000 items, ~100k ratings over two
+years (2020-2021) — the memory and benchmark run; tests build a small one.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ dropped with ``--exclude-column TABLE.COLUMN`` (``exclude_columns`` in the schem
 
 Rules (each a suspect, not a verdict):
 
-* **running count**: a numeric feature named like a running total (``*count``, ``total*``, ``reputation``, ``views``, ``votes`` ...);
+* **running count**: a numeric feature named like a running total (``*count``,
+  ``total*``, ``reputation``, ``views``, ``votes`` ...);
 * **latest date**: a date of a table without a time column named like a latest date
   (``last_*``, ``*updated*``) or on most rows in the last tenth of the database's time span;
 * **future activity**: a numeric feature of a table without a time column whose values
@@ -86,7 +87,8 @@ def leakage_suspects(db) -> list[dict]:
             if st == "numerical":
                 if starts_with_any(words, _RUNNING) or set(words) & {"num", "sum", "nb"}:
                     out.append(_suspect(name, col, "running count", (
-                        "a number named like a running total on a table without a time column"
+                        "a number named like a running total on a table "
+                        "without a time column"
                         if static else "a number named like a running total: a row dated at "
                         f"{t.time_col} cannot know it yet") + ": every seed sees the value as of "
                         "the export"))
@@ -97,8 +99,9 @@ def leakage_suspects(db) -> list[dict]:
                         rho = spearman(s[ok], activity[ok])
                         if rho >= RHO:
                             out.append(_suspect(name, col, "future activity", (
-                                f"correlates with the rows referencing it after {mid.date()} "
-                                f"({via}; Spearman rho {rho:.2f}): it may count activity a "
+                                "correlates with the rows referencing it after "
+                                f"{mid.date()} ({via}; Spearman rho {rho:.2f}): it may "
+                                "count activity a "
                                 "seed must not see")))
             elif st == "timestamp" and pd.api.types.is_datetime64_any_dtype(s) and col != t.time_col:
                 v = s.dropna()
@@ -107,8 +110,9 @@ def leakage_suspects(db) -> list[dict]:
                     if starts_with_any(words, _LATEST) or late > 0.5:
                         out.append(_suspect(name, col, "latest date", (
                             "a date on a table without a time column"
-                            + (f", in the last tenth of the database's time span on {late:.0%} "
-                               "of rows" if late > 0.5 else ", named like a latest date")
+                            + (", in the last tenth of the database's time span "
+                               f"on {late:.0%} of rows" if late > 0.5
+                               else ", named like a latest date")
                             + ": every seed sees the date as of the export")))
                 else:
                     assert tc is not None  # not static: the table has a time column
@@ -116,8 +120,9 @@ def leakage_suspects(db) -> list[dict]:
                     share = float((s[both] > tc[both]).mean()) if both.any() else 0.0
                     if share > 0.5:
                         out.append(_suspect(name, col, "later date", (
-                            f"later than the row's time column {t.time_col!r} on {share:.0%} of "
-                            "rows: a seed at the row's time sees this later date")))
+                            f"later than the row's time column {t.time_col!r} "
+                            f"on {share:.0%} of rows: a seed at the row's time sees "
+                            "this later date")))
     out.extend(_parents_after_children(db))
     return out
 

@@ -129,7 +129,7 @@ def connect(
     pk_cols: dict[str, list[str]] = {}
     pkeys: dict[str, str | None] = {}
     for name, rt in raw.items():
-        pk = primary_keys[name] if name in primary_keys else rt.pkey
+        pk = primary_keys.get(name, rt.pkey)
         if name not in primary_keys and not pk:
             unique = {u[0] for u in rt.unique if len(u) == 1}
             col, why = infer_primary_key(name, rt.df, list(raw), referenced.get(name, set()),

@@ -177,7 +177,9 @@ class StatsAccumulator:
                     self.dtypes.setdefault(c, a.dtype)
                     a = a.astype(self.dtypes[c], copy=False)
                 if c not in self.files:
-                    self.files[c] = open(self.spool / f"{len(self.files)}.bin", "wb")
+                    spool = self.spool / f"{len(self.files)}.bin"
+                    # kept open across batches, closed in `result`
+                    self.files[c] = open(spool, "wb")  # noqa: SIM115
                 self.files[c].write(np.ascontiguousarray(a).tobytes())
 
     def result(self) -> dict:

@@ -104,7 +104,7 @@ def split_by_entity(seeds: PretrainSeeds, fraction: float, seed: int,
         raise ValueError(f"{len(entities)} distinct entities among the seeds: pretraining "
                          "needs at least 4")
     rng = np.random.default_rng(seed)
-    n_val = min(max(2, int(round(fraction * len(entities)))), len(entities) - 2)
+    n_val = min(max(2, round(fraction * len(entities))), len(entities) - 2)
     held = rng.choice(entities, n_val, replace=False)
     is_val = np.isin(seeds.node, held)
     val_idx = np.flatnonzero(is_val)

@@ -96,7 +96,7 @@ def print_results(results: dict, console: Console | None = None) -> None:
     results' ``warnings`` (one paragraph each, under the table)."""
     console = console or Console()
     console.print(results_table(results))
-    for section, name, entry in _rows(results):
+    for _section, name, entry in _rows(results):
         for key, message in (entry.get("errors") or {}).items():
             console.print(f"{name} {key}: {message}", markup=False)
     for message in results.get("warnings") or []:

@@ -146,7 +146,7 @@ class Trainer(ABC):
         to beat), or ``None`` when the kind has none; set after `fit` starts."""
         return None
 
-    def check_epoch(self, epoch: int, weight: int) -> None:
+    def check_epoch(self, epoch: int, weight: int) -> None:  # noqa: B027 (optional hook)
         """Called after each epoch with the summed loss weight; raise if it is useless."""
 
     def checkpoint_fields(self) -> dict:
