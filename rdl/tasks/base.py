@@ -265,7 +265,6 @@ class BaseTask:
             db: the database labels are computed from (`cut_db` or the full `db`).
             timestamps: ``pd.Series`` named ``timestamp`` of seed times (``datetime64[ns]``).
         """
-        assert self.sql is not None  # checked: a task without make_table defines sql
         df = run_sql(self.sql, db, timestamps, self.timedelta, self._who)
         return self._table_from_df(df)
 
@@ -370,13 +369,6 @@ class BaseTask:
     # Task-table checks shared by entity and link tasks (rdl.tasks.checks) -----------------
     #: the roles of `columns`, named in error messages (set by subclasses)
     COLUMN_ROLES = "time_col, ..."
-
-    @property
-    def columns(self) -> list[str]:
-        """The task table's columns, in `COLUMN_ROLES` order (defined by subclasses)."""
-        raise NotImplementedError
-
-
 
     def _check_columns(self, df: pd.DataFrame, who: str) -> None:
         check_columns(df, self.columns, self.COLUMN_ROLES, who)
