@@ -39,8 +39,7 @@ def text_dialect(dialect: str):
         from sqlalchemy.dialects.sqlite import dialect as SQLiteDialect
 
         return SQLiteDialect(paramstyle="qmark")
-    else:
-        raise ValueError(f"unknown SQL dialect {dialect!r}; known: {list(DIALECTS)}")
+    raise ValueError(f"unknown SQL dialect {dialect!r}; known: {list(DIALECTS)}")
 
 
 def quote_identifier(name: str, dialect: str = "duckdb") -> str:

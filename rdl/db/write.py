@@ -81,7 +81,8 @@ def to_url(db: Database, url: str, *, constraints: bool = True, replace: bool = 
         replace: drop tables of the same names first; otherwise an existing table is an error.
 
     Raises:
-        SchemaError: a table already exists and ``replace`` is false.
+        SchemaError: a table already exists and ``replace`` is false, or a DuckDB ``url``
+            names no file.
     """
     url = normalize_url(url)
     u = sa.make_url(url)
@@ -120,7 +121,9 @@ def to_url(db: Database, url: str, *, constraints: bool = True, replace: bool = 
             ref = meta.tables[target].c[str(db[target].pkey_col)]  # a key's target has one
             meta.tables[name].append_constraint(sa.ForeignKeyConstraint([col], [ref]))
     if u.get_backend_name() == "duckdb":
-        _write_duckdb(db, frames, u.database or ":memory:", meta, replace)
+        if not u.database:
+            raise SchemaError(f"url {url!r} names no DuckDB file; write to duckdb:///FILE.duckdb")
+        _write_duckdb(db, frames, u.database, meta, replace)
         return
     engine = sa.create_engine(url)
     try:

@@ -45,7 +45,8 @@ class LazyArrays(Mapping):
     and kept; used for arrays that are big and rarely needed whole."""
 
     def __init__(self, loaders: Mapping[Any, Callable[[], Any]]):
-        self._loaders, self._values = dict(loaders), dict[Any, Any]()
+        self._loaders = dict(loaders)
+        self._values: dict[Any, Any] = {}
 
     def __getitem__(self, key):
         if key not in self._values:

@@ -55,7 +55,8 @@ class _Writer:
     """Files of a store being written (relative path -> size at the end)."""
 
     def __init__(self, root: Path):
-        self.root, self.files = root, list[str]()
+        self.root = root
+        self.files: list[str] = []
 
     def create(self, rel: str, shape, dtype) -> np.ndarray:
         (self.root / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -314,7 +315,8 @@ def build_graph_streaming(db, *, text: str | bool = "minilm", stats_until=None, 
                       f"out-of-core graph is built in {tmp} and not kept. Set RDL_CACHE_DIR "
                       "(or --cache-dir) to a writable directory", CacheWarning, stacklevel=2)
     try:
-        w, notes = _Writer(tmp), list[str]()
+        w = _Writer(tmp)
+        notes: list[str] = []
         embedder = (CachedTextEmbedder(cache / "text-minilm.pt.rdlc", progress=progress)
                     if text else None)
         # keys are encoded over the uncut tables' ranges (a time cut keeps a subset)
