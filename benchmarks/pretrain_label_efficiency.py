@@ -84,7 +84,7 @@ def run_one(db, task_spec: str, fraction: float, seed: int, init: str | None, ar
     train = tables["train"]
     if fraction < 1.0:
         rng = np.random.default_rng(seed)
-        keep = np.sort(rng.choice(len(train.df), int(round(fraction * len(train.df))), replace=False))
+        keep = np.sort(rng.choice(len(train.df), round(fraction * len(train.df)), replace=False))
         train = copy.copy(train)
         train.df = tables["train"].df.iloc[keep].reset_index(drop=True)
         tables["train"] = train

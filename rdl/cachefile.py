@@ -142,7 +142,7 @@ def read_entry(path: str | os.PathLike, kind: str, version: int | str,
     """
     path = Path(path)
     try:
-        f = open(path, "rb")
+        f = open(path, "rb")  # noqa: SIM115 (its `with` follows the except)
     except (FileNotFoundError, NotADirectoryError):  # no entry (the writer warns if it
         return None                                   # cannot make the directory)
     except OSError as e:

@@ -48,7 +48,7 @@ def open_array(path: str | Path) -> np.ndarray:
 def has_mapped_arrays() -> bool:
     """Whether this process has opened a store array with `open_array` that is still
     alive (an out-of-core graph or its CSC)."""
-    return any(ref() is not None and not ref().closed for ref in _maps)
+    return any((m := ref()) is not None and not m.closed for ref in _maps)
 
 
 def resident_file_bytes() -> int | None:

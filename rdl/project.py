@@ -68,6 +68,8 @@ def load_file(path: str | Path) -> ModuleType:
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, p)
+    if spec is None or spec.loader is None:  # not a file Python can import
+        raise ImportError(f"cannot import {p} as a Python module")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:

@@ -160,9 +160,9 @@ def test_bpr_loss_is_the_mean_over_every_triple():
     gen = torch.Generator().manual_seed(0)
     scores = torch.randn(7, 11, generator=gen)
     pos = torch.rand(7, 11, generator=gen) < 0.3
-    terms = [torch.nn.functional.softplus(scores[i, l] - scores[i, j])
-             for i in range(7) for j in range(11) for l in range(11)
-             if pos[i, j] and not pos[i, l]]
+    terms = [torch.nn.functional.softplus(scores[i, k] - scores[i, j])
+             for i in range(7) for j in range(11) for k in range(11)
+             if pos[i, j] and not pos[i, k]]
     loss, n = bpr_loss(scores, pos)
     assert n == int(pos.sum())
     torch.testing.assert_close(loss, torch.stack(terms).mean())

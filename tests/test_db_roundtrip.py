@@ -96,3 +96,11 @@ def test_rewrite_needs_replace(f1_ref, tmp_path):
         to_url(small, target)
     to_url(small, target, replace=True)
     assert rdl.connect(f"duckdb:///{target}").equals(small)
+
+
+def test_a_duckdb_url_without_a_file_is_refused(f1_ref, tmp_path):
+    small = rdl.Database({n: f1_ref[n] for n in ("circuits",)})
+    with pytest.raises(rdl.db.SchemaError, match="names no DuckDB file"):
+        to_url(small, "duckdb://")
+    to_url(small, f"duckdb:///{tmp_path / 'named.duckdb'}")  # control: a file is written
+    assert rdl.connect(f"duckdb:///{tmp_path / 'named.duckdb'}").equals(small)

@@ -57,7 +57,6 @@ def test_controls_each_check_can_fail(tmp_path):
     from rdl.train.job import make_trainer
     from rdl.train.seeds import to_seconds
 
-    ent, ev = SPEC.tables[0], SPEC.tables[1]
     db = rdl.connect(R.build(SPEC, tmp_path), primary_keys={"users": "user_id"},
                      foreign_keys={"orders": {"ownerUserId": "users"}})
     task = R.make_task(SPEC, db)

@@ -121,7 +121,7 @@ def _aggregate_group(con, reg: _Registry, db, plans: list[PathPlan], windows) ->
     # stage 1: the joined rows, with the window flags and values precomputed
     inner = ["s.__sid", "s.__t"]
     if timed:
-        tcol = f"{clock_alias}.{_q(clock_col)}"
+        tcol = f"{clock_alias}.{_q(str(clock_col))}"  # timed: not None
         inner += [f"{tcol} AS __time", f"{clock_alias}.__ord AS __ord"]
         inner += [f"({tcol} > s.__t - INTERVAL {int(w)} DAY) AS __w{i}"
                   for i, w in enumerate(ws) if w is not None]
@@ -150,8 +150,8 @@ def _aggregate_group(con, reg: _Registry, db, plans: list[PathPlan], windows) ->
             if timed:
                 sel.append(f"arg_max(__x{k}_{j}, __ord)")
         for j, values in enumerate(plan.categorical.values()):
-            for v in range(len(values)):
-                sel += [f"avg({win(i, w, f'CAST(__c{k}_{j} = {v} AS DOUBLE)')})"
+            for code in range(len(values)):
+                sel += [f"avg({win(i, w, f'CAST(__c{k}_{j} = {code} AS DOUBLE)')})"
                         for i, w in enumerate(ws)]
         names = path_feature_names(db, plan, windows)
         cols += [f"{expr} AS {_q(n)}" for expr, n in zip(sel, names, strict=True)]

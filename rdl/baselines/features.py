@@ -93,7 +93,7 @@ def entity_features(db, entity_table: str, entity_ids, seed_times=None, *,
     table = db[entity_table]
     seeds = seed_frame(entity_ids, seed_times)
     rows = row_lookup(table, seeds["__eid"], f"entity table {entity_table!r}")
-    seed_t = seeds["__t"] if "__t" in seeds else None
+    seed_t = seeds.get("__t")
     feats = _column_features(table, rows, safe_name(entity_table), seed_t, days_before_seed)
     out = pd.DataFrame(feats, index=pd.RangeIndex(len(seeds)))
     if seed_t is not None and table.time_col is not None:

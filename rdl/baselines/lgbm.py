@@ -250,6 +250,7 @@ class LightGBMBaseline:
             better = best is None or (score > best[0] if higher else score < best[0])
             if better:
                 best = (score, params, models)
+        assert best is not None  # the grid has at least one parameter set
         self.val_score, self.best_params, self.models = best
         iters = [m.best_iteration for m in self.models]
         self.best_iteration = iters[0] if len(iters) == 1 else iters
@@ -268,7 +269,7 @@ class LightGBMBaseline:
         preds = [m.predict(X, num_iteration=m.best_iteration) for m in self.models]
         if self._kind == MULTILABEL:
             return np.stack(preds, axis=1)
-        p = preds[0]
+        p = np.asarray(preds[0])
         if self._kind == BINARY:
             return np.clip(p, 0.0, 1.0)
         if self._kind == MULTICLASS:

@@ -217,7 +217,8 @@ def plan_aggregations(db, entity_table: str, *, max_depth: int = 2,
         table = db[last.table]
         df = _visible(table, vocab_cutoff)
         key_cols = set(table.key_cols)
-        numerical, categorical = [], {}
+        numerical: list[str] = []
+        categorical: dict[str, list] = {}
         for col, stype in table.stypes.items():
             if col in key_cols or col == table.time_col or col not in df.columns:
                 continue

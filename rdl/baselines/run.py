@@ -48,7 +48,8 @@ def score(task, labels: pd.Series, pred: np.ndarray) -> tuple[dict[str, float | 
         these rows (e.g. AUROC with one class present) gets ``None`` and its message.
     """
     y = true_labels(task, labels)
-    values, errors = {}, {}
+    values: dict[str, float | None] = {}
+    errors: dict[str, str] = {}
     for name in _metric_names(task):
         try:
             values[name] = float(METRICS[name](y, pred))

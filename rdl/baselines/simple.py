@@ -70,7 +70,9 @@ def random_baseline(task, train, rows, seed: int = 0) -> np.ndarray:
     if kind == BINARY:
         return rng.random(n)
     if kind == MULTICLASS:
-        p = rng.random((n, num_classes(task, y)))
+        classes = num_classes(task, y)
+        assert classes is not None  # an int for a multiclass task
+        p = rng.random((n, classes))
         return p / p.sum(axis=1, keepdims=True)
     if kind == MULTILABEL:
         return rng.random((n, label_matrix(task, y).shape[1]))

@@ -16,7 +16,8 @@ def datasets_build(
     full: bool = typer.Option(False, "--full", help="keep every row (no snapshot cut)"),
     no_constraints: bool = typer.Option(False, "--no-constraints", help="declare no PRIMARY/FOREIGN KEY constraints"),
     replace: bool = typer.Option(False, "--replace", help="replace tables that exist at the target"),
-    scale: Optional[float] = typer.Option(None, "--scale", help="scale factor of a generated database (tpch: SF 1 = 8.7 M rows); built straight into DuckDB"),
+    scale: Optional[float] = typer.Option(None, "--scale", help="scale factor of a generated database (tpch: SF 1 = 8.7 M rows); "
+                                         "built straight into DuckDB"),
 ):
     """Build a real database from a recipe in datasets/ and write it with key constraints."""
     import time

@@ -50,14 +50,14 @@ def explain(
             tables, fig = [global_table(expl)], plot_global_explanation(expl)
             default = f"explain-global-{split}.png"
         else:
-            expl = explain_prediction(model, db, entity, at, method=method, top=top,
-                                      cache_dir=cache_dir)
-            tables, fig = explanation_tables(expl), plot_explanation(expl)
+            one = explain_prediction(model, db, entity, at, method=method, top=top,
+                                     cache_dir=cache_dir)
+            tables, fig = explanation_tables(one), plot_explanation(one)
             safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in f"{entity}-{at}")
             default = f"explain-{safe}.png"
     except (RdlError, FileNotFoundError, ValueError) as e:
         err_console.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     for table in tables:
         console.print(table)
     path = Path(out) if out else Path(model) / default

@@ -22,7 +22,7 @@ def inspect(
     write_schema: Optional[str] = typer.Option(
         None, "--write-schema", help="write every choice rdl made to this TOML file, to edit "
         "and pass back with --schema"),
-    schema: SchemaArgs = None,
+    schema: SchemaArgs | None = None,  # given by @schema_options
 ):
     """Tables, keys (declared, inferred, near misses), time columns, stypes, leakage
     suspects and validation problems."""

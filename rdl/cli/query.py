@@ -36,6 +36,7 @@ def task_spec(task: str | None, query: str | None, database, show_sql: bool) -> 
     """
     check_task_or_query(task, query, show_sql)
     if query is None:
+        assert task is not None  # checked: exactly one of the two
         return task
     from rdl.tasks import compile_query
 

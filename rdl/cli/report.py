@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Optional
 
 import typer
 
@@ -11,7 +11,7 @@ from rdl.cli.app import app, console, err_console
 
 @app.command()
 def report(
-    run_dirs: List[str] = typer.Argument(..., help="run directories written by rdl train / rdl baseline --out"),
+    run_dirs: list[str] = typer.Argument(..., help="run directories written by rdl train / rdl baseline --out"),
     out: str = typer.Option("report.html", "--out", help="the HTML file to write"),
     title: Optional[str] = typer.Option(None, "--title", help="page title (default: the tasks)"),
 ):
@@ -24,6 +24,6 @@ def report(
         path = write_report(run_dirs, out, title)
     except FileNotFoundError as e:  # a directory without results.json: say how to make one
         err_console.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     console.print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KB, "
                   f"{len(run_dirs)} run{'s' if len(run_dirs) > 1 else ''})", markup=False)

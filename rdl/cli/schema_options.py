@@ -23,7 +23,6 @@ from __future__ import annotations
 import functools
 import inspect
 from dataclasses import dataclass, field
-from typing import List, Optional
 
 import typer
 
@@ -80,13 +79,13 @@ def schema_options(command):
     sig = inspect.signature(command)
     params = [p for p in sig.parameters.values() if p.name != "schema"]
     extra = [inspect.Parameter("schema_file", inspect.Parameter.KEYWORD_ONLY,
-                               annotation=Optional[str],
+                               annotation=str | None,
                                default=typer.Option(None, "--schema", rich_help_panel=PANEL,
                                                     help="TOML schema file (rdl inspect "
                                                          "--write-schema writes one)"))]
     for name, (flag, help_) in _LISTS.items():
         extra.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
-                                       annotation=Optional[List[str]],
+                                       annotation=list[str] | None,
                                        default=typer.Option(None, flag, help=help_,
                                                             rich_help_panel=PANEL)))
     extra.append(inspect.Parameter("no_infer_fkeys", inspect.Parameter.KEYWORD_ONLY,

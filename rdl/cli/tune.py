@@ -34,7 +34,8 @@ def tune(
 
     base = TrainConfig()
     if config_file:
-        data = json.loads(open(config_file).read())
+        with open(config_file) as f:
+            data = json.load(f)
         base = TrainConfig.from_dict(data.get("config", data), config_file)
     changes = {"protocol": protocol, "seed": seed, "threads": threads}
     if epochs is not None:

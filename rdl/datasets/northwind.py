@@ -11,10 +11,10 @@ the keys it declares with ``ALTER TABLE`` are declared here.
 Construction:
 
 * ``orders`` (time column ``order_date``) keep what is known when an order is placed:
-  customer, employee, the date the customer needs it by, ship city / country. What happens later moves
-  to ``shipments`` (time column ``shipped_date``; one row per shipped order: shipper,
-  ``freight``), so a seed never sees a shipment dated after it; the 21 unshipped orders
-  have none;
+  customer, employee, the date the customer needs it by, ship city / country. What
+  happens later moves to ``shipments`` (time column ``shipped_date``; one row per
+  shipped order: shipper, ``freight``), so a seed never sees a shipment dated after it;
+  the 21 unshipped orders have none;
 * ``order_details`` (composite key ``order_id, product_id`` in the script) get a
   surrogate key ``order_detail_id`` and their order's ``order_date`` as time column;
 * snapshot columns (values as of the script, not of any date) are dropped:

@@ -18,8 +18,8 @@ never the answer (past visits = popularity).
 
 Tables: ``users`` (``signed_up_at``; ``age_group``, ``region`` — uninformative),
 ``items`` (``listed_at``; ``genre``, ``price``), ``ratings`` (``rated_at``; ``user_id``,
-``item_id``, ``stars``). Default size: 2,000 users, 1,000 items, ~100k ratings over two years (2020-2021)
-— the memory and benchmark run; tests build a small one.
+``item_id``, ``stars``). Default size: 2,000 users, 1,000 items, ~100k ratings over two
+years (2020-2021) — the memory and benchmark run; tests build a small one.
 """
 
 from __future__ import annotations
@@ -94,15 +94,15 @@ def build_database(cut: str | None = DEFAULT_CUT, *, num_users: int = 2000,
         "price": price,
     })
 
-    def t(df, pkey, fkeys, time_col):
+    def table(df, pkey, fkeys, time_col):
         df[time_col] = df[time_col].astype("datetime64[ns]")
         if cut is not None:
             df = df[df[time_col] <= pd.Timestamp(cut)].reset_index(drop=True)
         return Table(df, fkeys, pkey, time_col, infer_stypes(df, exclude=[pkey, *fkeys]))
 
     return Database({
-        "users": t(users, "user_id", {}, "signed_up_at"),
-        "items": t(items, "item_id", {}, "listed_at"),
-        "ratings": t(ratings, "rating_id", {"user_id": "users", "item_id": "items"},
+        "users": table(users, "user_id", {}, "signed_up_at"),
+        "items": table(items, "item_id", {}, "listed_at"),
+        "ratings": table(ratings, "rating_id", {"user_id": "users", "item_id": "items"},
                      "rated_at"),
     })

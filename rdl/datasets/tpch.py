@@ -177,7 +177,7 @@ def build_duckdb(out: str | Path, scale: float = DEFAULT_SCALE, *, constraints: 
                 con.execute(_ddl(con, name, parquet, constraints))
                 # the generator writes rows in key order; DuckDB keeps insertion order
                 con.execute(f"INSERT INTO {name} SELECT * FROM read_parquet('{parquet}')")
-                rows[name] = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+                rows[name] = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
                 say(f"  {name}: {rows[name]:,} rows in {time.perf_counter() - t1:.1f} s")
                 parquet.unlink()
             con.execute("CHECKPOINT")

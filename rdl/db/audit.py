@@ -112,6 +112,7 @@ def leakage_suspects(db) -> list[dict]:
         activity, via = _activity_after(db, name, mid) if (mid is not None and static
                                                           and numeric) else (None, "")
         tc = None if static else t.df[t.time_col]
+        mid_day = mid.date() if mid is not None else None
         for col, st in t.stypes.items():
             words, s = tokens(col), t.df[col]
             if st == "numerical":
@@ -137,14 +138,14 @@ def leakage_suspects(db) -> list[dict]:
                         if static else "a number named like a running total (but it does not "
                         "grow with the row's age: it may be known when the row is written, as "
                         "an invoice's total)") + (
-                        f", correlated with the rows referencing it after {mid.date()} ({via}; "
+                        f", correlated with the rows referencing it after {mid_day} ({via}; "
                         f"Spearman rho {rho_act:.2f})" if evidence else "")
                         + (": every seed sees the value as of the export" if static else ""),
                         "strong" if evidence else "weak"))
                     continue
                 if rho_act is not None and rho_act >= RHO:
                     out.append(_suspect(name, col, "future activity", (
-                        f"correlates with the rows referencing it after {mid.date()} "
+                        f"correlates with the rows referencing it after {mid_day} "
                         f"({via}; Spearman rho {rho_act:.2f}): it may count activity a "
                         "seed must not see")))
             elif st == "timestamp" and pd.api.types.is_datetime64_any_dtype(s) and col != t.time_col:
@@ -154,16 +155,19 @@ def leakage_suspects(db) -> list[dict]:
                     if starts_with_any(words, _LATEST) or late > 0.5:
                         out.append(_suspect(name, col, "latest date", (
                             "a date on a table without a time column"
-                            + (f", in the last tenth of the database's time span on {late:.0%} "
-                               "of rows" if late > 0.5 else ", named like a latest date")
+                            + (", in the last tenth of the database's time span "
+                               f"on {late:.0%} of rows" if late > 0.5
+                               else ", named like a latest date")
                             + ": every seed sees the date as of the export")))
                 else:
+                    assert tc is not None  # not static: the table has a time column
                     both = tc.notna() & s.notna()
                     share = float((s[both] > tc[both]).mean()) if both.any() else 0.0
                     if share > 0.5:
                         out.append(_suspect(name, col, "later date", (
-                            f"later than the row's time column {t.time_col!r} on {share:.0%} of "
-                            "rows: a seed at the row's time sees this later date")))
+                            f"later than the row's time column {t.time_col!r} "
+                            f"on {share:.0%} of rows: a seed at the row's time sees "
+                            "this later date")))
     out.extend(_parents_after_children(db))
     return out
 

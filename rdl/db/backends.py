@@ -164,8 +164,9 @@ def _read_sqlalchemy(engine: sa.Engine, url: str, include, exclude, read) -> Cat
     default = insp.default_schema_name
     base = sorted(insp.get_table_names())
     views = sorted(insp.get_view_names())
-    where = {t: (None, t) for t in base + views}
+    where: dict[str, tuple[str | None, str]] = {t: (None, t) for t in base + views}
     other = []
+    schema: str | None  # a schema's name; None: the default schema
     for schema in insp.get_schema_names():
         if schema == default or schema in SYSTEM_SCHEMAS or schema.startswith("pg_"):
             continue
@@ -189,8 +190,9 @@ def _read_sqlalchemy(engine: sa.Engine, url: str, include, exclude, read) -> Cat
                     else f"{ref_schema}.{fk['referred_table']}"
                 fks.append(ForeignKey(fk["constrained_columns"], ref, fk["referred_columns"]))
             unique = [u["column_names"] for u in insp.get_unique_constraints(table, schema=schema)]
-            unique += [ix["column_names"] for ix in insp.get_indexes(table, schema=schema)
-                       if ix.get("unique")]
+            unique += [[c for c in ix["column_names"] if c is not None]  # None: an expression
+                       for ix in insp.get_indexes(table, schema=schema)
+                       if ix.get("unique") and None not in ix["column_names"]]
         df = read(schema, table)
         tables[name] = RawTable(name, df, sql_types, list(pk), fks, unique,
                                 "view" if is_view else "table")

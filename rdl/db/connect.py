@@ -140,7 +140,7 @@ def connect(
     pk_cols: dict[str, list[str]] = {}
     pkeys: dict[str, str | None] = {}
     for name, rt in raw.items():
-        pk = primary_keys[name] if name in primary_keys else rt.pkey
+        pk = primary_keys.get(name, rt.pkey)
         if name not in primary_keys and not pk:
             unique = {u[0] for u in rt.unique if len(u) == 1}
             col, why = infer_primary_key(name, rt.df, list(raw), referenced.get(name, set()),
@@ -193,12 +193,12 @@ def connect(
 
     # 5. foreign-key inference (evidence always listed, applied on request)
     holders = {n: _Holder(rt.df, pkeys[n]) for n, rt in raw.items()}
-    known = {n: {} for n in raw}
+    known: dict[str, dict[str, bool]] = {n: {} for n in raw}
     for (t, key) in list(specs) + list(dropped):
         for c in key.split(","):
             known[t][c] = True
-    unique = {n: {u[0] for u in rt.unique if len(u) == 1} for n, rt in raw.items()}
-    inferred, rejected = find_foreign_keys(holders, known, unique)
+    uniques = {n: {u[0] for u in rt.unique if len(u) == 1} for n, rt in raw.items()}
+    inferred, rejected = find_foreign_keys(holders, known, uniques)
     for ev in inferred:
         ev["applied"] = bool(args["infer_foreign_keys"])
         if ev["applied"]:
@@ -252,7 +252,7 @@ def connect(
             report.add("warning", name, readings.empty_times[name][0], empty_time_text(
                 name, readings.empty_times[name]))
         fkeys[name] = {c: fkeys[name][c] for c in rt.df.columns if c in fkeys[name]}
-        keys = ([pkeys[name]] if pkeys[name] else []) + list(fkeys[name]) + extra_key_cols[name]
+        keys = ([pk] if (pk := pkeys[name]) else []) + list(fkeys[name]) + extra_key_cols[name]
         overrides = {k.split(".", 1)[1]: v for k, v in args["stypes"].items()
                      if k.split(".", 1)[0] == name}
         st = infer_stypes(rt.df, table=name, exclude=keys, overrides=overrides,

@@ -10,6 +10,7 @@ import pandas as pd
 
 from rdl.db.errors import SchemaError
 from rdl.db.table import Table
+from rdl.db.validate import ValidationReport
 
 SCHEMA_FILE = "rdl_schema.json"
 
@@ -29,7 +30,7 @@ class Database(Mapping[str, Table]):
         self.table_dict: dict[str, Table] = dict(table_dict)
         #: set by `connect`: choices and problems (`ValidationReport`), inferred foreign
         #: keys with evidence, and the source URL.
-        self.report = None
+        self.report: ValidationReport | None = None
         self.inferred_fkeys: list[dict] = []
         #: set by `connect`: foreign-key candidates not applied (near misses), the
         #: leakage audit (`rdl.db.audit`), and every schema choice as `connect` arguments.
@@ -69,15 +70,13 @@ class Database(Mapping[str, Table]):
     @property
     def min_timestamp(self) -> pd.Timestamp | None:
         """Earliest time over all tables with a time column (``None`` if there is none)."""
-        values = [t.min_timestamp for t in self.table_dict.values()]
-        values = [v for v in values if v is not None]
+        values = [v for t in self.table_dict.values() if (v := t.min_timestamp) is not None]
         return min(values) if values else None
 
     @property
     def max_timestamp(self) -> pd.Timestamp | None:
         """Latest time over all tables with a time column (``None`` if there is none)."""
-        values = [t.max_timestamp for t in self.table_dict.values()]
-        values = [v for v in values if v is not None]
+        values = [v for t in self.table_dict.values() if (v := t.max_timestamp) is not None]
         return max(values) if values else None
 
     def upto(self, timestamp: pd.Timestamp | str) -> "Database":

@@ -75,7 +75,7 @@ def apply_number_reading(values: pd.Series, reading: str) -> tuple[pd.Series, np
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     ok = nonnull & ~bad
     if reading in _EPOCH_UNIT:
-        lo, hi = EPOCH_BANDS[reading]
+        _lo, hi = EPOCH_BANDS[reading]
         inband = ok & (np.abs(np.nan_to_num(f)) < hi * 10)  # wide: only guards overflow
         bad |= ok & ~inband
         unit = _EPOCH_UNIT[reading]

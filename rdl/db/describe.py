@@ -31,7 +31,8 @@ def describe(db: Database) -> dict:
             "declared_fkeys": [c for c in t.fkey_col_to_pkey_table if c not in inferred_cols],
             "inferred_fkeys": inferred_cols,
             "time_col": t.time_col,
-            "time_range": [lo.isoformat(), hi.isoformat()] if lo is not None else None,
+            "time_range": [lo.isoformat(), hi.isoformat()]
+            if lo is not None and hi is not None else None,
             "stypes": dict(t.stypes),
         }
     report = getattr(db, "report", None)

@@ -163,7 +163,8 @@ def infer_foreign_keys(tables: dict, declared: dict[str, dict], unique: dict[str
         the same fields plus ``reason`` for candidates not applied.
     """
     targets = key_targets(tables, unique or {})
-    found, misses = [], []
+    found: list[dict] = []
+    misses: list[dict] = []
     for a, ta in tables.items():
         for col in ta.df.columns:
             if col == ta.pkey_col or internal(col) or col in declared.get(a, {}):
@@ -307,8 +308,8 @@ def referenced_codes(table: str, df: pd.DataFrame, others: dict[str, pd.DataFram
 
 
 def infer_primary_key(table: str, df: pd.DataFrame, tables: list[str],
-                      referenced: set[str] = frozenset(),
-                      unique: set[str] = frozenset(),
+                      referenced: set[str] | frozenset[str] = frozenset(),
+                      unique: set[str] | frozenset[str] = frozenset(),
                       other_tables: dict[str, pd.DataFrame] | None = None,
                       ) -> tuple[str | None, str]:
     """A primary key for a table whose catalog declares none.

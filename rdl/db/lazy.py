@@ -106,7 +106,8 @@ def _need(cat: _Catalog, table: str, col: str, arg: str) -> None:
 def _foreign_keys(cat, name, pkeys, extra, report) -> tuple[FKey, ...]:
     """The table's foreign keys in `rdl.connect`'s order: columns in table order, then
     the composite keys' surrogate columns in catalog order."""
-    single, composite = {}, []
+    single: dict[str, FKey] = {}
+    composite: list[FKey] = []
     for cols, parent, ref in cat.fkeys[name]:
         if len(cols) == 1:
             single[cols[0]] = FKey(cols[0], cols, parent, pkeys[parent] or ref)
@@ -215,18 +216,18 @@ def open_lazy(
     time_cols, primary_keys = dict(time_cols or {}), dict(primary_keys or {})
     foreign_keys = {t: dict(m) for t, m in (foreign_keys or {}).items()}
     overrides: dict[str, dict[str, str]] = {}
-    for key, st in (stypes or {}).items():
+    for key, stype in (stypes or {}).items():
         if "." not in key:
             raise SchemaError(f"stypes key {key!r} must be 'table.column'")
         t, c = key.split(".", 1)
-        overrides.setdefault(t, {})[c] = st
+        overrides.setdefault(t, {})[c] = stype
     con = duckdb.connect(path, read_only=True)
     try:
         cat = _catalog(con, path, include, exclude)
     finally:
         con.close()
-    for arg, mapping in [("time_cols", time_cols), ("primary_keys", primary_keys),
-                         ("foreign_keys", foreign_keys), ("stypes", overrides)]:
+    for arg, mapping in [("time_cols", list(time_cols)), ("primary_keys", list(primary_keys)),
+                         ("foreign_keys", list(foreign_keys)), ("stypes", list(overrides))]:
         for t in mapping:
             if t not in cat.columns:
                 raise SchemaError(f"{arg} names table {t!r}, which {url} does not have (or "

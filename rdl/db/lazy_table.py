@@ -17,6 +17,7 @@ import json
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -102,7 +103,9 @@ class LazyTable:
         self._len: int | None = None
         self._df: pd.DataFrame | None = None
         self._minmax = None
-        self.database = None  # the LazyDatabase holding it (set by LazyDatabase)
+        # the LazyDatabase holding it (set by LazyDatabase); Any: its tables are LazyTables,
+        # which `Database` types as `Table`
+        self.database: Any = None
 
     # ---- SQL ------------------------------------------------------------------------
     def connect(self):
@@ -271,6 +274,7 @@ class LazyDatabase(Database):
     """
 
     is_lazy = True
+    table_dict: dict[str, Any]  # LazyTables, used where rdl takes a `Table`
 
     def __init__(self, tables: dict, path: str):
         super().__init__(tables)

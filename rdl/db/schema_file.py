@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from rdl.db.errors import SchemaError
 from rdl.db.stypes import IGNORE, STYPES
@@ -56,7 +57,7 @@ from rdl.db.timeparse import READINGS, check_reading
 #: the keys of a schema (the keyword arguments of `rdl.connect`)
 SCHEMA_KEYS = ("primary_keys", "foreign_keys", "time_cols", "time_formats", "stypes",
                "include", "exclude", "exclude_columns", "keep_columns", "infer_foreign_keys")
-_DEFAULTS = {"primary_keys": {}, "foreign_keys": {}, "time_cols": {}, "time_formats": {},
+_DEFAULTS: dict[str, Any] = {"primary_keys": {}, "foreign_keys": {}, "time_cols": {}, "time_formats": {},
              "stypes": {}, "include": None, "exclude": None, "exclude_columns": [], "keep_columns": [],
              "infer_foreign_keys": True}
 
@@ -128,7 +129,7 @@ def check_schema(schema: dict | None, where: str, complete: bool = True) -> dict
     if unknown:
         raise SchemaError(f"{where}: unknown schema key(s) {unknown}; the keys are "
                           f"{list(SCHEMA_KEYS)}")
-    out = {}
+    out: dict[str, Any] = {}
     if "time_cols" in schema:
         tc = _table_map(schema["time_cols"], "time_cols", where,
                         lambda v: v is None or isinstance(v, str))

@@ -14,6 +14,7 @@ import re
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
+from typing import overload
 
 import sqlalchemy as sa
 
@@ -31,7 +32,11 @@ SECRET_PARAMS = frozenset({"password", "passwd", "pwd", "pass", "secret", "token
                            "access_token", "api_key", "apikey", "sslpassword"})
 
 
-def safe_url(url) -> str:
+@overload
+def safe_url(url: None) -> None: ...
+@overload
+def safe_url(url: str) -> str: ...
+def safe_url(url: str | None) -> str | None:
     """``url`` as rdl shows or stores it: the password (``user:PASSWORD@host``) and any
     credential in the query string (``?password=...``, `SECRET_PARAMS`) replaced by
     ``***`` (SQLAlchemy's ``URL.render_as_string(hide_password=True)``). Every URL rdl

@@ -29,13 +29,17 @@ def text_dialect(dialect: str):
     """
     if dialect == "duckdb":
         from duckdb_engine import Dialect
-    elif dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import dialect as Dialect
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import dialect as Dialect
-    else:
-        raise ValueError(f"unknown SQL dialect {dialect!r}; known: {list(DIALECTS)}")
-    return Dialect(paramstyle="qmark")
+
+        return Dialect(paramstyle="qmark")
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import dialect as PGDialect
+
+        return PGDialect(paramstyle="qmark")
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import dialect as SQLiteDialect
+
+        return SQLiteDialect(paramstyle="qmark")
+    raise ValueError(f"unknown SQL dialect {dialect!r}; known: {list(DIALECTS)}")
 
 
 def quote_identifier(name: str, dialect: str = "duckdb") -> str:

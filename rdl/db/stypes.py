@@ -146,6 +146,7 @@ def infer_stypes(
             whose values cannot be typed (see `infer_column_stype`).
     """
     overrides = dict(overrides or {})
+    st: str | None  # an override's stype, then each column's (None: not a feature)
     for col, st in overrides.items():
         _check_stype(st, f"table {table!r}, column {col!r}")
         if col not in df.columns:

@@ -309,8 +309,8 @@ def _number_times(values, table, col, report, reading, row_ids, strict, chosen):
             reading = auto
             lo, hi = num.min(), num.max()
             report.add("note", table, col, (
-                f"numbers read as {READINGS[auto]} (detected from the values: {plain_scalar(lo)} "
-                f".. {plain_scalar(hi)}); another reading: "
+                f"numbers read as {READINGS[auto]} (detected from the values: "
+                f"{plain_scalar(lo)} .. {plain_scalar(hi)}); another reading: "
                 + hints.time_col(table, col, "READING") + f", READING one of {list(NUMBER_READINGS)}"))
         elif chosen and explicit and explicit[0] in ("year-end", "month-end") and len(explicit) == 1:
             reading = explicit[0]
@@ -334,7 +334,10 @@ def _number_times(values, table, col, report, reading, row_ids, strict, chosen):
             raise DataError(
                 f"{where}: holds numbers ({plain_scalar(num.min())} .. "
                 f"{plain_scalar(num.max())}) that rdl cannot read as timestamps without being "
-                f"told how ({'they fit ' + ' and '.join(explicit) if explicit else 'no reading fits all of them'}). "
+                "told how ("
+                + ("they fit " + " and ".join(explicit) if explicit
+                   else "no reading fits all of them")
+                + "). "
                 f"Say which with " + hints.time_col(table, col, fits[0])
                 + f" (readings: {list(NUMBER_READINGS)}), or leave the column out with "
                 + hints.stype(table, col) + "."

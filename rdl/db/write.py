@@ -81,7 +81,8 @@ def to_url(db: Database, url: str, *, constraints: bool = True, replace: bool = 
         replace: drop tables of the same names first; otherwise an existing table is an error.
 
     Raises:
-        SchemaError: a table already exists and ``replace`` is false.
+        SchemaError: a table already exists and ``replace`` is false, or a DuckDB ``url``
+            names no file.
     """
     url = normalize_url(url)
     u = sa.make_url(url)
@@ -89,8 +90,8 @@ def to_url(db: Database, url: str, *, constraints: bool = True, replace: bool = 
         else set()
     if skip:
         restore: dict[str, dict[str, str]] = {}
-        for t, c in sorted(skip):
-            restore.setdefault(t, {})[c] = db[t].fkey_col_to_pkey_table[c]
+        for tname, c in sorted(skip):
+            restore.setdefault(tname, {})[c] = db[tname].fkey_col_to_pkey_table[c]
         warnings.warn(
             "DuckDB cannot declare self-referencing or cyclic foreign keys on loaded rows; "
             f"written without the FOREIGN KEY constraints on "
@@ -108,7 +109,7 @@ def to_url(db: Database, url: str, *, constraints: bool = True, replace: bool = 
                       autoincrement=False, quote=True)
             for c in t.df.columns
         ]
-        args = list(cols)
+        args: list[sa.schema.SchemaItem] = list(cols)
         if constraints and t.pkey_col:
             args.append(sa.PrimaryKeyConstraint(t.pkey_col))
         sa.Table(name, meta, *args)
@@ -117,9 +118,11 @@ def to_url(db: Database, url: str, *, constraints: bool = True, replace: bool = 
             if (name, col) in skip:
                 continue
             # the referenced Column, not a "table.column" string: names may hold dots
-            ref = meta.tables[target].c[db[target].pkey_col]
+            ref = meta.tables[target].c[str(db[target].pkey_col)]  # a key's target has one
             meta.tables[name].append_constraint(sa.ForeignKeyConstraint([col], [ref]))
     if u.get_backend_name() == "duckdb":
+        if not u.database:
+            raise SchemaError(f"url {url!r} names no DuckDB file; write to duckdb:///FILE.duckdb")
         _write_duckdb(db, frames, u.database, meta, replace)
         return
     engine = sa.create_engine(url)
@@ -178,7 +181,9 @@ def _copy_psycopg(con: sa.Connection, name: str, df: pd.DataFrame) -> None:
 
     cols = ", ".join(q(c) for c in df.columns)
     rows = df.astype(object).where(df.notna(), None).itertuples(index=False, name=None)
-    cur = con.connection.driver_connection.cursor()
+    driver = con.connection.driver_connection
+    assert driver is not None  # an open psycopg connection
+    cur = driver.cursor()
     with cur.copy(f"COPY {q(name)} ({cols}) FROM STDIN") as cp:
         for row in rows:
             cp.write_row(row)

@@ -27,6 +27,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -43,8 +44,9 @@ class LazyArrays(Mapping):
     """A read-only mapping whose values are made on first access (``key -> loader()``)
     and kept; used for arrays that are big and rarely needed whole."""
 
-    def __init__(self, loaders: dict[object, Callable[[], object]]):
-        self._loaders, self._values = dict(loaders), {}
+    def __init__(self, loaders: Mapping[Any, Callable[[], Any]]):
+        self._loaders = dict(loaders)
+        self._values: dict[Any, Any] = {}
 
     def __getitem__(self, key):
         if key not in self._values:
@@ -120,6 +122,7 @@ class MmapGraphData(GraphData):
     def edge_arrays(self, et) -> tuple[np.ndarray, np.ndarray]:
         """``(src, dst)`` node indices of edge type ``et`` (`edge_index` rows, not kept
         and not stacked: for a one-off pass over a big edge type)."""
+        assert self.store_dir is not None and self._fkey_files is not None  # set by the loader
         fk = open_array(self.store_dir / self._fkey_files[tuple(et)])
         child = np.flatnonzero(fk >= 0).astype(np.int64)
         parent = np.asarray(fk[child], dtype=np.int64)
@@ -181,7 +184,7 @@ def load_store(path: str | Path) -> MmapGraphData | None:
         return None
     tables = m["node_types"]
     node_time = {t: open_array(path / m["time"][t]) if m["time"][t] else None for t in tables}
-    pkeys = {}
+    pkeys: dict[str, Callable[[], np.ndarray | None]] = {}
     for t in tables:
         rel = m["pkey"][t]
         if rel == "arange":
@@ -207,8 +210,9 @@ def load_store(path: str | Path) -> MmapGraphData | None:
             {st[s]: f["offset"] for s, f in lay["feats"].items() if "offset" in f},
             m["num_nodes"][t])
     col_stats = torch.load(path / "col_stats.pt", weights_only=False)
-    g = MmapGraphData(dict(m["num_nodes"]), node_time, LazyArrays(edges), tf_dict, col_stats,
-                      LazyArrays(pkeys), m["key"], 0.0,
+    # LazyArrays: read-only mappings standing in for GraphData's dicts
+    g = MmapGraphData(dict(m["num_nodes"]), node_time, cast(dict, LazyArrays(edges)), tf_dict,
+                      col_stats, cast(dict, LazyArrays(pkeys)), m["key"], 0.0,
                       {"cached": True, "settings": m["settings"], "storage": "mmap",
                        "store": str(path), "bytes": sum(m["files"].values()),
                        "build_seconds": m.get("build_seconds", 0.0),

@@ -33,6 +33,7 @@ import time
 import warnings
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,7 +55,8 @@ class _Writer:
     """Files of a store being written (relative path -> size at the end)."""
 
     def __init__(self, root: Path):
-        self.root, self.files = root, []
+        self.root = root
+        self.files: list[str] = []
 
     def create(self, rel: str, shape, dtype) -> np.ndarray:
         (self.root / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -88,7 +90,8 @@ def _key_pass(table, name: str, w: _Writer, i_table: int, codecs: dict, batch_ro
     n = len(table)
     fk_cols = [c for f in m.fkeys for c in f.source_cols]
     cols = list(dict.fromkeys([*m.pkey_cols, *fk_cols, *([m.time_col] if m.time_col else [])]))
-    out = {"time": f"time/{i_table}.npy" if m.time_col else None, "pkey": None, "ordered": False}
+    out: dict[str, Any] = {"time": f"time/{i_table}.npy" if m.time_col else None, "pkey": None,
+                           "ordered": False}
     if not m.pkey_cols:
         out["ordered"] = True  # no key: rdl.connect sorts by every column
     elif len(m.pkey_cols) > 1:
@@ -170,7 +173,8 @@ def _feature_pass(table, name, w, i_table, text, stats, embedder, ordered, float
     feats = [c for c, st in table.stypes.items() if c not in table.key_cols
              and (text or st != "text_embedded")]
     src = feats or [next(iter(table.meta.sql_types))]
-    arrays, layout, start = {}, {"col_names_dict": None, "feats": {}}, 0
+    layout: dict[str, Any] = {"col_names_dict": None, "feats": {}}
+    arrays, start = {}, 0
     for b in batches(table, src, ordered, batch_rows):
         df, col_to_stype = feature_frame(Table(to_frame(b, float_cols), stypes=table.stypes), text)
         kwargs = {}
@@ -193,7 +197,7 @@ def _feature_pass(table, name, w, i_table, text, stats, embedder, ordered, float
     return layout
 
 
-def _resolve(db, layouts, w, codecs, notes) -> list:
+def _resolve(db, layouts, w, codecs, notes) -> tuple[list[tuple[str, str, str]], list[str]]:
     """Foreign-key values -> parent rows (``-1``: null or dangling); the edge files."""
     edge_types, edge_files = [], []
     for i, (name, table) in enumerate(db.items()):
@@ -311,7 +315,8 @@ def build_graph_streaming(db, *, text: str | bool = "minilm", stats_until=None, 
                       f"out-of-core graph is built in {tmp} and not kept. Set RDL_CACHE_DIR "
                       "(or --cache-dir) to a writable directory", CacheWarning, stacklevel=2)
     try:
-        w, notes = _Writer(tmp), []
+        w = _Writer(tmp)
+        notes: list[str] = []
         embedder = (CachedTextEmbedder(cache / "text-minilm.pt.rdlc", progress=progress)
                     if text else None)
         # keys are encoded over the uncut tables' ranges (a time cut keeps a subset)

@@ -13,6 +13,7 @@ orders them (count descending, ties in order of first appearance).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -142,7 +143,7 @@ class StatsAccumulator:
         self.col_to_stype, self.spool = col_to_stype, spool
         self.counts: dict[str, dict] = {}
         self.dtypes: dict[str, np.dtype] = {}
-        self.files: dict[str, object] = {}
+        self.files: dict[str, BinaryIO] = {}
         self.kinds = {c: ("count" if st == torch_frame.stype.categorical else
                           "spool" if st in (torch_frame.stype.numerical,
                                             torch_frame.stype.timestamp) else
@@ -176,14 +177,16 @@ class StatsAccumulator:
                     self.dtypes.setdefault(c, a.dtype)
                     a = a.astype(self.dtypes[c], copy=False)
                 if c not in self.files:
-                    self.files[c] = open(self.spool / f"{len(self.files)}.bin", "wb")
+                    spool = self.spool / f"{len(self.files)}.bin"
+                    # kept open across batches, closed in `result`
+                    self.files[c] = open(spool, "wb")  # noqa: SIM115
                 self.files[c].write(np.ascontiguousarray(a).tobytes())
 
     def result(self) -> dict:
         """column -> pytorch-frame stats (as ``Dataset.materialize`` computes them)."""
         from torch_frame.data.stats import StatType, compute_col_stats
 
-        out = {}
+        out: dict[str, dict] = {}
         for c, st in self.col_to_stype.items():
             kind = self.kinds[c]
             if kind == "count":

@@ -134,10 +134,12 @@ class CachedTextEmbedder:
         return self
 
     def _read(self) -> dict[str, torch.Tensor] | None:
+        assert self.cache_file is not None  # called only with a cache file
         return read_entry(self.cache_file, CACHE_KIND, CACHE_VERSION, _load_cache)
 
     def _save(self) -> None:
         """Store the cache, keeping strings another process stored since we read it."""
+        assert self.cache_file is not None  # called only with a cache file
         for k, v in (self._read() or {}).items():
             self._cache.setdefault(k, v)
         keys = list(self._cache)

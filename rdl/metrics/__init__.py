@@ -48,7 +48,7 @@ values outside ``[0, 1]``; AUROC and AP reject a ``true`` with one class only.
 
 from __future__ import annotations
 
-from rdl.metrics._checks import PROB_EPS
+from rdl.metrics._checks import PROB_EPS as PROB_EPS  # re-exported
 from rdl.metrics.classification import (
     accuracy,
     average_precision,

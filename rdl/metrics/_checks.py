@@ -53,6 +53,7 @@ def positions(mask: np.ndarray) -> tuple[int, str]:
     """Number and formatted positions (ints for 1-D, tuples for 2-D) of ``mask``'s True entries."""
     idx = np.argwhere(mask)
     total = len(idx)
+    pos: list[int] | list[tuple[int, ...]]
     if mask.ndim == 1:
         pos = [int(i[0]) for i in idx[:MAX_LISTED]]
     else:
@@ -94,12 +95,12 @@ def _list_to_array(x: list) -> np.ndarray:
 
 def _stack_rows(x: np.ndarray) -> np.ndarray:
     """RelBench stores multilabel targets as a column of arrays: stack them."""
-    if isinstance(x, np.ndarray) and x.dtype == object and x.ndim == 1 and len(x) > 0:
-        if all(isinstance(r, (list, tuple, np.ndarray)) for r in x):
-            try:
-                return np.stack([np.asarray(r) for r in x])
-            except ValueError:
-                return x
+    if (isinstance(x, np.ndarray) and x.dtype == object and x.ndim == 1 and len(x) > 0
+            and all(isinstance(r, (list, tuple, np.ndarray)) for r in x)):
+        try:
+            return np.stack([np.asarray(r) for r in x])
+        except ValueError:
+            return x
     return x
 
 

@@ -144,6 +144,7 @@ class ContextGNNModel(torch.nn.Module):
             dst_emb = self.destination_embeddings(dst_index, tf_dict)
         logits = p_src @ dst_emb.t() + self.offset_other(p_src)
         if self.num_context:
+            assert context is not None  # a model with context slots is given the context
             w = self.context_weight(p_src).to(context.dtype)  # [B, num_context]
             logits = logits + torch.einsum("bmc,bc->bm", context, w).to(logits.dtype)
         if self.dst_table not in x_dict:
@@ -162,6 +163,7 @@ class ContextGNNModel(torch.nn.Module):
         reached = (self.head(h).view(-1) + (h_src[seed] * h).sum(-1)
                    + self.offset_reached(p_src).view(-1)[seed])
         if self.num_context:
+            assert context is not None
             reached = reached + (context[seed, col[node[keep]]] * w[seed]).sum(-1)
         logits = logits.clone()
         logits[seed, col[node[keep]]] = reached.to(logits.dtype)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch_frame
 from torch import Tensor
@@ -57,7 +59,8 @@ class HeteroEncoder(torch.nn.Module):
     def reset_parameters(self) -> None:
         """Re-initialise every table's ResNet, its stype encoders included (pytorch-frame's
         ``ResNet.reset_parameters`` leaves the stype encoders as they are)."""
-        for enc in self.encoders.values():
+        for module in self.encoders.values():
+            enc: Any = module  # a pytorch-frame ResNet (untyped)
             enc.reset_parameters()
             for stype_encoder in enc.encoder.encoder_dict.values():
                 stype_encoder.reset_parameters()

@@ -8,6 +8,8 @@ before message passing (early fusion), so both GNN layers and the readout can us
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import torch
 from torch import Tensor
 from torch_geometric.nn import PositionalEncoding
@@ -52,7 +54,7 @@ class SeedInputEncoder(torch.nn.Module):
     def reset_parameters(self) -> None:
         for module in self.modules():
             if module is not self and hasattr(module, "reset_parameters"):
-                module.reset_parameters()
+                cast(Any, module).reset_parameters()
 
     def forward(self, staleness: Tensor | None, features: Tensor | None) -> Tensor | None:
         """``staleness``: ``[num_seeds]`` seconds; ``features``: ``[num_seeds,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 from torch import Tensor
 from torch_geometric.nn import PositionalEncoding
@@ -29,7 +31,7 @@ class TemporalEncoder(torch.nn.Module):
     def reset_parameters(self) -> None:
         self.encoding.reset_parameters()
         for lin in self.lins.values():
-            lin.reset_parameters()
+            cast(torch.nn.Linear, lin).reset_parameters()
 
     def forward(self, table: str, seed_time: Tensor, node_time: Tensor) -> Tensor:
         """``seed_time``, ``node_time``: ``[num_nodes]`` seconds since epoch (each node's

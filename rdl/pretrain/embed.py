@@ -146,6 +146,7 @@ class Embedder:
             for batch, idx in loader:
                 batch = attach(batch, idx)
                 if use_model:
+                    assert self.model is not None  # use_model: there is one
                     z = self.model.embed(batch, self.graph.tf_dict)
                 else:
                     x_dict, _ = self.backbone(batch, self.graph.tf_dict)

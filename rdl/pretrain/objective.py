@@ -21,6 +21,8 @@ Bernoulli log-likelihood, i.e. binary cross-entropy on its logits, averaged over
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import numpy as np
 import torch
 from torch import Tensor
@@ -41,13 +43,13 @@ class RelationHead(torch.nn.Module):
     def reset_parameters(self) -> None:
         for m in self.net:
             if hasattr(m, "reset_parameters"):
-                m.reset_parameters()
+                cast(Any, m).reset_parameters()
 
     def forward(self, pairs: Tensor) -> Tensor:
         return self.net(pairs).view(-1)
 
 
-def relation_pairs(z: list[Tensor], entity: np.ndarray) -> tuple[Tensor, Tensor, Tensor]:
+def relation_pairs(z: list[Tensor], entity: np.ndarray | Tensor) -> tuple[Tensor, Tensor, Tensor]:
     """Positive and negative pairs of ``K`` view embeddings (see the module docstring).
 
     Args:

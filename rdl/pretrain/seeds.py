@@ -4,6 +4,7 @@ entities into training and held-out ones."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -51,7 +52,7 @@ def referencing_rows(graph: GraphData, entity_table: str) -> tuple[np.ndarray, n
         if dst != entity_table or not rel.startswith("f2p_") or graph.node_time.get(src) is None:
             continue
         ents.append(ei[1])
-        times.append(graph.node_time[src][ei[0]])
+        times.append(cast(np.ndarray, graph.node_time[src])[ei[0]])  # not None: checked above
     if not ents:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     ent, time = np.concatenate(ents), np.concatenate(times)
@@ -103,7 +104,7 @@ def split_by_entity(seeds: PretrainSeeds, fraction: float, seed: int,
         raise ValueError(f"{len(entities)} distinct entities among the seeds: pretraining "
                          "needs at least 4")
     rng = np.random.default_rng(seed)
-    n_val = min(max(2, int(round(fraction * len(entities)))), len(entities) - 2)
+    n_val = min(max(2, round(fraction * len(entities))), len(entities) - 2)
     held = rng.choice(entities, n_val, replace=False)
     is_val = np.isin(seeds.node, held)
     val_idx = np.flatnonzero(is_val)

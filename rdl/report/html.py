@@ -15,6 +15,7 @@ import base64
 import datetime as dt
 import json
 import math
+from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
@@ -96,8 +97,8 @@ def _metrics(results: dict) -> list[str]:
 
 
 def _best(results: dict, metric: str, split: str = "test"):
-    values = [(entry.get(split) or {}).get(metric) for _, _, entry in _entries(results)]
-    values = [v for v in values if v is not None and not math.isnan(v)]
+    values = [v for _, _, entry in _entries(results)
+              if (v := (entry.get(split) or {}).get(metric)) is not None and not math.isnan(v)]
     if not values:
         return None
     return max(values) if _higher(metric) else min(values)
@@ -137,7 +138,7 @@ def _timing(results: dict) -> str:
         items.append(("total seconds", results["total_seconds"]))
     if "peak_rss_mb" in results:
         items.append(("peak resident memory (MB)", results["peak_rss_mb"]))
-    for section, name, entry in _entries(results):
+    for _section, name, entry in _entries(results):
         for key in ("fit_seconds", "eval_seconds", "epochs_run", "feature_seconds"):
             if key in entry:
                 items.append((f"{name}: {key}", entry[key]))
@@ -247,7 +248,7 @@ def _entry(results: dict, name: str) -> dict:
     return {}
 
 
-def render_html(run_dirs: list[str | Path], title: str | None = None) -> str:
+def render_html(run_dirs: Sequence[str | Path], title: str | None = None) -> str:
     """The report page of ``run_dirs`` as one HTML string (no external resources).
 
     Raises:
@@ -280,7 +281,7 @@ def render_html(run_dirs: list[str | Path], title: str | None = None) -> str:
             f"<body>\n{body}\n</body></html>\n")
 
 
-def write_report(run_dirs: list[str | Path], out: str | Path, title: str | None = None) -> Path:
+def write_report(run_dirs: Sequence[str | Path], out: str | Path, title: str | None = None) -> Path:
     """Write `render_html` of ``run_dirs`` to ``out`` (parent directories created).
 
     Returns:

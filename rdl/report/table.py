@@ -66,8 +66,8 @@ def results_table(results: dict) -> RichTable:
     rows = _rows(results)
     best: dict[str, float] = {}
     for m in metrics:
-        values = [(e.get("test") or {}).get(m) for _, _, e in rows]
-        values = [v for v in values if v is not None and not math.isnan(v)]
+        values = [v for _, _, e in rows
+                  if (v := (e.get("test") or {}).get(m)) is not None and not math.isnan(v)]
         if values:
             best[m] = max(values) if _known_higher(m) else min(values)
     for section, name, entry in rows:
@@ -97,7 +97,7 @@ def print_results(results: dict, console: Console | None = None) -> None:
     results' ``warnings`` (one paragraph each, under the table)."""
     console = console or Console()
     console.print(results_table(results))
-    for section, name, entry in _rows(results):
+    for _section, name, entry in _rows(results):
         for key, message in (entry.get("errors") or {}).items():
             console.print(f"{name} {key}: {message}", markup=False)
     for message in results.get("warnings") or []:

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+from typing import Literal
 
-_libc = None
+_libc: ctypes.CDLL | Literal[False] | None = None  # False: no glibc
 
 
 def release_free_memory() -> bool:

@@ -53,7 +53,7 @@ def duckdb_rows(url: str) -> int | None:
     con = duckdb.connect(url[len("duckdb:///"):], read_only=True)
     try:
         return int(con.execute("SELECT coalesce(sum(estimated_size), 0) FROM duckdb_tables() "
-                               "WHERE NOT internal").fetchone()[0])
+                               "WHERE NOT internal").fetchall()[0][0])
     finally:
         con.close()
 

@@ -170,7 +170,7 @@ def _fill_range(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, cols, mode, 
             j = nn - kk + jj
             state = state + _GOLDEN
             t = np.int64(_mix(state) % np.uint64(j + 1))
-            for attempt in range(2):
+            for _attempt in range(2):
                 h = np.int64(((np.uint64(t) + _ONE) * _GOLDEN) >> shift)
                 found = False
                 while table[h] != 0:

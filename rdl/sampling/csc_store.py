@@ -139,7 +139,10 @@ def graph_csc(graph) -> dict:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return _load(folder)
+    out = _load(folder)
+    if out is None:  # just written (by this or another process) and still unreadable
+        raise RuntimeError(f"the CSC arrays stored at {folder} cannot be read back")
+    return out
 
 
 __all__ = ["graph_csc"]

@@ -117,7 +117,7 @@ def build_csc_one(
     # dst * num_src + rank, where rank orders sources by (time, id).
     if src_time is not None and src_rank is None:
         src_rank = time_rank(src_time)
-    sec = src if src_time is None else src_rank[src]
+    sec = src if src_time is None or src_rank is None else src_rank[src]
     if num_dst * max(num_src, 1) < _KEY_LIMIT:
         order = np.argsort(dst * num_src + sec, kind="stable")
     else:  # key would overflow int64
@@ -174,6 +174,6 @@ def build_csc(
                     f"edge type {et!r} names node type {nt!r}, not in num_nodes "
                     f"(known: {sorted(num_nodes)})"
                 )
-        out[tuple(et)] = build_csc_one(ei, num_nodes[s], num_nodes[d], times[s], name=et,
+        out[(s, et[1], d)] = build_csc_one(ei, num_nodes[s], num_nodes[d], times[s], name=et,
                                        src_rank=ranks.get(s))
     return out

@@ -30,6 +30,7 @@ plumbing as a ``HeteroSamplerOutput``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -218,7 +219,7 @@ class TemporalNeighborSampler:
         self.strategy = strategy
         self.last_share = float(last_share)
         self.parallel = bool(parallel)
-        self.csc = {tuple(k): v for k, v in csc.items()}
+        self.csc = {cast(EdgeType, tuple(k)): v for k, v in csc.items()}  # lists from JSON
         self.num_nodes = {k: int(v) for k, v in num_nodes.items()}
         for et, c in self.csc.items():
             for nt in (et[0], et[2]):
@@ -313,9 +314,10 @@ class TemporalNeighborSampler:
         call_key = int(self._rng.integers(0, 2**63 - 1))
         S = len(seeds)
 
-        node_chunks = {nt: [] for nt in self.num_nodes}
-        batch_chunks = {nt: [] for nt in self.num_nodes}
-        edge_chunks = {et: [] for et in self.edge_types}
+        node_chunks: dict[str, list[np.ndarray]] = {nt: [] for nt in self.num_nodes}
+        batch_chunks: dict[str, list[np.ndarray]] = {nt: [] for nt in self.num_nodes}
+        edge_chunks: dict[EdgeType, list[tuple[np.ndarray, np.ndarray]]] = {
+            et: [] for et in self.edge_types}
         n_nodes = {nt: [0] * (self.num_hops + 1) for nt in self.num_nodes}
         n_edges = {et: [0] * self.num_hops for et in self.edge_types}
         total = {nt: 0 for nt in self.num_nodes}
@@ -342,7 +344,7 @@ class TemporalNeighborSampler:
         frontier = {seed_type: (seeds, seed_batch, seed_batch)} if S else {}
 
         for hop in range(self.num_hops):
-            new = {}
+            new: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
             for e_idx, et in enumerate(self.edge_types):
                 src_t, _, dst_t = et
                 fan = self.fanouts[et][hop]

@@ -61,12 +61,12 @@ def _local(host: str | None) -> bool:
     if not host or host.startswith("/"):
         return True  # Unix socket (default or explicit directory)
     try:
-        addrs = {a[4][0] for a in socket.getaddrinfo(host, None)}
+        addrs = {str(a[4][0]) for a in socket.getaddrinfo(host, None)}
     except OSError:
         return False
     mine = {"127.0.0.1", "::1"}
     try:
-        mine |= {a[4][0] for a in socket.getaddrinfo(socket.gethostname(), None)}
+        mine |= {str(a[4][0]) for a in socket.getaddrinfo(socket.gethostname(), None)}
     except OSError:
         pass
     return any(a.startswith("127.") or a in mine for a in addrs)
@@ -139,7 +139,7 @@ def _table_exists(url: str, table: str) -> bool:
     if u.get_backend_name() == "duckdb":
         import duckdb
 
-        con = duckdb.connect(path, read_only=True)
+        con = duckdb.connect(path or ":memory:", read_only=True)
         try:
             names = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         finally:

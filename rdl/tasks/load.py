@@ -34,7 +34,7 @@ def _is_task_class(obj: Any) -> bool:
     return inspect.isclass(obj) and issubclass(obj, BaseTask) and not _is_abstract(obj)
 
 
-def _is_abstract(cls: type) -> bool:
+def _is_abstract(cls: type[BaseTask]) -> bool:
     return any(getattr(cls, a, None) is None for a in cls.REQUIRED)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 from rdl.db.errors import RdlError
@@ -12,7 +12,7 @@ from rdl.db.errors import RdlError
 Split = Literal["train", "val", "test"]
 
 
-class TaskType(str, Enum):
+class TaskType(StrEnum):
     """The kind of prediction a task asks for (values as RelBench's ``TaskType``).
 
     A ``str`` enum: ``TaskType("regression") is TaskType.REGRESSION`` and the members

@@ -72,8 +72,7 @@ def _value(entry: dict, split: str, metric: str) -> float | None:
 
 
 def _best(baselines: dict, names, metric: str, higher: bool) -> tuple[str, float] | None:
-    scored = [(n, _value(baselines[n], "val", metric)) for n in names]
-    scored = [(n, v) for n, v in scored if v is not None]
+    scored = [(n, v) for n in names if (v := _value(baselines[n], "val", metric)) is not None]
     if not scored:
         return None
     return (max if higher else min)(scored, key=lambda nv: nv[1])

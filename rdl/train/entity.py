@@ -83,7 +83,7 @@ class EntityTrainer(Trainer):
         self.task_type = str(task.task_type)
         if self.task_type == MULTICLASS:
             out = int(train_labels.max()) + 1
-            self.loss_fn = torch.nn.CrossEntropyLoss()
+            self.loss_fn: torch.nn.Module = torch.nn.CrossEntropyLoss()
         elif self.task_type == MULTILABEL:
             out = train_labels.shape[1]
             self.loss_fn = torch.nn.BCEWithLogitsLoss()
@@ -103,7 +103,9 @@ class EntityTrainer(Trainer):
         self.gaps = GapSampler(self.step, max_gap_steps(task, config.protocol),
                                config.stale_prob, seed=config.seed)
         self.val_ts = int(to_seconds([task.val_timestamp])[0])
-        self.features, self.scaler, self.columns = None, None, []
+        self.features: SeedFeatures | None = None
+        self.scaler: FeatureScaler | None = None
+        self.columns: list[str] = []
         self.feature_seconds = 0.0
         if config.seed_features or config.blend:
             config = self.config = self._seed_feature_limit(config)
@@ -193,6 +195,7 @@ class EntityTrainer(Trainer):
         model takes none); ``steps``: each seed's gap in steps (training)."""
         if seeds.x_bank is None:
             return None
+        assert seeds.x_index is not None  # set with x_bank
         rows = seeds.x_index if seeds.x_index.ndim == 1 else \
             seeds.x_index[np.arange(len(seeds.x_index)), 0 if steps is None else steps]
         bank = seeds.x_bank
@@ -227,6 +230,7 @@ class EntityTrainer(Trainer):
         data, idx = batch
         with self.config.autocast():
             out = self.model(data, self.graph.tf_dict).float()
+        assert seeds.y is not None  # training seeds carry labels
         y = self.target(seeds.y[torch.from_numpy(idx)])
         loss = self.loss_fn(out if self.task_type == MULTICLASS else out.view(y.shape), y)
         return loss, len(idx), len(idx)
@@ -238,6 +242,7 @@ class EntityTrainer(Trainer):
                              cutoff=seeds.cutoff, features=self._features(seeds))
 
     def score(self, seeds: Seeds, pred: np.ndarray) -> dict[str, float]:
+        assert seeds.y is not None  # scored seeds carry labels
         y = seeds.y.numpy()
         return {m: float(METRICS[m](y, pred)) for m in self.task.metrics}
 
@@ -256,7 +261,7 @@ class EntityTrainer(Trainer):
         out = {"entity_table": self.task.entity_table, "entity_col": self.task.entity_col,
                "time_col": self.task.time_col, "clamp": self.clamp,
                "text_encoders": self.graph.text_encoders}
-        if self.scaler is not None:  # what `seed_feature_fn` needs to serve the model
+        if self.scaler is not None and self.features is not None:  # what `seed_feature_fn` needs
             out["seed_inputs"] = {"features": self.features.state(), "scaler": self.scaler,
                                   "columns": self.columns}
         return out

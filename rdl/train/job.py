@@ -291,9 +291,9 @@ def train_task(
         ``batch_size`` and ``prior_loss``, `rdl.train.diagnose.label_prior_loss`),
         ``warnings`` (one paragraph per problem: the trainer's own, e.g. a link model
         that fell back, and `rdl.train.diagnose.model_warnings`), ``timing``
-        (``graph_build_s``, ``graph_cached``, ``train_s``, ``epoch_s``, ``total_s``), ``peak_rss_mb``,
-        ``config``. With ``out_dir``, the val and test predictions of the model and the
-        baselines also go to ``out_dir/predictions.parquet`` (`rdl.results`).
+        (``graph_build_s``, ``graph_cached``, ``train_s``, ``epoch_s``, ``total_s``),
+        ``peak_rss_mb``, ``config``. With ``out_dir``, the val and test predictions of the
+        model and the baselines also go to ``out_dir/predictions.parquet`` (`rdl.results`).
 
     Raises:
         ValueError: a model that does not fit the task kind; see `make_trainer`.

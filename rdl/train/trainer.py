@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Sized
-from typing import Any
+from collections.abc import Iterator, Sized
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -65,6 +65,14 @@ def backbone_kwargs(graph: GraphData, config: TrainConfig) -> dict:
     )
 
 
+class Batches(Protocol):
+    """An epoch's mini-batches: an iterable with a length."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
 class Trainer(ABC):
     """Base class of every task kind's trainer.
 
@@ -95,7 +103,8 @@ class Trainer(ABC):
         np.random.seed(config.seed)
         self.csc = graph_csc(graph)  # memory-mapped for an out-of-core graph
         self.fanouts: Any = list(config.num_neighbors)
-        self.model: torch.nn.Module | None = None
+        # Any: each kind's model has its own methods (encode, embed, ...); set by build_model
+        self.model: Any = None
         self.kwargs: dict = {}
         self.history: list[dict] = []
         self.batch_size = config.batch_size
@@ -113,7 +122,7 @@ class Trainer(ABC):
         """Seeds of a task table (``task.get_table(split)``)."""
 
     @abstractmethod
-    def train_batches(self, seeds, rng: np.random.Generator) -> Sized:
+    def train_batches(self, seeds, rng: np.random.Generator) -> Batches:
         """This epoch's mini-batches of ``seeds`` (an iterable with a length), in order."""
 
     @abstractmethod
@@ -138,7 +147,7 @@ class Trainer(ABC):
         to beat), or ``None`` when the kind has none; set after `fit` starts."""
         return None
 
-    def check_epoch(self, epoch: int, weight: int) -> None:
+    def check_epoch(self, epoch: int, weight: int) -> None:  # noqa: B027 (optional hook)
         """Called after each epoch with the summed loss weight; raise if it is useless."""
 
     def checkpoint_fields(self) -> dict:

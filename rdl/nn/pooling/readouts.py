@@ -111,7 +111,7 @@ class RelationNetworkPooling(torch.nn.Module):
         s = seed_x.size(0)
         a = self.lin_a(x) + self.lin_q(seed_x)[index]
         b = self.lin_b(x)
-        hidden = 0
+        hidden = torch.zeros_like(a)
         for _ in range(self.num_pairs):
             hidden = hidden + torch.relu(a + b[pair_partners(index, s, self.training)])
         pooled = scatter(hidden / self.num_pairs, index, 0, dim_size=s, reduce="mean")
@@ -195,8 +195,8 @@ class GatedMaxMeanPooling(torch.nn.Module):
 
 
 class GeneralizedNormPooling(torch.nn.Module):
-    """Generalized norm-based pooling, GNP (Ko et al. 2021, arXiv:2106.06210, "Learning to Pool in Graph
-    Neural Networks for Extrapolation"):
+    """Generalized norm-based pooling, GNP (Ko et al. 2021, arXiv:2106.06210, "Learning to
+    Pool in Graph Neural Networks for Extrapolation"):
     ``GNP(X) = ((1 / N^q) sum_i x_i^p)^(1/p)`` per channel, with learnable ``p > 0`` and
     ``q``: ``p = 1, q = 1`` is the mean, ``p = 1, q = 0`` the sum, ``p -> inf`` the max.
 

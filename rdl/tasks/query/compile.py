@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from typing import cast
 
 import pandas as pd
 
@@ -102,7 +103,9 @@ class _Compiler:
         return out
 
     def suggest(self, start: str, goal: str) -> str:
-        prev, todo = {start: None}, deque([start])
+        prev: dict[str, str | None] = {start: None}
+        todo = deque([start])
+        u: str | None
         while todo:
             u = todo.popleft()
             for v in self.db:
@@ -296,9 +299,9 @@ def compile_query(db: Database, text: str, **names: str) -> CompiledQuery:
     joins, prev_alias, prev_table = [], "e0", entity
     for i, (table, alias, (kind, col)) in enumerate(hops):
         if kind == "child":  # table.col -> prev
-            on = f"{alias}.{q(col)} = {prev_alias}.{q(db[prev_table].pkey_col)}"
+            on = f"{alias}.{q(col)} = {prev_alias}.{q(cast(str, db[prev_table].pkey_col))}"
         else:  # prev.col -> table
-            on = f"{alias}.{q(db[table].pkey_col)} = {prev_alias}.{q(col)}"
+            on = f"{alias}.{q(cast(str, db[table].pkey_col))} = {prev_alias}.{q(col)}"
         if i == 0 and not needs_e0:
             joins.append(f"FROM {q(table)} {alias}")
         else:
@@ -307,7 +310,7 @@ def compile_query(db: Database, text: str, **names: str) -> CompiledQuery:
             joins.append(f"JOIN {q(table)} {alias} ON {on}")
         prev_alias, prev_table = alias, table
     wt, wa = timed[0]
-    wcol = f"{wa}.{q(db[wt].time_col)}"
+    wcol = f"{wa}.{q(cast(str, db[wt].time_col))}"  # `timed`: tables with a time column
     lower = "t.timestamp" + (f" + {interval_literal(start)}" if start > pd.Timedelta(0) else "")
     joins.append(f"JOIN timestamp_df t ON {wcol} > {lower} AND {wcol} <= t.timestamp + "
                  f"{TIMEDELTA_PLACEHOLDER}")
@@ -332,12 +335,13 @@ def compile_query(db: Database, text: str, **names: str) -> CompiledQuery:
         having = None
         if query.comparison is not None:
             op = "!=" if query.comparison.text == "<>" else query.comparison.text
+            assert query.threshold is not None  # the parser gives a comparison its value
             expr = f"CASE WHEN {expr} {op} {comp.literal(query.threshold)} THEN 1 ELSE 0 END"
         elif agg not in ("COUNT", "COUNT_DISTINCT", "SUM"):
             having = f"{expr} IS NOT NULL"
     sql = "\n".join([
         f"SELECT t.timestamp AS {q(time_col)}, {key} AS {q(entity_col)},",
-        f"       {expr} AS {q(target)}",
+        f"       {expr} AS {q(cast(str, target))}",  # a link query lists a column
         *joins,
         f"WHERE {key} IS NOT NULL",
         f"GROUP BY t.timestamp, {key}",

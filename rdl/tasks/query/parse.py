@@ -129,6 +129,7 @@ def _name(tok: Token) -> Name:
     text = str(tok)
     if tok.type == "QUOTED":
         text = text[1:-1].replace('""', '"')
+    assert tok.column is not None  # the parser propagates positions
     return Name(text, tok.column, len(str(tok)))
 
 
@@ -253,6 +254,7 @@ def parse(text: str) -> Query:
         raise QueryError(text, tok.column, len(str(tok)),
                          f"unexpected {str(tok)!r}; expected {_expected(e.expected)}") from None
     except UnexpectedCharacters as e:
+        assert e.pos_in_stream is not None  # the lexer sets it
         raise QueryError(text, e.column, 1, f"unexpected character {text[e.pos_in_stream]!r}; "
                          f"expected {_expected(e.allowed)}") from None
     except UnexpectedInput as e:  # pragma: no cover - other lark input errors

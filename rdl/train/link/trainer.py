@@ -75,6 +75,8 @@ class LinkTrainer(Trainer):
             observing links in ``task.input_db(config.protocol)``.
     """
 
+    num_hops: int  # message-passing hops (set by each model's trainer)
+
     def __init__(self, task, graph: GraphData, config: TrainConfig, *, history=None):
         super().__init__(task, graph, config)
         self.num_dst = graph.num_nodes[task.dst_entity_table]
