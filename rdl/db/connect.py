@@ -10,7 +10,7 @@ from rdl.db.columns import read_columns
 from rdl.db.database import Database
 from rdl.db.errors import SchemaError
 from rdl.db.keys import infer_foreign_keys as find_foreign_keys
-from rdl.db.keys import infer_primary_key
+from rdl.db.pkeys import infer_primary_key
 from rdl.db.links import FKeySpec, link, parse_target
 from rdl.db.schema import SURROGATE_PKEY
 from rdl.db.schema_file import check_schema, pinned_schema
@@ -54,7 +54,7 @@ def connect(
         primary_keys: table -> column, list of columns (composite) or ``None`` (none);
             ``--pkey``, ``--no-pkey``. Composite keys get a surrogate key column
             ``_rdl_key`` (0..n-1 in key order). Tables with no declared key get one
-            inferred (`rdl.db.keys.infer_primary_key`), reported as a note.
+            inferred (`rdl.db.pkeys.infer_primary_key`), reported as a note.
         foreign_keys: table -> {column (``"a,b"`` composite): target}, added to the
             catalog's (``--fkey``); target ``"users"`` (its primary key) or
             ``"airports.code"`` (a unique column); ``None`` drops a declared or inferred

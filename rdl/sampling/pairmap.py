@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernels import GROUP_MASK, dedup_par, dedup_ser, pick, regrow_par, regrow_ser
+from ._dedup import GROUP_MASK, dedup_par, dedup_ser, regrow_par, regrow_ser
+from ._kernels import pick
 
 
 class PairMap:
