@@ -222,18 +222,54 @@ def merge_schemas(*schemas: dict | None) -> dict:
     return out
 
 
+def find_unquoted(value: str, sep: str, last: bool = False) -> int:
+    """The position of ``sep`` in ``value`` outside double-quoted names (``-1``: none).
+    A flag names a table or column holding ``.``, ``=``, ``:``, ``,`` or spaces in double
+    quotes, SQL-style (``""`` is a quote inside): ``--stype 'posts."a=b"=categorical'``."""
+    quoted, found = False, -1
+    for i, ch in enumerate(value):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == sep and not quoted:
+            if not last:
+                return i
+            found = i
+    return found
+
+
+def unquote_name(name: str) -> str:
+    """``"a=b"`` -> ``a=b`` (``""`` -> ``"``); an unquoted name is only stripped."""
+    name = name.strip()
+    if len(name) >= 2 and name[0] == name[-1] == '"':
+        return name[1:-1].replace('""', '"')
+    return name
+
+
+def _unquoted_list(value: str) -> list[str]:
+    """``a,"b,c"`` -> ``["a", "b,c"]``."""
+    out = []
+    while True:
+        i = find_unquoted(value, ",")
+        if i < 0:
+            return out + [unquote_name(value)]
+        out.append(unquote_name(value[:i]))
+        value = value[i + 1:]
+
+
 def _split(flag: str, value: str, sep: str, example: str) -> tuple[str, str]:
-    if sep not in value or not value.split(sep, 1)[0] or not value.split(sep, 1)[1]:
+    i = find_unquoted(value, sep)
+    if i <= 0 or not value[i + 1:].strip():
         raise SchemaError(f"{flag} {value!r}: write it as {example}")
-    a, b = value.split(sep, 1)
-    return a.strip(), b.strip()
+    return value[:i].strip(), value[i + 1:].strip()
 
 
 def _table_col(flag: str, value: str, example: str) -> tuple[str, str]:
-    if "." not in value:
-        raise SchemaError(f"{flag} {value!r}: name the column as TABLE.COLUMN, e.g. {example}")
-    t, c = value.rsplit(".", 1)
-    return t.strip(), c.strip()
+    i = find_unquoted(value, ".", last=True)
+    if i <= 0:
+        raise SchemaError(f"{flag} {value!r}: name the column as TABLE.COLUMN, e.g. {example}"
+                          "; double-quote a name that holds . = : or spaces "
+                          "(TABLE.\"my col\")")
+    return unquote_name(value[:i]), unquote_name(value[i + 1:])
 
 
 def parse_flags(pkey=(), no_pkey=(), fkey=(), no_fkey=(), time_col=(), no_time_col=(),
@@ -248,9 +284,10 @@ def parse_flags(pkey=(), no_pkey=(), fkey=(), no_fkey=(), time_col=(), no_time_c
     for v in pkey:
         t, c = _split("--pkey", v, "=", "TABLE=COLUMN (composite: TABLE=COL1,COL2), e.g. "
                       "--pkey users=Id")
-        s.setdefault("primary_keys", {})[t] = c.split(",") if "," in c else c
+        cols = _unquoted_list(c)
+        s.setdefault("primary_keys", {})[unquote_name(t)] = cols if len(cols) > 1 else cols[0]
     for t in no_pkey:
-        s.setdefault("primary_keys", {})[t] = None
+        s.setdefault("primary_keys", {})[unquote_name(t)] = None
     for v in fkey:
         left, target = _split("--fkey", v, "=", "TABLE.COLUMN=TARGET, e.g. --fkey "
                               "orders.buyerId=users or --fkey flights.origin=airports.code")
@@ -260,18 +297,22 @@ def parse_flags(pkey=(), no_pkey=(), fkey=(), no_fkey=(), time_col=(), no_time_c
         t, c = _table_col("--no-fkey", v, "--no-fkey orders.buyerId")
         s.setdefault("foreign_keys", {}).setdefault(t, {})[c] = None
     for v in time_col:
-        if "=" in v:
+        if find_unquoted(v, "=") >= 0:
             t, rest = _split("--time-col", v, "=", "TABLE=COLUMN, e.g. --time-col orders=ordered_at")
-            col, _, reading = rest.partition(":")
+            t = unquote_name(t)
+            i = find_unquoted(rest, ":")
+            col, reading = (rest, "") if i < 0 else (rest[:i], rest[i + 1:])
+            col = unquote_name(col)
         else:
-            left, _, reading = v.partition(":")
+            i = find_unquoted(v, ":")
+            left, reading = (v, "") if i < 0 else (v[:i], v[i + 1:])
             t, col = _table_col("--time-col", left, "--time-col orders=ordered_at or --time-col "
                                 "season_stats.year:year-end")
         s.setdefault("time_cols", {})[t] = col
         if reading:
             s.setdefault("time_formats", {})[f"{t}.{col}"] = reading
     for t in no_time_col:
-        s.setdefault("time_cols", {})[t] = None
+        s.setdefault("time_cols", {})[unquote_name(t)] = None
     for v in time_format:
         left, fmt = _split("--time-format", v, "=", "TABLE.COLUMN=FORMAT, e.g. --time-format "
                            "payments.paid_on=%d/%m/%Y")
