@@ -69,6 +69,8 @@ def bench(
     metric ± its spread over seeds, mean ranks, wins / ties / losses against the best
     baseline, timing and peak memory of each run."""
     from rdl.bench import load_suite, run_bench
+    from rdl.bench.models import check_models
+    from rdl.bench.runner import check_protocol, check_seeds
     from rdl.cli.train import check_out_dir
     from rdl.train.config import ConfigError
 
@@ -78,6 +80,9 @@ def bench(
         raise ConfigError("seeds", f"option --seeds {seeds!r}: write integers, e.g. 42,43,44") from None
     if budget is not None and budget <= 0:
         raise ConfigError("budget", f"option --budget must be > 0 seconds (got {budget:g})")
+    check_models(models.split(","))
+    check_seeds(seed_list)
+    check_protocol(protocol)
     check_out_dir(out)
     spec = load_suite(suite)
     reporter = _reporter()
