@@ -26,7 +26,7 @@ def _num(v, digits: int = 4) -> str:
 def _stat(s: dict | None, digits: int = 4) -> str:
     if not s or s.get("mean") is None:
         return "n/a"
-    return f"{s['mean']:.{digits}f} ± {s['std']:.{digits}f}" + (" (1 seed)" if s["n"] == 1 else "")
+    return f"{s['mean']:.{digits}f} ± {s['std']:.{digits}f}"
 
 
 def _metric(task: dict) -> str:
@@ -38,10 +38,10 @@ def _metric(task: dict) -> str:
 
 def _regime_blocks(protocol: str, regime: dict, models: list[str]) -> list[tuple]:
     tasks = regime["tasks"]
-    head = ["task", "metric", *models, "best baseline (on val): test"]
+    head = ["task", "metric", "seeds", *models, "best baseline (on val): test"]
     rows = []
     for t in tasks:
-        cells = [t["task"], _metric(t)]
+        cells = [t["task"], _metric(t), str(t["seeds_done"])]
         for m in models:
             row = t["models"].get(m)
             text = _stat(row["test"]) if row else "n/a"

@@ -85,7 +85,7 @@ def test_leaderboard_files_hold_every_model_seed_and_run(done):
                for c in board["cells"])
     assert {r["unit"]: r["cells"] for r in board["runs"]} == {"baselines": 2, "gnn": 2}
     md = (done / "leaderboard.md").read_text()
-    assert "| task | metric | gnn | lightgbm_aggregated |" in md
+    assert "| task | metric | seeds | gnn | lightgbm_aggregated |" in md
     assert "Mean rank and wins / ties / losses" in md and "Timing and memory" in md
     html = (done / "leaderboard.html").read_text()
     assert html.startswith("<!DOCTYPE html>") and "shop/WillOrder" in html and "<table>" in html
@@ -129,6 +129,32 @@ def test_a_killed_bench_resumes_where_it_stopped(suite_file, tmp_path, monkeypat
     assert calls == [first[2], ("shop/WillOrder", "relbench", 2, "gnn")]
     (task,) = board["regimes"]["relbench"]["tasks"]
     assert task["models"]["gnn"]["test"]["n"] == 2 and len(board["cells"]) == 4
+
+
+def test_a_failed_cell_is_reported_and_resume_runs_it_again(suite_file, tmp_path, monkeypatch):
+    import rdl.bench.worker as worker
+
+    real, calls = worker.run_cell, []
+
+    def gnn_fails(cell, out, cache_dir=None):
+        calls.append(cell.key)
+        if cell.unit == "gnn":
+            raise ValueError("the GNN broke\nover two lines")
+        return real(cell, out, cache_dir)
+
+    monkeypatch.setattr(worker, "run_cell", gnn_fails)
+    suite, out = load_suite(str(suite_file)), tmp_path / "out"
+    kw = dict(isolate=False, cache_dir=tmp_path / "cache")
+    board = run_bench(suite, ["gnn", "entity_mean"], [1], "relbench", out, **kw)
+    status = {c["unit"]: (c["status"], c["error"]) for c in board["cells"]}
+    assert status == {"baselines": ("ok", None),
+                      "gnn": ("failed", "ValueError: the GNN broke over two lines")}
+    (task,) = board["regimes"]["relbench"]["tasks"]
+    assert task["models"]["gnn"]["test"]["n"] == 0 and task["models"]["entity_mean"]["test"]["n"] == 1
+    assert "Failed cells" in (out / "leaderboard.md").read_text()
+    calls.clear()
+    run_bench(suite, ["gnn", "entity_mean"], [1], "relbench", out, resume=True, **kw)
+    assert calls == [("shop/WillOrder", "relbench", 1, "gnn")]  # the failed cell only
 
 
 def test_budget_stops_starting_cells_and_says_which(suite_file, tmp_path):
