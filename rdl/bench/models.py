@@ -110,8 +110,10 @@ def entry_for(model: str, kind: str, runs: dict[str, dict]) -> tuple[str | None,
     run is missing."""
     default = runs.get(DEFAULT_UNIT[kind])
     base = runs.get(BASELINES_UNIT)
-    if model == PICK:
-        metric = _metric(default or base)
+    if model == PICK:  # needs the default trained run (what rdl train reports)
+        if default is None:
+            return None, None
+        metric = _metric(default)
         name = pick(default, base, metric) if metric else None
         if name is None:
             return None, None

@@ -144,12 +144,23 @@ def run_bench(suite: Suite, models: list[str], seeds: list[int], protocol: str,
     models, seeds, protocols = check_models(models), check_seeds(seeds), check_protocol(protocol)
     out = Path(out)
     reporter = reporter or Reporter()
-    urls = {}
+    urls, unusable = {}, {}
     for task in suite.tasks:
         db = task.database
-        if db.name not in urls:
+        if db.name in urls or db.name in unusable:
+            continue
+        try:
             urls[db.name] = database_url(db, cache_dir, log)
-    cells = plan_cells(suite, models, seeds, protocols, urls)
+        except Exception as e:  # e.g. a generator that is not installed: the rest runs
+            unusable[db.name] = " ".join(f"{type(e).__name__}: {e}".split())
+            log(f"database {db.name!r} cannot be built or opened, its tasks are left out: "
+                f"{unusable[db.name]}")
+    planned = plan_cells(suite, models, seeds, protocols,
+                         {**urls, **{name: "" for name in unusable}})
+    by_db = {t.id: t.database.name for t in suite.tasks}
+    cells = [c for c in planned if by_db[c.task] not in unusable]
+    left_out = [(c, f"database: {unusable[by_db[c.task]]}") for c in planned
+                if by_db[c.task] in unusable]
     records: dict[tuple, dict] = {}  # Cell.key -> cell.json record
     estimator = Estimator()
     done_before = [(c, finished(c, out)) for c in cells]
@@ -181,7 +192,7 @@ def run_bench(suite: Suite, models: list[str], seeds: list[int], protocol: str,
             log(f"{cell.label} failed: {rec['error']}")
         reporter.finished(cell, rec, estimator.remaining(todo[i + 1:]))
     board = leaderboard(suite, models, seeds, protocols, cells, records, out,
-                        skipped=[(c, "budget") for c in skipped])
+                        skipped=left_out + [(c, "budget") for c in skipped])
     write_json(out / "leaderboard.json", board)
     write_leaderboard(board, out)
     return board

@@ -157,6 +157,20 @@ def test_a_failed_cell_is_reported_and_resume_runs_it_again(suite_file, tmp_path
     assert calls == [("shop/WillOrder", "relbench", 1, "gnn")]  # the failed cell only
 
 
+def test_a_database_that_cannot_be_built_leaves_out_its_tasks_only(suite_file, tmp_path):
+    suite_path = suite_file.parent / "two.toml"
+    suite_path.write_text(SUITE + '\n[[database]]\nname = "gone"\nrecipe = "no-such-recipe"\n'
+                          'tasks = ["rel-f1/driver-dnf"]\n')
+    said = []
+    board = run_bench(load_suite(str(suite_path)), ["entity_mean"], [1], "relbench",
+                      tmp_path / "out", isolate=False, cache_dir=tmp_path / "cache",
+                      log=said.append)
+    assert [c["task"] for c in board["cells"]] == ["shop/WillOrder"]
+    (gone,) = board["skipped"]
+    assert gone["task"] == "gone/driver-dnf" and "no dataset recipe 'no-such-recipe'" in gone["reason"]
+    assert any("'gone' cannot be built" in m for m in said)
+
+
 def test_budget_stops_starting_cells_and_says_which(suite_file, tmp_path):
     out = _bench(suite_file, tmp_path / "out", "--budget", "0.001")
     assert "budget 0 s" in out and "3 cells not started" in out
