@@ -112,6 +112,26 @@ def run_one(cell: Cell, out: Path, cache_dir=None, isolate: bool = True) -> dict
                         peak_rss_mb=peak, isolated=isolate, error=error)
 
 
+def open_databases(suite: Suite, cache_dir=None, log: Callable[[str], None] = lambda _m: None
+                   ) -> tuple[dict[str, str], dict[str, str]]:
+    """``({database: URL}, {database: why it cannot be used})``: recipes built once
+    (`rdl.bench.databases`); a database that fails leaves out its own tasks only."""
+    from rdl.bench.databases import database_url
+
+    urls, unusable = {}, {}
+    for task in suite.tasks:
+        db = task.database
+        if db.name in urls or db.name in unusable:
+            continue
+        try:
+            urls[db.name] = database_url(db, cache_dir, log)
+        except Exception as e:  # e.g. a generator that is not installed: the rest runs
+            unusable[db.name] = " ".join(f"{type(e).__name__}: {e}".split())
+            log(f"database {db.name!r} cannot be built or opened, its tasks are left out: "
+                f"{unusable[db.name]}")
+    return urls, unusable
+
+
 def run_bench(suite: Suite, models: list[str], seeds: list[int], protocol: str,
               out: str | Path, *, budget: float | None = None, resume: bool = False,
               isolate: bool = True, cache_dir: str | Path | None = None,
@@ -137,24 +157,13 @@ def run_bench(suite: Suite, models: list[str], seeds: list[int], protocol: str,
         ConfigError: bad models, seeds or protocol (before any work).
     """
     from rdl.bench.aggregate import leaderboard
-    from rdl.bench.databases import database_url
     from rdl.report.leaderboard import write_leaderboard
 
     t_start = time.perf_counter()
     models, seeds, protocols = check_models(models), check_seeds(seeds), check_protocol(protocol)
     out = Path(out)
     reporter = reporter or Reporter()
-    urls, unusable = {}, {}
-    for task in suite.tasks:
-        db = task.database
-        if db.name in urls or db.name in unusable:
-            continue
-        try:
-            urls[db.name] = database_url(db, cache_dir, log)
-        except Exception as e:  # e.g. a generator that is not installed: the rest runs
-            unusable[db.name] = " ".join(f"{type(e).__name__}: {e}".split())
-            log(f"database {db.name!r} cannot be built or opened, its tasks are left out: "
-                f"{unusable[db.name]}")
+    urls, unusable = open_databases(suite, cache_dir, log)
     planned = plan_cells(suite, models, seeds, protocols,
                          {**urls, **{name: "" for name in unusable}})
     by_db = {t.id: t.database.name for t in suite.tasks}
@@ -198,5 +207,5 @@ def run_bench(suite: Suite, models: list[str], seeds: list[int], protocol: str,
     return board
 
 
-__all__ = ["PROTOCOLS", "Reporter", "check_protocol", "check_seeds", "plan_cells", "run_bench",
-           "run_one"]
+__all__ = ["PROTOCOLS", "Reporter", "check_protocol", "check_seeds", "open_databases",
+           "plan_cells", "run_bench", "run_one"]
