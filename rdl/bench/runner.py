@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from rdl.bench.cells import CELL_FILE, Cell, finished, write_json, write_record
+from rdl.bench.cells import CELL_FILE, Cell, finished, read_record, write_json, write_record
 from rdl.bench.estimate import Estimator
 from rdl.bench.models import check_models, units_for
 from rdl.bench.suite import Suite, task_kind
@@ -181,6 +181,10 @@ def run_bench(suite: Suite, models: list[str], seeds: list[int], protocol: str,
     elif done_before:
         log(f"{len(done_before)} finished cells under {out} run again (--resume keeps them)")
     todo = [c for c in cells if c.key not in records]
+    changed = [c for c in todo if resume and (read_record(c, out) or {}).get("status") == "ok"]
+    if changed:
+        log(f"{len(changed)} cells finished with other settings (suite, database) run again: "
+            + ", ".join(c.label for c in changed))
     reporter.begin(len(todo), len(records))
     skipped = []
     for i, cell in enumerate(todo):

@@ -96,10 +96,19 @@ def test_resume_reruns_nothing_and_without_it_every_cell_reruns(done, suite_file
     before = _stamps(done)
     out = _bench(suite_file, done, "--resume")
     assert "resuming: 4 finished cells kept" in out and _stamps(done) == before
+    # a suite whose train options changed: --resume runs its cells again
+    changed = suite_file.parent / "changed.toml"
+    changed.write_text(SUITE.replace("epochs = 1", "epochs = 2"))
+    res = CliRunner().invoke(app, ["bench", "--suite", str(changed), "--out", str(done),
+                                   "--resume", "--budget", "0.001", *ARGS])
+    assert "4 cells finished with other settings" in res.output
+    # (nothing to estimate from: the first cell ran, the budget kept the others back)
+    assert sum(v != before[k] for k, v in _stamps(done).items()) == 1
+    before = _stamps(done)
     # control: without --resume every cell runs again
     out = _bench(suite_file, done)
     after = _stamps(done)
-    assert "4 finished cells" in out and set(after) == set(before)
+    assert "3 finished cells" in out and set(after) == set(before)  # 3: one has epochs = 2
     assert all(after[k] != before[k] for k in before)
 
 
