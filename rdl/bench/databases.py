@@ -1,5 +1,6 @@
 """The database of a suite entry as a URL: a URL / path as given, or a built-in recipe built
-once into the cache folder (``CACHE/bench-databases/NAME[-sfSCALE].duckdb``) and reused."""
+once into the cache folder (``CACHE/bench-databases/NAME[-sfSCALE]-HASH.duckdb``, see
+`recipe_file`) and reused."""
 
 from __future__ import annotations
 
@@ -16,10 +17,17 @@ def default_cache_dir() -> Path:
 
 
 def recipe_file(spec: DatabaseSpec, cache_dir: str | Path | None = None) -> Path:
-    """Where the recipe of ``spec`` is built."""
+    """Where the recipe of ``spec`` is built: ``NAME[-sfSCALE]-HASH.duckdb``, ``HASH`` the
+    first 10 hex digits of the recipe file's SHA-256 (an edited recipe builds anew)."""
+    import hashlib
+
+    from rdl.project import dataset_recipes
+
     root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     scale = "" if spec.scale is None else f"-sf{spec.scale:g}"
-    return root / "bench-databases" / f"{spec.recipe}{scale}.duckdb"
+    source = dataset_recipes().get(spec.recipe)
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:10] if source else "unknown"
+    return root / "bench-databases" / f"{spec.recipe}{scale}-{digest}.duckdb"
 
 
 def build_recipe(spec: DatabaseSpec, target: Path, log: Callable[[str], None]) -> None:

@@ -297,3 +297,37 @@ def test_an_isolated_cell_runs_in_its_own_process(suite_file, tmp_path):
     assert (folder / "log.txt").exists() and json.loads((folder / "cell.json").read_text())["isolated"]
     (task,) = board["regimes"]["rolling"]["tasks"]
     assert task["models"]["lightgbm_aggregated"]["test"]["n"] == 1
+
+
+RECIPE = '''
+NAME = "tiny-shop"
+import sys
+sys.path.insert(0, {tests!r})
+from small_db import shop_db
+
+
+def build_database(cut=None):
+    return shop_db(num_customers=12, months=4)
+'''
+
+
+def test_a_recipe_is_built_once_and_again_when_it_changes(tmp_path, monkeypatch):
+    from rdl.bench.databases import database_url
+    from rdl.bench.suite import DatabaseSpec
+    from rdl.db import connect
+
+    recipes = tmp_path / "recipes"
+    recipes.mkdir()
+    (recipes / "tiny_shop.py").write_text(RECIPE.format(tests=str(Path(__file__).parents[1])))
+    monkeypatch.setenv("RDL_DATASETS_PATH", str(recipes))
+    spec, said = DatabaseSpec("shop", recipe="tiny-shop"), []
+    url = database_url(spec, tmp_path / "cache", said.append)
+    path = Path(url.removeprefix("duckdb:///"))
+    assert sorted(connect(url).keys()) == ["customers", "orders"] and len(said) == 1
+    stamp = path.stat().st_mtime_ns
+    assert database_url(spec, tmp_path / "cache", said.append) == url and len(said) == 1
+    assert path.stat().st_mtime_ns == stamp and list(path.parent.glob("*building*")) == []
+    # an edited recipe is built anew, beside the old one
+    (recipes / "tiny_shop.py").write_text(RECIPE.format(tests=str(Path(__file__).parents[1]))
+                                          + "\n# edited\n")
+    assert database_url(spec, tmp_path / "cache", said.append) != url and len(said) == 2
