@@ -19,7 +19,7 @@ from pathlib import Path
 
 from rdl.bench.anchors import anchors_for
 from rdl.bench.cells import Cell
-from rdl.bench.models import BASELINES_UNIT, PICK, metric_higher, entry_for
+from rdl.bench.models import BASELINES_UNIT, PICK, entry_for, metric_higher
 
 REGIME_LABELS = {
     "relbench": "frozen (relbench protocol): every model input cut at the test timestamp, "

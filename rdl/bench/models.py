@@ -141,5 +141,15 @@ def _metric(results: dict | None) -> str | None:
     return metrics[0] if metrics else None
 
 
-__all__ = ["BASELINES_UNIT", "DEFAULT_UNIT", "PICK", "baseline_names", "check_models", "metric_higher",
-           "entry_for", "known_models", "pick", "units_for"]
+__all__ = [
+    "BASELINES_UNIT",
+    "DEFAULT_UNIT",
+    "PICK",
+    "baseline_names",
+    "check_models",
+    "entry_for",
+    "known_models",
+    "metric_higher",
+    "pick",
+    "units_for",
+]

@@ -15,7 +15,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from rdl.bench.cells import CELL_FILE, Cell, finished, read_record, write_json, write_record
+from rdl.bench.cells import (
+    CELL_FILE,
+    Cell,
+    finished,
+    read_record,
+    write_json,
+    write_record,
+)
 from rdl.bench.estimate import Estimator
 from rdl.bench.models import check_models, units_for
 from rdl.bench.suite import Suite, task_kind

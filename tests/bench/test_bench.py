@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
+from bad_input import shop, task_file
 from typer.testing import CliRunner
 
-from bad_input import shop, task_file
 from rdl.bench import SuiteError, load_suite, run_bench
 from rdl.bench.aggregate import compare, leaderboard, ranks, stats
 from rdl.bench.anchors import anchors_for
