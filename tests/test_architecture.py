@@ -16,7 +16,7 @@ MAX_LINES = 400
 
 #: rooms from left to right: a room may import the rooms to its left
 ORDER = ["db", "tasks", "graph", "sampling", "nn", "runtime", "train", "scale", "serve", "pretrain",
-         "report", "cli"]
+         "report", "bench", "cli"]
 #: rooms beside `tasks`: what they may import, and who may import them
 BESIDE = {
     "metrics": ({"metrics"}, ORDER[ORDER.index("tasks"):]),

@@ -5,7 +5,7 @@ One module per command group (`rdl.cli.inspect`, `rdl.cli.datasets`, `rdl.cli.tr
 importing this package registers them all on `app`.
 """
 
-from rdl.cli import datasets, embed, explain, inspect, pretrain, report, train, tune  # noqa: F401  (register the commands)
+from rdl.cli import bench, datasets, embed, explain, inspect, pretrain, report, train, tune  # noqa: F401  (register the commands)
 from rdl.cli.app import app, console, err_console
 
 
