@@ -15,7 +15,7 @@ PKG = Path(__file__).resolve().parent.parent / "rdl"
 MAX_LINES = 400
 
 #: rooms from left to right: a room may import the rooms to its left
-ORDER = ["db", "tasks", "graph", "sampling", "nn", "runtime", "train", "scale", "serve", "pretrain",
+ORDER = ["db", "tasks", "graph", "sampling", "nn", "config", "runtime", "train", "scale", "serve", "pretrain",
          "report", "cli"]
 #: rooms beside `tasks`: what they may import, and who may import them
 BESIDE = {

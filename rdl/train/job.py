@@ -195,6 +195,9 @@ def run_task(
         from rdl.tasks import LinkHistory
 
         history = options["history"] = LinkHistory(task, task.input_db(config.protocol))
+    from rdl.config.models import check_model_settings
+
+    check_model_settings(config, model or ("two-tower" if is_link else "gnn"))
     trainer = make_trainer(task, graph, config, tables["train"], model, **options)
     if init is not None:  # pretrained weights before the model moves or is wrapped
         init.load_into(trainer.model)
