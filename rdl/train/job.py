@@ -249,6 +249,9 @@ def run_task(
                                              predictions=frames)["baselines"]
     results["warnings"] = list(getattr(trainer, "warnings", [])) + model_warnings(results)
     add_timing(results, graph, graph_build_s, train_s, epochs, t_start, trainer.config)
+    from rdl.config.resolve import resolved
+
+    results["resolved"] = resolved(config, **trainer.resolved)
     return TrainRun(task, trainer, tables, seeds, pred, results, frames)
 
 
