@@ -18,7 +18,8 @@ from rdl.cli.app import app, console, err_console  # noqa: F401
 from rdl.cli.config_options import Settings, config_options
 from rdl.cli.schema_options import SchemaArgs, open_db, schema_options
 from rdl.cli.train_config import config_from_cli, parse_fanouts  # noqa: F401
-from rdl.config.option import DATA, MODEL, PROTOCOL, SCALE, TASK
+from rdl.config import OPTIONS as _SETTING
+from rdl.config.option import DATA, MODEL, PROTOCOL, SCALE, TASK, TRAINING
 
 MODELS = ("gnn", "two-tower", "idgnn", "contextgnn")
 
@@ -269,14 +270,14 @@ def predict(
 @app.command()
 @schema_options
 def baseline(
-    db: str = typer.Option(..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path"),
-    task: Optional[str] = typer.Option(None, "--task", help="FILE.py:NAME or a built-in name (rel-f1/driver-dnf)"),
-    query: Optional[str] = typer.Option(None, "--query", help="the task as a predictive query (see rdl train --help)"),
-    show_sql: bool = typer.Option(False, "--show-sql", help="print the --query's compiled SQL and stop"),
-    out: Optional[str] = typer.Option(None, "--out", help="directory for results.json"),
-    seed: int = typer.Option(0, "--seed", help="seed of the random baseline and LightGBM"),
-    only: Optional[str] = typer.Option(None, "--only", help="comma-separated baseline names"),
-    protocol: str = typer.Option("relbench", "--protocol", help="relbench (inputs cut at the test timestamp; default) | rolling"),
+    db: str = typer.Option(..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path", rich_help_panel=TASK),
+    task: Optional[str] = typer.Option(None, "--task", help="FILE.py:NAME or a built-in name (rel-f1/driver-dnf)", rich_help_panel=TASK),
+    query: Optional[str] = typer.Option(None, "--query", help="the task as a predictive query (see rdl train --help)", rich_help_panel=TASK),
+    show_sql: bool = typer.Option(False, "--show-sql", help="print the --query's compiled SQL and stop", rich_help_panel=TASK),
+    out: Optional[str] = typer.Option(None, "--out", help="directory for results.json", rich_help_panel=TASK),
+    seed: int = typer.Option(0, "--seed", help="seed of the random baseline and LightGBM", rich_help_panel=TRAINING),
+    only: Optional[str] = typer.Option(None, "--only", help="comma-separated baseline names", rich_help_panel=MODEL),
+    protocol: str = typer.Option("relbench", "--protocol", help=_SETTING["protocol"].help_text(), rich_help_panel=PROTOCOL),
     schema: SchemaArgs = None,
 ):
     """Run the non-GNN baselines on a task: print val/test metrics, write results.json."""

@@ -100,6 +100,7 @@ def test_help_has_panels_and_fits_80_columns(command):
     assert r.exit_code == 0, r.output
     lines = r.output.splitlines()
     assert max(map(len, lines)) <= 80, max(lines, key=len)
+    assert "…" not in r.output  # no flag cut short
     for title in (PANELS if command == "train" else ("Task", "Training")):
         assert f"─ {title} " in r.output, title
     assert not re.search(r"issue \d", r.output)
