@@ -23,6 +23,7 @@ from typing import Optional
 import typer
 
 from rdl.config import OPTIONS, PANELS, Option
+from rdl.config.option import declared
 
 _GIVEN = ("COMMANDLINE", "ENVIRONMENT")
 _CTX = "config_options_context"  # the click context typer passes (which options were given)
@@ -50,7 +51,19 @@ class Settings:
         """
         from rdl.config import TrainConfig
 
-        return TrainConfig(**{**(base or {}), **(self.values if everything else self.given)})
+        chosen = self.values if everything else self.given
+        return TrainConfig(**{**(base or {}),
+                              **{k: v for k, v in chosen.items() if k in OPTIONS}})
+
+    def build(self, cls):
+        """An instance of another declared config class (``extra=`` of `config_options`,
+        e.g. `rdl.config.pretrain.PretrainConfig`) from this command's options.
+
+        Raises:
+            ConfigError: a setting out of range.
+        """
+        names = declared(cls)
+        return cls(**{k: v for k, v in self.values.items() if k in names})
 
 
 def _annotation(opt: Option):
@@ -70,11 +83,12 @@ def _default(opt: Option, default):
     return default
 
 
-def _parameters(command: str, defaults: dict, helps: dict) -> tuple[list, dict]:
+def _parameters(command: str, options: dict, defaults: dict,
+                helps: dict) -> tuple[list, dict]:
     """The typer parameters of ``command``'s settings and parameter -> (setting, alias
     value or None)."""
     params, names = [], {}
-    for name, opt in OPTIONS.items():
+    for name, opt in options.items():
         if opt.cli_hidden or command not in opt.commands:
             continue
         default = defaults.get(name, opt.default)
@@ -107,7 +121,8 @@ def by_panel(params: list) -> list:
     return [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in sorted(params, key=rank)]
 
 
-def config_options(command: str, *, defaults: dict | None = None, helps: dict | None = None):
+def config_options(command: str, *, defaults: dict | None = None, helps: dict | None = None,
+                   extra: tuple = ()):
     """Decorator: add the options of the settings declared for ``command`` to a typer
     command whose function takes ``settings`` (receives a `Settings`), every option
     sorted into its ``--help`` panel. Put it above `rdl.cli.schema_options.schema_options`
@@ -117,16 +132,21 @@ def config_options(command: str, *, defaults: dict | None = None, helps: dict | 
         command: ``"train"``, ``"pretrain"`` or ``"tune"`` (`rdl.config.option.COMMANDS`).
         defaults: setting -> this command's default, where it differs from `TrainConfig`'s.
         helps: setting -> this command's help text, where it says more.
+        extra: other declared config classes whose settings are options too
+            (`Settings.build` makes them).
 
     Raises:
         ConfigError (when called): a CLI value the setting cannot read.
     """
     defaults, helps = defaults or {}, helps or {}
+    options = dict(OPTIONS)
+    for cls in extra:
+        options.update(declared(cls))
 
     def decorate(fn):
         sig = inspect.signature(fn)
         own = [p for p in sig.parameters.values() if p.name != "settings"]
-        extra, names = _parameters(command, defaults, helps)
+        generated, names = _parameters(command, options, defaults, helps)
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
@@ -136,7 +156,7 @@ def config_options(command: str, *, defaults: dict | None = None, helps: dict | 
                 raw = kwargs.pop(pname)
                 source = ctx.get_parameter_source(pname) if ctx is not None else None
                 was_given = getattr(source, "name", None) in _GIVEN
-                opt = OPTIONS[name]
+                opt = options[name]
                 if alias is not None:
                     if raw:
                         given[name] = values[name] = opt.parse(alias)
@@ -149,12 +169,12 @@ def config_options(command: str, *, defaults: dict | None = None, helps: dict | 
                 if was_given and name not in given:
                     given[name] = value
             for name in list(given):
-                implies = OPTIONS[name].implies
+                implies = options[name].implies
                 if implies is not None:
                     for k, v in implies(given[name]).items():
                         given.setdefault(k, v)
             for name in list(values):
-                implies = OPTIONS[name].implies
+                implies = options[name].implies
                 if implies is not None:
                     for k, v in implies(values[name]).items():
                         values.setdefault(k, v)
@@ -163,7 +183,7 @@ def config_options(command: str, *, defaults: dict | None = None, helps: dict | 
 
         ctx_param = inspect.Parameter(_CTX, inspect.Parameter.KEYWORD_ONLY,
                                       annotation=typer.Context)
-        wrapper.__signature__ = sig.replace(parameters=[ctx_param] + by_panel(own + extra))
+        wrapper.__signature__ = sig.replace(parameters=[ctx_param] + by_panel(own + generated))
         return wrapper
 
     return decorate

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 def _options() -> dict[str, str]:
     from rdl.config import OPTIONS as SETTINGS
+    from rdl.config.pretrain import PRETRAIN_OPTIONS
 
-    flags = {name: opt.cli_flag for name, opt in SETTINGS.items()}
+    flags = {name: opt.cli_flag for name, opt in {**PRETRAIN_OPTIONS, **SETTINGS}.items()}
     flags["num_layers"] = SETTINGS["num_neighbors"].cli_flag  # set by the fanouts
     return {**flags, "model": "--model", "nproc": "--nproc", "preset": "--preset",
             "config": "--config"}

@@ -9,8 +9,7 @@ import typer
 from rdl.cli.app import app, console, err_console
 from rdl.cli.config_options import Settings, config_options
 from rdl.config.option import DATA, TASK
-
-VIEWS = "Views and augmentations"
+from rdl.config.pretrain import PretrainConfig
 #: where ``rdl pretrain``'s defaults differ from `TrainConfig`'s (``--batch-size``:
 #: entities per step, each with ``--views`` views)
 PRETRAIN_DEFAULTS = {"epochs": 5, "lr": 0.001, "batch_size": 128, "max_steps_per_epoch": 100}
@@ -26,7 +25,7 @@ def fail(e: Exception, debug: bool) -> None:
 
 
 @app.command()
-@config_options("pretrain", defaults=PRETRAIN_DEFAULTS, helps={
+@config_options("pretrain", defaults=PRETRAIN_DEFAULTS, extra=(PretrainConfig,), helps={
     "batch_size": "seeds per step (each with --views views)",
     "patience": "stop after this many epochs without a better held-out relation log loss",
     "text": "text-column encoder (rdl train --init must use the same)",
@@ -38,15 +37,6 @@ def pretrain(
     task: Optional[str] = typer.Option(None, "--task", help="FILE.py:NAME or built-in name: use its graph (inputs cut at its test timestamp) and seeds up to its val timestamp, so `rdl train --task ... --init OUT` may use the backbone", rich_help_panel=TASK),
     until: Optional[str] = typer.Option(None, "--until", help="last seed time (default: the task's val timestamp, else --cut, else the last row's time)", rich_help_panel=TASK),
     cut: Optional[str] = typer.Option(None, "--cut", help="without --task: use only rows dated <= this time", rich_help_panel=TASK),
-    views: int = typer.Option(4, "--views", help="augmented views per seed (K)", rich_help_panel=VIEWS),
-    every_days: Optional[float] = typer.Option(None, "--every-days", help="seed-time grid spacing in days (default: the task's timedelta, else 1/50 of the span)", rich_help_panel=VIEWS),
-    active_within_days: float = typer.Option(365.0, "--active-within-days", help="keep a seed (entity, t) only if a row referencing the entity is dated in (t - days, t]; 0 keeps every row", rich_help_panel=VIEWS),
-    max_cutoff_days: float = typer.Option(180.0, "--max-cutoff-days", help="information cut-off: up to this many days before the view time", rich_help_panel=VIEWS),
-    max_jitter_days: float = typer.Option(30.0, "--max-jitter-days", help="time jitter: view time up to this many days before t", rich_help_panel=VIEWS),
-    neighbor_dropout: float = typer.Option(0.2, "--neighbor-dropout", help="probability of dropping each sampled neighbour row", rich_help_panel=VIEWS),
-    feature_mask: float = typer.Option(0.2, "--feature-mask", help="probability of masking each cell", rich_help_panel=VIEWS),
-    seed_mask: float = typer.Option(0.5, "--seed-mask", help="probability of masking the seed row's every cell", rich_help_panel=VIEWS),
-    negatives: str = typer.Option("any", "--negatives", help="any (random batches, the paper) | same_time (batches grouped by seed time: negatives are contemporaries)", rich_help_panel=VIEWS),
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="graph/text cache (default ~/.cache/rdl)", rich_help_panel=DATA),
     debug: bool = typer.Option(False, "--debug", help="show the traceback of an error"),
     settings: Settings = None,
@@ -56,16 +46,11 @@ def pretrain(
     views of different entities. Writes OUT/backbone.pt for `rdl train --init OUT` and
     `rdl embed --model OUT`."""
     from rdl.db import RdlError
-    from rdl.pretrain import PretrainConfig
     from rdl.pretrain import pretrain as run
 
     try:
         config = settings.config(everything=True)
-        options = PretrainConfig(num_views=views, every_days=every_days,
-                                 active_within_days=active_within_days or None,
-                                 max_cutoff_days=max_cutoff_days, max_jitter_days=max_jitter_days,
-                                 neighbor_dropout=neighbor_dropout, feature_mask=feature_mask,
-                                 seed_mask=seed_mask, negatives=negatives)
+        options = settings.build(PretrainConfig)
         res = run(db, entity_table, config, options, out, task=task, until=until, cut=cut,
                   cache_dir=cache_dir)
     except (RdlError, FileNotFoundError, ValueError) as e:

@@ -237,3 +237,18 @@ def test_heads_reach_the_attention_layers(tmp_path):
     assert conv_heads(4) == (4, 4)
     with pytest.raises(ValueError, match="heads"):
         conv_heads(3)  # 3 heads do not divide 8 channels
+
+
+def test_pretrain_settings_are_declared_too():
+    from rdl.config.pretrain import PRETRAIN_OPTIONS, PretrainConfig
+
+    params = {p.name for p in typer.main.get_command(app).commands["pretrain"].params}
+    assert set(PRETRAIN_OPTIONS) <= params
+    assert {"epochs", "gnn", "heads", "temporal_strategy"} <= params  # TrainConfig's
+    assert "stale_prob" not in params  # not a setting of pretraining
+    with pytest.raises(ConfigError) as e:
+        PretrainConfig(num_views=1)
+    assert e.value.field == "num_views" and OPTION["num_views"] == "--views"
+    with pytest.raises(ConfigError, match="val_fraction must be < 1"):
+        PretrainConfig(val_fraction=1.0)
+    assert PretrainConfig(num_views=2, active_within_days=None).num_views == 2  # control
