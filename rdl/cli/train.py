@@ -208,17 +208,17 @@ def _train_torchrun(nproc, config, db, task, out, no_baselines, cache_dir, model
 @app.command()
 @schema_options
 def predict(
-    model: str = typer.Option(..., "--model", help="directory written by rdl train --out"),
-    db: str = typer.Option(..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path"),
-    at: str = typer.Option(..., "--at", help="prediction time (seed time), e.g. 2010-01-01"),
-    out: str = typer.Option(..., "--out", help="a .parquet / .csv file, or a database (URL or .duckdb/.sqlite/.db path) to write a table into"),
-    table: str = typer.Option("predictions", "--table", help="table name when --out is a database"),
-    replace: bool = typer.Option(False, "--replace", help="overwrite an existing table / file"),
-    allow_write_source: bool = typer.Option(False, "--allow-write-source", help="allow --out to be the database given to --db"),
-    top_k: Optional[int] = typer.Option(None, "--top-k", help="link models: destinations per source (default: the task's eval_k)"),
-    model_name: Optional[str] = typer.Option(None, "--model-name", help="value of the model column (default: MODEL_KIND:TASK)"),
-    task: Optional[str] = typer.Option(None, "--task", help="link models: the task, when the model's own (trained from Python) cannot be loaded by name"),
-    cache_dir: Optional[str] = typer.Option(None, "--cache-dir"),
+    model: str = typer.Option(..., "--model", help="directory written by rdl train --out", rich_help_panel=TASK),
+    db: str = typer.Option(..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path", rich_help_panel=TASK),
+    at: str = typer.Option(..., "--at", help="prediction time (seed time), e.g. 2010-01-01", rich_help_panel=TASK),
+    out: str = typer.Option(..., "--out", help="a .parquet / .csv file, or a database (URL or .duckdb/.sqlite/.db path) to write a table into", rich_help_panel=TASK),
+    table: str = typer.Option("predictions", "--table", help="table name when --out is a database", rich_help_panel=DATA),
+    replace: bool = typer.Option(False, "--replace", help="overwrite an existing table / file", rich_help_panel=DATA),
+    allow_write_source: bool = typer.Option(False, "--allow-write-source", help="allow --out to be the database given to --db", rich_help_panel=DATA),
+    top_k: Optional[int] = typer.Option(None, "--top-k", help="link models: destinations per source (default: the task's eval_k)", rich_help_panel=MODEL),
+    model_name: Optional[str] = typer.Option(None, "--model-name", help="value of the model column (default: MODEL_KIND:TASK)", rich_help_panel=MODEL),
+    task: Optional[str] = typer.Option(None, "--task", help="link models: the task, when the model's own (trained from Python) cannot be loaded by name", rich_help_panel=TASK),
+    cache_dir: Optional[str] = typer.Option(None, "--cache-dir", rich_help_panel=DATA),
     schema: SchemaArgs = None,
 ):
     """Predictions for every entity as of a timestamp (rows dated <= it only), written to a
