@@ -18,9 +18,15 @@ PRETRAIN_DEFAULTS = {"epochs": 5, "lr": 0.001, "batch_size": 128, "max_steps_per
 def fail(e: Exception, debug: bool) -> None:
     """Bad input: one ``error:`` paragraph on stderr and exit 1 (the traceback with
     ``--debug``)."""
+    from rdl.cli.errors import OPTION
+    from rdl.config import ConfigError
+
     if debug:
         raise e
-    err_console.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
+    text = str(e)
+    if isinstance(e, ConfigError) and e.field in OPTION:  # a setting: name its flag
+        text = f"option {OPTION[e.field]}: {text}"
+    err_console.print(f"error: {text}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 
