@@ -15,8 +15,8 @@ PKG = Path(__file__).resolve().parent.parent / "rdl"
 MAX_LINES = 400
 
 #: rooms from left to right: a room may import the rooms to its left
-ORDER = ["db", "tasks", "graph", "sampling", "nn", "runtime", "train", "scale", "serve", "pretrain",
-         "report", "bench", "cli"]
+ORDER = ["db", "tasks", "graph", "sampling", "nn", "config", "runtime", "train", "scale", "serve",
+         "pretrain", "report", "bench", "cli"]
 #: rooms beside `tasks`: what they may import, and who may import them
 BESIDE = {
     "metrics": ({"metrics"}, ORDER[ORDER.index("tasks"):]),

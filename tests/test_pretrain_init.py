@@ -93,6 +93,8 @@ def test_mismatches_are_one_clear_error(setup, tmp_path):
         _run(db, cache, epochs=0, init=str(out), channels=8)
     with pytest.raises(InitError, match="num_layers = 2.*--num-neighbors"):
         _run(db, cache, epochs=0, init=str(out), num_neighbors=[4, 4, 4], num_layers=3)
+    with pytest.raises(InitError, match="gnn = sage.*--gnn"):
+        _run(db, cache, epochs=0, init=str(out), gnn="gat")
     # another schema: the in-memory toy database has no `ts` feature column
     with pytest.raises(InitError, match=r"table 'events' has other feature columns.*'ts'"):
         run_task(toy_database(num_users=16, events_per_user=30), user_kind_task(),

@@ -99,5 +99,5 @@ def test_same_time_negatives_batch_seeds_by_time(tmp_path):
         per_batch = [len(np.unique(seeds.time[order[i:i + 12]])) for i in range(0, 60, 12)]
         assert sorted(np.unique(order)) == list(range(60))
         assert (max(per_batch) == most) if negatives == "same_time" else max(per_batch) > 2
-    with pytest.raises(ValueError, match="--negatives"):
+    with pytest.raises(ValueError, match="negatives 'later' is not one of"):
         PretrainConfig(negatives="later")

@@ -149,7 +149,8 @@ def test_predict_at_serves_a_seed_feature_model_without_leakage(f1_duckdb, tmp_p
 @pytest.mark.parametrize("limit", [10, None])
 def test_seed_feature_max_pairs_leaves_them_out_with_a_warning(f1, tmp_path, limit):
     """Above ``seed_feature_max_pairs`` the GNN trains alone, the results say so and record
-    the config that ran; ``None`` (the control) keeps the seed features and the blend."""
+    what ran in ``results["resolved"]`` (the config stays as given); ``None`` (the control)
+    keeps the seed features and the blend."""
     from rdl.train import TrainConfig
     from rdl.train.job import run_task
     from test_protocol import TINY
@@ -165,5 +166,7 @@ def test_seed_feature_max_pairs_leaves_them_out_with_a_warning(f1, tmp_path, lim
         return
     assert len(warned) == 1 and "seed features and the blend left out" in warned[0]
     assert set(run.results["models"]) == {"gnn"}
-    assert run.results["config"]["seed_features"] == [] and not run.results["config"]["blend"]
+    assert run.results["config"]["seed_features"] == ["aggregates"]  # as given
+    assert run.results["resolved"]["seed_features"] == [] and not run.results["resolved"]["blend"]
+    assert run.trainer.config == cfg  # not rewritten
     assert "seed_inputs" not in run.trainer.checkpoint_fields()

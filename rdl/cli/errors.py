@@ -13,19 +13,19 @@ format and exit code 2.
 
 from __future__ import annotations
 
-#: `rdl.train.config.ConfigError.field` -> the option that sets it (messages name it)
-OPTION = {"epochs": "--epochs", "lr": "--lr", "batch_size": "--batch-size",
-          "channels": "--channels", "num_neighbors": "--num-neighbors",
-          "num_layers": "--num-neighbors", "temporal_strategy": "--temporal-strategy",
-          "pooling": "--pooling", "gnn": "--gnn", "patience": "--patience", "text": "--text",
-          "precision": "--precision", "max_steps_per_epoch": "--max-steps-per-epoch",
-          "min_steps_per_epoch": "--min-steps-per-epoch",
-          "batch_order": "--batch-order", "threads": "--threads",
-          "entity_group_size": "--entity-group-size", "seed": "--seed", "model": "--model",
-          "protocol": "--protocol", "storage": "--storage", "device": "--device",
-          "nproc": "--nproc", "stale_prob": "--stale-prob", "time_reference": "--time-reference",
-          "seed_features": "--seed-features", "preset": "--preset", "config": "--config",
-          "init": "--init"}
+def _options() -> dict[str, str]:
+    from rdl.config import OPTIONS as SETTINGS
+    from rdl.config.pretrain import PRETRAIN_OPTIONS
+
+    flags = {name: opt.cli_flag for name, opt in {**PRETRAIN_OPTIONS, **SETTINGS}.items()}
+    flags["num_layers"] = SETTINGS["num_neighbors"].cli_flag  # set by the fanouts
+    return {**flags, "model": "--model", "nproc": "--nproc", "preset": "--preset",
+            "config": "--config"}
+
+
+#: `rdl.config.ConfigError.field` -> the option that sets it (messages name it): every
+#: declared setting's flag (`rdl.config.sections`), plus the commands' own options
+OPTION: dict[str, str] = _options()
 EXIT_ERROR = 1
 
 

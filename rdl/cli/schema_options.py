@@ -8,7 +8,7 @@ argument (a `SchemaArgs`); `open_db` then opens the database with them::
     def embed(db: str = typer.Option(..., "--db"), schema: SchemaArgs = None):
         database = open_db(db, schema)
 
-The options (shown under "Schema" in ``--help``): ``--schema FILE`` (TOML, see
+The options (shown under "Data and schema" in ``--help``): ``--schema FILE`` (TOML, see
 `rdl.db.schema_file`), ``--pkey users=Id``, ``--no-pkey votes``,
 ``--fkey orders.buyerId=users`` (``flights.origin=airports.code``),
 ``--no-fkey orders.note_id``, ``--time-col orders=ordered_at``,
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import typer
 
-PANEL = "Schema (how to read the database)"
+PANEL = "Data and schema"  # rdl.config.option.DATA: beside --text and --cache-dir
 
 #: parameter name -> (flag, help)
 _LISTS = {

@@ -1,7 +1,9 @@
 """``rdl train``, ``rdl predict`` and ``rdl baseline``.
 
 Options are checked before any work (`check_config`, `check_out_dir`, `check_task`); the
-database is opened with the schema options (`rdl.cli.schema_options`).
+database is opened with the schema options (`rdl.cli.schema_options`). ``rdl train``'s
+settings are generated from their declarations (`rdl.cli.config_options`,
+`rdl.config.sections`).
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ from typing import Optional
 import typer
 
 from rdl.cli.app import app, console, err_console  # noqa: F401
+from rdl.cli.config_options import Settings, config_options
 from rdl.cli.schema_options import SchemaArgs, open_db, schema_options
-from rdl.cli.train_config import _FIELDS, config_from_cli, parse_fanouts  # noqa: F401
+from rdl.cli.train_config import config_from_cli, parse_fanouts  # noqa: F401
+from rdl.config import OPTIONS as _SETTING
+from rdl.config.option import DATA, MODEL, PROTOCOL, SCALE, TASK, TRAINING
 from rdl.db.sources import safe_url
 
 MODELS = ("gnn", "two-tower", "idgnn", "contextgnn")
@@ -29,13 +34,6 @@ def check_config(**kwargs):
     from rdl.train.config import TrainConfig
 
     return TrainConfig(**kwargs)  # a ConfigError is shown with its option (rdl.cli.errors)
-
-
-def _text_option(text: str | None, no_text: bool) -> str:
-    """``--text`` / ``--no-text`` -> the encoder name (`rdl.graph.text`)."""
-    from rdl.graph.text import DEFAULT_TEXT
-
-    return "none" if no_text else (text or DEFAULT_TEXT)
 
 
 def check_out_dir(out: str | None, flag: str = "--out", file: bool = False) -> None:
@@ -95,66 +93,36 @@ def check_task(spec: str) -> None:
 
 
 @app.command()
+@config_options("train")
 @schema_options
 def train(
-    ctx: typer.Context,
-    db: str = typer.Option(..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path"),
-    task: Optional[str] = typer.Option(None, "--task", help="FILE.py:NAME or a built-in name (rel-f1/driver-dnf)"),
-    query: Optional[str] = typer.Option(None, "--query", help='the task as a predictive query: "PREDICT AGG(table..., 0, 30 days) [> 0] FOR EACH table"'),
-    show_sql: bool = typer.Option(False, "--show-sql", help="print the --query's compiled SQL and stop"),
-    epochs: int = typer.Option(10, "--epochs"),
-    seed: int = typer.Option(42, "--seed"),
-    out: Optional[str] = typer.Option(None, "--out", help="directory for results.json and model.pt"),
-    lr: float = typer.Option(0.005, "--lr"),
-    batch_size: int = typer.Option(512, "--batch-size"),
-    channels: int = typer.Option(128, "--channels"),
-    num_neighbors: str = typer.Option("128,64", "--num-neighbors", help="fanout per hop, comma separated"),
-    temporal_strategy: str = typer.Option("uniform", "--temporal-strategy", help="uniform | last | mixed (the most recent half of the fanout, the rest uniform among older rows)"),
-    pooling: str = typer.Option("seed", "--pooling", help="readout: seed | mean | max | attention | adaptive | rn | gem | simpool | gated | gnp"),
-    gnn: str = typer.Option("sage", "--gnn", help="message passing: sage | gat | rn | hgt"),
-    patience: Optional[int] = typer.Option(None, "--patience", help="early-stopping patience in epochs"),
-    text: Optional[str] = typer.Option(None, "--text", help="text-column encoder: tfidf (default; TF-IDF + SVD, fast) | minilm (all-MiniLM-L6-v2 sentence embeddings) | none (drop text columns)"),
-    no_text: bool = typer.Option(False, "--no-text", help="same as --text none"),
-    precision: str = typer.Option("auto", "--precision", help="auto | fp32 | bf16 (CPU autocast; auto = bf16 where native)"),
-    max_steps: int = typer.Option(2000, "--max-steps-per-epoch"),
-    min_steps: int = typer.Option(20, "--min-steps-per-epoch", help="small training sets: shrink the batch (not below 16) so an epoch has at least this many steps (0: off)"),
-    batch_order: str = typer.Option("entity", "--batch-order", help="entity (runs of an entity's seeds batched together) | random (RelBench)"),
-    threads: Optional[int] = typer.Option(None, "--threads", help="torch threads (default: torch's, = cores)"),
-    group_size: int = typer.Option(8, "--entity-group-size", help="with --batch-order entity: seeds per group (0: whole entity)"),
-    no_baselines: bool = typer.Option(False, "--no-baselines", help="skip the baselines"),
-    cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="graph/text cache (default ~/.cache/rdl)"),
-    protocol: str = typer.Option("relbench", "--protocol", help="relbench (every model input cut at the test timestamp, as RelBench; default) | rolling (each seed sees every row dated <= its seed time)"),
-    model: Optional[str] = typer.Option(None, "--model", help="entity tasks: gnn (default); link tasks: two-tower (default) | idgnn | contextgnn (scores every destination, also those outside the source's subgraph)"),
-    storage: str = typer.Option("auto", "--storage", help="auto | memory | disk (out of core: a DuckDB file streamed, the graph memory-mapped; auto: disk above 5 M rows)"),
-    device: str = typer.Option("cpu", "--device", help="cpu | cuda (the model on the GPU; sampling stays on the CPU)"),
-    nproc: int = typer.Option(1, "--nproc", help="data-parallel processes on this machine (runs torchrun --nproc-per-node N -m rdl.train)"),
-    stale_prob: float = typer.Option(0.5, "--stale-prob", help="probability that a training seed is sampled at a random earlier information cut-off, as stale as the test seeds (relbench protocol)"),
-    time_reference: str = typer.Option("seed", "--time-reference", help="seed (ages against the seed time) | cutoff (ages against the information cut-off, staleness as an input)"),
-    stale_val: bool = typer.Option(False, "--stale-val/--no-stale-val", help="relbench protocol: select on the stale validation (each val seed cut at a fixed random earlier date, as stale as the test seeds) instead of RelBench's"),
-    seed_features: str = typer.Option("aggregates,past_labels", "--seed-features", help="comma-separated: aggregates (time-bounded relational aggregates of the entity), past_labels (its labels known at the cut-off); none: no seed features"),
-    blend: bool = typer.Option(True, "--blend/--no-blend", help="also report a GNN + LightGBM blend, weight chosen on validation"),
-    seed_feature_max_pairs: int = typer.Option(1_000_000, "--seed-feature-max-pairs", min=0, help="above this many (entity, cut-off) pairs the seed features and the blend (held in memory) are left out and the GNN trains alone, with a warning; 0: no limit"),
-    preset: Optional[str] = typer.Option(None, "--preset", help="a named configuration: relbench-2024 (rdl's GNN before issue 9's levers)"),
-    config_file: Optional[str] = typer.Option(None, "--config", help="a configuration file (rdl tune's best_config.json or a results.json); options given on the command line override it"),
-    init: Optional[str] = typer.Option(None, "--init", help="start the backbone from a pretrained one: a directory written by rdl pretrain --out"),
+    db: str = typer.Option(..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path", rich_help_panel=TASK),
+    task: Optional[str] = typer.Option(None, "--task", help="FILE.py:NAME or a built-in name (rel-f1/driver-dnf)", rich_help_panel=TASK),
+    query: Optional[str] = typer.Option(None, "--query", help='the task as a predictive query: "PREDICT AGG(table..., 0, 30 days) [> 0] FOR EACH table"', rich_help_panel=TASK),
+    show_sql: bool = typer.Option(False, "--show-sql", help="print the --query's compiled SQL and stop", rich_help_panel=TASK),
+    out: Optional[str] = typer.Option(None, "--out", help="directory for results.json and model.pt", rich_help_panel=TASK),
+    model: Optional[str] = typer.Option(None, "--model", help="entity tasks: gnn (default); link tasks: two-tower (default) | idgnn | contextgnn (scores every destination, also those outside the source's subgraph)", rich_help_panel=MODEL),
+    no_baselines: bool = typer.Option(False, "--no-baselines", help="skip the baselines", rich_help_panel=TASK),
+    preset: Optional[str] = typer.Option(None, "--preset", help="a named configuration: relbench-2024 (rdl's GNN without the stale-history, seed-feature and blend levers)", rich_help_panel=PROTOCOL),
+    config_file: Optional[str] = typer.Option(None, "--config", help="a configuration file (rdl tune's best_config.json or a results.json); options given on the command line override it", rich_help_panel=PROTOCOL),
+    cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="graph/text cache (default ~/.cache/rdl)", rich_help_panel=DATA),
+    nproc: int = typer.Option(1, "--nproc", help="data-parallel processes on this machine (runs torchrun --nproc-per-node N -m rdl.train)", rich_help_panel=SCALE),
     schema: SchemaArgs = None,
+    settings: Settings = None,
 ):
     """Train the GNN on a task and print its val/test metrics beside the baselines."""
     from rdl.cli.query import check_task_or_query, task_spec
-    from rdl.train.config import ConfigError
+    from rdl.config import ConfigError
+    from rdl.config.models import check_model_settings
 
-    values = dict(locals())
-    parse_fanouts(num_neighbors)
-    if group_size < 0:
-        raise ConfigError("entity_group_size", f"option --entity-group-size must be >= 0 "
-                          f"(0: a whole entity; got {group_size})")
     if nproc < 1:
         raise ConfigError("nproc", f"option --nproc must be >= 1 (got {nproc})")
-    config = config_from_cli(ctx, preset, config_file, values)
+    config = config_from_cli(settings, preset, config_file)
     if model is not None and model not in MODELS:
         raise ConfigError("model", f"option --model {model!r} is not one of {list(MODELS)} "
                           "(gnn for entity tasks; two-tower, idgnn or contextgnn for link "
                           "tasks)")
+    check_model_settings(config, model, given=settings.given)
     check_out_dir(out)
     check_task_or_query(task, query, show_sql)
     if query is None:
@@ -165,6 +133,7 @@ def train(
     from rdl.train import train_task
     from rdl.runtime.storage import resolve_storage
 
+    storage = config.storage
     if not show_sql and (nproc > 1 or resolve_storage(normalize_url(db), storage) == "disk"):
         # the job opens the database itself (out of core, or once per process): the
         # schema comes from the task file's SCHEMA, not from flags
@@ -240,17 +209,17 @@ def _train_torchrun(nproc, config, db, task, out, no_baselines, cache_dir, model
 @app.command()
 @schema_options
 def predict(
-    model: str = typer.Option(..., "--model", help="directory written by rdl train --out"),
-    db: str = typer.Option(..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path"),
-    at: str = typer.Option(..., "--at", help="prediction time (seed time), e.g. 2010-01-01"),
-    out: str = typer.Option(..., "--out", help="a .parquet / .csv file, or a database (URL or .duckdb/.sqlite/.db path) to write a table into"),
-    table: str = typer.Option("predictions", "--table", help="table name when --out is a database"),
-    replace: bool = typer.Option(False, "--replace", help="overwrite an existing table / file"),
-    allow_write_source: bool = typer.Option(False, "--allow-write-source", help="allow --out to be the database given to --db"),
-    top_k: Optional[int] = typer.Option(None, "--top-k", help="link models: destinations per source (default: the task's eval_k)"),
-    model_name: Optional[str] = typer.Option(None, "--model-name", help="value of the model column (default: MODEL_KIND:TASK)"),
-    task: Optional[str] = typer.Option(None, "--task", help="link models: the task, when the model's own (trained from Python) cannot be loaded by name"),
-    cache_dir: Optional[str] = typer.Option(None, "--cache-dir"),
+    model: str = typer.Option(..., "--model", help="directory written by rdl train --out", rich_help_panel=TASK),
+    db: str = typer.Option(..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path", rich_help_panel=TASK),
+    at: str = typer.Option(..., "--at", help="prediction time (seed time), e.g. 2010-01-01", rich_help_panel=TASK),
+    out: str = typer.Option(..., "--out", help="a .parquet / .csv file, or a database (URL or .duckdb/.sqlite/.db path) to write a table into", rich_help_panel=TASK),
+    table: str = typer.Option("predictions", "--table", help="table name when --out is a database", rich_help_panel=DATA),
+    replace: bool = typer.Option(False, "--replace", help="overwrite an existing table / file", rich_help_panel=DATA),
+    allow_write_source: bool = typer.Option(False, "--allow-write-source", help="allow --out to be the database given to --db", rich_help_panel=DATA),
+    top_k: Optional[int] = typer.Option(None, "--top-k", help="link models: destinations per source (default: the task's eval_k)", rich_help_panel=MODEL),
+    model_name: Optional[str] = typer.Option(None, "--model-name", help="value of the model column (default: MODEL_KIND:TASK)", rich_help_panel=MODEL),
+    task: Optional[str] = typer.Option(None, "--task", help="link models: the task, when the model's own (trained from Python) cannot be loaded by name", rich_help_panel=TASK),
+    cache_dir: Optional[str] = typer.Option(None, "--cache-dir", rich_help_panel=DATA),
     schema: SchemaArgs = None,
 ):
     """Predictions for every entity as of a timestamp (rows dated <= it only), written to a
@@ -302,14 +271,14 @@ def predict(
 @app.command()
 @schema_options
 def baseline(
-    db: str = typer.Option(..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path"),
-    task: Optional[str] = typer.Option(None, "--task", help="FILE.py:NAME or a built-in name (rel-f1/driver-dnf)"),
-    query: Optional[str] = typer.Option(None, "--query", help="the task as a predictive query (see rdl train --help)"),
-    show_sql: bool = typer.Option(False, "--show-sql", help="print the --query's compiled SQL and stop"),
-    out: Optional[str] = typer.Option(None, "--out", help="directory for results.json"),
-    seed: int = typer.Option(0, "--seed", help="seed of the random baseline and LightGBM"),
-    only: Optional[str] = typer.Option(None, "--only", help="comma-separated baseline names"),
-    protocol: str = typer.Option("relbench", "--protocol", help="relbench (inputs cut at the test timestamp; default) | rolling"),
+    db: str = typer.Option(..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path", rich_help_panel=TASK),
+    task: Optional[str] = typer.Option(None, "--task", help="FILE.py:NAME or a built-in name (rel-f1/driver-dnf)", rich_help_panel=TASK),
+    query: Optional[str] = typer.Option(None, "--query", help="the task as a predictive query (see rdl train --help)", rich_help_panel=TASK),
+    show_sql: bool = typer.Option(False, "--show-sql", help="print the --query's compiled SQL and stop", rich_help_panel=TASK),
+    out: Optional[str] = typer.Option(None, "--out", help="directory for results.json", rich_help_panel=TASK),
+    seed: int = typer.Option(0, "--seed", help="seed of the random baseline and LightGBM", rich_help_panel=TRAINING),
+    only: Optional[str] = typer.Option(None, "--only", help="comma-separated baseline names", rich_help_panel=MODEL),
+    protocol: str = typer.Option("relbench", "--protocol", help=_SETTING["protocol"].help_text(), rich_help_panel=PROTOCOL),
     schema: SchemaArgs = None,
 ):
     """Run the non-GNN baselines on a task: print val/test metrics, write results.json."""

@@ -1,6 +1,6 @@
 """Neural network modules: row encoders, temporal encoding, heterogeneous GNN, pooling."""
 
-from rdl.nn.backbone import RelationalBackbone
+from rdl.nn.backbone import BackboneConfig, RelationalBackbone
 from rdl.nn.convs import GNNS, RelationConv
 from rdl.nn.encoder import HeteroEncoder
 from rdl.nn.gnn import HeteroGNN, HeteroGraphSAGE
@@ -9,5 +9,5 @@ from rdl.nn.model import RDLModel
 from rdl.nn.pooling import POOLINGS, SubgraphPooling
 from rdl.nn.temporal import TemporalEncoder
 
-__all__ = ["RelationalBackbone", "HeteroEncoder", "HeteroGNN", "HeteroGraphSAGE", "GNNS",
+__all__ = ["BackboneConfig", "RelationalBackbone", "HeteroEncoder", "HeteroGNN", "HeteroGraphSAGE", "GNNS",
            "RelationConv", "RDLModel", "SubgraphPooling", "POOLINGS", "TemporalEncoder", "safe_key"]

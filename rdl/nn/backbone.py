@@ -8,12 +8,64 @@ can initialise another.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 import torch
 from torch import Tensor
 
 from rdl.nn.encoder import HeteroEncoder
 from rdl.nn.gnn import HeteroGNN
 from rdl.nn.temporal import TemporalEncoder
+
+
+@dataclass
+class BackboneConfig:
+    """What builds a `RelationalBackbone`: the graph's description and the architecture.
+    Every rdl model takes one (``backbone=``) or its fields as keyword arguments (the
+    flat form saved in checkpoints), so no model re-declares them.
+
+    Attributes:
+        col_names_dict / col_stats: per table, from the graph's TensorFrames.
+        node_types / edge_types: the graph's types (edge type = ``(src, rel, dst)``).
+        time_tables: tables with a time column.
+        channels: hidden size (RelBench: 128).
+        num_layers: message-passing layers (RelBench: 2).
+        aggr: neighbour aggregation of each SAGEConv (RelBench: ``"sum"``).
+        encoder_layers: ResNet blocks per table (RelBench: 4).
+        gnn: message-passing layer, one of `rdl.nn.convs.GNNS` (``"sage"``, ``"gat"``,
+            ``"rn"``, ``"hgt"``; default ``"sage"``, RelBench's).
+        heads: attention heads of ``gat`` / ``hgt`` (must divide ``channels``).
+    """
+
+    col_names_dict: dict
+    col_stats: dict
+    node_types: list
+    edge_types: list
+    time_tables: list
+    channels: int = 128
+    num_layers: int = 2
+    aggr: str = "sum"
+    encoder_layers: int = 4
+    gnn: str = "sage"
+    heads: int = 4
+
+    @classmethod
+    def of(cls, backbone: "BackboneConfig | None", kwargs: dict) -> "BackboneConfig":
+        """``backbone``, or one from a model's flat keyword arguments (a checkpoint's
+        ``model_kwargs``; old ones without ``heads`` get the default 4).
+
+        Raises:
+            TypeError: both given, or a keyword that is no field (names it).
+        """
+        if backbone is not None:
+            if kwargs:
+                raise TypeError(f"give backbone= or its fields, not both (got {sorted(kwargs)})")
+            return backbone
+        return cls(**kwargs)
+
+    def to_kwargs(self) -> dict:
+        """The fields as keyword arguments (the flat form of checkpoints)."""
+        return asdict(self)
 
 
 class RelationalBackbone(torch.nn.Module):
@@ -29,30 +81,24 @@ class RelationalBackbone(torch.nn.Module):
        by default; trimmed layer by layer when the batch carries per-hop counts).
 
     Args:
-        col_names_dict / col_stats: per table, from the graph's TensorFrames.
-        node_types / edge_types: the graph's types (edge type = ``(src, rel, dst)``).
-        time_tables: tables with a time column.
-        channels: hidden size (RelBench: 128).
-        num_layers: message-passing layers (RelBench: 2).
-        aggr: neighbour aggregation of each SAGEConv (RelBench: ``"sum"``).
-        encoder_layers: ResNet blocks per table (RelBench: 4).
-        gnn: message-passing layer, one of `rdl.nn.convs.GNNS` (``"sage"``, ``"gat"``,
-            ``"rn"``, ``"hgt"``; default ``"sage"``, RelBench's).
+        config: a `BackboneConfig`; or its fields as keyword arguments
+            (``RelationalBackbone(**checkpoint["backbone_kwargs"])``).
 
     Raises:
-        ValueError: unknown ``gnn``.
+        ValueError: unknown ``gnn``, or ``heads`` that do not divide ``channels``.
+        TypeError: a keyword that is no `BackboneConfig` field.
     """
 
-    def __init__(self, *, col_names_dict: dict, col_stats: dict, node_types: list[str],
-                 edge_types: list, time_tables: list[str], channels: int = 128,
-                 num_layers: int = 2, aggr: str = "sum", encoder_layers: int = 4,
-                 gnn: str = "sage"):
+    def __init__(self, config: BackboneConfig | None = None, **kwargs):
         super().__init__()
-        self.time_tables = set(time_tables)
-        self.channels = channels
-        self.encoder = HeteroEncoder(channels, col_names_dict, col_stats, encoder_layers)
+        config = self.config = BackboneConfig.of(config, kwargs)
+        self.time_tables = set(config.time_tables)
+        self.channels = channels = config.channels
+        self.encoder = HeteroEncoder(channels, config.col_names_dict, config.col_stats,
+                                     config.encoder_layers)
         self.temporal = TemporalEncoder(sorted(self.time_tables), channels)
-        self.gnn = HeteroGNN(node_types, edge_types, channels, aggr, num_layers, gnn=gnn)
+        self.gnn = HeteroGNN(config.node_types, config.edge_types, channels, config.aggr,
+                             config.num_layers, gnn=config.gnn, heads=config.heads)
 
     def reset_parameters(self) -> None:
         self.encoder.reset_parameters()

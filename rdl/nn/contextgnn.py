@@ -34,7 +34,7 @@ import torch
 from torch import Tensor
 from torch_geometric.nn import MLP
 
-from rdl.nn.backbone import RelationalBackbone
+from rdl.nn.backbone import BackboneConfig, RelationalBackbone
 
 
 class DestinationEmbedding(torch.nn.Module):
@@ -66,27 +66,22 @@ class ContextGNNModel(torch.nn.Module):
     """ContextGNN link model (see the module docstring).
 
     Args:
-        col_names_dict, col_stats, node_types, edge_types, time_tables: from the graph.
         src_table, dst_table: the task's source and destination tables.
         num_dst_nodes: rows of the destination table.
-        channels: hidden size; num_layers: message-passing layers (at least the number of
-            foreign-key hops from ``src_table`` to ``dst_table``).
         embedding_dim: size of the two-tower part's embeddings (ContextGNN: 64).
         num_context: numbers per destination in the time context ``c_d(t)`` (0: none).
-        gnn: message-passing layer (`rdl.nn.convs.GNNS`; see `RelationalBackbone`).
+        backbone: the `BackboneConfig` (its ``num_layers``: at least the number of
+            foreign-key hops from ``src_table`` to ``dst_table``); or its fields as
+            keyword arguments (``backbone_args``).
     """
 
-    def __init__(self, *, col_names_dict: dict, col_stats: dict, node_types: list[str],
-                 edge_types: list, time_tables: list[str], src_table: str, dst_table: str,
-                 num_dst_nodes: int, channels: int = 128, num_layers: int = 2,
-                 aggr: str = "sum", encoder_layers: int = 4, embedding_dim: int = 64,
-                 num_context: int = 0, gnn: str = "sage"):
+    def __init__(self, *, src_table: str, dst_table: str, num_dst_nodes: int,
+                 embedding_dim: int = 64, num_context: int = 0,
+                 backbone: BackboneConfig | None = None, **backbone_args):
         super().__init__()
         self.src_table, self.dst_table = src_table, dst_table
-        self.backbone = RelationalBackbone(
-            col_names_dict=col_names_dict, col_stats=col_stats, node_types=node_types,
-            edge_types=edge_types, time_tables=time_tables, channels=channels,
-            num_layers=num_layers, aggr=aggr, encoder_layers=encoder_layers, gnn=gnn)
+        self.backbone = RelationalBackbone(BackboneConfig.of(backbone, backbone_args))
+        channels = self.backbone.channels
         self.identity = torch.nn.Embedding(1, channels)
         self.head = MLP(channels, out_channels=1, norm="layer_norm", num_layers=1)
         self.project = torch.nn.Linear(channels, embedding_dim)

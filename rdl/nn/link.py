@@ -21,7 +21,7 @@ import torch
 from torch import Tensor
 from torch_geometric.nn import MLP
 
-from rdl.nn.backbone import RelationalBackbone
+from rdl.nn.backbone import BackboneConfig, RelationalBackbone
 
 
 class TwoTowerModel(torch.nn.Module):
@@ -32,26 +32,21 @@ class TwoTowerModel(torch.nn.Module):
     followed by a per-side linear head (source or destination).
 
     Args:
-        col_names_dict, col_stats, node_types, edge_types, time_tables: from the graph
-            (see `rdl.nn.RDLModel`).
         src_table, dst_table: the task's source and destination tables.
         num_dst_nodes: rows of the destination table (size of the shallow embedding).
-        channels: embedding size (RelBench: 128).
         shallow: add a learned per-row embedding to the destination table's node
             features before message passing (RelBench's ``use_shallow``).
+        backbone: the `BackboneConfig` (its ``channels``: the embedding size); or its
+            fields as keyword arguments (``backbone_args``).
     """
 
-    def __init__(self, *, col_names_dict: dict, col_stats: dict, node_types: list[str],
-                 edge_types: list, time_tables: list[str], src_table: str, dst_table: str,
-                 num_dst_nodes: int, channels: int = 128, num_layers: int = 2,
-                 aggr: str = "sum", encoder_layers: int = 4, shallow: bool = False,
-                 gnn: str = "sage"):
+    def __init__(self, *, src_table: str, dst_table: str, num_dst_nodes: int,
+                 shallow: bool = False, backbone: BackboneConfig | None = None,
+                 **backbone_args):
         super().__init__()
         self.src_table, self.dst_table = src_table, dst_table
-        self.backbone = RelationalBackbone(
-            col_names_dict=col_names_dict, col_stats=col_stats, node_types=node_types,
-            edge_types=edge_types, time_tables=time_tables, channels=channels,
-            num_layers=num_layers, aggr=aggr, encoder_layers=encoder_layers, gnn=gnn)
+        self.backbone = RelationalBackbone(BackboneConfig.of(backbone, backbone_args))
+        channels = self.backbone.channels
         self.src_head = MLP(channels, out_channels=channels, norm=None, num_layers=1)
         self.dst_head = MLP(channels, out_channels=channels, norm=None, num_layers=1)
         self.shallow = torch.nn.Embedding(num_dst_nodes, channels) if shallow else None
@@ -94,22 +89,18 @@ class IDGNNModel(torch.nn.Module):
     destination-table node gives one logit per (seed, reached destination).
 
     Args:
-        col_names_dict, col_stats, node_types, edge_types, time_tables: from the graph.
         src_table, dst_table: the task's source and destination tables.
-        channels: hidden size; num_layers: message-passing layers, at least the number
-            of foreign-key hops from ``src_table`` to ``dst_table``.
+        backbone: the `BackboneConfig` (its ``num_layers``: at least the number of
+            foreign-key hops from ``src_table`` to ``dst_table``); or its fields as
+            keyword arguments (``backbone_args``).
     """
 
-    def __init__(self, *, col_names_dict: dict, col_stats: dict, node_types: list[str],
-                 edge_types: list, time_tables: list[str], src_table: str, dst_table: str,
-                 channels: int = 128, num_layers: int = 2, aggr: str = "sum",
-                 encoder_layers: int = 4, gnn: str = "sage"):
+    def __init__(self, *, src_table: str, dst_table: str,
+                 backbone: BackboneConfig | None = None, **backbone_args):
         super().__init__()
         self.src_table, self.dst_table = src_table, dst_table
-        self.backbone = RelationalBackbone(
-            col_names_dict=col_names_dict, col_stats=col_stats, node_types=node_types,
-            edge_types=edge_types, time_tables=time_tables, channels=channels,
-            num_layers=num_layers, aggr=aggr, encoder_layers=encoder_layers, gnn=gnn)
+        self.backbone = RelationalBackbone(BackboneConfig.of(backbone, backbone_args))
+        channels = self.backbone.channels
         self.identity = torch.nn.Embedding(1, channels)
         self.head = MLP([channels, channels, 1], norm=None)
 

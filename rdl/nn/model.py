@@ -6,7 +6,7 @@ import torch
 from torch import Tensor
 from torch_geometric.nn import MLP
 
-from rdl.nn.backbone import RelationalBackbone
+from rdl.nn.backbone import BackboneConfig, RelationalBackbone
 from rdl.nn.pooling import SubgraphPooling
 
 
@@ -20,27 +20,20 @@ class RDLModel(torch.nn.Module):
     a readout per seed (`SubgraphPooling`) and an MLP head.
 
     Args:
-        col_names_dict / col_stats: per table, from the graph's TensorFrames.
-        node_types / edge_types: the graph's types.
-        time_tables: tables with a time column.
         entity_table: the seed (entity) table.
         out_channels: 1 for binary classification and regression, ``C`` for C classes.
-        channels: hidden size (RelBench: 128).
-        num_layers, aggr, encoder_layers, gnn: see `RelationalBackbone`.
         pooling: readout, one of `rdl.nn.POOLINGS`.
+        backbone: the `BackboneConfig` (graph description, channels, layers, GNN ...);
+            or its fields as keyword arguments (``backbone_args``, the flat form of
+            checkpoints).
     """
 
-    def __init__(self, *, col_names_dict: dict, col_stats: dict, node_types: list[str],
-                 edge_types: list, time_tables: list[str], entity_table: str,
-                 out_channels: int, channels: int = 128, num_layers: int = 2,
-                 aggr: str = "sum", pooling: str = "seed", encoder_layers: int = 4,
-                 gnn: str = "sage"):
+    def __init__(self, *, entity_table: str, out_channels: int, pooling: str = "seed",
+                 backbone: BackboneConfig | None = None, **backbone_args):
         super().__init__()
         self.entity_table = entity_table
-        self.backbone = RelationalBackbone(
-            col_names_dict=col_names_dict, col_stats=col_stats, node_types=node_types,
-            edge_types=edge_types, time_tables=time_tables, channels=channels,
-            num_layers=num_layers, aggr=aggr, encoder_layers=encoder_layers, gnn=gnn)
+        self.backbone = RelationalBackbone(BackboneConfig.of(backbone, backbone_args))
+        channels = self.backbone.channels
         self.pool = SubgraphPooling(pooling, channels)
         self.head = MLP(channels, out_channels=out_channels, norm="batch_norm", num_layers=1)
 

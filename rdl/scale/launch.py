@@ -5,9 +5,10 @@
     # several machines: torchrun --nnodes 2 --node-rank R --rdzv-endpoint HOST:PORT ...
 
 Arguments: ``--db``, ``--task``, ``--out``, ``--cache-dir``, ``--model``,
-``--no-baselines``, ``--shallow``, ``--num-negatives`` (as ``rdl train``), and every
-`TrainConfig` field as ``--field-name VALUE`` (``--num-neighbors 128,64``, ``--patience
-none``, ``--text`` / ``--no-text``). Without torchrun (or with one process) it is
+``--no-baselines`` (as ``rdl train``), and every `TrainConfig` setting with ``rdl train``'s
+flag and reading, generated from its declaration (``--num-neighbors 128,64``, ``--patience
+none``, ``--entity-group-size 0``, ``--text NAME`` / ``--no-text``, ``--shallow``,
+``--num-layers N``). Without torchrun (or with one process) it is
 `rdl.train.train_task`; with several, `rdl.scale.distributed`. Rank 0 writes
 ``results.json`` / ``model.pt`` and prints one JSON line of results; ``rdl train --nproc
 N`` runs this module under torchrun (`torchrun_command`) and prints the results table.
@@ -20,56 +21,58 @@ import dataclasses
 import json
 import sys
 import time
-import typing
 
+from rdl.config import OPTIONS, ConfigError
 from rdl.train.config import TrainConfig
 
-_JOB_ARGS = ("db", "task", "out", "cache_dir", "model", "no_baselines", "shallow",
-             "num_negatives")
+_JOB_ARGS = ("db", "task", "out", "cache_dir", "model", "no_baselines")
 
 
-def _none_or(kind):
-    return lambda v: None if str(v).lower() in ("none", "") else kind(v)
+def _setting(opt):
+    """argparse ``type`` of a setting: its CLI string read by its declaration."""
+    def parse(text):
+        try:
+            return opt.parse(text)
+        except ConfigError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    parse.__name__ = opt.name
+    return parse
 
 
 def parser() -> argparse.ArgumentParser:
-    """The arguments of ``python -m rdl.train`` (job options + `TrainConfig` fields)."""
+    """The arguments of ``python -m rdl.train``: the job's own and every `TrainConfig`
+    setting, generated from the settings' declarations (`rdl.config.OPTIONS`, the same
+    flags and readings as ``rdl train``'s)."""
     p = argparse.ArgumentParser(prog="python -m rdl.train", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--db", required=True, help="SQLAlchemy URL or a .duckdb/.sqlite/.db path")
     p.add_argument("--task", required=True, help="FILE.py:NAME or a built-in name")
     p.add_argument("--out", default=None, help="directory for results.json and model.pt")
     p.add_argument("--cache-dir", default=None, help="graph/text cache")
-    p.add_argument("--model", default=None, help="gnn | two-tower | idgnn")
+    p.add_argument("--model", default=None, help="gnn | two-tower | idgnn | contextgnn")
     p.add_argument("--no-baselines", action="store_true")
-    p.add_argument("--shallow", action="store_true", help="two-tower: shallow destination embeddings")
-    p.add_argument("--num-negatives", type=int, default=None)
-    hints = typing.get_type_hints(TrainConfig)
-    for f in dataclasses.fields(TrainConfig):
-        flag, hint = "--" + f.name.replace("_", "-"), hints[f.name]
-        default = f.default_factory() if f.default is dataclasses.MISSING else f.default
-        if hint is bool:
-            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=default)
-        elif f.name == "num_neighbors":
-            p.add_argument(flag, type=lambda v: [int(x) for x in v.split(",")], default=default)
+    for name, opt in OPTIONS.items():
+        flag = "--" + name.replace("_", "-") if opt.cli_hidden else opt.cli_flag
+        if opt.kind is bool:
+            p.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction,
+                           default=opt.default, help=opt.help)
         else:
-            base = next((t for t in (int, float, str) if t == hint or t in typing.get_args(hint)), str)
-            p.add_argument(flag, type=_none_or(base) if type(None) in typing.get_args(hint) else base,
-                           default=default)
+            p.add_argument(flag, dest=name, type=_setting(opt), default=opt.default,
+                           help=opt.help_text())
+        for alias, value in opt.aliases.items():
+            p.add_argument(alias, dest=name, action="store_const", const=opt.parse(value),
+                           help=f"same as {flag} {value}")
     return p
 
 
 def config_args(config: TrainConfig) -> list[str]:
-    """``config`` as ``python -m rdl.train`` arguments."""
+    """``config`` as ``python -m rdl.train`` arguments (`parser` reads them back)."""
     out = []
-    for f in dataclasses.fields(TrainConfig):
-        v, flag = getattr(config, f.name), "--" + f.name.replace("_", "-")
-        if isinstance(v, bool):
-            out.append(flag if v else "--no-" + f.name.replace("_", "-"))
-        elif isinstance(v, list):
-            out += [flag, ",".join(map(str, v))]
-        else:
-            out += [flag, "none" if v is None else str(v)]
+    for name, opt in OPTIONS.items():
+        args = opt.to_cli(getattr(config, name))
+        if opt.cli_hidden:
+            args[0] = "--" + name.replace("_", "-")
+        out += args
     return out
 
 
@@ -144,9 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     args = vars(parser().parse_args(argv))
     job = {k: args.pop(k) for k in _JOB_ARGS}
     config = TrainConfig(**args)
-    options = {k: job[k] for k in ("shallow", "num_negatives") if job[k]}
     results = run(job["db"], job["task"], config, job["out"], baselines=not job["no_baselines"],
-                  cache_dir=job["cache_dir"], model=job["model"], **options)
+                  cache_dir=job["cache_dir"], model=job["model"])
     if results is not None:
         print(json.dumps({"task": results["task"], "models": {
             m: {"val": v["val"], "test": v["test"]} for m, v in results["models"].items()},

@@ -60,9 +60,9 @@ class EntityTrainer(Trainer):
     (multiclass). Batches: ``config.batch_size`` seeds, shuffled (``batch_order="random"``)
     or in groups of one entity's consecutive seed times (``"entity"``).
 
-    Stale history and seed inputs (issue 9): every seed is sampled at its information
-    cut-off (`rdl.train.stale.information_cutoffs`; training seeds at random earlier
-    cut-offs with ``config.stale_prob``), ages are encoded against ``config.time_reference``,
+    Stale history and seed inputs (training seeds as stale as the test seeds): every seed
+    is sampled at its information cut-off (`rdl.train.stale.information_cutoffs`;
+    training seeds at random earlier cut-offs with ``config.stale_prob``), ages are encoded against ``config.time_reference``,
     and the seed may get tabular features at its cut-off (``config.seed_features``,
     `rdl.train.seed_features`).
 
@@ -107,9 +107,13 @@ class EntityTrainer(Trainer):
         self.scaler: FeatureScaler | None = None
         self.columns: list[str] = []
         self.feature_seconds = 0.0
-        if config.seed_features or config.blend:
-            config = self.config = self._seed_feature_limit(config)
-        if config.seed_features or config.blend:
+        #: the seed features and blend this run uses: ``config``'s, unless the pair limit
+        #: left them out (`_seed_feature_limit`; recorded in ``results["resolved"]``,
+        #: the config itself stays as given)
+        self.seed_features, self.blend = list(config.seed_features), config.blend
+        if self.seed_features or self.blend:
+            self._seed_feature_limit(config)
+        if self.seed_features or self.blend:
             self.features = SeedFeatures(task, config.protocol, task.get_table("train").df,
                                          task.get_table("val").df)
         self._train_seeds = None
@@ -122,20 +126,20 @@ class EntityTrainer(Trainer):
         self.model = entity_model(**self.kwargs)
         self.train_sampler = self.sampler()
 
-    def _seed_feature_limit(self, config: TrainConfig) -> TrainConfig:
-        """``config``, or a copy without seed features and blend when their (entity,
-        cut-off) pairs exceed ``config.seed_feature_max_pairs`` (a warning says so)."""
+    def _seed_feature_limit(self, config: TrainConfig) -> None:
+        """Leave out the seed features and the blend (``self.seed_features = []``,
+        ``self.blend = False``) when their (entity, cut-off) pairs exceed
+        ``config.seed_feature_max_pairs``; a warning says so and ``self.resolved`` records
+        it."""
         limit = config.seed_feature_max_pairs
         if limit is None:
-            return config
+            return
         n = {s: len(self.task.get_table(s, mask_input_cols=True).df)  # 2 columns copied, not 3
              for s in ("train", "val", "test")}
         cuts = self.gaps.max_steps + 1 if self.gaps.active and config.seed_features else 1
         pairs = n["train"] * cuts + n["val"] + n["test"]
         if pairs <= limit:
-            return config
-        from dataclasses import replace
-
+            return
         what = " and ".join(filter(None, ["seed features" * bool(config.seed_features),
                                          "the blend" * bool(config.blend)]))
         self.warnings.append(
@@ -145,7 +149,8 @@ class EntityTrainer(Trainer):
             "computed in memory (~1-10 KB a pair), so the GNN trained alone. Pass "
             "--seed-feature-max-pairs 0 (no limit) or a larger number to compute them "
             "anyway, or --seed-features none --no-blend to silence this.")
-        return replace(config, seed_features=[], blend=False)
+        self.seed_features, self.blend = [], False
+        self.resolved.update(seed_features=[], blend=False, seed_feature_pairs=pairs)
 
     def prior_loss(self) -> float | None:
         """`rdl.train.diagnose.label_prior_loss` of the training labels."""
@@ -169,23 +174,23 @@ class EntityTrainer(Trainer):
                 and (seeds.time == cached.time).all() and (seeds.node == cached.node).all():
             return cached
         cut = seeds.cutoff
-        gaps = is_train and self.gaps.active and bool(cfg.seed_features)
+        gaps = is_train and self.gaps.active and bool(self.seed_features)
         if gaps:
             cut = cut[:, None] - self.step * np.arange(self.gaps.max_steps + 1)[None, :]
         t0 = time.perf_counter()
         frame, index = self.features.bank(table.df[self.task.entity_col].to_numpy(), cut)
         self.feature_seconds += time.perf_counter() - t0
         first = index if index.ndim == 1 else index[:, 0]
-        if cfg.blend:
+        if self.blend:
             seeds.x_raw = frame.iloc[first].reset_index(drop=True)
-        if not cfg.seed_features:
+        if not self.seed_features:
             return seeds
         if self.scaler is None:
             if not is_train:
                 raise RuntimeError("seed features: the training seeds must come first")
             self.columns = [c for c in frame.columns
                             if ("past_labels" if c.startswith("past_labels__") else "aggregates")
-                            in cfg.seed_features]
+                            in self.seed_features]
             self.scaler = FeatureScaler().fit(frame[self.columns].iloc[np.unique(first)])
         seeds.x_bank, seeds.x_index = self.scaler.transform(frame[self.columns]), index
         return seeds

@@ -43,7 +43,7 @@ def extra_results(trainer, tables: dict, seeds: dict, pred: dict, models: dict) 
             gnn["val_stale"] = gnn["val"]
         gnn[other[0]] = trainer.score(o, other[2])
         gnn["eval_seconds"] += time.perf_counter() - t0
-    if not cfg.blend:
+    if not trainer.blend:
         return
     from rdl.baselines import LightGBMBaseline
 

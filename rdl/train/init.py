@@ -225,7 +225,10 @@ class BackboneInit:
             raise InitError(f"a {type(model).__name__} has no relational backbone to initialise")
         kw, where = self.ckpt["backbone_kwargs"], self.ckpt["path"]
         ours = dict(channels=backbone.channels, num_layers=len(backbone.gnn.convs))
-        flags = {"channels": "--channels", "num_layers": "--num-neighbors (one fanout per layer)"}
+        flags = {"channels": "--channels", "num_layers": "--num-neighbors (one fanout per layer)",
+                 "gnn": "--gnn", "heads": "--heads"}
+        ours.update(gnn=backbone.config.gnn, heads=backbone.config.heads)
+        kw = {"gnn": "sage", "heads": 4, **kw}  # backbone.pt files saved before heads: defaults
         for k, v in ours.items():
             if kw.get(k) != v:
                 raise InitError(

@@ -196,6 +196,9 @@ def run_task(
         from rdl.tasks import LinkHistory
 
         history = options["history"] = LinkHistory(task, task.input_db(config.protocol))
+    from rdl.config.models import check_model_settings
+
+    check_model_settings(config, model or ("two-tower" if is_link else "gnn"))
     trainer = make_trainer(task, graph, config, tables["train"], model, **options)
     if init is not None:  # pretrained weights before the model moves or is wrapped
         init.load_into(trainer.model)
@@ -247,6 +250,9 @@ def run_task(
                                              predictions=frames)["baselines"]
     results["warnings"] = list(getattr(trainer, "warnings", [])) + model_warnings(results)
     add_timing(results, graph, graph_build_s, train_s, epochs, t_start, trainer.config)
+    from rdl.config.resolve import resolved
+
+    results["resolved"] = resolved(config, **trainer.resolved)
     return TrainRun(task, trainer, tables, seeds, pred, results, frames)
 
 

@@ -105,12 +105,14 @@ class GapSampler:
         seed: random seed (the draws of epoch ``e`` depend only on ``seed`` and ``e``).
 
     Raises:
-        ValueError: ``prob`` outside ``[0, 1]`` or a negative ``max_steps``.
+        ValueError: ``prob`` outside ``[0, 1]`` (a `rdl.config.ConfigError`) or a
+            negative ``max_steps``.
     """
 
     def __init__(self, step: int, max_steps: int, prob: float, seed: int = 0):
-        if not 0.0 <= prob <= 1.0:
-            raise ValueError(f"stale_prob {prob} must be in [0, 1] (--stale-prob)")
+        from rdl.config import OPTIONS
+
+        prob = OPTIONS["stale_prob"].check(prob)  # its one declaration: a ConfigError
         if max_steps < 0:
             raise ValueError(f"max_steps {max_steps} must be >= 0")
         self.step, self.max_steps, self.prob = int(step), int(max_steps), float(prob)

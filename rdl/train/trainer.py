@@ -22,6 +22,7 @@ import torch
 from tqdm.auto import tqdm
 
 from rdl.graph import GraphData
+from rdl.nn.backbone import BackboneConfig
 from rdl.sampling import TemporalNeighborSampler
 from rdl.sampling.csc_store import graph_csc
 from rdl.train.config import TrainConfig
@@ -40,7 +41,7 @@ def train_batch_size(num_train: int, config: TrainConfig) -> int:
     ``config.min_steps_per_epoch`` optimiser steps, but not below ``min(batch_size, 16)``.
 
     Small training sets otherwise get a handful of steps per epoch (rel-f1 driver-top3:
-    1,353 rows = 3 steps of 512) and a GNN can end at chance (issue 11: test AUROC 0.501
+    1,353 rows = 3 steps of 512) and a GNN can end at chance (measured: test AUROC 0.501
     on a 1,252-row churn task with 3 steps per epoch)."""
     bs = config.batch_size
     if config.min_steps_per_epoch <= 0 or num_train <= 0:
@@ -49,19 +50,22 @@ def train_batch_size(num_train: int, config: TrainConfig) -> int:
     return min(bs, max(need, min(bs, MIN_TRAIN_BATCH)))
 
 
-def backbone_kwargs(graph: GraphData, config: TrainConfig) -> dict:
-    """The graph- and config-derived constructor arguments every rdl model shares
-    (`rdl.nn.RelationalBackbone`'s, minus ``num_layers``)."""
-    return dict(
+def backbone_config(graph: GraphData, config: TrainConfig,
+                    num_layers: int | None = None) -> BackboneConfig:
+    """The `rdl.nn.BackboneConfig` of ``graph`` with ``config``'s architecture
+    (``num_layers``: default ``config.num_layers``; link models set their hop count)."""
+    return BackboneConfig(
         col_names_dict={t: tf.col_names_dict for t, tf in graph.tf_dict.items()},
         col_stats=graph.col_stats,
         node_types=graph.node_types,
         edge_types=graph.edge_types,
         time_tables=[t for t, v in graph.node_time.items() if v is not None],
         channels=config.channels,
+        num_layers=config.num_layers if num_layers is None else num_layers,
         aggr=config.aggr,
         encoder_layers=config.encoder_layers,
         gnn=config.gnn,
+        heads=config.heads,
     )
 
 
@@ -71,6 +75,14 @@ class Batches(Protocol):
     def __len__(self) -> int: ...
 
     def __iter__(self) -> Iterator[Any]: ...
+
+
+def backbone_kwargs(graph: GraphData, config: TrainConfig) -> dict:
+    """`backbone_config` as the flat keyword arguments every rdl model shares (saved in
+    checkpoints), minus ``num_layers`` (each model kind sets it)."""
+    kwargs = backbone_config(graph, config).to_kwargs()
+    del kwargs["num_layers"]
+    return kwargs
 
 
 class Trainer(ABC):
@@ -109,6 +121,9 @@ class Trainer(ABC):
         self.history: list[dict] = []
         self.batch_size = config.batch_size
         self.warnings: list[str] = []
+        #: what the run decided from its data, beside the config (never written into it):
+        #: ``results["resolved"]`` (`rdl.config.resolve.resolved`)
+        self.resolved: dict = {}
         #: set when training data-parallel (`rdl.scale.distributed.make_data_parallel`)
         self.dist = None
         #: the validation predictions of the best epoch (set by `fit`): the restored
@@ -251,4 +266,4 @@ class Trainer(ABC):
         return self.history
 
 
-__all__ = ["MIN_TRAIN_BATCH", "Trainer", "backbone_kwargs", "train_batch_size"]
+__all__ = ["MIN_TRAIN_BATCH", "Trainer", "backbone_config", "backbone_kwargs", "train_batch_size"]

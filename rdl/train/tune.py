@@ -20,26 +20,27 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from rdl.metrics import higher_is_better
+from rdl.config import OPTIONS
 from rdl.train.config import TrainConfig
 
-#: The search space: name -> (kind, values). ``float-log``: log-uniform between the two
-#: values; ``float``: uniform; ``categorical``: one of the values. Parameters that do not
-#: apply are left out (``stale_prob`` under ``"rolling"``).
-SPACE: dict[str, tuple[str, tuple]] = {
-    "lr": ("float-log", (1e-3, 1e-2)),
-    "channels": ("categorical", (64, 128)),
-    "batch_size": ("categorical", (256, 512)),
-    "temporal_strategy": ("categorical", ("uniform", "last", "mixed")),
-    "time_reference": ("categorical", ("seed", "cutoff")),
-    "stale_prob": ("float", (0.0, 0.8)),
-    "seed_features": ("categorical", ("none", "past_labels", "aggregates,past_labels")),
-}
+#: The search space: name -> (kind, values), from the settings' declarations (``tune=`` in
+#: `rdl.config.sections`). ``float-log``: log-uniform between the two values; ``float``:
+#: uniform; ``categorical``: one of the values (CLI strings are read like the option's:
+#: ``"aggregates,past_labels"``). Parameters that do not apply are left out (`applies`).
+SPACE: dict[str, tuple[str, tuple]] = {name: opt.tune for name, opt in OPTIONS.items()
+                                       if opt.tune is not None}
+
+
+def applies(name: str, base: TrainConfig) -> bool:
+    """Whether searching ``name`` can change anything on top of ``base``: the stale-history
+    probability only under ``"relbench"`` (no test seed is stale under ``"rolling"``)."""
+    return not (name == "stale_prob" and base.protocol != "relbench")
 
 
 class _OutOfTime(Exception):
@@ -63,18 +64,16 @@ def suggest(trial, base: TrainConfig) -> TrainConfig:
     """The configuration of one trial: `SPACE` sampled by ``trial`` on top of ``base``."""
     values = {}
     for name, (kind, spec) in SPACE.items():
-        if name == "stale_prob" and base.protocol != "relbench":
+        if not applies(name, base):
             continue
         if kind == "float-log":
             values[name] = trial.suggest_float(name, *spec, log=True)
         elif kind == "float":
             values[name] = trial.suggest_float(name, *spec)
         else:
-            values[name] = trial.suggest_categorical(name, list(spec))
-    if "seed_features" in values:
-        v = values["seed_features"]
-        values["seed_features"] = [] if v == "none" else v.split(",")
-    return replace(base, **values)
+            value = trial.suggest_categorical(name, list(spec))
+            values[name] = OPTIONS[name].parse(value) if isinstance(value, str) else value
+    return base.replace(**values)
 
 
 def tune(db, task_spec, budget_s: float, *, trials: int | None = None,
@@ -190,4 +189,4 @@ def write_tune(result: TuneResult, out_dir: str | Path, budget_s: float) -> Path
     return out
 
 
-__all__ = ["SPACE", "TuneResult", "suggest", "tune", "write_tune"]
+__all__ = ["SPACE", "TuneResult", "applies", "suggest", "tune", "write_tune"]

@@ -160,9 +160,11 @@ class TwoTowerTrainer(LinkTrainer):
 
     Args:
         task, graph, config, history: see `LinkTrainer`.
-        shallow: add a learned per-row embedding to the destination rows.
+        shallow: add a learned per-row embedding to the destination rows (default:
+            ``config.shallow``).
         num_negatives: random destinations per mini-batch, on top of the in-batch ones
-            (all existing destinations when there are fewer).
+            (all existing destinations when there are fewer; default:
+            ``config.num_negatives``).
         max_dst_per_batch: destinations embedded per training batch at most (negatives
             included): when a batch's rows link to more, a random subset of those
             destinations is kept (with the rows that link to them). Each destination
@@ -173,9 +175,12 @@ class TwoTowerTrainer(LinkTrainer):
 
     name = "two-tower"
 
-    def __init__(self, task, graph: GraphData, config: TrainConfig, *, shallow: bool = False,
-                 num_negatives: int = 64, max_dst_per_batch: int = 256, history=None):
+    def __init__(self, task, graph: GraphData, config: TrainConfig, *,
+                 shallow: bool | None = None, num_negatives: int | None = None,
+                 max_dst_per_batch: int = 256, history=None):
         super().__init__(task, graph, config, history=history)
+        shallow = config.shallow if shallow is None else shallow
+        num_negatives = config.num_negatives if num_negatives is None else num_negatives
         self.shallow, self.num_negatives = bool(shallow), int(num_negatives)
         self.max_dst_per_batch = int(max_dst_per_batch)
         self.num_hops = config.num_layers
