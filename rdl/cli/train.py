@@ -16,7 +16,6 @@ from rdl.cli.app import app, console, err_console  # noqa: F401
 from rdl.cli.schema_options import SchemaArgs, open_db, schema_options
 from rdl.cli.train_config import _FIELDS, config_from_cli, parse_fanouts  # noqa: F401
 
-MODELS = ("gnn", "two-tower", "idgnn", "contextgnn")
 
 
 def check_config(**kwargs):
@@ -150,10 +149,11 @@ def train(
     if nproc < 1:
         raise ConfigError("nproc", f"option --nproc must be >= 1 (got {nproc})")
     config = config_from_cli(ctx, preset, config_file, values)
-    if model is not None and model not in MODELS:
-        raise ConfigError("model", f"option --model {model!r} is not one of {list(MODELS)} "
-                          "(gnn for entity tasks; two-tower, idgnn or contextgnn for link "
-                          "tasks)")
+    from rdl.train.models import model_names, models_help
+
+    if model is not None and model not in model_names():
+        raise ConfigError("model", f"option --model {model!r} is not one of {model_names()} "
+                          f"({models_help()})")
     check_out_dir(out)
     check_task_or_query(task, query, show_sql)
     if query is None:
@@ -314,14 +314,13 @@ def baseline(
     """Run the non-GNN baselines on a task: print val/test metrics, write results.json."""
     import time
 
-    from rdl.baselines.run import LIGHTGBM_BASELINES
-    from rdl.baselines.simple import SIMPLE_BASELINES
+    from rdl.baselines.registry import baseline_names
     from rdl.cli.query import check_task_or_query, task_spec
     from rdl.db import RdlError
     from rdl.train.config import ConfigError
 
     names = only.split(",") if only else None
-    known = sorted({n for kind in SIMPLE_BASELINES.values() for n in kind} | set(LIGHTGBM_BASELINES))
+    known = baseline_names()
     unknown = [n for n in names or [] if n not in known]
     if unknown:
         raise ConfigError("only", f"option --only: unknown baseline(s) {unknown}; known: {known}")

@@ -16,15 +16,15 @@ import numpy as np
 import pandas as pd
 
 from rdl.db import Table
-from rdl.tasks.types import TaskError, TaskType
+from rdl.tasks.types import TaskError
 
 _MAX_SHOWN = 5
 
 
 def check_definition(task: Any, has_labels: bool) -> None:
     """Check a task's class attributes and normalise them in place (``task_type`` to a
-    `TaskType`, ``timedelta`` to a ``pd.Timedelta``, ``metrics`` to names, split dates to
-    ``pd.Timestamp``).
+    `TaskType`, or the name of a kind registered in `rdl.tasks.kinds`; ``timedelta`` to a
+    ``pd.Timedelta``, ``metrics`` to names, split dates to ``pd.Timestamp``).
 
     Args:
         task: the `rdl.tasks.BaseTask` being built.
@@ -43,12 +43,14 @@ def check_definition(task: Any, has_labels: bool) -> None:
             f"{who} ({type(task).__name__}): class attribute(s) {missing} not set; "
             "set them on the class (see rdl.tasks.EntityTask)."
         )
+    from rdl.tasks.kinds import KINDS, kind_of, task_type_value
+
     try:
-        task.task_type = TaskType(task.task_type)
-    except ValueError:
+        task.task_type = task_type_value(kind_of(task.task_type))
+    except TaskError:
         raise TaskError(
-            f"{who}: task_type {task.task_type!r} is not one of "
-            f"{[t.value for t in TaskType]}."
+            f"{who}: task_type {task.task_type!r} is not one of {list(KINDS)} "
+            "(a new kind: rdl.tasks.kinds.register_kind)."
         ) from None
     try:
         task.timedelta = pd.Timedelta(task.timedelta)

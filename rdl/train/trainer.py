@@ -148,6 +148,26 @@ class Trainer(ABC):
         """Kind-specific fields of the model's entry in ``results.json``."""
         return {}
 
+    def run_fields(self) -> dict:
+        """Kind-specific top-level fields of ``results.json`` (link: ``eval_k``)."""
+        return {}
+
+    def extra_results(self, tables: dict, seeds: dict, pred: dict, models: dict) -> None:
+        """After evaluation: add entries to ``models`` (``results["models"]``), e.g. other
+        validations or blends of the kind; ``tables`` / ``seeds`` / ``pred`` per split.
+        Default: nothing."""
+
+    def prediction_frames(self, seeds: dict, pred: dict) -> list:
+        """The val and test predictions as `rdl.results.prediction_frame` s
+        (``predictions.parquet``): keys, seed times and labels from ``seeds[split]``.
+        Default: none kept."""
+        return []
+
+    def baseline_inputs(self) -> dict:
+        """Keyword arguments the kind's baselines share with this trainer
+        (`rdl.baselines.run_baselines`; link: ``link_history``). Default: none."""
+        return {}
+
     # ---- shared -------------------------------------------------------------------------
     def sampler(self, seed: int | None = None, fanouts=None) -> TemporalNeighborSampler:
         """A `TemporalNeighborSampler` over the graph with this trainer's fanouts and
