@@ -148,6 +148,10 @@ class KindParts(Generic[T]):
         self._parts[kind_of(kind).name] = part
         return part
 
+    def unregister(self, kind: Any) -> T | None:
+        """Remove ``kind``'s part (e.g. a test's toy kind); returns it, or ``None``."""
+        return self._parts.pop(kind_of(kind).name, None)
+
     def get(self, kind: Any) -> T:
         """The part of ``kind`` (anything `kind_of` takes).
 
