@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rdl.tasks.kinds import LINK, KindParts, TaskKind, kind_of
+from rdl.tasks.kinds import ENTITY_TAG, LINK, KindParts, TaskKind, kind_of
 from rdl.train.heads import HEADS
 
 
@@ -37,8 +37,11 @@ class ModelEntry:
     options: tuple[str, ...] = ()
 
     def kinds_text(self) -> str:
-        """The kinds served, for messages (``"entity"`` for a registry of parts)."""
-        return "entity" if isinstance(self.kinds, KindParts) else " / ".join(self.kinds)
+        """The checkpoint tags of the kinds served, for messages (``"entity"``,
+        ``"link"``)."""
+        if isinstance(self.kinds, KindParts):
+            return ENTITY_TAG
+        return " / ".join(dict.fromkeys(kind_of(k).tag for k in self.kinds))
 
     def serves(self, kind: TaskKind | str) -> bool:
         """Whether the model trains tasks of ``kind``."""
