@@ -98,4 +98,5 @@ def write_figures(run_dir: str | Path) -> list[Path]:
     return written
 
 
-__all__ = ["FIGURES", "FigureMaker", "KIND_FIGURES", "make_figures", "register_figures", "png_bytes", "write_figures"]
+__all__ = ["FIGURES", "FigureMaker", "KIND_FIGURES", "make_figures", "png_bytes",
+           "register_figures", "write_figures"]

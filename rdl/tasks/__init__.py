@@ -1,7 +1,8 @@
 """Prediction tasks on a relational database, with RelBench's temporal split protocol.
 
 * `TaskType` — kind of prediction (its names); `TaskKind`, `kind_of`, `register_kind` —
-  a kind as a value, with its checkpoint tag and default metrics (`rdl.tasks.kinds`); `TaskError` — a task that cannot be used as defined.
+  a kind as a value, with its checkpoint tag and default metrics (`rdl.tasks.kinds`);
+  `TaskError` — a task that cannot be used as defined.
 * `EntityTask` — one label per (entity, seed time ``t``) over ``(t, t + timedelta]``,
   defined by DuckDB SQL (``sql``) or a plain-Python ``make_table``.
 * `LinkTask` — rank the destinations a source entity links to in ``(t, t + timedelta]``

@@ -219,5 +219,6 @@ LINK = register_kind(TaskKind(
     "the destination rows a source row links to next; predictions are top-k rankings"))
 
 
-__all__ = ["BINARY", "ENTITY_TAG", "KINDS", "LINK_TAG", "KindParts", "LINK", "MULTICLASS", "MULTILABEL", "REGRESSION",
+__all__ = ["BINARY", "ENTITY_TAG", "KINDS", "LINK_TAG", "KindParts", "LINK", "MULTICLASS",
+           "MULTILABEL", "REGRESSION",
            "TargetCast", "TaskKind", "kind_of", "register_kind", "task_type_value"]

@@ -21,7 +21,6 @@ from rdl.train.stale import GapSampler, information_cutoffs, max_gap_steps, time
 from rdl.train.trainer import Trainer, backbone_kwargs
 
 
-
 def model_kwargs(graph: GraphData, entity_table: str, out_channels: int, config: TrainConfig,
                  seed_features: int = 0, staleness: bool = False) -> dict:
     """Constructor arguments of the entity model for ``graph`` (saved in checkpoints;

@@ -66,7 +66,8 @@ class EntityHead:
     def explain_target(self, out: torch.Tensor) -> tuple[torch.Tensor, str]:
         """The scalar per seed an explanation differentiates, and its name (default: the
         logit of the most probable class)."""
-        return out.gather(1, out.argmax(1, keepdim=True)).view(-1), "logit of the most probable class"
+        top = out.gather(1, out.argmax(1, keepdim=True)).view(-1)
+        return top, "logit of the most probable class"
 
 
 class BinaryHead(EntityHead):

@@ -2,8 +2,8 @@
 
 open the database -> the task's split tables -> the graph -> a trainer for the task kind
 (`rdl.train.models.MODELS`: `rdl.train.entity.EntityTrainer`,
-`rdl.train.link.TwoTowerTrainer` / `rdl.train.link.IDGNNTrainer` ...) -> fit -> evaluate on val and test -> baselines ->
-checkpoint -> ``results.json``.
+`rdl.train.link.TwoTowerTrainer` / `rdl.train.link.IDGNNTrainer` ...) -> fit -> evaluate
+on val and test -> baselines -> checkpoint -> ``results.json``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from rdl.train.checkpoint import save_checkpoint
 from rdl.train.config import TrainConfig
 from rdl.train.diagnose import model_warnings
 from rdl.train.trainer import Trainer
+
 
 def peak_rss_mb() -> float:
     """Peak resident memory of this process (MB, ``getrusage``)."""

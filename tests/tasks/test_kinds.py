@@ -25,7 +25,8 @@ from small_db import CustomerChurn, shop_db
 def test_kind_of_accepts_tasks_types_names_and_kinds():
     task = CustomerChurn(shop_db())
     assert kind_of(task) is task.kind is BINARY
-    assert kind_of(TaskType.REGRESSION) is kind_of("regression") is kind_of(REGRESSION) is REGRESSION
+    assert kind_of(TaskType.REGRESSION) is kind_of("regression") is REGRESSION
+    assert kind_of(REGRESSION) is REGRESSION
     assert str(LINK) == "link_prediction" and task_type_value(LINK) is TaskType.LINK_PREDICTION
     assert [k.name for k in KINDS.values()][:5] == [t.value for t in (
         TaskType.BINARY_CLASSIFICATION, TaskType.MULTICLASS_CLASSIFICATION,
@@ -40,7 +41,8 @@ def test_kind_parts_say_how_to_register_a_missing_part():
     parts.register(BINARY, 1)
     assert parts.get("binary_classification") == 1 and BINARY in parts
     assert parts.find(LINK) is None and "nonsense" not in parts
-    with pytest.raises(TaskError, match="'link_prediction' has no widget; register one with widgets.add"):
+    with pytest.raises(TaskError, match="'link_prediction' has no widget; register one with "
+                                        "widgets.add"):
         parts.get(LINK)
     assert parts.unregister(BINARY) == 1 and BINARY not in parts
 
