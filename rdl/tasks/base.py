@@ -76,7 +76,8 @@ class BaseTask:
             ``"30D"``).
         num_eval_timestamps: number of val and of test seed times (each step
             ``timedelta``), capped as in `rdl.tasks.timestamps`.
-        metrics: names in `rdl.metrics.METRICS`; the first is the early-stopping metric.
+        metrics: names in `rdl.metrics.METRICS` (default: the kind's); the first is the
+            early-stopping metric.
         time_col: column of the task table holding the seed time ``t``.
         val_timestamp, test_timestamp: the split dates; ``None`` -> the default of
             `rdl.tasks.timestamps.default_split_timestamps` (70 % / 85 % quantiles of all
@@ -109,14 +110,14 @@ class BaseTask:
     task_type: TaskType | str
     timedelta: pd.Timedelta
     num_eval_timestamps: int = 1
-    metrics: list[str]
+    metrics: list[str] | None = None
     time_col: str = "timestamp"
     val_timestamp: pd.Timestamp | None = None
     test_timestamp: pd.Timestamp | None = None
     sql: str | None = None
 
     #: attributes a subclass must set, and those ``**overrides`` may set.
-    REQUIRED: ClassVar[tuple[str, ...]] = ("task_type", "timedelta", "metrics")
+    REQUIRED: ClassVar[tuple[str, ...]] = ("task_type", "timedelta")
     OVERRIDABLE: ClassVar[tuple[str, ...]] = (
         "name", "task_type", "timedelta", "num_eval_timestamps", "metrics", "time_col",
         "val_timestamp", "test_timestamp", "sql",

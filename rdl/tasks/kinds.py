@@ -215,7 +215,7 @@ REGRESSION = register_kind(TaskKind(
     "regression", ENTITY_TAG, ("mae", "rmse", "r2"),
     "one real number per entity and seed time", _regression))
 LINK = register_kind(TaskKind(
-    "link_prediction", LINK_TAG, ("map_at_k", "recall_at_k", "precision_at_k"),
+    "link_prediction", LINK_TAG, ("map_at_k", "recall_at_k", "precision_at_k", "ndcg_at_k"),
     "the destination rows a source row links to next; predictions are top-k rankings"))
 
 

@@ -101,6 +101,9 @@ class Trainer(ABC):
         self.warnings: list[str] = []
         #: set when training data-parallel (`rdl.scale.distributed.make_data_parallel`)
         self.dist = None
+        #: the sampler of the training batches, set by kinds that keep one (data-parallel
+        #: training reseeds it per process)
+        self.train_sampler: TemporalNeighborSampler | None = None
         #: the validation predictions of the best epoch (set by `fit`): the restored
         #: model's own, as `predict` is seeded — the job reuses them instead of
         #: predicting the validation seeds a second time

@@ -36,6 +36,15 @@ def test_kind_of_accepts_tasks_types_names_and_kinds():
         kind_of("ranking")
 
 
+def test_a_task_without_metrics_gets_its_kinds_defaults():
+    class Churn(CustomerChurn):
+        metrics = None
+
+    assert Churn(shop_db()).metrics == list(BINARY.metrics) == [
+        "roc_auc", "average_precision", "accuracy", "f1"]
+    assert CustomerChurn(shop_db()).metrics == ["roc_auc", "average_precision"]  # control
+
+
 def test_kind_parts_say_how_to_register_a_missing_part():
     parts: KindParts[int] = KindParts("widget", "widgets.add")
     parts.register(BINARY, 1)
