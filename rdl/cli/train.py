@@ -17,7 +17,6 @@ from rdl.cli.schema_options import SchemaArgs, open_db, schema_options
 from rdl.cli.train_config import _FIELDS, config_from_cli, parse_fanouts  # noqa: F401
 
 
-
 def check_config(**kwargs):
     """A `TrainConfig` from the options; an out-of-range value names its option.
 
