@@ -12,6 +12,8 @@ from rdl.baselines.features import (
     plan_aggregations,
 )
 from rdl.baselines.lgbm import LightGBMBaseline
+from rdl.baselines.link import LINK_BASELINES, run_link_baselines
+from rdl.baselines.registry import BASELINES, BaselineEntry, register_baseline
 from rdl.baselines.run import run_baselines, score
 from rdl.baselines.simple import (
     SIMPLE_BASELINES,
@@ -23,7 +25,8 @@ from rdl.baselines.simple import (
 )
 
 __all__ = [
-    "AggregationPlan", "LightGBMBaseline", "SIMPLE_BASELINES", "aggregate_features",
+    "AggregationPlan", "BASELINES", "BaselineEntry", "LINK_BASELINES", "LightGBMBaseline",
+    "SIMPLE_BASELINES", "aggregate_features", "register_baseline", "run_link_baselines",
     "entity_features", "entity_mean", "global_mean", "global_median", "majority",
     "plan_aggregations", "random_baseline", "run_baselines", "score",
 ]

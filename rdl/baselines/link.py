@@ -32,9 +32,11 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from rdl.baselines.registry import RUNNERS, BaselineEntry, baselines_for, register_baseline
 from rdl.db.sources import safe_url
 from rdl.metrics import METRICS
 from rdl.tasks.history import LinkHistory
+from rdl.tasks.kinds import LINK, kind_of
 
 
 def _df(rows) -> pd.DataFrame:
@@ -112,10 +114,15 @@ def _tidy(out: np.ndarray) -> np.ndarray:
         return out
 
 
-LINK_BASELINES: dict[str, Callable] = {
-    "global_popularity": global_popularity,
-    "past_visits": past_visits,
-}
+register_baseline(BaselineEntry(
+    "global_popularity", (LINK.name,), "the destinations with the most links observed by "
+    "the seed time, for every source", global_popularity))
+register_baseline(BaselineEntry(
+    "past_visits", (LINK.name,), "the source's own past destinations, most recent first "
+    "(padded with global_popularity)", past_visits))
+
+#: name -> ranking function of the link baselines (from `rdl.baselines.registry`)
+LINK_BASELINES: dict[str, Callable] = {e.name: e.fn for e in baselines_for(LINK)}
 
 
 def run_link_baselines(
@@ -155,7 +162,7 @@ def run_link_baselines(
     t_start = time.perf_counter()
     if isinstance(task, type):
         task = task(db)
-    if str(getattr(task, "task_type", "")) != "link_prediction":
+    if kind_of(task) is not LINK:
         raise ValueError(f"run_link_baselines: task {getattr(task, 'name', task)!r} is not a "
                          "link task; use rdl.baselines.run_baselines for entity tasks")
     if getattr(task, "db", db) is not db:
@@ -205,3 +212,14 @@ def run_link_baselines(
                                                 kept[split]))
     result["total_seconds"] = time.perf_counter() - t_start
     return result
+
+
+def _run_link(db, task, *, baselines=None, log=None, link_history=None,
+              protocol: str = "relbench", predictions=None, **_entity_options) -> dict:
+    """`rdl.baselines.run_baselines` of the link kind (``seed`` / ``lightgbm_kwargs``
+    do not apply)."""
+    return run_link_baselines(db, task, baselines=baselines, log=log, history=link_history,
+                              protocol=protocol, predictions=predictions)
+
+
+RUNNERS.register(LINK, _run_link)

@@ -10,12 +10,19 @@ import numpy as np
 import pandas as pd
 
 from rdl.baselines.lgbm import LightGBMBaseline
-from rdl.baselines.simple import SIMPLE_BASELINES
-from rdl.baselines.targets import MULTICLASS, MULTILABEL, label_matrix, task_type
+from rdl.baselines.registry import RUNNERS, BaselineEntry, baselines_for, register_baseline
+from rdl.baselines.targets import ENTITY_KINDS, MULTICLASS, MULTILABEL, label_matrix, task_type
 from rdl.db.sources import safe_url
 from rdl.metrics import METRICS
+from rdl.baselines import simple as _simple  # noqa: F401  (registers the simple baselines)
 from rdl.tasks import check_protocol
 
+_ENTITY = tuple(k.name for k in ENTITY_KINDS)
+register_baseline(BaselineEntry("lightgbm_entity", _ENTITY, "LightGBM on the entity's own "
+                                "columns at the seed time", learned=True))
+register_baseline(BaselineEntry("lightgbm_aggregated", _ENTITY, "LightGBM on the entity's "
+                                "columns and time-bounded aggregates of related rows",
+                                learned=True))
 LIGHTGBM_BASELINES = ("lightgbm_entity", "lightgbm_aggregated")
 
 
@@ -118,20 +125,32 @@ def run_baselines(
         ValueError: a task built on another database, unknown baseline names or metrics,
             or test rows whose masked and unmasked tables differ.
     """
-    t_start = time.perf_counter()
     if isinstance(task, type):
         task = task(db)
-    if str(task.task_type) == "link_prediction":
-        from rdl.baselines.link import run_link_baselines
+    runner = RUNNERS.find(task)
+    if runner is None:  # a kind without baselines
+        return {"task": getattr(task, "name", type(task).__name__),
+                "db": getattr(db, "url", None) or repr(db), "task_type": str(task.task_type),
+                "metrics": list(task.metrics), "protocol": check_protocol(protocol),
+                "baselines": {}}
+    return runner(db, task, baselines=baselines, seed=seed, lightgbm_kwargs=lightgbm_kwargs,
+                  log=log, link_history=link_history, protocol=protocol,
+                  predictions=predictions)
 
-        return run_link_baselines(db, task, baselines=baselines, log=log, history=link_history,
-                                  protocol=protocol, predictions=predictions)
+
+def run_entity_baselines(db, task, *, baselines=None, seed: int = 0, lightgbm_kwargs=None,
+                         log=None, link_history=None, protocol: str = "relbench",
+                         predictions: list | None = None) -> dict:
+    """`run_baselines` of the entity kinds (arguments and result as there): the simple
+    baselines and LightGBM that `rdl.baselines.registry.baselines_for` the task's kind."""
+    t_start = time.perf_counter()
     if getattr(task, "db", db) is not db:
         raise ValueError("run_baselines: the task was built on a different Database than "
                          "`db`; pass the task's own database")
     kind = task_type(task)
     metrics = _metric_names(task)
-    available = list(SIMPLE_BASELINES[kind]) + list(LIGHTGBM_BASELINES)
+    entries = baselines_for(kind)
+    available = [e.name for e in entries]
     names = available if baselines is None else list(baselines)
     unknown = [n for n in names if n not in available]
     if unknown:
@@ -158,7 +177,7 @@ def run_baselines(
     result = {
         "task": getattr(task, "name", type(task).__name__),
         "db": safe_url(getattr(db, "url", None) or repr(db)),
-        "task_type": kind,
+        "task_type": str(kind),
         "metrics": metrics,
         "protocol": check_protocol(protocol),
         "splits": {"train": len(train), "val": len(val), "test": len(test_full)},
@@ -184,16 +203,16 @@ def run_baselines(
             f"{'n/a' if shown is None or math.isnan(shown) else f'{shown:.4f}'} "
             f"({extra['fit_seconds']:.2f} s)")
 
-    for name, fn in SIMPLE_BASELINES[kind].items():
-        if name not in names:
+    for entry in entries:
+        if entry.name not in names or entry.fn is None:
             continue
         t0 = time.perf_counter()
-        kwargs = {"seed": seed} if name == "random" else {}
-        pred_val = fn(task, train, val, **kwargs)
-        pred_test = fn(task, trainval, test_in, **kwargs)
-        record(name, pred_val, pred_test, {"fit_seconds": time.perf_counter() - t0})
+        kwargs = {"seed": seed} if entry.takes_seed else {}
+        pred_val = entry.fn(task, train, val, **kwargs)
+        pred_test = entry.fn(task, trainval, test_in, **kwargs)
+        record(entry.name, pred_val, pred_test, {"fit_seconds": time.perf_counter() - t0})
 
-    for name in LIGHTGBM_BASELINES:
+    for name in [e.name for e in entries if e.fn is None]:  # LightGBM
         if name not in names:
             continue
         t0 = time.perf_counter()
@@ -219,3 +238,7 @@ def run_baselines(
                 kept[split]))
     result["total_seconds"] = time.perf_counter() - t_start
     return result
+
+
+for _kind in ENTITY_KINDS:
+    RUNNERS.register(_kind, run_entity_baselines)

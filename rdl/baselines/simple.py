@@ -21,7 +21,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from rdl.baselines.registry import BASELINES, BaselineEntry, register_baseline
 from rdl.baselines.targets import (
+    ENTITY_KINDS,
     BINARY,
     MULTICLASS,
     MULTILABEL,
@@ -181,11 +183,21 @@ def entity_mean(task, train, rows) -> np.ndarray:
     return to_prediction(task, means)
 
 
-#: name -> baseline function, per task type (the order is the report's order).
-SIMPLE_BASELINES = {
-    BINARY: {"random": random_baseline, "majority": majority, "entity_mean": entity_mean},
-    MULTICLASS: {"random": random_baseline, "majority": majority, "entity_mean": entity_mean},
-    MULTILABEL: {"random": random_baseline, "majority": majority, "entity_mean": entity_mean},
-    REGRESSION: {"random": random_baseline, "global_mean": global_mean,
-                 "global_median": global_median, "entity_mean": entity_mean},
-}
+_ENTITY = tuple(k.name for k in ENTITY_KINDS)
+_CLASSIFICATION = (BINARY.name, MULTICLASS.name, MULTILABEL.name)
+for _entry in (
+    BaselineEntry("random", _ENTITY, "random predictions in the training labels' range",
+                  random_baseline, takes_seed=True),
+    BaselineEntry("majority", _CLASSIFICATION, "the most frequent training label", majority),
+    BaselineEntry("global_mean", (REGRESSION.name,), "the mean training label", global_mean),
+    BaselineEntry("global_median", (REGRESSION.name,), "the median training label",
+                  global_median),
+    BaselineEntry("entity_mean", _ENTITY, "the entity's mean past label (else the global "
+                  "mean)", entity_mean),
+):
+    register_baseline(_entry)
+
+#: kind name -> {baseline name: function}, the simple baselines per entity kind (the
+#: report's order), from `rdl.baselines.registry.BASELINES`.
+SIMPLE_BASELINES = {k: {e.name: e.fn for e in BASELINES.values() if k in e.kinds and e.fn}
+                    for k in _ENTITY}

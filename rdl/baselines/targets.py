@@ -8,8 +8,9 @@ Prediction shapes (the conventions of `rdl.metrics`):
 * multilabel classification: ``[n, L]`` per-label probabilities (labels are 0/1 vectors);
 * regression: ``[n]`` real numbers.
 
-The task type is compared by value (``"binary_classification"``, ...), so both
-`rdl.tasks.TaskType` members and plain strings work.
+The task's kind is `rdl.tasks.kinds.kind_of` its ``task_type`` (a `rdl.tasks.TaskType`
+member or a kind name); a new entity kind's labels follow the binary / regression
+convention (``[n]`` values) unless its name is one of the kinds below.
 """
 
 from __future__ import annotations
@@ -17,27 +18,32 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-BINARY = "binary_classification"
-MULTICLASS = "multiclass_classification"
-MULTILABEL = "multilabel_classification"
-REGRESSION = "regression"
-ENTITY_TASK_TYPES = (BINARY, MULTICLASS, MULTILABEL, REGRESSION)
+from rdl.tasks.kinds import BINARY, MULTICLASS, MULTILABEL, REGRESSION, TaskKind, kind_of
+
+#: the built-in entity kinds
+ENTITY_KINDS = (BINARY, MULTICLASS, MULTILABEL, REGRESSION)
+#: their names
+ENTITY_TASK_TYPES = tuple(k.name for k in ENTITY_KINDS)
 
 
-def task_type(task) -> str:
-    """The task's type as its string value.
+def task_type(task) -> TaskKind:
+    """The task's kind (`rdl.tasks.kinds.TaskKind`: compare it with ``BINARY``, ...;
+    ``str()`` gives its name), checked to be an entity kind (checkpoint tag ``"entity"``).
 
     Raises:
-        ValueError: the task is not an entity task (link prediction or unknown type).
+        ValueError: a link task or an unknown task type.
     """
-    tt = getattr(task, "task_type", None)
-    value = getattr(tt, "value", tt)
-    if value not in ENTITY_TASK_TYPES:
+    try:
+        kind = kind_of(task)
+    except ValueError:
+        kind = None
+    if kind is None or not kind.per_entity:
         raise ValueError(
-            f"task {getattr(task, 'name', task)!r} has task_type {value!r}; the baselines "
-            f"handle entity tasks of type {list(ENTITY_TASK_TYPES)} only"
+            f"task {getattr(task, 'name', task)!r} has task_type "
+            f"{str(getattr(task, 'task_type', None))!r}; the baselines handle entity tasks "
+            f"of type {list(ENTITY_TASK_TYPES)} only"
         )
-    return value
+    return kind
 
 
 def _stack(values: pd.Series, what: str) -> np.ndarray:
@@ -61,13 +67,13 @@ def label_matrix(task, labels: pd.Series, num_classes: int | None = None) -> np.
     """
     kind = task_type(task)
     what = f"target column {task.target_col!r}"
-    if labels.isna().any() if kind != MULTILABEL else labels.map(lambda v: v is None).any():
+    if labels.isna().any() if kind is not MULTILABEL else labels.map(lambda v: v is None).any():
         bad = np.flatnonzero(labels.isna().to_numpy())[:10].tolist()
         raise ValueError(f"{what} has null labels at row(s) {bad}; drop those rows first")
-    if kind == MULTILABEL:
+    if kind is MULTILABEL:
         return _stack(labels, what)
     y = labels.to_numpy(dtype=np.float64)
-    if kind == MULTICLASS:
+    if kind is MULTICLASS:
         if num_classes is None:
             raise ValueError("label_matrix: multiclass needs num_classes")
         bad = (y != np.round(y)) | (y < 0) | (y >= num_classes)
@@ -85,7 +91,7 @@ def label_matrix(task, labels: pd.Series, num_classes: int | None = None) -> np.
 def num_classes(task, *label_series: pd.Series) -> int | None:
     """Number of classes of a multiclass task: ``task.num_classes`` if set, else
     ``1 + max label`` over the given label series; ``None`` for other task types."""
-    if task_type(task) != MULTICLASS:
+    if task_type(task) is not MULTICLASS:
         return None
     declared = getattr(task, "num_classes", None)
     if declared:
@@ -97,9 +103,9 @@ def to_prediction(task, matrix: np.ndarray) -> np.ndarray:
     """Turn a ``[n, K]`` matrix of label means into the prediction shape of the task type
     (see the module docstring); binary probabilities are clipped to ``[0, 1]``."""
     kind = task_type(task)
-    if kind in (BINARY, REGRESSION):
-        out = matrix[:, 0]
-        return np.clip(out, 0.0, 1.0) if kind == BINARY else out
-    if kind == MULTICLASS:
+    if kind is MULTICLASS:
         return matrix / matrix.sum(axis=1, keepdims=True)
-    return np.clip(matrix, 0.0, 1.0)
+    if kind is MULTILABEL:
+        return np.clip(matrix, 0.0, 1.0)
+    out = matrix[:, 0]
+    return np.clip(out, 0.0, 1.0) if kind is BINARY else out

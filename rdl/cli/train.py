@@ -22,8 +22,6 @@ from rdl.config import OPTIONS as _SETTING
 from rdl.config.option import DATA, MODEL, PROTOCOL, SCALE, TASK, TRAINING
 from rdl.db.sources import safe_url
 
-MODELS = ("gnn", "two-tower", "idgnn", "contextgnn")
-
 
 def check_config(**kwargs):
     """A `TrainConfig` from the options; an out-of-range value names its option.
@@ -118,10 +116,11 @@ def train(
     if nproc < 1:
         raise ConfigError("nproc", f"option --nproc must be >= 1 (got {nproc})")
     config = config_from_cli(settings, preset, config_file)
-    if model is not None and model not in MODELS:
-        raise ConfigError("model", f"option --model {model!r} is not one of {list(MODELS)} "
-                          "(gnn for entity tasks; two-tower, idgnn or contextgnn for link "
-                          "tasks)")
+    from rdl.train.models import model_names, models_help
+
+    if model is not None and model not in model_names():
+        raise ConfigError("model", f"option --model {model!r} is not one of {model_names()} "
+                          f"({models_help()})")
     check_model_settings(config, model, given=settings.given)
     check_out_dir(out)
     check_task_or_query(task, query, show_sql)
@@ -284,14 +283,13 @@ def baseline(
     """Run the non-GNN baselines on a task: print val/test metrics, write results.json."""
     import time
 
-    from rdl.baselines.run import LIGHTGBM_BASELINES
-    from rdl.baselines.simple import SIMPLE_BASELINES
+    from rdl.baselines.registry import baseline_names
     from rdl.cli.query import check_task_or_query, task_spec
     from rdl.db import RdlError
     from rdl.train.config import ConfigError
 
     names = only.split(",") if only else None
-    known = sorted({n for kind in SIMPLE_BASELINES.values() for n in kind} | set(LIGHTGBM_BASELINES))
+    known = baseline_names()
     unknown = [n for n in names or [] if n not in known]
     if unknown:
         raise ConfigError("only", f"option --only: unknown baseline(s) {unknown}; known: {known}")

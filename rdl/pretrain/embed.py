@@ -35,6 +35,7 @@ from rdl.nn.seed_inputs import entity_model
 from rdl.sampling import TemporalNeighborSampler, build_csc
 from rdl.sampling.loader import NodeLoader
 from rdl.db.sources import safe_url
+from rdl.serve.kinds import serving_of
 from rdl.train.checkpoint import CHECKPOINT, load_checkpoint
 from rdl.train.config import TrainConfig
 from rdl.train.init import BACKBONE, check_columns, check_schema, load_backbone
@@ -110,7 +111,7 @@ class Embedder:
             prefix = "backbone."
             self.backbone.load_state_dict({k[len(prefix):]: v for k, v in self.ckpt["state_dict"].items()
                                            if k.startswith(prefix)})
-            if "entity_table" in self.ckpt and "pooling" in self.ckpt["model_kwargs"]:
+            if serving_of(self.ckpt).entity_model and "pooling" in self.ckpt["model_kwargs"]:
                 self.model = entity_model(**self.ckpt["model_kwargs"])
                 self.model.load_state_dict(self.ckpt["state_dict"])
                 self.model.eval()
@@ -122,7 +123,9 @@ class Embedder:
     def default_table(self) -> str:
         """The model's entity table (pretraining's seed table, the entity task's, or a link
         task's source table)."""
-        return self.ckpt.get("entity_table") or self.ckpt["src_entity_table"]
+        if self.kind == "backbone":
+            return self.ckpt["entity_table"]
+        return serving_of(self.ckpt).seed_table(self.ckpt)
 
     @torch.no_grad()
     def embed_nodes(self, table: str, node: np.ndarray, seed_time: np.ndarray) -> np.ndarray:

@@ -16,6 +16,9 @@ from matplotlib.figure import Figure
 
 from rdl.report import plots
 from rdl.results import read_predictions, read_results
+from rdl.tasks.kinds import BINARY, LINK, MULTICLASS, REGRESSION, KindParts, TaskKind
+
+FigureMaker = Callable[[dict, "pd.DataFrame | None"], "Figure | None"]
 
 #: file stem -> figure maker ``(results, predictions) -> Figure | None``, in report order
 FIGURES: dict[str, Callable[[dict, pd.DataFrame | None], Figure | None]] = {
@@ -29,13 +32,40 @@ FIGURES: dict[str, Callable[[dict, pd.DataFrame | None], Figure | None]] = {
     "map_by_time": plots.plot_map_by_time,
 }
 
+#: kind name -> the stems of `FIGURES` drawn for its runs (``training`` is drawn for every
+#: run whose models have a history); a kind without an entry gets the training curves only
+KIND_FIGURES: KindParts[tuple[str, ...]] = KindParts(
+    "figures", "rdl.report.figures.register_figures")
+
+
+def register_figures(kind: TaskKind | str, figures: dict[str, FigureMaker] | tuple[str, ...]
+                     ) -> tuple[str, ...]:
+    """The figures of ``kind``: new ``{stem: maker}`` (added to `FIGURES`; a maker
+    returns ``None`` when it cannot draw) or stems already in `FIGURES`. Returns the
+    kind's stems."""
+    if isinstance(figures, dict):
+        FIGURES.update(figures)
+    stems = tuple(figures)
+    missing = [s for s in stems if s not in FIGURES]
+    if missing:
+        raise ValueError(f"register_figures: no figure maker for {missing} (FIGURES: "
+                         f"{list(FIGURES)})")
+    return KIND_FIGURES.register(kind, stems)
+
+
+register_figures(BINARY, ("roc", "pr", "calibration"))
+register_figures(MULTICLASS, ("confusion",))
+register_figures(REGRESSION, ("pred_vs_true", "residuals"))
+register_figures(LINK, ("map_by_time",))
+
 
 def make_figures(results: dict, preds: pd.DataFrame | None) -> dict[str, Figure]:
-    """Every figure of `FIGURES` that fits the run (stem -> `Figure`): training curves when
-    a model has a history; the rest need ``preds`` (``predictions.parquet``)."""
+    """The run's figures (stem -> `Figure`): training curves when a model has a history,
+    then its kind's (`KIND_FIGURES`, from ``results["task_type"]``), which need ``preds``
+    (``predictions.parquet``)."""
     out = {}
-    for stem, make in FIGURES.items():
-        fig = make(results, preds)
+    for stem in ("training", *(KIND_FIGURES.find(results.get("task_type")) or ())):
+        fig = FIGURES[stem](results, preds)
         if fig is not None:
             out[stem] = fig
     return out
@@ -68,4 +98,5 @@ def write_figures(run_dir: str | Path) -> list[Path]:
     return written
 
 
-__all__ = ["FIGURES", "make_figures", "png_bytes", "write_figures"]
+__all__ = ["FIGURES", "FigureMaker", "KIND_FIGURES", "make_figures", "png_bytes",
+           "register_figures", "write_figures"]

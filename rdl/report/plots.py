@@ -97,8 +97,6 @@ def plot_training(results: dict) -> Figure | None:
 
 
 def _binary_frame(results, preds):
-    if results.get("task_type") != "binary_classification" or preds is None:
-        return None
     return preds
 
 
@@ -186,7 +184,7 @@ def plot_confusion(results: dict, preds: pd.DataFrame | None, max_panels: int = 
     class) of the models and the best baseline by the first metric (multiclass only)."""
     from sklearn.metrics import confusion_matrix
 
-    if results.get("task_type") != "multiclass_classification" or preds is None:
+    if preds is None:
         return None
     df = _split(preds, "test")
     y = df["label"].to_numpy(dtype=int)
@@ -227,7 +225,7 @@ def _higher(metric) -> bool:
 
 
 def _regression_names(results, preds):
-    if results.get("task_type") != "regression" or preds is None:
+    if preds is None:
         return None
     names = [n for n, m in _names(results, preds) if m]
     best = best_baseline(results, preds)
@@ -281,7 +279,7 @@ def plot_residuals(results: dict, preds: pd.DataFrame | None) -> Figure | None:
 def plot_map_by_time(results: dict, preds: pd.DataFrame | None) -> Figure | None:
     """MAP@k per seed time (val and test seed times on one axis) of every model and
     baseline (link tasks); the split boundary as a vertical line."""
-    if results.get("task_type") != "link_prediction" or preds is None:
+    if preds is None:
         return None
     k = int(results.get("eval_k") or 10)
     fig, (ax,) = _figure(1, 8.0)

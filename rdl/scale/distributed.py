@@ -167,7 +167,7 @@ def make_data_parallel(trainer, d: Dist) -> None:
     # DDP's note that a gradient's memory layout differs from its bucket's: only speed
     warnings.filterwarnings("ignore", message="Grad strides do not match bucket view strides")
     trainer.dist = d
-    if hasattr(trainer, "train_sampler"):
+    if trainer.train_sampler is not None:
         trainer.train_sampler.reseed(trainer.config.seed + d.rank)
     trainer.model = _DDP(trainer.model, find_unused_parameters=True)
     single = type(trainer).predict

@@ -40,6 +40,7 @@ import torch
 
 from rdl.db import Database
 from rdl.train.entity import seed_input_fn
+from rdl.train.heads import HEADS
 from rdl.serve.predict import load_entity_model
 
 METHODS = {
@@ -96,24 +97,14 @@ class GlobalExplanation:
     tables: pd.DataFrame
 
 
-def _target(out: torch.Tensor, task_type: str) -> tuple[torch.Tensor, str]:
-    """The scalar per seed that is explained, and its name."""
-    if task_type == "regression":
-        return out.view(-1), "predicted value"
-    if task_type == "binary_classification":
-        return out.view(-1), "logit"
-    return out.gather(1, out.argmax(1, keepdim=True)).view(-1), "logit of the most probable class"
+def _target(out: torch.Tensor, task_type) -> tuple[torch.Tensor, str]:
+    """The scalar per seed that is explained, and its name (the kind's
+    `rdl.train.heads.EntityHead.explain_target`)."""
+    return HEADS.get(task_type).explain_target(out)
 
 
-def _prediction(out: torch.Tensor, task_type: str, clamp) -> list:
-    if task_type == "binary_classification":
-        return torch.sigmoid(out.view(-1)).tolist()
-    if task_type == "multilabel_classification":
-        return torch.sigmoid(out).tolist()
-    if task_type == "multiclass_classification":
-        return torch.softmax(out, -1).tolist()
-    pred = out.view(-1)
-    return (pred.clamp(*clamp) if clamp is not None else pred).tolist()
+def _prediction(out: torch.Tensor, task_type, clamp) -> list:
+    return HEADS.get(task_type).output(out, clamp).tolist()
 
 
 #: the pseudo-table of a model's seed inputs (`rdl.nn.seed_inputs`: the entity's
@@ -327,7 +318,7 @@ def explain_global(model_dir: str | Path, db: str | Database, *, split: str = "v
     task, _ = resolve_task(ckpt["task_spec"] if task is None else task, database)
     # the model's inputs as in training: the task's input database under its protocol
     protocol = ckpt["config"].get("protocol", "relbench")
-    inputs = task.input_db(protocol) if hasattr(task, "input_db") else database
+    inputs = task.input_db(protocol)
     ckpt, _, graph, model, config = load_entity_model(model_dir, inputs, cache_dir, "explain",
                                                       ckpt=ckpt)
     seeds = make_seeds(task, task.get_table(split), graph, with_labels=False)

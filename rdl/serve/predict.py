@@ -56,7 +56,7 @@ def open_model_database(db: str | Database, ckpt: dict, config: TrainConfig) -> 
     return database
 
 
-def load_entity_model(model_dir: str | Path, db: str | Database, cache_dir=None,
+def load_entity_model(model_dir: str | Path | None, db: str | Database, cache_dir=None,
                       command: str = "predict", ckpt: dict | None = None):
     """A trained entity model ready to serve on ``db``.
 
@@ -70,10 +70,12 @@ def load_entity_model(model_dir: str | Path, db: str | Database, cache_dir=None,
         ValueError: a link-prediction checkpoint (``command`` names what refused it).
     """
     from rdl.nn.seed_inputs import entity_model
+    from rdl.serve.kinds import serving_of
 
     ckpt = ckpt if ckpt is not None else load_checkpoint(model_dir)
-    if "entity_table" not in ckpt:
-        raise ValueError(f"{ckpt['path']} holds a link-prediction model "
+    serving = serving_of(ckpt)
+    if not serving.entity_model:
+        raise ValueError(f"{ckpt['path']} holds {serving.what} "
                          f"({ckpt.get('model', '?')}); `rdl {command}` serves entity-task "
                          "models only")
     config = TrainConfig(**ckpt["config"])
@@ -115,21 +117,20 @@ def predict_at(model_dir: str | Path, db: str | Database, at, *, cache_dir=None,
         FileNotFoundError: ``model_dir`` holds no ``model.pt``.
         ValueError: ``top_k`` not in ``1 ..`` number of destination rows.
     """
+    from rdl.serve.kinds import serving_of
+
     ckpt = load_checkpoint(model_dir)
-    at = pd.Timestamp(at)
-    if "entity_table" not in ckpt:
-        config = TrainConfig(**ckpt["config"])
-        database = open_model_database(db, ckpt, config)
-        graph = build_graph(database, text=config.text,
-                            col_stats=ckpt["model_kwargs"]["col_stats"],
-                            text_encoders=ckpt.get("text_encoders"), cache_dir=cache_dir)
-        return _link_top_k(ckpt, database, graph, config, at, top_k, task)
+    return serving_of(ckpt).predict_at(ckpt, db, pd.Timestamp(at), cache_dir, top_k, task)
+
+
+def _entity_predict_at(ckpt: dict, db, at: pd.Timestamp, cache_dir, top_k, task) -> pd.DataFrame:
+    """`predict_at` of an entity model: one prediction per entity row existing at ``at``."""
     from rdl.sampling import build_csc
     from rdl.train.entity import seed_feature_fn
     from rdl.train.inference import predict_seeds
     from rdl.train.seeds import to_seconds
 
-    ckpt, database, graph, model, config = load_entity_model(model_dir, db, cache_dir, ckpt=ckpt)
+    ckpt, database, graph, model, config = load_entity_model(None, db, cache_dir, ckpt=ckpt)
     entity = database[ckpt["entity_table"]]
     rows = _existing(database, ckpt["entity_table"], at)
     node = graph.node_index(ckpt["entity_table"], rows[entity.pkey_col].to_numpy())
@@ -141,6 +142,15 @@ def predict_at(model_dir: str | Path, db: str | Database, at, *, cache_dir=None,
     out = pd.DataFrame({ckpt["entity_col"]: rows[entity.pkey_col].to_numpy(), ckpt["time_col"]: at})
     out["prediction"] = list(pred) if pred.ndim > 1 else pred
     return out
+
+
+def _link_predict_at(ckpt: dict, db, at: pd.Timestamp, cache_dir, top_k, task) -> pd.DataFrame:
+    """`predict_at` of a link model: the top-k destinations per source row."""
+    config = TrainConfig(**ckpt["config"])
+    database = open_model_database(db, ckpt, config)
+    graph = build_graph(database, text=config.text, col_stats=ckpt["model_kwargs"]["col_stats"],
+                        text_encoders=ckpt.get("text_encoders"), cache_dir=cache_dir)
+    return _link_top_k(ckpt, database, graph, config, at, top_k, task)
 
 
 def load_link_trainer(ckpt: dict, database: Database, graph, config: TrainConfig, task=None):
@@ -215,6 +225,15 @@ def _check_features(database: Database, ckpt: dict, config: TrainConfig) -> None
             + "; ".join(diffs[:5]) + ". rdl predict reads the database with the schema "
             "stored in the checkpoint; drop the schema options (--stype, --exclude-column, "
             "--pkey ...) that change it, or retrain.")
+
+
+from rdl.serve.kinds import Serving, register_serving  # noqa: E402  (the built-in tags)
+from rdl.tasks.kinds import ENTITY_TAG, LINK_TAG  # noqa: E402
+
+register_serving(ENTITY_TAG, Serving(_entity_predict_at, lambda ckpt: ckpt["entity_table"],
+                                   entity_model=True, what="an entity-task model"))
+register_serving(LINK_TAG, Serving(_link_predict_at, lambda ckpt: ckpt["src_entity_table"],
+                                 what="a link-prediction model"))
 
 
 __all__ = ["load_entity_model", "load_link_trainer", "model_tables", "open_model_database",

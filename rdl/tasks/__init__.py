@@ -1,6 +1,8 @@
 """Prediction tasks on a relational database, with RelBench's temporal split protocol.
 
-* `TaskType` — kind of prediction; `TaskError` — a task that cannot be used as defined.
+* `TaskType` — kind of prediction (its names); `TaskKind`, `kind_of`, `register_kind` —
+  a kind as a value, with its checkpoint tag and default metrics (`rdl.tasks.kinds`);
+  `TaskError` — a task that cannot be used as defined.
 * `EntityTask` — one label per (entity, seed time ``t``) over ``(t, t + timedelta]``,
   defined by DuckDB SQL (``sql``) or a plain-Python ``make_table``.
 * `LinkTask` — rank the destinations a source entity links to in ``(t, t + timedelta]``
@@ -20,6 +22,7 @@ Source of the protocol: RelBench (snap-stanford/relbench, ``relbench/base``).
 from rdl.tasks.base import BaseTask, database_fingerprint, notes
 from rdl.tasks.entity import EntityTask
 from rdl.tasks.history import LinkHistory
+from rdl.tasks.kinds import KINDS, KindParts, TaskKind, kind_of, register_kind
 from rdl.tasks.link import RANKING_METRICS, LinkTask
 from rdl.tasks.load import builtin_tasks, file_tasks, load_task
 from rdl.tasks.query import QueryError, compile_query, from_query
@@ -46,5 +49,5 @@ __all__ = [
     "file_tasks", "from_query", "compile_query", "QueryError", "run_sql",
     "database_fingerprint", "default_split_timestamps", "SPLITS",
     "MIN_TRAIN_TIMESTAMPS", "DEFAULT_VAL_QUANTILE", "DEFAULT_TEST_QUANTILE", "PROTOCOLS",
-    "check_protocol",
+    "check_protocol", "TaskKind", "KINDS", "KindParts", "kind_of", "register_kind",
 ]

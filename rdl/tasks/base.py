@@ -34,12 +34,8 @@ from rdl.db import Database, Table
 from rdl.db.fingerprint import database_fingerprint  # noqa: F401  (re-exported)
 from rdl.tasks import cache as table_cache
 from rdl.tasks import timestamps as tsl
-from rdl.tasks.checks import (
-    check_columns,
-    check_definition,
-    check_metrics,
-    frame_at_seed_times,
-)
+from rdl.tasks.checks import check_columns, check_definition, check_metrics, frame_at_seed_times
+from rdl.tasks.kinds import TaskKind, kind_of
 from rdl.tasks.sql import run_sql
 from rdl.tasks.types import DefaultSplitWarning, TaskError, TaskType, check_protocol
 
@@ -74,13 +70,14 @@ class BaseTask:
 
     Attributes:
         name: the task's name, e.g. ``"driver-dnf"`` (defaults to the class name).
-        task_type: a `TaskType`.
+        task_type: a `TaskType` or a registered kind's name (`kind`: its `TaskKind`).
         timedelta: the label window length: the prediction at seed time ``t`` is over
             ``(t, t + timedelta]``. A ``pd.Timedelta`` (or anything it accepts, e.g.
             ``"30D"``).
         num_eval_timestamps: number of val and of test seed times (each step
             ``timedelta``), capped as in `rdl.tasks.timestamps`.
-        metrics: names in `rdl.metrics.METRICS`; the first is the early-stopping metric.
+        metrics: names in `rdl.metrics.METRICS` (default: the kind's); the first is the
+            early-stopping metric.
         time_col: column of the task table holding the seed time ``t``.
         val_timestamp, test_timestamp: the split dates; ``None`` -> the default of
             `rdl.tasks.timestamps.default_split_timestamps` (70 % / 85 % quantiles of all
@@ -110,17 +107,17 @@ class BaseTask:
     """
 
     name: str
-    task_type: TaskType
+    task_type: TaskType | str
     timedelta: pd.Timedelta
     num_eval_timestamps: int = 1
-    metrics: list[str]
+    metrics: list[str] | None = None
     time_col: str = "timestamp"
     val_timestamp: pd.Timestamp | None = None
     test_timestamp: pd.Timestamp | None = None
     sql: str | None = None
 
     #: attributes a subclass must set, and those ``**overrides`` may set.
-    REQUIRED: ClassVar[tuple[str, ...]] = ("task_type", "timedelta", "metrics")
+    REQUIRED: ClassVar[tuple[str, ...]] = ("task_type", "timedelta")
     OVERRIDABLE: ClassVar[tuple[str, ...]] = (
         "name", "task_type", "timedelta", "num_eval_timestamps", "metrics", "time_col",
         "val_timestamp", "test_timestamp", "sql",
@@ -154,8 +151,11 @@ class BaseTask:
 
     # Definition checks -------------------------------------------------------------------
     @property
-    def _who(self) -> str:
-        return f"task {self.name!r}"
+    def kind(self) -> TaskKind:
+        """The task's `rdl.tasks.kinds.TaskKind` (from ``task_type``)."""
+        return kind_of(self.task_type)
+
+    _who = property(lambda self: f"task {self.name!r}")
 
     def _check_attributes(self) -> None:
         """Check and normalise the class attributes (`rdl.tasks.checks.check_definition`);
@@ -394,7 +394,7 @@ class BaseTask:
 
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}(name={self.name!r}, task_type={self.task_type.value!r}, "
+            f"{type(self).__name__}(name={self.name!r}, task_type={str(self.task_type)!r}, "
             f"timedelta={self.timedelta}, val_timestamp={self.val_timestamp}, "
             f"test_timestamp={self.test_timestamp})"
         )

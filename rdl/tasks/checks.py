@@ -16,14 +16,16 @@ import numpy as np
 import pandas as pd
 
 from rdl.db import Table
-from rdl.tasks.types import TaskError, TaskType
+from rdl.tasks.kinds import KINDS, kind_of, task_type_value
+from rdl.tasks.types import TaskError
 
 _MAX_SHOWN = 5
 
 
 def check_definition(task: Any, has_labels: bool) -> None:
     """Check a task's class attributes and normalise them in place (``task_type`` to a
-    `TaskType`, ``timedelta`` to a ``pd.Timedelta``, ``metrics`` to names, split dates to
+    `TaskType`, or the name of a kind registered in `rdl.tasks.kinds`; ``timedelta`` to a
+    ``pd.Timedelta``, ``metrics`` to names — unset: the kind's defaults —, split dates to
     ``pd.Timestamp``).
 
     Args:
@@ -44,11 +46,12 @@ def check_definition(task: Any, has_labels: bool) -> None:
             "set them on the class (see rdl.tasks.EntityTask)."
         )
     try:
-        task.task_type = TaskType(task.task_type)
-    except ValueError:
+        kind = kind_of(task.task_type)
+        task.task_type = task_type_value(kind)
+    except TaskError:
         raise TaskError(
-            f"{who}: task_type {task.task_type!r} is not one of "
-            f"{[t.value for t in TaskType]}."
+            f"{who}: task_type {task.task_type!r} is not one of {list(KINDS)} "
+            "(a new kind: rdl.tasks.kinds.register_kind)."
         ) from None
     try:
         task.timedelta = pd.Timedelta(task.timedelta)
@@ -64,7 +67,7 @@ def check_definition(task: Any, has_labels: bool) -> None:
             f"{who}: num_eval_timestamps must be an int >= 1 "
             f"(got {task.num_eval_timestamps!r})."
         )
-    task.metrics = check_metrics(task.metrics, who)
+    task.metrics = check_metrics(list(kind.metrics) if task.metrics is None else task.metrics, who)
     if not has_labels:
         raise TaskError(
             f"{who} ({type(task).__name__}) defines neither `sql` nor `make_table`: "

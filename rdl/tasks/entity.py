@@ -14,7 +14,7 @@ import pandas as pd
 from rdl.db import Database, Table
 from rdl.tasks.base import BaseTask, logger
 from rdl.tasks.checks import rows_text as _rows
-from rdl.tasks.types import TaskError, TaskType
+from rdl.tasks.types import TaskError
 
 
 
@@ -147,39 +147,13 @@ class EntityTask(BaseTask):
 
     def _cast_target(self, df: pd.DataFrame, who: str) -> pd.Series:
         y = df[self.target_col]
-        if self.task_type == TaskType.BINARY_CLASSIFICATION:
-            bad = ~y.isin([0, 1])
-            if bad.any():
-                raise TaskError(
-                    f"{who}: a binary task's target {self.target_col!r} must be 0 or 1; "
-                    f"{int(bad.sum())} row(s) are not, e.g.\n{_rows(df, bad)}"
-                )
-            return y.astype("int64")
-        if self.task_type == TaskType.REGRESSION:
-            if not pd.api.types.is_numeric_dtype(y):
-                raise TaskError(
-                    f"{who}: a regression target {self.target_col!r} must be numeric "
-                    f"(got {y.dtype})."
-                )
-            y = y.astype("float64")
-            inf = np.isinf(y.to_numpy())
-            if inf.any():
-                raise TaskError(
-                    f"{who}: {int(inf.sum())} row(s) have an infinite target "
-                    f"{self.target_col!r} (a division by zero in the label SQL?); a model "
-                    "cannot fit it. Drop or cap them in the task definition (e.g. WHERE "
-                    f"... IS NOT NULL AND abs(...) < 1e300, or NULLIF the divisor); e.g.\n"
-                    f"{_rows(df, pd.Series(inf, index=df.index))}"
-                )
+        cast = self.kind.cast_target  # the kind's label rule (rdl.tasks.kinds)
+        if cast is None:
             return y
-        if self.task_type == TaskType.MULTICLASS_CLASSIFICATION:
-            if not pd.api.types.is_numeric_dtype(y) or (y != np.round(y)).any() or (y < 0).any():
-                raise TaskError(
-                    f"{who}: a multiclass target {self.target_col!r} must hold class indices "
-                    "0..C-1 (integers)."
-                )
-            return y.astype("int64")
-        return y
+        try:
+            return cast(y, repr(self.target_col), lambda bad: _rows(df, bad))
+        except TaskError as e:
+            raise TaskError(f"{who}: {e}") from None
 
     def filter_dangling_entities(self, table: Table, split: str) -> Table:
         """Drop rows whose entity is not in the entity table, or (entity table with a time

@@ -16,6 +16,7 @@ import pandas as pd
 from rdl.db import Database, Table
 from rdl.tasks.base import BaseTask, logger
 from rdl.tasks.checks import rows_text as _rows
+from rdl.tasks.kinds import LINK
 from rdl.tasks.types import TaskError, TaskType
 
 #: The ranking metrics of `rdl.metrics`, all evaluated at the task's ``eval_k``.
@@ -131,10 +132,10 @@ class LinkTask(BaseTask):
     # Definition checks -------------------------------------------------------------------
     def _check_attributes(self) -> None:
         super()._check_attributes()
-        if self.task_type != TaskType.LINK_PREDICTION:
+        if self.kind is not LINK:
             raise TaskError(
-                f"{self._who}: a LinkTask has task_type {TaskType.LINK_PREDICTION.value!r} "
-                f"(got {self.task_type.value!r}); subclass rdl.tasks.EntityTask for entity "
+                f"{self._who}: a LinkTask has task_type {LINK.name!r} "
+                f"(got {str(self.task_type)!r}); subclass rdl.tasks.EntityTask for entity "
                 "tasks."
             )
         for side in ("src", "dst"):

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rdl.metrics import METRICS, higher_is_better
+from rdl.train.heads import HEADS
 
 WEIGHTS = np.linspace(0.0, 1.0, 21)
 _EPS = 1e-6
@@ -32,7 +33,7 @@ def _logit(p: np.ndarray) -> np.ndarray:
 def combine(task_type: str, w: float, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a`` (GNN) and ``b`` (LightGBM) predictions blended with weight ``w`` on ``a``
     (see the module docstring); shapes as `rdl.metrics` expects."""
-    if task_type in ("binary_classification", "multilabel_classification"):
+    if HEADS.get(task_type).blend_in_logits:  # probabilities of independent labels
         z = w * _logit(a) + (1 - w) * _logit(b)
         return 1.0 / (1.0 + np.exp(-z))
     return w * np.asarray(a, dtype=np.float64) + (1 - w) * np.asarray(b, dtype=np.float64)

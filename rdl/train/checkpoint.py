@@ -2,7 +2,10 @@
 
 Fields common to every task kind: ``state_dict``, ``model_kwargs`` (the model's
 constructor arguments, incl. the column stats the rows are encoded with), ``config``
-(`TrainConfig` as a dict), ``task_spec``, ``task_type``, ``db`` (the training URL),
+(`TrainConfig` as a dict), ``task_spec``, ``task_type``, ``kind`` (the kind's checkpoint
+tag, `rdl.tasks.kinds.TaskKind.tag`: ``"entity"`` or ``"link"``, which says how the
+checkpoint is served; `checkpoint_kind` infers it for checkpoints written before it was
+stored), ``db`` (the training URL),
 ``schema`` (the database's every schema choice as `rdl.connect` arguments,
 ``Database.schema``, so ``rdl predict`` reads a database as training did); plus
 the kind's own fields (`rdl.train.trainer.Trainer.checkpoint_fields`: an entity model's
@@ -38,6 +41,7 @@ def save_checkpoint(out_dir: str | Path, trainer, *, task_spec: str, db_url: str
         "config": trainer.config.to_dict(),
         "task_spec": task_spec,
         "task_type": str(trainer.task.task_type),
+        "kind": trainer.task.kind.tag,
         "db": safe_url(db_url),  # never the password (a checkpoint is copied around)
         "schema": schema,
         **trainer.checkpoint_fields(),
@@ -66,7 +70,23 @@ def load_checkpoint(model_dir: str | Path) -> dict:
         raise FileNotFoundError(f"{path} not found: train a model with `rdl train --out {model_dir}`")
     ckpt = torch.load(path, weights_only=False)
     ckpt["path"] = str(path)
+    ckpt["kind"] = checkpoint_kind(ckpt)
     return ckpt
 
 
-__all__ = ["CHECKPOINT", "load_checkpoint", "save_atomic", "save_checkpoint"]
+def checkpoint_kind(ckpt: dict) -> str:
+    """The checkpoint tag of ``ckpt`` (``"entity"``, ``"link"``, or a registered kind's
+    tag): its ``kind`` field; for a checkpoint written before the field existed, the
+    tag of its ``task_type``, or — without one — ``"entity"`` when it names an
+    ``entity_table`` and ``"link"`` otherwise (the one place the tag is inferred)."""
+    if ckpt.get("kind"):
+        return ckpt["kind"]
+    from rdl.tasks.kinds import ENTITY_TAG, LINK_TAG, kind_of
+
+    try:
+        return kind_of(ckpt["task_type"]).tag
+    except (KeyError, ValueError):  # no or an unknown task type (TaskError is a ValueError)
+        return ENTITY_TAG if "entity_table" in ckpt else LINK_TAG
+
+
+__all__ = ["CHECKPOINT", "checkpoint_kind", "load_checkpoint", "save_atomic", "save_checkpoint"]

@@ -22,48 +22,35 @@ import math
 
 import numpy as np
 
+from rdl.baselines.registry import learned_baselines
 from rdl.metrics import higher_is_better
+from rdl.train.heads import HEADS
 
-#: baselines that are not "simple" (learned models on features)
-LEARNED_BASELINES = ("lightgbm_entity", "lightgbm_aggregated")
-BINARY, REGRESSION = "binary_classification", "regression"
-MULTICLASS, MULTILABEL = "multiclass_classification", "multilabel_classification"
-
-
-def _entropy(p: np.ndarray) -> float:
-    p = p[p > 0]
-    return float(-(p * np.log(p)).sum())
+#: baselines that are not "simple" (learned models on features; `rdl.baselines.registry`)
+LEARNED_BASELINES = learned_baselines()
 
 
-def label_prior_loss(task_type: str, y) -> float | None:
+def label_prior_loss(task_type, y) -> float | None:
     """The training loss of the best input-blind model on labels ``y``.
 
     Args:
-        task_type: an entity task type (`rdl.tasks.TaskType` value).
+        task_type: a task kind (`rdl.tasks.kinds.TaskKind`, its name or a task).
         y: training labels: ``[n]`` 0/1 (binary), class ids (multiclass), reals
             (regression) or ``[n, L]`` 0/1 (multilabel).
 
     Returns:
-        binary: the entropy ``H(p)`` of the positive rate in nats (BCE with logits of
-        the constant ``logit(p)``); multiclass: the entropy of the class frequencies
-        (cross entropy); multilabel: the mean of the per-label binary entropies;
-        regression: ``mean |y - median(y)|`` (L1 of the constant median). ``None`` for
-        other task types or no labels.
+        the kind's `rdl.train.heads.EntityHead.prior_loss` — binary: the entropy ``H(p)``
+        of the positive rate in nats (BCE with logits of the constant ``logit(p)``);
+        multiclass: the entropy of the class frequencies (cross entropy); multilabel: the
+        mean of the per-label binary entropies; regression: ``mean |y - median(y)|`` (L1
+        of the constant median). ``None`` for kinds without an entity head (link) or no
+        labels.
     """
+    head = HEADS.find(task_type)
     y = np.asarray(y, dtype=np.float64)
-    if y.size == 0:
+    if head is None or y.size == 0:
         return None
-    if task_type == BINARY:
-        p = float(y.mean())
-        return _entropy(np.array([p, 1.0 - p]))
-    if task_type == MULTICLASS:
-        return _entropy(np.bincount(y.astype(np.int64)) / len(y))
-    if task_type == MULTILABEL:
-        p = y.reshape(len(y), -1).mean(axis=0)
-        return float(np.mean([_entropy(np.array([q, 1.0 - q])) for q in p]))
-    if task_type == REGRESSION:
-        return float(np.abs(y - np.median(y)).mean())
-    return None
+    return head.prior_loss(y)
 
 
 def _value(entry: dict, split: str, metric: str) -> float | None:

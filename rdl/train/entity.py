@@ -12,16 +12,13 @@ from rdl.graph import GraphData
 from rdl.metrics import METRICS
 from rdl.nn.seed_inputs import entity_model
 from rdl.train.config import TrainConfig
-from rdl.train.diagnose import label_prior_loss
+from rdl.train.heads import HEADS
 from rdl.train.inference import predict_seeds
 from rdl.train.seed_batches import SeedBatches, seed_batches
 from rdl.train.seed_features import FeatureScaler, SeedFeatures
 from rdl.train.seeds import Seeds, make_seeds, to_seconds
 from rdl.train.stale import GapSampler, information_cutoffs, max_gap_steps, timedelta_seconds
 from rdl.train.trainer import Trainer, backbone_kwargs
-
-BINARY, REGRESSION = "binary_classification", "regression"
-MULTICLASS, MULTILABEL = "multiclass_classification", "multilabel_classification"
 
 
 def model_kwargs(graph: GraphData, entity_table: str, out_channels: int, config: TrainConfig,
@@ -72,8 +69,11 @@ class EntityTrainer(Trainer):
         config: `TrainConfig`.
         train_labels: ``[n]`` training labels (clamp range, number of classes).
 
+    The kind's part (labels, outputs, loss, clamp, prior loss) is its
+    `rdl.train.heads.EntityHead`.
+
     Raises:
-        ValueError: the task type is not an entity task type.
+        rdl.tasks.TaskError: the task's kind has no entity head (e.g. a link task).
     """
 
     name = "gnn"
@@ -81,24 +81,11 @@ class EntityTrainer(Trainer):
     def __init__(self, task, graph: GraphData, config: TrainConfig, train_labels: torch.Tensor):
         super().__init__(task, graph, config)
         self.task_type = str(task.task_type)
-        if self.task_type == MULTICLASS:
-            out = int(train_labels.max()) + 1
-            self.loss_fn: torch.nn.Module = torch.nn.CrossEntropyLoss()
-        elif self.task_type == MULTILABEL:
-            out = train_labels.shape[1]
-            self.loss_fn = torch.nn.BCEWithLogitsLoss()
-        elif self.task_type == REGRESSION:
-            out = 1
-            self.loss_fn = torch.nn.L1Loss()
-        elif self.task_type == BINARY:
-            out = 1
-            self.loss_fn = torch.nn.BCEWithLogitsLoss()
-        else:
-            raise ValueError(f"task type {self.task_type!r} is not an entity task type")
-        self.clamp = None
-        if self.task_type == REGRESSION:
-            lo, hi = np.percentile(train_labels.numpy(), [2, 98])
-            self.clamp = (float(lo), float(hi))
+        #: the kind's output head (`rdl.train.heads`): loss, outputs, clamp, prior
+        self.head = HEADS.get(task)
+        out = self.head.out_channels(train_labels)
+        self.loss_fn = self.head.loss_fn()
+        self.clamp = self.head.clamp(train_labels.numpy())
         self.step = timedelta_seconds(task)
         self.gaps = GapSampler(self.step, max_gap_steps(task, config.protocol),
                                config.stale_prob, seed=config.seed)
@@ -119,7 +106,8 @@ class EntityTrainer(Trainer):
         self._train_seeds = None
         if self.features is not None:
             self._train_seeds = self.make_seeds(task.get_table("train"))
-        self._prior = label_prior_loss(self.task_type, train_labels.numpy())
+        y = np.asarray(train_labels.numpy(), dtype=np.float64)
+        self._prior = self.head.prior_loss(y) if y.size else None
         self.kwargs = model_kwargs(graph, task.entity_table, out, config,
                                    self.scaler.num_outputs if self.scaler else 0,
                                    staleness=self.gaps.active)
@@ -229,15 +217,14 @@ class EntityTrainer(Trainer):
 
     def target(self, y: torch.Tensor) -> torch.Tensor:
         """Labels in the loss's shape (``[n]`` class ids or ``[n, out_channels]``)."""
-        return y if self.task_type == MULTICLASS else y.view(len(y), -1)
+        return self.head.target(y)
 
     def batch_loss(self, seeds: Seeds, batch) -> tuple[torch.Tensor, int, int]:
         data, idx = batch
         with self.config.autocast():
             out = self.model(data, self.graph.tf_dict).float()
         assert seeds.y is not None  # training seeds carry labels
-        y = self.target(seeds.y[torch.from_numpy(idx)])
-        loss = self.loss_fn(out if self.task_type == MULTICLASS else out.view(y.shape), y)
+        loss = self.head.loss(self.loss_fn, out, seeds.y[torch.from_numpy(idx)])
         return loss, len(idx), len(idx)
 
     def predict(self, seeds: Seeds, batch_size: int | None = None) -> np.ndarray:
@@ -257,6 +244,14 @@ class EntityTrainer(Trainer):
         from rdl.train.entity_extras import extra_results
 
         extra_results(self, tables, seeds, pred, models)
+
+    def prediction_frames(self, seeds: dict, pred: dict) -> list:
+        """One frame per split: entity key, seed time, label, this model's prediction."""
+        from rdl.results import prediction_frame
+
+        return [prediction_frame(split, seeds[split].df[self.task.entity_col],
+                                 seeds[split].df[self.task.time_col], seeds[split].y.numpy(),
+                                 {self.name: pred[split]}) for split in ("val", "test")]
 
     def result_fields(self) -> dict:
         """``seed_feature_seconds``: time spent computing seed features (all splits)."""

@@ -10,23 +10,16 @@ import torch
 from rdl.sampling import TemporalNeighborSampler
 from rdl.runtime.interrupt import check as check_interrupt
 from rdl.runtime.memory import release_memory
+from rdl.train.heads import HEADS
 from rdl.train.seed_batches import seed_batches
 
 
-def to_output(out: torch.Tensor, task_type: str, clamp) -> np.ndarray:
-    """Raw model outputs ``[n, out_channels]`` -> probabilities (binary ``[n]``,
-    multiclass/multilabel ``[n, C]``) or values (regression ``[n]``, clamped to ``clamp``
-    when given)."""
-    if task_type == "binary_classification":
-        return torch.sigmoid(out.view(-1)).numpy()
-    if task_type == "multilabel_classification":
-        return torch.sigmoid(out).numpy()
-    if task_type == "multiclass_classification":
-        return torch.softmax(out, dim=-1).numpy()
-    pred = out.view(-1)
-    if clamp is not None:
-        pred = pred.clamp(*clamp)
-    return pred.numpy()
+def to_output(out: torch.Tensor, task_type, clamp) -> np.ndarray:
+    """Raw model outputs ``[n, out_channels]`` -> the kind's predictions (its
+    `rdl.train.heads.EntityHead.output`: probabilities — binary ``[n]``,
+    multiclass/multilabel ``[n, C]`` — or values, regression ``[n]`` clamped to ``clamp``
+    when given). ``task_type``: a kind, its name or a task."""
+    return HEADS.get(task_type).output(out, clamp).numpy()
 
 
 @torch.no_grad()

@@ -1,9 +1,9 @@
 """`train_task`: the one training job of rdl (``rdl train``) for every task kind.
 
 open the database -> the task's split tables -> the graph -> a trainer for the task kind
-(`rdl.train.entity.EntityTrainer`, `rdl.train.link.TwoTowerTrainer` /
-`rdl.train.link.IDGNNTrainer`) -> fit -> evaluate on val and test -> baselines ->
-checkpoint -> ``results.json``.
+(`rdl.train.models.MODELS`: `rdl.train.entity.EntityTrainer`,
+`rdl.train.link.TwoTowerTrainer` / `rdl.train.link.IDGNNTrainer` ...) -> fit -> evaluate
+on val and test -> baselines -> checkpoint -> ``results.json``.
 """
 
 from __future__ import annotations
@@ -19,15 +19,12 @@ import numpy as np
 from rdl.db import Database, connect
 from rdl.db.sources import safe_url
 from rdl.graph import build_graph
-from rdl.results import merge_predictions, prediction_frame, write_predictions, write_results
+from rdl.results import merge_predictions, write_predictions, write_results
 from rdl.tasks import notes
 from rdl.train.checkpoint import save_checkpoint
 from rdl.train.config import TrainConfig
 from rdl.train.diagnose import model_warnings
-from rdl.train.seeds import make_seeds
 from rdl.train.trainer import Trainer
-
-LINK = "link_prediction"
 
 
 def peak_rss_mb() -> float:
@@ -82,44 +79,21 @@ def split_tables_and_graph(task, config: TrainConfig, cache_dir=None, progress: 
 
 def make_trainer(task, graph, config: TrainConfig, train_table, model: str | None = None,
                  **options) -> Trainer:
-    """The trainer of ``task``'s kind.
+    """The trainer of ``model`` for ``task``'s kind (`rdl.train.models.make_trainer`: the
+    registry `rdl.train.models.MODELS`; default: the kind's first model — ``gnn`` for
+    entity kinds, ``two-tower`` for link prediction; ``idgnn`` falls back to
+    ``contextgnn`` when its subgraphs reach almost no training link,
+    `rdl.train.link.link_trainer`).
 
     Args:
-        model: entity tasks: ``None`` or ``"gnn"``; link tasks: ``"two-tower"``
-            (default), ``"idgnn"`` (falls back to ``"contextgnn"`` when its subgraphs
-            reach almost no training link; `rdl.train.link.link_trainer`) or
-            ``"contextgnn"``.
-        options: link models' options (`rdl.train.link.link_trainer`).
+        options: model options (``shallow``, ``num_negatives``, ``history``).
 
     Raises:
-        ValueError: a model name that does not fit the task kind.
+        ConfigError: a model name that does not fit the task kind.
     """
-    if str(task.task_type) == LINK:
-        from rdl.train.link import link_trainer
+    from rdl.train.models import make_trainer as from_registry
 
-        return link_trainer(task, graph, config, model or "two-tower", train_table=train_table,
-                            **options)
-    if model not in (None, "gnn"):
-        from rdl.train.config import ConfigError
-
-        raise ConfigError("model", f"model {model!r} is for link tasks; task {task.name!r} is a "
-                         f"{task.task_type} task, trained with the entity GNN (--model gnn)")
-    from rdl.train.entity import EntityTrainer
-
-    return EntityTrainer(task, graph, config, make_seeds(task, train_table, graph).y)
-
-
-def prediction_frames(task, seeds: dict, preds: dict, name: str) -> list:
-    """The model's val and test predictions as `rdl.results.prediction_frame` s (keys,
-    seed times and labels from the seeds' task tables)."""
-    link = str(task.task_type) == LINK
-    out = []
-    for split in ("val", "test"):
-        df = seeds[split].df
-        label = df[task.dst_entity_col] if link else seeds[split].y.numpy()
-        out.append(prediction_frame(split, df[task.src_entity_col if link else task.entity_col],
-                                    df[task.time_col], label, {name: preds[split]}))
-    return out
+    return from_registry(task, graph, config, train_table, model, **options)
 
 
 def add_timing(results: dict, graph, graph_build_s: float, train_s: float, history: list[dict],
@@ -184,21 +158,16 @@ def run_task(
 
     database, url, storage = open_for_training(db, task_spec, config.storage)
     task, name = resolve_task(task_spec, database)
-    is_link = str(task.task_type) == LINK
     tables, graph, graph_build_s = split_tables_and_graph(task, config, cache_dir, progress)
     init = None
     if config.init:
         from rdl.train.init import prepare_init
 
         init, graph = prepare_init(config.init, task, graph, config, cache_dir)
-    history = None
-    if is_link:
-        from rdl.tasks import LinkHistory
-
-        history = options["history"] = LinkHistory(task, task.input_db(config.protocol))
     from rdl.config.models import check_model_settings
+    from rdl.train.models import models_for
 
-    check_model_settings(config, model or ("two-tower" if is_link else "gnn"))
+    check_model_settings(config, model or models_for(task.kind)[0].name)
     trainer = make_trainer(task, graph, config, tables["train"], model, **options)
     if init is not None:  # pretrained weights before the model moves or is wrapped
         init.load_into(trainer.model)
@@ -219,7 +188,7 @@ def run_task(
     scores = {s: trainer.score(seeds[s], pred[s]) for s in ("val", "test")}
     eval_s = time.perf_counter() - t0
     unwrap(trainer)  # the plain model on the CPU (checkpoints, predict_at)
-    frames = prediction_frames(task, seeds, pred, trainer.name)
+    frames = trainer.prediction_frames(seeds, pred)
 
     results = {
         "task": name,
@@ -228,7 +197,7 @@ def run_task(
         "metrics": list(task.metrics),
         "protocol": config.protocol,
         "storage": storage,
-        **({"eval_k": task.eval_k} if is_link else {}),
+        **trainer.run_fields(),
         "splits": {s: len(t.df) for s, t in tables.items()},
         "notes": notes(task),
         "leakage_suspects": list(getattr(database, "leakage", None) or []),
@@ -240,15 +209,14 @@ def run_task(
                                   "prior_loss": trainer.prior_loss(),
                                   **trainer.result_fields()}},
     }
-    if hasattr(trainer, "extra_results"):
-        trainer.extra_results(tables, seeds, pred, results["models"])
+    trainer.extra_results(tables, seeds, pred, results["models"])
     if baselines:
         from rdl.baselines import run_baselines
 
-        results["baselines"] = run_baselines(database, task, link_history=history,
+        results["baselines"] = run_baselines(database, task, **trainer.baseline_inputs(),
                                              protocol=config.protocol,
                                              predictions=frames)["baselines"]
-    results["warnings"] = list(getattr(trainer, "warnings", [])) + model_warnings(results)
+    results["warnings"] = list(trainer.warnings) + model_warnings(results)
     add_timing(results, graph, graph_build_s, train_s, epochs, t_start, trainer.config)
     from rdl.config.resolve import resolved
 
@@ -318,5 +286,5 @@ def train_task(
 
 
 __all__ = ["TrainRun", "add_timing", "make_trainer", "open_database", "peak_rss_mb",
-           "prediction_frames", "resolve_task", "run_task", "split_tables_and_graph",
+           "resolve_task", "run_task", "split_tables_and_graph",
            "train_task"]

@@ -30,7 +30,7 @@ import pandas as pd
 import torch
 
 from rdl.baselines import aggregate_features, entity_features, plan_aggregations
-from rdl.baselines.targets import label_matrix, num_classes, task_type
+from rdl.baselines.targets import MULTICLASS, label_matrix, num_classes, task_type
 from rdl.train.seeds import to_seconds
 
 PARTS = ("aggregates", "past_labels")
@@ -51,7 +51,7 @@ class PastLabels:
     def __init__(self, task, tables: list[pd.DataFrame]):
         df = pd.concat(tables, ignore_index=True)
         self.window = int(pd.Timedelta(task.timedelta).total_seconds())
-        k = num_classes(task, df[task.target_col]) if task_type(task) == "multiclass_classification" else None
+        k = num_classes(task, df[task.target_col]) if task_type(task) is MULTICLASS else None
         y = label_matrix(task, df[task.target_col].reset_index(drop=True), k).astype(np.float64)
         t = to_seconds(df[task.time_col])
         self.entities = pd.Index(pd.unique(df[task.entity_col]))

@@ -9,6 +9,7 @@ import pandas as pd
 import torch
 
 from rdl.graph import GraphData
+from rdl.train.heads import HEADS
 
 
 @dataclass
@@ -55,11 +56,5 @@ def make_seeds(task, table, graph: GraphData, with_labels: bool = True) -> Seeds
     time = to_seconds(df[task.time_col])
     y = None
     if with_labels and task.target_col in df.columns:
-        values = df[task.target_col].to_numpy()
-        if str(task.task_type) == "multiclass_classification":
-            y = torch.as_tensor(values.astype(np.int64))
-        elif str(task.task_type) == "multilabel_classification":
-            y = torch.as_tensor(np.stack(values).astype(np.float32))
-        else:
-            y = torch.as_tensor(values.astype(np.float32))
+        y = HEADS.get(task).labels(df[task.target_col].to_numpy())
     return Seeds(node, time, y, df)

@@ -126,6 +126,9 @@ class Trainer(ABC):
         self.resolved: dict = {}
         #: set when training data-parallel (`rdl.scale.distributed.make_data_parallel`)
         self.dist = None
+        #: the sampler of the training batches, set by kinds that keep one (data-parallel
+        #: training reseeds it per process)
+        self.train_sampler: TemporalNeighborSampler | None = None
         #: the validation predictions of the best epoch (set by `fit`): the restored
         #: model's own, as `predict` is seeded — the job reuses them instead of
         #: predicting the validation seeds a second time
@@ -171,6 +174,26 @@ class Trainer(ABC):
 
     def result_fields(self) -> dict:
         """Kind-specific fields of the model's entry in ``results.json``."""
+        return {}
+
+    def run_fields(self) -> dict:
+        """Kind-specific top-level fields of ``results.json`` (link: ``eval_k``)."""
+        return {}
+
+    def extra_results(self, tables: dict, seeds: dict, pred: dict, models: dict) -> None:
+        """After evaluation: add entries to ``models`` (``results["models"]``), e.g. other
+        validations or blends of the kind; ``tables`` / ``seeds`` / ``pred`` per split.
+        Default: nothing."""
+
+    def prediction_frames(self, seeds: dict, pred: dict) -> list:
+        """The val and test predictions as `rdl.results.prediction_frame` s
+        (``predictions.parquet``): keys, seed times and labels from ``seeds[split]``.
+        Default: none kept."""
+        return []
+
+    def baseline_inputs(self) -> dict:
+        """Keyword arguments the kind's baselines share with this trainer
+        (`rdl.baselines.run_baselines`; link: ``link_history``). Default: none."""
         return {}
 
     # ---- shared -------------------------------------------------------------------------

@@ -105,7 +105,7 @@ def tune(db, task_spec, budget_s: float, *, trials: int | None = None,
     base = base or TrainConfig()
     database, _ = open_database(db)
     task, _ = resolve_task(task_spec, database)
-    if str(task.task_type) == "link_prediction":
+    if not task.kind.per_entity:
         raise ValueError(f"task {task.name!r} is a link task; rdl tune searches entity tasks")
     tables, graph, _ = split_tables_and_graph(task, base, cache_dir)
     metric = task.metrics[0]

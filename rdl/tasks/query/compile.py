@@ -38,11 +38,11 @@ from rdl.db.sql import quote_identifier as q
 from rdl.tasks.query.errors import QueryError
 from rdl.tasks.query.spec import And, Compare, InList, IsNull, Literal, Name, Not, Or, Query, Ref
 from rdl.tasks.sql import TIMEDELTA_PLACEHOLDER, interval_literal
-from rdl.tasks.types import TaskType
+from rdl.tasks.kinds import BINARY, LINK, REGRESSION, task_type_value
 
 UNITS = {"second": "s", "minute": "min", "hour": "h", "day": "D", "week": "W"}
-BINARY_METRICS = ["roc_auc", "average_precision", "accuracy", "f1"]
-REGRESSION_METRICS = ["mae", "rmse", "r2"]
+BINARY_METRICS = list(BINARY.metrics)  # the kinds' defaults (rdl.tasks.kinds)
+REGRESSION_METRICS = list(REGRESSION.metrics)
 DEFAULT_EVAL_K = 10
 OPTIONS = ("val_timestamp", "test_timestamp", "num_eval_timestamps", "eval_k")
 
@@ -349,13 +349,13 @@ def compile_query(db: Database, text: str, **names: str) -> CompiledQuery:
     ])
     attrs = dict(time_col=time_col, timedelta=end, **options)
     if link:
-        attrs.update(task_type=TaskType.LINK_PREDICTION, src_entity_table=entity,
+        attrs.update(task_type=task_type_value(LINK), src_entity_table=entity,
                      src_entity_col=entity_col, dst_entity_table=dst_table, dst_entity_col=target,
                      eval_k=options.get("eval_k", DEFAULT_EVAL_K))
     else:
         binary = query.comparison is not None
-        attrs.update(task_type=TaskType.BINARY_CLASSIFICATION if binary else TaskType.REGRESSION,
-                     metrics=list(BINARY_METRICS if binary else REGRESSION_METRICS),
+        kind = BINARY if binary else REGRESSION
+        attrs.update(task_type=task_type_value(kind), metrics=list(kind.metrics),
                      entity_table=entity, entity_col=entity_col, target_col=target)
     return CompiledQuery(text, "link" if link else "entity", sql, attrs)
 

@@ -7,7 +7,10 @@ from rdl.train.config import TrainConfig
 from rdl.train.link.contextgnn import ContextGNNTrainer
 from rdl.train.link.trainer import IDGNNTrainer, LinkTrainer, TwoTowerTrainer
 
-MODELS = ("two-tower", "idgnn", "contextgnn")
+#: link model name -> its trainer class (`rdl.train.models.MODELS` holds their entries)
+LINK_TRAINERS: dict[str, type[LinkTrainer]] = {
+    "two-tower": TwoTowerTrainer, "idgnn": IDGNNTrainer, "contextgnn": ContextGNNTrainer}
+MODELS = tuple(LINK_TRAINERS)
 #: below this share of training links reachable in the source's subgraph, ID-GNN is
 #: replaced by ContextGNN (it can score nothing else above popularity)
 MIN_REACHABLE = 0.01
@@ -58,4 +61,4 @@ def link_trainer(task, graph: GraphData, config: TrainConfig, model: str = "two-
     return trainer
 
 
-__all__ = ["MIN_REACHABLE", "MODELS", "link_trainer"]
+__all__ = ["LINK_TRAINERS", "MIN_REACHABLE", "MODELS", "link_trainer"]

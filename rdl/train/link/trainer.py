@@ -151,6 +151,21 @@ class LinkTrainer(Trainer):
                 "dst_entity_table": self.task.dst_entity_table, "eval_k": self.task.eval_k,
                 "text_encoders": self.graph.text_encoders}
 
+    def run_fields(self) -> dict:
+        return {"eval_k": self.task.eval_k}
+
+    def baseline_inputs(self) -> dict:
+        return {"link_history": self._history}
+
+    def prediction_frames(self, seeds: dict, pred: dict) -> list:
+        """One frame per split: source key, seed time, true destinations, ranked ones."""
+        from rdl.results import prediction_frame
+
+        t = self.task
+        return [prediction_frame(split, seeds[split].df[t.src_entity_col],
+                                 seeds[split].df[t.time_col], seeds[split].df[t.dst_entity_col],
+                                 {self.name: pred[split]}) for split in ("val", "test")]
+
     def result_fields(self) -> dict:
         return {"num_hops": self.num_hops}
 
