@@ -9,7 +9,9 @@ rows by ``c``. Each draw's metric is computed from the weights without copying r
   recall@k, precision@k, NDCG@k) from per-row values, all draws at once;
 * AUROC from one sort: per distinct score, the weighted positives times the weighted
   negatives ranked below (ties count half), all draws at once (the Mann-Whitney form);
-* any other metric by calling it on the resampled rows (slower; fine for small sets).
+  average precision likewise (scikit-learn's step form); F1 and R² from weighted sums;
+* any other metric (multiclass / multilabel ones) by calling it on the resampled rows,
+  at most `GENERIC_DRAWS` draws (slower).
 
 The interval is the ``(1 - level) / 2`` and ``(1 + level) / 2`` percentiles of the draws
 (Efron & Tibshirani 1993, ch. 13). A draw where the metric is undefined (one class only)
@@ -28,6 +30,10 @@ from rdl.metrics.registry import METRICS
 _ROW_MEAN = {"accuracy", "log_loss", "mae", "mse", "rmse", "map_at_k", "recall_at_k",
              "precision_at_k", "ndcg_at_k"}
 _RANKING = {"map_at_k", "recall_at_k", "precision_at_k", "ndcg_at_k"}
+#: metrics computed from per-entity sums of the rows (linear in the weights)
+_SUMS = {"f1", "r2"}
+#: the slow path (the metric called on each resampled copy) runs at most this many draws
+GENERIC_DRAWS = 200
 _CHUNK = 64  # draws per vectorised block (memory: CHUNK x rows floats)
 
 
@@ -84,6 +90,41 @@ def _weighted_auroc(w: np.ndarray, y: np.ndarray, order: np.ndarray, starts: np.
         return np.where(den > 0, num / den, np.nan)
 
 
+def _from_sums(name: str, t: np.ndarray, p: np.ndarray, counts: np.ndarray,
+               ent: np.ndarray) -> np.ndarray:
+    """F1 (at ``p >= 0.5``) and R² per draw from per-entity sums (linear in the weights)."""
+    g = counts.shape[1]
+
+    def tot(x):
+        return counts @ np.bincount(ent, weights=x, minlength=g)
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if name == "f1":
+            pos = (p >= 0.5).astype(float)
+            tp, fp, fn = tot(t * pos), tot((1 - t) * pos), tot(t * (1 - pos))
+            den = 2 * tp + fp + fn
+            return np.where(den > 0, 2 * tp / np.where(den > 0, den, 1), 0.0)
+        n, st, stt, sres = tot(np.ones_like(t)), tot(t), tot(t * t), tot((t - p) ** 2)
+        sstot = stt - st * st / np.where(n > 0, n, 1)
+        ok = (n >= 2) & (sstot > 1e-12 * np.maximum(stt, 1))
+        return np.where(ok, 1 - sres / np.where(ok, sstot, 1), np.nan)
+
+
+def _weighted_ap(w: np.ndarray, y: np.ndarray, order: np.ndarray, starts: np.ndarray
+                 ) -> np.ndarray:
+    """Average precision (scikit-learn's step form) per row of the weights ``w`` [B, n];
+    rows sorted by score descending (``order``), distinct scores starting at ``starts``."""
+    tpb = np.add.reduceat(w[:, order] * y[order], starts, axis=1)
+    fpb = np.add.reduceat(w[:, order] * (1.0 - y[order]), starts, axis=1)
+    tp, fp = np.cumsum(tpb, axis=1), np.cumsum(fpb, axis=1)
+    total = tp[:, -1:]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        prec = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
+        ap = (tpb * prec).sum(axis=1) / total[:, 0]
+        has_both = (total[:, 0] > 0) & (fp[:, -1] > 0)
+    return np.where(has_both, ap, np.nan)
+
+
 def bootstrap_draws(name: str, true: Any, pred: Any, groups: Any, *, draws: int = 1000,
                     seed: int = 0, k: int | None = None) -> np.ndarray:
     """The metric on ``draws`` entity-resampled copies of ``(true, pred)`` (``[draws]``,
@@ -114,6 +155,19 @@ def bootstrap_draws(name: str, true: Any, pred: Any, groups: Any, *, draws: int 
         with np.errstate(invalid="ignore", divide="ignore"):
             out = np.where(m > 0, tot / m, np.nan)
         return np.sqrt(out) if name == "rmse" else out
+    if name in _SUMS and np.ndim(pred) == 1:
+        return _from_sums(name, np.asarray(true, dtype=np.float64),
+                          np.asarray(pred, dtype=np.float64), counts, ent)
+    if name == "average_precision" and np.ndim(pred) == 1:
+        y = np.asarray(true, dtype=np.float64)
+        s = np.asarray(pred, dtype=np.float64)
+        order = np.argsort(-s, kind="stable")
+        sorted_s = s[order]
+        starts = np.flatnonzero(np.r_[True, sorted_s[1:] != sorted_s[:-1]])
+        for lo in range(0, draws, _CHUNK):
+            w = counts[lo:lo + _CHUNK][:, ent]
+            out[lo:lo + _CHUNK] = _weighted_ap(w, y, order, starts)
+        return out
     if name == "roc_auc" and np.ndim(pred) == 1:
         y = np.asarray(true, dtype=np.float64)
         s = np.asarray(pred, dtype=np.float64)
@@ -125,6 +179,8 @@ def bootstrap_draws(name: str, true: Any, pred: Any, groups: Any, *, draws: int 
             out[lo:lo + _CHUNK] = _weighted_auroc(w, y, order, starts)
         return out
     fn = METRICS[name]
+    draws = min(draws, GENERIC_DRAWS)
+    out = out[:draws]
     t_arr, p_arr = np.asarray(true, dtype=object), np.asarray(pred, dtype=object) \
         if name in _RANKING else np.asarray(pred)
     rows_of = [np.flatnonzero(ent == e) for e in range(counts.shape[1])]

@@ -249,9 +249,12 @@ class EntityTrainer(Trainer):
         """One frame per split: entity key, seed time, label, this model's prediction."""
         from rdl.results import prediction_frame
 
+        extras = self.extra_predictions  # lightgbm_cutoff, blend (rdl.train.entity_extras)
         return [prediction_frame(split, seeds[split].df[self.task.entity_col],
                                  seeds[split].df[self.task.time_col], seeds[split].y.numpy(),
-                                 {self.name: pred[split]}) for split in ("val", "test")]
+                                 {self.name: pred[split],
+                                  **{n: p[split] for n, p in extras.items()}})
+                for split in ("val", "test")]
 
     def result_fields(self) -> dict:
         """``seed_feature_seconds``: time spent computing seed features (all splits)."""

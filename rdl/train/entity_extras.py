@@ -63,6 +63,8 @@ def extra_results(trainer, tables: dict, seeds: dict, pred: dict, models: dict) 
     metric = task.metrics[0]
     blend = fit_blend(trainer.task_type, metric, seeds["val"].y.numpy(),
                       np.asarray(pred["val"]), lpred["val"])
+    trainer.extra_predictions["lightgbm_cutoff"] = lpred
+    trainer.extra_predictions["blend"] = {s: blend(pred[s], lpred[s]) for s in ("val", "test")}
     models["blend"] = {
         "val": trainer.score(seeds["val"], blend(pred["val"], lpred["val"])),
         "test": trainer.score(seeds["test"], blend(pred["test"], lpred["test"])),

@@ -24,6 +24,7 @@ from rdl.tasks import notes
 from rdl.train.checkpoint import save_checkpoint
 from rdl.train.config import TrainConfig
 from rdl.train.diagnose import model_warnings
+from rdl.train.evidence import add_evidence
 from rdl.train.trainer import Trainer
 
 
@@ -188,7 +189,6 @@ def run_task(
     scores = {s: trainer.score(seeds[s], pred[s]) for s in ("val", "test")}
     eval_s = time.perf_counter() - t0
     unwrap(trainer)  # the plain model on the CPU (checkpoints, predict_at)
-    frames = trainer.prediction_frames(seeds, pred)
 
     results = {
         "task": name,
@@ -210,13 +210,16 @@ def run_task(
                                   **trainer.result_fields()}},
     }
     trainer.extra_results(tables, seeds, pred, results["models"])
+    frames = trainer.prediction_frames(seeds, pred)  # the model's and its extras' (blend)
     if baselines:
         from rdl.baselines import run_baselines
 
         results["baselines"] = run_baselines(database, task, **trainer.baseline_inputs(),
                                              protocol=config.protocol,
                                              predictions=frames)["baselines"]
-    results["warnings"] = list(trainer.warnings) + model_warnings(results)
+    evidence = add_evidence(results, merge_predictions(frames), seed=config.seed,
+                            selection_split="val_stale" if config.stale_val else "val")
+    results["warnings"] = list(trainer.warnings) + model_warnings(results) + evidence
     add_timing(results, graph, graph_build_s, train_s, epochs, t_start, trainer.config)
     from rdl.config.resolve import resolved
 

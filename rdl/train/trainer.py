@@ -121,6 +121,9 @@ class Trainer(ABC):
         self.history: list[dict] = []
         self.batch_size = config.batch_size
         self.warnings: list[str] = []
+        #: other models' val / test predictions made beside this one (name -> split ->
+        #: predictions; the blend), kept in ``predictions.parquet``
+        self.extra_predictions: dict[str, dict] = {}
         #: what the run decided from its data, beside the config (never written into it):
         #: ``results["resolved"]`` (`rdl.config.resolve.resolved`)
         self.resolved: dict = {}

@@ -79,3 +79,25 @@ def test_an_undefined_metric_gives_no_interval():
     assert bootstrap_interval("roc_auc", np.ones(4), np.ones(4) / 2, np.arange(4)) is None
     with pytest.raises(ValueError, match="unknown metric"):
         bootstrap_interval("auc", y, y, y)
+
+
+@pytest.mark.parametrize("name", ["average_precision", "f1"])
+def test_each_vectorised_draw_of_ap_and_f1_is_the_metric_on_the_resampled_rows(name):
+    y, p, groups = _binary(40)
+    draws = bootstrap_draws(name, y, p, groups, draws=20, seed=4)
+    counts, ent = entity_counts(groups, 20, 4)
+    for b in range(20):
+        idx = _resampled(counts[b], ent)
+        assert draws[b] == pytest.approx(METRICS[name](y[idx], p[idx]), abs=1e-9)
+
+
+def test_each_r2_draw_is_the_metric_on_the_resampled_rows():
+    rng = np.random.default_rng(5)
+    groups = np.repeat(np.arange(30), 3)
+    t = rng.normal(size=groups.size)
+    p = t + rng.normal(0, 0.5, groups.size)
+    draws = bootstrap_draws("r2", t, p, groups, draws=10, seed=1)
+    counts, ent = entity_counts(groups, 10, 1)
+    for b in range(10):
+        idx = _resampled(counts[b], ent)
+        assert draws[b] == pytest.approx(METRICS["r2"](t[idx], p[idx]), abs=1e-9)
