@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Literal
 
-from rdl.db.errors import RdlError
+from rdl.db.errors import RdlError, arg
 
 
 #: A split of a task's seed times.
@@ -62,6 +62,6 @@ def check_protocol(protocol: str) -> str:
         raise TaskError(
             f"unknown protocol {protocol!r}: use 'relbench' (every model input cut at the "
             "test timestamp, as RelBench) or 'rolling' (each seed sees every row dated <= its "
-            "seed time); on the command line --protocol relbench|rolling."
+            f"seed time): {arg('protocol', repr('relbench'), cli='relbench')}."
         )
     return protocol

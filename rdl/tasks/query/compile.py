@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from rdl.db import Database
+from rdl.db import Database, hints
 from rdl.db.sql import quote_identifier as q
 from rdl.tasks.query.errors import QueryError
 from rdl.tasks.query.spec import And, Compare, InList, IsNull, Literal, Name, Not, Or, Query, Ref
@@ -239,8 +239,7 @@ def compile_query(db: Database, text: str, **names: str) -> CompiledQuery:
     pkey = db[entity].pkey_col
     if pkey is None:
         raise comp.error(query.entity, f"table {entity!r} has no primary key, so its rows "
-                                       "cannot be predicted for; declare one (--pkey "
-                                       f"{entity}=COLUMN)")
+                                       f"cannot be predicted for; declare one ({hints.pkey(entity)})")
     if query.entity_pkey is not None and query.entity_pkey.text != pkey:
         raise comp.error(query.entity_pkey, f"the primary key of {entity!r} is {pkey!r}")
     source = comp.table(query.table)
