@@ -53,8 +53,8 @@ MAGIC = b"RDLCACHE"
 SUFFIX = ".rdlc"
 _TAIL = struct.Struct("<I8s")  # footer length, magic
 _CHUNK = 1 << 22
-MOVE_HINT = ("set the environment variable RDL_CACHE_DIR (or pass --cache-dir) to a "
-             "writable directory")
+MOVE_HINT = ("set the environment variable RDL_CACHE_DIR (or the cache directory rdl is "
+             "given) to a writable directory")
 
 _warned_dirs: set[str] = set()
 

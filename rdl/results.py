@@ -75,8 +75,8 @@ def read_results(run_dir: str | Path) -> dict:
     """
     path = Path(run_dir) / RESULTS_FILE
     if not path.exists():
-        raise FileNotFoundError(f"{path} not found: run `rdl train --out {run_dir}` or "
-                                f"`rdl baseline --out {run_dir}` first")
+        raise FileNotFoundError(f"{path} not found: train a model or run the baselines with "
+                                f"{run_dir} as the output directory first")
     return json.loads(path.read_text())
 
 

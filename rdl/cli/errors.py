@@ -42,7 +42,8 @@ COMMAND_OPTION = {"out": "--out", "replace": "--replace", "table": "--table",
                   "task": "--task", "db": "--db", "baselines": "--no-baselines",
                   "no_text": "--no-text", "seed_feature_max_pairs": "--seed-feature-max-pairs",
                   "blend": "--no-blend", "constraints": "--no-constraints",
-                  "num_views": "--views", "only": "--only", "query": "--query"}
+                  "num_views": "--views", "only": "--only", "query": "--query",
+                  "out_dir": "--out"}
 EXIT_ERROR = 1
 
 

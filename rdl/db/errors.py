@@ -158,11 +158,16 @@ class SourceError(RdlError):
     read, a file that is locked or is not a database, a server that does not answer."""
 
 
+class MissingFileError(RdlError, FileNotFoundError):
+    """A file rdl needs is not there (a checkpoint, a run's results); the message says what
+    writes it."""
+
+
 class ArgumentError(RdlError, ValueError):
     """An argument of an rdl function out of its range or of the wrong kind (an unknown
     GNN layer, a ``top_k`` larger than the candidates ...); the message names it."""
 
 
-__all__ = ["ArgumentError", "DataError", "RdlError", "RdlWarning", "Said", "SchemaError",
+__all__ = ["ArgumentError", "DataError", "MissingFileError", "RdlError", "RdlWarning", "Said", "SchemaError",
            "SourceError", "Spoken", "arg", "flags_named", "raw_text", "render", "said",
            "spelled"]

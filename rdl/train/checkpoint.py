@@ -17,6 +17,8 @@ from pathlib import Path
 
 import torch
 
+from rdl.db.errors import MissingFileError, spelled
+
 CHECKPOINT = "model.pt"
 
 
@@ -61,7 +63,9 @@ def load_checkpoint(model_dir: str | Path) -> dict:
     """
     path = Path(model_dir) / CHECKPOINT
     if not path.exists():
-        raise FileNotFoundError(f"{path} not found: train a model with `rdl train --out {model_dir}`")
+        raise MissingFileError(f"{path} not found: train a model with "
+                               + spelled(f"rdl.train.train_task(db, task, out_dir={str(model_dir)!r})",
+                                         f"`rdl train --out {model_dir}`"))
     ckpt = torch.load(path, weights_only=False)
     ckpt["path"] = str(path)
     return ckpt

@@ -8,6 +8,7 @@ import time
 import numpy as np
 import torch
 
+from rdl.db.errors import arg, said
 from rdl.graph import GraphData
 from rdl.metrics import METRICS
 from rdl.nn.seed_inputs import entity_model
@@ -136,13 +137,14 @@ class EntityTrainer(Trainer):
 
         what = " and ".join(filter(None, ["seed features" * bool(config.seed_features),
                                          "the blend" * bool(config.blend)]))
-        self.warnings.append(
+        self.warnings.append(said(
             f"{what} left out: this task has {pairs:,} (entity, cut-off) pairs "
             f"({n['train']:,} training seeds x {cuts} cut-off(s), {n['val']:,} val, "
-            f"{n['test']:,} test), more than --seed-feature-max-pairs {limit:,}; they are "
-            "computed in memory (~1-10 KB a pair), so the GNN trained alone. Pass "
-            "--seed-feature-max-pairs 0 (no limit) or a larger number to compute them "
-            "anyway, or --seed-features none --no-blend to silence this.")
+            f"{n['test']:,} test), more than {arg('seed_feature_max_pairs', f'{limit:,}')}; "
+            "they are computed in memory (~1-10 KB a pair), so the GNN trained alone. Pass "
+            f"{arg('seed_feature_max_pairs', 0)} (no limit) or a larger number to compute "
+            f"them anyway, or {arg('seed_features', '[]', cli='none')} "
+            f"{arg('blend', 'False', cli='')} to silence this."))
         return replace(config, seed_features=[], blend=False)
 
     def prior_loss(self) -> float | None:

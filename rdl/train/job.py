@@ -99,10 +99,11 @@ def make_trainer(task, graph, config: TrainConfig, train_table, model: str | Non
         return link_trainer(task, graph, config, model or "two-tower", train_table=train_table,
                             **options)
     if model not in (None, "gnn"):
+        from rdl.db.errors import arg
         from rdl.train.config import ConfigError
 
         raise ConfigError("model", f"model {model!r} is for link tasks; task {task.name!r} is a "
-                         f"{task.task_type} task, trained with the entity GNN (--model gnn)")
+                         f"{task.task_type} task, trained with the entity GNN ({arg('model', repr('gnn'), cli='gnn')})")
     from rdl.train.entity import EntityTrainer
 
     return EntityTrainer(task, graph, config, make_seeds(task, train_table, graph).y)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from rdl.db.errors import ArgumentError, arg
 from rdl.train.seeds import to_seconds
 
 
@@ -110,7 +111,7 @@ class GapSampler:
 
     def __init__(self, step: int, max_steps: int, prob: float, seed: int = 0):
         if not 0.0 <= prob <= 1.0:
-            raise ValueError(f"stale_prob {prob} must be in [0, 1] (--stale-prob)")
+            raise ArgumentError(f"{arg('stale_prob')} {prob} must be in [0, 1]")
         if max_steps < 0:
             raise ValueError(f"max_steps {max_steps} must be >= 0")
         self.step, self.max_steps, self.prob = int(step), int(max_steps), float(prob)
