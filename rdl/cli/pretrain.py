@@ -6,16 +6,7 @@ from typing import Optional
 
 import typer
 
-from rdl.cli.app import app, console, err_console
-
-
-def fail(e: Exception, debug: bool) -> None:
-    """Bad input: one ``error:`` paragraph on stderr and exit 1 (the traceback with
-    ``--debug``)."""
-    if debug:
-        raise e
-    err_console.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(1)
+from rdl.cli.app import app, console
 
 
 @app.command()
@@ -50,35 +41,39 @@ def pretrain(
     threads: Optional[int] = typer.Option(None, "--threads", help="torch threads (default: torch's, = cores)"),
     seed: int = typer.Option(42, "--seed"),
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="graph/text cache (default ~/.cache/rdl)"),
-    debug: bool = typer.Option(False, "--debug", help="show the traceback of an error"),
 ):
     """Pretrain the relational backbone without labels (self-supervised relational
     reasoning, Patacchiola & Storkey 2020): views of the same entity are told apart from
     views of different entities. Writes OUT/backbone.pt for `rdl train --init OUT` and
-    `rdl embed --model OUT`."""
+    `rdl embed --model OUT`. Errors (and ``--debug``) go the way of every command
+    (`rdl.cli.app.RdlGroup`)."""
+    from rdl.cli.errors import CliError
     from rdl.cli.train import _text_option
+    from rdl.cli.train_config import parse_fanouts
     from rdl.db import RdlError
     from rdl.pretrain import PretrainConfig
     from rdl.pretrain import pretrain as run
     from rdl.train import TrainConfig
 
+    fanouts = parse_fanouts(num_neighbors)
+    config = TrainConfig(epochs=epochs, lr=lr, batch_size=batch_size, channels=channels,
+                         num_neighbors=fanouts, num_layers=len(fanouts),
+                         temporal_strategy=temporal_strategy, patience=patience,
+                         text=_text_option(text, no_text), precision=precision,
+                         max_steps_per_epoch=max_steps,
+                         threads=threads, seed=seed, protocol=protocol)
     try:
-        fanouts = [int(x) for x in num_neighbors.split(",")]
-        config = TrainConfig(epochs=epochs, lr=lr, batch_size=batch_size, channels=channels,
-                             num_neighbors=fanouts, num_layers=len(fanouts),
-                             temporal_strategy=temporal_strategy, patience=patience,
-                             text=_text_option(text, no_text), precision=precision,
-                             max_steps_per_epoch=max_steps,
-                             threads=threads, seed=seed, protocol=protocol)
         options = PretrainConfig(num_views=views, every_days=every_days,
                                  active_within_days=active_within_days or None,
                                  max_cutoff_days=max_cutoff_days, max_jitter_days=max_jitter_days,
                                  neighbor_dropout=neighbor_dropout, feature_mask=feature_mask,
                                  seed_mask=seed_mask, negatives=negatives)
-        res = run(db, entity_table, config, options, out, task=task, until=until, cut=cut,
-                  cache_dir=cache_dir)
-    except (RdlError, FileNotFoundError, ValueError) as e:
-        fail(e, debug)
+    except ValueError as e:  # PretrainConfig's range checks (plain ValueErrors): one paragraph
+        if isinstance(e, RdlError):
+            raise
+        raise CliError(str(e)) from e
+    res = run(db, entity_table, config, options, out, task=task, until=until, cut=cut,
+              cache_dir=cache_dir)
     best = res["best"]
     s, t = res["seeds"], res["timing"]
     console.print(
