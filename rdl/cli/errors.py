@@ -109,4 +109,5 @@ def error_message(exc: BaseException) -> str:
         f"not check yet; rerun with {DEBUG_FLAG} to see the traceback, and report it.")
 
 
-__all__ = ["COMMAND_OPTION", "CliError", "OPTION", "cli_text", "flags", "DEBUG_FLAG", "EXIT_ERROR", "EXIT_INTERRUPTED", "error_message", "one_paragraph"]
+__all__ = ["COMMAND_OPTION", "CliError", "OPTION", "cli_text", "flags", "DEBUG_FLAG",
+           "EXIT_ERROR", "EXIT_INTERRUPTED", "error_message", "one_paragraph"]

@@ -157,4 +157,5 @@ def open_db(url: str, schema: SchemaArgs | None = None, *, task: str | None = No
     return connect(target, **kwargs)
 
 
-__all__ = ["CONNECT_FLAGS", "PANEL", "SchemaArgs", "schema_flags", "open_db", "schema_options", "task_schema"]
+__all__ = ["CONNECT_FLAGS", "PANEL", "SchemaArgs", "open_db", "schema_flags", "schema_options",
+           "task_schema"]

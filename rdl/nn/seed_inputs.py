@@ -1,4 +1,4 @@
-"""Inputs of the seed itself, beside its subgraph (issue 9, levers 1 and 2): how stale
+"""Inputs of the seed itself, beside its subgraph (the stale-history and seed-feature inputs, so a GNN sees what tabular models see): how stale
 its history is, and a vector of tabular features (the entity's time-bounded relational
 aggregates and its own past labels, `rdl.train.seed_features`).
 

@@ -137,7 +137,7 @@ class Embedder:
                             batch_size=self.batch_size)
         use_model = self.model is not None and table == self.model.entity_table
         attach = lambda batch, idx: batch  # noqa: E731
-        if use_model:  # a model with seed inputs (issue 9) embeds with them, as it predicts
+        if use_model:  # a model with seed inputs (stale history, seed features) embeds with them, as it predicts
             from rdl.train.entity import seed_input_fn
 
             keys = self.graph.pkey_values[table]

@@ -64,7 +64,8 @@ def load_checkpoint(model_dir: str | Path) -> dict:
     path = Path(model_dir) / CHECKPOINT
     if not path.exists():
         raise MissingFileError(f"{path} not found: train a model with "
-                               + spelled(f"rdl.train.train_task(db, task, out_dir={str(model_dir)!r})",
+                               + spelled(f"rdl.train.train_task(db, task, "
+                                         f"out_dir={str(model_dir)!r})",
                                          f"`rdl train --out {model_dir}`"))
     ckpt = torch.load(path, weights_only=False)
     ckpt["path"] = str(path)

@@ -1,5 +1,6 @@
 """Warnings about a trained model that did not learn: the report must never show a model
-at chance beside baselines that work without saying so (issue 11).
+at chance beside baselines that work without saying so (a GNN at chance next to a
+working baseline looks like a result unless the report says otherwise).
 
 Two checks, run by the training job on its results dict (`model_warnings`):
 

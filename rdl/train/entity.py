@@ -61,10 +61,10 @@ class EntityTrainer(Trainer):
     (multiclass). Batches: ``config.batch_size`` seeds, shuffled (``batch_order="random"``)
     or in groups of one entity's consecutive seed times (``"entity"``).
 
-    Stale history and seed inputs (issue 9): every seed is sampled at its information
-    cut-off (`rdl.train.stale.information_cutoffs`; training seeds at random earlier
-    cut-offs with ``config.stale_prob``), ages are encoded against ``config.time_reference``,
-    and the seed may get tabular features at its cut-off (``config.seed_features``,
+    Stale history and seed inputs (what tabular models see of a seed): every seed is
+    sampled at its information cut-off (`rdl.train.stale.information_cutoffs`; training
+    seeds at random earlier cut-offs with ``config.stale_prob``), ages are encoded against
+    ``config.time_reference``, and the seed may get tabular features at its cut-off (``config.seed_features``,
     `rdl.train.seed_features`).
 
     Args:

@@ -149,8 +149,9 @@ def check_schema(ckpt: dict, graph) -> None:
             a = {(st, c) for st, cols in pre[table].items() for c in cols}
             b = {(st, c) for st, cols in mine[table].items() for c in cols}
             text = any(st == "embedding" for st, _ in a ^ b)
-            hint = (f" Text columns differ: pass {arg('text', repr('none'), option='no_text', cli='')}"
-                    " to both pretraining and training or to neither."
+            no_text = arg("text", repr("none"), option="no_text", cli="")
+            hint = (f" Text columns differ: pass {no_text} to both pretraining and training "
+                    "or to neither."
                     if text else "")
             raise InitError(
                 f"{where}: table {table!r} has other feature columns than the backbone was "

@@ -103,7 +103,8 @@ def make_trainer(task, graph, config: TrainConfig, train_table, model: str | Non
         from rdl.train.config import ConfigError
 
         raise ConfigError("model", f"model {model!r} is for link tasks; task {task.name!r} is a "
-                         f"{task.task_type} task, trained with the entity GNN ({arg('model', repr('gnn'), cli='gnn')})")
+                         f"{task.task_type} task, trained with the entity GNN "
+                         f"({arg('model', repr('gnn'), cli='gnn')})")
     from rdl.train.entity import EntityTrainer
 
     return EntityTrainer(task, graph, config, make_seeds(task, train_table, graph).y)

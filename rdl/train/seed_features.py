@@ -1,4 +1,5 @@
-"""Tabular inputs of a seed, computed at its information cut-off (issue 9, lever 2).
+"""Tabular inputs of a seed, computed at its information cut-off (the
+time-bounded aggregates and past labels a tabular model would see, as a GNN input).
 
 For a seed (entity ``e``, seed time ``t``) with information cut-off ``c <= t``
 (`rdl.train.stale`), the features describe what was known at ``c``:

@@ -39,7 +39,7 @@ def train_batch_size(num_train: int, config: TrainConfig) -> int:
     ``config.min_steps_per_epoch`` optimiser steps, but not below ``min(batch_size, 16)``.
 
     Small training sets otherwise get a handful of steps per epoch (rel-f1 driver-top3:
-    1,353 rows = 3 steps of 512) and a GNN can end at chance (issue 11: test AUROC 0.501
+    1,353 rows = 3 steps of 512) and a GNN can end at chance (measured: test AUROC 0.501
     on a 1,252-row churn task with 3 steps per epoch)."""
     bs = config.batch_size
     if config.min_steps_per_epoch <= 0 or num_train <= 0:

@@ -142,5 +142,6 @@ class SubgraphPooling(torch.nn.Module):
         return self.proj(torch.cat([seed_x, pooled.to(seed_x.dtype)], dim=-1))
 
 
-__all__ = ["POOLINGS", "POOLING_REGISTRY", "Pooling", "SubgraphPooling", "pooling_help", "AdaptivePooling", "GatedMaxMeanPooling",
+__all__ = ["POOLINGS", "POOLING_REGISTRY", "Pooling", "SubgraphPooling", "pooling_help",
+           "AdaptivePooling", "GatedMaxMeanPooling",
            "GeneralizedNormPooling", "RelationNetworkPooling", "SimPool", "pair_partners"]
