@@ -312,7 +312,7 @@ def build_graph_streaming(db, *, text: str | bool = "minilm", stats_until=None, 
         tmp = Path(tempfile.mkdtemp(prefix=f"rdl-graph-{key}-"))
         warnings.warn(f"cannot write the cache directory {cache} ({e.strerror or e}); the "
                       f"out-of-core graph is built in {tmp} and not kept. Set RDL_CACHE_DIR "
-                      "(or the cache directory rdl is given) to a writable directory",
+                      f"(or {arg('cache_dir')}) to a writable directory",
                       CacheWarning, stacklevel=2)
     try:
         w, notes = _Writer(tmp), []
