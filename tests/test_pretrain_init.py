@@ -89,9 +89,9 @@ def test_other_column_stats_rebuild_the_graph_with_the_backbones(setup, tmp_path
 
 def test_mismatches_are_one_clear_error(setup, tmp_path):
     db, _, cache, out = setup
-    with pytest.raises(InitError, match="channels = 16.*--channels"):
+    with pytest.raises(InitError, match="channels = 16.*channels=16"):
         _run(db, cache, epochs=0, init=str(out), channels=8)
-    with pytest.raises(InitError, match="num_layers = 2.*--num-neighbors"):
+    with pytest.raises(InitError, match="num_layers = 2.*num_neighbors"):
         _run(db, cache, epochs=0, init=str(out), num_neighbors=[4, 4, 4], num_layers=3)
     # another schema: the in-memory toy database has no `ts` feature column
     with pytest.raises(InitError, match=r"table 'events' has other feature columns.*'ts'"):

@@ -143,7 +143,7 @@ def test_unknown_protocol_names_the_flag(f1):
     with pytest.raises(ValueError, match=r"protocol 'future'.*--protocol"):
         TrainConfig(protocol="future")
     task = load_task(TASK, f1)
-    with pytest.raises(TaskError, match=r"--protocol relbench\|rolling"):
+    with pytest.raises(TaskError, match=r"unknown protocol 'future': use 'relbench'"):
         task.input_db("future")
 
 

@@ -62,7 +62,7 @@ def test_no_row_after_the_cutoff_reaches_the_seed(reference):
 
 
 def test_unknown_time_reference_names_the_flag():
-    with pytest.raises(ValueError, match="--time-reference"):
+    with pytest.raises(ValueError, match="time_reference='newest': use one of"):
         _batches(None, "newest")
     with pytest.raises(ValueError, match="--time-reference"):
         TrainConfig(time_reference="newest")
@@ -117,7 +117,7 @@ def test_gap_sampler_draws_on_the_grid_within_the_test_staleness():
     assert counts.min() > 0.7 * counts.mean()  # uniform over 1..39
     assert not GapSampler(30 * DAY, 0, 0.6).steps(100).any()  # rolling: nothing stale
     assert not GapSampler(30 * DAY, 39, 0.0).steps(100).any()
-    with pytest.raises(ValueError, match="--stale-prob"):
+    with pytest.raises(ValueError, match=r"stale_prob 1.5 must be in \[0, 1\]"):
         GapSampler(DAY, 3, 1.5)
 
 

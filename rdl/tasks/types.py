@@ -60,8 +60,8 @@ def check_protocol(protocol: str) -> str:
     """
     if protocol not in PROTOCOLS:
         raise TaskError(
-            f"unknown protocol {protocol!r}: use 'relbench' (every model input cut at the "
-            "test timestamp, as RelBench) or 'rolling' (each seed sees every row dated <= its "
-            f"seed time): {arg('protocol', repr('relbench'), cli='relbench')}."
+            f"unknown {arg('protocol')} {protocol!r}: use 'relbench' (every model input cut at "
+            "the test timestamp, as RelBench) or 'rolling' (each seed sees every row dated <= "
+            "its seed time)."
         )
     return protocol
