@@ -104,7 +104,7 @@ def test_mismatches_are_one_clear_error(setup, tmp_path):
              PretrainConfig(num_views=2), late, cache_dir=cache, progress=False)
     with pytest.raises(InitError, match="after the val timestamp 2021-06-01 00:00:00 of task 'user-kind'"):
         _run(db, cache, epochs=0, init=str(late))
-    with pytest.raises(FileNotFoundError, match="rdl pretrain"):
+    with pytest.raises(FileNotFoundError, match=r"rdl.pretrain.pretrain\(url, 'TABLE', out_dir="):
         _run(db, cache, epochs=0, init=str(tmp_path / "nothing"))
 
 
