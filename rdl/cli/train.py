@@ -283,6 +283,8 @@ def predict(
         check_target(out, source_url=source, table=table, replace=replace,
                      allow_write_source=allow_write_source)  # before the work is done
     except ValueError as e:
+        if isinstance(e, RdlError):
+            raise
         raise CliError(str(e)) from e
     ckpt = load_checkpoint(model)
     database = open_db(db, schema, base=ckpt.get("schema"))
