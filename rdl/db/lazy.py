@@ -33,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from rdl.db import hints
-from rdl.db.errors import SchemaError, arg
+from rdl.db.errors import SchemaError
 from rdl.db.lazy_table import (
     MAX_ROWS_IN_MEMORY,
     FKey,

@@ -59,7 +59,8 @@ def _load(model_dir: str | Path) -> tuple[dict, dict, str]:
                 f"{d} holds neither {BACKBONE} nor {CHECKPOINT}: pass {arg('model_dir')} with a "
                 "directory written by "
                 + spelled("rdl.pretrain.pretrain(..., out_dir=DIR)", "`rdl pretrain --out DIR`")
-                + " or " + spelled("rdl.train.train_task(..., out_dir=DIR)", "`rdl train --out DIR`"))
+                + " or "
+                + spelled("rdl.train.train_task(..., out_dir=DIR)", "`rdl train --out DIR`"))
         ckpt = load_backbone(d)
         return ckpt, ckpt["backbone_kwargs"], "backbone"
     ckpt = load_checkpoint(d)
@@ -137,7 +138,8 @@ class Embedder:
                             batch_size=self.batch_size)
         use_model = self.model is not None and table == self.model.entity_table
         attach = lambda batch, idx: batch  # noqa: E731
-        if use_model:  # a model with seed inputs (stale history, seed features) embeds with them, as it predicts
+        if use_model:  # a model with seed inputs (stale history, seed features) embeds
+            # with them, as it predicts
             from rdl.train.entity import seed_input_fn
 
             keys = self.graph.pkey_values[table]

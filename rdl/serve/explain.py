@@ -166,7 +166,8 @@ def attribute(model, graph, batch, task_type: str, method: str = "grad_x_input",
         raise ValueError(f"unknown explanation method {method!r}; choose one of {list(METHODS)}")
     if method == "attention" and model.pool.mode != "attention":
         raise ArgumentError(f"the model pools with {model.pool.mode!r}, which has no attention "
-                            f"weights; use {arg('method', repr('grad_x_input'), cli='grad_x_input')} "
+                            "weights; use "
+                            f"{arg('method', repr('grad_x_input'), cli='grad_x_input')} "
                             f"(or train with {arg('pooling', repr('attention'), cli='attention')})")
     model.eval()
     num_seeds = batch.seed_time.numel()

@@ -266,7 +266,8 @@ class LinkTask(BaseTask):
                 f"dated by test_timestamp, the rest because the source is dated after the seed "
                 f"time. Check the keys ({arg('primary_keys', option='pkey')} / "
                 f"{arg('foreign_keys', option='fkey')}) and the time columns "
-                f"({arg('time_cols', option='time_col')}) of {self.src_entity_table} and {self.dst_entity_table}.")
+                f"({arg('time_cols', option='time_col')}) of {self.src_entity_table} and "
+                f"{self.dst_entity_table}.")
         if self.dropped_links[split] or not keep.all():
             logger.info(
                 "%s: %s split: removed %d destination id(s) not in %r and dropped %d row(s)",

@@ -64,8 +64,8 @@ class EntityTrainer(Trainer):
     Stale history and seed inputs (what tabular models see of a seed): every seed is
     sampled at its information cut-off (`rdl.train.stale.information_cutoffs`; training
     seeds at random earlier cut-offs with ``config.stale_prob``), ages are encoded against
-    ``config.time_reference``, and the seed may get tabular features at its cut-off (``config.seed_features``,
-    `rdl.train.seed_features`).
+    ``config.time_reference``, and the seed may get tabular features at its cut-off
+    (``config.seed_features``, `rdl.train.seed_features`).
 
     Args:
         task: an entity task (`rdl.tasks.EntityTask`).

@@ -239,7 +239,8 @@ def compile_query(db: Database, text: str, **names: str) -> CompiledQuery:
     pkey = db[entity].pkey_col
     if pkey is None:
         raise comp.error(query.entity, f"table {entity!r} has no primary key, so its rows "
-                                       f"cannot be predicted for; declare one ({hints.pkey(entity)})")
+                                       "cannot be predicted for; declare one "
+                                       f"({hints.pkey(entity)})")
     if query.entity_pkey is not None and query.entity_pkey.text != pkey:
         raise comp.error(query.entity_pkey, f"the primary key of {entity!r} is {pkey!r}")
     source = comp.table(query.table)

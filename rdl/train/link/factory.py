@@ -51,7 +51,8 @@ def link_trainer(task, graph: GraphData, config: TrainConfig, model: str = "two-
         fallback.warnings.append(said(
             f"idgnn: only {where}; ID-GNN ranks only reached rows above popularity, so it "
             "would learn nothing. Trained contextgnn instead (it also scores rows outside "
-            f"the subgraph). Ask for it directly with {arg('model', repr('contextgnn'), cli='contextgnn')}."))
+            "the subgraph). Ask for it directly with "
+            f"{arg('model', repr('contextgnn'), cli='contextgnn')}."))
         return fallback
     if share < 0.5:
         trainer.warnings.append(said(
