@@ -116,7 +116,7 @@ class Spoken:
 
     def raw(self) -> str:
         """The message with its markers (what `render` reads)."""
-        args = getattr(self, "args", ())
+        args: tuple = getattr(self, "args", ())
         if len(args) == 1 and isinstance(args[0], str):
             return args[0]
         return Exception.__str__(self)  # type: ignore[arg-type]
