@@ -4,7 +4,7 @@ exit code (``--debug`` shows the traceback instead).
 * rdl's own errors (`rdl.db.RdlError`: schema, data, source, task, option errors) and a
   missing file: their message, which names the culprit and the fix. The library names the
   Python argument (`rdl.db.errors.arg`); here, and only here, it becomes the flag that sets
-  it (`FLAGS`: `OPTION` for `TrainConfig` fields, the schema options, the other commands'
+  it (`flags()`: `OPTION` for `TrainConfig` fields, the schema options, the other commands'
   arguments), named once;
 * a file or directory the command cannot write (``--out``): what and why;
 * anything else (a bug, or an input rdl does not check yet): its type and message and
