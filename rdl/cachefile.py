@@ -44,6 +44,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
+from rdl.spelling import Spoken, arg
+
 T = TypeVar("T")
 
 #: version of the entry layout (footer fields); entries of another layout are rebuilt.
@@ -53,13 +55,13 @@ MAGIC = b"RDLCACHE"
 SUFFIX = ".rdlc"
 _TAIL = struct.Struct("<I8s")  # footer length, magic
 _CHUNK = 1 << 22
-MOVE_HINT = ("set the environment variable RDL_CACHE_DIR (or pass --cache-dir) to a "
+MOVE_HINT = ("set the environment variable RDL_CACHE_DIR (or " + arg("cache_dir") + ") to a "
              "writable directory")
 
 _warned_dirs: set[str] = set()
 
 
-class CacheWarning(UserWarning):
+class CacheWarning(Spoken, UserWarning):
     """A cache entry was bad (and is rebuilt) or could not be written (the run goes on
     without caching it). The message names the file or directory."""
 

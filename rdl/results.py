@@ -30,7 +30,13 @@ import math
 from pathlib import Path
 from typing import Any
 
+from rdl.spelling import Spoken, spelled
+
 RESULTS_FILE = "results.json"
+
+
+class ResultsNotFound(Spoken, FileNotFoundError):
+    """A run directory without ``results.json``; the message says what writes one."""
 PREDICTIONS_FILE = "predictions.parquet"
 SECTIONS = ("baselines", "models")
 #: the key and label columns of ``predictions.parquet`` (then one column per model)
@@ -75,8 +81,11 @@ def read_results(run_dir: str | Path) -> dict:
     """
     path = Path(run_dir) / RESULTS_FILE
     if not path.exists():
-        raise FileNotFoundError(f"{path} not found: run `rdl train --out {run_dir}` or "
-                                f"`rdl baseline --out {run_dir}` first")
+        raise ResultsNotFound(
+            f"{path} not found: "
+            + spelled(f"train a model or run the baselines with {run_dir} as the output "
+                      "directory first", f"run `rdl train --out {run_dir}` or `rdl baseline "
+                      f"--out {run_dir}` first"))
     return json.loads(path.read_text())
 
 

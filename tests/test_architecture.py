@@ -25,7 +25,7 @@ BESIDE = {
     "datasets": ({"db", "datasets"}, ["cli"]),
 }
 #: modules that import nothing of rdl and may be used by every room
-LEAVES = {"rdl.project", "rdl.results", "rdl.cachefile", "rdl.mapped"}
+LEAVES = {"rdl.project", "rdl.results", "rdl.cachefile", "rdl.mapped", "rdl.spelling"}
 
 
 def module_name(path: Path) -> str:

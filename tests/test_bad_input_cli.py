@@ -105,7 +105,7 @@ def cases(w, tmp):
              "--no-time-col users"]),
         "train: link model on an entity task": (
             train_args(w, "--model", "idgnn"),
-            ["option --model", "'idgnn' is for link tasks", "--model gnn"]),
+            ["model 'idgnn' is for link tasks", "(--model gnn)"]),
         "predict: no model.pt": (
             ["predict", "--model", empty_dir, "--db", w["db"], "--at", "2021-10-01",
              "--out", tmp / "p.parquet"], ["model.pt not found", "rdl train --out"]),

@@ -200,7 +200,7 @@ def test_an_unwritable_cache_directory_degrades_to_no_cache_with_one_warning(tmp
         g2 = build_graph(_graph_db(), text=False, cache_dir=cache)
     msgs = [str(w.message) for w in rec if issubclass(w.category, CacheWarning)]
     assert len(msgs) == 1  # once per directory
-    assert str(cache) in msgs[0] and "RDL_CACHE_DIR" in msgs[0] and "--cache-dir" in msgs[0]
+    assert str(cache) in msgs[0] and "RDL_CACHE_DIR" in msgs[0] and "cache_dir" in msgs[0]
     assert not g.info["cached"] and not g2.info["cached"]
     _assert_graphs_equal(g, g2)
 
@@ -257,7 +257,7 @@ def test_a_read_only_cache_directory_is_read_but_not_written():
         assert not cut_cached  # the new graph is built, not stored
         assert len(msgs) == 1, msgs
         assert f"cannot write the cache directory {cache} (Permission denied)" in msgs[0]
-        assert "RDL_CACHE_DIR" in msgs[0] and "--cache-dir" in msgs[0]
+        assert "RDL_CACHE_DIR" in msgs[0] and "cache_dir" in msgs[0]
         assert [p.name for p in cache.iterdir()] == [f"graph-{g1.key}.pt.rdlc"]
     finally:
         shutil.rmtree(base)

@@ -98,6 +98,6 @@ def test_inference_needs_coverage_and_a_key_like_name(tmp_path):
     assert (miss["column"], miss["target"], miss["coverage"]) == ("store_id", "stores", 0.7)
     assert "70.0% of the values found, 80% needed with a matching name" in miss["reason"]
     (note,) = [p for p in db.report.problems if p.column == "store_id"]
-    assert "--fkey orders.store_id=stores" in note.message
+    assert "foreign_keys={'orders': {'store_id': 'stores'}}" in note.message
     # buyer: contained in customers, but named like no key and no table -> not a key
     assert "buyer" not in db["orders"].fkey_col_to_pkey_table

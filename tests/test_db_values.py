@@ -80,7 +80,7 @@ def test_yyyymmdd_is_detected_and_yymmdd_needs_a_reading(tmp_path):
     assert db["b"].time_col is None and db["b"].df["date"].dtype.kind in "if"
     (note,) = notes(db, "date")
     assert "may be yymmdd (930705 .. 980101)" in note
-    assert "--time-col b.date:yymmdd" in note
+    assert "time_cols={'b': 'date'}, time_formats={'b.date': 'yymmdd'}" in note
     db = rdl.connect(url, time_cols={"b": "date"}, time_formats={"b.date": "yymmdd"})
     assert db["b"].df["date"].tolist() == [pd.Timestamp("1993-07-05"), pd.Timestamp("1998-01-01"),
                                            pd.Timestamp("1995-12-31")]  # rows by id
@@ -93,7 +93,7 @@ def test_integer_years_as_time_column_default_to_the_end_of_the_year(tmp_path):
     assert db["season_stats"].df["year"].tolist() == [pd.Timestamp("2019-12-31 23:59:59"),
                                                       pd.Timestamp("2020-12-31 23:59:59")]
     (note,) = [n for n in notes(db, "year") if "END of the period" in n]
-    assert "--time-col season_stats.year:year-start" in note
+    assert "time_formats={'season_stats.year': 'year-start'}" in note
     start = rdl.connect(url, time_cols={"season_stats": "year"},
                         time_formats={"season_stats.year": "year-start"})
     assert start["season_stats"].df["year"].iloc[0] == pd.Timestamp("2019-01-01")
@@ -105,7 +105,7 @@ def test_six_digit_integers_fitting_two_readings_are_refused(tmp_path):
     with pytest.raises(DataError) as e:
         rdl.connect(url, time_cols={"t": "period"})
     msg = str(e.value)
-    assert "they fit month-end and yymmdd" in msg and "--time-col t.period:month-end" in msg
+    assert "they fit month-end and yymmdd" in msg and "time_formats={'t.period': 'month-end'}" in msg
 
 
 # ---- text dates ------------------------------------------------------------------------
@@ -127,7 +127,7 @@ def test_ambiguous_day_month_text_is_refused_with_the_format_to_pass(tmp_path):
         rdl.connect(url)
     msg = str(e.value)
     assert "could be day/month or month/day" in msg and "rdl does not guess" in msg
-    assert "--time-format p.paid=%d/%m/%Y" in msg and "%m/%d/%Y" in msg
+    assert "time_formats={'p.paid': '%d/%m/%Y'}" in msg and "%m/%d/%Y" in msg
     db = rdl.connect(url, time_formats={"p.paid": "%d/%m/%Y"})
     assert db["p"].df["paid"].tolist() == [pd.Timestamp("2021-03-04"), pd.Timestamp("2020-12-01")]
     assert rdl.connect(url, time_formats={"p.paid": "monthfirst"})["p"].df["paid"].iloc[0] == \
@@ -162,7 +162,7 @@ def test_other_out_of_range_dates_are_named_in_the_error(tmp_path):
         rdl.connect(url)
     msg = str(e.value)
     assert "1 dates lie outside the years 1678..2261" in msg and "'1500-06-01'" in msg
-    assert "rows with id [1]" in msg and "--stype h.built_at=ignore" in msg
+    assert "rows with id [1]" in msg and "stypes={'h.built_at': 'ignore'}" in msg
     assert rdl.connect(url, stypes={"h.built_at": "ignore"})["h"].time_col is None
 
 
@@ -223,7 +223,7 @@ def test_views_and_other_schemas_are_listed_and_included_on_request(tmp_path):
     db = rdl.connect(url)
     assert list(db) == ["users"]
     listed = " ".join(n for n in notes(db) if "not read" in n)
-    assert "1 views not read: ['active_users']" in listed and "--include active_users" in listed
+    assert "1 views not read: ['active_users']" in listed and "include=['active_users']" in listed
     assert "1 tables in other schemas not read: ['archive.orders']" in listed
     db = rdl.connect(url, include=["users", "active_users", "archive.orders"])
     assert sorted(db) == ["active_users", "archive.orders", "users"]
@@ -243,13 +243,13 @@ def test_an_empty_database_is_an_error(tmp_path, backend):
     with pytest.raises(SchemaError) as e:
         rdl.connect(url)
     assert "has no tables: there is nothing to learn from" in str(e.value)
-    assert "--include v" in str(e.value)
+    assert "include=['v']" in str(e.value)
 
 
 def test_excluding_every_table_is_an_error(tmp_path):
     url = sqlite_db(tmp_path, "CREATE TABLE a (id INTEGER); CREATE TABLE b (id INTEGER);")
-    with pytest.raises(SchemaError, match=r"every table of .* is left out by include= / "
-                                          r"exclude= \(--include / --exclude"):
+    with pytest.raises(SchemaError, match=r"every table of .* is left out by include / "
+                                          r"exclude \(tables: \['a', 'b'\]\)"):
         rdl.connect(url, exclude=["a", "b"])
 
 
@@ -297,9 +297,9 @@ def test_child_rows_dated_before_their_parent_are_warned(tmp_path):
     assert "id 2 dated 2021-01-01 00:00:00 -> albums 2 dated 2021-06-01 00:00:00" in w
     # the fix points the time column at the creation; it never proposes dropping the
     # parent's time column, which would show every later album to every seed
-    assert "--time-col albums=COLUMN" in w and "--no-time-col" not in w
+    assert "time_cols={'albums': 'COLUMN'}" in w and "time_cols={'albums': None}" not in w
     (sus,) = [s for s in db.leakage if s["kind"] == "child before parent"]
-    assert "--no-time-col" not in sus["fix"] and "--time-col albums" in sus["fix"]
+    assert "None" not in str(sus["fix"]) and "time_cols={'albums'" in str(sus["fix"])
 
 
 def test_child_rows_on_the_parents_day_without_a_time_of_day_are_called_harmless(tmp_path):

@@ -99,13 +99,13 @@ def test_attention_weights_where_the_pooling_has_them(trained):
     assert expl.method == "attention" and "attention weights" in expl.method_text
     assert expl.tables["share"].sum() == pytest.approx(1.0, abs=1e-5)
     db_seed, run_seed, _ = trained["signals", "seed"]
-    with pytest.raises(ValueError, match="no attention weights; use --method grad_x_input"):
+    with pytest.raises(ValueError, match="no attention weights; use method='grad_x_input'"):
         explain_prediction(run_seed, db_seed, 7, "2020-10-01", method="attention", cache_dir=cache)
 
 
 def test_bad_entity_and_link_models(trained, tmp_path):
     db, run, cache = trained["signals", "seed"]
-    with pytest.raises(ValueError, match="--entity 9999 is not a primary key of table 'users'"):
+    with pytest.raises(ValueError, match="entity=9999 is not a primary key of table 'users'"):
         explain_prediction(run, db, 9999, "2020-10-01", cache_dir=cache)
     from test_link_task import UserItemBuy, shop_db
 

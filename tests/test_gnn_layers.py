@@ -86,8 +86,16 @@ def test_unknown_gnn_says_what_to_type():
     with pytest.raises(ConfigError, match="'gcn' is not one of") as e:
         TrainConfig(gnn="gcn")
     assert e.value.field == "gnn" and error_message(e.value).startswith("option --gnn:")
-    with pytest.raises(ValueError, match="--gnn"):
+    with pytest.raises(ValueError, match=r"choose one of \['sage', 'gat', 'rn', 'hgt'\] \(gnn\)") as e:
         make_layer("gcn", ["a"], [("a", "r", "a")], 8)
+    assert "--" not in str(e.value)  # a Python caller reads the argument, not a flag
+    assert error_message(e.value).count("--gnn") == 1  # the CLI names the flag, once
+    with pytest.raises(ValueError) as e:  # heads must divide channels
+        make_layer("gat", ["a"], [("a", "r", "a")], 10)
+    assert "gnn='gat': 4 heads do not divide 10 channels; pick channels as a multiple of 4" \
+        in str(e.value)
+    assert error_message(e.value).startswith("--gnn gat: 4 heads") and \
+        "pick --channels as" in error_message(e.value)
     with pytest.raises(ConfigError, match="'median' is not one of") as e:
         TrainConfig(pooling="median")
     assert error_message(e.value).startswith("option --pooling:")
@@ -143,3 +151,18 @@ def test_fast_hgt_equals_pyg_hgt_in_metadata_order():
     c = fast(x, dict(reversed(list(ei.items()))))  # any edge-type order
     for nt in a:
         torch.testing.assert_close(a[nt], c[nt])
+
+
+def test_the_layer_registry_is_the_one_list():
+    from rdl.nn.convs import GNN_LAYERS, GNNS, gnn_help
+
+    assert GNNS == tuple(GNN_LAYERS) == ("sage", "gat", "rn", "hgt")
+    assert gnn_help() == "message passing: sage | gat | rn | hgt"
+    verbose = gnn_help(verbose=True)
+    assert all(f"{g.name} ({g.help})" in verbose for g in GNN_LAYERS.values())
+    for name, entry in GNN_LAYERS.items():  # every entry builds a layer that runs
+        assert (entry.conv is None) != (entry.whole is None), name
+        layer = make_layer(name, ["a", "b"], [("a", "r", "b")], 8)
+        out = layer({"a": torch.randn(3, 8), "b": torch.randn(2, 8)},
+                    {("a", "r", "b"): torch.tensor([[0, 1, 2], [0, 1, 1]])})
+        assert out["b"].shape == (2, 8), name

@@ -56,7 +56,7 @@ def test_lazy_df_refuses_a_table_too_big_for_memory(odd):
     path, kw = odd
     lz = open_lazy(path, max_rows_in_memory=100, **kw)
     assert len(lz["users"].df) == 60
-    with pytest.raises(SchemaError, match="orders.*400 rows.*--storage memory"):
+    with pytest.raises(SchemaError, match="orders.*400 rows.*storage='memory'"):
         lz["orders"].df
 
 

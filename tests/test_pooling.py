@@ -182,3 +182,18 @@ def test_bf16_autocast_runs(mode):
     with torch.autocast("cpu", dtype=torch.bfloat16):
         out = pool(seed_x, {"t": x}, {"t": index})
     assert out.shape == (4, C) and torch.isfinite(out.float()).all()
+
+
+def test_the_pooling_registry_is_the_one_list():
+    from rdl.cli.errors import error_message
+    from rdl.nn.pooling import POOLING_REGISTRY, pooling_help
+
+    assert POOLINGS == tuple(POOLING_REGISTRY) and POOLINGS[0] == "seed"
+    assert pooling_help() == "readout: " + " | ".join(POOLINGS)
+    assert all(f"{p.name} ({p.help})" in pooling_help(verbose=True)
+               for p in POOLING_REGISTRY.values())
+    # only "seed" pools nothing; every other entry builds an aggregation and a projection
+    assert [n for n, p in POOLING_REGISTRY.items() if p.build is None] == ["seed"]
+    with pytest.raises(ValueError, match=r"unknown pooling 'median'.*\(pooling\)") as e:
+        SubgraphPooling("median", 8)
+    assert "--" not in str(e.value) and error_message(e.value).count("--pooling") == 1

@@ -119,7 +119,7 @@ def test_link_top_k_equal_the_runs_kept_rankings(link_run):
         assert got == list(ranking)
     top3 = predict_at(run, url, at, cache_dir=cache, task=UserItemBuy, top_k=3)
     assert len(top3) == 3 * len(existing) and top3.groupby("user_id")["prediction"].nunique().eq(3).all()
-    with pytest.raises(ValueError, match="--top-k 9: choose 1 .. 5"):
+    with pytest.raises(ValueError, match="top_k=9: choose 1 .. 5"):
         predict_at(run, url, at, cache_dir=cache, task=UserItemBuy, top_k=9)
 
 
@@ -186,7 +186,7 @@ def test_predict_to_postgresql(entity_run, pg_url):
     assert len(df) == 120 and df["prediction"].between(0, 1).all()
     res = _predict(run, url, pg_url, "--table", "scores", "--cache-dir", str(cache))
     assert res.exit_code == 1 and "pass --replace" in res.output
-    with pytest.raises(WriteBackError, match="--allow-write-source"):
+    with pytest.raises(WriteBackError, match="allow_write_source=True"):
         write_predictions_to(df, pg_url, source_url=pg_url.replace("127.0.0.1", "localhost"))
 
 

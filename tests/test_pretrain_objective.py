@@ -80,7 +80,7 @@ def test_pretrain_for_a_task_uses_its_dates(tmp_path):
     with pytest.raises(PretrainError, match="val timestamp"):
         pretrain(db, None, TrainConfig(epochs=1, **TINY), None, None, task=task,
                  until="2021-08-01", cache_dir=tmp_path / "cache", progress=False)
-    with pytest.raises(PretrainError, match="--entity-table"):
+    with pytest.raises(PretrainError, match="pass entity_table with one of them"):
         pretrain(db, "nope", TrainConfig(epochs=1, **TINY), cache_dir=tmp_path / "cache")
 
 

@@ -159,7 +159,7 @@ def test_seed_feature_max_pairs_leaves_them_out_with_a_warning(f1, tmp_path, lim
                       seed_feature_max_pairs=limit)
     run = run_task(f1, "rel-f1/driver-top3", cfg, baselines=False, progress=False,
                    cache_dir=tmp_path)
-    warned = [w for w in run.results["warnings"] if "--seed-feature-max-pairs" in w]
+    warned = [w for w in run.results["warnings"] if "seed_feature_max_pairs" in w]
     if limit is None:
         assert not warned and "blend" in run.results["models"]
         assert run.results["config"]["seed_features"] == ["aggregates"]

@@ -62,7 +62,7 @@ def test_no_row_after_the_cutoff_reaches_the_seed(reference):
 
 
 def test_unknown_time_reference_names_the_flag():
-    with pytest.raises(ValueError, match="--time-reference"):
+    with pytest.raises(ValueError, match="time_reference='newest': use one of"):
         _batches(None, "newest")
     with pytest.raises(ValueError, match="time_reference 'newest' is not one of"):
         TrainConfig(time_reference="newest")  # the setting (the CLI adds the flag)

@@ -29,7 +29,10 @@ def test_entities_dated_after_every_train_seed_time(tmp_path):
            "were dropped: 340 because the entity is dated after the seed time " \
            "(users.created_at)" in msg
     assert "(e.g. id 1 at seed 2020-01-08" in msg
-    assert "pass --time-col users=COLUMN or --no-time-col users" in msg
+    assert "pass time_cols={'users': 'COLUMN'} or time_cols={'users': None}" in msg
+    assert "--" not in msg  # a Python caller reads the argument; the CLI prints the flags
+    from rdl.cli.errors import error_message
+    assert "pass --time-col users=COLUMN or --no-time-col users" in error_message(e.value)
     # the fix works
     fixed = load_task(f"{tmp_path / 't.py'}:WillOrder",
                       rdl.connect(f"sqlite:///{path}", time_cols={"users": None}))

@@ -37,7 +37,7 @@ def test_encoder_names():
     assert text_encoder_name(True) == "minilm"
     assert text_encoder_name(False) == "none" and text_encoder_name(None) == "none"
     assert text_encoder_name("TFIDF") == "tfidf"
-    with pytest.raises(ValueError, match="--text"):
+    with pytest.raises(ValueError, match=r"text encoder 'bert': use one of \['minilm', 'tfidf'"):
         text_encoder_name("bert")
     assert TrainConfig(text=True).text == "minilm"
     assert TrainConfig(text=False).text == "none"

@@ -20,7 +20,7 @@ padded with the remaining ones in table order, so every row has ``eval_k`` disti
 
 Source: RelBench ``examples/baseline_link.py`` (``global_popularity``, ``past_visit``),
 which counts over the train table (train + val for test); rdl counts over the links
-observed by each seed time instead, and orders past visits by recency as asked in issue 5.
+observed by each seed time instead, and orders past visits by recency (the most recent visit first).
 """
 
 from __future__ import annotations

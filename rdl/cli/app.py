@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from rdl.cli.errors import DEBUG_FLAG, EXIT_ERROR, EXIT_INTERRUPTED, error_message
+from rdl.cli.errors import DEBUG_FLAG, EXIT_ERROR, EXIT_INTERRUPTED, cli_text, error_message
 
 console = Console()
 err_console = Console(stderr=True)
@@ -89,8 +89,10 @@ app.add_typer(datasets_app, name="datasets")
 
 def _render_notes() -> None:
     """Show rdl's own warnings (`rdl.tasks.DefaultSplitWarning`, `rdl.cachefile.CacheWarning`)
-    as one ``note:`` paragraph on stderr; other warnings keep Python's format."""
+    as one ``note:`` paragraph on stderr; other warnings keep Python's format. The arguments
+    a warning names (`rdl.db.errors.RdlWarning`) read as flags."""
     from rdl.cachefile import CacheWarning
+    from rdl.db.errors import Spoken
     from rdl.tasks import DefaultSplitWarning
 
     default = warnings.showwarning
@@ -98,6 +100,8 @@ def _render_notes() -> None:
         return
 
     def show(message, category, filename, lineno, file=None, line=None):
+        if isinstance(message, Spoken):
+            message = cli_text(message)
         if issubclass(category, (DefaultSplitWarning, CacheWarning)):
             err_console.print(f"note: {message}", markup=False, highlight=False, soft_wrap=True)
         else:

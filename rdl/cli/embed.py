@@ -7,7 +7,6 @@ from typing import Optional
 import typer
 
 from rdl.cli.app import app, console
-from rdl.cli.pretrain import fail
 
 
 @app.command()
@@ -20,20 +19,15 @@ def embed(
     out_table: Optional[str] = typer.Option(None, "--out-table", help="with a database --out: table name (default: embeddings_<table>)"),
     replace: bool = typer.Option(False, "--replace", help="with a database --out: overwrite an existing table"),
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir"),
-    debug: bool = typer.Option(False, "--debug", help="show the traceback of an error"),
 ):
     """One vector per row of a table as of a time: columns [key, timestamp, e_0 ... e_{C-1}]."""
-    from rdl.db import RdlError
     from rdl.pretrain.embed import Embedder, write_embeddings
 
-    try:
-        embedder = Embedder(model, db, cache_dir=cache_dir)
-        name = table or embedder.default_table
-        stamps = [s.strip() for s in at.split(",") if s.strip()]
-        df = embedder.at(stamps if len(stamps) > 1 else stamps[0], name)
-        where = write_embeddings(df, out, source=embedder.url, table=out_table or f"embeddings_{name}",
-                                 replace=replace)
-    except (RdlError, FileNotFoundError, KeyError, ValueError) as e:
-        fail(e, debug)
+    embedder = Embedder(model, db, cache_dir=cache_dir)
+    name = table or embedder.default_table
+    stamps = [s.strip() for s in at.split(",") if s.strip()]
+    df = embedder.at(stamps if len(stamps) > 1 else stamps[0], name)
+    where = write_embeddings(df, out, source=embedder.url, table=out_table or f"embeddings_{name}",
+                             replace=replace)
     console.print(f"{len(df):,} rows of {name!r} as of {at}, {embedder.channels} dimensions "
                   f"({embedder.kind} {model}) written to {where}", markup=False, soft_wrap=True)

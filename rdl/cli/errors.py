@@ -2,7 +2,10 @@
 exit code (``--debug`` shows the traceback instead).
 
 * rdl's own errors (`rdl.db.RdlError`: schema, data, source, task, option errors) and a
-  missing file: their message, which names the culprit and the flag that fixes it;
+  missing file: their message, which names the culprit and the fix. The library names the
+  Python argument (`rdl.db.errors.arg`); here, and only here, it becomes the flag that sets
+  it (`flags()`: `OPTION` for `TrainConfig` fields, the schema options, the other commands'
+  arguments), named once;
 * a file or directory the command cannot write (``--out``): what and why;
 * anything else (a bug, or an input rdl does not check yet): its type and message and
   the advice to rerun with ``--debug`` and report it.
@@ -12,6 +15,8 @@ format and exit code 2.
 """
 
 from __future__ import annotations
+
+import re
 
 def _options() -> dict[str, str]:
     from rdl.config import OPTIONS as SETTINGS
@@ -26,6 +31,19 @@ def _options() -> dict[str, str]:
 #: `rdl.config.ConfigError.field` -> the option that sets it (messages name it): every
 #: declared setting's flag (`rdl.config.sections`), plus the commands' own options
 OPTION: dict[str, str] = _options()
+#: arguments of rdl's functions (other than `TrainConfig` fields and `rdl.connect`'s) ->
+#: the flag of the command that passes them
+COMMAND_OPTION = {"out": "--out", "replace": "--replace", "table": "--table",
+                  "out_table": "--out-table", "allow_write_source": "--allow-write-source",
+                  "top_k": "--top-k", "entity": "--entity", "at": "--at", "method": "--method",
+                  "until": "--until", "cut": "--cut", "entity_table": "--entity-table",
+                  "every_days": "--every-days", "active_within_days": "--active-within-days",
+                  "scale": "--scale", "cache_dir": "--cache-dir", "model_dir": "--model",
+                  "task": "--task", "db": "--db", "baselines": "--no-baselines",
+                  "no_text": "--no-text", "seed_feature_max_pairs": "--seed-feature-max-pairs",
+                  "blend": "--no-blend", "constraints": "--no-constraints",
+                  "num_views": "--views", "only": "--only", "query": "--query",
+                  "out_dir": "--out"}
 EXIT_ERROR = 1
 
 
@@ -46,17 +64,41 @@ def one_paragraph(text: str) -> str:
     return "\n".join(line.rstrip() for line in str(text).strip().splitlines() if line.strip())
 
 
+def flags() -> dict[str, str]:
+    """Argument or option name -> its flag: the other commands' arguments, the schema
+    options (`rdl.cli.schema_options.schema_flags`), then `OPTION` (which wins)."""
+    from rdl.cli.schema_options import schema_flags
+
+    return {**COMMAND_OPTION, **schema_flags(), **OPTION}
+
+
+def cli_text(text: object) -> str:
+    """``text`` (a message, a `rdl.db.errors.Said` kept in data, or an error) with the
+    arguments it names read as this CLI's flags."""
+    from rdl.db.errors import raw_text, render
+
+    return render(raw_text(text), flags())
+
+
+def _names(text: str, flag: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", text) is not None
+
+
 def error_message(exc: BaseException) -> str:
-    """The paragraph the CLI prints for ``exc`` (without the ``error:`` prefix)."""
-    from rdl.db.errors import RdlError
+    """The paragraph the CLI prints for ``exc`` (without the ``error:`` prefix): for rdl's
+    errors the message with its arguments as flags, and the flag of the option at fault
+    (``exc.field``) named once — in front (``option --stale-prob: ...``) unless the
+    message already names it."""
+    from rdl.db.errors import RdlError, Spoken
 
     if isinstance(exc, (RdlError, FileNotFoundError)):
-        text = str(exc)
-        field = getattr(exc, "field", None)
-        if field in OPTION and not text.startswith("option "):
-            text = f"option {OPTION[field]}: {text}"
-        if isinstance(exc, KeyError) and text.startswith(("'", '"')):
+        text = cli_text(exc) if isinstance(exc, Spoken) else str(exc)
+        if isinstance(exc, KeyError) and not isinstance(exc, Spoken) \
+                and text.startswith(("'", '"')):
             text = text[1:-1]
+        flag = flags().get(getattr(exc, "field", None) or "")
+        if flag and not text.startswith("option ") and not _names(text, flag):
+            text = f"option {flag}: {text}"
         return one_paragraph(text)
     if isinstance(exc, (PermissionError, IsADirectoryError, NotADirectoryError)):
         where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
@@ -67,4 +109,5 @@ def error_message(exc: BaseException) -> str:
         f"not check yet; rerun with {DEBUG_FLAG} to see the traceback, and report it.")
 
 
-__all__ = ["CliError", "OPTION", "DEBUG_FLAG", "EXIT_ERROR", "EXIT_INTERRUPTED", "error_message", "one_paragraph"]
+__all__ = ["COMMAND_OPTION", "CliError", "OPTION", "cli_text", "flags", "DEBUG_FLAG",
+           "EXIT_ERROR", "EXIT_INTERRUPTED", "error_message", "one_paragraph"]

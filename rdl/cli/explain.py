@@ -28,7 +28,6 @@ def explain(
     """Contribution of each table and of the top rows of the sampled subgraph to one
     prediction (--entity KEY --at TIME), or table importance over a split (--global);
     printed as tables and saved as a PNG."""
-    from rdl.db import RdlError
     from rdl.report.explain import (
         explanation_tables,
         global_table,
@@ -43,21 +42,17 @@ def explain(
                           "prediction, or --global for table importance over a split",
                           markup=False, soft_wrap=True)
         raise typer.Exit(2)
-    try:
-        if global_:
-            expl = explain_global(model, db, split=split, method=method, max_seeds=max_seeds,
-                                  task=task, cache_dir=cache_dir)
-            tables, fig = [global_table(expl)], plot_global_explanation(expl)
-            default = f"explain-global-{split}.png"
-        else:
-            one = explain_prediction(model, db, entity, at, method=method, top=top,
-                                     cache_dir=cache_dir)
-            tables, fig = explanation_tables(one), plot_explanation(one)
-            safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in f"{entity}-{at}")
-            default = f"explain-{safe}.png"
-    except (RdlError, FileNotFoundError, ValueError) as e:
-        err_console.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
+    if global_:  # errors: one paragraph, as for every command (`rdl.cli.app.RdlGroup`)
+        expl = explain_global(model, db, split=split, method=method, max_seeds=max_seeds,
+                              task=task, cache_dir=cache_dir)
+        tables, fig = [global_table(expl)], plot_global_explanation(expl)
+        default = f"explain-global-{split}.png"
+    else:
+        expl = explain_prediction(model, db, entity, at, method=method, top=top,
+                                  cache_dir=cache_dir)
+        tables, fig = explanation_tables(expl), plot_explanation(expl)
+        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in f"{entity}-{at}")
+        default = f"explain-{safe}.png"
     for table in tables:
         console.print(table)
     path = Path(out) if out else Path(model) / default

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from rdl.cli.app import app, console
 from rdl.db.sources import safe_url
+from rdl.cli.errors import cli_text
 from rdl.cli.schema_options import SchemaArgs, open_db, schema_options
 
 
@@ -93,11 +94,12 @@ def _print_inspect(url: str, info: dict) -> None:
         console.print("leakage suspects (may show a seed the future):", style="bold")
     for s in info["leakage_suspects"]:
         where = s["table"] + (f".{s['column']}" if s.get("column") else "")
-        _line(f"  {where} [{s['kind']}]: {s['reason']}" + (f" -> {s['fix']}" if s.get("fix") else ""))
+        _line(f"  {where} [{s['kind']}]: {cli_text(s['reason'])}"
+              + (f" -> {cli_text(s['fix'])}" if s.get("fix") else ""))
     counts = Counter(p["level"] for p in info["problems"])
     console.print(f"problems: {counts['error']} errors, {counts['warning']} warnings, "
                   f"{counts['note']} notes", style="bold")
     order = {"error": 0, "warning": 1, "note": 2}
     for p in sorted(info["problems"], key=lambda p: order.get(p["level"], 3)):
         where = p["table"] + (f".{p['column']}" if p["column"] else "")
-        _line(f"  [{p['level']}] {where}: {p['message']}")
+        _line(f"  [{p['level']}] {where}: {cli_text(p['message'])}")

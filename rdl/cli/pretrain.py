@@ -6,28 +6,13 @@ from typing import Optional
 
 import typer
 
-from rdl.cli.app import app, console, err_console
+from rdl.cli.app import app, console
 from rdl.cli.config_options import Settings, config_options
 from rdl.config.option import DATA, TASK
 from rdl.config.pretrain import PretrainConfig
 #: where ``rdl pretrain``'s defaults differ from `TrainConfig`'s (``--batch-size``:
 #: entities per step, each with ``--views`` views)
 PRETRAIN_DEFAULTS = {"epochs": 5, "lr": 0.001, "batch_size": 128, "max_steps_per_epoch": 100}
-
-
-def fail(e: Exception, debug: bool) -> None:
-    """Bad input: one ``error:`` paragraph on stderr and exit 1 (the traceback with
-    ``--debug``)."""
-    from rdl.cli.errors import OPTION
-    from rdl.config import ConfigError
-
-    if debug:
-        raise e
-    text = str(e)
-    if isinstance(e, ConfigError) and e.field in OPTION:  # a setting: name its flag
-        text = f"option {OPTION[e.field]}: {text}"
-    err_console.print(f"error: {text}", markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(1)
 
 
 @app.command()
@@ -44,31 +29,26 @@ def pretrain(
     until: Optional[str] = typer.Option(None, "--until", help="last seed time (default: the task's val timestamp, else --cut, else the last row's time)", rich_help_panel=TASK),
     cut: Optional[str] = typer.Option(None, "--cut", help="without --task: use only rows dated <= this time", rich_help_panel=TASK),
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="graph/text cache (default ~/.cache/rdl)", rich_help_panel=DATA),
-    debug: bool = typer.Option(False, "--debug", help="show the traceback of an error"),
     settings: Settings = None,
 ):
     """Pretrain the relational backbone without labels (self-supervised relational
     reasoning, Patacchiola & Storkey 2020): views of the same entity are told apart from
     views of different entities. Writes OUT/backbone.pt for `rdl train --init OUT` and
-    `rdl embed --model OUT`."""
-    from rdl.db import RdlError
+    `rdl embed --model OUT`. Errors (and ``--debug``) go the way of every command
+    (`rdl.cli.app.RdlGroup`)."""
     from rdl.pretrain import pretrain as run
 
-    try:
-        config = settings.config(everything=True)
-        options = settings.build(PretrainConfig)
-        res = run(db, entity_table, config, options, out, task=task, until=until, cut=cut,
-                  cache_dir=cache_dir)
-    except (RdlError, FileNotFoundError, ValueError) as e:
-        fail(e, debug)
+    config = settings.config(everything=True)
+    options = settings.build(PretrainConfig)
+    res = run(db, entity_table, config, options, out, task=task, until=until, cut=cut,
+              cache_dir=cache_dir)
     best = res["best"]
     s, t = res["seeds"], res["timing"]
     console.print(
         f"{res['entity_table']}: {s['train']:,} seeds ({s['grid_times']} times every "
         f"{s['every_days']:g} days up to {res['seed_until']}), {s['val']:,} held out; "
         f"held-out relation accuracy {best.get('accuracy', float('nan')):.3f}, AUROC "
-        f"{best.get('roc_auc', float('nan')):.3f}, "
-        f"log loss {best.get('log_loss', float('nan')):.4f}",
+        f"{best.get('roc_auc', float('nan')):.3f}, log loss {best.get('log_loss', float('nan')):.4f}",
         markup=False, soft_wrap=True)
     console.print(f"train {t['train_s']:.1f} s ({t['epoch_s']:.1f} s/epoch), total "
                   f"{t['total_s']:.1f} s, peak RSS {res['peak_rss_mb']:.0f} MB; wrote "

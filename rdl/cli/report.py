@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from rdl.cli.app import app, console, err_console
+from rdl.cli.app import app, console
 
 
 @app.command()
@@ -20,10 +20,6 @@ def report(
     run directories give one comparison page."""
     from rdl.report.html import write_report
 
-    try:
-        path = write_report(run_dirs, out, title)
-    except FileNotFoundError as e:  # a directory without results.json: say how to make one
-        err_console.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
+    path = write_report(run_dirs, out, title)  # errors: one paragraph (`rdl.cli.app.RdlGroup`)
     console.print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KB, "
                   f"{len(run_dirs)} run{'s' if len(run_dirs) > 1 else ''})", markup=False)

@@ -50,6 +50,21 @@ _LISTS = {
                                      "of the features by default) as a feature"),
 }
 
+#: `rdl.connect` keyword -> the flag that sets it (messages name the argument, the CLI
+#: prints this flag: `rdl.cli.errors.FLAGS`); ``no_pkey`` ... above name the negative flags
+CONNECT_FLAGS = {"primary_keys": _LISTS["pkey"][0], "foreign_keys": _LISTS["fkey"][0],
+                 "time_cols": _LISTS["time_col"][0], "time_formats": _LISTS["time_format"][0],
+                 "stypes": _LISTS["stype"][0], "include": _LISTS["include"][0],
+                 "exclude": _LISTS["exclude"][0],
+                 "exclude_columns": _LISTS["exclude_column"][0],
+                 "infer_fkeys": "--no-infer-fkeys", "schema": "--schema"}
+
+
+def schema_flags() -> dict[str, str]:
+    """Every schema option's flag, by `rdl.connect` keyword and by option name
+    (``{"primary_keys": "--pkey", "no_pkey": "--no-pkey", ...}``)."""
+    return {**{name: flag for name, (flag, _) in _LISTS.items()}, **CONNECT_FLAGS}
+
 
 @dataclass
 class SchemaArgs:
@@ -143,4 +158,5 @@ def open_db(url: str, schema: SchemaArgs | None = None, *, task: str | None = No
     return connect(target, **kwargs)
 
 
-__all__ = ["PANEL", "SchemaArgs", "open_db", "schema_options", "task_schema"]
+__all__ = ["CONNECT_FLAGS", "PANEL", "SchemaArgs", "open_db", "schema_flags", "schema_options",
+           "task_schema"]

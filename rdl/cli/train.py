@@ -16,6 +16,7 @@ import typer
 
 from rdl.cli.app import app, console, err_console  # noqa: F401
 from rdl.cli.config_options import Settings, config_options
+from rdl.cli.errors import cli_text
 from rdl.cli.schema_options import SchemaArgs, open_db, schema_options
 from rdl.cli.train_config import config_from_cli, parse_fanouts  # noqa: F401
 from rdl.config import OPTIONS as _SETTING
@@ -152,7 +153,7 @@ def train(
         task = task_spec(task, query, database, show_sql)
         results = train_task(database, task, config, out, baselines=not no_baselines,
                              cache_dir=cache_dir, model=model)
-    print_results(results, console)
+    print_results(results, console, cli_text)
     print_leakage(results.get("leakage_suspects") or [])
     t = results["timing"]
     console.print(f"graph {t['graph_build_s']:.1f} s{' (cached)' if t['graph_cached'] else ''}, "
@@ -181,8 +182,8 @@ def print_leakage(suspects: list[dict]) -> None:
                   style="bold")
     for s in suspects:
         where = s["table"] + (f".{s['column']}" if s.get("column") else "")
-        console.print(f"  {where} [{s['kind']}]: {s['reason']}"
-                      + (f" -> {s['fix']}" if s.get("fix") else ""),
+        console.print(f"  {where} [{s['kind']}]: {cli_text(s['reason'])}"
+                      + (f" -> {cli_text(s['fix'])}" if s.get("fix") else ""),
                       markup=False, highlight=False, soft_wrap=True)
 
 
@@ -251,6 +252,8 @@ def predict(
         check_target(out, source_url=source, table=table, replace=replace,
                      allow_write_source=allow_write_source)  # before the work is done
     except ValueError as e:
+        if isinstance(e, RdlError):
+            raise
         raise CliError(str(e)) from e
     ckpt = load_checkpoint(model)
     database = open_db(db, schema, base=ckpt.get("schema"))
@@ -320,7 +323,7 @@ def baseline(
         raise ConfigError("only", str(e)) from e
     results.update(task=task, db=safe_url(database.url), total_seconds=time.perf_counter() - t0,
                    leakage_suspects=database.leakage)
-    print_results(results, console)
+    print_results(results, console, cli_text)
     print_leakage(database.leakage)
     written = f"; wrote {write_results(results, out)}" if out else ""
     if out:

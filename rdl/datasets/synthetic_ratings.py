@@ -1,5 +1,5 @@
 """synthetic-ratings: a ratings database generated in code, where users never rate an
-item twice (every recommendation is a *new* item) — issue 11's test bed for link models
+item twice (every recommendation is a *new* item) — a test bed for link models
 that must rank items outside the user's own past (`rdl.nn.contextgnn`).
 
 Generative story (seeded, reproducible): ``num_genres`` genres; each user has a taste

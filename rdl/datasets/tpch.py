@@ -30,8 +30,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from rdl.db.errors import ArgumentError, RdlError, arg
+
 NAME = "tpch"
 DEFAULT_SCALE = 0.01
+
+class OutputExistsError(RdlError, FileExistsError):
+    """The output file exists and overwriting it was not asked for."""
+
 
 #: table -> (primary key columns, [(fkey columns, parent table, parent columns)]), in an
 #: order where every parent comes before its children.
@@ -83,7 +89,8 @@ def generator() -> str:
 def _check_scale(scale: float) -> float:
     scale = float(scale)
     if not scale > 0:
-        raise ValueError(f"TPC-H scale factor {scale} must be > 0 (--scale 0.01, 1, 10, ...)")
+        raise ArgumentError(f"TPC-H scale factor {scale} must be > 0 ({arg('scale', 0.01)}, "
+                            "1, 10, ...)")
     return scale
 
 
@@ -148,7 +155,8 @@ def build_duckdb(out: str | Path, scale: float = DEFAULT_SCALE, *, constraints: 
     out = Path(out)
     scale = _check_scale(scale)
     if out.exists() and not replace:
-        raise FileExistsError(f"{out} exists; pass --replace to overwrite it")
+        raise OutputExistsError(f"{out} exists; pass {arg('replace', 'True', cli='')} to "
+                                "overwrite it")
     out.parent.mkdir(parents=True, exist_ok=True)
     say = log or (lambda msg: None)
     if constraints is None:

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from rdl.db import hints
+from rdl.db.errors import said
 from rdl.db.names import starts_with_any, tokens
 
 _RUNNING = ("count", "total", "reputation", "view", "vote", "upvote", "downvote", "balance",
@@ -63,7 +64,7 @@ def spearman(a: pd.Series, b: pd.Series) -> float:
 
 def _suspect(table, column, kind, reason, strength: str = "weak") -> dict:
     return {"table": table, "column": column, "kind": kind, "reason": reason,
-            "fix": hints.exclude_column(table, column) if column else "",
+            "fix": said(hints.exclude_column(table, column)) if column else "",
             "strength": strength}
 
 
@@ -198,7 +199,7 @@ def _parents_after_children(db) -> list[dict]:
                         "reason": (f"later than every row referencing it on {share:.0%} of "
                                    f"referenced rows: an update or export date, not when the "
                                    f"row came to be"),
-                        "fix": f"{hints.time_col(name)} or {hints.no_time_col(name)}"})
+                        "fix": said(f"{hints.time_col(name)} or {hints.no_time_col(name)}")})
     return out
 
 

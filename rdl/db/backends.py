@@ -26,7 +26,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from rdl.db import hints
-from rdl.db.errors import SchemaError
+from rdl.db.errors import SchemaError, arg
 from rdl.db.sources import missing_file, opening
 from rdl.db.sql import quote_identifier
 
@@ -64,15 +64,15 @@ class Catalog:
 
 def _check_names(base: list[str], extra: list[str], include, exclude, url: str) -> None:
     found = base + extra
-    for arg, names in (("include", include), ("exclude", exclude)):
+    for name, names in (("include", include), ("exclude", exclude)):
         if isinstance(names, str):
-            raise SchemaError(f"{arg}= takes a list of table names, not the string {names!r}; "
-                              f"pass {arg}=[{names!r}]")
+            raise SchemaError(f"{name}= takes a list of table names, not the string {names!r}; "
+                              f"pass {name}=[{names!r}]")
         missing = [t for t in (names or []) if t not in found]
         if missing:
             also = f"; views and tables of other schemas: {sorted(extra)}" if extra else ""
             raise SchemaError(
-                f"{arg}= names tables {missing} that {url} does not have; "
+                f"{arg(name)} names tables {missing} that {url} does not have; "
                 f"its tables are {sorted(base)}{also}. Fix the names (they are case-sensitive)."
             )
     if not base and not include:
@@ -82,8 +82,8 @@ def _check_names(base: list[str], extra: list[str], include, exclude, url: str) 
     kept = [t for t in base + list(include or []) if _keep(t, include, exclude)]
     if not kept:
         raise SchemaError(
-            f"every table of {url} is left out by include= / exclude= (--include / "
-            f"--exclude; tables: {sorted(base)}): there is nothing to learn from. Keep at "
+            f"every table of {url} is left out by {arg('include')} / {arg('exclude')} "
+            f"(tables: {sorted(base)}): there is nothing to learn from. Keep at "
             "least one table."
         )
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from rdl.db import hints
-from rdl.db.errors import SchemaError
+from rdl.db.errors import SchemaError, arg
 from rdl.db.schema import coerce_column, drop_non_finite, is_date_sql_type
 from rdl.db.stypes import IGNORE
 from rdl.db.timecols import NOT_A_TIME, NUMBER_TIME_NAME, TIME_NAME
@@ -69,7 +69,7 @@ def exclude_columns(raw: dict, names: list[str], report, url: str) -> None:
         for other in raw.values():
             other.fkeys = [fk for fk in other.fkeys
                            if not (fk.ref_table == t and c in fk.ref_columns)]
-        report.add("note", t, c, "excluded (exclude_columns= / --exclude-column)"
+        report.add("note", t, c, f"excluded ({arg('exclude_columns')})"
                    + (f"; its foreign key to {gone[0].ref_table} goes too" if gone else ""))
 
 

@@ -8,7 +8,7 @@ from rdl.db.backends import read_database
 from rdl.db.columns import exclude_columns as drop_columns
 from rdl.db.columns import read_columns
 from rdl.db.database import Database
-from rdl.db.errors import SchemaError
+from rdl.db.errors import SchemaError, arg, said
 from rdl.db.keys import infer_foreign_keys as find_foreign_keys
 from rdl.db.pkeys import infer_primary_key
 from rdl.db.links import FKeySpec, link, parse_target
@@ -116,12 +116,12 @@ def connect(
             report.add("note", "(database)", None,
                        f"{len(names)} {kind} not read: {names[:10]}; read one with "
                        f"{hints.include(names[0])}")
-    for arg in ("time_cols", "primary_keys", "foreign_keys"):
-        for t in args[arg]:
-            _need_table(raw, t, arg, url)
-    for arg in ("stypes", "time_formats"):
-        for key in args[arg]:
-            _need_table(raw, key.split(".", 1)[0], arg, url)
+    for name in ("time_cols", "primary_keys", "foreign_keys"):
+        for t in args[name]:
+            _need_table(raw, t, name, url)
+    for name in ("stypes", "time_formats"):
+        for key in args[name]:
+            _need_table(raw, key.split(".", 1)[0], name, url)
     drop_columns(raw, args["exclude_columns"], report, url)
 
     # 1. column values: one representation, non-finite -> missing, timestamps read
@@ -170,7 +170,8 @@ def connect(
             if fk.ref_table not in raw:
                 report.add("warning", name, ",".join(fk.columns),
                            f"foreign key to table {fk.ref_table!r}, which is not loaded "
-                           f"(include=/exclude=); ignored. Load {fk.ref_table!r} to keep this "
+                           f"({arg('include')} / {arg('exclude')}); ignored. Load "
+                           f"{fk.ref_table!r} to keep this "
                            f"link: {hints.include(fk.ref_table)}")
                 continue
             spec = FKeySpec(name, list(fk.columns), fk.ref_table, list(fk.ref_columns) or None)
@@ -245,7 +246,7 @@ def connect(
             tc = time_cols[name]
             if tc is not None:
                 _need_col(rt, tc, "time_cols", hints.time_col(name))
-                report.add("note", name, tc, "time column chosen by time_cols= / --time-col")
+                report.add("note", name, tc, "time column chosen by " + hints.time_col(name, tc))
         else:
             tc = choose_time_col(name, rt.df, cands.get(name, []), span, report)
         if tc is None and readings.empty_times.get(name):
@@ -270,7 +271,7 @@ def connect(
     db.leakage = leakage_suspects(db) + [
         {"table": e["child"], "column": e["column"], "kind": "child before parent",
          "reason": f"{e['rows']} of {e['of']} rows dated before the {e['parent']} row they "
-                   f"reference{e['harmless']}", "fix": e["fix"], "strength": "weak"}
+                   f"reference{e['harmless']}", "fix": said(e["fix"]), "strength": "weak"}
         for e in early]
     _leave_out_strong_suspects(db, args["keep_columns"], report)
     db.schema = pinned_schema(db, pk_cols, applied, readings.readings, args)
@@ -286,7 +287,7 @@ def _leave_out_strong_suspects(db, keep: list[str], report) -> None:
             continue
         del t.stypes[x["column"]]
         x["excluded"] = True
-        x["fix"] = hints.keep_column(x["table"], x["column"])
+        x["fix"] = said(hints.keep_column(x["table"], x["column"]))
         report.add("note", x["table"], x["column"],
                    f"left out of the features: a strong leakage suspect ({x['kind']}); keep "
                    f"it with {x['fix']}")
@@ -309,18 +310,18 @@ def _given_fkeys(raw, given: dict) -> list[FKeySpec]:
     return out
 
 
-def _need_table(raw, t: str, arg: str, url: str) -> None:
+def _need_table(raw, t: str, argument: str, url: str) -> None:
     if t not in raw:
         raise SchemaError(
-            f"{arg} names table {t!r}, which {url} does not have (or it was "
+            f"{arg(argument)} names table {t!r}, which {url} does not have (or it was "
             f"excluded); tables: {sorted(raw)}"
         )
 
 
-def _need_col(rt, col: str, arg: str, fix: str) -> None:
+def _need_col(rt, col: str, argument: str, fix: str) -> None:
     if col not in rt.df.columns:
         raise SchemaError(
-            f"{arg}: table {rt.name!r} has no column {col!r}; name one of its columns "
+            f"{arg(argument)}: table {rt.name!r} has no column {col!r}; name one of its columns "
             f"{list(rt.df.columns)}: {fix}"
         )
 

@@ -1,54 +1,60 @@
-"""The fix a message suggests, spelled for both ways of using rdl: the CLI flag first
-(``--pkey users=Id``), then the Python argument of `rdl.connect`
-(``primary_keys={'users': 'Id'}``). The schema file (``--schema schema.toml``) takes the
-same keys as the Python arguments.
+"""The fix a message suggests, as a marker of the `rdl.connect` argument that makes it
+(`rdl.db.errors.arg`): a Python caller reads ``primary_keys={'users': 'Id'}``, the CLI
+prints the flag of `rdl.cli.schema_options` (``--pkey users=Id``). The schema file
+(``schema.toml``) takes the same keys as the Python arguments.
 
-One place, so every message of the database layer names the same flags that
-`rdl.cli.schema_options` defines.
+One place, so every message of the database layer names the same arguments; the option
+names (``no_pkey``, ``no_fkey`` ...) are the parameters of `rdl.cli.schema_options`.
 """
 
 from __future__ import annotations
 
+from rdl.db.errors import arg
+
 
 def pkey(table: str, col: str = "COLUMN") -> str:
-    return f"--pkey {table}={col} (Python: primary_keys={{{table!r}: {col!r}}})"
+    return arg("primary_keys", f"{{{table!r}: {col!r}}}", option="pkey", cli=f"{table}={col}")
 
 
 def no_pkey(table: str) -> str:
-    return f"--no-pkey {table} (Python: primary_keys={{{table!r}: None}})"
+    return arg("primary_keys", f"{{{table!r}: None}}", option="no_pkey", cli=table)
 
 
 def fkey(table: str, col: str, target: str = "TABLE") -> str:
-    return (f"--fkey {table}.{col}={target} "
-            f"(Python: foreign_keys={{{table!r}: {{{col!r}: {target!r}}}}})")
+    return arg("foreign_keys", f"{{{table!r}: {{{col!r}: {target!r}}}}}", option="fkey",
+               cli=f"{table}.{col}={target}")
 
 
 def no_fkey(table: str, col: str) -> str:
-    return f"--no-fkey {table}.{col} (Python: foreign_keys={{{table!r}: {{{col!r}: None}}}})"
+    return arg("foreign_keys", f"{{{table!r}: {{{col!r}: None}}}}", option="no_fkey",
+               cli=f"{table}.{col}")
 
 
 def time_col(table: str, col: str = "COLUMN", reading: str | None = None) -> str:
     if reading:
-        return (f"--time-col {table}.{col}:{reading} (Python: time_cols={{{table!r}: {col!r}}}, "
-                f"time_formats={{'{table}.{col}': {reading!r}}})")
-    return f"--time-col {table}={col} (Python: time_cols={{{table!r}: {col!r}}})"
+        return arg("time_cols", f"{{{table!r}: {col!r}}}, time_formats={{'{table}.{col}': "
+                                f"{reading!r}}}", option="time_col",
+                   cli=f"{table}.{col}:{reading}")
+    return arg("time_cols", f"{{{table!r}: {col!r}}}", option="time_col", cli=f"{table}={col}")
 
 
 def no_time_col(table: str) -> str:
-    return f"--no-time-col {table} (Python: time_cols={{{table!r}: None}})"
+    return arg("time_cols", f"{{{table!r}: None}}", option="no_time_col", cli=table)
 
 
 def time_format(table: str, col: str, fmt: str) -> str:
-    return (f"--time-format {table}.{col}={fmt} "
-            f"(Python: time_formats={{'{table}.{col}': {fmt!r}}})")
+    return arg("time_formats", f"{{'{table}.{col}': {fmt!r}}}", option="time_format",
+               cli=f"{table}.{col}={fmt}")
 
 
 def stype(table: str, col: str, st: str = "ignore") -> str:
-    return f"--stype {table}.{col}={st} (Python: stypes={{'{table}.{col}': {st!r}}})"
+    return arg("stypes", f"{{'{table}.{col}': {st!r}}}", option="stype",
+               cli=f"{table}.{col}={st}")
 
 
 def exclude_column(table: str, col: str) -> str:
-    return f"--exclude-column {table}.{col} (Python: exclude_columns=['{table}.{col}'])"
+    return arg("exclude_columns", f"['{table}.{col}']", option="exclude_column",
+               cli=f"{table}.{col}")
 
 
 def keep_column(table: str, col: str) -> str:
@@ -56,4 +62,13 @@ def keep_column(table: str, col: str) -> str:
 
 
 def include(name: str) -> str:
-    return f"--include {name} (Python: include=[{name!r}])"
+    return arg("include", f"[{name!r}]", cli=name)
+
+
+def exclude(name: str) -> str:
+    return arg("exclude", f"[{name!r}]", cli=name)
+
+
+def storage(value: str) -> str:
+    """``storage='memory'`` (`rdl.train.TrainConfig`) / ``--storage memory``."""
+    return arg("storage", repr(value), cli=value)

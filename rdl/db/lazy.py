@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from rdl.db import hints
 from rdl.db.errors import SchemaError
 from rdl.db.lazy_table import (
     MAX_ROWS_IN_MEMORY,
@@ -209,8 +210,9 @@ def open_lazy(
 
     path = url[len("duckdb:///"):] if url.startswith("duckdb:///") else url
     if "://" in path or not path:
-        raise SchemaError(f"{url}: out-of-core mode (--storage disk) reads DuckDB files "
-                          "only; copy the database into DuckDB first or use --storage memory")
+        raise SchemaError(f"{url}: out-of-core mode ({hints.storage('disk')}) reads DuckDB "
+                          "files only; copy the database into DuckDB first or use "
+                          f"{hints.storage('memory')}")
     if not Path(path).exists():
         raise FileNotFoundError(f"DuckDB file {str(Path(path).resolve())!r} does not exist")
     time_cols, primary_keys = dict(time_cols or {}), dict(primary_keys or {})
@@ -245,7 +247,7 @@ def open_lazy(
                        f"composite primary key {list(pk)} mapped to surrogate key _rdl_key")
         elif not pk:
             report.add("note", n, None, "no primary key declared (out-of-core mode infers "
-                       f"none); pass primary_keys={{'{n}': COLUMN}} to give one")
+                       f"none); pass {hints.pkey(n)} to give one")
     tables = {}
     for n in cat.names:
         fkeys = _foreign_keys(cat, n, pkeys, foreign_keys.get(n, {}), report)
@@ -257,7 +259,7 @@ def open_lazy(
             tc = time_cols[n]
             if tc is not None:
                 _need(cat, n, tc, "time_cols")
-                report.add("note", n, tc, "time column chosen by time_cols=")
+                report.add("note", n, tc, "time column chosen by " + hints.time_col(n, tc))
         else:
             # the audit-column rule compares with the span of this table's sample (the
             # in-memory path uses the whole database's)

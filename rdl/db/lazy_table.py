@@ -22,7 +22,8 @@ from typing import Any
 import pandas as pd
 
 from rdl.db.database import Database
-from rdl.db.errors import SchemaError
+from rdl.db import hints
+from rdl.db.errors import SchemaError, arg
 from rdl.db.schema import SURROGATE_PKEY
 from rdl.db.sql import quote_identifier as q
 from rdl.db.validate import ValidationReport
@@ -212,8 +213,9 @@ class LazyTable:
                 raise SchemaError(
                     f"table {self.meta.name!r} has {n:,} rows, more than the {self.max_rows:,} "
                     "rdl loads into memory from an out-of-core database; this step needs "
-                    "the whole table. Use --storage memory on a machine with enough "
-                    "memory, or leave this step out (e.g. --no-baselines).")
+                    f"the whole table. Use {hints.storage('memory')} on a machine with "
+                    "enough memory, or leave this step out (e.g. "
+                    f"{arg('baselines', 'False', cli='')}).")
             con = self.connect()
             try:
                 df = con.sql(self.select_sql(order=True)).df()

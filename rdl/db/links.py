@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from rdl.db.columns import raw_name
+from rdl.db import hints
 from rdl.db.errors import SchemaError
 from rdl.db.keys import align_types
 from rdl.db.schema import SURROGATE_PKEY, plain_scalar
@@ -103,7 +104,7 @@ def link(spec: FKeySpec, child: pd.DataFrame, parent: pd.DataFrame, parent_pk: s
     if parent_pk is None:
         report.add("warning", spec.table, spec.key, (
             f"{where}: {spec.target!r} has no primary key, so the link is not made. Give it "
-            f"one with --pkey {spec.target}={','.join(target_cols)}"))
+            f"one with {hints.pkey(spec.target, ','.join(target_cols))}"))
         return None, child
     if len(target_cols) != len(spec.columns):
         raise SchemaError(f"{where}: {len(spec.columns)} column(s) cannot reference "

@@ -50,7 +50,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from rdl.db.errors import SchemaError
+from rdl.db.errors import SchemaError, spelled
 from rdl.db.stypes import IGNORE, STYPES
 from rdl.db.timeparse import READINGS, check_reading
 
@@ -193,8 +193,10 @@ def load_schema(path: str | Path) -> dict:
     """
     p = Path(path)
     if not p.is_file():
+        write = spelled(f"rdl.db.schema_write.write_schema(db, {str(p)!r})",
+                        f"`rdl inspect URL --write-schema {p}`")
         raise SchemaError(f"schema file {str(p.resolve())!r} does not exist. Write one with "
-                          f"`rdl inspect URL --write-schema {p}` and edit it.")
+                          f"{write} and edit it.")
     try:
         data = tomllib.loads(p.read_text())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:

@@ -29,7 +29,8 @@ def schema_toml(db) -> str:
     s = db.schema
     doc = tomlkit.document()
     doc.add(tomlkit.comment(f"rdl schema of {getattr(db, 'url', None) or 'a database'}: every "
-                            "choice rdl made. Edit it and pass it back with --schema FILE."))
+                            "choice rdl made. Edit it and pass it back: rdl.connect(url, "
+                            "**load_schema(FILE)) or --schema FILE."))
     doc.add(tomlkit.comment('"" means none (no primary key, no time column, not a foreign '
                             "key); see docs/schema.md, 'The schema file'."))
     doc.add("include", s["include"])

@@ -152,7 +152,7 @@ def infer_stypes(
         if col not in df.columns:
             raise SchemaError(
                 f"table {table!r}: stype override for {col!r}, which is not a column "
-                f"(columns: {list(df.columns)}). Fix --stype {table}.COLUMN=STYPE."
+                f"(columns: {list(df.columns)}). Fix {hints.stype(table, 'COLUMN', 'STYPE')}."
             )
     out: dict[str, str] = {}
     for col in df.columns:

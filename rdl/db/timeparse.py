@@ -150,8 +150,8 @@ def _text_times(values, table, col, report, reading, row_ids, strict):
             problem = ("no value decides (every field is <= 12)" if order == "ambiguous"
                        else f"the values disagree: {why}")
             fix = (hints.time_format(table, col, f"%d{sep}%m{sep}%Y")
-                   + f" or --time-format {table}.{col}=%m{sep}%d{sep}%Y (also accepted: "
-                   "dayfirst / monthfirst)")
+                   + " or " + hints.time_format(table, col, f"%m{sep}%d{sep}%Y")
+                   + " (also accepted: dayfirst / monthfirst)")
             if not strict:
                 report.add("warning", table, col,
                            f"looks like day/month text dates (e.g. {s_nonnull.iloc[0]!r}) but "

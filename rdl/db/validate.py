@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 
 from rdl.db import hints
-from rdl.db.errors import DataError
+from rdl.db.errors import DataError, raw_text, said
 
 
 @dataclass
@@ -25,9 +25,16 @@ class Problem:
     rows: int = 0  # number of rows concerned
     examples: list = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.message = said(self.message)  # the fix it names: Python text, flags in the CLI
+
     def __str__(self) -> str:
+        return self.line(raw=False)
+
+    def line(self, raw: bool = False) -> str:
+        """``[level] table.column: message`` (``raw``: with the message's markers)."""
         where = self.table + (f".{self.column}" if self.column else "")
-        return f"[{self.level}] {where}: {self.message}"
+        return f"[{self.level}] {where}: {raw_text(self.message) if raw else self.message}"
 
 
 @dataclass
@@ -51,7 +58,7 @@ class ValidationReport:
     def raise_if_errors(self) -> None:
         """Raises `DataError` listing every error-level problem."""
         if self.errors:
-            raise DataError("\n".join(str(p) for p in self.errors))
+            raise DataError("\n".join(p.line(raw=True) for p in self.errors))
 
     def to_dicts(self) -> list[dict]:
         return [

@@ -40,7 +40,8 @@ import pandas as pd
 import torch
 
 from rdl.cachefile import CacheWarning
-from rdl.db.errors import DataError, SchemaError
+from rdl.db import hints
+from rdl.db.errors import DataError, RdlWarning, SchemaError, arg
 from rdl.db.table import Table
 from rdl.graph.build import GRAPH_VERSION, default_cache_dir, feature_frame, node_seconds
 from rdl.graph.text import encoder_settings
@@ -136,7 +137,7 @@ def _key_pass(table, name: str, w: _Writer, i_table: int, codecs: dict, batch_ro
         if ordered:
             raise DataError(f"table {name!r}: duplicate primary key values in "
                             f"{list(m.pkey_cols)}; rdl needs a unique key (fix the source or "
-                            "pass primary_keys= / --pkey)")
+                            f"pass {hints.pkey(name)})")
         for rel in filter(None, (out["time"], out["pkey"] if keys is not None else None)):
             w.files.remove(rel)
         out["ordered"] = True  # storage is not in key order: sort in the query
@@ -206,7 +207,7 @@ def _resolve(db, layouts, w, codecs, notes) -> tuple[list[tuple[str, str, str]],
             parent = layouts[f.parent]
             if parent["pkey"] is None:
                 raise SchemaError(f"{name}.{f.col} references {f.parent!r}, which has no "
-                                  "primary key; give it one (primary_keys= / --pkey)")
+                                  f"primary key; give it one ({hints.pkey(f.parent)})")
             pk = parent["packed"] if "packed" in parent else open_array(w.root / parent["pkey"])
             rel = f"fkey/{i}/{j}.npy"
             out = w.create(rel, (len(vals),), np.int64)
@@ -291,9 +292,11 @@ def build_graph_streaming(db, *, text: str | bool = "minilm", stats_until=None, 
     name = text_encoder_name(text)
     if name == "tfidf" and any(st == "text_embedded" for _, t in db.items()
                                for st in t.stypes.values()):
-        warnings.warn("out-of-core graph: TF-IDF needs each text column whole in memory, so "
-                      "text columns are left out; pass --text minilm to embed them batch by "
-                      "batch, or --text none to silence this", UserWarning, stacklevel=2)
+        warnings.warn(RdlWarning(
+            "out-of-core graph: TF-IDF needs each text column whole in memory, so text "
+            f"columns are left out; pass {arg('text', repr('minilm'), cli='minilm')} to embed "
+            f"them batch by batch, or {arg('text', repr('none'), cli='none')} to silence this"),
+            stacklevel=2)
     text = name == "minilm"
 
     t0 = time.perf_counter()
@@ -313,7 +316,8 @@ def build_graph_streaming(db, *, text: str | bool = "minilm", stats_until=None, 
         tmp = Path(tempfile.mkdtemp(prefix=f"rdl-graph-{key}-"))
         warnings.warn(f"cannot write the cache directory {cache} ({e.strerror or e}); the "
                       f"out-of-core graph is built in {tmp} and not kept. Set RDL_CACHE_DIR "
-                      "(or --cache-dir) to a writable directory", CacheWarning, stacklevel=2)
+                      f"(or {arg('cache_dir')}) to a writable directory",
+                      CacheWarning, stacklevel=2)
     try:
         w = _Writer(tmp)
         notes: list[str] = []

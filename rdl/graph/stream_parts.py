@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import torch
 
+from rdl.db import hints
 from rdl.db.errors import SchemaError
 from rdl.db.lazy_table import _plain
 
@@ -95,7 +96,7 @@ class KeyCodec:
             raise SchemaError(
                 f"table {table.meta.name!r}: key {list(cols)} of type {types} is not "
                 "supported out of core (integer or text keys, composite keys of integers); "
-                "use --storage memory")
+                f"use {hints.storage('memory')}")
 
     def encode(self, batch: pa.RecordBatch, cols: tuple[str, ...] | None = None):
         """``(keys, valid)`` of ``cols`` (default: the key's own columns) in ``batch``;
@@ -153,8 +154,8 @@ class StatsAccumulator:
         if bad:
             raise SchemaError(
                 f"columns {bad} have stypes {[str(col_to_stype[c]) for c in bad]}, which "
-                "out-of-core mode cannot stream yet; pass --stype TABLE.COLUMN=ignore for "
-                "them, or use --storage memory")
+                "out-of-core mode cannot stream yet; pass "
+                f"{hints.stype('TABLE', 'COLUMN')} for them, or use {hints.storage('memory')}")
         spool.mkdir(parents=True, exist_ok=True)
 
     def add(self, df: pd.DataFrame) -> None:

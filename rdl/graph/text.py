@@ -29,6 +29,7 @@ import torch
 from tqdm.auto import tqdm
 
 from rdl.cachefile import read_entry, write_entry
+from rdl.db.errors import ArgumentError
 
 TEXT_ENCODERS = ("minilm", "tfidf", "none")
 #: the encoder of ``--text`` by default (see the module docstring)
@@ -62,8 +63,8 @@ def text_encoder_name(value: str | bool | None) -> str:
         return "none"
     name = str(value).strip().lower()
     if name not in TEXT_ENCODERS:
-        raise ValueError(f"text encoder {value!r}: use one of {list(TEXT_ENCODERS)} "
-                         f"(--text; default {DEFAULT_TEXT})")
+        raise ArgumentError(f"text encoder {value!r}: use one of {list(TEXT_ENCODERS)} "
+                            f"(default {DEFAULT_TEXT})")
     return name
 
 

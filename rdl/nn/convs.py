@@ -1,4 +1,6 @@
-"""Message-passing layers of rdl's heterogeneous GNN, one per ``--gnn`` choice.
+"""Message-passing layers of rdl's heterogeneous GNN, one `GNNLayer` entry each in
+`GNN_LAYERS` (the ``gnn`` choice of `rdl.train.TrainConfig`; `GNNS` are their names and
+`gnn_help` the CLI's help text).
 
 Each ``make_layer(gnn, ...)`` returns a module mapping ``(x_dict, edge_index_dict)`` to
 the summed messages per destination table (``{table: [num_dst_nodes, channels]}``, only
@@ -20,14 +22,17 @@ choice keeps rdl's speed tricks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import torch
 from torch import Tensor
 from torch_geometric.nn import GATv2Conv, HeteroConv, HGTConv, SAGEConv
 from torch_geometric.nn.conv import MessagePassing
 
+from rdl.db.errors import ArgumentError, arg
 from rdl.nn.keys import safe_key
 
-GNNS = ("sage", "gat", "rn", "hgt")
 LINEAR_AGGRS = ("sum", "add", "mean")
 
 
@@ -86,7 +91,7 @@ class FastHGTConv(HGTConv):
 
     Without pyg-lib, PyG applies those maps (a `HeteroLinear` over ``heads x edge types``
     types) by writing slices of an output tensor type by type; its backward pass then
-    adds a full-size gradient per type, which made ``--gnn hgt`` ~10x slower than
+    adds a full-size gradient per type, which made ``gnn="hgt"`` ~10x slower than
     ``sage`` per batch on rel-f1. It also assumes the edge types arrive in the metadata's
     order (another order silently applies the wrong relation's weights); here each edge
     type picks its own weights.
@@ -140,6 +145,59 @@ class HeteroHGT(torch.nn.Module):
         return {nt: out[safe_key(nt)] for nt in x_dict if nt in dst and out.get(safe_key(nt)) is not None}
 
 
+@dataclass(frozen=True)
+class GNNLayer:
+    """One message-passing layer kind.
+
+    Attributes:
+        name: its ``gnn`` value.
+        help: one line for ``--help`` and the docs.
+        conv: ``(channels, aggr, heads) -> MessagePassing``: one convolution per edge type
+            (inside PyG `HeteroConv`, messages summed per destination table); or ``None``.
+        whole: ``(node_types, edge_types, channels, heads) -> Module``: a layer over the
+            whole heterogeneous graph (HGT), when ``conv`` is ``None``.
+        heads: whether it uses attention heads (``channels`` must be a multiple of them).
+    """
+
+    name: str
+    help: str
+    conv: Callable[[int, str, int], MessagePassing] | None = None
+    whole: Callable[..., torch.nn.Module] | None = None
+    heads: bool = False
+
+
+def _sage(channels: int, aggr: str, heads: int) -> MessagePassing:
+    return SAGEConv((channels, channels), channels, aggr=aggr, root_weight=False)
+
+
+def _gat(channels: int, aggr: str, heads: int) -> MessagePassing:
+    return GATv2Conv((channels, channels), channels // heads, heads=heads, concat=True,
+                     add_self_loops=False)
+
+
+def _rn(channels: int, aggr: str, heads: int) -> MessagePassing:
+    return RelationConv(channels, channels, aggr=aggr)
+
+
+#: every layer kind, in the order ``--help`` lists them (the first is the default)
+GNN_LAYERS: dict[str, GNNLayer] = {layer.name: layer for layer in (
+    GNNLayer("sage", "GraphSAGE (RelBench's layer)", conv=_sage),
+    GNNLayer("gat", "GATv2 attention, heads concatenated", conv=_gat, heads=True),
+    GNNLayer("rn", "relation network: an MLP of each (receiver, sender) pair", conv=_rn),
+    GNNLayer("hgt", "Heterogeneous Graph Transformer", whole=HeteroHGT, heads=True),
+)}
+#: the names of `GNN_LAYERS`
+GNNS = tuple(GNN_LAYERS)
+
+
+def gnn_help(verbose: bool = False) -> str:
+    """The help text of the ``gnn`` choice: ``"message passing: sage | gat | rn | hgt"``
+    (``verbose``: each with its one-line help)."""
+    if verbose:
+        return "message passing: " + "; ".join(f"{g.name} ({g.help})" for g in GNN_LAYERS.values())
+    return "message passing: " + " | ".join(GNNS)
+
+
 def make_layer(gnn: str, node_types: list[str], edge_types: list[tuple[str, str, str]],
                channels: int, aggr: str = "sum", heads: int = 4) -> torch.nn.Module:
     """One message-passing layer of kind ``gnn`` (see the module docstring).
@@ -154,26 +212,20 @@ def make_layer(gnn: str, node_types: list[str], edge_types: list[tuple[str, str,
             and ``hgt``.
 
     Raises:
-        ValueError: unknown ``gnn``, or ``heads`` does not divide ``channels``.
+        ArgumentError (a ValueError): unknown ``gnn``, or ``heads`` does not divide
+            ``channels``.
     """
-    if gnn not in GNNS:
-        raise ValueError(f"unknown gnn {gnn!r}; choose one of {list(GNNS)} (`rdl train --gnn`)")
-    if gnn in ("gat", "hgt") and channels % heads:
-        raise ValueError(f"--gnn {gnn}: {heads} heads do not divide {channels} channels; "
-                         "pick --channels as a multiple of 4")
-    if gnn == "hgt":
-        return HeteroHGT(node_types, edge_types, channels, heads)
-    if gnn == "sage":
-        def conv():
-            return SAGEConv((channels, channels), channels, aggr=aggr, root_weight=False)
-    elif gnn == "gat":
-        def conv():
-            return GATv2Conv((channels, channels), channels // heads, heads=heads, concat=True,
-                             add_self_loops=False)
-    else:
-        def conv():
-            return RelationConv(channels, channels, aggr=aggr)
-    return HeteroConv({et: conv() for et in edge_types}, aggr="sum")
+    layer = GNN_LAYERS.get(gnn)
+    if layer is None:
+        raise ArgumentError(f"unknown gnn {gnn!r}; choose one of {list(GNNS)} ({arg('gnn')})")
+    if layer.heads and channels % heads:
+        raise ArgumentError(f"{arg('gnn', repr(gnn), cli=gnn)}: {heads} heads do not divide "
+                            f"{channels} channels; pick {arg('channels')} as a multiple of "
+                            f"{heads}")
+    if layer.whole is not None:
+        return layer.whole(node_types, edge_types, channels, heads)
+    return HeteroConv({et: layer.conv(channels, aggr, heads) for et in edge_types}, aggr="sum")
 
 
-__all__ = ["GNNS", "FastHGTConv", "HeteroHGT", "RelationConv", "make_layer"]
+__all__ = ["GNNS", "GNN_LAYERS", "FastHGTConv", "GNNLayer", "HeteroHGT", "RelationConv",
+           "gnn_help", "make_layer"]

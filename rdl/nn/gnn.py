@@ -14,7 +14,7 @@ from rdl.nn.keys import safe_key
 
 class HeteroGNN(torch.nn.Module):
     """``num_layers`` layers of per-edge-type message passing summed across edge types
-    (`rdl.nn.convs.make_layer`: ``sage``, ``gat``, ``rn`` or ``hgt``), plus a per-table
+    (`rdl.nn.convs.make_layer`, one of `rdl.nn.convs.GNN_LAYERS`), plus a per-table
     root linear, then per-table `LayerNorm` and ReLU.
 
     Two exact savings over RelBench's modules, same function class:

@@ -1,6 +1,6 @@
-"""Inputs of the seed itself, beside its subgraph (issue 9, levers 1 and 2): how stale
-its history is, and a vector of tabular features (the entity's time-bounded relational
-aggregates and its own past labels, `rdl.train.seed_features`).
+"""Inputs of the seed itself, beside its subgraph (so a GNN sees what tabular models see
+of a seed): how stale its history is, and a vector of tabular features (the entity's
+time-bounded relational aggregates and its own past labels, `rdl.train.seed_features`).
 
 `SeedInputModel` is `RDLModel` with these inputs added to the seed node's features
 before message passing (early fusion), so both GNN layers and the readout can use them.

@@ -29,6 +29,7 @@ import pandas as pd
 import torch
 
 from rdl.db import Database, RdlError
+from rdl.db.errors import MissingFileError, arg, spelled
 from rdl.graph import build_graph
 from rdl.nn import RelationalBackbone
 from rdl.nn.seed_inputs import entity_model
@@ -56,9 +57,12 @@ def _load(model_dir: str | Path) -> tuple[dict, dict, str]:
     d = Path(model_dir)
     if (d / BACKBONE).exists() or not (d / CHECKPOINT).exists():
         if not (d / BACKBONE).exists():
-            raise FileNotFoundError(
-                f"{d} holds neither {BACKBONE} nor {CHECKPOINT}: pass --model with a "
-                "directory written by `rdl pretrain --out DIR` or `rdl train --out DIR`")
+            raise MissingFileError(
+                f"{d} holds neither {BACKBONE} nor {CHECKPOINT}: pass {arg('model_dir')} with a "
+                "directory written by "
+                + spelled("rdl.pretrain.pretrain(..., out_dir=DIR)", "`rdl pretrain --out DIR`")
+                + " or "
+                + spelled("rdl.train.train_task(..., out_dir=DIR)", "`rdl train --out DIR`"))
         ckpt = load_backbone(d)
         return ckpt, ckpt["backbone_kwargs"], "backbone"
     ckpt = load_checkpoint(d)
@@ -138,7 +142,8 @@ class Embedder:
                             batch_size=self.batch_size)
         use_model = self.model is not None and table == self.model.entity_table
         attach = lambda batch, idx: batch  # noqa: E731
-        if use_model:  # a model with seed inputs (issue 9) embeds with them, as it predicts
+        if use_model:  # a model with seed inputs (stale history, seed features) embeds
+            # with them, as it predicts
             from rdl.train.entity import seed_input_fn
 
             keys = self.graph.pkey_values[table]
@@ -244,9 +249,10 @@ def write_embeddings(df: pd.DataFrame, out: str, *, source: str | None, table: s
         return str(out)
     if source and same_database(out, source):
         raise EmbedOutputError(
-            f"--out {safe_url(out)} is the database the embeddings are computed from; rdl never writes "
-            "to the source database. Pass another database (e.g. --out embeddings.duckdb) "
-            "or a .parquet file.")
+            f"{arg('out', repr(safe_url(out)), cli=safe_url(out))} is the database the embeddings are computed from; "
+            "rdl never writes to the source database. Pass another database (e.g. "
+            f"{arg('out', repr('embeddings.duckdb'), cli='embeddings.duckdb')}) or a .parquet "
+            "file.")
     from rdl.db import Table
     from rdl.db.errors import SchemaError
     from rdl.db.write import normalize_url, to_url
@@ -257,8 +263,9 @@ def write_embeddings(df: pd.DataFrame, out: str, *, source: str | None, table: s
                replace=replace)
     except SchemaError:
         raise EmbedOutputError(
-            f"{safe_url(out)} already has a table {table!r}: pass --replace to overwrite it or "
-            "--out-table NAME to write another one (Python: replace=True / table=...).") from None
+            f"{safe_url(out)} already has a table {table!r}: pass {arg('replace', 'True', cli='')} to "
+            f"overwrite it or {arg('table', repr('NAME'), option='out_table', cli='NAME')} to "
+            "write another one.") from None
     return f"table {table!r} of {safe_url(out)}"
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from rdl.db import Database, RdlError
 from rdl.db.sources import safe_url
+from rdl.db.errors import arg
 from rdl.graph import build_graph
 from rdl.pretrain.config import PretrainConfig
 from rdl.pretrain.seeds import (
@@ -47,12 +48,14 @@ def _inputs(database: Database, task, until, cut, protocol: str):
         until = val if until is None else pd.Timestamp(until)
         if until > val:
             raise PretrainError(
-                f"--until {until} is after task {task.name!r}'s val timestamp {val}: the "
-                "backbone would see rows of the validation/test label windows, and `rdl "
-                f"train --init` refuses it. Drop --until (default: {val}) or pass an earlier one.")
+                f"{arg('until', repr(str(until)), cli=until)} is after task {task.name!r}'s val "
+                f"timestamp {val}: the backbone would see rows of the validation/test label "
+                f"windows, and training with {arg('init')} refuses it. Drop {arg('until')} "
+                f"(default: {val}) or pass an earlier one.")
         if cut is not None:
-            raise PretrainError("--cut and --task both set the input cut: with --task the "
-                                "database is cut at the task's test timestamp; drop --cut.")
+            raise PretrainError(f"{arg('cut')} and {arg('task')} both set the input cut: with a "
+                                "task the database is cut at the task's test timestamp; drop "
+                                f"{arg('cut')}.")
         return task.input_db(protocol), test, until, pd.Timedelta(task.timedelta).days, task.name
     if cut is not None:
         cut = pd.Timestamp(cut)
@@ -61,8 +64,8 @@ def _inputs(database: Database, task, until, cut, protocol: str):
     if until is None:
         until = stats_until
     elif stats_until is not None and pd.Timestamp(until) > stats_until:
-        raise PretrainError(f"--until {pd.Timestamp(until)} is after the input cut "
-                            f"{stats_until}; pass --until <= --cut.")
+        raise PretrainError(f"{arg('until', repr(str(pd.Timestamp(until))), cli=until)} is after "
+                            f"the input cut {stats_until}; pass {arg('until')} <= {arg('cut')}.")
     return database, cut, (None if until is None else pd.Timestamp(until)), None, None
 
 
@@ -114,7 +117,7 @@ def pretrain(db, entity_table: str | None = None, config: TrainConfig | None = N
     if entity_table is None or entity_table not in database:
         raise PretrainError(
             f"entity table {entity_table!r} is not a table of {url} (tables: "
-            f"{sorted(database)}); pass --entity-table with one of them.")
+            f"{sorted(database)}); pass {arg('entity_table')} with one of them.")
     input_db, stats_until, until, every_days, task_name = _inputs(
         database, task, until, cut, config.protocol)
     t0 = time.perf_counter()
@@ -134,8 +137,9 @@ def pretrain(db, entity_table: str | None = None, config: TrainConfig | None = N
     except ValueError as e:
         raise PretrainError(
             f"table {entity_table!r}: {e} ({len(seeds)} seeds on {len(times)} grid times "
-            f"up to {until}). Widen the grid (--every-days), keep inactive rows "
-            "(--active-within-days 0) or pick a larger --entity-table.") from None
+            f"up to {until}). Widen the grid ({arg('every_days')}), keep inactive rows "
+            f"({arg('active_within_days', 'None', cli='0')}) or pick a larger "
+            f"{arg('entity_table')}.") from None
 
     trainer = PretrainTrainer(entity_table, graph, config, options)
     t0 = time.perf_counter()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from rdl.db.errors import ArgumentError, arg
 from rdl.graph import GraphData
 from rdl.metrics import METRICS
 from rdl.pretrain.config import PretrainConfig
@@ -123,10 +124,10 @@ class PretrainTrainer(Trainer):
 
     def check_epoch(self, epoch: int, weight: int) -> None:
         if weight == 0:
-            raise ValueError(
+            raise ArgumentError(
                 f"epoch {epoch}: no pair of views to learn from (every batch had fewer than "
-                "2 seeds or a single entity); use more seeds (--every-days, "
-                "--active-within-days) or a larger --batch-size")
+                f"2 seeds or a single entity); use more seeds ({arg('every_days')}, "
+                f"{arg('active_within_days')}) or a larger {arg('batch_size')}")
 
 
 __all__ = ["PretrainTrainer", "RELATION_METRICS", "RelationTask", "ViewBatches"]

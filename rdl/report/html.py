@@ -23,6 +23,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from rdl.db.sources import safe_url
+from rdl.db.errors import ArgumentError
 from rdl.metrics import higher_is_better
 from rdl.report.figures import FIGURES, make_figures, png_bytes
 from rdl.report.plots import best_baseline
@@ -256,8 +257,8 @@ def render_html(run_dirs: Sequence[str | Path], title: str | None = None) -> str
         ValueError: no run directory given.
     """
     if not run_dirs:
-        raise ValueError("rdl report: give at least one run directory (written by "
-                         "`rdl train --out DIR` or `rdl baseline --out DIR`)")
+        raise ArgumentError("give at least one run directory (written by training or the "
+                            "baselines with an output directory)")
     runs = [(Path(d), read_results(d)) for d in run_dirs]
     title = title or ("rdl report: " + ", ".join(str(r.get("task")) for _, r in runs[:3])
                       + (" …" if len(runs) > 3 else ""))

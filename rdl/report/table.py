@@ -92,16 +92,17 @@ def _known_higher(metric: str) -> bool:
         return True
 
 
-def print_results(results: dict, console: Console | None = None) -> None:
+def print_results(results: dict, console: Console | None = None, text=str) -> None:
     """Print `results_table`, any metric errors recorded in the entries and the
-    results' ``warnings`` (one paragraph each, under the table)."""
+    results' ``warnings`` (one paragraph each, under the table); ``text`` spells each
+    warning (the CLI passes ``rdl.cli.errors.cli_text``: the arguments it names as flags)."""
     console = console or Console()
     console.print(results_table(results))
     for _section, name, entry in _rows(results):
         for key, message in (entry.get("errors") or {}).items():
             console.print(f"{name} {key}: {message}", markup=False)
     for message in results.get("warnings") or []:
-        console.print(f"[bold yellow]warning:[/bold yellow] {escape(str(message))}")
+        console.print(f"[bold yellow]warning:[/bold yellow] {escape(text(message))}")
 
 
 __all__ = ["LABELS", "print_results", "results_table"]

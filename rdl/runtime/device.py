@@ -16,6 +16,12 @@ from collections.abc import Mapping
 
 import torch
 
+from rdl.db.errors import RdlError, arg
+
+
+class DeviceError(RdlError, RuntimeError):
+    """The device asked for cannot run the model (no CUDA GPU in this torch build)."""
+
 
 class _DeviceFrame:
     """A table's TensorFrame whose ``frame[index]`` rows are gathered on the CPU and
@@ -106,13 +112,14 @@ def use_device(trainer, device: str) -> None:
 
     Raises:
         RuntimeError: a CUDA device without a usable CUDA build / GPU (the message
-            says so and names ``--device cpu``).
+            says so and names ``device='cpu'``; a `DeviceError`).
     """
     if str(device) == "cpu":
         return
     if str(device).startswith("cuda") and not torch.cuda.is_available():
-        raise RuntimeError(f"--device {device}: this torch build sees no CUDA GPU "
-                           f"(torch {torch.__version__}); train with --device cpu")
+        raise DeviceError(f"{arg('device', repr(str(device)), cli=device)}: this torch build "
+                          f"sees no CUDA GPU (torch {torch.__version__}); train with "
+                          f"{arg('device', repr('cpu'), cli='cpu')}")
     trainer.model = OnDevice(trainer.model, device)
 
 

@@ -126,7 +126,8 @@ def subset(seeds, rows: np.ndarray):
             if len(rows) else np.zeros(0, np.int64)
         return LinkSeeds(seeds.src[rows], seeds.time[rows], ptr, dst, df)
     y = None if seeds.y is None else seeds.y[torch.from_numpy(rows)]
-    # seed inputs (issue 9): cut-offs and feature rows follow the seeds; the bank is shared
+    # seed inputs (stale history, seed features): cut-offs and feature rows follow the
+    # seeds; the bank is shared
     return Seeds(seeds.node[rows], seeds.time[rows], y, df,
                  cutoff=None if seeds.cutoff is None else seeds.cutoff[rows],
                  x_bank=seeds.x_bank,

@@ -39,6 +39,7 @@ import pandas as pd
 import torch
 
 from rdl.db import Database
+from rdl.db.errors import ArgumentError, arg
 from rdl.train.entity import seed_input_fn
 from rdl.train.heads import HEADS
 from rdl.serve.predict import load_entity_model
@@ -155,8 +156,10 @@ def attribute(model, graph, batch, task_type: str, method: str = "grad_x_input",
     if method not in METHODS:
         raise ValueError(f"unknown explanation method {method!r}; choose one of {list(METHODS)}")
     if method == "attention" and model.pool.mode != "attention":
-        raise ValueError(f"the model pools with {model.pool.mode!r}, which has no attention "
-                         "weights; use --method grad_x_input (or train with --pooling attention)")
+        raise ArgumentError(f"the model pools with {model.pool.mode!r}, which has no attention "
+                            "weights; use "
+                            f"{arg('method', repr('grad_x_input'), cli='grad_x_input')} "
+                            f"(or train with {arg('pooling', repr('attention'), cli='attention')})")
     model.eval()
     num_seeds = batch.seed_time.numel()
     with torch.enable_grad():
@@ -241,12 +244,14 @@ def explain_prediction(model_dir: str | Path, db: str | Database, entity, at, *,
     try:
         node = graph.node_index(table, [key])
     except KeyError:
-        raise ValueError(f"--entity {entity!r} is not a primary key of table {table!r}") from None
+        raise ArgumentError(f"{arg('entity', repr(entity), cli=entity)} is not a primary key of "
+                            f"table {table!r}") from None
     t_node = graph.node_time.get(table)
     seconds = to_seconds([at])[0]
     if t_node is not None and t_node[node[0]] > seconds:
-        raise ValueError(f"--entity {entity!r} of {table!r} is dated after --at {at} (it does "
-                         "not exist yet at the seed time); pick a later --at")
+        raise ArgumentError(f"{arg('entity', repr(entity), cli=entity)} of {table!r} is dated "
+                            f"after {arg('at', repr(str(at)), cli=at)} (it does not exist yet "
+                            f"at the seed time); pick a later {arg('at')}")
     csc = build_csc(graph.num_nodes, graph.node_time, graph.edge_index)
     sampler = TemporalNeighborSampler(csc, graph.num_nodes, graph.node_time, config.num_neighbors,
                                       config.temporal_strategy, seed=config.seed)

@@ -11,6 +11,7 @@ import pandas as pd
 
 from rdl.db import Database
 from rdl.db.sources import safe_url
+from rdl.db.errors import ArgumentError, arg
 from rdl.graph import build_graph
 from rdl.train.checkpoint import load_checkpoint
 from rdl.train.config import TrainConfig
@@ -183,8 +184,8 @@ def _link_top_k(ckpt: dict, database: Database, graph, config: TrainConfig, at: 
     task = trainer.task
     k = int(top_k or ckpt.get("eval_k") or task.eval_k)
     if not 1 <= k <= trainer.num_dst:
-        raise ValueError(f"--top-k {k}: choose 1 .. {trainer.num_dst} (the rows of "
-                         f"{task.dst_entity_table!r})")
+        raise ArgumentError(f"{arg('top_k', k)}: choose 1 .. {trainer.num_dst} (the rows of "
+                            f"{task.dst_entity_table!r})")
     task.eval_k = k  # this instance only: `rank` returns the top `eval_k`
     src_table = database[task.src_entity_table]
     rows = _existing(database, task.src_entity_table, at)
@@ -222,9 +223,9 @@ def _check_features(database: Database, ckpt: dict, config: TrainConfig) -> None
     if diffs:
         raise SchemaError(
             f"{ckpt['path']} was trained on other features than this database gives: "
-            + "; ".join(diffs[:5]) + ". rdl predict reads the database with the schema "
-            "stored in the checkpoint; drop the schema options (--stype, --exclude-column, "
-            "--pkey ...) that change it, or retrain.")
+            + "; ".join(diffs[:5]) + ". Predictions read the database with the schema "
+            f"stored in the checkpoint; drop the schema options ({arg('stypes')}, "
+            f"{arg('exclude_columns')}, {arg('primary_keys')} ...) that change it, or retrain.")
 
 
 from rdl.serve.kinds import Serving, register_serving  # noqa: E402  (the built-in tags)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from rdl.db.errors import RdlError
+from rdl.db.errors import RdlError, arg
 from rdl.db.sources import safe_url
 
 FILE_SUFFIXES = (".parquet", ".csv")
@@ -167,20 +167,21 @@ def check_target(out: str, *, source_url: str | None, table: str = DEFAULT_TABLE
 
     if "://" not in out and Path(out).suffix.lower() in FILE_SUFFIXES:
         if Path(out).exists() and not replace:
-            raise WriteBackError(f"{out} exists; pass --replace to overwrite it, or choose "
-                                 "another --out")
+            raise WriteBackError(f"{out} exists; pass {arg('replace', 'True', cli='')} to "
+                                 f"overwrite it, or choose another {arg('out')}")
         return None
     url = normalize_url(out)
     if source_url and same_database(url, source_url) and not allow_write_source:
         raise WriteBackError(
-            f"--out {safe_url(out)} is the database the predictions are read from "
-            f"({safe_url(source_url)}); rdl "
-            "never writes into a source database unless asked: pass --allow-write-source "
+            f"{arg('out', repr(safe_url(out)), cli=safe_url(out))} is the database the predictions are read from "
+            f"({safe_url(source_url)}); rdl never writes into a source database unless asked: pass "
+            f"{arg('allow_write_source', 'True', cli='')} "
             f"to write table {table!r} into it, or write to another database or a .parquet "
             "/ .csv file")
     if not replace and _table_exists(url, table):
-        raise WriteBackError(f"{safe_url(url)} already has a table {table!r}; pass --replace to "
-                             "overwrite it, or --table NAME to write another table")
+        raise WriteBackError(f"{safe_url(url)} already has a table {table!r}; pass "
+                             f"{arg('replace', 'True', cli='')} to overwrite it, or "
+                             f"{arg('table', repr('NAME'), cli='NAME')} to write another table")
     return url
 
 

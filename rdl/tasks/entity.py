@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from rdl.db import Database, Table
+from rdl.db import Database, Table, hints
 from rdl.tasks.base import BaseTask, logger
 from rdl.tasks.checks import rows_text as _rows
 from rdl.tasks.types import TaskError
@@ -90,9 +90,8 @@ class EntityTask(BaseTask):
         if self.db[self.entity_table].pkey_col is None:
             raise TaskError(
                 f"{self._who}: entity_table {self.entity_table!r} has no primary key, so its "
-                f"rows cannot be addressed; choose one with --pkey {self.entity_table}=COLUMN "
-                f"(Python: rdl.connect(..., primary_keys={{'{self.entity_table}': 'COLUMN'}}); "
-                f"its columns: {list(self.db[self.entity_table].df.columns)[:20]})."
+                f"rows cannot be addressed; choose one with {hints.pkey(self.entity_table)} "
+                f"(its columns: {list(self.db[self.entity_table].df.columns)[:20]})."
             )
         cols = [self.time_col, self.entity_col, self.target_col]
         if len(set(cols)) != 3:
@@ -213,8 +212,8 @@ class EntityTask(BaseTask):
                  f"starts {self.db[n].min_timestamp})" for n, t in emptied]
         n, t = emptied[0]
         return (msg + " In that cut " + "; ".join(parts) + f". If {n}.{t.time_col} is not when "
-                f"a {n} row came to be (an audit or update date), pass --time-col {n}=COLUMN or "
-                f"--no-time-col {n}.")
+                f"a {n} row came to be (an audit or update date), pass {hints.time_col(n)} or "
+                f"{hints.no_time_col(n)}.")
 
     def _empty_train_message(self, df: pd.DataFrame, reasons: dict, ent) -> str:
         parts = []
@@ -224,11 +223,11 @@ class EntityTask(BaseTask):
                               f"{pd.Timestamp(r[self.time_col]).date()}" for _, r in ex.iterrows())
             parts.append(f"{int(np.asarray(mask).sum())} because {reason} (e.g. {shown})")
         fix = (f" If {self.entity_table}.{ent.time_col} is not when a {self.entity_table} row "
-               f"came to be (an audit or update date), pass --time-col "
-               f"{self.entity_table}=COLUMN or --no-time-col {self.entity_table}."
+               f"came to be (an audit or update date), pass {hints.time_col(self.entity_table)} "
+               f"or {hints.no_time_col(self.entity_table)}."
                if ent.time_col is not None else
                f" Check that {self.entity_col} holds {self.entity_table}.{ent.pkey_col} values, "
-               f"or choose the key with --pkey {self.entity_table}=COLUMN.")
+               f"or choose the key with {hints.pkey(self.entity_table)}.")
         return (f"{self._who}: the train split is empty: all {len(df)} rows the label SQL "
                 f"made were dropped: " + "; ".join(parts) + "." + fix)
 

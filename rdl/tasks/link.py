@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from rdl.db import Database, Table
+from rdl.db import Database, Table, hints
+from rdl.db.errors import arg
 from rdl.tasks.base import BaseTask, logger
 from rdl.tasks.checks import rows_text as _rows
 from rdl.tasks.kinds import LINK
@@ -148,8 +149,7 @@ class LinkTask(BaseTask):
             if self.db[table].pkey_col is None:
                 raise TaskError(
                     f"{self._who}: {side}_entity_table {table!r} has no primary key, so its "
-                    f"rows cannot be addressed; choose one with --pkey {table}=COLUMN "
-                    f"(Python: rdl.connect(..., primary_keys={{'{table}': 'COLUMN'}}))."
+                    f"rows cannot be addressed; choose one with {hints.pkey(table)}."
                 )
         if len(set(self.columns)) != 3:
             raise TaskError(
@@ -265,8 +265,10 @@ class LinkTask(BaseTask):
                 f"{self.src_entity_table}, {int((after == 0).sum())} because none of their "
                 f"{self.dropped_links[split]} destination id(s) is a {self.dst_entity_table} row "
                 f"dated by test_timestamp, the rest because the source is dated after the seed "
-                f"time. Check the keys (--pkey / --fkey) and the time columns (--time-col / "
-                f"--no-time-col) of {self.src_entity_table} and {self.dst_entity_table}.")
+                f"time. Check the keys ({arg('primary_keys', option='pkey')} / "
+                f"{arg('foreign_keys', option='fkey')}) and the time columns "
+                f"({arg('time_cols', option='time_col')}) of {self.src_entity_table} and "
+                f"{self.dst_entity_table}.")
         if self.dropped_links[split] or not keep.all():
             logger.info(
                 "%s: %s split: removed %d destination id(s) not in %r and dropped %d row(s)",

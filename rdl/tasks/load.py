@@ -26,6 +26,7 @@ from types import ModuleType
 from typing import Any
 
 from rdl.db import Database
+from rdl.db.errors import arg
 from rdl.tasks.base import BaseTask
 from rdl.tasks.types import TaskError
 
@@ -222,7 +223,8 @@ def task_file_schema(spec: str) -> dict | None:
             return None
         path = known[full].rsplit(":", 1)[0]
     if not Path(path).exists():
-        raise TaskError(f"task file {path!r} (from --task {spec!r}) does not exist.")
+        raise TaskError(f"task file {path!r} (from {arg('task', repr(spec), cli=spec)}) does "
+                        "not exist.")
     try:
         module = load_file(path)
     except Exception as e:  # a user's file: say which one and why, keep the cause

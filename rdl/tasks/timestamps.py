@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rdl.db import Database
+from rdl.db import Database, hints
 from rdl.tasks.types import TaskError
 
 SPLITS = ("train", "val", "test")
@@ -64,7 +64,7 @@ def event_times(db: Database) -> pd.Series:
         raise TaskError(
             "the database has no timestamped rows (no table has a time column, or they are "
             "all empty): a temporal task needs at least one time column. Declare one with "
-            "rdl.connect(..., time_cols={'table': 'column'})."
+            f"{hints.time_col('TABLE')}."
         )
     return pd.Series(np.concatenate([p.to_numpy() for p in parts]), name="time")
 

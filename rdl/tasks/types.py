@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from rdl.db.errors import RdlError
+from rdl.db.errors import RdlError, arg
 
 
 #: A split of a task's seed times.
@@ -60,8 +60,8 @@ def check_protocol(protocol: str) -> str:
     """
     if protocol not in PROTOCOLS:
         raise TaskError(
-            f"unknown protocol {protocol!r}: use 'relbench' (every model input cut at the "
-            "test timestamp, as RelBench) or 'rolling' (each seed sees every row dated <= its "
-            "seed time); on the command line --protocol relbench|rolling."
+            f"unknown {arg('protocol')} {protocol!r}: use 'relbench' (every model input cut at "
+            "the test timestamp, as RelBench) or 'rolling' (each seed sees every row dated <= "
+            "its seed time)."
         )
     return protocol

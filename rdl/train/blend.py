@@ -1,4 +1,5 @@
-"""GNN + LightGBM blend (issue 9, lever 5), fitted on validation only.
+"""GNN + LightGBM blend (one weight between the two, the one validation
+prefers), fitted on validation only.
 
 `fit_blend` chooses one weight ``w`` in ``[0, 1]`` (a grid of 21 values) that gives the
 best validation score of the task's first metric for

@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 
 from rdl.db.sources import safe_url
+from rdl.db.errors import MissingFileError, spelled
 
 CHECKPOINT = "model.pt"
 
@@ -67,7 +68,10 @@ def load_checkpoint(model_dir: str | Path) -> dict:
     """
     path = Path(model_dir) / CHECKPOINT
     if not path.exists():
-        raise FileNotFoundError(f"{path} not found: train a model with `rdl train --out {model_dir}`")
+        raise MissingFileError(f"{path} not found: train a model with "
+                               + spelled(f"rdl.train.train_task(db, task, "
+                                         f"out_dir={str(model_dir)!r})",
+                                         f"`rdl train --out {model_dir}`"))
     ckpt = torch.load(path, weights_only=False)
     ckpt["path"] = str(path)
     ckpt["kind"] = checkpoint_kind(ckpt)

@@ -1,5 +1,6 @@
 """Warnings about a trained model that did not learn: the report must never show a model
-at chance beside baselines that work without saying so (issue 11).
+at chance beside baselines that work without saying so (a GNN at chance next to a
+working baseline looks like a result unless the report says otherwise).
 
 Two checks, run by the training job on its results dict (`model_warnings`):
 
@@ -23,6 +24,7 @@ import math
 import numpy as np
 
 from rdl.baselines.registry import learned_baselines
+from rdl.db.errors import arg, said
 from rdl.metrics import higher_is_better
 from rdl.train.heads import HEADS
 
@@ -97,13 +99,13 @@ def model_warnings(results: dict) -> list[str]:
     for name, entry in (results.get("models") or {}).items():
         val = _value(entry, "val", metric)
         if val is not None and simple is not None and not _beats(val, simple[1], higher):
-            out.append(
+            out.append(said(
                 f"{name}: its validation {metric} {val:.4f} does not beat the best simple "
                 f"baseline, {simple[0]} ({simple[1]:.4f}). The model learned less than a "
                 "rule of thumb, so trust the baseline, not the model's test figures. Try "
-                "more epochs (--epochs), a smaller learning rate (--lr) or batch "
-                "(--batch-size), or check that the task's label depends on rows the model "
-                "can reach (--num-neighbors).")
+                f"more epochs ({arg('epochs')}), a smaller learning rate ({arg('lr')}) or "
+                f"batch ({arg('batch_size')}), or check that the task's label depends on rows "
+                f"the model can reach ({arg('num_neighbors')})."))
         elif val is not None and learned is not None and not _beats(val, learned[1], higher):
             out.append(
                 f"{name}: its validation {metric} {val:.4f} does not beat {learned[0]} "
@@ -113,12 +115,13 @@ def model_warnings(results: dict) -> list[str]:
         losses = [h.get("loss") for h in entry.get("history") or []]
         losses = [v for v in losses if v is not None and not math.isnan(v)]
         if prior is not None and losses and min(losses) >= prior:
-            out.append(
+            out.append(said(
                 f"{name}: its training loss never dropped below {prior:.4f}, the loss of "
                 f"predicting the training labels' distribution alone (lowest epoch loss "
                 f"{min(losses):.4f} over {len(losses)} epoch(s)): the model did not learn "
-                "from its inputs. Try more epochs (--epochs), a different learning rate "
-                "(--lr) or more optimiser steps per epoch (--min-steps-per-epoch).")
+                f"from its inputs. Try more epochs ({arg('epochs')}), a different learning "
+                f"rate ({arg('lr')}) or more optimiser steps per epoch "
+                f"({arg('min_steps_per_epoch')})."))
     return out
 
 

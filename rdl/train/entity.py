@@ -8,6 +8,7 @@ import time
 import numpy as np
 import torch
 
+from rdl.db.errors import arg, said
 from rdl.graph import GraphData
 from rdl.metrics import METRICS
 from rdl.nn.seed_inputs import entity_model
@@ -57,11 +58,11 @@ class EntityTrainer(Trainer):
     (multiclass). Batches: ``config.batch_size`` seeds, shuffled (``batch_order="random"``)
     or in groups of one entity's consecutive seed times (``"entity"``).
 
-    Stale history and seed inputs (training seeds as stale as the test seeds): every seed
-    is sampled at its information cut-off (`rdl.train.stale.information_cutoffs`;
-    training seeds at random earlier cut-offs with ``config.stale_prob``), ages are encoded against ``config.time_reference``,
-    and the seed may get tabular features at its cut-off (``config.seed_features``,
-    `rdl.train.seed_features`).
+    Stale history and seed inputs (what tabular models see of a seed): every seed is
+    sampled at its information cut-off (`rdl.train.stale.information_cutoffs`; training
+    seeds at random earlier cut-offs with ``config.stale_prob``), ages are encoded against
+    ``config.time_reference``, and the seed may get tabular features at its cut-off
+    (``config.seed_features``, `rdl.train.seed_features`).
 
     Args:
         task: an entity task (`rdl.tasks.EntityTask`).
@@ -130,13 +131,14 @@ class EntityTrainer(Trainer):
             return
         what = " and ".join(filter(None, ["seed features" * bool(config.seed_features),
                                          "the blend" * bool(config.blend)]))
-        self.warnings.append(
+        self.warnings.append(said(
             f"{what} left out: this task has {pairs:,} (entity, cut-off) pairs "
             f"({n['train']:,} training seeds x {cuts} cut-off(s), {n['val']:,} val, "
-            f"{n['test']:,} test), more than --seed-feature-max-pairs {limit:,}; they are "
-            "computed in memory (~1-10 KB a pair), so the GNN trained alone. Pass "
-            "--seed-feature-max-pairs 0 (no limit) or a larger number to compute them "
-            "anyway, or --seed-features none --no-blend to silence this.")
+            f"{n['test']:,} test), more than {arg('seed_feature_max_pairs', f'{limit:,}')}; "
+            "they are computed in memory (~1-10 KB a pair), so the GNN trained alone. Pass "
+            f"{arg('seed_feature_max_pairs', 0)} (no limit) or a larger number to compute "
+            f"them anyway, or {arg('seed_features', '[]', cli='none')} "
+            f"{arg('blend', 'False', cli='')} to silence this."))
         self.seed_features, self.blend = [], False
         self.resolved.update(seed_features=[], blend=False, seed_feature_pairs=pairs)
 

@@ -1,4 +1,5 @@
-"""What an entity training run reports beside the GNN's own scores (issue 9):
+"""What an entity training run reports beside the GNN's own scores (how much the
+stale-history and seed-feature inputs and the blend add):
 
 * under ``"relbench"``: the score on RelBench's validation inputs (``"val"``) and on the
   stale validation (``"val_stale"``: val seeds see rows up to the val timestamp only, as

@@ -32,6 +32,7 @@ import pandas as pd
 import torch
 
 from rdl.db import RdlError
+from rdl.db.errors import MissingFileError, arg, spelled
 
 BACKBONE = "backbone.pt"
 FORMAT, VERSION = "rdl.backbone", 1
@@ -93,9 +94,11 @@ def load_backbone(model_dir: str | Path) -> dict:
     if not path.exists():
         hint = (" (it holds a trained model, model.pt: initialise from a pretrained backbone "
                 "instead)" if (Path(model_dir) / "model.pt").exists() else "")
-        raise FileNotFoundError(
-            f"{path} not found{hint}: pretrain a backbone with `rdl pretrain --db URL "
-            f"--entity-table TABLE --out {model_dir}`, then pass `--init {model_dir}`")
+        raise MissingFileError(
+            f"{path} not found{hint}: pretrain a backbone with "
+            + spelled(f"rdl.pretrain.pretrain(url, 'TABLE', out_dir={str(model_dir)!r})",
+                      f"`rdl pretrain --db URL --entity-table TABLE --out {model_dir}`")
+            + f", then pass {arg('init', repr(str(model_dir)), cli=model_dir)}")
     ckpt = torch.load(path, weights_only=False)
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise InitError(f"{path} is not an rdl backbone checkpoint (written by `rdl pretrain`)")
@@ -116,8 +119,11 @@ def check_schema(ckpt: dict, graph) -> None:
         InitError: one paragraph naming what differs and what to do.
     """
     kw, where = ckpt["backbone_kwargs"], ckpt["path"]
-    fix = (f"Pretrain on this database's schema (`rdl pretrain --db URL --entity-table "
-           f"{ckpt.get('entity_table', 'TABLE')} --out DIR`) or train without --init.")
+    table = ckpt.get("entity_table", "TABLE")
+    fix = ("Pretrain on this database's schema ("
+           + spelled(f"rdl.pretrain.pretrain(url, {table!r}, out_dir=DIR)",
+                     f"`rdl pretrain --db URL --entity-table {table} --out DIR`")
+           + f") or train without {arg('init')}.")
     ours = set(graph.node_types)
     theirs = set(kw["node_types"])
     if ours != theirs:
@@ -143,7 +149,9 @@ def check_schema(ckpt: dict, graph) -> None:
             a = {(st, c) for st, cols in pre[table].items() for c in cols}
             b = {(st, c) for st, cols in mine[table].items() for c in cols}
             text = any(st == "embedding" for st, _ in a ^ b)
-            hint = (" Text columns differ: pass --no-text to both commands or to neither."
+            no_text = arg("text", repr("none"), option="no_text", cli="")
+            hint = (f" Text columns differ: pass {no_text} to both pretraining and training "
+                    "or to neither."
                     if text else "")
             raise InitError(
                 f"{where}: table {table!r} has other feature columns than the backbone was "
@@ -177,8 +185,9 @@ def check_columns(kwargs: dict, database, text: str | bool, where: str) -> None:
             raise InitError(
                 f"{where}: table {name!r} has other feature columns than the model was trained "
                 f"on — only in the model: {sorted(pre - cols)}; only here: {sorted(cols - pre)}. "
-                "Open the database as when training (same rdl.connect(..., time_cols=..., "
-                "stypes=...) options; --text none only if the model was trained with it).")
+                f"Open the database as when training (same {arg('time_cols')}, "
+                f"{arg('stypes')} ... options; {arg('text', repr('none'), cli='none')} only if "
+                "the model was trained with it).")
 
 
 def check_time_range(ckpt: dict, task) -> None:
@@ -193,9 +202,11 @@ def check_time_range(ckpt: dict, task) -> None:
         return
     seed_until, stats_until = pd.Timestamp(ckpt["seed_until"]), pd.Timestamp(ckpt["stats_until"])
     name = getattr(task, "name", type(task).__name__)
-    fix = (f"Pretrain again for this task: `rdl pretrain --db URL --task {name} --entity-table "
-           f"{ckpt.get('entity_table', 'TABLE')} --out DIR` (seeds up to its val timestamp, "
-           f"inputs cut at its test timestamp).")
+    table = ckpt.get("entity_table", "TABLE")
+    fix = ("Pretrain again for this task: "
+           + spelled(f"rdl.pretrain.pretrain(url, {table!r}, out_dir=DIR, task={name!r})",
+                     f"`rdl pretrain --db URL --task {name} --entity-table {table} --out DIR`")
+           + " (seeds up to its val timestamp, inputs cut at its test timestamp).")
     if seed_until > pd.Timestamp(val):
         raise InitError(
             f"{ckpt['path']} was pretrained on seed times up to {seed_until}, after the val "
@@ -225,15 +236,17 @@ class BackboneInit:
             raise InitError(f"a {type(model).__name__} has no relational backbone to initialise")
         kw, where = self.ckpt["backbone_kwargs"], self.ckpt["path"]
         ours = dict(channels=backbone.channels, num_layers=len(backbone.gnn.convs))
-        flags = {"channels": "--channels", "num_layers": "--num-neighbors (one fanout per layer)",
-                 "gnn": "--gnn", "heads": "--heads"}
+        fixes = {"channels": arg("channels", kw.get("channels")),
+                 "num_layers": arg("num_neighbors") + " (one fanout per layer)",
+                 "gnn": arg("gnn", repr(kw.get("gnn", "sage")), cli=str(kw.get("gnn", "sage"))),
+                 "heads": arg("heads", kw.get("heads", 4))}
         ours.update(gnn=backbone.config.gnn, heads=backbone.config.heads)
         kw = {"gnn": "sage", "heads": 4, **kw}  # backbone.pt files saved before heads: defaults
         for k, v in ours.items():
             if kw.get(k) != v:
                 raise InitError(
                     f"{where} has {k} = {kw.get(k)}, the model being trained {v}: pass "
-                    f"{flags[k]} to match the backbone (rdl pretrain's {k}).")
+                    f"{fixes[k]} to match the backbone (the pretraining's {k}).")
         mine = backbone.state_dict()
         theirs = self.ckpt["state_dict"]
         bad = sorted(k for k in mine.keys() | theirs.keys()

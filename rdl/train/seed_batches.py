@@ -19,6 +19,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from rdl.db.errors import ArgumentError, arg
 from rdl.sampling.loader import NodeLoader
 
 TIME_REFERENCES = ("seed", "cutoff")
@@ -68,8 +69,8 @@ def seed_batches(sampler, node_time: dict, entity_table: str, node: np.ndarray,
         ValueError: an unknown ``time_reference``.
     """
     if time_reference not in TIME_REFERENCES:
-        raise ValueError(f"time_reference {time_reference!r}: use one of "
-                         f"{list(TIME_REFERENCES)} (--time-reference)")
+        raise ArgumentError(f"{arg('time_reference', repr(time_reference), cli=time_reference)}: "
+                            f"use one of {list(TIME_REFERENCES)}")
     t = np.asarray(seed_time, dtype=np.int64)
     c = t if cutoff is None else np.minimum(np.asarray(cutoff, dtype=np.int64), t)
     if time_reference == "cutoff":

@@ -1,4 +1,5 @@
-"""Tabular inputs of a seed, computed at its information cut-off (issue 9, lever 2).
+"""Tabular inputs of a seed, computed at its information cut-off (the
+time-bounded aggregates and past labels a tabular model would see, as a GNN input).
 
 For a seed (entity ``e``, seed time ``t``) with information cut-off ``c <= t``
 (`rdl.train.stale`), the features describe what was known at ``c``:
@@ -31,6 +32,7 @@ import torch
 
 from rdl.baselines import aggregate_features, entity_features, plan_aggregations
 from rdl.baselines.targets import MULTICLASS, label_matrix, num_classes, task_type
+from rdl.db.errors import ArgumentError, arg
 from rdl.train.seeds import to_seconds
 
 PARTS = ("aggregates", "past_labels")
@@ -122,8 +124,8 @@ class SeedFeatures:
                  parts=PARTS):
         unknown = [p for p in parts if p not in PARTS]
         if unknown:
-            raise ValueError(f"unknown seed feature part(s) {unknown}; use any of "
-                             f"{list(PARTS)} (--seed-features)")
+            raise ArgumentError(f"unknown seed feature part(s) {unknown}; use any of "
+                                f"{list(PARTS)} ({arg('seed_features')})")
         self.parts, self.entity_table = tuple(parts), task.entity_table
         self.db = task.input_db(protocol)
         self.plan = None

@@ -17,8 +17,9 @@ class Seeds:
     """One split's seeds: ``node`` ``int64 [n]`` entity node indices, ``time`` ``int64 [n]``
     seconds since epoch, ``y`` ``[n]`` labels (``None`` when hidden), ``df`` the task table.
 
-    Seed inputs (`rdl.train.entity.EntityTrainer`, issue 9): ``cutoff`` ``int64 [n]`` the
-    information cut-off of each seed (`rdl.train.stale`; ``None``: the seed time);
+    Seed inputs (`rdl.train.entity.EntityTrainer`: stale history and seed features):
+    ``cutoff`` ``int64 [n]`` the information cut-off of each seed (`rdl.train.stale`;
+    ``None``: the seed time);
     ``x_bank`` ``[U, F]`` seed-feature rows and ``x_index`` ``int64 [n]`` (or ``[n, K + 1]``,
     one column per gap of ``k`` steps for training seeds) the row of each seed; ``x_raw``
     ``[n, F]`` the unscaled features at the seeds' own cut-offs (for LightGBM).

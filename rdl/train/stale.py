@@ -1,4 +1,5 @@
-"""Stale history: information cut-offs of seeds (issue 9, lever 1).
+"""Stale history: information cut-offs of seeds (one of the inputs that let a GNN
+see a seed as tabular models do: the age of its history).
 
 Under RelBench's protocol every model input comes from the database cut at the test
 timestamp, while the test seed times run on past it (rel-f1: up to 3.2 years for
@@ -26,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from rdl.db.errors import ArgumentError, arg
 from rdl.train.seeds import to_seconds
 
 

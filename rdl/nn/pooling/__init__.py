@@ -1,10 +1,15 @@
 """Readouts: from node embeddings of a batch of per-seed subgraphs to one vector per seed.
 
-`SubgraphPooling` is the readout of `rdl.nn.RDLModel` (``--pooling``); the learned set
-readouts it uses live in `rdl.nn.pooling.readouts`.
+`SubgraphPooling` is the readout of `rdl.nn.RDLModel` (the ``pooling`` choice of
+`rdl.train.TrainConfig`); each readout is one `Pooling` entry of `POOLING_REGISTRY`
+(`POOLINGS` are their names, `pooling_help` the CLI's help text). The learned set readouts
+live in `rdl.nn.pooling.readouts`.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor
@@ -24,8 +29,53 @@ from rdl.nn.pooling.readouts import (
     pair_partners,
 )
 
-POOLINGS = ("seed", "mean", "max", "attention", "adaptive", "rn", "gem", "simpool", "gated", "gnp")
-_PYG = ("mean", "max", "attention", "gem")  # PyG aggregations: aggr(x, index, dim_size=S)
+from rdl.db.errors import ArgumentError, arg
+
+
+@dataclass(frozen=True)
+class Pooling:
+    """One readout.
+
+    Attributes:
+        name: its ``pooling`` value.
+        help: one line for ``--help`` and the docs.
+        build: ``channels -> Module``: the aggregation over a seed's subgraph; ``None``
+            for ``"seed"`` (the seed's own embedding, nothing pooled).
+        pyg: the module is a PyG aggregation, called ``aggr(x, index, dim_size=S)``;
+            otherwise rdl's readouts, called ``aggr(x, index, seed_x)``.
+    """
+
+    name: str
+    help: str
+    build: Callable[[int], torch.nn.Module] | None = None
+    pyg: bool = False
+
+
+#: every readout, in the order ``--help`` lists them (the first is the default)
+POOLING_REGISTRY: dict[str, Pooling] = {p.name: p for p in (
+    Pooling("seed", "the seed row's own embedding (RelBench)"),
+    Pooling("mean", "mean over the subgraph", lambda c: MeanAggregation(), pyg=True),
+    Pooling("max", "max over the subgraph", lambda c: MaxAggregation(), pyg=True),
+    Pooling("attention", "gated attention pooling",
+            lambda c: AttentionalAggregation(gate_nn=torch.nn.Linear(c, 1)), pyg=True),
+    Pooling("adaptive", "AdaPool: attention with the seed as the query", AdaptivePooling),
+    Pooling("rn", "relation-network pooling over node pairs", RelationNetworkPooling),
+    Pooling("gem", "generalized mean with a learned power",
+            lambda c: PowerMeanAggregation(p=3.0, learn=True), pyg=True),
+    Pooling("simpool", "SimPool: attention with the subgraph mean as the query", SimPool),
+    Pooling("gated", "gated max/mean pooling", GatedMaxMeanPooling),
+    Pooling("gnp", "learnable generalized-norm pooling", GeneralizedNormPooling),
+)}
+#: the names of `POOLING_REGISTRY`
+POOLINGS = tuple(POOLING_REGISTRY)
+
+
+def pooling_help(verbose: bool = False) -> str:
+    """The help text of the ``pooling`` choice: ``"readout: seed | mean | ..."``
+    (``verbose``: each with its one-line help)."""
+    if verbose:
+        return "readout: " + "; ".join(f"{p.name} ({p.help})" for p in POOLING_REGISTRY.values())
+    return "readout: " + " | ".join(POOLINGS)
 
 
 class SubgraphPooling(torch.nn.Module):
@@ -56,28 +106,19 @@ class SubgraphPooling(torch.nn.Module):
         channels: embedding size ``C``.
 
     Raises:
-        ValueError: unknown ``mode``.
+        ArgumentError (a ValueError): unknown ``mode``.
     """
 
     def __init__(self, mode: str, channels: int):
         super().__init__()
-        if mode not in POOLINGS:
-            raise ValueError(f"unknown pooling {mode!r}; choose one of {list(POOLINGS)} "
-                             "(`rdl train --pooling`)")
+        entry = POOLING_REGISTRY.get(mode)
+        if entry is None:
+            raise ArgumentError(f"unknown pooling {mode!r}; choose one of {list(POOLINGS)} "
+                                f"({arg('pooling')})")
         self.mode = mode
-        builders = {
-            "mean": MeanAggregation,
-            "max": MaxAggregation,
-            "attention": lambda: AttentionalAggregation(gate_nn=torch.nn.Linear(channels, 1)),
-            "gem": lambda: PowerMeanAggregation(p=3.0, learn=True),
-            "adaptive": lambda: AdaptivePooling(channels),
-            "rn": lambda: RelationNetworkPooling(channels),
-            "simpool": lambda: SimPool(channels),
-            "gated": lambda: GatedMaxMeanPooling(channels),
-            "gnp": lambda: GeneralizedNormPooling(channels),
-        }
-        if mode != "seed":
-            self.aggr = builders[mode]()
+        self.pyg = entry.pyg
+        if entry.build is not None:
+            self.aggr = entry.build(channels)
             self.proj = torch.nn.Linear(2 * channels, channels)
 
     def reset_parameters(self) -> None:
@@ -94,12 +135,13 @@ class SubgraphPooling(torch.nn.Module):
             return seed_x
         x = torch.cat([x_dict[t] for t in x_dict])
         index = torch.cat([batch_dict[t] for t in x_dict])
-        if self.mode in _PYG:
+        if self.pyg:
             pooled = self.aggr(x, index, dim_size=seed_x.size(0))
         else:
             pooled = self.aggr(x, index, seed_x)
         return self.proj(torch.cat([seed_x, pooled.to(seed_x.dtype)], dim=-1))
 
 
-__all__ = ["POOLINGS", "SubgraphPooling", "AdaptivePooling", "GatedMaxMeanPooling",
+__all__ = ["POOLINGS", "POOLING_REGISTRY", "Pooling", "SubgraphPooling", "pooling_help",
+           "AdaptivePooling", "GatedMaxMeanPooling",
            "GeneralizedNormPooling", "RelationNetworkPooling", "SimPool", "pair_partners"]

@@ -33,7 +33,7 @@ from typing import cast
 
 import pandas as pd
 
-from rdl.db import Database
+from rdl.db import Database, hints
 from rdl.db.sql import quote_identifier as q
 from rdl.tasks.query.errors import QueryError
 from rdl.tasks.query.spec import And, Compare, InList, IsNull, Literal, Name, Not, Or, Query, Ref
@@ -242,8 +242,8 @@ def compile_query(db: Database, text: str, **names: str) -> CompiledQuery:
     pkey = db[entity].pkey_col
     if pkey is None:
         raise comp.error(query.entity, f"table {entity!r} has no primary key, so its rows "
-                                       "cannot be predicted for; declare one (--pkey "
-                                       f"{entity}=COLUMN)")
+                                       "cannot be predicted for; declare one "
+                                       f"({hints.pkey(entity)})")
     if query.entity_pkey is not None and query.entity_pkey.text != pkey:
         raise comp.error(query.entity_pkey, f"the primary key of {entity!r} is {pkey!r}")
     source = comp.table(query.table)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rdl.db.errors import ArgumentError, arg, said
 from rdl.graph import GraphData
 from rdl.train.config import TrainConfig
 from rdl.train.link.contextgnn import ContextGNNTrainer
@@ -39,7 +40,8 @@ def link_trainer(task, graph: GraphData, config: TrainConfig, model: str = "two-
     if model == "contextgnn":
         return ContextGNNTrainer(task, graph, config, **kwargs)
     if model != "idgnn":
-        raise ValueError(f"unknown link model {model!r}; choose one of {list(MODELS)} (--model)")
+        raise ArgumentError(f"unknown link model {model!r}; choose one of {list(MODELS)} "
+                            f"({arg('model')})")
     trainer = IDGNNTrainer(task, graph, config, **kwargs)
     if train_table is None:
         return trainer
@@ -49,15 +51,16 @@ def link_trainer(task, graph: GraphData, config: TrainConfig, model: str = "two-
              "subgraph reaches")
     if share < MIN_REACHABLE:
         fallback = ContextGNNTrainer(task, graph, config, **kwargs)
-        fallback.warnings.append(
+        fallback.warnings.append(said(
             f"idgnn: only {where}; ID-GNN ranks only reached rows above popularity, so it "
             "would learn nothing. Trained contextgnn instead (it also scores rows outside "
-            "the subgraph). Ask for it directly with --model contextgnn.")
+            "the subgraph). Ask for it directly with "
+            f"{arg('model', repr('contextgnn'), cli='contextgnn')}."))
         return fallback
     if share < 0.5:
-        trainer.warnings.append(
-            f"idgnn: only {where}; the rest are ranked by popularity alone. --model "
-            "contextgnn scores every row.")
+        trainer.warnings.append(said(
+            f"idgnn: only {where}; the rest are ranked by popularity alone. "
+            f"{arg('model', repr('contextgnn'), cli='contextgnn')} scores every row."))
     return trainer
 
 

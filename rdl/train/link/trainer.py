@@ -28,6 +28,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from rdl.db.errors import ArgumentError, arg
 from rdl.graph import GraphData
 from rdl.metrics import METRICS
 from rdl.nn.link import IDGNNModel, TwoTowerModel
@@ -329,9 +330,9 @@ class IDGNNTrainer(LinkTrainer):
     def check_epoch(self, epoch: int, weight: int) -> None:
         """Raises ValueError when no mini-batch of the epoch reached a destination."""
         if weight == 0:
-            raise ValueError(
+            raise ArgumentError(
                 f"ID-GNN did not reach a single {self.task.dst_entity_table!r} node in any "
-                f"mini-batch of epoch {epoch}; increase the fanouts (--num-neighbors) or "
+                f"mini-batch of epoch {epoch}; increase the fanouts ({arg('num_neighbors')}) or "
                 "the number of layers")
 
     def scores(self, sampler, seeds: LinkSeeds, rows: np.ndarray, t: int) -> torch.Tensor:
