@@ -103,7 +103,7 @@ def _check_train(options, where: str) -> dict:
 
     if not isinstance(options, dict):
         raise SuiteError(f"{where}: train options must be a table (e.g. train = {{ epochs = 5 }})")
-    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    known = set(TrainConfig().to_dict())  # the flat settings (results.json's "config")
     bad = sorted(set(options) - known)
     if bad:
         raise SuiteError(f"{where}: {bad} are not train options; known: {sorted(known)}")
