@@ -22,7 +22,6 @@ The built-in suites (``panel``, ``rel-f1``) are TOML files in ``rdl/bench/suites
 
 from __future__ import annotations
 
-import dataclasses
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
