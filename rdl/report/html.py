@@ -3,7 +3,7 @@
 Fed by ``results.json`` and ``predictions.parquet`` of each run directory only (plus the
 PNG files found there, e.g. an explanation): the configuration, the evaluation protocol
 (when the results carry one), the split sizes, the metrics table of every model and
-baseline (the best test value of each metric marked), the figures (embedded as base64
+baseline (the best value on the selection split marked, never the best test value), the figures (embedded as base64
 PNG, so the page needs no other file and no network), timing and memory. Several run
 directories give one comparison page: a summary table and, per task, a chart of every
 run's test metric, then one section per run.
@@ -112,16 +112,21 @@ def metrics_table(results: dict) -> str:
     head = "".join(f"<th>{escape(LABELS.get(m, m))} {'↑' if _higher(m) else '↓'}</th>"
                    for m in metrics)
     rows = []
-    best = {m: _best(results, m) for m in metrics}
+    pick = (results.get("selected") or {}).get("split", "val")
+    best = {m: _best(results, m, pick) for m in metrics}
     for section, name, entry in _entries(results):
         cls = "model" if section == "models" else "baseline"
         for split in ("val", "test"):
             cells = []
             for m in metrics:
                 v = (entry.get(split) or {}).get(m)
-                mark = split == "test" and v is not None and v == best[m]
+                sv = (entry.get(pick) or {}).get(m, v) if split == "val" else v
+                mark = split == "val" and sv is not None and sv == best[m]
+                iv = ((entry.get("intervals") or {}).get(split) or {}).get(m)
+                shown = escape(_fmt(v)) + (f"<br><span class='muted'>[{iv['low']:.3f}, "
+                                           f"{iv['high']:.3f}]</span>" if iv else "")
                 cells.append(f'<td class="num{" best" if mark else ""}">'
-                             f'{escape(_fmt(v))}{" ★" if mark else ""}</td>')
+                             f'{shown}{" ★" if mark else ""}</td>')
             fit = entry.get("fit_seconds")
             label = (f"{escape(name)} <span class='muted'>({section[:-1]})</span>"
                      if split == "val" else "")
@@ -129,8 +134,11 @@ def metrics_table(results: dict) -> str:
                         f'<td class="num">{"" if fit is None or split == "test" else f"{fit:.1f}"}'
                         "</td></tr>")
     return (f"<table><tr><th>model</th><th>split</th>{head}<th>fit s</th></tr>"
-            f"{''.join(rows)}</table><p class='muted'>★ best test value of the metric. "
-            "Choose a model on val; test is reported once.</p>")
+            f"{''.join(rows)}</table><p class='muted'>★ best value on the selection split "
+            f"({escape(pick)}): the pick is made there, never on test; test is reported once, "
+            "with its 95% bootstrap interval (entities resampled).</p>"
+            + (f"<p><b>selected:</b> {escape(results['selected']['name'])}</p>"
+               if results.get("selected") else ""))
 
 
 def _timing(results: dict) -> str:

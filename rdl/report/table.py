@@ -47,8 +47,10 @@ def _fmt(value: Any) -> str:
 
 def results_table(results: dict) -> RichTable:
     """The results as a rich table: two rows per baseline / model (val, test), one column
-    per metric (arrow: direction of better; best test value of each metric in bold), and
-    the fit time in seconds."""
+    per metric (arrow: direction of better; the best value on the selection split — the
+    split ``results["selected"]`` was chosen on, else val — in bold, never the best test
+    value: choosing by test would be choosing on the test), a 95 % interval under a test
+    value when the run has one, and the fit time in seconds."""
     splits = results.get("splits") or {}
     title = f"{results.get('task', '?')} on {safe_url(results.get('db', '?'))}"
     if results.get("protocol"):
@@ -64,10 +66,12 @@ def results_table(results: dict) -> RichTable:
                          justify="right")
     table.add_column("fit s", justify="right")
     rows = _rows(results)
+    pick = (results.get("selected") or {}).get("split", "val")
     best: dict[str, float] = {}
     for m in metrics:
         values = [v for _, _, e in rows
-                  if (v := (e.get("test") or {}).get(m)) is not None and not math.isnan(v)]
+                  if (v := (e.get(pick) or e.get("val") or {}).get(m)) is not None
+                  and not math.isnan(v)]
         if values:
             best[m] = max(values) if _known_higher(m) else min(values)
     for section, name, entry in rows:
@@ -78,7 +82,12 @@ def results_table(results: dict) -> RichTable:
             for m in metrics:
                 value = (entry.get(split) or {}).get(m)
                 text = _fmt(value)
-                bold = split == "test" and value is not None and best.get(m) == value
+                if split == "val" and pick != "val":
+                    value = (entry.get(pick) or {}).get(m, value)
+                bold = split == "val" and value is not None and best.get(m) == value
+                iv = ((entry.get("intervals") or {}).get(split) or {}).get(m)
+                if iv and split == "test":
+                    text += f"\n[dim][{iv['low']:.3f}, {iv['high']:.3f}][/dim]"
                 cells.append(f"[bold]{text}[/bold]" if bold else text)
             cells.append("" if fit is None or split == "test" else f"{fit:.1f}")
             table.add_row(*cells, end_section=split == "test")
@@ -98,6 +107,11 @@ def print_results(results: dict, console: Console | None = None, text=str) -> No
     warning (the CLI passes ``rdl.cli.errors.cli_text``: the arguments it names as flags)."""
     console = console or Console()
     console.print(results_table(results))
+    sel = results.get("selected")
+    if sel:
+        console.print(f"selected: [bold]{escape(sel['name'])}[/bold] ({sel['section'][:-1]}), "
+                      f"the best {sel['split']} {LABELS.get(sel['metric'], sel['metric'])} "
+                      f"{sel['value']:.4f}; its test figures are the ones to quote")
     for _section, name, entry in _rows(results):
         for key, message in (entry.get("errors") or {}).items():
             console.print(f"{name} {key}: {message}", markup=False)
