@@ -1,7 +1,7 @@
 """Shared fixtures: a throwaway PostgreSQL server, and rel-f1 built into each backend.
 
 * ``pg_server`` (session): one PostgreSQL 15 server per pytest(-xdist) worker, started on
-  first use and stopped at the end (see ``tests/pg.py``). Without the server binaries the
+  first use and stopped at the end (see ``tests/fixtures/pg.py``). Without the server binaries the
   tests that need it fail when ``CI=true`` and are skipped otherwise.
 * ``pg_url``: a fresh, empty database on that server for one test.
 * ``f1_ref`` (session): the recipe's rel-f1 `Database` (``rdl/datasets/f1.py``).
@@ -25,8 +25,8 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 
 import pytest
 
-from db_helpers import build_f1, require_postgres, shared_f1_file
-from pg import PostgresServer
+from tests.fixtures.f1 import build_f1, shared_f1_file
+from tests.fixtures.pg import PostgresServer, require_postgres
 
 _PG_TIMES: list[list[float]] = []  # [initdb s, start s] per server started
 BACKENDS = ("duckdb", "sqlite", "postgresql")
@@ -34,7 +34,7 @@ BACKENDS = ("duckdb", "sqlite", "postgresql")
 
 @pytest.fixture(scope="session")
 def pg_server():
-    """A running throwaway PostgreSQL server (`tests.pg.PostgresServer`)."""
+    """A running throwaway PostgreSQL server (`tests.fixtures.pg.PostgresServer`)."""
     require_postgres()
     server = PostgresServer().start()
     _PG_TIMES.append([server.initdb_seconds, server.start_seconds])
