@@ -9,7 +9,8 @@
   ``rdl datasets build rel-f1 --out TARGET``; ``f1_url`` is parametrised over the three.
   The files are built once per run and shared by the xdist workers; do not modify them.
 
-The PostgreSQL start-up times are printed in pytest's terminal summary.
+The PostgreSQL start-up times are printed in pytest's terminal summary. Every test outside
+the slow ones (`tests.fixtures.fast`) is marked ``fast``: ``pytest -m fast`` runs them.
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
+from pathlib import Path
+
 import pytest
 
 from tests.fixtures.f1 import build_f1, shared_f1_file
+from tests.fixtures.fast import is_fast
 from tests.fixtures.pg import PostgresServer, require_postgres
 
 _PG_TIMES: list[list[float]] = []  # [initdb s, start s] per server started
@@ -78,6 +82,13 @@ def f1_postgresql(pg_server) -> str:
 def f1_url(request) -> str:
     """rel-f1's URL in each backend in turn."""
     return request.getfixturevalue(f"f1_{request.param}")
+
+
+def pytest_collection_modifyitems(config, items):
+    tests_dir = Path(__file__).resolve().parent
+    for item in items:
+        if is_fast(item, tests_dir):
+            item.add_marker(pytest.mark.fast)
 
 
 # ---- reporting the PostgreSQL start-up time (also from pytest-xdist workers) ----------
