@@ -15,6 +15,7 @@ import pytest
 import rdl
 from tests.fixtures import shapes
 from tests.fixtures.cli import run
+from tests.fixtures.shops import TASK_FILE, shop_file, task_file
 
 TINY = ["--epochs", "1", "--channels", "8", "--no-baselines", "--max-steps-per-epoch", "2",
         "--num-neighbors", "4,2", "--batch-size", "64", "--no-text", "--precision", "fp32"]
@@ -164,7 +165,6 @@ class Homers(EntityTask):
 def test_an_infinite_value_never_makes_a_prediction_nan(tmp_path):
     import sqlite3
 
-    from tests.fixtures.shops import TASK_FILE, shop_file, task_file
 
     db = shop_file(tmp_path)
     con = sqlite3.connect(db)

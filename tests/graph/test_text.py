@@ -23,6 +23,7 @@ from rdl.graph.text import (
     text_encoder_name,
 )
 from rdl.train import TrainConfig
+from tests.fixtures.shops import CustomerChurn, churn_shop
 
 WORDS = ("engine tyre brake wing driver pit lap race fuel gear crash podium rain dry "
          "grid pole flag team car track").split()
@@ -174,7 +175,6 @@ def test_graph_build_progress_bars(capsys):
 def test_a_trained_model_keeps_its_tfidf_encoders(tmp_path, monkeypatch):
     from rdl.serve import predict_at
     from rdl.train import train_task
-    from tests.fixtures.shops import CustomerChurn, churn_shop
 
     db = churn_shop()
     cust = db["customers"]

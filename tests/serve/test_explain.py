@@ -10,6 +10,7 @@ import pytest
 from rdl.train import TrainConfig, train_task
 from rdl.serve.explain import explain_global, explain_prediction
 from tests.fixtures.toy_signal import signal_task, toy_db
+from tests.fixtures.shops import UserItemBuy, link_shop
 
 # graph attribution is tested without seed inputs (the entity's aggregates would carry the
 # carrier's signal too); a model with them is `test_seed_inputs_are_explained_too`
@@ -107,7 +108,6 @@ def test_bad_entity_and_link_models(trained, tmp_path):
     db, run, cache = trained["signals", "seed"]
     with pytest.raises(ValueError, match="--entity 9999 is not a primary key of table 'users'"):
         explain_prediction(run, db, 9999, "2020-10-01", cache_dir=cache)
-    from tests.fixtures.shops import UserItemBuy, link_shop
 
     train_task(link_shop(), UserItemBuy, TrainConfig(**{**CFG, "batch_size": 4}), tmp_path,
                baselines=False, progress=False, cache_dir=cache)

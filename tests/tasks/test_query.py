@@ -14,6 +14,7 @@ from rdl import connect
 from rdl.tasks import DefaultSplitWarning, QueryError, compile_query, from_query, load_task
 from rdl.tasks.builtin.f1 import DriverCircuitCompete, DriverDNF, DriverPosition, DriverTop3
 from rdl.tasks.query import QueryEntityTask, QueryLinkTask, parse
+from tests.fixtures.toy_signal import toy_db
 
 SPLIT = "WITH val_timestamp = '2005-01-01', test_timestamp = '2010-01-01', num_eval_timestamps = 40"
 F1_QUERIES = {
@@ -181,7 +182,6 @@ def test_query_task_from_the_command_line(tmp_path):
 
     from rdl.cli import app
     from rdl.db.write import to_url
-    from tests.fixtures.toy_signal import toy_db
 
     url = f"duckdb:///{tmp_path / 'toy.duckdb'}"
     to_url(toy_db(), url)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from rdl.train.blend import combine, fit_blend
+from tests.fixtures.f1 import TINY, mutated
 
 
 def test_weight_follows_the_better_model_on_validation():
@@ -35,7 +36,6 @@ def test_blend_is_chosen_on_validation_only(f1_duckdb, tmp_path):
     from rdl.db import connect
     from rdl.train import TrainConfig
     from rdl.train.job import run_task
-    from tests.fixtures.f1 import TINY, mutated
 
     cfg = TrainConfig(**TINY, blend=True, seed_features=["past_labels"])
     db = connect(f1_duckdb)

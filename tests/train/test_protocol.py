@@ -23,6 +23,7 @@ from rdl.tasks import TaskError, load_task
 from rdl.train import TrainConfig
 from rdl.train.job import run_task
 from tests.fixtures.f1 import TEST_TS, TINY, mutated
+from tests.fixtures.shops import UserItemBuy, link_shop
 
 TASK = "rel-f1/driver-top3"
 KEYS = ["driverId", "date"]
@@ -161,7 +162,6 @@ def test_an_event_a_fraction_of_a_second_after_the_seed_is_never_sampled(tmp_pat
 def test_link_history_under_relbench_sees_no_link_after_the_test_timestamp():
     from rdl.baselines.link import LINK_BASELINES
     from rdl.tasks import LinkHistory
-    from tests.fixtures.shops import UserItemBuy, link_shop
 
     task = UserItemBuy(link_shop())
     at = "2020-03-11"  # a test seed time; purchase 10 (user 1 -> item 1) is dated 03-05

@@ -16,7 +16,7 @@ from rdl.db import connect
 from rdl.tasks import load_task
 from rdl.train.seed_features import FeatureScaler, PastLabels, SeedFeatures
 from rdl.train.seeds import to_seconds
-from tests.fixtures.f1 import mutated
+from tests.fixtures.f1 import TINY, future_rows, mutated
 
 DAY = 86400
 
@@ -104,7 +104,6 @@ def test_relbench_seed_features_and_blend_ignore_rows_after_the_test_timestamp(f
     prediction; the same change before it does (the control)."""
     from rdl.train import TrainConfig
     from rdl.train.job import run_task
-    from tests.fixtures.f1 import TINY
 
     cfg = TrainConfig(**TINY, seed_features=["aggregates", "past_labels"], stale_prob=0.5,
                       time_reference="cutoff", stale_val=True, blend=True)
@@ -128,8 +127,6 @@ def test_predict_at_serves_a_seed_feature_model_without_leakage(f1_duckdb, tmp_p
     after ``at`` change nothing, rows before it do (the control)."""
     from rdl.serve import predict_at
     from rdl.train import TrainConfig, train_task
-    from tests.fixtures.f1 import TINY
-    from tests.fixtures.f1 import future_rows
 
     out = tmp_path / "m"
     train_task(f1_duckdb, "rel-f1/driver-top3", TrainConfig(
@@ -152,7 +149,6 @@ def test_seed_feature_max_pairs_leaves_them_out_with_a_warning(f1, tmp_path, lim
     the config that ran; ``None`` (the control) keeps the seed features and the blend."""
     from rdl.train import TrainConfig
     from rdl.train.job import run_task
-    from tests.fixtures.f1 import TINY
 
     cfg = TrainConfig(**TINY, seed_features=["aggregates"], blend=True, stale_prob=0.5,
                       seed_feature_max_pairs=limit)
