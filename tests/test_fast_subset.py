@@ -23,6 +23,7 @@ def missing(files, tests) -> list[str]:
     bad = [f for f in files if not (TESTS / f).is_file()]
     for entry in tests:
         path, name = entry.split("::")
+        name = name.split("[")[0]
         if not (TESTS / path).is_file() or name not in _test_functions(TESTS / path):
             bad.append(entry)
     return bad
