@@ -1,7 +1,7 @@
 """Load time of rel-f1 through `rdl.connect` from DuckDB, SQLite and PostgreSQL.
 
 Builds rel-f1 with the recipe (``datasets/f1.py``), writes it into a DuckDB file, a SQLite
-file and a throwaway PostgreSQL 15 server (``tests/pg.py``; skipped with a message when
+file and a throwaway PostgreSQL 15 server (``tests/fixtures/pg.py``; skipped with a message when
 the server binaries are missing), then times ``rdl.connect(url)`` (read, key reflection,
 inference, time columns, stypes, validation) ``--repeat`` times per backend and prints the
 median, with the write time (`rdl.db.write.to_url`) beside it.
@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))  # the tests' fixtures: tests.fixtures
 
 import rdl  # noqa: E402
-from pg import PostgresServer, pg_available  # noqa: E402
+from tests.fixtures.pg import PostgresServer, pg_available  # noqa: E402
 from rdl.db.write import to_url  # noqa: E402
 from rdl.project import load_recipe  # noqa: E402
 

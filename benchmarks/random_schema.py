@@ -1,4 +1,4 @@
-"""The random-schema no-leak property (tests/random_schema.py) on many examples.
+"""The random-schema no-leak property (tests/fixtures/random_schema.py) on many examples.
 
     nice -n 10 python benchmarks/random_schema.py --examples 1000 --threads 1
 
@@ -19,7 +19,7 @@ import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))  # the tests' fixtures: tests.fixtures
 
 
 def main() -> None:
@@ -31,7 +31,7 @@ def main() -> None:
     import torch
     from hypothesis import HealthCheck, given, settings
 
-    import random_schema as R
+    from tests.fixtures import random_schema as R
 
     torch.set_num_threads(args.threads)
     warnings.filterwarnings("ignore")

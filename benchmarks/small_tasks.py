@@ -1,6 +1,6 @@
 """The min-steps rule on small training sets: the GNN with the rule (default) and without
 (``min_steps_per_epoch=0``: RelBench's fixed batch of 512), over seeds, on the generated
-churn task of the tests (``tests/small_db.py``: 1,023 training rows).
+churn task of the tests (``tests/fixtures/shops.py``: 1,023 training rows).
 
     python benchmarks/small_tasks.py [--seeds 0,1,2] [--threads 1]
 
@@ -19,7 +19,7 @@ import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))  # the tests' fixtures: tests.fixtures
 
 
 def main() -> None:
@@ -28,12 +28,12 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args()
     warnings.filterwarnings("ignore")
-    from small_db import CustomerChurn, shop_db
+    from tests.fixtures.shops import CustomerChurn, churn_shop
 
     from rdl.train import TrainConfig
     from rdl.train.job import run_task
 
-    db = shop_db()
+    db = churn_shop()
     print("| min_steps_per_epoch | batch | val AUROC (per seed) | test AUROC (per seed) | "
           "val mean | test mean | fit s |")
     print("|---|---|---|---|---|---|---|")

@@ -1,7 +1,7 @@
 """Shared fixtures: a throwaway PostgreSQL server, and rel-f1 built into each backend.
 
 * ``pg_server`` (session): one PostgreSQL 15 server per pytest(-xdist) worker, started on
-  first use and stopped at the end (see ``tests/pg.py``). Without the server binaries the
+  first use and stopped at the end (see ``tests/fixtures/pg.py``). Without the server binaries the
   tests that need it fail when ``CI=true`` and are skipped otherwise.
 * ``pg_url``: a fresh, empty database on that server for one test.
 * ``f1_ref`` (session): the recipe's rel-f1 `Database` (``rdl/datasets/f1.py``).
@@ -9,7 +9,8 @@
   ``rdl datasets build rel-f1 --out TARGET``; ``f1_url`` is parametrised over the three.
   The files are built once per run and shared by the xdist workers; do not modify them.
 
-The PostgreSQL start-up times are printed in pytest's terminal summary.
+The PostgreSQL start-up times are printed in pytest's terminal summary. Every test outside
+the slow ones (`tests.fixtures.fast`) is marked ``fast``: ``pytest -m fast`` runs them.
 """
 
 from __future__ import annotations
@@ -23,10 +24,13 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
+from pathlib import Path
+
 import pytest
 
-from db_helpers import build_f1, require_postgres, shared_f1_file
-from pg import PostgresServer
+from tests.fixtures.f1 import build_f1, shared_f1_file
+from tests.fixtures.fast import is_fast
+from tests.fixtures.pg import PostgresServer, require_postgres
 
 _PG_TIMES: list[list[float]] = []  # [initdb s, start s] per server started
 BACKENDS = ("duckdb", "sqlite", "postgresql")
@@ -34,7 +38,7 @@ BACKENDS = ("duckdb", "sqlite", "postgresql")
 
 @pytest.fixture(scope="session")
 def pg_server():
-    """A running throwaway PostgreSQL server (`tests.pg.PostgresServer`)."""
+    """A running throwaway PostgreSQL server (`tests.fixtures.pg.PostgresServer`)."""
     require_postgres()
     server = PostgresServer().start()
     _PG_TIMES.append([server.initdb_seconds, server.start_seconds])
@@ -78,6 +82,13 @@ def f1_postgresql(pg_server) -> str:
 def f1_url(request) -> str:
     """rel-f1's URL in each backend in turn."""
     return request.getfixturevalue(f"f1_{request.param}")
+
+
+def pytest_collection_modifyitems(config, items):
+    tests_dir = Path(__file__).resolve().parent
+    for item in items:
+        if is_fast(item, tests_dir):
+            item.add_marker(pytest.mark.fast)
 
 
 # ---- reporting the PostgreSQL start-up time (also from pytest-xdist workers) ----------

@@ -26,7 +26,7 @@ from rdl.cachefile import MAGIC, CacheWarning, read_entry, write_entry
 from rdl.db import Database, Table, infer_stypes
 from rdl.graph import build_graph
 from rdl.graph.text import DIM, CachedTextEmbedder
-from test_tasks_protocol import PurchasesPython, shop_db
+from tests.fixtures.shops import PurchasesPython, protocol_shop
 
 
 def _raw(data: bytes) -> bytes:
@@ -267,9 +267,9 @@ def test_task_tables_with_an_unwritable_cache_directory(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
     PurchasesPython.calls = 0
-    want = PurchasesPython(shop_db()).get_table("train").df
+    want = PurchasesPython(protocol_shop()).get_table("train").df
     with pytest.warns(CacheWarning, match="RDL_CACHE_DIR"):
-        got = PurchasesPython(shop_db(), cache_dir=blocker / "tasks").get_table("train").df
+        got = PurchasesPython(protocol_shop(), cache_dir=blocker / "tasks").get_table("train").df
     pd.testing.assert_frame_equal(got, want)
 
 
@@ -278,13 +278,13 @@ def test_task_tables_with_an_unwritable_cache_directory(tmp_path):
 def test_a_bad_task_table_entry_is_rebuilt_to_the_same_table(tmp_path, damage):
     splits = ("train", "val", "test")
     PurchasesPython.calls = 0
-    first = PurchasesPython(shop_db(), cache_dir=tmp_path)
+    first = PurchasesPython(protocol_shop(), cache_dir=tmp_path)
     want = {s: first.get_table(s, mask_input_cols=False).df for s in splits}
     assert PurchasesPython.calls == 3
     files = {s: next(tmp_path.rglob(f"{s}.parquet.rdlc")) for s in splits}
     for p in files.values():
         damage(p)
-    again = PurchasesPython(shop_db(), cache_dir=tmp_path)
+    again = PurchasesPython(protocol_shop(), cache_dir=tmp_path)
     for s in splits:
         with pytest.warns(CacheWarning) as rec:
             got = again.get_table(s, mask_input_cols=False).df
@@ -294,7 +294,7 @@ def test_a_bad_task_table_entry_is_rebuilt_to_the_same_table(tmp_path, damage):
     # the rebuilt entries are good: a third instance reads them, silently
     with warnings.catch_warnings():
         warnings.simplefilter("error", CacheWarning)
-        third = PurchasesPython(shop_db(), cache_dir=tmp_path)
+        third = PurchasesPython(protocol_shop(), cache_dir=tmp_path)
         for s in splits:
             pd.testing.assert_frame_equal(third.get_table(s, mask_input_cols=False).df, want[s])
     assert PurchasesPython.calls == 6

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 
-import random_schema as R
+from tests.fixtures import random_schema as R
 
 
 @settings(max_examples=6, deadline=None, database=None,

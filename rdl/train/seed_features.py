@@ -192,8 +192,10 @@ class FeatureScaler:
     def fit(self, X: pd.DataFrame) -> "FeatureScaler":
         v = self._squash(X)
         self.columns = list(X.columns)
-        self.mean = np.nan_to_num(np.nanmean(v, axis=0)) if len(v) else np.zeros(v.shape[1])
-        std = np.nanstd(v, axis=0) if len(v) else np.ones(v.shape[1])
+        seen = ~np.isnan(v).all(axis=0)  # columns with a value (nanmean warns on the others)
+        self.mean, std = np.zeros(v.shape[1]), np.ones(v.shape[1])
+        self.mean[seen] = np.nan_to_num(np.nanmean(v[:, seen], axis=0))
+        std[seen] = np.nanstd(v[:, seen], axis=0)
         self.std = np.where(np.isfinite(std) & (std > 1e-9), std, 1.0)
         self.indicators = np.flatnonzero(np.isnan(v).any(axis=0))
         return self
