@@ -8,7 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
-from bad_input import shop, task_file
+from tests.fixtures.cli import TINY, assert_refused, digest, error_paragraph, run
+from tests.fixtures.shops import TASK_FILE, task_file
+from tests.fixtures.shops import shop_file as shop
 from typer.testing import CliRunner
 
 from rdl.bench import SuiteError, load_suite, run_bench
@@ -303,7 +305,7 @@ RECIPE = '''
 NAME = "tiny-shop"
 import sys
 sys.path.insert(0, {tests!r})
-from small_db import shop_db
+from tests.fixtures.shops import churn_shop as shop_db
 
 
 def build_database(cut=None):

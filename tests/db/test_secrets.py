@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import toy_signal
+from tests.fixtures import toy_signal
 from rdl.cli import app
 from rdl.db.sources import safe_url
 from rdl.db.write import to_url
-from toy_signal import toy_db
+from tests.fixtures.toy_signal import toy_db
 
 SECRET = "Zq7-s3cret-PW"
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-import toy_signal
+from tests.fixtures import toy_signal
 from rdl.db.write import to_url
 from rdl.runtime import interrupt
-from toy_signal import toy_db
+from tests.fixtures.toy_signal import toy_db
 
 
 def _swallowing_library():

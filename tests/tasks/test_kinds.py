@@ -19,7 +19,7 @@ from rdl.tasks.kinds import (
 )
 from rdl.train.checkpoint import checkpoint_kind
 from rdl.train.models import MODELS, models_for, models_help
-from small_db import CustomerChurn, shop_db
+from tests.fixtures.shops import CustomerChurn, churn_shop as shop_db
 
 
 def test_kind_of_accepts_tasks_types_names_and_kinds():

@@ -10,7 +10,7 @@ from rdl.db.write import to_url
 from rdl.results import read_predictions
 from rdl.train import TrainConfig, train_task
 from rdl.train.evidence import select
-from toy_signal import SignalTask, toy_db
+from tests.fixtures.toy_signal import SignalTask, toy_db
 
 CFG = dict(epochs=1, channels=8, encoder_layers=1, num_neighbors=[16, 4], batch_size=64,
            text=False, seed=5, max_steps_per_epoch=3)

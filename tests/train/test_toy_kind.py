@@ -20,7 +20,7 @@ from rdl.tasks import EntityTask, TaskError
 from rdl.tasks.kinds import ENTITY_TAG, KINDS, TaskKind, register_kind
 from rdl.train import TrainConfig, train_task
 from rdl.train.heads import HEADS, EntityHead, register_head
-from small_db import START, shop_db
+from tests.fixtures.shops import START, churn_shop as shop_db
 
 NAME = "toy_count"
 
