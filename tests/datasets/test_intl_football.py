@@ -1,5 +1,5 @@
 """intl-football: the raw files' traps, the schema a built file reads back with, the task
-splits (full data) and labels recomputed by hand, the leakage rule, and a tiny training
+splits (full data) and labels recomputed by hand (two entity tasks, one link task), the leakage rule, and a tiny training
 run on the matches since 2015."""
 
 from __future__ import annotations
@@ -59,7 +59,21 @@ def test_team_tasks_splits_labels_and_leakage(football):
     assert wins.loc[(row["timestamp"], row["team_id"]), "wins_most"] == int(2 * won > len(d))
 
 
+def test_team_opponent_link_task(football):
+    link = load_task("intl-football/team-opponent", football)
+    sizes = {s: len(link.get_table(s, mask_input_cols=False).df) for s in ("train", "val", "test")}
+    assert sizes == {"train": 13100, "val": 461, "test": 447}  # the same rows as team-win
+    test = link.get_table("test", mask_input_cols=False).df
+    row = test.sort_values(["timestamp", "team_id"]).iloc[0]
+    m = window(football["matches"].df, "date", row["timestamp"], 365)
+    want = sorted(set(m.loc[m["home_team_id"] == row["team_id"], "away_team_id"])
+                  | set(m.loc[m["away_team_id"] == row["team_id"], "home_team_id"]))
+    assert list(row["opponent_id"]) == want
+    assert row["team_id"] not in want
+
+
 def test_tiny_training_run(tmp_path):
     small = load_recipe("intl-football").build_database(since="2015-01-01")
     url = reads_back(small, tmp_path / "small.duckdb")
     tiny_train(url, "intl-football/team-win", tmp_path / "run")
+    tiny_train(url, "intl-football/team-opponent", tmp_path / "link")
