@@ -8,6 +8,12 @@ relative to each presentation, a withdrawal day and a final result on earlier ro
 handled.
 """
 
-from rdl.datasets.oulad import NAME, SOURCE_DIR, build_database, presentation_start, read_raw
+from rdl.datasets.oulad import (
+    NAME,
+    SOURCE_DIR,
+    build_database,
+    presentation_start,
+    read_raw,
+)
 
 __all__ = ["NAME", "SOURCE_DIR", "build_database", "presentation_start", "read_raw"]

@@ -32,6 +32,20 @@ def reads_back(db, path: Path) -> str:
     return url
 
 
+def cli_build_and_inspect(name: str, path: Path, rows: int) -> str:
+    """``rdl datasets build NAME --out FILE`` then ``rdl inspect FILE --json``: the build
+    reports ``rows`` rows in all and inspect reads every table back; returns the URL."""
+    runner = CliRunner()
+    res = runner.invoke(app, ["datasets", "build", name, "--out", str(path)])
+    assert res.exit_code == 0, res.output
+    assert f"{rows:,} rows" in res.output, res.output
+    res = runner.invoke(app, ["inspect", str(path), "--json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.output[res.output.index("{"):])["tables"]
+    assert sum(t["num_rows"] for t in report.values()) == rows
+    return f"duckdb:///{path}"
+
+
 def split_sizes(task) -> dict[str, tuple[int, float]]:
     """``{split: (rows, mean label)}``; asserts every split has rows and, for a binary
     task, both classes (RelBench-style: AUROC is defined on each split)."""

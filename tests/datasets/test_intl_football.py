@@ -1,13 +1,20 @@
 """intl-football: the raw files' traps, the schema a built file reads back with, the task
-splits (full data) and labels recomputed by hand (two entity tasks, one link task), the leakage rule, and a tiny training
-run on the matches since 2015."""
+splits (full data) and labels recomputed by hand (two entity tasks, one link task), the
+leakage rule, and tiny training runs on the matches since 2015."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
+from panel_checks import (
+    cli_build_and_inspect,
+    leakage_rule_holds,
+    reads_back,
+    split_sizes,
+    tiny_train,
+    window,
+)
 
-from panel_checks import leakage_rule_holds, reads_back, split_sizes, tiny_train, window
 from rdl.project import load_recipe
 from rdl.tasks import load_task
 
@@ -32,6 +39,11 @@ def test_recipe_handles_the_raw_files(football):
     assert (g["date"] == g["date_m"]).all()
     assert ((g["team_id"] == g["home_team_id"]) | (g["team_id"] == g["away_team_id"])).all()
     assert goals["player_id"].isna().sum() == 44
+
+
+def test_cli_builds_and_inspects(tmp_path, football):
+    rows = sum(len(t.df) for t in football.values())
+    cli_build_and_inspect("intl-football", tmp_path / "cli.duckdb", rows)
 
 
 def test_built_file_reads_back(football, tmp_path):

@@ -5,8 +5,15 @@ recomputed by hand, the leakage rule, and a tiny training run on 100 customers."
 from __future__ import annotations
 
 import pytest
+from panel_checks import (
+    cli_build_and_inspect,
+    leakage_rule_holds,
+    reads_back,
+    split_sizes,
+    tiny_train,
+    window,
+)
 
-from panel_checks import leakage_rule_holds, reads_back, split_sizes, tiny_train, window
 from rdl.project import load_recipe
 from rdl.tasks import load_task
 
@@ -34,6 +41,11 @@ def test_recipe_handles_the_raw_files(shop):
     first = shop["orders"].df.sort_values("ordered_at").groupby("customer_id").first()
     assert (c["first_order_at"] == first["ordered_at"]).all()
     assert (c["store_id"] == first["store_id"]).all()
+
+
+def test_cli_builds_and_inspects(tmp_path, shop):
+    rows = sum(len(t.df) for t in shop.values())
+    cli_build_and_inspect("jaffle-shop", tmp_path / "cli.duckdb", rows)
 
 
 def test_built_file_reads_back(shop, tmp_path):

@@ -7,8 +7,15 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from panel_checks import (
+    cli_build_and_inspect,
+    leakage_rule_holds,
+    reads_back,
+    split_sizes,
+    tiny_train,
+    window,
+)
 
-from panel_checks import leakage_rule_holds, reads_back, split_sizes, tiny_train, window
 from rdl.project import load_recipe
 from rdl.tasks import load_task
 
@@ -43,6 +50,11 @@ def test_recipe_handles_the_raw_files(oulad):
     sub = oulad["submissions"].df
     s = sub[(sub["registration_id"] == row["registration_id"]) & (sub["assessment_id"] == 1752)]
     assert s["submitted_at"].tolist() == [pd.Timestamp("2013-10-19")]
+
+
+def test_cli_builds_and_inspects(tmp_path, oulad):
+    rows = sum(len(t.df) for t in oulad.values())
+    cli_build_and_inspect("oulad", tmp_path / "cli.duckdb", rows)
 
 
 def test_built_file_reads_back(oulad, tmp_path):
