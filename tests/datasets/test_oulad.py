@@ -42,6 +42,8 @@ def test_recipe_handles_the_raw_files(oulad):
     assert "date_unregistration" not in oulad["registrations"].df.columns
     assert "final_result" not in oulad["registrations"].df.columns
     assert not oulad["final_results"].fkey_col_to_pkey_table
+    assert not [n for n, t in oulad.items()  # nothing points to it: no graph edge reaches it
+                if "final_results" in t.fkey_col_to_pkey_table.values()]
     # a day number becomes a date from the presentation's start: AAA 2013J, student 11391
     # registered on day -159 and submitted assessment 1752 on day 18
     reg = oulad["registrations"].df
