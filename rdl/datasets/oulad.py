@@ -146,8 +146,10 @@ def build_database(src_dir: str | Path = SOURCE_DIR, cut: str | None = DEFAULT_C
     if cut is not None:
         c = pd.Timestamp(cut)
         registrations = registrations[registrations["registered_at"] <= c]
-        withdrawals = withdrawals[withdrawals["withdrawn_at"] <= c]
-        submissions = submissions[submissions["submitted_at"] <= c]
+        kept = withdrawals["registration_id"].isin(registrations["registration_id"])
+        withdrawals = withdrawals[kept & (withdrawals["withdrawn_at"] <= c)]
+        kept = submissions["registration_id"].isin(registrations["registration_id"])
+        submissions = submissions[kept & (submissions["submitted_at"] <= c)]
 
     def t(df, pkey_col, fkeys, time_col=None):
         df = df.sort_values(pkey_col).reset_index(drop=True)

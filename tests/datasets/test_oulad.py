@@ -89,3 +89,12 @@ def test_tiny_training_run(tmp_path):
     small = load_recipe("oulad").build_database(modules=["AAA", "GGG"])
     url = reads_back(small, tmp_path / "small.duckdb")
     tiny_train(url, "oulad/registration-withdraw", tmp_path / "run")
+
+
+def test_cut_keeps_the_keys_whole():
+    db = load_recipe("oulad").build_database(cut="2014-01-01")
+    regs = set(db["registrations"].df["registration_id"])
+    assert db["registrations"].df["registered_at"].max() <= pd.Timestamp("2014-01-01")
+    for table in ("withdrawals", "submissions"):
+        assert db[table].df["registration_id"].isin(regs).all(), table
+    assert 0 < len(db["submissions"].df) < 163912
