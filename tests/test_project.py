@@ -23,7 +23,9 @@ def build_database(cut=None):
 BUILTIN = {"rel-f1": DATASETS_DIR / "f1.py", "berka": DATASETS_DIR / "berka.py",
            "northwind": DATASETS_DIR / "northwind.py",
            "synthetic-ratings": DATASETS_DIR / "synthetic_ratings.py",
-           "tpch": DATASETS_DIR / "tpch.py"}
+           "tpch": DATASETS_DIR / "tpch.py",
+           "intl-football": DATASETS_DIR / "intl_football.py",
+           "oulad": DATASETS_DIR / "oulad.py", "jaffle-shop": DATASETS_DIR / "jaffle_shop.py"}
 
 
 def test_packaged_recipe():
@@ -45,7 +47,8 @@ def test_datasets_path_adds_a_folder_of_recipes(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(db["things"].df, pd.DataFrame({"id": [1, 2, 3]}))
     monkeypatch.delenv("RDL_DATASETS_PATH")
     with pytest.raises(KeyError, match=r"no dataset recipe 'tiny'; known: \['berka', "
-                                       r"'northwind', 'rel-f1', 'synthetic-ratings', 'tpch'\].*"
+                                       r"'intl-football', 'jaffle-shop', 'northwind', 'oulad', "
+                                       r"'rel-f1', 'synthetic-ratings', 'tpch'\].*"
                                        r"RDL_DATASETS_PATH"):
         load_recipe("tiny")
 

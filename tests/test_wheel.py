@@ -142,7 +142,8 @@ def test_wheel_install_builds_rel_f1_and_runs_tasks(wheel_venv):
     for p in (rdl_file, datasets_dir, tasks_dir):
         assert Path(p).is_relative_to(venv), f"{p} is not inside the new venv {venv}"
     assert not Path(rdl_file).is_relative_to(ROOT)
-    assert recipes == "['berka', 'northwind', 'rel-f1', 'synthetic-ratings', 'tpch']"
+    assert recipes == ("['berka', 'intl-football', 'jaffle-shop', 'northwind', 'oulad', 'rel-f1', "
+                       "'synthetic-ratings', 'tpch']")
 
     db_file = work / "X.duckdb"
     out = _run([str(bin_dir / "rdl"), "datasets", "build", "rel-f1", "--out", "X.duckdb"],

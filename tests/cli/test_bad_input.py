@@ -130,7 +130,7 @@ def cases(w, tmp):
             ["unknown stype 'color'"]),
         "datasets: unknown recipe": (
             ["datasets", "build", "rel-f2", "--out", tmp / "f2.duckdb"],
-            ["no dataset recipe 'rel-f2'", "known: ['berka', 'northwind', 'rel-f1'", "RDL_DATASETS_PATH"]),
+            ["no dataset recipe 'rel-f2'", "known: ['berka', 'intl-football'", "RDL_DATASETS_PATH"]),
         "inspect: --write-schema into a missing folder": (
             ["inspect", w["db"], "--write-schema", tmp / "no" / "s.toml"],
             ["option --write-schema", "s.toml", "does not exist"]),
