@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from panel_checks import (
+from tests.fixtures.panel import (
     cli_build_and_inspect,
     leakage_rule_holds,
     reads_back,

@@ -5,7 +5,7 @@ recomputed by hand, the leakage rule, and a tiny training run on 100 customers."
 from __future__ import annotations
 
 import pytest
-from panel_checks import (
+from tests.fixtures.panel import (
     cli_build_and_inspect,
     leakage_rule_holds,
     reads_back,
