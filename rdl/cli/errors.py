@@ -84,6 +84,30 @@ def _names(text: str, flag: str) -> bool:
     return re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", text) is not None
 
 
+def os_error_text(exc: OSError) -> str:
+    """An operating-system error in words: the path, the errno's meaning and name, and
+    what to do (a full disk, a read-only file system, too many open files ...)."""
+    import errno
+    import os
+
+    code = exc.errno
+    if code is None and "no space left" in str(exc).lower():  # pyarrow / duckdb wrap it
+        code = errno.ENOSPC
+    name = errno.errorcode.get(code, "") if code is not None else ""
+    meaning = os.strerror(code) if code is not None else (exc.strerror or str(exc))
+    where = exc.filename or next((str(a) for a in exc.args if isinstance(a, str) and "/" in a),
+                                 None)
+    at = f" ({where!s})" if where else ""
+    advice = {errno.ENOSPC: "free space on that disk or write elsewhere (--out)",
+              errno.EROFS: "the file system is read-only: write elsewhere (--out)",
+              errno.EMFILE: "too many open files: close other programs or raise the limit "
+                            "(ulimit -n)",
+              errno.EDQUOT: "your disk quota is used up: free space or write elsewhere (--out)",
+              errno.ENOENT: "the path does not exist: check it"}.get(code, "check the path "
+                                                                         "and try again")
+    return f"{meaning}{f' [{name}]' if name else ''}{at}: {advice}."
+
+
 def error_message(exc: BaseException) -> str:
     """The paragraph the CLI prints for ``exc`` (without the ``error:`` prefix): for rdl's
     errors the message with its arguments as flags, and the flag of the option at fault
@@ -104,10 +128,12 @@ def error_message(exc: BaseException) -> str:
         where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
         return one_paragraph(f"cannot write{where}: {exc.strerror or exc}. Choose another "
                              "path (--out) or fix its permissions.")
+    if isinstance(exc, OSError):
+        return one_paragraph(os_error_text(exc))
     return one_paragraph(
         f"unexpected {type(exc).__name__}: {exc}. This is a bug in rdl or an input it does "
         f"not check yet; rerun with {DEBUG_FLAG} to see the traceback, and report it.")
 
 
 __all__ = ["COMMAND_OPTION", "CliError", "OPTION", "cli_text", "flags", "DEBUG_FLAG",
-           "EXIT_ERROR", "EXIT_INTERRUPTED", "error_message", "one_paragraph"]
+           "EXIT_ERROR", "EXIT_INTERRUPTED", "error_message", "one_paragraph", "os_error_text"]

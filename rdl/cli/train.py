@@ -124,6 +124,9 @@ def train(
                           f"({models_help()})")
     check_model_settings(config, model, given=settings.given)
     check_out_dir(out)
+    from rdl.runtime.device import check_device
+
+    check_device(config.device)  # before the database is read
     check_task_or_query(task, query, show_sql)
     if query is None:
         check_task(task)

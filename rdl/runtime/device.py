@@ -116,11 +116,29 @@ def use_device(trainer, device: str) -> None:
     """
     if str(device) == "cpu":
         return
-    if str(device).startswith("cuda") and not torch.cuda.is_available():
-        raise DeviceError(f"{arg('device', repr(str(device)), cli=device)}: this torch build "
+    check_device(device)
+    trainer.model = OnDevice(trainer.model, device)
+
+
+def check_device(device: str) -> None:
+    """Refuse, before any work, a device this process cannot use.
+
+    Raises:
+        DeviceError: a CUDA device without a usable CUDA build / GPU, or a GPU index
+            beyond the ones present.
+    """
+    device = str(device)
+    if not device.startswith("cuda"):
+        return
+    if not torch.cuda.is_available():
+        raise DeviceError(f"{arg('device', repr(device), cli=device)}: this torch build "
                           f"sees no CUDA GPU (torch {torch.__version__}); train with "
                           f"{arg('device', repr('cpu'), cli='cpu')}")
-    trainer.model = OnDevice(trainer.model, device)
+    index = device.partition(":")[2]
+    if index.isdigit() and int(index) >= torch.cuda.device_count():
+        raise DeviceError(f"{arg('device', repr(device), cli=device)}: this machine has "
+                          f"{torch.cuda.device_count()} CUDA GPU(s) (cuda:0 ..); pick one of "
+                          "them")
 
 
 def unwrap(trainer) -> None:
@@ -135,4 +153,4 @@ def unwrap(trainer) -> None:
     trainer.__dict__.pop("predict", None)
 
 
-__all__ = ["DeviceFrames", "OnDevice", "to_device", "unwrap", "use_device"]
+__all__ = ["check_device", "DeviceFrames", "OnDevice", "to_device", "unwrap", "use_device"]

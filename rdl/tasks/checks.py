@@ -189,3 +189,35 @@ def frame_at_seed_times(table: Any, columns: list[str], roles: str, time_col: st
             f"{time_col!r}); e.g.\n{rows_text(df, off)}"
         )
     return df
+
+
+def check_label_variety(task: Any, tables: dict) -> None:
+    """Refuse, before any training, a classification task whose labels are all the same
+    in a split: nothing can be learned from one class (train), and AUROC, AP and F1 are
+    undefined on one (val, test) — so the run would fail only after training.
+
+    Raises:
+        TaskError: names the split, the label value and the seed times, and what to
+            change (the split timestamps or the label SQL).
+    """
+    kind = getattr(task, "kind", None)
+    if kind is None or kind.name not in ("binary_classification", "multiclass_classification"):
+        return
+    target = getattr(task, "target_col", None)
+    for split, table in tables.items():
+        df = getattr(table, "df", table)
+        if target not in df.columns or len(df) == 0:
+            continue
+        values = pd.unique(df[target])
+        if len(values) == 1:
+            times = sorted(pd.unique(df[task.time_col]))
+            shown = [str(pd.Timestamp(t).date()) for t in times[:4]]
+            raise TaskError(
+                f"task {getattr(task, 'name', type(task).__name__)!r}: every {split} label is "
+                f"{values[0].item() if hasattr(values[0], 'item') else values[0]!r} ({len(df):,} rows at seed time(s) {shown}"
+                f"{' ...' if len(times) > 4 else ''}): "
+                + ("a model cannot learn from one class" if split == "train" else
+                   f"the {split} metrics are undefined on one class")
+                + ". Choose split timestamps where both classes occur (val_timestamp / "
+                "test_timestamp, num_eval_timestamps) or check the label SQL.")
+

@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 from rdl.db.sources import safe_url
-from rdl.db.errors import MissingFileError, spelled
+from rdl.db.errors import MissingFileError, RdlError, spelled
 
 CHECKPOINT = "model.pt"
 
@@ -59,12 +59,18 @@ def save_atomic(payload: dict, path: Path) -> Path:
     return path
 
 
+class CheckpointError(RdlError):
+    """A ``model.pt`` that cannot be read (truncated, corrupt, not a checkpoint)."""
+
+
 def load_checkpoint(model_dir: str | Path) -> dict:
     """The checkpoint dict of ``model_dir/model.pt``.
 
     Raises:
         FileNotFoundError: ``model_dir`` holds no ``model.pt`` (the message says how to
             make one).
+        CheckpointError: the file is truncated, corrupt or not an rdl checkpoint (names
+            the file; retrain or copy it again).
     """
     path = Path(model_dir) / CHECKPOINT
     if not path.exists():
@@ -72,7 +78,21 @@ def load_checkpoint(model_dir: str | Path) -> dict:
                                + spelled(f"rdl.train.train_task(db, task, "
                                          f"out_dir={str(model_dir)!r})",
                                          f"`rdl train --out {model_dir}`"))
-    ckpt = torch.load(path, weights_only=False)
+    try:
+        ckpt = torch.load(path, weights_only=False)
+    except (RuntimeError, EOFError, OSError, ValueError, AttributeError, ImportError,
+            ModuleNotFoundError, __import__("pickle").UnpicklingError) as e:
+        raise CheckpointError(
+            f"{path} cannot be read as a trained model ({type(e).__name__}: "
+            f"{str(e).splitlines()[0] if str(e) else 'no detail'}): the file is truncated or "
+            "corrupt (an interrupted copy?) or not an rdl checkpoint. Copy it again, or "
+            "retrain with " + spelled(f"rdl.train.train_task(db, task, out_dir={str(model_dir)!r})",
+                                      f"`rdl train --out {model_dir}`") + ".") from None
+    if not isinstance(ckpt, dict) or "state_dict" not in ckpt:
+        raise CheckpointError(f"{path} is not an rdl checkpoint (no model weights in it): "
+                              "point at a directory written by "
+                              + spelled("rdl.train.train_task(..., out_dir=DIR)",
+                                        "`rdl train --out DIR`") + ".")
     ckpt["path"] = str(path)
     ckpt["kind"] = checkpoint_kind(ckpt)
     return ckpt
@@ -93,4 +113,4 @@ def checkpoint_kind(ckpt: dict) -> str:
         return ENTITY_TAG if "entity_table" in ckpt else LINK_TAG
 
 
-__all__ = ["CHECKPOINT", "checkpoint_kind", "load_checkpoint", "save_atomic", "save_checkpoint"]
+__all__ = ["CHECKPOINT", "CheckpointError", "checkpoint_kind", "load_checkpoint", "save_atomic", "save_checkpoint"]

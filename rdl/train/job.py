@@ -72,6 +72,9 @@ def split_tables_and_graph(task, config: TrainConfig, cache_dir=None, progress: 
         "val": task.get_table("val"),
         "test": task.get_table("test", mask_input_cols=False),
     }
+    from rdl.tasks.checks import check_label_variety
+
+    check_label_variety(task, tables)  # before the graph and the training
     t0 = time.perf_counter()
     graph = build_graph(task.input_db(config.protocol), text=config.text,
                         stats_until=task.test_timestamp, cache_dir=cache_dir, progress=progress)
@@ -157,6 +160,9 @@ def run_task(
     config = config or TrainConfig()
     from rdl.runtime.storage import open_for_training
 
+    from rdl.runtime.device import check_device
+
+    check_device(config.device)  # before the database is read
     database, url, storage = open_for_training(db, task_spec, config.storage)
     task, name = resolve_task(task_spec, database)
     tables, graph, graph_build_s = split_tables_and_graph(task, config, cache_dir, progress)
