@@ -11,6 +11,7 @@ around plain text.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Mapping
 
 _OPEN, _SEP, _CLOSE = "\ue000", "\ue001", "\ue002"
@@ -63,8 +64,8 @@ def render(text: str, flags: Mapping[str, str] | None = None) -> str:
             return python if flags is None else cli
         name, value, option, cli = (parts + ["", "", ""])[:4]
         flag = None if flags is None else flags.get(option) or flags.get(name)
-        if flag:
-            return f"{flag} {cli}" if cli else flag
+        if flag:  # a value the shell would split or expand is quoted (shlex)
+            return f"{flag} {shlex.quote(cli)}" if cli else flag
         return f"{name}={value}" if value else name
 
     return _MARK.sub(one, str(text))
