@@ -49,16 +49,17 @@ def check_models(models: list[str]) -> list[str]:
     Raises:
         ConfigError: an unknown name (the message lists the known ones) or none given.
     """
+    from rdl.db.errors import arg
     from rdl.train.config import ConfigError
 
     models = list(dict.fromkeys(m.strip() for m in models if m.strip()))
     if not models:
-        raise ConfigError("models", "option --models names no model; e.g. --models "
-                          "pick,gnn,lightgbm_aggregated")
+        raise ConfigError("models", f"{arg('models')} names no model; e.g. "
+                          f"{arg('models', repr('pick,gnn,lightgbm_aggregated'), cli='pick,gnn,lightgbm_aggregated')}")
     known = known_models()
     bad = [m for m in models if m not in known]
     if bad:
-        raise ConfigError("models", f"option --models: unknown model(s) {bad}; known: {known}")
+        raise ConfigError("models", f"{arg('models')}: unknown model(s) {bad}; known: {known}")
     return models
 
 

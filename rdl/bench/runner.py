@@ -9,6 +9,8 @@ a killed bench loses at most the cell in progress.
 
 from __future__ import annotations
 
+from rdl.db.errors import arg
+
 import subprocess
 import sys
 import time
@@ -49,8 +51,8 @@ def check_protocol(protocol: str) -> list[str]:
     from rdl.train.config import ConfigError
 
     if protocol not in PROTOCOLS:
-        raise ConfigError("protocol", f"option --protocol {protocol!r}: write relbench "
-                          "(inputs cut at the test timestamp), rolling or both")
+        raise ConfigError("protocol", f"{arg('protocol', repr(protocol), cli=protocol)}: "
+                          "write relbench (inputs cut at the test timestamp), rolling or both")
     return PROTOCOLS[protocol]
 
 
@@ -58,7 +60,8 @@ def check_seeds(seeds: list[int]) -> list[int]:
     from rdl.train.config import ConfigError
 
     if not seeds or any(s < 0 for s in seeds):
-        raise ConfigError("seeds", f"option --seeds: give seeds >= 0, e.g. 42,43,44 (got {seeds})")
+        raise ConfigError("seeds", f"{arg('seeds')}: give seeds >= 0, e.g. "
+                          f"{arg('seeds', '[42, 43, 44]', cli='42,43,44')} (got {seeds})")
     return list(dict.fromkeys(seeds))
 
 

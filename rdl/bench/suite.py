@@ -22,6 +22,8 @@ The built-in suites (``panel``, ``rel-f1``) are TOML files in ``rdl/bench/suites
 
 from __future__ import annotations
 
+from rdl.db.errors import arg
+
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,7 +94,7 @@ def suite_path(name_or_file: str) -> Path:
     p = Path(name_or_file).expanduser()
     if p.suffix == ".toml" and p.is_file():
         return p
-    raise SuiteError(f"option --suite {name_or_file!r}: not a built-in suite ({sorted(known)}) "
+    raise SuiteError(f"{arg('suite', repr(name_or_file), cli=name_or_file)}: not a built-in suite ({sorted(known)}) "
                      "nor an existing .toml suite file; write one as rdl/bench/suite.py "
                      "describes (databases, tasks, train options)")
 
@@ -108,8 +110,8 @@ def _check_train(options, where: str) -> dict:
         raise SuiteError(f"{where}: {bad} are not train options; known: {sorted(known)}")
     fixed = sorted(set(options) & set(RESERVED_TRAIN))
     if fixed:
-        raise SuiteError(f"{where}: {fixed} are set by rdl bench per run (--seeds, --protocol); "
-                         "remove them from the suite")
+        raise SuiteError(f"{where}: {fixed} are set by rdl bench per run ({arg('seeds')}, "
+                         f"{arg('protocol')}); remove them from the suite")
     try:
         TrainConfig(**options)
     except ConfigError as e:

@@ -43,7 +43,8 @@ COMMAND_OPTION = {"out": "--out", "replace": "--replace", "table": "--table",
                   "no_text": "--no-text", "seed_feature_max_pairs": "--seed-feature-max-pairs",
                   "blend": "--no-blend", "constraints": "--no-constraints",
                   "num_views": "--views", "only": "--only", "query": "--query",
-                  "out_dir": "--out"}
+                  "out_dir": "--out", "models": "--models", "seeds": "--seeds",
+                  "suite": "--suite", "budget": "--budget"}
 EXIT_ERROR = 1
 
 

@@ -147,7 +147,7 @@ def preset_config(name: str, **overrides) -> TrainConfig:
         ValueError: an unknown preset name (the message lists the known ones).
     """
     if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; known presets: {sorted(PRESETS)} (--preset)")
+        raise ValueError(f"unknown preset {name!r}; known presets: {sorted(PRESETS)}")
     return TrainConfig.from_dict({**PRESETS[name], **overrides}, f"preset {name!r}")
 
 

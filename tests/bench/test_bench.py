@@ -257,7 +257,7 @@ def test_suites_and_options_are_checked_before_any_work(tmp_path, suite_file):
     for text, needle in [
         ('[[database]]\nrecipe = "rel-f1"\nurl = "x.duckdb"\ntasks = ["rel-f1/driver-dnf"]', "exactly one of"),
         ('[train]\nepoch = 1\n[[database]]\nrecipe = "rel-f1"\ntasks = ["rel-f1/driver-dnf"]', "'epoch'"),
-        ('[train]\nseed = 1\n[[database]]\nrecipe = "rel-f1"\ntasks = ["rel-f1/driver-dnf"]', "--seeds"),
+        ('[train]\nseed = 1\n[[database]]\nrecipe = "rel-f1"\ntasks = ["rel-f1/driver-dnf"]', "per run .seeds, protocol"),
         ('[[database]]\nrecipe = "rel-f1"\ntasks = ["rel-f1/no-such"]', "no built-in task"),
         ('[[database]]\nrecipe = "rel-f1"\ntask = ["rel-f1/driver-dnf"]', "unknown keys"),
     ]:
@@ -265,7 +265,7 @@ def test_suites_and_options_are_checked_before_any_work(tmp_path, suite_file):
         with pytest.raises(SuiteError, match=needle):
             load_suite(str(bad))
     for flags, needle in [(["--models", "gnn,nope"], "unknown model(s) ['nope']"),
-                          (["--protocol", "frozen"], "option --protocol 'frozen'"),
+                          (["--protocol", "frozen"], "--protocol frozen"),
                           (["--seeds", "1,x"], "option --seeds"),
                           (["--budget", "0"], "option --budget")]:
         res = CliRunner().invoke(app, ["bench", "--suite", str(suite_file), "--out",
