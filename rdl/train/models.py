@@ -9,6 +9,8 @@ from here (`model_names`, `models_help`).
 
 from __future__ import annotations
 
+from rdl.db.errors import arg
+
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -106,7 +108,8 @@ def make_trainer(task, graph, config, train_table, model: str | None = None, **o
     else:
         entry = MODELS[model]
         if not entry.serves(kind):
-            which = " | ".join(f"--model {e.name}" for e in serving) or "no model yet"
+            which = " | ".join(arg("model", repr(e.name), cli=e.name) for e in serving) \
+                or "no model yet"
             raise ConfigError("model", f"model {model!r} is for {entry.kinds_text()} tasks; task "
                               f"{task.name!r} is a {kind.name} task, trained with {which}")
     kwargs = {k: v for k, v in options.items() if k in entry.options}

@@ -106,7 +106,7 @@ def cases(w, tmp):
              "--no-time-col users"]),
         "train: link model on an entity task": (
             train_args(w, "--model", "idgnn"),
-            ["model 'idgnn' is for link tasks", "(--model gnn)"]),
+            ["model 'idgnn' is for link tasks", "trained with --model gnn"]),
         "predict: no model.pt": (
             ["predict", "--model", empty_dir, "--db", w["db"], "--at", "2021-10-01",
              "--out", tmp / "p.parquet"], ["model.pt not found", "rdl train --out"]),

@@ -71,7 +71,7 @@ def test_a_column_no_single_reading_fits_is_refused_with_a_warning(tmp_path):
     assert "events" in warning and "created_at" in warning
     assert "several formats" in warning and "ISO 8601" in warning and "disagree" in warning
     assert "static" in warning and "leak" in warning
-    assert "--time-format events.created_at=dayfirst" in warning
+    assert "time_formats={'events.created_at': 'dayfirst'}" in warning
 
 
 def test_a_declared_or_chosen_time_column_that_cannot_be_read_is_an_error(tmp_path):
@@ -139,7 +139,7 @@ def test_an_all_null_time_column_is_warned_about(tmp_path, decl):
     assert db["events"].time_col is None
     (warning,) = _problems(db, "warning")
     assert "every value is NULL" in warning and "static" in warning
-    assert "--no-time-col events" in warning
+    assert "time_cols={'events': None}" in warning
     # control: the same table with dates has its time column and no warning
     db = rdl.connect(_sqlite(tmp_path, ["2021-01-01", "2021-01-02"] * 2, decl=decl))
     assert db["events"].time_col == "created_at" and not _problems(db, "warning")

@@ -93,7 +93,7 @@ def test_mismatches_are_one_clear_error(setup, tmp_path):
         _run(db, cache, epochs=0, init=str(out), channels=8)
     with pytest.raises(InitError, match="num_layers = 2.*num_neighbors"):
         _run(db, cache, epochs=0, init=str(out), num_neighbors=[4, 4, 4], num_layers=3)
-    with pytest.raises(InitError, match="gnn = sage.*--gnn"):
+    with pytest.raises(InitError, match="gnn = sage.*gnn='sage'"):
         _run(db, cache, epochs=0, init=str(out), gnn="gat")
     # another schema: the in-memory toy database has no `ts` feature column
     with pytest.raises(InitError, match=r"table 'events' has other feature columns.*'ts'"):

@@ -220,7 +220,7 @@ def test_search_space_comes_from_the_declarations():
 
 
 def test_heads_reach_the_attention_layers(tmp_path):
-    from nn_helpers import small_graph
+    from tests.fixtures.nn import small_graph
 
     from rdl.nn import RDLModel
     from rdl.train.entity import model_kwargs

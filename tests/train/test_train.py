@@ -83,5 +83,5 @@ def test_bad_config_names_the_setting(kwargs, match):
 
 
 def test_predict_without_a_model_says_how_to_make_one(tmp_path, f1_duckdb):
-    with pytest.raises(FileNotFoundError, match=r"model.pt not found: train a model with `rdl train --out"):
+    with pytest.raises(FileNotFoundError, match=r"model.pt not found: train a model with rdl.train.train_task\("):
         predict_at(tmp_path, f1_duckdb, "2010-01-01")
