@@ -43,6 +43,7 @@ from rdl.baselines.targets import (
     task_type,
 )
 from rdl.metrics import METRICS, higher_is_better
+from rdl.tasks.kinds import TaskKind
 
 #: The hyperparameter grid (LightGBM parameter names); each entry is trained with early
 #: stopping and the best on validation is kept.
@@ -167,7 +168,7 @@ class LightGBMBaseline:
         return out
 
     # training ---------------------------------------------------------------------------
-    def _objective(self, kind: str, metric: str) -> dict:
+    def _objective(self, kind: TaskKind, metric: str) -> dict:
         if kind in (BINARY, MULTILABEL):
             return {"objective": "binary"}
         if kind == MULTICLASS:
@@ -176,7 +177,7 @@ class LightGBMBaseline:
         # which RelBench uses: L1 for MAE, L2 otherwise)
         return {"objective": "regression_l1" if metric == "mae" else "regression"}
 
-    def _train_one(self, params, X_tr, y_tr, X_va, y_va, metric: str, kind: str):
+    def _train_one(self, params, X_tr, y_tr, X_va, y_va, metric: str, kind: TaskKind):
         fn = METRICS[metric]
         higher = higher_is_better(metric)
 

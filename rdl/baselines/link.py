@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -122,7 +123,8 @@ register_baseline(BaselineEntry(
     "(padded with global_popularity)", past_visits))
 
 #: name -> ranking function of the link baselines (from `rdl.baselines.registry`)
-LINK_BASELINES: dict[str, Callable] = {e.name: e.fn for e in baselines_for(LINK)}
+LINK_BASELINES: dict[str, Callable] = {e.name: cast(Callable, e.fn)  # each has one
+                                         for e in baselines_for(LINK)}
 
 
 def run_link_baselines(

@@ -15,7 +15,9 @@ import datetime as dt
 import json
 import math
 import statistics
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rdl.bench.anchors import anchors_for
 from rdl.bench.cells import Cell
@@ -31,7 +33,7 @@ TIE_RULE = ("the two test means differ by at most the larger of their standard "
             "deviations over the seeds")
 
 
-def stats(values: list[float]) -> dict:
+def stats(values: list[float | None]) -> dict:
     """``{"mean", "std", "n", "values"}`` (std: sample standard deviation, 0 for one value)."""
     vals = [float(v) for v in values if v is not None and not math.isnan(v)]
     if not vals:
@@ -94,7 +96,7 @@ def _task_board(task: str, spec: str, kind: str, protocol: str, models: list[str
                 per_seed: list[dict]) -> dict:
     metric = next((r["metrics"][0] for runs in per_seed for r in runs.values()
                    if r.get("metrics")), None)
-    board = {"task": task, "task_spec": spec, "kind": kind, "metric": metric,
+    board: dict[str, Any] = {"task": task, "task_spec": spec, "kind": kind, "metric": metric,
              "seeds_done": len(per_seed), "models": {}, "best_baseline": None, "anchors": []}
     if metric is None:
         return board
@@ -150,7 +152,7 @@ def _runs_table(cells: list[Cell], records: dict[tuple, dict]) -> list[dict]:
 
 def leaderboard(suite, models: list[str], seeds: list[int], protocols: list[str],
                 cells: list[Cell], records: dict[tuple, dict], out: str | Path,
-                skipped: list[tuple[Cell, str]] = ()) -> dict:
+                skipped: Sequence[tuple[Cell, str]] = ()) -> dict:
     """The leaderboard dict (``leaderboard.json``) of ``cells`` whose ``records``
     (``Cell.key`` -> ``cell.json``) are known."""
     out = Path(out)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 from rdl.bench.suite import DatabaseSpec
 
@@ -25,7 +26,7 @@ def recipe_file(spec: DatabaseSpec, cache_dir: str | Path | None = None) -> Path
 
     root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     scale = "" if spec.scale is None else f"-sf{spec.scale:g}"
-    source = dataset_recipes().get(spec.recipe)
+    source = dataset_recipes().get(cast(str, spec.recipe))
     digest = hashlib.sha256(source.read_bytes()).hexdigest()[:10] if source else "unknown"
     return root / "bench-databases" / f"{spec.recipe}{scale}-{digest}.duckdb"
 
@@ -41,7 +42,7 @@ def build_recipe(spec: DatabaseSpec, target: Path, log: Callable[[str], None]) -
     from rdl.db.write import to_url
     from rdl.project import load_recipe
 
-    recipe = load_recipe(spec.recipe)
+    recipe = load_recipe(cast(str, spec.recipe))
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.stem + ".building.duckdb")
     for p in (tmp, tmp.with_name(tmp.name + ".wal")):
@@ -68,6 +69,7 @@ def database_url(spec: DatabaseSpec, cache_dir: str | Path | None = None,
     from rdl.db.write import normalize_url
 
     if spec.recipe is None:
+        assert spec.url is not None  # the suite gives one of recipe and url
         url = normalize_url(spec.url)
         if "://" not in spec.url and not Path(spec.url).exists():
             raise FileNotFoundError(f"database {spec.name!r}: {spec.url!r} does not exist")

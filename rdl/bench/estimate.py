@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from typing import cast
 
 from rdl.bench.cells import Cell
 
@@ -30,7 +31,7 @@ class Estimator:
     def remaining(self, cells: list[Cell]) -> float | None:
         """Estimated seconds of ``cells`` (``None``: nothing to estimate from yet)."""
         parts = [self.estimate(c) for c in cells]
-        return None if any(p is None for p in parts) else float(sum(parts))
+        return None if any(p is None for p in parts) else float(sum(cast("list[float]", parts)))
 
 
 __all__ = ["Estimator"]

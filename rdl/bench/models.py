@@ -19,6 +19,7 @@ there, not an error.
 from __future__ import annotations
 
 import math
+from typing import cast
 
 PICK = "pick"
 DEFAULT_UNIT = {"entity": "gnn", "link": "two-tower"}
@@ -119,7 +120,7 @@ def entry_for(model: str, kind: str, runs: dict[str, dict]) -> tuple[str | None,
         if name is None:
             return None, None
         found = ((default or {}).get("models") or {}).get(name)
-        return name, found if found is not None else base["baselines"][name]
+        return name, found if found is not None else cast(dict, base)["baselines"][name]
     if model in FROM_DEFAULT or model in LINK_MODELS:
         unit = DEFAULT_UNIT[kind] if model in FROM_DEFAULT else model
         if kind == "entity" and model in LINK_MODELS:

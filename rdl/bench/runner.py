@@ -186,6 +186,7 @@ def run_bench(suite: Suite, models: list[str], seeds: list[int], protocol: str,
     done_before = [(c, r) for c, r in done_before if r is not None]
     if resume:
         for c, r in done_before:
+            assert r is not None  # kept above
             records[c.key] = r
             estimator.add(c, r["wall_s"])
     elif done_before:

@@ -45,13 +45,13 @@ CLICK_EXITS = _click_exits()
 class RdlGroup(TyperGroup):
     """A typer group that accepts ``--debug`` anywhere and renders errors (see above)."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx, args: list[str]) -> list[str]:  # ctx: typer's own click Context
         if DEBUG_FLAG in args:
             ctx.meta["rdl_debug"] = True
             args = [a for a in args if a != DEBUG_FLAG]
         return super().parse_args(ctx, args)
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx):  # ctx: typer's own click Context
         from rdl.runtime import interrupt
 
         interrupt.install()
@@ -107,7 +107,7 @@ def _render_notes() -> None:
         else:
             default(message, category, filename, lineno, file, line)
 
-    show.rdl_notes = True
+    show.__dict__["rdl_notes"] = True  # the marker looked for above
     warnings.showwarning = show
 
 

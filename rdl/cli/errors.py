@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import re
 
+from rdl.db.errors import RdlError
+
+
 def _options() -> dict[str, str]:
     from rdl.config import OPTIONS as SETTINGS
     from rdl.config.pretrain import PRETRAIN_OPTIONS
@@ -48,13 +51,7 @@ COMMAND_OPTION = {"out": "--out", "replace": "--replace", "table": "--table",
 EXIT_ERROR = 1
 
 
-def _rdl_error():
-    from rdl.db.errors import RdlError
-
-    return RdlError
-
-
-class CliError(_rdl_error()):
+class CliError(RdlError):
     """A command's own refusal (an unknown recipe name, ...): shown as its message."""
 EXIT_INTERRUPTED = 130
 DEBUG_FLAG = "--debug"

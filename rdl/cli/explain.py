@@ -35,13 +35,19 @@ def explain(
         plot_global_explanation,
     )
     from rdl.report.figures import png_bytes
-    from rdl.serve.explain import explain_global, explain_prediction
+    from rdl.serve.explain import (
+        Explanation,
+        GlobalExplanation,
+        explain_global,
+        explain_prediction,
+    )
 
     if not global_ and (entity is None or at is None):
         err_console.print("error: give --entity KEY and --at TIMESTAMP to explain one "
                           "prediction, or --global for table importance over a split",
                           markup=False, soft_wrap=True)
         raise typer.Exit(2)
+    expl: Explanation | GlobalExplanation
     if global_:  # errors: one paragraph, as for every command (`rdl.cli.app.RdlGroup`)
         expl = explain_global(model, db, split=split, method=method, max_seeds=max_seeds,
                               task=task, cache_dir=cache_dir)

@@ -29,7 +29,7 @@ def pretrain(
     until: Optional[str] = typer.Option(None, "--until", help="last seed time (default: the task's val timestamp, else --cut, else the last row's time)", rich_help_panel=TASK),
     cut: Optional[str] = typer.Option(None, "--cut", help="without --task: use only rows dated <= this time", rich_help_panel=TASK),
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="graph/text cache (default ~/.cache/rdl)", rich_help_panel=DATA),
-    settings: Settings = None,
+    settings: Settings | None = None,  # given by @config_options
 ):
     """Pretrain the relational backbone without labels (self-supervised relational
     reasoning, Patacchiola & Storkey 2020): views of the same entity are told apart from
@@ -38,6 +38,7 @@ def pretrain(
     (`rdl.cli.app.RdlGroup`)."""
     from rdl.pretrain import pretrain as run
 
+    assert settings is not None  # given by @config_options
     config = settings.config(everything=True)
     options = settings.build(PretrainConfig)
     res = run(db, entity_table, config, options, out, task=task, until=until, cut=cut,

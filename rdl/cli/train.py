@@ -106,8 +106,8 @@ def train(
     config_file: Optional[str] = typer.Option(None, "--config", help="a configuration file (rdl tune's best_config.json or a results.json); options given on the command line override it", rich_help_panel=PROTOCOL),
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="graph/text cache (default ~/.cache/rdl)", rich_help_panel=DATA),
     nproc: int = typer.Option(1, "--nproc", help="data-parallel processes on this machine (runs torchrun --nproc-per-node N -m rdl.train)", rich_help_panel=SCALE),
-    schema: SchemaArgs = None,
-    settings: Settings = None,
+    schema: SchemaArgs | None = None,  # given by @schema_options
+    settings: Settings | None = None,  # given by @config_options
 ):
     """Train the GNN on a task and print its val/test metrics beside the baselines."""
     from rdl.cli.query import check_task_or_query, task_spec
@@ -116,6 +116,7 @@ def train(
 
     if nproc < 1:
         raise ConfigError("nproc", f"option --nproc must be >= 1 (got {nproc})")
+    assert settings is not None  # given by @config_options
     config = config_from_cli(settings, preset, config_file)
     from rdl.train.models import model_names, models_help
 
@@ -129,6 +130,7 @@ def train(
     check_device(config.device)  # before the database is read
     check_task_or_query(task, query, show_sql)
     if query is None:
+        assert task is not None  # checked: exactly one of the two
         check_task(task)
 
     from rdl.db.write import normalize_url
@@ -223,7 +225,7 @@ def predict(
     model_name: Optional[str] = typer.Option(None, "--model-name", help="value of the model column (default: MODEL_KIND:TASK)", rich_help_panel=MODEL),
     task: Optional[str] = typer.Option(None, "--task", help="link models: the task, when the model's own (trained from Python) cannot be loaded by name", rich_help_panel=TASK),
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir", rich_help_panel=DATA),
-    schema: SchemaArgs = None,
+    schema: SchemaArgs | None = None,  # given by @schema_options
 ):
     """Predictions for every entity as of a timestamp (rows dated <= it only), written to a
     file or a database table [entity key, timestamp, prediction, model, created_at]; link
@@ -284,7 +286,7 @@ def baseline(
     seed: int = typer.Option(0, "--seed", help="seed of the random baseline and LightGBM", rich_help_panel=TRAINING),
     only: Optional[str] = typer.Option(None, "--only", help="comma-separated baseline names", rich_help_panel=MODEL),
     protocol: str = typer.Option("relbench", "--protocol", help=_SETTING["protocol"].help_text(), rich_help_panel=PROTOCOL),
-    schema: SchemaArgs = None,
+    schema: SchemaArgs | None = None,  # given by @schema_options
 ):
     """Run the non-GNN baselines on a task: print val/test metrics, write results.json."""
     import time
@@ -304,6 +306,7 @@ def baseline(
     check_out_dir(out)
     check_task_or_query(task, query, show_sql)
     if query is None:
+        assert task is not None  # checked: exactly one of the two
         check_task(task)
     t0 = time.perf_counter()
     database = open_db(db, schema, task=task if query is None else None)

@@ -26,7 +26,7 @@ def tune(
     sampler_seed: int = typer.Option(0, "--sampler-seed", help="seed of the TPE sampler", rich_help_panel=TRAINING),
     config_file: Optional[str] = typer.Option(None, "--config", help="base configuration file (default: rdl train's defaults)", rich_help_panel=PROTOCOL),
     cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="graph/text cache", rich_help_panel=DATA),
-    settings: Settings = None,
+    settings: Settings | None = None,  # given by @config_options
 ):
     """Search the GNN's hyperparameters on the validation split within a time budget;
     write the best configuration (use it with `rdl train --config OUT/best_config.json`)
@@ -44,6 +44,7 @@ def tune(
         base = TrainConfig.from_dict(data.get("config", data), config_file).to_dict()
     # the seed, protocol and threads of the command apply over the file; the epochs
     # only when given
+    assert settings is not None  # given by @config_options
     changes = {k: v for k, v in settings.values.items() if k != "epochs" or k in settings.given}
     result = run_tune(db, task, budget, trials=trials, base=TrainConfig(**{**base, **changes}),
                       out_dir=out, cache_dir=cache_dir, seed=sampler_seed)

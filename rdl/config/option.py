@@ -287,7 +287,7 @@ def declared(cls) -> dict[str, Option]:
         nullable = type(None) in typing.get_args(hint)
         kind = hint if typing.get_origin(hint) is list or not args else \
             next((a for a in args if a in (int, float, str)), args[0])
-        default = f.default_factory() if f.default is dataclasses.MISSING else f.default
+        default = f.default if f.default_factory is dataclasses.MISSING else f.default_factory()
         out[f.name] = dataclasses.replace(opt, name=f.name, section=getattr(cls, "SECTION", ""),
                                           kind=kind, nullable=nullable, default=default)
     return out

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import dataclasses
+import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rdl.config.option import ConfigError, Option, declared
@@ -56,7 +58,7 @@ class TrainConfig:
         for f in dataclasses.fields(self):
             section = given[f.name]
             object.__setattr__(self, f.name, dataclasses.replace(section) if section is not None
-                               else f.default_factory())
+                               else typing.cast(Callable[[], object], f.default_factory)())
         unknown = sorted(set(settings) - set(OPTIONS))
         if unknown:
             raise ConfigError(unknown[0], f"unknown setting(s) {unknown}; TrainConfig has "

@@ -249,7 +249,7 @@ def unquote_name(name: str) -> str:
 
 def _unquoted_list(value: str) -> list[str]:
     """``a,"b,c"`` -> ``["a", "b,c"]``."""
-    out = []
+    out: list[str] = []
     while True:
         i = find_unquoted(value, ",")
         if i < 0:

@@ -224,6 +224,7 @@ def make_layer(gnn: str, node_types: list[str], edge_types: list[tuple[str, str,
                             f"{heads}")
     if layer.whole is not None:
         return layer.whole(node_types, edge_types, channels, heads)
+    assert layer.conv is not None  # every layer has conv or whole
     return HeteroConv({et: layer.conv(channels, aggr, heads) for et in edge_types}, aggr="sum")
 
 

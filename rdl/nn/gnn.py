@@ -3,8 +3,11 @@ trimmed layer by layer."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import torch
 from torch import Tensor
+from torch.nn import ModuleDict
 from torch_geometric.nn import LayerNorm
 from torch_geometric.utils import trim_to_layer
 
@@ -56,7 +59,7 @@ class HeteroGNN(torch.nn.Module):
 
     def reset_parameters(self) -> None:
         for conv in self.convs:
-            conv.reset_parameters()
+            cast(Any, conv).reset_parameters()
         for layer in (*self.roots, *self.norms):
             for module in layer.values():
                 module.reset_parameters()
@@ -71,6 +74,7 @@ class HeteroGNN(torch.nn.Module):
         guaranteed to be present); a table that receives no message keeps its input."""
         edge_index_dict = {et: ei for et, ei in edge_index_dict.items() if ei.size(1) > 0}
         for i, (conv, roots, norms) in enumerate(zip(self.convs, self.roots, self.norms)):
+            roots, norms = cast(ModuleDict, roots), cast(ModuleDict, norms)  # per table
             if num_sampled_nodes is not None and i > 0:
                 x_dict, edge_index_dict, _ = trim_to_layer(
                     i, num_sampled_nodes, num_sampled_edges, x_dict, edge_index_dict)

@@ -80,7 +80,7 @@ def leaderboard_blocks(board: dict) -> list[tuple]:
     ``("table", header, rows)`` (cells are plain text)."""
     models = board["models"]
     suite = board["suite"]
-    blocks = [("h", 1, f"rdl bench: {suite['name']}"),
+    blocks: list[tuple] = [("h", 1, f"rdl bench: {suite['name']}"),
               ("p", f"{suite.get('description') or ''} Models {', '.join(models)}; seeds "
                     f"{', '.join(map(str, board['seeds']))}; protocols "
                     f"{', '.join(board['protocols'])}; made {board['made']}.".strip()),

@@ -124,7 +124,7 @@ def run(db, task_spec, config: TrainConfig, out=None, *, baselines: bool = True,
         return train_task(db, task_spec, config, out, baselines=baselines, progress=progress,
                           cache_dir=cache_dir, model=model, **options)
     if config.device.startswith("cuda"):
-        config = dataclasses.replace(config, device=f"cuda:{d.local_rank}")
+        config = dataclasses.replace(config, device=f"cuda:{d.local_rank}")  # type: ignore[call-arg]  # a flat setting: TrainConfig.__init__ takes it
     t0 = time.perf_counter()
     if d.is_main:
         prebuild(db, task_spec, config, cache_dir)

@@ -5,6 +5,7 @@ destinations per source for link models."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -73,7 +74,7 @@ def load_entity_model(model_dir: str | Path | None, db: str | Database, cache_di
     from rdl.nn.seed_inputs import entity_model
     from rdl.serve.kinds import serving_of
 
-    ckpt = ckpt if ckpt is not None else load_checkpoint(model_dir)
+    ckpt = ckpt if ckpt is not None else load_checkpoint(cast("str | Path", model_dir))
     serving = serving_of(ckpt)
     if not serving.entity_model:
         raise ValueError(f"{ckpt['path']} holds {serving.what} "

@@ -26,7 +26,7 @@ import os
 import time
 import warnings
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import pandas as pd
 
@@ -265,7 +265,7 @@ class BaseTask:
             db: the database labels are computed from (`cut_db` or the full `db`).
             timestamps: ``pd.Series`` named ``timestamp`` of seed times (``datetime64[ns]``).
         """
-        df = run_sql(self.sql, db, timestamps, self.timedelta, self._who)
+        df = run_sql(cast(str, self.sql), db, timestamps, self.timedelta, self._who)
         return self._table_from_df(df)
 
     def _table_from_df(self, df: pd.DataFrame) -> Table:
@@ -371,15 +371,15 @@ class BaseTask:
     COLUMN_ROLES = "time_col, ..."
 
     def _check_columns(self, df: pd.DataFrame, who: str) -> None:
-        check_columns(df, self.columns, self.COLUMN_ROLES, who)
+        check_columns(df, cast(Any, self).columns, self.COLUMN_ROLES, who)  # subclass property
 
     def _frame_at_seed_times(self, table: Any, timestamps: pd.DatetimeIndex,
                              split: str) -> tuple[pd.DataFrame, str]:
         """`rdl.tasks.checks.frame_at_seed_times` with this task's columns; also returns
         the ``who`` prefix (task and split) for further error messages."""
         who = f"{self._who}, {split} split"
-        df = frame_at_seed_times(table, self.columns, self.COLUMN_ROLES, self.time_col,
-                                 timestamps, who)
+        df = frame_at_seed_times(table, cast(Any, self).columns, self.COLUMN_ROLES,
+                                 self.time_col, timestamps, who)
         return df, who
 
     # Misc --------------------------------------------------------------------------------

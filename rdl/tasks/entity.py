@@ -205,7 +205,7 @@ class EntityTask(BaseTask):
                    if len(t) == 0 and len(self.db[n]) and t.time_col is not None]
         msg = (f"{self._who}: the train split is empty: the label SQL made no rows at the "
                f"{len(ts)} train seed times ({ts[0].date()} .. {ts[-1].date()}), run on the "
-               f"database cut at test_timestamp ({self.test_timestamp.date()}).")
+               f"database cut at test_timestamp ({pd.Timestamp(self.test_timestamp).date()}).")
         if not emptied:
             return msg + " Check the SQL's joins and filters against those dates."
         parts = [f"{n} has none of its {len(self.db[n])} rows dated by then ({n}.{t.time_col} "
@@ -254,6 +254,7 @@ class EntityTask(BaseTask):
         """
         from rdl.metrics import METRICS
 
+        assert self.metrics is not None  # set by check_definition
         names = self._check_metrics(metrics) if metrics is not None else self.metrics
         target = self.get_table(split, mask_input_cols=False).df[self.target_col].to_numpy()
         pred = np.asarray(pred)

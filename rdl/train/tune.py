@@ -22,6 +22,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
@@ -109,7 +110,8 @@ def tune(db, task_spec, budget_s: float, *, trials: int | None = None,
         raise ValueError(f"task {task.name!r} is a link task; rdl tune searches entity tasks")
     tables, graph, _ = split_tables_and_graph(task, base, cache_dir)
     metric = task.metrics[0]
-    direction = "maximize" if higher_is_better(metric) else "minimize"
+    direction: Literal["maximize", "minimize"] = (
+        "maximize" if higher_is_better(metric) else "minimize")
     t_start = time.perf_counter()
     deadline = t_start + budget_s
     epoch_s: list[float] = []

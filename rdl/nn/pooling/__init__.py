@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 import torch
 from torch import Tensor
@@ -126,7 +127,7 @@ class SubgraphPooling(torch.nn.Module):
         ``"seed"``)."""
         for module in self.children():
             if hasattr(module, "reset_parameters"):
-                module.reset_parameters()
+                cast(Any, module).reset_parameters()
 
     def forward(self, seed_x: Tensor, x_dict: dict[str, Tensor], batch_dict: dict[str, Tensor]) -> Tensor:
         """``seed_x``: ``[num_seeds, C]``; ``x_dict``/``batch_dict``: table -> node embeddings
