@@ -101,8 +101,8 @@ def os_error_text(exc: OSError) -> str:
               errno.EMFILE: "too many open files: close other programs or raise the limit "
                             "(ulimit -n)",
               errno.EDQUOT: "your disk quota is used up: free space or write elsewhere (--out)",
-              errno.ENOENT: "the path does not exist: check it"}.get(code, "check the path "
-                                                                         "and try again")
+              errno.ENOENT: "the path does not exist: check it"}.get(
+                  code if code is not None else -1, "check the path and try again")
     return f"{meaning}{f' [{name}]' if name else ''}{at}: {advice}."
 
 
