@@ -37,8 +37,11 @@ TASKS = {  # task -> (headline metric, RelBench LightGBM test value, scale to rd
     "driver-top3": ("roc_auc", 73.92, 100),
     "driver-position": ("mae", 4.170, 1),
 }
-SHOWN = {"entity_mean": "entity mean", "lightgbm_entity": "LGBM entity",
-         "lightgbm_aggregated": "LGBM aggregated"}
+SHOWN = {
+    "entity_mean": "entity mean",
+    "lightgbm_entity": "LGBM entity",
+    "lightgbm_aggregated": "LGBM aggregated",
+}
 
 
 def main() -> None:
@@ -58,8 +61,10 @@ def main() -> None:
         path = Path(tmp.name) / "rel-f1.duckdb"
         t0 = time.perf_counter()
         to_url(load_recipe("rel-f1").build_database(), f"duckdb:///{path}")
-        console.print(f"built rel-f1 into {path} in {time.perf_counter() - t0:.1f} s "
-                      "(not part of the total below)")
+        console.print(
+            f"built rel-f1 into {path} in {time.perf_counter() - t0:.1f} s "
+            "(not part of the total below)"
+        )
         url = f"duckdb:///{path}"
     else:
         from rdl.db.write import normalize_url
@@ -84,13 +89,17 @@ def main() -> None:
 
     table = RichTable(title="rel-f1 baselines, test split (AUROC in %, MAE in positions)")
     for col in ["task", "metric", "RelBench LGBM", *SHOWN.values(), "features", "s"]:
-        table.add_column(col, justify="left" if col in ("task", "metric") else "right",
-                         no_wrap=col == "task")
+        table.add_column(
+            col, justify="left" if col in ("task", "metric") else "right", no_wrap=col == "task"
+        )
     for name, (metric, relbench, scale) in TASKS.items():
         r = results[name]
         b = r["baselines"]
-        cells = [name, metric.upper().replace("ROC_AUC", "AUROC"), f"{relbench:.2f}"
-                 if scale == 100 else f"{relbench:.3f}"]
+        cells = [
+            name,
+            metric.upper().replace("ROC_AUC", "AUROC"),
+            f"{relbench:.2f}" if scale == 100 else f"{relbench:.3f}",
+        ]
         for s in SHOWN:
             v = b[s]["test"][metric] * scale
             cells.append(f"{v:.2f}" if scale == 100 else f"{v:.3f}")
@@ -98,9 +107,11 @@ def main() -> None:
         cells.append(f"{r['wall_seconds']:.1f}")
         table.add_row(*cells)
     console.print(table)
-    console.print(f"connect {t_connect:.1f} s; total wall time for the three tasks "
-                  f"(connect, task tables, features, all baselines, scoring): {total:.1f} s "
-                  f"({'under' if total < 120 else 'OVER'} the 2-minute budget)")
+    console.print(
+        f"connect {t_connect:.1f} s; total wall time for the three tasks "
+        f"(connect, task tables, features, all baselines, scoring): {total:.1f} s "
+        f"({'under' if total < 120 else 'OVER'} the 2-minute budget)"
+    )
     if tmp is not None:
         tmp.cleanup()
 

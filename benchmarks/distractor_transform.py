@@ -49,16 +49,23 @@ class DistractorTransform:
         ValueError: no table with a time column has a foreign key to ``entity_table``.
     """
 
-    def __init__(self, graph: GraphData, entity_table: str, k: int, attach: bool = True,
-                 seed: int = 0):
+    def __init__(
+        self, graph: GraphData, entity_table: str, k: int, attach: bool = True, seed: int = 0
+    ):
         self.entity_table, self.k, self.attach = entity_table, k, attach
         self.rng = np.random.default_rng(seed)
-        self.links = [et for et in graph.edge_types
-                      if et[2] == entity_table and et[1].startswith("f2p_")
-                      and graph.node_time.get(et[0]) is not None]
+        self.links = [
+            et
+            for et in graph.edge_types
+            if et[2] == entity_table
+            and et[1].startswith("f2p_")
+            and graph.node_time.get(et[0]) is not None
+        ]
         if not self.links:
-            raise ValueError(f"no dated table has a foreign key to {entity_table!r}: "
-                             "nothing to draw distractors from")
+            raise ValueError(
+                f"no dated table has a foreign key to {entity_table!r}: "
+                "nothing to draw distractors from"
+            )
         table, row, entity, time = [], [], [], []
         for code, (src, _, _) in enumerate(self.links):
             ei = graph.edge_index[self.links[code]]
@@ -82,7 +89,9 @@ class DistractorTransform:
         pos = (self.rng.random(len(seed)) * avail[seed]).astype(np.int64)
         ok = avail[seed] > 0
         for _ in range(20):  # redraw the (rare) rows of the seed's own entity
-            own = ok & (self.cand_entity[np.minimum(pos, len(self.cand_time) - 1)] == seed_entity[seed])
+            own = ok & (
+                self.cand_entity[np.minimum(pos, len(self.cand_time) - 1)] == seed_entity[seed]
+            )
             if not own.any():
                 break
             pos[own] = (self.rng.random(int(own.sum())) * avail[seed[own]]).astype(np.int64)
@@ -110,8 +119,13 @@ class DistractorTransform:
             store = out[table]
             store.n_id = torch.cat([store.n_id[:at], rows, store.n_id[at:]])
             store.batch = torch.cat([store.batch[:at], owner, store.batch[at:]])
-            store.time = torch.cat([store.time[:at], torch.from_numpy(self.node_time[table][rows.numpy()]),
-                                    store.time[at:]])
+            store.time = torch.cat(
+                [
+                    store.time[:at],
+                    torch.from_numpy(self.node_time[table][rows.numpy()]),
+                    store.time[at:],
+                ]
+            )
             uniq, inv = np.unique(store.n_id.numpy(), return_inverse=True)
             store.uniq, store.inv = torch.from_numpy(uniq), torch.from_numpy(inv.reshape(-1))
             store.num_nodes = store.n_id.numel()
@@ -123,7 +137,9 @@ class DistractorTransform:
                         ei[side] = torch.where(ei[side] >= at, ei[side] + m, ei[side])
             if self.attach:
                 new = torch.arange(at, at + m)
-                self._append(out, edges, (table, rel, self.entity_table), torch.stack([new, owner]), 0)
+                self._append(
+                    out, edges, (table, rel, self.entity_table), torch.stack([new, owner]), 0
+                )
                 rev = (self.entity_table, "rev_" + rel, table)
                 if rev in edges and len(edges[rev]) > 1:  # into first-hop rows: block 1
                     self._append(out, edges, rev, torch.stack([owner, new]), 1)

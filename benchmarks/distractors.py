@@ -40,21 +40,31 @@ POOLINGS = "seed,mean,max,attention,adaptive,rn,gem,simpool,gated,gnp"
 
 def run(args) -> None:
     """One training with distractors; writes a JSON of val / test AUROC."""
+    from distractor_transform import DistractorLoader, DistractorTransform
+
     from rdl.db import connect
     from rdl.metrics import METRICS
     from rdl.sampling.loader import NodeLoader
     from rdl.tasks import load_task
     from rdl.train import EntityTrainer, TrainConfig
-    from distractor_transform import DistractorLoader, DistractorTransform
     from rdl.train.job import split_tables_and_graph
     from rdl.train.seeds import make_seeds
 
     t0 = time.perf_counter()
     # the GNN alone, as every run of this benchmark (MiniLM text, RelBench's fixed batch,
     # no seed features, stale cut-offs or blend: rdl's defaults before issues 9 and 11)
-    config = TrainConfig(pooling=args.pooling, seed=args.seed, epochs=args.epochs, threads=1,
-                         protocol=args.protocol, text="minilm", min_steps_per_epoch=0,
-                         seed_features=[], blend=False, stale_prob=0.0)
+    config = TrainConfig(
+        pooling=args.pooling,
+        seed=args.seed,
+        epochs=args.epochs,
+        threads=1,
+        protocol=args.protocol,
+        text="minilm",
+        min_steps_per_epoch=0,
+        seed_features=[],
+        blend=False,
+        stale_prob=0.0,
+    )
     db = connect(f"duckdb:///{Path(args.db).resolve()}")
     task = load_task(f"rel-f1/{args.task}", db)
     tables, graph, _ = split_tables_and_graph(task, config)
@@ -66,8 +76,9 @@ def run(args) -> None:
 
         def __init__(self, *a):
             super().__init__(*a)
-            self.train_transform = DistractorTransform(graph, task.entity_table, args.k, attach,
-                                                       seed=args.seed)
+            self.train_transform = DistractorTransform(
+                graph, task.entity_table, args.k, attach, seed=args.seed
+            )
 
         def train_batches(self, s, rng):
             return DistractorLoader(super().train_batches(s, rng), self.train_transform)
@@ -75,9 +86,17 @@ def run(args) -> None:
         @torch.no_grad()
         def predict(self, s, batch_size=None):
             self.model.eval()
-            loader = NodeLoader(self.sampler(), graph.node_time, task.entity_table, s.node, s.time,
-                                batch_size=config.batch_size)
-            fixed = DistractorTransform(graph, task.entity_table, args.k, attach, seed=10_000 + args.seed)
+            loader = NodeLoader(
+                self.sampler(),
+                graph.node_time,
+                task.entity_table,
+                s.node,
+                s.time,
+                batch_size=config.batch_size,
+            )
+            fixed = DistractorTransform(
+                graph, task.entity_table, args.k, attach, seed=10_000 + args.seed
+            )
             with config.autocast():
                 out = [self.model(fixed(b), graph.tf_dict).float() for b, _ in loader]
             return torch.sigmoid(torch.cat(out).view(-1)).numpy()
@@ -85,12 +104,20 @@ def run(args) -> None:
     trainer = DistractorTrainer(task, graph, config, seeds["train"].y)
     history = trainer.fit(seeds["train"], seeds["val"], progress=False)
     metric = task.metrics[0]
-    res = {"task": args.task, "pooling": args.pooling, "k": args.k, "seed": args.seed,
-           "mode": args.mode, "protocol": config.protocol, "metric": metric,
-           "val": trainer.evaluate(seeds["val"])[metric],
-           "test": float(METRICS[metric](seeds["test"].y.numpy(), trainer.predict(seeds["test"]))),
-           "epochs": len(history), "seconds": time.perf_counter() - t0,
-           "epoch_s": float(np.mean([h["seconds"] for h in history]))}
+    res = {
+        "task": args.task,
+        "pooling": args.pooling,
+        "k": args.k,
+        "seed": args.seed,
+        "mode": args.mode,
+        "protocol": config.protocol,
+        "metric": metric,
+        "val": trainer.evaluate(seeds["val"])[metric],
+        "test": float(METRICS[metric](seeds["test"].y.numpy(), trainer.predict(seeds["test"]))),
+        "epochs": len(history),
+        "seconds": time.perf_counter() - t0,
+        "epoch_s": float(np.mean([h["seconds"] for h in history])),
+    }
     Path(args.json).write_text(json.dumps(res))
 
 
@@ -106,14 +133,38 @@ def sweep(args) -> None:
         p, k, s = job
         path = runs / f"{args.task}-{args.protocol}-{args.mode}-{p}-k{k}-{s}.json"
         if not path.exists():
-            cmd = [sys.executable, __file__, "run", "--db", args.db, "--task", args.task,
-                   "--pooling", p, "--k", str(k), "--seed", str(s), "--mode", args.mode,
-                   "--epochs", str(args.epochs), "--protocol", args.protocol, "--json", str(path)]
+            cmd = [
+                sys.executable,
+                __file__,
+                "run",
+                "--db",
+                args.db,
+                "--task",
+                args.task,
+                "--pooling",
+                p,
+                "--k",
+                str(k),
+                "--seed",
+                str(s),
+                "--mode",
+                args.mode,
+                "--epochs",
+                str(args.epochs),
+                "--protocol",
+                args.protocol,
+                "--json",
+                str(path),
+            ]
             with open(path.with_suffix(".log"), "w") as log:
                 subprocess.run(cmd, check=True, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         res = json.loads(path.read_text())
-        print(f"{p} k={k} seed={s}: val {res['val']:.4f} test {res['test']:.4f} "
-              f"({res['seconds']:.0f} s)", file=sys.stderr, flush=True)
+        print(
+            f"{p} k={k} seed={s}: val {res['val']:.4f} test {res['test']:.4f} "
+            f"({res['seconds']:.0f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
         return job, res
 
     with ThreadPoolExecutor(args.jobs) as pool:
@@ -151,27 +202,43 @@ def report(args, results: dict, poolings: list[str], ks: list[int], seeds: list[
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     cmd = " ".join(["python benchmarks/distractors.py", *sys.argv[1:]])
-    lines = [f"# Readouts under distractors — rel-f1 {args.task}, mode `{args.mode}`, "
-             f"protocol `{args.protocol}`", "",
-             f"Command: `{cmd}`", "",
-             f"Test {metric} (mean ± std over seeds {', '.join(map(str, seeds))}; a cell of "
-             "fewer seeds says n); val in brackets; — : not run. k distractor rows of other "
-             "drivers (dated <= the seed time) per seed, in training and evaluation.", "",
-             "| pooling | " + " | ".join(f"k = {k}" for k in ks) + f" | drop k=0 -> {ks[-1]} |",
-             "|---|" + "---|" * (len(ks) + 1)]
+    lines = [
+        f"# Readouts under distractors — rel-f1 {args.task}, mode `{args.mode}`, "
+        f"protocol `{args.protocol}`",
+        "",
+        f"Command: `{cmd}`",
+        "",
+        f"Test {metric} (mean ± std over seeds {', '.join(map(str, seeds))}; a cell of "
+        "fewer seeds says n); val in brackets; — : not run. k distractor rows of other "
+        "drivers (dated <= the seed time) per seed, in training and evaluation.",
+        "",
+        "| pooling | " + " | ".join(f"k = {k}" for k in ks) + f" | drop k=0 -> {ks[-1]} |",
+        "|---|" + "---|" * (len(ks) + 1),
+    ]
     for p in poolings:
         cells = []
         for k in ks:
             (tm, ts, n), (vm, _, _) = stats(p, k, "test"), stats(p, k, "val")
             few = f", n={n}" if 0 < n < len(seeds) else ""
-            cells.append("—" if n == 0 else
-                         f"{tm:.4f}" + (f" ± {ts:.4f}" if len(seeds) > 1 else "") + f" ({vm:.4f}{few})")
+            cells.append(
+                "—"
+                if n == 0
+                else f"{tm:.4f}" + (f" ± {ts:.4f}" if len(seeds) > 1 else "") + f" ({vm:.4f}{few})"
+            )
         drop = stats(p, ks[0], "test")[0] - stats(p, ks[-1], "test")[0]
-        lines.append(f"| {p} | " + " | ".join(cells) + " | "
-                     + ("—" if np.isnan(drop) else f"{drop:+.4f}") + " |")
+        lines.append(
+            f"| {p} | "
+            + " | ".join(cells)
+            + " | "
+            + ("—" if np.isnan(drop) else f"{drop:+.4f}")
+            + " |"
+        )
     secs = [r["seconds"] for r in results.values()] or [0.0]
-    lines += ["", f"{len(results)} runs, {sum(secs) / 3600:.1f} h of single-thread run time "
-              f"(median {statistics.median(secs):.0f} s per run)."]
+    lines += [
+        "",
+        f"{len(results)} runs, {sum(secs) / 3600:.1f} h of single-thread run time "
+        f"(median {statistics.median(secs):.0f} s per run).",
+    ]
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     fig, ax = plt.subplots(figsize=(7, 4.5))
     xs = np.arange(len(ks))

@@ -24,19 +24,30 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the tests' fixtures: tests.fixtures
 DATA = Path(os.environ.get("RDL_SHARED_DATA", "/work/shared/data"))
 
-BERKA_FKEYS = [("account", "district_id", "district"), ("client", "district_id", "district"),
-               ("disp", "client_id", "client"), ("disp", "account_id", "account"),
-               ("card", "disp_id", "disp"), ("loan", "account_id", "account"),
-               ("order", "account_id", "account")]
-NORTHWIND_FKEYS = [("orders", "customer_id", "customers"), ("orders", "employee_id", "employees"),
-                   ("orders", "ship_via", "shippers"), ("order_details", "product_id", "products"),
-                   ("order_details", "order_id", "orders"), ("products", "category_id", "categories"),
-                   ("products", "supplier_id", "suppliers"), ("territories", "region_id", "region"),
-                   ("employee_territories", "territory_id", "territories"),
-                   ("employee_territories", "employee_id", "employees"),
-                   ("customer_customer_demo", "customer_type_id", "customer_demographics"),
-                   ("customer_customer_demo", "customer_id", "customers"),
-                   ("employees", "reports_to", "employees")]
+BERKA_FKEYS = [
+    ("account", "district_id", "district"),
+    ("client", "district_id", "district"),
+    ("disp", "client_id", "client"),
+    ("disp", "account_id", "account"),
+    ("card", "disp_id", "disp"),
+    ("loan", "account_id", "account"),
+    ("order", "account_id", "account"),
+]
+NORTHWIND_FKEYS = [
+    ("orders", "customer_id", "customers"),
+    ("orders", "employee_id", "employees"),
+    ("orders", "ship_via", "shippers"),
+    ("order_details", "product_id", "products"),
+    ("order_details", "order_id", "orders"),
+    ("products", "category_id", "categories"),
+    ("products", "supplier_id", "suppliers"),
+    ("territories", "region_id", "region"),
+    ("employee_territories", "territory_id", "territories"),
+    ("employee_territories", "employee_id", "employees"),
+    ("customer_customer_demo", "customer_type_id", "customer_demographics"),
+    ("customer_customer_demo", "customer_id", "customers"),
+    ("employees", "reports_to", "employees"),
+]
 
 
 def berka(folder: Path) -> tuple[str, dict]:
@@ -45,8 +56,11 @@ def berka(folder: Path) -> tuple[str, dict]:
     path = folder / "berka.duckdb"
     con = duckdb.connect(str(path))
     for f in sorted((DATA / "berka").glob("*.asc")):
-        con.execute(f'CREATE TABLE "{f.stem}" AS SELECT * FROM read_csv(?, delim=\';\', '
-                    "header=true, quote='\"')", [str(f)])
+        con.execute(
+            f"CREATE TABLE \"{f.stem}\" AS SELECT * FROM read_csv(?, delim=';', "
+            "header=true, quote='\"')",
+            [str(f)],
+        )
     con.close()
     return f"duckdb:///{path}", {"declared": [], "undeclared": BERKA_FKEYS}
 
@@ -70,9 +84,14 @@ def serial_ratings(folder: Path) -> tuple[str, dict]:
 
     rng = np.random.default_rng(0)
     n = 5000
-    df = pd.DataFrame({"rating_id": np.arange(1, n + 1), "rating": rng.integers(1, 6, n),
-                       "seat": rng.integers(1, 200, n),
-                       "ts": pd.Timestamp("2021-01-01") + pd.to_timedelta(np.arange(n), "h")})
+    df = pd.DataFrame(
+        {
+            "rating_id": np.arange(1, n + 1),
+            "rating": rng.integers(1, 6, n),
+            "seat": rng.integers(1, 200, n),
+            "ts": pd.Timestamp("2021-01-01") + pd.to_timedelta(np.arange(n), "h"),
+        }
+    )
     path = folder / "serial.duckdb"
     con = duckdb.connect(str(path))
     con.register("x", df)
@@ -90,12 +109,23 @@ def code_dimension(folder: Path) -> tuple[str, dict]:
 
     rng = np.random.default_rng(0)
     codes = ["JFK", "LGA", "EWR", "ATL", "ORD", "LAX", "SFO", "SEA", "DEN", "BOS", "MIA", "DFW"]
-    airports = pd.DataFrame({"faa": codes, "name": [f"{c} airport" for c in codes],
-                             "alt": rng.integers(0, 900, len(codes))})
+    airports = pd.DataFrame(
+        {
+            "faa": codes,
+            "name": [f"{c} airport" for c in codes],
+            "alt": rng.integers(0, 900, len(codes)),
+        }
+    )
     n = 3000
-    flights = pd.DataFrame({"flight_id": np.arange(n), "origin": rng.choice(codes[:3], n),
-                            "dest": rng.choice(codes, n), "flight": rng.integers(1, 4000, n),
-                            "dep": pd.Timestamp("2021-01-01") + pd.to_timedelta(np.arange(n), "h")})
+    flights = pd.DataFrame(
+        {
+            "flight_id": np.arange(n),
+            "origin": rng.choice(codes[:3], n),
+            "dest": rng.choice(codes, n),
+            "flight": rng.integers(1, 4000, n),
+            "dep": pd.Timestamp("2021-01-01") + pd.to_timedelta(np.arange(n), "h"),
+        }
+    )
     path = folder / "codes.duckdb"
     con = duckdb.connect(str(path))
     for t, df in (("airports", airports), ("flights", flights)):
@@ -103,13 +133,18 @@ def code_dimension(folder: Path) -> tuple[str, dict]:
         con.execute(f"CREATE TABLE {t} AS SELECT * FROM x")
         con.unregister("x")
     con.close()
-    return f"duckdb:///{path}", {"declared": [], "undeclared": [
-        ("flights", "origin", "airports"), ("flights", "dest", "airports")]}
+    return f"duckdb:///{path}", {
+        "declared": [],
+        "undeclared": [("flights", "origin", "airports"), ("flights", "dest", "airports")],
+    }
 
 
 def links(db) -> set[tuple[str, str, str]]:
-    return {(t, c, tgt.split(".")[0]) for t, m in db.schema["foreign_keys"].items()
-            for c, tgt in m.items()}
+    return {
+        (t, c, tgt.split(".")[0])
+        for t, m in db.schema["foreign_keys"].items()
+        for c, tgt in m.items()
+    }
 
 
 def measure(name: str, url: str, expected: dict) -> dict:
@@ -120,17 +155,25 @@ def measure(name: str, url: str, expected: dict) -> dict:
     seconds = time.perf_counter() - t0
     found = links(db)
     declared, undeclared = set(expected["declared"]), set(expected["undeclared"])
-    inferred_pk = sum("primary key" in p.message and p.message.startswith(("no primary key declared; chosen",
-                                                                          "chosen as primary key"))
-                      for p in db.report.problems)
-    return {"name": name, "tables": len(db), "rows": sum(len(t) for t in db.values()),
-            "declared": (len(declared & found), len(declared)),
-            "undeclared": (len(undeclared & found), len(undeclared)),
-            "missed": sorted(f"{t}.{c}" for t, c, _ in (declared | undeclared) - found),
-            "false": sorted(f"{t}.{c} -> {g}" for t, c, g in found - declared - undeclared),
-            "dangling_found": sum(1 for e in db.inferred_fkeys if e["dangling"]),
-            "pk_inferred": inferred_pk, "near_misses": len(db.rejected_fkeys),
-            "suspects": len(db.leakage), "seconds": seconds}
+    inferred_pk = sum(
+        "primary key" in p.message
+        and p.message.startswith(("no primary key declared; chosen", "chosen as primary key"))
+        for p in db.report.problems
+    )
+    return {
+        "name": name,
+        "tables": len(db),
+        "rows": sum(len(t) for t in db.values()),
+        "declared": (len(declared & found), len(declared)),
+        "undeclared": (len(undeclared & found), len(undeclared)),
+        "missed": sorted(f"{t}.{c}" for t, c, _ in (declared | undeclared) - found),
+        "false": sorted(f"{t}.{c} -> {g}" for t, c, g in found - declared - undeclared),
+        "dangling_found": sum(1 for e in db.inferred_fkeys if e["dangling"]),
+        "pk_inferred": inferred_pk,
+        "near_misses": len(db.rejected_fkeys),
+        "suspects": len(db.leakage),
+        "seconds": seconds,
+    }
 
 
 def main() -> None:
@@ -144,36 +187,49 @@ def main() -> None:
         for name, build in shapes.BUILDERS.items():
             (d / name).mkdir()
             rows.append(measure(name.replace("_", " "), *build(d / name)))
-        rows.append(measure("dvd rental (PostgreSQL)", *shapes.dvd_rental(server.create_database())))
+        rows.append(
+            measure("dvd rental (PostgreSQL)", *shapes.dvd_rental(server.create_database()))
+        )
         rows.append(measure("serial key beside small integers", *serial_ratings(d)))
         rows.append(measure("code-keyed dimension (faa)", *code_dimension(d)))
         if (DATA / "berka").is_dir():
             rows.append(measure("Berka PKDD'99 (real, no constraints)", *berka(d)))
         if (DATA / "northwind").is_dir():
-            rows.append(measure("Northwind (real, PostgreSQL)", *northwind(server.create_database())))
+            rows.append(
+                measure("Northwind (real, PostgreSQL)", *northwind(server.create_database()))
+            )
     dec = [sum(r["declared"][i] for r in rows) for i in (0, 1)]
     und = [sum(r["undeclared"][i] for r in rows) for i in (0, 1)]
     false = sum(len(r["false"]) for r in rows)
-    lines = ["# Keys found per database", "",
-             "Command: `python benchmarks/key_finding.py`", "",
-             "| database | tables | rows | declared FKs found | undeclared FKs found | missed | "
-             "false FKs | inferred FKs with dangling values | primary keys inferred | near misses "
-             "listed | leakage suspects | connect s |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "# Keys found per database",
+        "",
+        "Command: `python benchmarks/key_finding.py`",
+        "",
+        "| database | tables | rows | declared FKs found | undeclared FKs found | missed | "
+        "false FKs | inferred FKs with dangling values | primary keys inferred | near misses "
+        "listed | leakage suspects | connect s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         lines.append(
             f"| {r['name']} | {r['tables']} | {r['rows']:,} | {r['declared'][0]} / {r['declared'][1]} "
             f"| {r['undeclared'][0]} / {r['undeclared'][1]} | {', '.join(r['missed']) or '-'} | "
             f"{', '.join(r['false']) or '-'} | {r['dangling_found']} | {r['pk_inferred']} | "
-            f"{r['near_misses']} | {r['suspects']} | {r['seconds']:.2f} |")
-    lines += ["", f"Total: declared {dec[0]} / {dec[1]}, undeclared {und[0]} / {und[1]} "
-              f"(all: {dec[0] + und[0]} / {dec[1] + und[1]}); false foreign keys: {false}.", "",
-              "The shapes are generated by tests/fixtures/shapes.py (seed 0); Berka's .asc files are "
-              "loaded as they are (no keys declared), Northwind from its PostgreSQL script "
-              "(keys declared, composite primary keys on order_details, employee_territories, "
-              "customer_customer_demo). A missed key is listed by name; Q&A's "
-              "posts.AcceptedAnswerId fits the ids of posts, comments and votes alike and is "
-              "listed as an ambiguous near miss (--fkey posts.AcceptedAnswerId=posts sets it)."]
+            f"{r['near_misses']} | {r['suspects']} | {r['seconds']:.2f} |"
+        )
+    lines += [
+        "",
+        f"Total: declared {dec[0]} / {dec[1]}, undeclared {und[0]} / {und[1]} "
+        f"(all: {dec[0] + und[0]} / {dec[1] + und[1]}); false foreign keys: {false}.",
+        "",
+        "The shapes are generated by tests/fixtures/shapes.py (seed 0); Berka's .asc files are "
+        "loaded as they are (no keys declared), Northwind from its PostgreSQL script "
+        "(keys declared, composite primary keys on order_details, employee_territories, "
+        "customer_customer_demo). A missed key is listed by name; Q&A's "
+        "posts.AcceptedAnswerId fits the ids of posts, comments and votes alike and is "
+        "listed as an ambiguous near miss (--fkey posts.AcceptedAnswerId=posts sets it).",
+    ]
     text = "\n".join(lines) + "\n"
     out = ROOT / "benchmarks" / "results" / "key_finding.md"
     out.write_text(text)

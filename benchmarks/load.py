@@ -22,9 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the tests' fixtures: tests.fixtures
 
 import rdl  # noqa: E402
-from tests.fixtures.pg import PostgresServer, pg_available  # noqa: E402
 from rdl.db.write import to_url  # noqa: E402
 from rdl.project import load_recipe  # noqa: E402
+from tests.fixtures.pg import PostgresServer, pg_available  # noqa: E402
 
 
 def timed(fn, *args, **kwargs):
@@ -39,15 +39,19 @@ def main() -> None:
     ap.add_argument("--full", action="store_true", help="rel-f1 without the 2023 cut")
     args = ap.parse_args()
 
-    ref, build_s = timed(load_recipe("rel-f1").build_database, cut=None if args.full else "2023-12-31")
+    ref, build_s = timed(
+        load_recipe("rel-f1").build_database, cut=None if args.full else "2023-12-31"
+    )
     rows = sum(len(t) for t in ref.values())
     print(f"rel-f1: {len(ref)} tables, {rows:,} rows; recipe build {build_s:.2f} s")
     print(f"{'backend':<12}{'write s':>9}{'load s (median)':>17}  all load runs (s)")
 
     with tempfile.TemporaryDirectory(prefix="rdl-bench-") as tmp:
         server = None
-        targets = {"duckdb": f"duckdb:///{tmp}/rel-f1.duckdb",
-                   "sqlite": f"sqlite:///{tmp}/rel-f1.sqlite"}
+        targets = {
+            "duckdb": f"duckdb:///{tmp}/rel-f1.duckdb",
+            "sqlite": f"sqlite:///{tmp}/rel-f1.sqlite",
+        }
         if pg_available():
             server, pg_s = timed(PostgresServer().start)
             targets["postgresql"] = server.create_database("rel_f1")
@@ -59,14 +63,18 @@ def main() -> None:
                     db, s = timed(rdl.connect, url)
                     runs.append(s)
                 assert db.equals(ref), f"{backend}: rel-f1 did not read back equal"
-                print(f"{backend:<12}{write_s:>9.2f}{statistics.median(runs):>17.2f}  "
-                      + ", ".join(f"{r:.2f}" for r in runs))
+                print(
+                    f"{backend:<12}{write_s:>9.2f}{statistics.median(runs):>17.2f}  "
+                    + ", ".join(f"{r:.2f}" for r in runs)
+                )
         finally:
             if server is not None:
                 server.stop()
         if server is not None:
-            print(f"throwaway PostgreSQL 15: initdb {server.initdb_seconds:.2f} s, "
-                  f"start {server.start_seconds:.2f} s (total {pg_s:.2f} s)")
+            print(
+                f"throwaway PostgreSQL 15: initdb {server.initdb_seconds:.2f} s, "
+                f"start {server.start_seconds:.2f} s (total {pg_s:.2f} s)"
+            )
         else:
             print("postgresql: skipped (no server binaries in /usr/lib/postgresql/15/bin)")
 

@@ -68,8 +68,10 @@ def speed(args) -> None:
     graph = build_graph(db, stats_until=task.test_timestamp)
     seeds = make_seeds(task, task.get_table("train"), graph)
     precision = TrainConfig().precision
-    print(f"rel-f1 driver-dnf, batch 512, fanout [128, 64], entity batch order, {precision}, "
-          "1 thread; thread CPU seconds per batch (median)\n")
+    print(
+        f"rel-f1 driver-dnf, batch 512, fanout [128, 64], entity batch order, {precision}, "
+        "1 thread; thread CPU seconds per batch (median)\n"
+    )
     print("| gnn | pooling | parameters | sample s | forward s | backward s | total s / batch |")
     print("|---|---|---|---|---|---|---|")
     for gnn, pooling in chosen_options(args.options):
@@ -79,20 +81,55 @@ def speed(args) -> None:
         t = step_times(task, graph, seeds, config, args.batches)
         from rdl.train import EntityTrainer
 
-        n_params = sum(p.numel() for p in EntityTrainer(task, graph, config, seeds.y).model.parameters())
-        print(f"| {gnn} | {pooling} | {n_params:,} | {t['sample']:.3f} | {t['forward']:.3f} | "
-              f"{t['backward']:.3f} | {sum(t.values()):.3f} |", flush=True)
+        n_params = sum(
+            p.numel() for p in EntityTrainer(task, graph, config, seeds.y).model.parameters()
+        )
+        print(
+            f"| {gnn} | {pooling} | {n_params:,} | {t['sample']:.3f} | {t['forward']:.3f} | "
+            f"{t['backward']:.3f} | {sum(t.values()):.3f} |",
+            flush=True,
+        )
 
 
-def run_one(db: str, task: str, gnn: str, pooling: str, seed: int, out: Path, extra: list[str],
-            protocol: str = "relbench") -> dict:
+def run_one(
+    db: str,
+    task: str,
+    gnn: str,
+    pooling: str,
+    seed: int,
+    out: Path,
+    extra: list[str],
+    protocol: str = "relbench",
+) -> dict:
     """One ``rdl train`` in a fresh process; its results.json plus the wall time."""
     out.mkdir(parents=True, exist_ok=True)
     # the GNN before issue 9's levers (the settings every run of this benchmark used)
-    cmd = [sys.executable, "-m", "rdl.cli", "train", "--db", db, "--task", f"rel-f1/{task}",
-           "--preset", "relbench-2024",
-           "--seed", str(seed), "--gnn", gnn, "--pooling", pooling, "--threads", "1",
-           "--no-baselines", "--protocol", protocol, "--out", str(out), *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "rdl.cli",
+        "train",
+        "--db",
+        db,
+        "--task",
+        f"rel-f1/{task}",
+        "--preset",
+        "relbench-2024",
+        "--seed",
+        str(seed),
+        "--gnn",
+        gnn,
+        "--pooling",
+        pooling,
+        "--threads",
+        "1",
+        "--no-baselines",
+        "--protocol",
+        protocol,
+        "--out",
+        str(out),
+        *extra,
+    ]
     path = out / "results.json"
     if path.exists():  # resume: a finished run is not repeated
         return json.loads(path.read_text())
@@ -110,17 +147,23 @@ def accuracy(args) -> None:
     seeds = [int(s) for s in args.seeds.split(",")]
     options = chosen_options(args.options)
     out = Path(args.out)
-    jobs = [(t, g, p, s) for s in seeds for t in tasks for g, p in options]  # one seed of everything first
+    jobs = [
+        (t, g, p, s) for s in seeds for t in tasks for g, p in options
+    ]  # one seed of everything first
     extra = args.extra.split() if args.extra else []
 
     def work(job):
         t, g, p, s = job
-        res = run_one(args.db, t, g, p, s, out / f"{args.protocol}-{t}-{g}-{p}-{s}", extra,
-                      args.protocol)
+        res = run_one(
+            args.db, t, g, p, s, out / f"{args.protocol}-{t}-{g}-{p}-{s}", extra, args.protocol
+        )
         m = METRIC[t]
-        print(f"{t} gnn={g} pooling={p} seed={s}: val {res['models']['gnn']['val'][m]:.4f} "
-              f"test {res['models']['gnn']['test'][m]:.4f} ({res.get('wall_s', 0):.0f} s)",
-              file=sys.stderr, flush=True)
+        print(
+            f"{t} gnn={g} pooling={p} seed={s}: val {res['models']['gnn']['val'][m]:.4f} "
+            f"test {res['models']['gnn']['test'][m]:.4f} ({res.get('wall_s', 0):.0f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
         return job, res
 
     if args.what == "accuracy":
@@ -134,7 +177,9 @@ def table(args, tasks, options, seeds) -> None:
     left out; ``n`` says how many seeds each row has)."""
     out = Path(args.out)
     print(f"protocol `{args.protocol}`; `rdl train` defaults otherwise (10 epochs, 1 thread)\n")
-    print("| task | gnn | pooling | n | val (mean ± std) | test (mean ± std) | test per seed | wall s / run | epoch s |")
+    print(
+        "| task | gnn | pooling | n | val (mean ± std) | test (mean ± std) | test per seed | wall s / run | epoch s |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for t in tasks:
         m = METRIC[t]
@@ -145,12 +190,14 @@ def table(args, tasks, options, seeds) -> None:
                 continue
             val = [r["models"]["gnn"]["val"][m] for r in runs]
             test = [r["models"]["gnn"]["test"][m] for r in runs]
-            sd = (lambda v: statistics.stdev(v) if len(v) > 1 else 0.0)  # noqa: E731
+            sd = lambda v: statistics.stdev(v) if len(v) > 1 else 0.0  # noqa: E731
             wall = statistics.mean(r.get("wall_s", float("nan")) for r in runs)
             epoch = statistics.mean(r["timing"]["epoch_s"] for r in runs)
-            print(f"| {t} | {g} | {p} | {len(runs)} | {statistics.mean(val):.4f} ± {sd(val):.4f} | "
-                  f"{statistics.mean(test):.4f} ± {sd(test):.4f} | "
-                  f"{' / '.join(f'{v:.4f}' for v in test)} | {wall:.0f} | {epoch:.1f} |")
+            print(
+                f"| {t} | {g} | {p} | {len(runs)} | {statistics.mean(val):.4f} ± {sd(val):.4f} | "
+                f"{statistics.mean(test):.4f} ± {sd(test):.4f} | "
+                f"{' / '.join(f'{v:.4f}' for v in test)} | {wall:.0f} | {epoch:.1f} |"
+            )
 
 
 def main() -> None:
@@ -160,7 +207,9 @@ def main() -> None:
     p.add_argument("--batches", type=int, default=8)
     p.add_argument("--tasks", default="driver-top3,driver-dnf")
     p.add_argument("--seeds", default="42,43,44")
-    p.add_argument("--options", default="", help="comma-separated gnn=NAME+pooling=NAME (default: all)")
+    p.add_argument(
+        "--options", default="", help="comma-separated gnn=NAME+pooling=NAME (default: all)"
+    )
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--protocol", default="relbench", choices=["relbench", "rolling"])
     p.add_argument("--extra", default="", help="extra `rdl train` options, quoted")

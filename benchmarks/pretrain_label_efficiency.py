@@ -39,8 +39,14 @@ def base_config(args, **kw):
 
     # the model every run of this benchmark trained: the GNN alone (no seed features, no
     # blend) and the batch size set here (no min-steps rule); --config overrides
-    kw = {"seed_features": [], "blend": False, "min_steps_per_epoch": 0, "stale_prob": 0.0, **kw,
-          **json.loads(args.config)}
+    kw = {
+        "seed_features": [],
+        "blend": False,
+        "min_steps_per_epoch": 0,
+        "stale_prob": 0.0,
+        **kw,
+        **json.loads(args.config),
+    }
     return TrainConfig(text=False, threads=args.threads, seed=kw.pop("seed", 42), **kw)
 
 
@@ -48,21 +54,43 @@ def cmd_pretrain(args) -> None:
     from rdl.pretrain import PretrainConfig, pretrain
 
     out = OUT / f"{args.name}_backbone"
-    config = base_config(args, epochs=args.epochs, lr=0.001, batch_size=args.batch_size,
-                         max_steps_per_epoch=args.steps)
+    config = base_config(
+        args,
+        epochs=args.epochs,
+        lr=0.001,
+        batch_size=args.batch_size,
+        max_steps_per_epoch=args.steps,
+    )
     t0 = time.perf_counter()
-    res = pretrain(args.db, args.entity_table, config,
-                   PretrainConfig(num_views=args.views, negatives=args.negatives), out,
-                   task=args.task, cache_dir=args.cache_dir, progress=False)
+    res = pretrain(
+        args.db,
+        args.entity_table,
+        config,
+        PretrainConfig(num_views=args.views, negatives=args.negatives),
+        out,
+        task=args.task,
+        cache_dir=args.cache_dir,
+        progress=False,
+    )
     res["wall_s"] = time.perf_counter() - t0
     (out / "pretrain.json").write_text(json.dumps(res, indent=2, default=str))
-    for h in res["history"]:  # noqa: B007
-        print(f"epoch {h['epoch']}: loss {h['loss']:.4f} held-out {h['val']} ({h['seconds']:.0f} s)")
+    for h in res["history"]:
+        print(
+            f"epoch {h['epoch']}: loss {h['loss']:.4f} held-out {h['val']} ({h['seconds']:.0f} s)"
+        )
     print(f"pretrained in {res['wall_s']:.0f} s -> {out}")
 
 
-def run_one(db, task_spec: str, fraction: float, seed: int, init: str | None, args,
-            save: Path | None = None, arm: str | None = None) -> dict:
+def run_one(
+    db,
+    task_spec: str,
+    fraction: float,
+    seed: int,
+    init: str | None,
+    args,
+    save: Path | None = None,
+    arm: str | None = None,
+) -> dict:
     """One training run; returns the record written to the runs file."""
     import numpy as np
 
@@ -75,8 +103,7 @@ def run_one(db, task_spec: str, fraction: float, seed: int, init: str | None, ar
     database, _ = open_database(db)
     task = load_task(task_spec, database)
     batch = int(min(512, max(64, round(512 * fraction))))
-    config = base_config(args, epochs=args.train_epochs, batch_size=batch, seed=seed,
-                         init=init)
+    config = base_config(args, epochs=args.train_epochs, batch_size=batch, seed=seed, init=init)
     tables, graph, _ = split_tables_and_graph(task, config, args.cache_dir)
     loader = None
     if init:
@@ -96,13 +123,26 @@ def run_one(db, task_spec: str, fraction: float, seed: int, init: str | None, ar
     scores = {s: trainer.evaluate(seeds[s]) for s in ("val", "test")}
     if save is not None:
         save_checkpoint(save, trainer, task_spec=task_spec, db_url=str(db))
-    return {"task": task_spec, "fraction": fraction, "seed": seed,
-            "arm": arm or ("pretrained" if init else "scratch"), "train_rows": len(train.df),
-            "batch_size": batch, "metric": task.metrics[0], "val": scores["val"],
-            "test": scores["test"], "epochs_run": len(history),
-            "best_epoch": 1 + int(np.argmax([h["val"][task.metrics[0]] * (1 if _higher(task) else -1)
-                                             for h in history])) if history else 0,
-            "wall_s": time.perf_counter() - t0, "peak_rss_mb": peak_rss_mb()}
+    return {
+        "task": task_spec,
+        "fraction": fraction,
+        "seed": seed,
+        "arm": arm or ("pretrained" if init else "scratch"),
+        "train_rows": len(train.df),
+        "batch_size": batch,
+        "metric": task.metrics[0],
+        "val": scores["val"],
+        "test": scores["test"],
+        "epochs_run": len(history),
+        "best_epoch": 1
+        + int(
+            np.argmax([h["val"][task.metrics[0]] * (1 if _higher(task) else -1) for h in history])
+        )
+        if history
+        else 0,
+        "wall_s": time.perf_counter() - t0,
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 def _higher(task) -> bool:
@@ -132,13 +172,24 @@ def cmd_grid(args) -> None:
                     save = None
                     if fraction == 1.0 and seed == int(args.seeds.split(",")[0]):
                         save = OUT / f"{args.name}_models" / f"{task.split('/')[-1]}_{arm}"
-                    rec = run_one(args.db, task, fraction, seed,
-                                  None if arm == "scratch" else backbone, args, save, arm)
+                    rec = run_one(
+                        args.db,
+                        task,
+                        fraction,
+                        seed,
+                        None if arm == "scratch" else backbone,
+                        args,
+                        save,
+                        arm,
+                    )
                     with runs_file.open("a") as f:
                         f.write(json.dumps(rec) + "\n")
-                    print(f"{task} {fraction:.0%} seed {seed} {arm}: {rec['metric']} "
-                          f"{rec['test'][rec['metric']]:.4f} (val {rec['val'][rec['metric']]:.4f}, "
-                          f"{rec['wall_s']:.0f} s)", flush=True)
+                    print(
+                        f"{task} {fraction:.0%} seed {seed} {arm}: {rec['metric']} "
+                        f"{rec['test'][rec['metric']]:.4f} (val {rec['val'][rec['metric']]:.4f}, "
+                        f"{rec['wall_s']:.0f} s)",
+                        flush=True,
+                    )
 
 
 def load_runs(name: str) -> list[dict]:
@@ -153,8 +204,13 @@ def summary(runs: list[dict]) -> dict:
     out = {}
     for k, rs in groups.items():
         vals = [r["test"][r["metric"]] for r in rs]
-        out[k] = (statistics.mean(vals), statistics.stdev(vals) if len(vals) > 1 else 0.0,
-                  len(vals), statistics.mean(r["wall_s"] for r in rs), rs[0]["metric"])
+        out[k] = (
+            statistics.mean(vals),
+            statistics.stdev(vals) if len(vals) > 1 else 0.0,
+            len(vals),
+            statistics.mean(r["wall_s"] for r in rs),
+            rs[0]["metric"],
+        )
     return out
 
 
@@ -169,33 +225,48 @@ def cmd_report(args) -> None:
     tasks = list(dict.fromkeys(r["task"] for r in runs))
     arms = ["scratch"] + sorted({r["arm"] for r in runs} - {"scratch"})
     fractions = sorted({k[1] for k in s})
-    lines = ["| task | metric | train rows (fraction) | arm | test metric (mean ± std) | "
-             "Δ vs scratch | seeds | wall s / run |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| task | metric | train rows (fraction) | arm | test metric (mean ± std) | "
+        "Δ vs scratch | seeds | wall s / run |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     fig, axes = plt.subplots(1, len(tasks), figsize=(4.2 * len(tasks), 3.4), squeeze=False)
     for ax, task in zip(axes[0], tasks):
         metric = next(v[4] for k, v in s.items() if k[0] == task)
         for arm, style in zip(arms, ("o-", "s-", "^--", "v:")):
             xs = [f for f in fractions if (task, f, arm) in s]
             if xs:
-                ax.errorbar([100 * x for x in xs], [s[(task, f, arm)][0] for f in xs],
-                            yerr=[s[(task, f, arm)][1] for f in xs], fmt=style, capsize=3,
-                            label=arm)
-        ax.set(xscale="log", xlabel="% of training labels (rows)",
-               ylabel=f"test {metric} ({'higher' if metric != 'mae' else 'lower'} is better)",
-               title=task.split("/")[-1].split(":")[-1])
+                ax.errorbar(
+                    [100 * x for x in xs],
+                    [s[(task, f, arm)][0] for f in xs],
+                    yerr=[s[(task, f, arm)][1] for f in xs],
+                    fmt=style,
+                    capsize=3,
+                    label=arm,
+                )
+        ax.set(
+            xscale="log",
+            xlabel="% of training labels (rows)",
+            ylabel=f"test {metric} ({'higher' if metric != 'mae' else 'lower'} is better)",
+            title=task.split("/")[-1].split(":")[-1],
+        )
         ax.set_xticks([5, 10, 25, 100], ["5", "10", "25", "100"])
         ax.legend(fontsize=8)
         for f in fractions:
             base = s.get((task, f, "scratch"))
-            rows = next((r["train_rows"] for r in runs if r["task"] == task and r["fraction"] == f), 0)
+            rows = next(
+                (r["train_rows"] for r in runs if r["task"] == task and r["fraction"] == f), 0
+            )
             for arm in arms:
                 v = s.get((task, f, arm))
                 if v is None:
                     continue
                 delta = "" if arm == "scratch" or base is None else f"{v[0] - base[0]:+.4f}"
-                lines.append(f"| {task.split('/')[-1].split(':')[-1]} | {metric} | {rows:,} "
-                             f"({f:.0%}) | {arm} | {v[0]:.4f} ± {v[1]:.4f} | {delta} | {v[2]} | "
-                             f"{v[3]:.0f} |")
+                lines.append(
+                    f"| {task.split('/')[-1].split(':')[-1]} | {metric} | {rows:,} "
+                    f"({f:.0%}) | {arm} | {v[0]:.4f} ± {v[1]:.4f} | {delta} | {v[2]} | "
+                    f"{v[3]:.0f} |"
+                )
     fig.tight_layout()
     png = ROOT / "benchmarks" / "results" / f"pretrain_label_efficiency_{args.name}.png"
     fig.savefig(png, dpi=120)
@@ -221,16 +292,19 @@ def main() -> None:
     sub.choices["pretrain"].add_argument("--steps", type=int, default=100)
     sub.choices["pretrain"].add_argument("--views", type=int, default=4)
     sub.choices["pretrain"].add_argument("--negatives", default="any")
-    sub.choices["pretrain"].add_argument("--batch-size", type=int, default=64,
-                                         help="seeds per step (each with --views views)")
+    sub.choices["pretrain"].add_argument(
+        "--batch-size", type=int, default=64, help="seeds per step (each with --views views)"
+    )
     sub.choices["grid"].add_argument("--tasks", required=True)
     sub.choices["grid"].add_argument("--seeds", default="42,43,44")
     sub.choices["grid"].add_argument("--fractions", default=",".join(map(str, FRACTIONS)))
     sub.choices["grid"].add_argument("--train-epochs", type=int, default=10)
-    sub.choices["grid"].add_argument("--backbone", default=None,
-                                     help="results prefix of the backbone (default: --name)")
-    sub.choices["grid"].add_argument("--arms", default="scratch,pretrained",
-                                     help="run one arm per process to use two cores")
+    sub.choices["grid"].add_argument(
+        "--backbone", default=None, help="results prefix of the backbone (default: --name)"
+    )
+    sub.choices["grid"].add_argument(
+        "--arms", default="scratch,pretrained", help="run one arm per process to use two cores"
+    )
     args = p.parse_args()
     {"pretrain": cmd_pretrain, "grid": cmd_grid, "report": cmd_report}[args.cmd](args)
 

@@ -35,11 +35,25 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     warnings.filterwarnings("ignore")
-    stats = {"examples": 0, "subgraph_leaks": 0, "feature_changes": 0, "seeds": 0,
-             "tables": 0, "fkeys": 0, "predictions": 0, "sqlite": 0, "duckdb": 0, "declared": 0}
+    stats = {
+        "examples": 0,
+        "subgraph_leaks": 0,
+        "feature_changes": 0,
+        "seeds": 0,
+        "tables": 0,
+        "fkeys": 0,
+        "predictions": 0,
+        "sqlite": 0,
+        "duckdb": 0,
+        "declared": 0,
+    }
 
-    @settings(max_examples=args.examples, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=args.examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(R.specs())
     def run(spec):
         with tempfile.TemporaryDirectory() as d:
@@ -50,8 +64,11 @@ def main() -> None:
         stats[spec.backend] += 1
         stats["declared"] += spec.declare and spec.backend == "sqlite"  # DuckDB: never
         if stats["examples"] % 50 == 0:
-            print(f"{stats['examples']} examples, {time.perf_counter() - t0:.0f} s, "
-                  f"leaks {stats['subgraph_leaks']} / {stats['feature_changes']}", flush=True)
+            print(
+                f"{stats['examples']} examples, {time.perf_counter() - t0:.0f} s, "
+                f"leaks {stats['subgraph_leaks']} / {stats['feature_changes']}",
+                flush=True,
+            )
         assert r["subgraph_leaks"] == 0 and r["feature_changes"] == 0, (spec, r)
 
     t0 = time.perf_counter()
@@ -64,7 +81,7 @@ Command: `nice -n 10 python benchmarks/random_schema.py --examples {args.example
 
 | examples | SQLite / DuckDB | keys declared / inferred | tables (mean) | foreign keys found (mean) | seeds checked | predictions compared | rows after a seed time in its subgraph | predictions changed by future rows | wall time |
 |---|---|---|---|---|---|---|---|---|---|
-| {n} | {stats['sqlite']} / {stats['duckdb']} | {stats['declared']} / {n - stats['declared']} | {stats['tables'] / n:.2f} | {stats['fkeys'] / n:.2f} | {stats['seeds']:,} | {stats['predictions']:,} | {stats['subgraph_leaks']} | {stats['feature_changes']} | {wall:.0f} s ({wall / n:.2f} s per example) |
+| {n} | {stats["sqlite"]} / {stats["duckdb"]} | {stats["declared"]} / {n - stats["declared"]} | {stats["tables"] / n:.2f} | {stats["fkeys"] / n:.2f} | {stats["seeds"]:,} | {stats["predictions"]:,} | {stats["subgraph_leaks"]} | {stats["feature_changes"]} | {wall:.0f} s ({wall / n:.2f} s per example) |
 
 Each example: connect (keys inferred unless declared) -> an entity regression task ->
 graph -> one training step -> every train/val/test seed's two-hop all-neighbour

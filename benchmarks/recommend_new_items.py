@@ -35,17 +35,37 @@ def run(db: str, model: str, seed: int, extra: list[str], out: Path) -> dict:
         res = json.loads(done.read_text())
         res.update(json.loads((out / "time-v.txt").read_text()))
         return res
-    cmd = ["/usr/bin/time", "-v", sys.executable, "-m", "rdl.cli", "train", "--db", db,
-           "--task", TASK, "--model", model, "--seed", str(seed), "--out", str(out), *extra]
+    cmd = [
+        "/usr/bin/time",
+        "-v",
+        sys.executable,
+        "-m",
+        "rdl.cli",
+        "train",
+        "--db",
+        db,
+        "--task",
+        TASK,
+        "--model",
+        model,
+        "--seed",
+        str(seed),
+        "--out",
+        str(out),
+        *extra,
+    ]
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True)
+    proc = subprocess.run(
+        cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     if proc.returncode:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
     res = json.loads(done.read_text())
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
-    extra_fields = {"wall_s": time.perf_counter() - t0,
-                    "time_v_peak_mb": int(m.group(1)) / 1024 if m else None}
+    extra_fields = {
+        "wall_s": time.perf_counter() - t0,
+        "time_v_peak_mb": int(m.group(1)) / 1024 if m else None,
+    }
     (out / "time-v.txt").write_text(json.dumps(extra_fields))
     res.update(extra_fields)
     return res
@@ -64,39 +84,61 @@ def main() -> None:
     p.add_argument("--db", default=None)
     p.add_argument("--extra", default="")
     p.add_argument("--out", default=None)
-    p.add_argument("--runs-dir", default=None, help="keep each run's output here; runs "
-                   "already there are read, not run again")
+    p.add_argument(
+        "--runs-dir",
+        default=None,
+        help="keep each run's output here; runs already there are read, not run again",
+    )
     args = p.parse_args()
     tmp = Path(args.runs_dir) if args.runs_dir else Path(tempfile.mkdtemp())
     tmp.mkdir(parents=True, exist_ok=True)
     db = args.db
     if db is None:
         db = str(tmp / "ratings.duckdb")
-        subprocess.run([sys.executable, "-m", "rdl.cli", "datasets", "build",
-                        "synthetic-ratings", "--out", db], check=True, cwd=ROOT,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "rdl.cli",
+                "datasets",
+                "build",
+                "synthetic-ratings",
+                "--out",
+                db,
+            ],
+            check=True,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
     extra = ["--epochs", str(args.epochs), *args.extra.split()]
     t0 = time.perf_counter()
     rows, baselines, first = [], None, None
     for model in args.models.split(","):
-        runs = [run(db, model, int(s), extra, tmp / f"{model}-{s}")
-                for s in args.seeds.split(",")]
+        runs = [run(db, model, int(s), extra, tmp / f"{model}-{s}") for s in args.seeds.split(",")]
         first = first or runs[0]
         baselines = baselines or runs[0]["baselines"]
         rows.append((model, runs))
         print(f"{model} done ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     cmd = "python benchmarks/recommend_new_items.py " + " ".join(sys.argv[1:])
-    lines = [f"# Recommending new items: {TASK} (users never rate an item twice)", "",
-             f"Command: `{cmd}` — total {time.perf_counter() - t0:.0f} s. RelBench protocol, "
-             f"{args.epochs} epochs, seeds {args.seeds}; every other setting rdl's default.",
-             "", "Rows (train / val / test): " + " / ".join(
-                 f"{first['splits'][s]:,}" for s in ("train", "val", "test")), "",
-             "| model | val MAP@10 | test MAP@10 | test recall@10 | fit s | peak RSS MB "
-             "(/usr/bin/time) |", "|---|---|---|---|---|---|"]
+    lines = [
+        f"# Recommending new items: {TASK} (users never rate an item twice)",
+        "",
+        f"Command: `{cmd}` — total {time.perf_counter() - t0:.0f} s. RelBench protocol, "
+        f"{args.epochs} epochs, seeds {args.seeds}; every other setting rdl's default.",
+        "",
+        "Rows (train / val / test): "
+        + " / ".join(f"{first['splits'][s]:,}" for s in ("train", "val", "test")),
+        "",
+        "| model | val MAP@10 | test MAP@10 | test recall@10 | fit s | peak RSS MB "
+        "(/usr/bin/time) |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, entry in baselines.items():
-        lines.append(f"| {name} | {entry['val']['map_at_k']:.4f} | "
-                     f"{entry['test']['map_at_k']:.4f} | {entry['test']['recall_at_k']:.4f} "
-                     "| | |")
+        lines.append(
+            f"| {name} | {entry['val']['map_at_k']:.4f} | "
+            f"{entry['test']['map_at_k']:.4f} | {entry['test']['recall_at_k']:.4f} "
+            "| | |"
+        )
     for model, runs in rows:
         trained = sorted({n for r in runs for n in r["models"]})
         label = model if trained == [model] else f"{model} (trained: {', '.join(trained)})"
@@ -106,7 +148,8 @@ def main() -> None:
             f"{ms([get(r, 'test', 'map_at_k') for r in runs])} | "
             f"{ms([get(r, 'test', 'recall_at_k') for r in runs])} | "
             f"{statistics.mean(next(iter(r['models'].values()))['fit_seconds'] for r in runs):.0f} | "
-            f"{max(r['time_v_peak_mb'] or r['peak_rss_mb'] for r in runs):.0f} |")
+            f"{max(r['time_v_peak_mb'] or r['peak_rss_mb'] for r in runs):.0f} |"
+        )
     warnings = sorted({w for _, runs in rows for r in runs for w in r.get("warnings", [])})
     if warnings:
         lines += ["", "Warnings printed under the results (any run):", ""]

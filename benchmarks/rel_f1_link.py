@@ -36,9 +36,24 @@ METRICS = ("map_at_k", "recall_at_k", "precision_at_k", "ndcg_at_k")
 
 def run_one(db: str, model: str, seed: int, args, out: Path, baselines: bool) -> dict:
     """One ``rdl train`` run in a fresh process."""
-    cmd = [sys.executable, "-m", "rdl.cli", "train", "--db", db, "--task", TASK,
-           "--model", model, "--epochs", str(args.epochs), "--seed", str(seed),
-           "--out", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "rdl.cli",
+        "train",
+        "--db",
+        db,
+        "--task",
+        TASK,
+        "--model",
+        model,
+        "--epochs",
+        str(args.epochs),
+        "--seed",
+        str(seed),
+        "--out",
+        str(out),
+    ]
     if not baselines:
         cmd.append("--no-baselines")
     if args.extra:
@@ -71,15 +86,21 @@ def main() -> None:
     db = args.db
     if db is None:
         path = tmp / "rel-f1.duckdb"
-        subprocess.run([sys.executable, "-m", "rdl.cli", "datasets", "build", "rel-f1", "--out",
-                        str(path)], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "rdl.cli", "datasets", "build", "rel-f1", "--out", str(path)],
+            check=True,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
         db = str(path)
     out_root = Path(args.out) if args.out else tmp / "runs"
     seeds = [int(s) for s in args.seeds.split(",")]
     runs: dict[str, list[dict]] = {}
     for i, model in enumerate(args.models.split(",")):
-        runs[model] = [run_one(db, model, s, args, out_root / f"{model}-{s}",
-                               baselines=(i == 0 and j == 0)) for j, s in enumerate(seeds)]
+        runs[model] = [
+            run_one(db, model, s, args, out_root / f"{model}-{s}", baselines=(i == 0 and j == 0))
+            for j, s in enumerate(seeds)
+        ]
         maps = [r["models"][model]["test"]["map_at_k"] for r in runs[model]]
         print(f"{model}: test MAP@k {[round(v, 4) for v in maps]}", file=sys.stderr)
     first = next(iter(runs.values()))[0]
@@ -94,23 +115,32 @@ def main() -> None:
     database = connect(normalize_url(db))
     alone = run_link_baselines(database, load_task(TASK, database))["baselines"]
 
-    print(f"\n{TASK} (k = {k}; splits {first['splits']}; {args.epochs} epochs; "
-          f"{len(seeds)} seed(s); OMP_NUM_THREADS={args.threads}; "
-          f"extra options: {args.extra or 'none'})\n")
-    print(f"| method | val MAP@{k} | test MAP@{k} | test recall@{k} | test precision@{k} | "
-          f"test NDCG@{k} | wall s / run | epoch s | peak RSS MB |")
+    print(
+        f"\n{TASK} (k = {k}; splits {first['splits']}; {args.epochs} epochs; "
+        f"{len(seeds)} seed(s); OMP_NUM_THREADS={args.threads}; "
+        f"extra options: {args.extra or 'none'})\n"
+    )
+    print(
+        f"| method | val MAP@{k} | test MAP@{k} | test recall@{k} | test precision@{k} | "
+        f"test NDCG@{k} | wall s / run | epoch s | peak RSS MB |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for name, entry in first["baselines"].items():
         cells = [f"{entry['val']['map_at_k']:.4f}"] + [f"{entry['test'][m]:.4f}" for m in METRICS]
-        print(f"| baseline: {name} | " + " | ".join(cells)
-              + f" | {alone[name]['fit_seconds']:.1f} (fit alone) | – | – |")
+        print(
+            f"| baseline: {name} | "
+            + " | ".join(cells)
+            + f" | {alone[name]['fit_seconds']:.1f} (fit alone) | – | – |"
+        )
     for model, rs in runs.items():
         cells = [_ms([r["models"][model]["val"]["map_at_k"] for r in rs])]
         cells += [_ms([r["models"][model]["test"][m] for r in rs]) for m in METRICS]
         wall = statistics.mean(r["wall_s"] for r in rs)
         epoch = statistics.mean(r["timing"]["epoch_s"] for r in rs)
         rss = max(r["peak_rss_mb"] for r in rs)
-        print(f"| GNN: {model} | " + " | ".join(cells) + f" | {wall:.0f} | {epoch:.1f} | {rss:.0f} |")
+        print(
+            f"| GNN: {model} | " + " | ".join(cells) + f" | {wall:.0f} | {epoch:.1f} | {rss:.0f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -21,8 +21,8 @@ from rdl.db import connect
 from rdl.graph import build_graph
 from rdl.sampling import TemporalNeighborSampler, build_csc
 from rdl.tasks import load_task
-from rdl.train.seeds import make_seeds
 from rdl.train.entity import entity_groups
+from rdl.train.seeds import make_seeds
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -39,8 +39,12 @@ def main() -> None:
     db_path = a.db
     if db_path is None:
         db_path = str(Path(tempfile.mkdtemp()) / "rel-f1.duckdb")
-        subprocess.run([sys.executable, "-m", "rdl.cli", "datasets", "build", "rel-f1", "--out",
-                        db_path], check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+        subprocess.run(
+            [sys.executable, "-m", "rdl.cli", "datasets", "build", "rel-f1", "--out", db_path],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            cwd=ROOT,
+        )
     db = connect(db_path if "://" in db_path else f"duckdb:///{Path(db_path).resolve()}")
     task = load_task("rel-f1/driver-dnf", db)
     graph = build_graph(db, text=False, use_cache=False)
@@ -48,10 +52,13 @@ def main() -> None:
     t = time.perf_counter()
     csc = build_csc(graph.num_nodes, graph.node_time, graph.edge_index)
     num_edges = sum(ei.shape[1] for ei in graph.edge_index.values())
-    print(f"rel-f1: {sum(graph.num_nodes.values()):,} nodes, {num_edges:,} edges, "
-          f"build_csc {time.perf_counter() - t:.2f} s")
-    sampler = TemporalNeighborSampler(csc, graph.num_nodes, graph.node_time, [128, 64],
-                                      a.strategy, seed=0)
+    print(
+        f"rel-f1: {sum(graph.num_nodes.values()):,} nodes, {num_edges:,} edges, "
+        f"build_csc {time.perf_counter() - t:.2f} s"
+    )
+    sampler = TemporalNeighborSampler(
+        csc, graph.num_nodes, graph.node_time, [128, 64], a.strategy, seed=0
+    )
     rng = np.random.default_rng(0)
     orders = {"random": rng.permutation(len(seeds.node))}
     for size in (8, None):  # rdl's default entity groups, and whole entities
@@ -59,25 +66,39 @@ def main() -> None:
         rank = rng.permutation(np.unique(group, return_inverse=True)[1].reshape(-1).max() + 1)
         gid = np.unique(group, return_inverse=True)[1].reshape(-1)
         orders[f"entity-grouped ({size or 'all'} seed times per group)"] = np.lexsort(
-            (rng.random(len(seeds.node)), rank[gid]))
+            (rng.random(len(seeds.node)), rank[gid])
+        )
     for name, order in orders.items():
-        batches = [(seeds.node[order[i:i + 512]], seeds.time[order[i:i + 512]])
-                   for i in range(0, min(len(order), 512 * a.batches), 512)]
-        print(f"\nrel-f1 driver-dnf train seeds, {name} batches of 512, fanout [128, 64], "
-              f"strategy={a.strategy}")
+        batches = [
+            (seeds.node[order[i : i + 512]], seeds.time[order[i : i + 512]])
+            for i in range(0, min(len(order), 512 * a.batches), 512)
+        ]
+        print(
+            f"\nrel-f1 driver-dnf train seeds, {name} batches of 512, fanout [128, 64], "
+            f"strategy={a.strategy}"
+        )
         report(measure(sampler, "drivers", batches), 1)
         copies = distinct = 0
         for s, ts in batches:
             out = sampler.sample("drivers", s, ts)
             copies += sum(len(v) for v in out.node.values())
             distinct += sum(len(np.unique(v)) for v in out.node.values())
-        print(f"sampled rows per batch: {copies / len(batches):,.0f}; distinct: "
-              f"{distinct / len(batches):,.0f} (ratio {distinct / copies:.2f})")
+        print(
+            f"sampled rows per batch: {copies / len(batches):,.0f}; distinct: "
+            f"{distinct / len(batches):,.0f} (ratio {distinct / copies:.2f})"
+        )
     print(f"peak RSS: {peak_rss_mib():,.0f} MiB")
     if not a.skip_synthetic:
         print("\nsynthetic graph (benchmarks/sampler_synthetic.py):", flush=True)
-        subprocess.run([sys.executable, str(Path(__file__).resolve().parent / "sampler_synthetic.py"),
-                        "--strategy", a.strategy], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(Path(__file__).resolve().parent / "sampler_synthetic.py"),
+                "--strategy",
+                a.strategy,
+            ],
+            check=True,
+        )
 
 
 if __name__ == "__main__":

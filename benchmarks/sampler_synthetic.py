@@ -37,8 +37,9 @@ def make_graph(num_users: int, num_items: int, num_events: int, num_follows: int
     }
     ev = np.arange(num_events)
     # Skewed popularity, as in real tables.
-    ev_user = np.minimum((rng.pareto(1.5, num_events) * num_users / 20).astype(np.int64),
-                         num_users - 1)
+    ev_user = np.minimum(
+        (rng.pareto(1.5, num_events) * num_users / 20).astype(np.int64), num_users - 1
+    )
     ev_user = rng.permutation(num_users)[ev_user]
     ev_item = rng.integers(0, num_items, num_events)
     f_src = rng.integers(0, num_users, num_follows)
@@ -78,17 +79,28 @@ def measure(sampler: TemporalNeighborSampler, seed_type: str, batches) -> dict:
         n_nodes += sum(len(v) for v in out.node.values())
         n_seeds += len(seeds)
     wall, cpu = time.perf_counter() - t, time.process_time() - cpu
-    return dict(warmup=warmup, wall=wall, cpu=cpu, edges=n_edges, nodes=n_nodes,
-                seeds=n_seeds, batches=len(batches))
+    return dict(
+        warmup=warmup,
+        wall=wall,
+        cpu=cpu,
+        edges=n_edges,
+        nodes=n_nodes,
+        seeds=n_seeds,
+        batches=len(batches),
+    )
 
 
 def report(m: dict, threads: int) -> None:
     b = m["batches"]
     print(f"warm-up (compile or cache load, excluded): {m['warmup']:.2f} s")
-    print(f"per batch: {m['wall'] / b * 1e3:.1f} ms, {m['edges'] / b:,.0f} edges, "
-          f"{m['nodes'] / b:,.0f} nodes")
-    print(f"sampled edges/s: {m['edges'] / m['wall'] / 1e6:.2f} M (wall); "
-          f"CPU time {m['cpu'] / m['wall']:.2f}x wall (numba threads: {threads})")
+    print(
+        f"per batch: {m['wall'] / b * 1e3:.1f} ms, {m['edges'] / b:,.0f} edges, "
+        f"{m['nodes'] / b:,.0f} nodes"
+    )
+    print(
+        f"sampled edges/s: {m['edges'] / m['wall'] / 1e6:.2f} M (wall); "
+        f"CPU time {m['cpu'] / m['wall']:.2f}x wall (numba threads: {threads})"
+    )
     print(f"seeds/s: {m['seeds'] / m['wall']:,.0f}")
     print(f"peak RSS: {peak_rss_mib():,.0f} MiB")
 
@@ -104,8 +116,11 @@ def main() -> None:
     p.add_argument("--fanout", type=int, nargs="+", default=[128, 64])
     p.add_argument("--strategy", default="uniform", choices=["uniform", "last"])
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--parallel", action="store_true",
-                   help="parallel=True (numba threads; helps only on idle cores)")
+    p.add_argument(
+        "--parallel",
+        action="store_true",
+        help="parallel=True (numba threads; helps only on idle cores)",
+    )
     a = p.parse_args()
 
     num_nodes, node_time, edge_index = make_graph(a.users, a.items, a.events, a.follows, a.seed)
@@ -113,17 +128,24 @@ def main() -> None:
     t = time.perf_counter()
     csc = build_csc(num_nodes, node_time, edge_index)
     t_csc = time.perf_counter() - t
-    print(f"graph: {num_nodes} nodes, {num_edges:,} edges in {len(edge_index)} edge types; "
-          f"build_csc {t_csc:.2f} s; RSS {peak_rss_mib():,.0f} MiB")
+    print(
+        f"graph: {num_nodes} nodes, {num_edges:,} edges in {len(edge_index)} edge types; "
+        f"build_csc {t_csc:.2f} s; RSS {peak_rss_mib():,.0f} MiB"
+    )
 
-    sampler = TemporalNeighborSampler(csc, num_nodes, node_time, a.fanout, a.strategy, a.seed,
-                                      parallel=a.parallel)
+    sampler = TemporalNeighborSampler(
+        csc, num_nodes, node_time, a.fanout, a.strategy, a.seed, parallel=a.parallel
+    )
     rng = np.random.default_rng(a.seed + 1)
     t_lo, t_hi = 1_550_000_000, 1_700_000_000
-    batches = [(rng.integers(0, a.users, a.batch_size), rng.integers(t_lo, t_hi, a.batch_size))
-               for _ in range(a.batches)]
-    print(f"strategy={a.strategy} fanout={a.fanout} batch={a.batch_size} batches={a.batches} "
-          f"parallel={a.parallel}")
+    batches = [
+        (rng.integers(0, a.users, a.batch_size), rng.integers(t_lo, t_hi, a.batch_size))
+        for _ in range(a.batches)
+    ]
+    print(
+        f"strategy={a.strategy} fanout={a.fanout} batch={a.batch_size} batches={a.batches} "
+        f"parallel={a.parallel}"
+    )
     report(measure(sampler, "users", batches), numba.get_num_threads() if a.parallel else 1)
 
 

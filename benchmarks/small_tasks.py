@@ -28,14 +28,15 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args()
     warnings.filterwarnings("ignore")
-    from tests.fixtures.shops import CustomerChurn, churn_shop
-
     from rdl.train import TrainConfig
     from rdl.train.job import run_task
+    from tests.fixtures.shops import CustomerChurn, churn_shop
 
     db = churn_shop()
-    print("| min_steps_per_epoch | batch | val AUROC (per seed) | test AUROC (per seed) | "
-          "val mean | test mean | fit s |")
+    print(
+        "| min_steps_per_epoch | batch | val AUROC (per seed) | test AUROC (per seed) | "
+        "val mean | test mean | fit s |"
+    )
     print("|---|---|---|---|---|---|---|")
     base = None
     for rule in (20, 0):
@@ -49,11 +50,18 @@ def main() -> None:
             fit.append(g["fit_seconds"])
             bs = g["batch_size"]
             base = base or r["baselines"]
-        print(f"| {rule} | {bs} | {' / '.join(f'{v:.4f}' for v in val)} | "
-              f"{' / '.join(f'{v:.4f}' for v in test)} | {statistics.mean(val):.4f} | "
-              f"{statistics.mean(test):.4f} | {statistics.mean(fit):.0f} |", flush=True)
-    print("\nBaselines (val / test AUROC): " + "; ".join(
-        f"{n} {b['val']['roc_auc']:.4f} / {b['test']['roc_auc']:.4f}" for n, b in base.items()))
+        print(
+            f"| {rule} | {bs} | {' / '.join(f'{v:.4f}' for v in val)} | "
+            f"{' / '.join(f'{v:.4f}' for v in test)} | {statistics.mean(val):.4f} | "
+            f"{statistics.mean(test):.4f} | {statistics.mean(fit):.0f} |",
+            flush=True,
+        )
+    print(
+        "\nBaselines (val / test AUROC): "
+        + "; ".join(
+            f"{n} {b['val']['roc_auc']:.4f} / {b['test']['roc_auc']:.4f}" for n, b in base.items()
+        )
+    )
 
 
 if __name__ == "__main__":

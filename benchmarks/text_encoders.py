@@ -28,8 +28,18 @@ from pathlib import Path
 
 import numpy as np
 
-PACKAGES = ["numpy", "pandas", "torch", "sklearn", "scipy", "sympy", "matplotlib",
-            "sqlalchemy", "networkx", "torch_geometric"]
+PACKAGES = [
+    "numpy",
+    "pandas",
+    "torch",
+    "sklearn",
+    "scipy",
+    "sympy",
+    "matplotlib",
+    "sqlalchemy",
+    "networkx",
+    "torch_geometric",
+]
 
 
 def docstring_paragraphs(package: str, limit: int) -> list[str]:
@@ -97,33 +107,59 @@ def main() -> None:
     texts = [texts[i] for i in order]
     labels = np.array([labels[i] for i in order])
     lengths = np.array([len(t) for t in texts])
-    print(f"corpus: {len(texts):,} strings, {len(set(texts)):,} distinct, length median "
-          f"{np.median(lengths):.0f} / mean {lengths.mean():.0f} / max {lengths.max():,} chars; "
-          f"torch threads {args.threads}")
+    print(
+        f"corpus: {len(texts):,} strings, {len(set(texts)):,} distinct, length median "
+        f"{np.median(lengths):.0f} / mean {lengths.mean():.0f} / max {lengths.max():,} chars; "
+        f"torch threads {args.threads}"
+    )
     sub = np.arange(min(args.minilm_rows, len(texts)))
 
     enc = TfidfTextEncoder(progress=False)
     _, w_fit, c_fit = timed(lambda: enc.fit(texts))
     tf, w_enc, c_enc = timed(lambda: enc(texts).numpy())
-    rows = [("tfidf", len(texts), w_fit + w_enc, c_fit + c_enc, 0.0, 0.0, tf.shape[1],
-             probe_accuracy(tf[sub], labels[sub]))]
+    rows = [
+        (
+            "tfidf",
+            len(texts),
+            w_fit + w_enc,
+            c_fit + c_enc,
+            0.0,
+            0.0,
+            tf.shape[1],
+            probe_accuracy(tf[sub], labels[sub]),
+        )
+    ]
 
     if not args.skip_minilm:
         mini = CachedTextEmbedder(None, progress=False)
         _, w_load, c_load = timed(mini._load_model)
         some = [texts[i] for i in sub]
         mm, w_mm, c_mm = timed(lambda: mini(some).numpy())
-        rows.append(("minilm", len(sub), w_mm, c_mm, w_load, c_load, mm.shape[1],
-                     probe_accuracy(mm, labels[sub])))
+        rows.append(
+            (
+                "minilm",
+                len(sub),
+                w_mm,
+                c_mm,
+                w_load,
+                c_load,
+                mm.shape[1],
+                probe_accuracy(mm, labels[sub]),
+            )
+        )
 
-    print(f"\n| encoder | strings timed | wall s | CPU s | strings / CPU s | 100k rows: CPU s "
-          f"(+ model load) | dims | probe accuracy ({len(sub):,} strings, 10 classes, "
-          "5-fold) |")
+    print(
+        f"\n| encoder | strings timed | wall s | CPU s | strings / CPU s | 100k rows: CPU s "
+        f"(+ model load) | dims | probe accuracy ({len(sub):,} strings, 10 classes, "
+        "5-fold) |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for name, n, w, c, wl, cl, dim, acc in rows:
         per100k = c * 100_000 / n
-        print(f"| {name} | {n:,} | {w:.1f} | {c:.1f} | {n / c:,.0f} | {per100k:,.0f}"
-              f"{f' (+ {cl:.0f})' if cl else ''} | {dim} | {acc:.3f} |")
+        print(
+            f"| {name} | {n:,} | {w:.1f} | {c:.1f} | {n / c:,.0f} | {per100k:,.0f}"
+            f"{f' (+ {cl:.0f})' if cl else ''} | {dim} | {acc:.3f} |"
+        )
 
 
 if __name__ == "__main__":

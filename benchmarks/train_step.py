@@ -29,7 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def step_times(task, graph, seeds, config: TrainConfig, batches: int) -> dict[str, float]:
     trainer = EntityTrainer(task, graph, config, seeds.y)
-    loader = trainer.loader(seeds, trainer.train_sampler, True, config.batch_size, np.random.default_rng(0))
+    loader = trainer.loader(
+        seeds, trainer.train_sampler, True, config.batch_size, np.random.default_rng(0)
+    )
     opt = torch.optim.Adam(trainer.model.parameters(), lr=config.lr)
     out: dict[str, list[float]] = {"sample": [], "forward": [], "backward": []}
     it = iter(loader)
@@ -61,8 +63,12 @@ def main() -> None:
     db_path = a.db
     if db_path is None:
         db_path = str(Path(tempfile.mkdtemp()) / "rel-f1.duckdb")
-        subprocess.run([sys.executable, "-m", "rdl.cli", "datasets", "build", "rel-f1", "--out",
-                        db_path], check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+        subprocess.run(
+            [sys.executable, "-m", "rdl.cli", "datasets", "build", "rel-f1", "--out", db_path],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            cwd=ROOT,
+        )
     db = connect(db_path if "://" in db_path else f"duckdb:///{Path(db_path).resolve()}")
     task = load_task("rel-f1/driver-dnf", db)
     graph = build_graph(db, stats_until=task.test_timestamp)
@@ -71,10 +77,14 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for order in ("random", "entity"):
         for precision in ("fp32", "bf16"):
-            t = step_times(task, graph, seeds, TrainConfig(batch_order=order, precision=precision),
-                           a.batches)
-            print(f"| {order} | {precision} | {t['sample']:.3f} | {t['forward']:.3f} | "
-                  f"{t['backward']:.3f} | {sum(t.values()):.3f} |", flush=True)
+            t = step_times(
+                task, graph, seeds, TrainConfig(batch_order=order, precision=precision), a.batches
+            )
+            print(
+                f"| {order} | {precision} | {t['sample']:.3f} | {t['forward']:.3f} | "
+                f"{t['backward']:.3f} | {sum(t.values()):.3f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -14,8 +14,7 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("GOMP_SPINCOUNT", "2000")
 
-from rdl.db import Database, Table, connect  # noqa: E402
-
+from rdl.db import Database, Table, connect
 
 
 def embed(model_dir, db, at, **kwargs):

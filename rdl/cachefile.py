@@ -55,8 +55,10 @@ MAGIC = b"RDLCACHE"
 SUFFIX = ".rdlc"
 _TAIL = struct.Struct("<I8s")  # footer length, magic
 _CHUNK = 1 << 22
-MOVE_HINT = ("set the environment variable RDL_CACHE_DIR (or " + arg("cache_dir") + ") to a "
-             "writable directory")
+MOVE_HINT = (
+    "set the environment variable RDL_CACHE_DIR (or " + arg("cache_dir") + ") to a "
+    "writable directory"
+)
 
 _warned_dirs: set[str] = set()
 
@@ -104,8 +106,10 @@ def _check(f: BinaryIO, kind: str, version: int | str) -> tuple[int, str | None]
     if meta.get("format") != FORMAT:
         return 0, f"entry layout {meta.get('format')!r}, expected {FORMAT}"
     if meta.get("kind") != kind or meta.get("version") != version:
-        return 0, (f"holds {meta.get('kind')!r} version {meta.get('version')!r}, expected "
-                   f"{kind!r} version {version!r}")
+        return 0, (
+            f"holds {meta.get('kind')!r} version {meta.get('version')!r}, expected "
+            f"{kind!r} version {version!r}"
+        )
     if meta.get("size") != payload_size:
         return 0, f"payload is {payload_size} bytes, the footer says {meta.get('size')}"
     f.seek(0)
@@ -122,8 +126,9 @@ def _discard(path: Path, reason: str) -> None:
     _warn(f"cache entry {path} is bad: {reason}; discarded, rebuilding it.")
 
 
-def read_entry(path: str | os.PathLike, kind: str, version: int | str,
-               load: Callable[[bytes], T]) -> T | None:
+def read_entry(
+    path: str | os.PathLike, kind: str, version: int | str, load: Callable[[bytes], T]
+) -> T | None:
     """The value stored at ``path``, or ``None`` when there is no usable entry.
 
     Args:
@@ -146,7 +151,7 @@ def read_entry(path: str | os.PathLike, kind: str, version: int | str,
     try:
         f = open(path, "rb")  # noqa: SIM115 (its `with` follows the except)
     except (FileNotFoundError, NotADirectoryError):  # no entry (the writer warns if it
-        return None                                   # cannot make the directory)
+        return None  # cannot make the directory)
     except OSError as e:
         _warn(f"cache entry {path} cannot be read ({e.strerror or e}); rebuilding it.")
         return None
@@ -168,8 +173,9 @@ def read_entry(path: str | os.PathLike, kind: str, version: int | str,
         return None
 
 
-def write_entry(path: str | os.PathLike, kind: str, version: int | str,
-                dump: Callable[[BinaryIO], None]) -> bool:
+def write_entry(
+    path: str | os.PathLike, kind: str, version: int | str, dump: Callable[[BinaryIO], None]
+) -> bool:
     """Store an entry at ``path`` atomically: ``dump(file)`` writes the payload into a
     per-process temporary file beside ``path``, the footer is appended, and the file is
     renamed over ``path``. Concurrent writers of the same entry each rename a complete
@@ -202,8 +208,15 @@ def write_entry(path: str | os.PathLike, kind: str, version: int | str,
             f.flush()
             size = f.seek(0, os.SEEK_END)  # dump may have moved the position
             f.seek(0)
-            footer = json.dumps({"format": FORMAT, "kind": kind, "version": version,
-                                 "size": size, "sha256": _sha256(f, size)}).encode()
+            footer = json.dumps(
+                {
+                    "format": FORMAT,
+                    "kind": kind,
+                    "version": version,
+                    "size": size,
+                    "sha256": _sha256(f, size),
+                }
+            ).encode()
             f.seek(size)
             f.truncate()
             f.write(footer + _TAIL.pack(len(footer), MAGIC))
@@ -214,9 +227,11 @@ def write_entry(path: str | os.PathLike, kind: str, version: int | str,
         where = str(path.parent)
         if where not in _warned_dirs:
             _warned_dirs.add(where)
-            _warn(f"cannot write the cache directory {where} ({e.strerror or e}); going on "
-                  f"without caching there, so later runs redo this work. To keep a cache, "
-                  f"{MOVE_HINT}.")
+            _warn(
+                f"cannot write the cache directory {where} ({e.strerror or e}); going on "
+                f"without caching there, so later runs redo this work. To keep a cache, "
+                f"{MOVE_HINT}."
+            )
         return False
     except BaseException:
         _remove(tmp)

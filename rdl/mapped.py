@@ -94,5 +94,10 @@ def release_mapped_pages(over: int = 0) -> int:
     return n
 
 
-__all__ = ["MADV_DONTNEED", "has_mapped_arrays", "open_array", "release_mapped_pages",
-           "resident_file_bytes"]
+__all__ = [
+    "MADV_DONTNEED",
+    "has_mapped_arrays",
+    "open_array",
+    "release_mapped_pages",
+    "resident_file_bytes",
+]

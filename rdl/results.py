@@ -37,6 +37,8 @@ RESULTS_FILE = "results.json"
 
 class ResultsNotFound(Spoken, FileNotFoundError):
     """A run directory without ``results.json``; the message says what writes one."""
+
+
 PREDICTIONS_FILE = "predictions.parquet"
 SECTIONS = ("baselines", "models")
 #: the key and label columns of ``predictions.parquet`` (then one column per model)
@@ -83,9 +85,11 @@ def read_results(run_dir: str | Path) -> dict:
     if not path.exists():
         raise ResultsNotFound(
             f"{path} not found: "
-            + spelled(f"train a model or run the baselines with {run_dir} as the output "
-                      "directory first", f"run `rdl train --out {run_dir}` or `rdl baseline "
-                      f"--out {run_dir}` first"))
+            + spelled(
+                f"train a model or run the baselines with {run_dir} as the output directory first",
+                f"run `rdl train --out {run_dir}` or `rdl baseline --out {run_dir}` first",
+            )
+        )
     return json.loads(path.read_text())
 
 
@@ -120,8 +124,13 @@ def prediction_frame(split: str, entity, seed_time, label, preds: dict):
     import pandas as pd
 
     n = len(entity)
-    out = pd.DataFrame({"split": [split] * n, "entity": pd.Series(entity).to_numpy(),
-                        "seed_time": pd.to_datetime(pd.Series(seed_time)).to_numpy()})
+    out = pd.DataFrame(
+        {
+            "split": [split] * n,
+            "entity": pd.Series(entity).to_numpy(),
+            "seed_time": pd.to_datetime(pd.Series(seed_time)).to_numpy(),
+        }
+    )
     out["label"] = _cells(label)
     for name, values in preds.items():
         if len(values) != n:
@@ -146,8 +155,11 @@ def merge_predictions(frames: list):
     for part in parts[1:]:
         out = out.merge(part.drop(columns="label"), on=keys, how="outer", sort=False)
     split_order = out["split"].map({"train": 0, "val": 1, "test": 2}).fillna(3)
-    order = pd.DataFrame({"s": split_order, "t": out["seed_time"]}).sort_values(
-        ["s", "t"], kind="stable").index
+    order = (
+        pd.DataFrame({"s": split_order, "t": out["seed_time"]})
+        .sort_values(["s", "t"], kind="stable")
+        .index
+    )
     return out.loc[order].reset_index(drop=True)
 
 
@@ -174,6 +186,15 @@ def read_predictions(run_dir: str | Path):
     return pd.read_parquet(path) if path.exists() else None
 
 
-__all__ = ["KEY_COLUMNS", "PREDICTIONS_FILE", "RESULTS_FILE", "SECTIONS", "merge_predictions",
-           "prediction_frame", "read_predictions", "read_results", "write_predictions",
-           "write_results"]
+__all__ = [
+    "KEY_COLUMNS",
+    "PREDICTIONS_FILE",
+    "RESULTS_FILE",
+    "SECTIONS",
+    "merge_predictions",
+    "prediction_frame",
+    "read_predictions",
+    "read_results",
+    "write_predictions",
+    "write_results",
+]

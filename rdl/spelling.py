@@ -22,8 +22,7 @@ def _clean(text: object) -> str:
     return str(text).replace(_OPEN, "").replace(_SEP, "").replace(_CLOSE, "")
 
 
-def arg(name: str, value: object = None, *, option: str | None = None,
-        cli: object = None) -> str:
+def arg(name: str, value: object = None, *, option: str | None = None, cli: object = None) -> str:
     """A marker naming the Python argument ``name`` (with the value to give, as Python
     text: ``arg("stale_prob", 0.5)`` reads ``stale_prob=0.5``; ``value=None``: the name alone).
 
@@ -41,8 +40,10 @@ def arg(name: str, value: object = None, *, option: str | None = None,
     """
     py = "" if value is None else _clean(value)
     flag_value = py if cli is None else _clean(cli)
-    return f"{_OPEN}arg{_SEP}{_clean(name)}{_SEP}{py}{_SEP}{_clean(option or name)}{_SEP}" \
-           f"{flag_value}{_CLOSE}"
+    return (
+        f"{_OPEN}arg{_SEP}{_clean(name)}{_SEP}{py}{_SEP}{_clean(option or name)}{_SEP}"
+        f"{flag_value}{_CLOSE}"
+    )
 
 
 def spelled(python: str, cli: str) -> str:
@@ -91,7 +92,7 @@ class Said(str):
 
     raw: str
 
-    def __new__(cls, text: str) -> "Said":
+    def __new__(cls, text: str) -> Said:
         raw = getattr(text, "raw", None) or str(text)
         self = super().__new__(cls, render(raw, None))
         self.raw = raw

@@ -15,12 +15,26 @@ PKG = Path(__file__).resolve().parent.parent / "rdl"
 MAX_LINES = 400
 
 #: rooms from left to right: a room may import the rooms to its left
-ORDER = ["db", "tasks", "graph", "sampling", "nn", "config", "runtime", "train", "scale", "serve",
-         "pretrain", "report", "bench", "cli"]
+ORDER = [
+    "db",
+    "tasks",
+    "graph",
+    "sampling",
+    "nn",
+    "config",
+    "runtime",
+    "train",
+    "scale",
+    "serve",
+    "pretrain",
+    "report",
+    "bench",
+    "cli",
+]
 #: rooms beside `tasks`: what they may import, and who may import them
 BESIDE = {
-    "metrics": ({"metrics"}, ORDER[ORDER.index("tasks"):]),
-    "baselines": ({"db", "tasks", "metrics", "baselines"}, ORDER[ORDER.index("train"):]),
+    "metrics": ({"metrics"}, ORDER[ORDER.index("tasks") :]),
+    "baselines": ({"db", "tasks", "metrics", "baselines"}, ORDER[ORDER.index("train") :]),
     # built-in database recipes (loaded by name through rdl.project, never imported)
     "datasets": ({"db", "datasets"}, ["cli"]),
 }
@@ -50,8 +64,9 @@ def imports_of(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
                 pkg = name.split(".") if is_pkg else name.split(".")[:-1]
                 pkg = pkg[: len(pkg) - node.level + 1]
                 base = ".".join(pkg + ([base] if base else []))
-            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base
-                       for a in node.names]
+            targets = [
+                f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names
+            ]
         else:
             continue
         for t in targets:
@@ -99,12 +114,18 @@ def graph() -> dict[str, set[str]]:
 def test_every_module_is_in_a_known_room(graph):
     rooms = set(ORDER) | set(BESIDE) | {"leaf"}
     unknown = sorted(m for m in graph if room(m) not in rooms)
-    assert not unknown, f"modules outside the documented rooms (add them to ARCHITECTURE.md and {__file__}): {unknown}"
+    assert not unknown, (
+        f"modules outside the documented rooms (add them to ARCHITECTURE.md and {__file__}): {unknown}"
+    )
 
 
 def test_imports_follow_the_room_order(graph):
-    bad = sorted(f"{src} ({room(src)}) imports {dst} ({room(dst)})"
-                 for src, dsts in graph.items() for dst in dsts if not allowed(src, dst))
+    bad = sorted(
+        f"{src} ({room(src)}) imports {dst} ({room(dst)})"
+        for src, dsts in graph.items()
+        for dst in dsts
+        if not allowed(src, dst)
+    )
     assert not bad, "imports against the documented room order:\n" + "\n".join(bad)
 
 
@@ -159,8 +180,9 @@ def test_the_cycle_finder_can_fail():
 
 
 def test_no_file_over_the_size_limit(capsys):
-    sizes = sorted(((len(p.read_text().splitlines()), module_name(p)) for p in PKG.rglob("*.py")),
-                   reverse=True)
+    sizes = sorted(
+        ((len(p.read_text().splitlines()), module_name(p)) for p in PKG.rglob("*.py")), reverse=True
+    )
     with capsys.disabled():
         print("\nbiggest rdl/ files (lines): " + ", ".join(f"{m} {n}" for n, m in sizes[:5]))
     over = [f"{m} ({n} lines)" for n, m in sizes if n > MAX_LINES]

@@ -61,13 +61,16 @@ def test_round_trip_and_no_temporary_files_left(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["e.bin.rdlc"]
 
 
-@pytest.mark.parametrize("damage, reason", [
-    (lambda p: _truncate(p, 0.0), "truncated"),
-    (lambda p: _truncate(p, 0.5), "no rdl cache footer"),
-    (lambda p: _truncate(p, 0.999), "no rdl cache footer"),
-    (lambda p: _flip(p, 0.3), "checksum mismatch"),
-    (lambda p: p.write_bytes(b"x" * 5000), "no rdl cache footer"),  # not an rdl entry
-])
+@pytest.mark.parametrize(
+    "damage, reason",
+    [
+        (lambda p: _truncate(p, 0.0), "truncated"),
+        (lambda p: _truncate(p, 0.5), "no rdl cache footer"),
+        (lambda p: _truncate(p, 0.999), "no rdl cache footer"),
+        (lambda p: _flip(p, 0.3), "checksum mismatch"),
+        (lambda p: p.write_bytes(b"x" * 5000), "no rdl cache footer"),  # not an rdl entry
+    ],
+)
 def test_a_bad_entry_is_discarded_with_a_warning_naming_it(tmp_path, damage, reason):
     path = tmp_path / "e.rdlc"
     write_entry(path, "t", 1, _dump(os.urandom(4000)))
@@ -120,8 +123,9 @@ def _slow(payload: bytes):
 
     def dump(f):
         for i in range(0, len(payload), step):
-            f.write(payload[i:i + step])
+            f.write(payload[i : i + step])
             time.sleep(0.002)
+
     return dump
 
 
@@ -141,7 +145,7 @@ def _naive_writer(path, tag, start, spans, entry_bytes):
     for _ in range(WRITES):
         with open(path, "wb") as f:
             for i in range(0, len(entry_bytes), step):
-                f.write(entry_bytes[i:i + step])
+                f.write(entry_bytes[i : i + step])
                 f.flush()
                 time.sleep(0.002)
     spans.put((t0, time.monotonic()))
@@ -151,8 +155,7 @@ def _race(path, target, extra=()):
     """Run two writers of the same entry while reading it; (reads, bad reads, spans)."""
     ctx = mp.get_context("fork")
     start, spans = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=target, args=(path, tag, start, spans, *extra))
-             for tag in (1, 2)]
+    procs = [ctx.Process(target=target, args=(path, tag, start, spans, *extra)) for tag in (1, 2)]
     for p in procs:
         p.start()
     start.set()
@@ -302,18 +305,28 @@ def test_a_bad_task_table_entry_is_rebuilt_to_the_same_table(tmp_path, damage):
 
 # Graph cache -----------------------------------------------------------------------------
 def _table(df, pkey, fkeys, time_col=None):
-    return Table(df, fkeys, pkey, time_col,
-                 infer_stypes(df, exclude=[c for c in [pkey, *fkeys] if c]))
+    return Table(
+        df, fkeys, pkey, time_col, infer_stypes(df, exclude=[c for c in [pkey, *fkeys] if c])
+    )
 
 
 def _graph_db() -> Database:
-    users = pd.DataFrame({"uid": [1, 2, 3], "age": [20.0, 31.5, 44.0],
-                          "bio": ["likes chess", "plays go", "likes chess"]})
-    orders = pd.DataFrame({
-        "oid": range(6), "uid": [1, 1, 2, 3, 3, 9], "qty": [1, 2, 3, 1, 5, 2],
-        "kind": ["a", "b", "a", "c", "a", "b"],
-        "ts": pd.date_range("2020-01-01", periods=6, freq="3D"),
-    })
+    users = pd.DataFrame(
+        {
+            "uid": [1, 2, 3],
+            "age": [20.0, 31.5, 44.0],
+            "bio": ["likes chess", "plays go", "likes chess"],
+        }
+    )
+    orders = pd.DataFrame(
+        {
+            "oid": range(6),
+            "uid": [1, 1, 2, 3, 3, 9],
+            "qty": [1, 2, 3, 1, 5, 2],
+            "kind": ["a", "b", "a", "c", "a", "b"],
+            "ts": pd.date_range("2020-01-01", periods=6, freq="3D"),
+        }
+    )
     users_t = _table(users, "uid", {})
     users_t.stypes["bio"] = "text_embedded"
     return Database({"users": users_t, "orders": _table(orders, "oid", {"uid": "users"}, "ts")})

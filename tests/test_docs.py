@@ -68,8 +68,9 @@ def documented_flags(text: str) -> set[str]:
     included) and of pytest, whose flags are their own."""
     text = re.sub(r"`python benchmarks/[^`]*`", "", text)
     text = text.replace("\\\n", " ")
-    lines = [ln for ln in text.splitlines()
-             if "python benchmarks/" not in ln and "pytest" not in ln]
+    lines = [
+        ln for ln in text.splitlines() if "python benchmarks/" not in ln and "pytest" not in ln
+    ]
     return set(FLAG.findall("\n".join(lines)))
 
 
@@ -113,9 +114,11 @@ def test_relative_links_point_at_files(page):
 
 def test_link_check_catches_a_broken_link(tmp_path):
     (tmp_path / "there.md").write_text("x")
-    text = ("[ok](there.md) [anchor](there.md#part) [web](https://example.org/none) "
-            "[in page](#top) ![missing figure](figures/none.png) [gone](../nowhere.md)\n"
-            "```python\nd = METRICS[m](y)\n```\n")
+    text = (
+        "[ok](there.md) [anchor](there.md#part) [web](https://example.org/none) "
+        "[in page](#top) ![missing figure](figures/none.png) [gone](../nowhere.md)\n"
+        "```python\nd = METRICS[m](y)\n```\n"
+    )
     assert broken_links(text, tmp_path) == ["figures/none.png", "../nowhere.md"]
 
 
@@ -142,13 +145,16 @@ def test_cli_table_names_every_command():
 
     commands = set(typer.main.get_command(app).commands)
     listed = table_commands(section(README.read_text(), "The command line"))
-    assert listed == commands, (f"missing from README's CLI table: {commands - listed}; "
-                                f"not a command: {listed - commands}")
+    assert listed == commands, (
+        f"missing from README's CLI table: {commands - listed}; not a command: {listed - commands}"
+    )
 
 
 def test_cli_table_check_sees_a_missing_row():
-    text = ("| command | what |\n|---|---|\n| `rdl train --db URL` | trains |\n"
-            "| `rdl report DIR` | a page |\n")
+    text = (
+        "| command | what |\n|---|---|\n| `rdl train --db URL` | trains |\n"
+        "| `rdl report DIR` | a page |\n"
+    )
     assert table_commands(text) == {"train", "report"}
 
 
@@ -156,8 +162,13 @@ def test_ci_extracts_the_test_command():
     """`.ci/run`'s own extraction (sed, on README.md) gives a command that runs pytest."""
     run = (ROOT / ".ci" / "run").read_text()
     (line,) = [ln for ln in run.splitlines() if ln.startswith("cmd=$(sed")]
-    cmd = subprocess.run(["bash", "-c", line + '; printf %s "$cmd"'], cwd=ROOT,
-                         capture_output=True, text=True, check=True).stdout
+    cmd = subprocess.run(
+        ["bash", "-c", line + '; printf %s "$cmd"'],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert cmd.count("\n") == 0 and "pytest" in cmd, cmd
 
 
@@ -168,9 +179,11 @@ def test_documented_flags_exist(page):
 
 
 def test_flag_check_sees_an_unknown_flag():
-    text = ("Run `rdl train --epochs 3 --no-such-flag` or\n```bash\nrdl predict --top-k 5 \\\n"
-            "    --also-missing\npython benchmarks/rel_f1.py --variants a \\\n    --seeds 1\n```\n"
-            "(`python benchmarks/scale.py run\n--sf 1`); `-n 2`, `pytest -q --maxfail 1`.")
+    text = (
+        "Run `rdl train --epochs 3 --no-such-flag` or\n```bash\nrdl predict --top-k 5 \\\n"
+        "    --also-missing\npython benchmarks/rel_f1.py --variants a \\\n    --seeds 1\n```\n"
+        "(`python benchmarks/scale.py run\n--sf 1`); `-n 2`, `pytest -q --maxfail 1`."
+    )
     assert documented_flags(text) == {"--epochs", "--no-such-flag", "--top-k", "--also-missing"}
     assert {"--epochs", "--top-k", "--no-blend", "--debug"} <= rdl_options()
     assert "--no-such-flag" not in rdl_options()
@@ -190,8 +203,10 @@ def test_schema_file_example_is_accepted(tmp_path):
     path.write_text(block)
     schema = load_schema(path)
     assert schema["primary_keys"] == {"users": "Id", "votes": None}
-    assert tomllib.loads(block)["foreign_keys"]["posts"] == {"OwnerUserId": "users",
-                                                             "AcceptedAnswerId": "posts"}
+    assert tomllib.loads(block)["foreign_keys"]["posts"] == {
+        "OwnerUserId": "users",
+        "AcceptedAnswerId": "posts",
+    }
 
 
 def readme_example() -> str:
@@ -200,8 +215,9 @@ def readme_example() -> str:
 
 
 def test_readme_example_is_short():
-    code = [ln for ln in readme_example().splitlines()
-            if ln.strip() and not ln.lstrip().startswith("#")]
+    code = [
+        ln for ln in readme_example().splitlines() if ln.strip() and not ln.lstrip().startswith("#")
+    ]
     assert len(code) <= EXAMPLE_MAX_LINES, "\n".join(code)
 
 
@@ -218,8 +234,15 @@ def test_readme_example_runs(f1_duckdb, tmp_path, monkeypatch, capsys):
     def tiny_train_task(db, task, config=None, out_dir=None, **kwargs):
         assert isinstance(config, TrainConfig)
         calls.append(out_dir)
-        small = TrainConfig(epochs=1, channels=16, num_neighbors=[4, 2], max_steps_per_epoch=2,
-                            text="none", seed_features=[], blend=False)
+        small = TrainConfig(
+            epochs=1,
+            channels=16,
+            num_neighbors=[4, 2],
+            max_steps_per_epoch=2,
+            text="none",
+            seed_features=[],
+            blend=False,
+        )
         return real(db, task, small, out_dir, baselines=False, progress=False)
 
     monkeypatch.setattr(rdl.train, "train_task", tiny_train_task)
@@ -227,7 +250,7 @@ def test_readme_example_runs(f1_duckdb, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "rel-f1.duckdb").symlink_to(f1_duckdb.removeprefix("duckdb:///"))
     namespace: dict = {}
-    exec(code, namespace)  # noqa: S102  (the README's own example, run as a user would)
+    exec(code, namespace)
 
     assert calls == ["runs/dnf"] and (tmp_path / "runs" / "dnf" / "model.pt").is_file()
     out = capsys.readouterr().out

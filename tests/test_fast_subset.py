@@ -14,8 +14,11 @@ TESTS = Path(__file__).resolve().parent
 
 def _test_functions(path: Path) -> set[str]:
     tree = ast.parse(path.read_text())
-    return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-            and n.name.startswith("test_")}
+    return {
+        n.name
+        for n in tree.body
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name.startswith("test_")
+    }
 
 
 def missing(files, tests) -> list[str]:
@@ -35,4 +38,6 @@ def test_every_slow_entry_names_a_file_or_test():
 
 def test_control_a_renamed_test_is_reported():
     assert missing({"graph/test_nothing_here.py"}, {"graph/test_build.py::test_renamed"}) == [
-        "graph/test_nothing_here.py", "graph/test_build.py::test_renamed"]
+        "graph/test_nothing_here.py",
+        "graph/test_build.py::test_renamed",
+    ]

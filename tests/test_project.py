@@ -7,7 +7,7 @@ import pytest
 
 from rdl.project import DATASETS_DIR, dataset_recipes, load_recipe
 
-RECIPE = '''
+RECIPE = """
 import pandas as pd
 from rdl.db import Database, Table
 
@@ -17,15 +17,19 @@ NAME = "tiny"
 def build_database(cut=None):
     df = pd.DataFrame({"id": [1, 2, 3]})
     return Database({"things": Table(df, {}, "id", None)})
-'''
+"""
 
 
-BUILTIN = {"rel-f1": DATASETS_DIR / "f1.py", "berka": DATASETS_DIR / "berka.py",
-           "northwind": DATASETS_DIR / "northwind.py",
-           "synthetic-ratings": DATASETS_DIR / "synthetic_ratings.py",
-           "tpch": DATASETS_DIR / "tpch.py",
-           "intl-football": DATASETS_DIR / "intl_football.py",
-           "oulad": DATASETS_DIR / "oulad.py", "jaffle-shop": DATASETS_DIR / "jaffle_shop.py"}
+BUILTIN = {
+    "rel-f1": DATASETS_DIR / "f1.py",
+    "berka": DATASETS_DIR / "berka.py",
+    "northwind": DATASETS_DIR / "northwind.py",
+    "synthetic-ratings": DATASETS_DIR / "synthetic_ratings.py",
+    "tpch": DATASETS_DIR / "tpch.py",
+    "intl-football": DATASETS_DIR / "intl_football.py",
+    "oulad": DATASETS_DIR / "oulad.py",
+    "jaffle-shop": DATASETS_DIR / "jaffle_shop.py",
+}
 
 
 def test_packaged_recipe():
@@ -46,10 +50,13 @@ def test_datasets_path_adds_a_folder_of_recipes(tmp_path, monkeypatch):
     db = load_recipe("tiny").build_database()
     pd.testing.assert_frame_equal(db["things"].df, pd.DataFrame({"id": [1, 2, 3]}))
     monkeypatch.delenv("RDL_DATASETS_PATH")
-    with pytest.raises(KeyError, match=r"no dataset recipe 'tiny'; known: \['berka', "
-                                       r"'intl-football', 'jaffle-shop', 'northwind', 'oulad', "
-                                       r"'rel-f1', 'synthetic-ratings', 'tpch'\].*"
-                                       r"RDL_DATASETS_PATH"):
+    with pytest.raises(
+        KeyError,
+        match=r"no dataset recipe 'tiny'; known: \['berka', "
+        r"'intl-football', 'jaffle-shop', 'northwind', 'oulad', "
+        r"'rel-f1', 'synthetic-ratings', 'tpch'\].*"
+        r"RDL_DATASETS_PATH",
+    ):
         load_recipe("tiny")
 
 

@@ -14,8 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from tests.fixtures import random_schema as R
 
 
-@settings(max_examples=6, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=6,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(spec=R.specs())
 def test_no_row_after_the_seed_time_reaches_a_seed(spec, tmp_path_factory):
     result = R.check_no_leak(spec, tmp_path_factory.mktemp("rand"))
@@ -24,12 +28,19 @@ def test_no_row_after_the_seed_time_reaches_a_seed(spec, tmp_path_factory):
     assert result["seeds"] > 0 and result["predictions"] > 0
 
 
-SPEC = R.Spec(seed=7, backend="duckdb", declare=False, tables=[
-    R.TableSpec("users", "{s}_id", time=True, rows=20),
-    R.TableSpec("orders", "Id", parent=0, fk_style="role", dangling=0.1, null_time=0.05, rows=150),
-    R.TableSpec("items", "composite", parent=None, time=False, rows=12),
-    R.TableSpec("reviews", "id", parent=1, fk_style="same", time=True, null_time=0.1, rows=60),
-])
+SPEC = R.Spec(
+    seed=7,
+    backend="duckdb",
+    declare=False,
+    tables=[
+        R.TableSpec("users", "{s}_id", time=True, rows=20),
+        R.TableSpec(
+            "orders", "Id", parent=0, fk_style="role", dangling=0.1, null_time=0.05, rows=150
+        ),
+        R.TableSpec("items", "composite", parent=None, time=False, rows=12),
+        R.TableSpec("reviews", "id", parent=1, fk_style="same", time=True, null_time=0.1, rows=60),
+    ],
+)
 
 
 def test_the_spec_builds_what_it_says(tmp_path):
@@ -57,14 +68,26 @@ def test_controls_each_check_can_fail(tmp_path):
     from rdl.train.job import make_trainer
     from rdl.train.seeds import to_seconds
 
-    db = rdl.connect(R.build(SPEC, tmp_path), primary_keys={"users": "user_id"},
-                     foreign_keys={"orders": {"ownerUserId": "users"}})
+    db = rdl.connect(
+        R.build(SPEC, tmp_path),
+        primary_keys={"users": "user_id"},
+        foreign_keys={"orders": {"ownerUserId": "users"}},
+    )
     task = R.make_task(SPEC, db)
     graph = build_graph(db, text=False, stats_until=task.test_timestamp, use_cache=False)
     seeds_table = task.get_table("val", mask_input_cols=False)
-    config = TrainConfig(epochs=1, channels=8, encoder_layers=1, num_neighbors=[4, 4],
-                         batch_size=64, max_steps_per_epoch=1, text=False, precision="fp32",
-                         seed_features=[], blend=False)
+    config = TrainConfig(
+        epochs=1,
+        channels=8,
+        encoder_layers=1,
+        num_neighbors=[4, 4],
+        batch_size=64,
+        max_steps_per_epoch=1,
+        text=False,
+        precision="fp32",
+        seed_features=[],
+        blend=False,
+    )
     trainer = make_trainer(task, graph, config, task.get_table("train"))
     seeds = trainer.make_seeds(seeds_table)
     # 1. subgraphs: blind to the orders' times, the sampler takes future orders
@@ -81,8 +104,16 @@ def test_controls_each_check_can_fail(tmp_path):
 
     def predict(d):
         g = build_graph(d, text=False, col_stats=graph.col_stats)
-        return predict_seeds(trainer.model, g, build_csc(g.num_nodes, g.node_time, g.edge_index),
-                             config, "regression", None, node, when)
+        return predict_seeds(
+            trainer.model,
+            g,
+            build_csc(g.num_nodes, g.node_time, g.edge_index),
+            config,
+            "regression",
+            None,
+            node,
+            when,
+        )
 
     base = predict(db)
     rng = np.random.default_rng(0)

@@ -87,24 +87,60 @@ def wheel_venv(tmp_path):
     src.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, src / name)
-    shutil.copytree(ROOT / "rdl", src / "rdl",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(
+        ROOT / "rdl", src / "rdl", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+    )
     dist = tmp / "dist"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-          "--no-index", "-q", "-w", str(dist), str(src)], tmp, env, "pip wheel")
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-q",
+            "-w",
+            str(dist),
+            str(src),
+        ],
+        tmp,
+        env,
+        "pip wheel",
+    )
     (wheel,) = dist.glob("rdl-*.whl")
     t_build = time.perf_counter() - t0
 
     venv = tmp / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], tmp, env, "python -m venv")
     python = venv / "bin" / "python"
-    _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
-          "--no-index", "-q", str(wheel)], tmp, env, "pip install the wheel")
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--no-deps",
+            "--no-index",
+            "-q",
+            str(wheel),
+        ],
+        tmp,
+        env,
+        "pip install the wheel",
+    )
     purelib = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True, env=env).stdout.strip()
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    ).stdout.strip()
     Path(purelib, "_rdl_test_env.pth").write_text("".join(f"{p}\n" for p in _package_dirs()))
 
     work = tmp / "work"
@@ -116,9 +152,11 @@ def wheel_venv(tmp_path):
 
 def _check_wheel_contents(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    data = [p.relative_to(ROOT).as_posix() for folder in ("ergast-f1", "pkdd99-berka",
-                                                          "northwind-psql")
-            for p in (ROOT / "rdl/datasets" / folder).iterdir()]
+    data = [
+        p.relative_to(ROOT).as_posix()
+        for folder in ("ergast-f1", "pkdd99-berka", "northwind-psql")
+        for p in (ROOT / "rdl/datasets" / folder).iterdir()
+    ]
     assert "rdl/datasets/ergast-f1/results.csv" in data and len(data) >= 20
     assert "rdl/datasets/northwind-psql/northwind.sql" in data
     for path in ("rdl/project.py", "rdl/datasets/f1.py", "rdl/tasks/builtin/f1.py", *data):
@@ -133,21 +171,35 @@ def test_wheel_install_builds_rel_f1_and_runs_tasks(wheel_venv):
     _check_wheel_contents(wheel)
     t0 = time.perf_counter()
     # The wheel's rdl is the one imported, with its packaged recipe and task folders.
-    where = _run([str(bin_dir / "python"), "-c",
-                  "import rdl, rdl.project as p, torch; "
-                  "print(rdl.__file__); print(p.DATASETS_DIR); print(p.TASKS_DIR); "
-                  "print(sorted(p.dataset_recipes()))"], work, env, "import rdl").stdout
+    where = _run(
+        [
+            str(bin_dir / "python"),
+            "-c",
+            "import rdl, rdl.project as p, torch; "
+            "print(rdl.__file__); print(p.DATASETS_DIR); print(p.TASKS_DIR); "
+            "print(sorted(p.dataset_recipes()))",
+        ],
+        work,
+        env,
+        "import rdl",
+    ).stdout
     rdl_file, datasets_dir, tasks_dir, recipes = where.splitlines()
     venv = bin_dir.parent
     for p in (rdl_file, datasets_dir, tasks_dir):
         assert Path(p).is_relative_to(venv), f"{p} is not inside the new venv {venv}"
     assert not Path(rdl_file).is_relative_to(ROOT)
-    assert recipes == ("['berka', 'intl-football', 'jaffle-shop', 'northwind', 'oulad', 'rel-f1', "
-                       "'synthetic-ratings', 'tpch']")
+    assert recipes == (
+        "['berka', 'intl-football', 'jaffle-shop', 'northwind', 'oulad', 'rel-f1', "
+        "'synthetic-ratings', 'tpch']"
+    )
 
     db_file = work / "X.duckdb"
-    out = _run([str(bin_dir / "rdl"), "datasets", "build", "rel-f1", "--out", "X.duckdb"],
-               work, env, "rdl datasets build").stdout
+    out = _run(
+        [str(bin_dir / "rdl"), "datasets", "build", "rel-f1", "--out", "X.duckdb"],
+        work,
+        env,
+        "rdl datasets build",
+    ).stdout
     assert "rel-f1: 9 tables" in out and "rows written to duckdb:///" in out, out
     con = duckdb.connect(str(db_file), read_only=True)
     try:
@@ -158,13 +210,35 @@ def test_wheel_install_builds_rel_f1_and_runs_tasks(wheel_venv):
         total = sum(con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables)
     finally:
         con.close()
-    assert tables == {"races", "circuits", "drivers", "results", "standings", "constructors",
-                      "constructor_results", "constructor_standings", "qualifying"}
+    assert tables == {
+        "races",
+        "circuits",
+        "drivers",
+        "results",
+        "standings",
+        "constructors",
+        "constructor_results",
+        "constructor_standings",
+        "qualifying",
+    }
     assert n_races == 1101 and n_results > 20_000
     assert f"{total:,} rows" in out, (total, out)
 
-    out = _run([str(bin_dir / "rdl"), "baseline", "--db", "X.duckdb", "--task",
-                "rel-f1/driver-top3", "--out", "top3"], work, env, "rdl baseline").stdout
+    out = _run(
+        [
+            str(bin_dir / "rdl"),
+            "baseline",
+            "--db",
+            "X.duckdb",
+            "--task",
+            "rel-f1/driver-top3",
+            "--out",
+            "top3",
+        ],
+        work,
+        env,
+        "rdl baseline",
+    ).stdout
     for text in ("rel-f1/driver-top3", "AUROC", "majority", "lightgbm_aggregated", "test"):
         assert text in out, f"{text!r} not in the printed results:\n{out}"
     res = json.loads((work / "top3" / "results.json").read_text())
@@ -173,12 +247,28 @@ def test_wheel_install_builds_rel_f1_and_runs_tasks(wheel_venv):
 
     # A user's task file, FILE.py:NAME, relative to the working folder.
     (work / "my_tasks.py").write_text(USER_TASKS)
-    out = _run([str(bin_dir / "rdl"), "baseline", "--db", "X.duckdb", "--task",
-                "my_tasks.py:driver-win", "--only", "majority,entity_mean", "--out", "win"],
-               work, env, "rdl baseline on a user's task file").stdout
+    out = _run(
+        [
+            str(bin_dir / "rdl"),
+            "baseline",
+            "--db",
+            "X.duckdb",
+            "--task",
+            "my_tasks.py:driver-win",
+            "--only",
+            "majority,entity_mean",
+            "--out",
+            "win",
+        ],
+        work,
+        env,
+        "rdl baseline on a user's task file",
+    ).stdout
     assert "entity_mean" in out and "AUROC" in out, out
     res = json.loads((work / "win" / "results.json").read_text())
     assert set(res["baselines"]) == {"majority", "entity_mean"}
     assert min(res["splits"].values()) > 0
-    print(f"wheel build {t_build:.1f} s, venv + install {t_ready - t_build:.1f} s, "
-          f"rdl commands {time.perf_counter() - t0:.1f} s")
+    print(
+        f"wheel build {t_build:.1f} s, venv + install {t_ready - t_build:.1f} s, "
+        f"rdl commands {time.perf_counter() - t0:.1f} s"
+    )

@@ -25,8 +25,22 @@ from rdl.baselines.simple import (
 )
 
 __all__ = [
-    "AggregationPlan", "BASELINES", "BaselineEntry", "LINK_BASELINES", "LightGBMBaseline",
-    "SIMPLE_BASELINES", "aggregate_features", "register_baseline", "run_link_baselines",
-    "entity_features", "entity_mean", "global_mean", "global_median", "majority",
-    "plan_aggregations", "random_baseline", "run_baselines", "score",
+    "BASELINES",
+    "LINK_BASELINES",
+    "SIMPLE_BASELINES",
+    "AggregationPlan",
+    "BaselineEntry",
+    "LightGBMBaseline",
+    "aggregate_features",
+    "entity_features",
+    "entity_mean",
+    "global_mean",
+    "global_median",
+    "majority",
+    "plan_aggregations",
+    "random_baseline",
+    "register_baseline",
+    "run_baselines",
+    "run_link_baselines",
+    "score",
 ]

@@ -99,14 +99,18 @@ def _aggregate_group(con, reg: _Registry, db, plans: list[PathPlan], windows) ->
         name = reg.add(h.table, _needed(table, plan), plan.categorical)
         if h.direction == "parent":
             if table.pkey_col is None:
-                raise ValueError(f"table {h.table!r} has no primary key but "
-                                 f"{first.table!r}.{h.fkey} references it")
+                raise ValueError(
+                    f"table {h.table!r} has no primary key but "
+                    f"{first.table!r}.{h.fkey} references it"
+                )
             on = f"{alias}.{_q(table.pkey_col)} = h0.{_q(h.fkey)}"
             kind = "LEFT JOIN"
         else:  # E <- C <- G: its own group, window clock on G when G is timed
             if ctable.pkey_col is None:
-                raise ValueError(f"table {first.table!r} has no primary key but "
-                                 f"{h.table!r}.{h.fkey} references it")
+                raise ValueError(
+                    f"table {first.table!r} has no primary key but "
+                    f"{h.table!r}.{h.fkey} references it"
+                )
             on = f"{alias}.{_q(h.fkey)} = h0.{_q(ctable.pkey_col)}"
             kind = "JOIN"
             if table.time_col is not None:
@@ -123,12 +127,16 @@ def _aggregate_group(con, reg: _Registry, db, plans: list[PathPlan], windows) ->
     if timed:
         tcol = f"{clock_alias}.{_q(str(clock_col))}"  # timed: not None
         inner += [f"{tcol} AS __time", f"{clock_alias}.__ord AS __ord"]
-        inner += [f"({tcol} > s.__t - INTERVAL {int(w)} DAY) AS __w{i}"
-                  for i, w in enumerate(ws) if w is not None]
+        inner += [
+            f"({tcol} > s.__t - INTERVAL {int(w)} DAY) AS __w{i}"
+            for i, w in enumerate(ws)
+            if w is not None
+        ]
     for k, plan in enumerate(plans):
         v = value_alias[k]
-        inner += [f"CAST({v}.{_q(c)} AS DOUBLE) AS __x{k}_{j}"
-                  for j, c in enumerate(plan.numerical)]
+        inner += [
+            f"CAST({v}.{_q(c)} AS DOUBLE) AS __x{k}_{j}" for j, c in enumerate(plan.numerical)
+        ]
         inner += [f"{v}.{_q('__cat_' + c)} AS __c{k}_{j}" for j, c in enumerate(plan.categorical)]
 
     # stage 2: aggregates; CASE instead of FILTER (many FILTER clauses are much slower
@@ -151,12 +159,16 @@ def _aggregate_group(con, reg: _Registry, db, plans: list[PathPlan], windows) ->
                 sel.append(f"arg_max(__x{k}_{j}, __ord)")
         for j, values in enumerate(plan.categorical.values()):
             for code in range(len(values)):
-                sel += [f"avg({win(i, w, f'CAST(__c{k}_{j} = {code} AS DOUBLE)')})"
-                        for i, w in enumerate(ws)]
+                sel += [
+                    f"avg({win(i, w, f'CAST(__c{k}_{j} = {code} AS DOUBLE)')})"
+                    for i, w in enumerate(ws)
+                ]
         names = path_feature_names(db, plan, windows)
         cols += [f"{expr} AS {_q(n)}" for expr, n in zip(sel, names, strict=True)]
-    sql = (f"WITH j AS (SELECT {', '.join(inner)} FROM __seeds s {' '.join(joins)}) "
-           f"SELECT __sid, {', '.join(cols)} FROM j GROUP BY __sid, __t")
+    sql = (
+        f"WITH j AS (SELECT {', '.join(inner)} FROM __seeds s {' '.join(joins)}) "
+        f"SELECT __sid, {', '.join(cols)} FROM j GROUP BY __sid, __t"
+    )
     return con.sql(sql).df().set_index("__sid")
 
 
@@ -194,12 +206,13 @@ def _lookup_path(con, reg: _Registry, db, plan: PathPlan) -> pd.DataFrame:
         prev_alias = alias
     v = prev_alias
     names = path_feature_names(db, plan, ())
-    exprs = [f"CAST({v}.{_q(c)} AS DOUBLE)" for c in plan.numerical] + \
-            [f"{v}.{_q(c)}" for c in plan.categorical]
+    exprs = [f"CAST({v}.{_q(c)} AS DOUBLE)" for c in plan.numerical] + [
+        f"{v}.{_q(c)}" for c in plan.categorical
+    ]
     cols = [f"{e} AS {_q(n)}" for e, n in zip(exprs, names)]
     sql = f"SELECT s.__sid, {', '.join(cols)} FROM __seeds s " + " ".join(joins)
     out = con.sql(sql).df().set_index("__sid")
-    for c, n in zip(plan.categorical, names[len(plan.numerical):]):
+    for c, n in zip(plan.categorical, names[len(plan.numerical) :]):
         cats = pd.Index(db[plan.hops[-1].table].df[c].dropna().unique())
         out[n] = pd.Categorical(out[n], categories=cats)
     return out
@@ -259,7 +272,8 @@ def aggregate_features(db, plan: AggregationPlan, entity_ids, seed_times) -> pd.
     count_cols = [c for c in feats.columns if "__count__" in c]
     feats[count_cols] = feats[count_cols].fillna(0).astype("float64")
     feats = feats.reindex(columns=plan.feature_names)
-    key = seeds[["__eid", "__t"]].merge(uniq[["__eid", "__t", "__sid"]], how="left",
-                                        on=["__eid", "__t"])
+    key = seeds[["__eid", "__t"]].merge(
+        uniq[["__eid", "__t", "__sid"]], how="left", on=["__eid", "__t"]
+    )
     out = feats.loc[key["__sid"].to_numpy()].reset_index(drop=True)
     return out

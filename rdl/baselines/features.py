@@ -35,13 +35,20 @@ from rdl.baselines.plan import (
 )
 
 __all__ = [
-    "DEFAULT_WINDOWS", "MAX_CATEGORIES", "AggregationPlan", "Hop", "PathPlan",
-    "aggregate_features", "entity_features", "plan_aggregations",
+    "DEFAULT_WINDOWS",
+    "MAX_CATEGORIES",
+    "AggregationPlan",
+    "Hop",
+    "PathPlan",
+    "aggregate_features",
+    "entity_features",
+    "plan_aggregations",
 ]
 
 
-def _column_features(table, rows: pd.DataFrame, prefix: str, seed_t: pd.Series | None,
-                     days_before_seed: bool) -> dict[str, pd.Series]:
+def _column_features(
+    table, rows: pd.DataFrame, prefix: str, seed_t: pd.Series | None, days_before_seed: bool
+) -> dict[str, pd.Series]:
     feats: dict[str, pd.Series] = {}
     for col, stype in table.stypes.items():
         if col in table.key_cols or col not in rows.columns:
@@ -69,8 +76,9 @@ def _column_features(table, rows: pd.DataFrame, prefix: str, seed_t: pd.Series |
     return feats
 
 
-def entity_features(db, entity_table: str, entity_ids, seed_times=None, *,
-                    days_before_seed: bool = False) -> pd.DataFrame:
+def entity_features(
+    db, entity_table: str, entity_ids, seed_times=None, *, days_before_seed: bool = False
+) -> pd.DataFrame:
     """The entity row's own columns as model features, one row per seed.
 
     Args:

@@ -142,28 +142,35 @@ class LightGBMBaseline:
         for i, df in enumerate(frames):
             for col in (task.entity_col, task.time_col):
                 if col not in df.columns:
-                    raise ValueError(f"table #{i} has no column {col!r} (columns: "
-                                     f"{list(df.columns)}); pass task tables")
+                    raise ValueError(
+                        f"table #{i} has no column {col!r} (columns: "
+                        f"{list(df.columns)}); pass task tables"
+                    )
         ids = pd.concat([df[task.entity_col] for df in frames], ignore_index=True)
-        times = pd.concat([pd.to_datetime(df[task.time_col]) for df in frames],
-                          ignore_index=True)
+        times = pd.concat([pd.to_datetime(df[task.time_col]) for df in frames], ignore_index=True)
         db = task.input_db(self.protocol)
         if self.features == "entity":
             X = entity_features(db, task.entity_table, ids, times)
         else:
             if self.plan is None:
-                cutoff = pd.to_datetime(frames[0][task.time_col]).max() + pd.Timedelta(task.timedelta)
-                self.plan = plan_aggregations(db, task.entity_table, vocab_cutoff=cutoff,
-                                              **self.plan_kwargs)
-            X = pd.concat([
-                entity_features(db, task.entity_table, ids, times, days_before_seed=True),
-                aggregate_features(db, self.plan, ids, times),
-            ], axis=1)
+                cutoff = pd.to_datetime(frames[0][task.time_col]).max() + pd.Timedelta(
+                    task.timedelta
+                )
+                self.plan = plan_aggregations(
+                    db, task.entity_table, vocab_cutoff=cutoff, **self.plan_kwargs
+                )
+            X = pd.concat(
+                [
+                    entity_features(db, task.entity_table, ids, times, days_before_seed=True),
+                    aggregate_features(db, self.plan, ids, times),
+                ],
+                axis=1,
+            )
         self.feature_names = list(X.columns)
         self.feature_seconds = time.perf_counter() - t0
         out, start = [], 0
         for df in frames:
-            out.append(X.iloc[start:start + len(df)].reset_index(drop=True))
+            out.append(X.iloc[start : start + len(df)].reset_index(drop=True))
             start += len(df)
         return out
 
@@ -186,8 +193,14 @@ class LightGBMBaseline:
             if kind == MULTICLASS and p.ndim == 1:
                 p = p.reshape(self._num_classes, -1).T
             try:
-                value = float(fn(data.get_label() if kind != MULTICLASS else
-                                 data.get_label().astype(np.int64), p))
+                value = float(
+                    fn(
+                        data.get_label()
+                        if kind != MULTICLASS
+                        else data.get_label().astype(np.int64),
+                        p,
+                    )
+                )
             except ValueError:
                 value = -np.inf if higher else np.inf
             return metric, value, higher
@@ -195,17 +208,27 @@ class LightGBMBaseline:
         dtrain = lgb.Dataset(X_tr, label=y_tr, free_raw_data=False)
         dval = lgb.Dataset(X_va, label=y_va, reference=dtrain, free_raw_data=False)
         booster = lgb.train(
-            {**_BASE_PARAMS, **self._objective(kind, metric), **params, "metric": "None",
-             "seed": self.seed, "num_threads": self.num_threads},
-            dtrain, num_boost_round=self.num_boost_round, valid_sets=[dval],
-            valid_names=["val"], feval=feval,
+            {
+                **_BASE_PARAMS,
+                **self._objective(kind, metric),
+                **params,
+                "metric": "None",
+                "seed": self.seed,
+                "num_threads": self.num_threads,
+            },
+            dtrain,
+            num_boost_round=self.num_boost_round,
+            valid_sets=[dval],
+            valid_names=["val"],
+            feval=feval,
             callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False)],
         )
         score = booster.best_score["val"][metric]
         return booster, score
 
-    def fit(self, task, X_train: pd.DataFrame, y_train: pd.Series, X_val: pd.DataFrame,
-            y_val: pd.Series) -> "LightGBMBaseline":
+    def fit(
+        self, task, X_train: pd.DataFrame, y_train: pd.Series, X_val: pd.DataFrame, y_val: pd.Series
+    ) -> LightGBMBaseline:
         """Train on ``(X_train, y_train)`` with early stopping on ``(X_val, y_val)``.
 
         Args:
@@ -219,8 +242,10 @@ class LightGBMBaseline:
         """
         kind = task_type(task)
         if len(X_train) == 0 or len(X_val) == 0:
-            raise ValueError(f"LightGBM needs train and val rows, got {len(X_train)} "
-                             f"train and {len(X_val)} val rows")
+            raise ValueError(
+                f"LightGBM needs train and val rows, got {len(X_train)} "
+                f"train and {len(X_val)} val rows"
+            )
         metric = task.metrics[0]
         metric = getattr(metric, "__name__", metric)
         if metric not in METRICS:
@@ -240,8 +265,9 @@ class LightGBMBaseline:
             if kind == MULTILABEL:
                 models, scores = [], []
                 for j in range(y_tr.shape[1]):
-                    m, s = self._train_one(params, X_train, y_tr[:, j], X_val, y_va[:, j],
-                                           label_metric, kind)
+                    m, s = self._train_one(
+                        params, X_train, y_tr[:, j], X_val, y_va[:, j], label_metric, kind
+                    )
                     models.append(m)
                     scores.append(s)
                 score = float(np.mean(scores))

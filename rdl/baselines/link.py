@@ -47,8 +47,10 @@ def _df(rows) -> pd.DataFrame:
 def _check_rows(task, rows: pd.DataFrame) -> None:
     for col in (task.time_col, task.src_entity_col):
         if col not in rows.columns:
-            raise ValueError(f"link baseline: rows have no column {col!r} (columns: "
-                             f"{list(rows.columns)}); pass task.get_table(split)")
+            raise ValueError(
+                f"link baseline: rows have no column {col!r} (columns: "
+                f"{list(rows.columns)}); pass task.get_table(split)"
+            )
 
 
 def global_popularity(task, rows, history: LinkHistory | None = None) -> np.ndarray:
@@ -93,8 +95,9 @@ def past_visits(task, rows, history: LinkHistory | None = None) -> np.ndarray:
         hist = hist[hist[src].isin(df[src].iloc[idx]) & hist[dstc].isin(pop)]
         own = hist.groupby([src, dstc]).agg(last=(tc, "max"), n=(tc, "size")).reset_index()
         own["rank"] = own[dstc].map(rank).to_numpy()
-        own = own.sort_values([src, "last", "n", "rank"], ascending=[True, False, False, True],
-                              kind="stable")
+        own = own.sort_values(
+            [src, "last", "n", "rank"], ascending=[True, False, False, True], kind="stable"
+        )
         mine = own.groupby(src)[dstc].agg(list).to_dict()
         for i, s in zip(idx, df[src].iloc[idx]):
             visited = mine.get(s, [])
@@ -109,22 +112,35 @@ def past_visits(task, rows, history: LinkHistory | None = None) -> np.ndarray:
 def _tidy(out: np.ndarray) -> np.ndarray:
     """Object array of ids -> a numeric array when every id is a number."""
     try:
-        return out.astype(np.int64) if all(isinstance(v, (int, np.integer)) for v in out.flat) \
-            else out
+        return (
+            out.astype(np.int64) if all(isinstance(v, (int, np.integer)) for v in out.flat) else out
+        )
     except (TypeError, ValueError):
         return out
 
 
-register_baseline(BaselineEntry(
-    "global_popularity", (LINK.name,), "the destinations with the most links observed by "
-    "the seed time, for every source", global_popularity))
-register_baseline(BaselineEntry(
-    "past_visits", (LINK.name,), "the source's own past destinations, most recent first "
-    "(padded with global_popularity)", past_visits))
+register_baseline(
+    BaselineEntry(
+        "global_popularity",
+        (LINK.name,),
+        "the destinations with the most links observed by the seed time, for every source",
+        global_popularity,
+    )
+)
+register_baseline(
+    BaselineEntry(
+        "past_visits",
+        (LINK.name,),
+        "the source's own past destinations, most recent first (padded with global_popularity)",
+        past_visits,
+    )
+)
 
 #: name -> ranking function of the link baselines (from `rdl.baselines.registry`)
-LINK_BASELINES: dict[str, Callable] = {e.name: cast(Callable, e.fn)  # each has one
-                                         for e in baselines_for(LINK)}
+LINK_BASELINES: dict[str, Callable] = {
+    e.name: cast(Callable, e.fn)  # each has one
+    for e in baselines_for(LINK)
+}
 
 
 def run_link_baselines(
@@ -165,11 +181,15 @@ def run_link_baselines(
     if isinstance(task, type):
         task = task(db)
     if kind_of(task) is not LINK:
-        raise ValueError(f"run_link_baselines: task {getattr(task, 'name', task)!r} is not a "
-                         "link task; use rdl.baselines.run_baselines for entity tasks")
+        raise ValueError(
+            f"run_link_baselines: task {getattr(task, 'name', task)!r} is not a "
+            "link task; use rdl.baselines.run_baselines for entity tasks"
+        )
     if getattr(task, "db", db) is not db:
-        raise ValueError("run_link_baselines: the task was built on a different Database "
-                         "than `db`; pass the task's own database")
+        raise ValueError(
+            "run_link_baselines: the task was built on a different Database "
+            "than `db`; pass the task's own database"
+        )
     names = list(LINK_BASELINES) if baselines is None else list(baselines)
     unknown = [n for n in names if n not in LINK_BASELINES]
     if unknown:
@@ -196,32 +216,58 @@ def run_link_baselines(
             df = tables[split]
             pred = LINK_BASELINES[name](task, df[[task.time_col, task.src_entity_col]], history)
             kept[split][name] = pred
-            entry[split] = {m: float(METRICS[m](df[task.dst_entity_col].tolist(), pred,
-                                                k=task.eval_k)) for m in task.metrics}
+            entry[split] = {
+                m: float(METRICS[m](df[task.dst_entity_col].tolist(), pred, k=task.eval_k))
+                for m in task.metrics
+            }
         entry["fit_seconds"] = time.perf_counter() - t0
         entry["history_seconds"] = history.seconds - h0
         result["baselines"][name] = entry
         shown = entry["test"][first]
-        say(f"{name}: test {first} = {'n/a' if math.isnan(shown) else f'{shown:.4f}'} "
-            f"({entry['fit_seconds']:.2f} s)")
+        say(
+            f"{name}: test {first} = {'n/a' if math.isnan(shown) else f'{shown:.4f}'} "
+            f"({entry['fit_seconds']:.2f} s)"
+        )
     if predictions is not None:
         from rdl.results import prediction_frame
 
         for split in ("val", "test"):
             df = tables[split]
-            predictions.append(prediction_frame(split, df[task.src_entity_col],
-                                                df[task.time_col], df[task.dst_entity_col],
-                                                kept[split]))
+            predictions.append(
+                prediction_frame(
+                    split,
+                    df[task.src_entity_col],
+                    df[task.time_col],
+                    df[task.dst_entity_col],
+                    kept[split],
+                )
+            )
     result["total_seconds"] = time.perf_counter() - t_start
     return result
 
 
-def _run_link(db, task, *, baselines=None, log=None, link_history=None,
-              protocol: str = "relbench", predictions=None, **_entity_options) -> dict:
+def _run_link(
+    db,
+    task,
+    *,
+    baselines=None,
+    log=None,
+    link_history=None,
+    protocol: str = "relbench",
+    predictions=None,
+    **_entity_options,
+) -> dict:
     """`rdl.baselines.run_baselines` of the link kind (``seed`` / ``lightgbm_kwargs``
     do not apply)."""
-    return run_link_baselines(db, task, baselines=baselines, log=log, history=link_history,
-                              protocol=protocol, predictions=predictions)
+    return run_link_baselines(
+        db,
+        task,
+        baselines=baselines,
+        log=log,
+        history=link_history,
+        protocol=protocol,
+        predictions=predictions,
+    )
 
 
 RUNNERS.register(LINK, _run_link)

@@ -125,8 +125,9 @@ def _event_time(db, plan: PathPlan) -> tuple[int, str] | None:
 def path_feature_names(db, plan: PathPlan, windows) -> list[str]:
     p = plan.name
     if not plan.aggregated:
-        return [f"{p}__{safe_name(c)}" for c in plan.numerical] + \
-               [f"{p}__{safe_name(c)}" for c in plan.categorical]
+        return [f"{p}__{safe_name(c)}" for c in plan.numerical] + [
+            f"{p}__{safe_name(c)}" for c in plan.categorical
+        ]
     timed = _event_time(db, plan) is not None
     ws = [_window_name(w) for w in (windows if timed else (None,))]
     names = []
@@ -160,8 +161,11 @@ def _candidate_paths(db, entity_table: str, max_depth: int) -> list[tuple[Hop, .
         for (h,) in depth1:
             if h.direction == "child":
                 # E <- C -> P (skip the hop straight back to E) and E <- C <- G
-                out += [(h, p) for p in parents(h.table)
-                        if not (p.fkey == h.fkey and p.table == entity_table)]
+                out += [
+                    (h, p)
+                    for p in parents(h.table)
+                    if not (p.fkey == h.fkey and p.table == entity_table)
+                ]
                 out += [(h, g) for g in children[h.table]]
             else:
                 out += [(h, p) for p in parents(h.table)]
@@ -174,11 +178,18 @@ def _visible(table, cutoff) -> pd.DataFrame:
     return table.df[table.df[table.time_col] <= pd.Timestamp(cutoff)]
 
 
-def plan_aggregations(db, entity_table: str, *, max_depth: int = 2,
-                      windows: tuple[int | None, ...] = DEFAULT_WINDOWS,
-                      vocab_cutoff=None, max_features: int = 400,
-                      max_numerical_per_path: int = 12, max_categorical_per_path: int = 3,
-                      top_categories: int = 3) -> AggregationPlan:
+def plan_aggregations(
+    db,
+    entity_table: str,
+    *,
+    max_depth: int = 2,
+    windows: tuple[int | None, ...] = DEFAULT_WINDOWS,
+    vocab_cutoff=None,
+    max_features: int = 400,
+    max_numerical_per_path: int = 12,
+    max_categorical_per_path: int = 3,
+    top_categories: int = 3,
+) -> AggregationPlan:
     """Choose the foreign-key paths, columns and category values to aggregate.
 
     Args:
@@ -233,8 +244,12 @@ def plan_aggregations(db, entity_table: str, *, max_depth: int = 2,
                 lookup = hops[0].direction == "parent"  # the value itself becomes a feature
                 if len(counts) > 1 and not (lookup and len(counts) > MAX_CATEGORIES):
                     categorical[col] = list(counts.index[:top_categories])
-        plan = PathPlan(hops, numerical, categorical,
-                        counts=hops[0].direction == "child" and hops[-1].direction == "child")
+        plan = PathPlan(
+            hops,
+            numerical,
+            categorical,
+            counts=hops[0].direction == "child" and hops[-1].direction == "child",
+        )
         if not plan.aggregated and not (numerical or categorical):
             continue
         new = path_feature_names(db, plan, windows)
@@ -255,4 +270,3 @@ def plan_aggregations(db, entity_table: str, *, max_depth: int = 2,
         paths.append(plan)
         names += new
     return AggregationPlan(entity_table, paths, windows, names)
-

@@ -44,8 +44,9 @@ BASELINES: dict[str, BaselineEntry] = {}
 
 #: kind name -> ``run(db, task, *, baselines, log, seed, protocol, predictions, ...)`` —
 #: the runner of the kind's baselines (`rdl.baselines.run_baselines`' contract).
-RUNNERS: KindParts[Callable] = KindParts("baseline runner",
-                                         "rdl.baselines.registry.RUNNERS.register")
+RUNNERS: KindParts[Callable] = KindParts(
+    "baseline runner", "rdl.baselines.registry.RUNNERS.register"
+)
 
 
 def register_baseline(entry: BaselineEntry) -> BaselineEntry:
@@ -75,5 +76,13 @@ def baselines_help() -> str:
     return "; ".join(f"{e.name} ({', '.join(e.kinds)}): {e.help}" for e in BASELINES.values())
 
 
-__all__ = ["BASELINES", "BaselineEntry", "RUNNERS", "baseline_names", "baselines_for",
-           "baselines_help", "learned_baselines", "register_baseline"]
+__all__ = [
+    "BASELINES",
+    "RUNNERS",
+    "BaselineEntry",
+    "baseline_names",
+    "baselines_for",
+    "baselines_help",
+    "learned_baselines",
+    "register_baseline",
+]

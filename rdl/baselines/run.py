@@ -9,20 +9,31 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from rdl.baselines import simple as _simple  # noqa: F401  (registers the simple baselines)
 from rdl.baselines.lgbm import LightGBMBaseline
 from rdl.baselines.registry import RUNNERS, BaselineEntry, baselines_for, register_baseline
 from rdl.baselines.targets import ENTITY_KINDS, MULTICLASS, MULTILABEL, label_matrix, task_type
 from rdl.db.sources import safe_url
 from rdl.metrics import METRICS
-from rdl.baselines import simple as _simple  # noqa: F401  (registers the simple baselines)
 from rdl.tasks import check_protocol
 
 _ENTITY = tuple(k.name for k in ENTITY_KINDS)
-register_baseline(BaselineEntry("lightgbm_entity", _ENTITY, "LightGBM on the entity's own "
-                                "columns at the seed time", learned=True))
-register_baseline(BaselineEntry("lightgbm_aggregated", _ENTITY, "LightGBM on the entity's "
-                                "columns and time-bounded aggregates of related rows",
-                                learned=True))
+register_baseline(
+    BaselineEntry(
+        "lightgbm_entity",
+        _ENTITY,
+        "LightGBM on the entity's own columns at the seed time",
+        learned=True,
+    )
+)
+register_baseline(
+    BaselineEntry(
+        "lightgbm_aggregated",
+        _ENTITY,
+        "LightGBM on the entity's columns and time-bounded aggregates of related rows",
+        learned=True,
+    )
+)
 LIGHTGBM_BASELINES = ("lightgbm_entity", "lightgbm_aggregated")
 
 
@@ -30,8 +41,10 @@ def _metric_names(task) -> list[str]:
     names = [getattr(m, "__name__", m) for m in task.metrics]
     unknown = [m for m in names if m not in METRICS]
     if unknown:
-        raise ValueError(f"task {task.name!r} lists metric(s) {unknown} that rdl.metrics.METRICS "
-                         f"does not know; known: {sorted(METRICS)}")
+        raise ValueError(
+            f"task {task.name!r} lists metric(s) {unknown} that rdl.metrics.METRICS "
+            f"does not know; known: {sorted(METRICS)}"
+        )
     return names
 
 
@@ -47,7 +60,9 @@ def true_labels(task, labels: pd.Series) -> np.ndarray:
     return labels.to_numpy(dtype=np.float64)
 
 
-def score(task, labels: pd.Series, pred: np.ndarray) -> tuple[dict[str, float | None], dict[str, str]]:
+def score(
+    task, labels: pd.Series, pred: np.ndarray
+) -> tuple[dict[str, float | None], dict[str, str]]:
     """Every metric of ``task.metrics`` on ``(labels, pred)``.
 
     Returns:
@@ -129,24 +144,47 @@ def run_baselines(
         task = task(db)
     runner = RUNNERS.find(task)
     if runner is None:  # a kind without baselines
-        return {"task": getattr(task, "name", type(task).__name__),
-                "db": getattr(db, "url", None) or repr(db), "task_type": str(task.task_type),
-                "metrics": list(task.metrics), "protocol": check_protocol(protocol),
-                "baselines": {}}
-    return runner(db, task, baselines=baselines, seed=seed, lightgbm_kwargs=lightgbm_kwargs,
-                  log=log, link_history=link_history, protocol=protocol,
-                  predictions=predictions)
+        return {
+            "task": getattr(task, "name", type(task).__name__),
+            "db": getattr(db, "url", None) or repr(db),
+            "task_type": str(task.task_type),
+            "metrics": list(task.metrics),
+            "protocol": check_protocol(protocol),
+            "baselines": {},
+        }
+    return runner(
+        db,
+        task,
+        baselines=baselines,
+        seed=seed,
+        lightgbm_kwargs=lightgbm_kwargs,
+        log=log,
+        link_history=link_history,
+        protocol=protocol,
+        predictions=predictions,
+    )
 
 
-def run_entity_baselines(db, task, *, baselines=None, seed: int = 0, lightgbm_kwargs=None,
-                         log=None, link_history=None, protocol: str = "relbench",
-                         predictions: list | None = None) -> dict:
+def run_entity_baselines(
+    db,
+    task,
+    *,
+    baselines=None,
+    seed: int = 0,
+    lightgbm_kwargs=None,
+    log=None,
+    link_history=None,
+    protocol: str = "relbench",
+    predictions: list | None = None,
+) -> dict:
     """`run_baselines` of the entity kinds (arguments and result as there): the simple
     baselines and LightGBM that `rdl.baselines.registry.baselines_for` the task's kind."""
     t_start = time.perf_counter()
     if getattr(task, "db", db) is not db:
-        raise ValueError("run_baselines: the task was built on a different Database than "
-                         "`db`; pass the task's own database")
+        raise ValueError(
+            "run_baselines: the task was built on a different Database than "
+            "`db`; pass the task's own database"
+        )
     kind = task_type(task)
     metrics = _metric_names(task)
     entries = baselines_for(kind)
@@ -154,8 +192,7 @@ def run_entity_baselines(db, task, *, baselines=None, seed: int = 0, lightgbm_kw
     names = available if baselines is None else list(baselines)
     unknown = [n for n in names if n not in available]
     if unknown:
-        raise ValueError(f"unknown baseline(s) {unknown} for a {kind} task; available: "
-                         f"{available}")
+        raise ValueError(f"unknown baseline(s) {unknown} for a {kind} task; available: {available}")
     say = log or (lambda _msg: None)
 
     keys = [task.time_col, task.entity_col]
@@ -163,13 +200,17 @@ def run_entity_baselines(db, task, *, baselines=None, seed: int = 0, lightgbm_kw
     def rows(split, **kw) -> pd.DataFrame:
         # sorted by (time, entity) so that results do not depend on the row order of the
         # label SQL (LightGBM's bagging and the random baseline depend on it)
-        return task.get_table(split, **kw).df.sort_values(keys, kind="stable").reset_index(drop=True)
+        return (
+            task.get_table(split, **kw).df.sort_values(keys, kind="stable").reset_index(drop=True)
+        )
 
     train, val = rows("train"), rows("val")
     test_in, test_full = rows("test"), rows("test", mask_input_cols=False)
     if len(test_in) != len(test_full) or not test_in[keys].equals(test_full[keys]):
-        raise ValueError("the masked and unmasked test tables hold different rows; "
-                         "get_table('test') must only hide the target column")
+        raise ValueError(
+            "the masked and unmasked test tables hold different rows; "
+            "get_table('test') must only hide the target column"
+        )
     y_val = val[task.target_col]
     y_test = test_full[task.target_col]
     trainval = pd.concat([train, val], ignore_index=True)
@@ -199,9 +240,11 @@ def run_entity_baselines(db, task, *, baselines=None, seed: int = 0, lightgbm_kw
         result["baselines"][name] = entry
         first = metrics[0]
         shown = entry["test"][first]
-        say(f"{name}: test {first} = "
+        say(
+            f"{name}: test {first} = "
             f"{'n/a' if shown is None or math.isnan(shown) else f'{shown:.4f}'} "
-            f"({extra['fit_seconds']:.2f} s)")
+            f"({extra['fit_seconds']:.2f} s)"
+        )
 
     for entry in entries:
         if entry.name not in names or entry.fn is None:
@@ -216,26 +259,38 @@ def run_entity_baselines(db, task, *, baselines=None, seed: int = 0, lightgbm_kw
         if name not in names:
             continue
         t0 = time.perf_counter()
-        model = LightGBMBaseline(name.removeprefix("lightgbm_"), seed=seed, protocol=protocol,
-                                 **(lightgbm_kwargs or {}))
+        model = LightGBMBaseline(
+            name.removeprefix("lightgbm_"), seed=seed, protocol=protocol, **(lightgbm_kwargs or {})
+        )
         X_train, X_val, X_test = model.make_features(task, train, val, test_in)
         t_feat = time.perf_counter() - t0
         model.fit(task, X_train, train[task.target_col], X_val, y_val)
         fit_seconds = time.perf_counter() - t0
-        record(name, model.predict(X_val), model.predict(X_test), {
-            "fit_seconds": fit_seconds,
-            "feature_seconds": t_feat,
-            "num_features": model.num_features,
-            "best_iteration": model.best_iteration,
-            "params": model.best_params,
-        })
+        record(
+            name,
+            model.predict(X_val),
+            model.predict(X_test),
+            {
+                "fit_seconds": fit_seconds,
+                "feature_seconds": t_feat,
+                "num_features": model.num_features,
+                "best_iteration": model.best_iteration,
+                "params": model.best_params,
+            },
+        )
     if predictions is not None:
         from rdl.results import prediction_frame
 
         for split, df, labels in [("val", val, y_val), ("test", test_full, y_test)]:
-            predictions.append(prediction_frame(
-                split, df[task.entity_col], df[task.time_col], true_labels(task, labels),
-                kept[split]))
+            predictions.append(
+                prediction_frame(
+                    split,
+                    df[task.entity_col],
+                    df[task.time_col],
+                    true_labels(task, labels),
+                    kept[split],
+                )
+            )
     result["total_seconds"] = time.perf_counter() - t_start
     return result
 

@@ -23,8 +23,8 @@ import pandas as pd
 
 from rdl.baselines.registry import BASELINES, BaselineEntry, register_baseline
 from rdl.baselines.targets import (
-    ENTITY_KINDS,
     BINARY,
+    ENTITY_KINDS,
     MULTICLASS,
     MULTILABEL,
     REGRESSION,
@@ -93,8 +93,9 @@ def majority(task, train, rows) -> np.ndarray:
         ValueError: a regression task (use `global_mean` / `global_median`).
     """
     if task_type(task) == REGRESSION:
-        raise ValueError("majority is for classification tasks; use global_mean or "
-                         "global_median for regression")
+        raise ValueError(
+            "majority is for classification tasks; use global_mean or global_median for regression"
+        )
     means = _label_means(task, train)
     return to_prediction(task, np.tile(means, (len(_df(rows)), 1)))
 
@@ -150,13 +151,15 @@ def entity_mean(task, train, rows) -> np.ndarray:
     for df, what in [(hist, "train"), (target, "rows")]:
         for col in (task.entity_col, task.time_col):
             if col not in df.columns:
-                raise ValueError(f"entity_mean: {what} has no column {col!r} "
-                                 f"(columns: {list(df.columns)})")
+                raise ValueError(
+                    f"entity_mean: {what} has no column {col!r} (columns: {list(df.columns)})"
+                )
     cols = [f"__y{j}" for j in range(Y.shape[1])]
     h = pd.DataFrame(Y, columns=cols)
     h["__e"] = hist[task.entity_col].to_numpy()
-    h["__avail"] = (pd.to_datetime(hist[task.time_col]).astype("datetime64[ns]")
-                    + pd.Timedelta(task.timedelta)).to_numpy()
+    h["__avail"] = (
+        pd.to_datetime(hist[task.time_col]).astype("datetime64[ns]") + pd.Timedelta(task.timedelta)
+    ).to_numpy()
     h = h.sort_values(["__e", "__avail"], kind="stable")
     h["__n"] = h.groupby("__e").cumcount() + 1
     h[cols] = h.groupby("__e")[cols].cumsum()
@@ -164,15 +167,24 @@ def entity_mean(task, train, rows) -> np.ndarray:
     h = h.drop_duplicates(["__e", "__avail"], keep="last")
     h = h.sort_values("__avail", kind="stable")
 
-    q = pd.DataFrame({
-        "__e": target[task.entity_col].to_numpy(),
-        "__t": pd.to_datetime(target[task.time_col]).astype("datetime64[ns]").to_numpy(),
-        "__pos": np.arange(len(target)),
-    })
+    q = pd.DataFrame(
+        {
+            "__e": target[task.entity_col].to_numpy(),
+            "__t": pd.to_datetime(target[task.time_col]).astype("datetime64[ns]").to_numpy(),
+            "__pos": np.arange(len(target)),
+        }
+    )
     q["__e"] = q["__e"].astype(h["__e"].dtype) if len(h) else q["__e"]
     q = q.sort_values("__t", kind="stable")
-    m = pd.merge_asof(q, h, left_on="__t", right_on="__avail", by="__e",
-                      direction="backward", allow_exact_matches=True)
+    m = pd.merge_asof(
+        q,
+        h,
+        left_on="__t",
+        right_on="__avail",
+        by="__e",
+        direction="backward",
+        allow_exact_matches=True,
+    )
     m = m.sort_values("__pos")
     counts = m["__n"].to_numpy(dtype=np.float64)
     sums = m[cols].to_numpy(dtype=np.float64)
@@ -186,18 +198,24 @@ def entity_mean(task, train, rows) -> np.ndarray:
 _ENTITY = tuple(k.name for k in ENTITY_KINDS)
 _CLASSIFICATION = (BINARY.name, MULTICLASS.name, MULTILABEL.name)
 for _entry in (
-    BaselineEntry("random", _ENTITY, "random predictions in the training labels' range",
-                  random_baseline, takes_seed=True),
+    BaselineEntry(
+        "random",
+        _ENTITY,
+        "random predictions in the training labels' range",
+        random_baseline,
+        takes_seed=True,
+    ),
     BaselineEntry("majority", _CLASSIFICATION, "the most frequent training label", majority),
     BaselineEntry("global_mean", (REGRESSION.name,), "the mean training label", global_mean),
-    BaselineEntry("global_median", (REGRESSION.name,), "the median training label",
-                  global_median),
-    BaselineEntry("entity_mean", _ENTITY, "the entity's mean past label (else the global "
-                  "mean)", entity_mean),
+    BaselineEntry("global_median", (REGRESSION.name,), "the median training label", global_median),
+    BaselineEntry(
+        "entity_mean", _ENTITY, "the entity's mean past label (else the global mean)", entity_mean
+    ),
 ):
     register_baseline(_entry)
 
 #: kind name -> {baseline name: function}, the simple baselines per entity kind (the
 #: report's order), from `rdl.baselines.registry.BASELINES`.
-SIMPLE_BASELINES = {k: {e.name: e.fn for e in BASELINES.values() if k in e.kinds and e.fn}
-                    for k in _ENTITY}
+SIMPLE_BASELINES = {
+    k: {e.name: e.fn for e in BASELINES.values() if k in e.kinds and e.fn} for k in _ENTITY
+}

@@ -25,12 +25,13 @@ from rdl.bench.models import BASELINES_UNIT, PICK, entry_for, metric_higher
 
 REGIME_LABELS = {
     "relbench": "frozen (relbench protocol): every model input cut at the test timestamp, "
-                "as RelBench's get_db()",
+    "as RelBench's get_db()",
     "rolling": "rolling protocol: each test row sees the database up to its own seed time, "
-               "as get_db(upto_test_timestamp=False)",
+    "as get_db(upto_test_timestamp=False)",
 }
-TIE_RULE = ("the two test means differ by at most the larger of their standard "
-            "deviations over the seeds")
+TIE_RULE = (
+    "the two test means differ by at most the larger of their standard deviations over the seeds"
+)
 
 
 def stats(values: list[float | None]) -> dict:
@@ -62,7 +63,7 @@ def ranks(means: dict[str, float], higher: bool) -> dict[str, float]:
         j = i
         while j + 1 < len(order) and means[order[j + 1]] == means[order[i]]:
             j += 1
-        for n in order[i:j + 1]:
+        for n in order[i : j + 1]:
             out[n] = (i + j) / 2 + 1
         i = j + 1
     return out
@@ -76,43 +77,67 @@ def _load(cell: Cell, out: Path) -> dict | None:
 
 
 def _best_baseline(per_seed: list[dict], metric: str, higher: bool) -> dict | None:
-    names = list(dict.fromkeys(n for runs in per_seed
-                               for n in ((runs.get(BASELINES_UNIT) or {}).get("baselines") or {})))
+    names = list(
+        dict.fromkeys(
+            n
+            for runs in per_seed
+            for n in ((runs.get(BASELINES_UNIT) or {}).get("baselines") or {})
+        )
+    )
     best = None
     for name in names:
-        entries = [((runs.get(BASELINES_UNIT) or {}).get("baselines") or {}).get(name) or {}
-                   for runs in per_seed]
+        entries = [
+            ((runs.get(BASELINES_UNIT) or {}).get("baselines") or {}).get(name) or {}
+            for runs in per_seed
+        ]
         val = stats([(e.get("val") or {}).get(metric) for e in entries])
         if val["mean"] is None:
             continue
-        if best is None or (val["mean"] > best["val"]["mean"] if higher
-                            else val["mean"] < best["val"]["mean"]):
-            best = {"name": name, "val": val,
-                    "test": stats([(e.get("test") or {}).get(metric) for e in entries])}
+        if best is None or (
+            val["mean"] > best["val"]["mean"] if higher else val["mean"] < best["val"]["mean"]
+        ):
+            best = {
+                "name": name,
+                "val": val,
+                "test": stats([(e.get("test") or {}).get(metric) for e in entries]),
+            }
     return best
 
 
-def _task_board(task: str, spec: str, kind: str, protocol: str, models: list[str],
-                per_seed: list[dict]) -> dict:
-    metric = next((r["metrics"][0] for runs in per_seed for r in runs.values()
-                   if r.get("metrics")), None)
-    board: dict[str, Any] = {"task": task, "task_spec": spec, "kind": kind, "metric": metric,
-             "seeds_done": len(per_seed), "models": {}, "best_baseline": None, "anchors": []}
+def _task_board(
+    task: str, spec: str, kind: str, protocol: str, models: list[str], per_seed: list[dict]
+) -> dict:
+    metric = next(
+        (r["metrics"][0] for runs in per_seed for r in runs.values() if r.get("metrics")), None
+    )
+    board: dict[str, Any] = {
+        "task": task,
+        "task_spec": spec,
+        "kind": kind,
+        "metric": metric,
+        "seeds_done": len(per_seed),
+        "models": {},
+        "best_baseline": None,
+        "anchors": [],
+    }
     if metric is None:
         return board
     higher = metric_higher(metric)
     board["higher_is_better"] = higher
     for model in models:
         found = [entry_for(model, kind, runs) for runs in per_seed]
-        row = {"val": stats([(e or {}).get("val", {}).get(metric) for _, e in found]),
-               "test": stats([(e or {}).get("test", {}).get(metric) for _, e in found]),
-               "fit_s": stats([(e or {}).get("fit_seconds") for _, e in found])["mean"]}
+        row = {
+            "val": stats([(e or {}).get("val", {}).get(metric) for _, e in found]),
+            "test": stats([(e or {}).get("test", {}).get(metric) for _, e in found]),
+            "fit_s": stats([(e or {}).get("fit_seconds") for _, e in found])["mean"],
+        }
         if model == PICK:
             row["picked"] = [n for n, _ in found]
         board["models"][model] = row
     best = board["best_baseline"] = _best_baseline(per_seed, metric, higher)
-    means = {m: r["test"]["mean"] for m, r in board["models"].items()
-             if r["test"]["mean"] is not None}
+    means = {
+        m: r["test"]["mean"] for m, r in board["models"].items() if r["test"]["mean"] is not None
+    }
     for m, r in ranks(means, higher).items():
         board["models"][m]["rank"] = r
     for row in board["models"].values():
@@ -127,10 +152,17 @@ def _regime(protocol: str, tasks: list[dict], models: list[str]) -> dict:
         rs = [t["models"][m]["rank"] for t in tasks if "rank" in t["models"].get(m, {})]
         mean_rank[m] = {"mean_rank": statistics.fmean(rs) if rs else None, "tasks": len(rs)}
         res = [t["models"].get(m, {}).get("vs_best_baseline") for t in tasks]
-        record[m] = {"wins": res.count("win"), "ties": res.count("tie"),
-                     "losses": res.count("loss")}
-    return {"label": REGIME_LABELS[protocol], "tasks": tasks, "mean_rank": mean_rank,
-            "record": record}
+        record[m] = {
+            "wins": res.count("win"),
+            "ties": res.count("tie"),
+            "losses": res.count("loss"),
+        }
+    return {
+        "label": REGIME_LABELS[protocol],
+        "tasks": tasks,
+        "mean_rank": mean_rank,
+        "record": record,
+    }
 
 
 def _runs_table(cells: list[Cell], records: dict[tuple, dict]) -> list[dict]:
@@ -142,17 +174,31 @@ def _runs_table(cells: list[Cell], records: dict[tuple, dict]) -> list[dict]:
     for (task, protocol, unit), recs in groups.items():
         ok = [r for r in recs if r["status"] == "ok"]
         peaks = [r["peak_rss_mb"] for r in ok if r.get("peak_rss_mb") is not None]
-        rows.append({"task": task, "protocol": protocol, "unit": unit, "cells": len(ok),
-                     "failed": len(recs) - len(ok),
-                     "wall_s": stats([r["wall_s"] for r in ok]),
-                     "peak_rss_mb": max(peaks) if peaks else None,
-                     "isolated": all(r.get("isolated", True) for r in ok)})
+        rows.append(
+            {
+                "task": task,
+                "protocol": protocol,
+                "unit": unit,
+                "cells": len(ok),
+                "failed": len(recs) - len(ok),
+                "wall_s": stats([r["wall_s"] for r in ok]),
+                "peak_rss_mb": max(peaks) if peaks else None,
+                "isolated": all(r.get("isolated", True) for r in ok),
+            }
+        )
     return rows
 
 
-def leaderboard(suite, models: list[str], seeds: list[int], protocols: list[str],
-                cells: list[Cell], records: dict[tuple, dict], out: str | Path,
-                skipped: Sequence[tuple[Cell, str]] = ()) -> dict:
+def leaderboard(
+    suite,
+    models: list[str],
+    seeds: list[int],
+    protocols: list[str],
+    cells: list[Cell],
+    records: dict[tuple, dict],
+    out: str | Path,
+    skipped: Sequence[tuple[Cell, str]] = (),
+) -> dict:
     """The leaderboard dict (``leaderboard.json``) of ``cells`` whose ``records``
     (``Cell.key`` -> ``cell.json``) are known."""
     out = Path(out)
@@ -163,8 +209,11 @@ def leaderboard(suite, models: list[str], seeds: list[int], protocols: list[str]
             mine = [c for c in cells if c.task == t.id and c.protocol == protocol]
             per_seed = []
             for seed in seeds:
-                runs = {c.unit: _load(c, out) for c in mine if c.seed == seed
-                        and (records.get(c.key) or {}).get("status") == "ok"}
+                runs = {
+                    c.unit: _load(c, out)
+                    for c in mine
+                    if c.seed == seed and (records.get(c.key) or {}).get("status") == "ok"
+                }
                 runs = {u: r for u, r in runs.items() if r is not None}
                 if runs:
                     per_seed.append(runs)
@@ -174,21 +223,32 @@ def leaderboard(suite, models: list[str], seeds: list[int], protocols: list[str]
     return {
         "suite": {"name": suite.name, "path": str(suite.path), "description": suite.description},
         "made": dt.datetime.now().isoformat(timespec="seconds"),
-        "models": list(models), "seeds": list(seeds), "protocols": list(protocols),
+        "models": list(models),
+        "seeds": list(seeds),
+        "protocols": list(protocols),
         "tie_rule": TIE_RULE,
         "best_baseline_rule": "the rdl.baselines entry with the best mean validation value "
-                              "of the task's first metric over the seeds",
+        "of the task's first metric over the seeds",
         "pick_rule": "per run, the entry of results.json's models (default trained run) and "
-                     "baselines with the best validation value of the task's first metric",
+        "baselines with the best validation value of the task's first metric",
         "regimes": regimes,
         "runs": _runs_table(cells, records),
-        "cells": [{"task": c.task, "protocol": c.protocol, "seed": c.seed, "unit": c.unit,
-                   "folder": str(c.folder(out).relative_to(out)),
-                   **{k: records[c.key].get(k) for k in ("status", "wall_s", "peak_rss_mb",
-                                                          "error")}}
-                  for c in cells if c.key in records],
-        "skipped": [{"task": c.task, "protocol": c.protocol, "seed": c.seed, "unit": c.unit,
-                     "reason": why} for c, why in skipped],
+        "cells": [
+            {
+                "task": c.task,
+                "protocol": c.protocol,
+                "seed": c.seed,
+                "unit": c.unit,
+                "folder": str(c.folder(out).relative_to(out)),
+                **{k: records[c.key].get(k) for k in ("status", "wall_s", "peak_rss_mb", "error")},
+            }
+            for c in cells
+            if c.key in records
+        ],
+        "skipped": [
+            {"task": c.task, "protocol": c.protocol, "seed": c.seed, "unit": c.unit, "reason": why}
+            for c, why in skipped
+        ],
     }
 
 

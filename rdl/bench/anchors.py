@@ -21,16 +21,20 @@ def load_anchors(path: str | Path = ANCHORS_FILE) -> tuple[dict, ...]:
     need = {"task", "regime", "system", "metric", "value", "source"}
     for row in rows:
         if set(row) != need or row["regime"] not in REGIMES:
-            raise ValueError(f"{path}: anchor {row} must have exactly {sorted(need)} with a "
-                             f"regime in {REGIMES}")
+            raise ValueError(
+                f"{path}: anchor {row} must have exactly {sorted(need)} with a regime in {REGIMES}"
+            )
     return tuple(rows)
 
 
 def anchors_for(task_spec: str, regime: str, metric: str) -> list[dict]:
     """The anchors of a task (built-in name, e.g. ``rel-f1/driver-dnf``) measured under
     ``regime`` on ``metric``; none from another regime."""
-    return [dict(a) for a in load_anchors() if a["task"] == task_spec
-            and a["regime"] == regime and a["metric"] == metric]
+    return [
+        dict(a)
+        for a in load_anchors()
+        if a["task"] == task_spec and a["regime"] == regime and a["metric"] == metric
+    ]
 
 
 __all__ = ["ANCHORS_FILE", "REGIMES", "anchors_for", "load_anchors"]

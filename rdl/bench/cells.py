@@ -22,13 +22,13 @@ CELL_FILE = "cell.json"
 class Cell:
     """What one run needs (JSON-safe; the isolated worker gets it as a file)."""
 
-    task: str            # the leaderboard id, DATABASE/TASK
-    task_spec: str       # for rdl.tasks.load_task
-    kind: str            # "entity" | "link"
+    task: str  # the leaderboard id, DATABASE/TASK
+    task_spec: str  # for rdl.tasks.load_task
+    kind: str  # "entity" | "link"
     db_url: str
     protocol: str
     seed: int
-    unit: str            # "baselines" or a trained model ("gnn", "two-tower", ...)
+    unit: str  # "baselines" or a trained model ("gnn", "two-tower", ...)
     slug: str
     schema: dict = field(default_factory=dict)
     train: dict = field(default_factory=dict)
@@ -69,8 +69,11 @@ def read_record(cell: Cell, out: str | Path) -> dict | None:
 def finished(cell: Cell, out: str | Path) -> dict | None:
     """The record of ``cell`` if it finished (``ok``, same spec), else ``None``."""
     rec = read_record(cell, out)
-    if rec is None or rec.get("status") != "ok" or rec.get("spec") != json.loads(
-            json.dumps(cell.spec())):
+    if (
+        rec is None
+        or rec.get("status") != "ok"
+        or rec.get("spec") != json.loads(json.dumps(cell.spec()))
+    ):
         return None
     if not (cell.folder(out) / "results.json").exists():
         return None

@@ -49,18 +49,24 @@ def build_recipe(spec: DatabaseSpec, target: Path, log: Callable[[str], None]) -
         p.unlink(missing_ok=True)
     log(f"building {spec.recipe} into {target}")
     if hasattr(recipe, "build_duckdb"):
-        recipe.build_duckdb(tmp, recipe.DEFAULT_SCALE if spec.scale is None else spec.scale,
-                            replace=True, log=log)
+        recipe.build_duckdb(
+            tmp, recipe.DEFAULT_SCALE if spec.scale is None else spec.scale, replace=True, log=log
+        )
     else:
         if spec.scale is not None:
-            raise ValueError(f"database {spec.name!r}: recipe {spec.recipe!r} has no scale "
-                             "factor; drop scale from the suite")
+            raise ValueError(
+                f"database {spec.name!r}: recipe {spec.recipe!r} has no scale "
+                "factor; drop scale from the suite"
+            )
         to_url(recipe.build_database(), f"duckdb:///{tmp}", constraints=True, replace=True)
     tmp.rename(target)
 
 
-def database_url(spec: DatabaseSpec, cache_dir: str | Path | None = None,
-                 log: Callable[[str], None] = lambda _m: None) -> str:
+def database_url(
+    spec: DatabaseSpec,
+    cache_dir: str | Path | None = None,
+    log: Callable[[str], None] = lambda _m: None,
+) -> str:
     """The URL the runs of ``spec`` open (a recipe is built on first use).
 
     Raises:

@@ -20,8 +20,12 @@ class Estimator:
         self._done.append((cell, float(wall_s)))
 
     def estimate(self, cell: Cell) -> float | None:
-        keys = (lambda c: (c.task, c.unit, c.protocol), lambda c: (c.task, c.unit),
-                lambda c: c.unit, lambda c: None)
+        keys = (
+            lambda c: (c.task, c.unit, c.protocol),
+            lambda c: (c.task, c.unit),
+            lambda c: c.unit,
+            lambda c: None,
+        )
         for key in keys:
             same = [s for c, s in self._done if key(c) == key(cell)]
             if same:

@@ -55,8 +55,11 @@ def check_models(models: list[str]) -> list[str]:
 
     models = list(dict.fromkeys(m.strip() for m in models if m.strip()))
     if not models:
-        raise ConfigError("models", f"{arg('models')} names no model; e.g. "
-                          f"{arg('models', repr('pick,gnn,lightgbm_aggregated'), cli='pick,gnn,lightgbm_aggregated')}")
+        raise ConfigError(
+            "models",
+            f"{arg('models')} names no model; e.g. "
+            f"{arg('models', repr('pick,gnn,lightgbm_aggregated'), cli='pick,gnn,lightgbm_aggregated')}",
+        )
     known = known_models()
     bad = [m for m in models if m not in known]
     if bad:
@@ -97,8 +100,10 @@ def pick(default: dict | None, baselines: dict | None, metric: str) -> str | Non
     has a validation value."""
     best, best_v = None, None
     higher = metric_higher(metric)
-    pool = [*((default or {}).get("models") or {}).items(),
-            *((baselines or {}).get("baselines") or {}).items()]
+    pool = [
+        *((default or {}).get("models") or {}).items(),
+        *((baselines or {}).get("baselines") or {}).items(),
+    ]
     for name, entry in pool:
         v = (entry.get("val") or {}).get(metric)
         if _valid(v) and (best_v is None or (v > best_v if higher else v < best_v)):

@@ -9,8 +9,6 @@ a killed bench loses at most the cell in progress.
 
 from __future__ import annotations
 
-from rdl.db.errors import arg
-
 import subprocess
 import sys
 import time
@@ -28,6 +26,7 @@ from rdl.bench.cells import (
 from rdl.bench.estimate import Estimator
 from rdl.bench.models import check_models, units_for
 from rdl.bench.suite import Suite, task_kind
+from rdl.db.errors import arg
 
 PROTOCOLS = {"relbench": ["relbench"], "rolling": ["rolling"], "both": ["relbench", "rolling"]}
 
@@ -51,8 +50,11 @@ def check_protocol(protocol: str) -> list[str]:
     from rdl.train.config import ConfigError
 
     if protocol not in PROTOCOLS:
-        raise ConfigError("protocol", f"{arg('protocol', repr(protocol), cli=protocol)}: "
-                          "write relbench (inputs cut at the test timestamp), rolling or both")
+        raise ConfigError(
+            "protocol",
+            f"{arg('protocol', repr(protocol), cli=protocol)}: "
+            "write relbench (inputs cut at the test timestamp), rolling or both",
+        )
     return PROTOCOLS[protocol]
 
 
@@ -60,20 +62,37 @@ def check_seeds(seeds: list[int]) -> list[int]:
     from rdl.train.config import ConfigError
 
     if not seeds or any(s < 0 for s in seeds):
-        raise ConfigError("seeds", f"{arg('seeds')}: give seeds >= 0, e.g. "
-                          f"{arg('seeds', '[42, 43, 44]', cli='42,43,44')} (got {seeds})")
+        raise ConfigError(
+            "seeds",
+            f"{arg('seeds')}: give seeds >= 0, e.g. "
+            f"{arg('seeds', '[42, 43, 44]', cli='42,43,44')} (got {seeds})",
+        )
     return list(dict.fromkeys(seeds))
 
 
-def plan_cells(suite: Suite, models: list[str], seeds: list[int], protocols: list[str],
-               urls: dict[str, str]) -> list[Cell]:
+def plan_cells(
+    suite: Suite, models: list[str], seeds: list[int], protocols: list[str], urls: dict[str, str]
+) -> list[Cell]:
     """The cells of a bench in the order they run (seed, protocol, task, unit)."""
     kinds = {t.id: task_kind(t.spec) for t in suite.tasks}
-    return [Cell(task=t.id, task_spec=t.spec, kind=kinds[t.id], db_url=urls[t.database.name],
-                 protocol=p, seed=s, unit=u, slug=t.slug, schema=t.database.schema,
-                 train=t.database.train)
-            for s in seeds for p in protocols for t in suite.tasks
-            for u in units_for(models, kinds[t.id])]
+    return [
+        Cell(
+            task=t.id,
+            task_spec=t.spec,
+            kind=kinds[t.id],
+            db_url=urls[t.database.name],
+            protocol=p,
+            seed=s,
+            unit=u,
+            slug=t.slug,
+            schema=t.database.schema,
+            train=t.database.train,
+        )
+        for s in seeds
+        for p in protocols
+        for t in suite.tasks
+        for u in units_for(models, kinds[t.id])
+    ]
 
 
 def _run_isolated(cell: Cell, out: Path, cache_dir) -> tuple[bool, str | None]:
@@ -84,14 +103,28 @@ def _run_isolated(cell: Cell, out: Path, cache_dir) -> tuple[bool, str | None]:
     write_json(spec, cell.spec())
     log = folder / "log.txt"
     with open(log, "w") as fh:
-        proc = subprocess.run([sys.executable, "-m", "rdl.bench.worker", str(spec), str(out),
-                               *([str(cache_dir)] if cache_dir else [])],
-                              stdout=fh, stderr=subprocess.STDOUT)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "rdl.bench.worker",
+                str(spec),
+                str(out),
+                *([str(cache_dir)] if cache_dir else []),
+            ],
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
     if proc.returncode == 0:
         return True, None
-    lines = [ln for ln in log.read_text(errors="replace").splitlines() if ln.startswith(ERROR_PREFIX)]
-    return False, (lines[-1][len(ERROR_PREFIX):] if lines else
-                   f"the worker exited with code {proc.returncode}; see {log}")
+    lines = [
+        ln for ln in log.read_text(errors="replace").splitlines() if ln.startswith(ERROR_PREFIX)
+    ]
+    return False, (
+        lines[-1][len(ERROR_PREFIX) :]
+        if lines
+        else f"the worker exited with code {proc.returncode}; see {log}"
+    )
 
 
 def _run_here(cell: Cell, out: Path, cache_dir) -> tuple[bool, str | None]:
@@ -118,12 +151,20 @@ def run_one(cell: Cell, out: Path, cache_dir=None, isolate: bool = True) -> dict
     if ok:
         res = json.loads((folder / "results.json").read_text())
         peak = res.get("peak_rss_mb")
-    return write_record(cell, out, status="ok" if ok else "failed", wall_s=wall,
-                        peak_rss_mb=peak, isolated=isolate, error=error)
+    return write_record(
+        cell,
+        out,
+        status="ok" if ok else "failed",
+        wall_s=wall,
+        peak_rss_mb=peak,
+        isolated=isolate,
+        error=error,
+    )
 
 
-def open_databases(suite: Suite, cache_dir=None, log: Callable[[str], None] = lambda _m: None
-                   ) -> tuple[dict[str, str], dict[str, str]]:
+def open_databases(
+    suite: Suite, cache_dir=None, log: Callable[[str], None] = lambda _m: None
+) -> tuple[dict[str, str], dict[str, str]]:
     """``({database: URL}, {database: why it cannot be used})``: recipes built once
     (`rdl.bench.databases`); a database that fails leaves out its own tasks only."""
     from rdl.bench.databases import database_url
@@ -137,16 +178,27 @@ def open_databases(suite: Suite, cache_dir=None, log: Callable[[str], None] = la
             urls[db.name] = database_url(db, cache_dir, log)
         except Exception as e:  # e.g. a generator that is not installed: the rest runs
             unusable[db.name] = " ".join(f"{type(e).__name__}: {e}".split())
-            log(f"database {db.name!r} cannot be built or opened, its tasks are left out: "
-                f"{unusable[db.name]}")
+            log(
+                f"database {db.name!r} cannot be built or opened, its tasks are left out: "
+                f"{unusable[db.name]}"
+            )
     return urls, unusable
 
 
-def run_bench(suite: Suite, models: list[str], seeds: list[int], protocol: str,
-              out: str | Path, *, budget: float | None = None, resume: bool = False,
-              isolate: bool = True, cache_dir: str | Path | None = None,
-              reporter: Reporter | None = None,
-              log: Callable[[str], None] = lambda _m: None) -> dict:
+def run_bench(
+    suite: Suite,
+    models: list[str],
+    seeds: list[int],
+    protocol: str,
+    out: str | Path,
+    *,
+    budget: float | None = None,
+    resume: bool = False,
+    isolate: bool = True,
+    cache_dir: str | Path | None = None,
+    reporter: Reporter | None = None,
+    log: Callable[[str], None] = lambda _m: None,
+) -> dict:
     """Run the suite and write the leaderboard into ``out``.
 
     Args:
@@ -174,12 +226,14 @@ def run_bench(suite: Suite, models: list[str], seeds: list[int], protocol: str,
     out = Path(out)
     reporter = reporter or Reporter()
     urls, unusable = open_databases(suite, cache_dir, log)
-    planned = plan_cells(suite, models, seeds, protocols,
-                         {**urls, **{name: "" for name in unusable}})
+    planned = plan_cells(
+        suite, models, seeds, protocols, {**urls, **{name: "" for name in unusable}}
+    )
     by_db = {t.id: t.database.name for t in suite.tasks}
     cells = [c for c in planned if by_db[c.task] not in unusable]
-    left_out = [(c, f"database: {unusable[by_db[c.task]]}") for c in planned
-                if by_db[c.task] in unusable]
+    left_out = [
+        (c, f"database: {unusable[by_db[c.task]]}") for c in planned if by_db[c.task] in unusable
+    ]
     records: dict[tuple, dict] = {}  # Cell.key -> cell.json record
     estimator = Estimator()
     done_before = [(c, finished(c, out)) for c in cells]
@@ -194,8 +248,10 @@ def run_bench(suite: Suite, models: list[str], seeds: list[int], protocol: str,
     todo = [c for c in cells if c.key not in records]
     changed = [c for c in todo if resume and (read_record(c, out) or {}).get("status") == "ok"]
     if changed:
-        log(f"{len(changed)} cells finished with other settings (suite, database) run again: "
-            + ", ".join(c.label for c in changed))
+        log(
+            f"{len(changed)} cells finished with other settings (suite, database) run again: "
+            + ", ".join(c.label for c in changed)
+        )
     reporter.begin(len(todo), len(records))
     skipped = []
     for i, cell in enumerate(todo):
@@ -203,9 +259,11 @@ def run_bench(suite: Suite, models: list[str], seeds: list[int], protocol: str,
         used = time.perf_counter() - t_start
         if budget is not None and est is not None and used + est > budget:
             skipped = todo[i:]
-            log(f"budget {budget:.0f} s: {used:.0f} s used and the next cell ({cell.label}) "
+            log(
+                f"budget {budget:.0f} s: {used:.0f} s used and the next cell ({cell.label}) "
                 f"needs about {est:.0f} s; {len(skipped)} cells not started: "
-                + ", ".join(c.label for c in skipped))
+                + ", ".join(c.label for c in skipped)
+            )
             break
         reporter.started(cell, estimator.remaining(todo[i:]))
         rec = run_one(cell, out, cache_dir, isolate)
@@ -214,13 +272,29 @@ def run_bench(suite: Suite, models: list[str], seeds: list[int], protocol: str,
             estimator.add(cell, rec["wall_s"])
         else:
             log(f"{cell.label} failed: {rec['error']}")
-        reporter.finished(cell, rec, estimator.remaining(todo[i + 1:]))
-    board = leaderboard(suite, models, seeds, protocols, cells, records, out,
-                        skipped=left_out + [(c, "budget") for c in skipped])
+        reporter.finished(cell, rec, estimator.remaining(todo[i + 1 :]))
+    board = leaderboard(
+        suite,
+        models,
+        seeds,
+        protocols,
+        cells,
+        records,
+        out,
+        skipped=left_out + [(c, "budget") for c in skipped],
+    )
     write_json(out / "leaderboard.json", board)
     write_leaderboard(board, out)
     return board
 
 
-__all__ = ["PROTOCOLS", "Reporter", "check_protocol", "check_seeds", "open_databases",
-           "plan_cells", "run_bench", "run_one"]
+__all__ = [
+    "PROTOCOLS",
+    "Reporter",
+    "check_protocol",
+    "check_seeds",
+    "open_databases",
+    "plan_cells",
+    "run_bench",
+    "run_one",
+]

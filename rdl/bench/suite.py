@@ -22,13 +22,12 @@ The built-in suites (``panel``, ``rel-f1``) are TOML files in ``rdl/bench/suites
 
 from __future__ import annotations
 
-from rdl.db.errors import arg
-
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdl.db import RdlError
+from rdl.db.errors import arg
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 #: train options ``rdl bench`` sets itself, per run
@@ -94,9 +93,11 @@ def suite_path(name_or_file: str) -> Path:
     p = Path(name_or_file).expanduser()
     if p.suffix == ".toml" and p.is_file():
         return p
-    raise SuiteError(f"{arg('suite', repr(name_or_file), cli=name_or_file)}: not a built-in suite ({sorted(known)}) "
-                     "nor an existing .toml suite file; write one as rdl/bench/suite.py "
-                     "describes (databases, tasks, train options)")
+    raise SuiteError(
+        f"{arg('suite', repr(name_or_file), cli=name_or_file)}: not a built-in suite ({sorted(known)}) "
+        "nor an existing .toml suite file; write one as rdl/bench/suite.py "
+        "describes (databases, tasks, train options)"
+    )
 
 
 def _check_train(options, where: str) -> dict:
@@ -110,8 +111,10 @@ def _check_train(options, where: str) -> dict:
         raise SuiteError(f"{where}: {bad} are not train options; known: {sorted(known)}")
     fixed = sorted(set(options) & set(RESERVED_TRAIN))
     if fixed:
-        raise SuiteError(f"{where}: {fixed} are set by rdl bench per run ({arg('seeds')}, "
-                         f"{arg('protocol')}); remove them from the suite")
+        raise SuiteError(
+            f"{where}: {fixed} are set by rdl bench per run ({arg('seeds')}, "
+            f"{arg('protocol')}); remove them from the suite"
+        )
     try:
         TrainConfig(**options)
     except ConfigError as e:
@@ -134,8 +137,10 @@ def _task_spec(text, base: Path, where: str) -> str:
 
     known = builtin_tasks()
     if text not in known:
-        raise SuiteError(f"{where}: no built-in task {text!r}; known: {sorted(known)} "
-                         "(a task of your own: FILE.py:NAME)")
+        raise SuiteError(
+            f"{where}: no built-in task {text!r}; known: {sorted(known)} "
+            "(a task of your own: FILE.py:NAME)"
+        )
     return text
 
 
@@ -165,8 +170,10 @@ def load_suite(name_or_file: str) -> Suite:
     train = _check_train(data.get("train", {}), f"suite {str(path)!r} [train]")
     dbs = data.get("database") or []
     if not isinstance(dbs, list) or not dbs:
-        raise SuiteError(f"suite {str(path)!r} names no database: add a [[database]] table "
-                         "with recipe = ... or url = ... and tasks = [...]")
+        raise SuiteError(
+            f"suite {str(path)!r} names no database: add a [[database]] table "
+            "with recipe = ... or url = ... and tasks = [...]"
+        )
     tasks, ids = [], set()
     for i, entry in enumerate(dbs):
         where = f"suite {str(path)!r}, database {i + 1}"
@@ -181,16 +188,22 @@ def load_suite(name_or_file: str) -> Suite:
             if url is None:
                 raise SuiteError(f"{where}: give url or path, not both")
         if (entry.get("recipe") is None) == (url is None):
-            raise SuiteError(f"{where}: give exactly one of recipe (a built-in recipe name) "
-                             "and url / path")
+            raise SuiteError(
+                f"{where}: give exactly one of recipe (a built-in recipe name) and url / path"
+            )
         name = str(entry.get("name") or entry.get("recipe") or Path(str(url)).stem)
         where = f"suite {str(path)!r}, database {name!r}"
         schema = entry.get("schema") or {}
         if not isinstance(schema, dict):
             raise SuiteError(f"{where}: schema must be a table of rdl.connect keyword arguments")
-        db = DatabaseSpec(name=name, recipe=entry.get("recipe"), url=url,
-                          scale=entry.get("scale"), schema=dict(schema),
-                          train={**train, **_check_train(entry.get("train", {}), where)})
+        db = DatabaseSpec(
+            name=name,
+            recipe=entry.get("recipe"),
+            url=url,
+            scale=entry.get("scale"),
+            schema=dict(schema),
+            train={**train, **_check_train(entry.get("train", {}), where)},
+        )
         specs = entry.get("tasks") or []
         if not isinstance(specs, list) or not specs:
             raise SuiteError(f"{where}: tasks = [...] lists no task")
@@ -216,10 +229,19 @@ def task_kind(spec: str) -> str:
     module = load_file(file_part)
     obj = getattr(module, name, None)
     if obj is None:
-        obj = next((o for o in file_tasks(module).values() if getattr(o, "name", None) == name),
-                   None)
+        obj = next(
+            (o for o in file_tasks(module).values() if getattr(o, "name", None) == name), None
+        )
     return "link" if str(getattr(obj, "task_type", "")) == "link_prediction" else "entity"
 
 
-__all__ = ["DatabaseSpec", "Suite", "SuiteError", "TaskSpec", "builtin_suites", "load_suite",
-           "suite_path", "task_kind"]
+__all__ = [
+    "DatabaseSpec",
+    "Suite",
+    "SuiteError",
+    "TaskSpec",
+    "builtin_suites",
+    "load_suite",
+    "suite_path",
+    "task_kind",
+]

@@ -49,8 +49,16 @@ def run_cell(cell: Cell, out: str | Path, cache_dir: str | Path | None = None) -
         from rdl.train import train_task
 
         model = None if cell.unit == "gnn" else cell.unit
-        return train_task(_database(cell, config.storage), cell.task_spec, config, folder,
-                          baselines=False, progress=False, cache_dir=cache_dir, model=model)
+        return train_task(
+            _database(cell, config.storage),
+            cell.task_spec,
+            config,
+            folder,
+            baselines=False,
+            progress=False,
+            cache_dir=cache_dir,
+            model=model,
+        )
     return _run_baselines(cell, config, folder)
 
 
@@ -63,14 +71,21 @@ def _run_baselines(cell: Cell, config, folder: Path) -> dict:
 
     t0 = time.perf_counter()
     db = _database(cell, config.storage)
-    database = db if not isinstance(db, str) else open_for_training(db, cell.task_spec,
-                                                                    config.storage)[0]
+    database = (
+        db if not isinstance(db, str) else open_for_training(db, cell.task_spec, config.storage)[0]
+    )
     task = load_task(cell.task_spec, database)
     frames: list = []
-    results = run_baselines(database, task, seed=cell.seed, protocol=cell.protocol,
-                            predictions=frames)
-    results.update(task=cell.task_spec, db=cell.db_url, seed=cell.seed,
-                   timing={"total_s": time.perf_counter() - t0}, peak_rss_mb=peak_rss_mb())
+    results = run_baselines(
+        database, task, seed=cell.seed, protocol=cell.protocol, predictions=frames
+    )
+    results.update(
+        task=cell.task_spec,
+        db=cell.db_url,
+        seed=cell.seed,
+        timing={"total_s": time.perf_counter() - t0},
+        peak_rss_mb=peak_rss_mb(),
+    )
     write_results(results, folder)
     write_predictions(merge_predictions(frames), folder)
     return results

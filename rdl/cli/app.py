@@ -28,15 +28,24 @@ def print_error(text: str) -> None:
 def _click_exits() -> tuple[type[BaseException], ...]:
     """Exceptions that carry their own exit code and message (usage errors: exit 2):
     click's, and those of the click that typer >= 0.20 vendors as ``typer._click``."""
-    kinds: list[type[BaseException]] = [typer.Exit, click.exceptions.Exit,
-                                        click.ClickException, click.exceptions.Abort]
+    kinds: list[type[BaseException]] = [
+        typer.Exit,
+        click.exceptions.Exit,
+        click.ClickException,
+        click.exceptions.Abort,
+    ]
     try:
         from typer._click import exceptions as vendored
     except ImportError:
         return tuple(kinds)
-    return tuple(kinds + [getattr(vendored, n) for n in ("Exit", "ClickException", "Abort",
-                                                          "TyperException")
-                          if isinstance(getattr(vendored, n, None), type)])
+    return tuple(
+        kinds
+        + [
+            getattr(vendored, n)
+            for n in ("Exit", "ClickException", "Abort", "TyperException")
+            if isinstance(getattr(vendored, n, None), type)
+        ]
+    )
 
 
 CLICK_EXITS = _click_exits()
@@ -80,9 +89,13 @@ def _interrupted():
     raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
-app = typer.Typer(cls=RdlGroup, add_completion=False, no_args_is_help=True,
-                  pretty_exceptions_show_locals=False,
-                  help="rdl: relational deep learning on SQL databases.")
+app = typer.Typer(
+    cls=RdlGroup,
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    help="rdl: relational deep learning on SQL databases.",
+)
 datasets_app = typer.Typer(no_args_is_help=True, help="Build real databases from recipes.")
 app.add_typer(datasets_app, name="datasets")
 
@@ -112,6 +125,9 @@ def _render_notes() -> None:
 
 
 @app.callback()
-def _main(debug: bool = typer.Option(False, DEBUG_FLAG, help="show the traceback of an "
-                                     "error (also accepted after the command)")) -> None:
+def _main(
+    debug: bool = typer.Option(
+        False, DEBUG_FLAG, help="show the traceback of an error (also accepted after the command)"
+    ),
+) -> None:
     _render_notes()

@@ -52,8 +52,7 @@ class Settings:
         from rdl.config import TrainConfig
 
         chosen = self.values if everything else self.given
-        return TrainConfig(**{**(base or {}),
-                              **{k: v for k, v in chosen.items() if k in OPTIONS}})
+        return TrainConfig(**{**(base or {}), **{k: v for k, v in chosen.items() if k in OPTIONS}})
 
     def build(self, cls):
         """An instance of another declared config class (``extra=`` of `config_options`,
@@ -83,8 +82,7 @@ def _default(opt: Option, default):
     return default
 
 
-def _parameters(command: str, options: dict, defaults: dict,
-                helps: dict) -> tuple[list, dict]:
+def _parameters(command: str, options: dict, defaults: dict, helps: dict) -> tuple[list, dict]:
     """The typer parameters of ``command``'s settings and parameter -> (setting, alias
     value or None)."""
     params, names = [], {}
@@ -94,17 +92,30 @@ def _parameters(command: str, options: dict, defaults: dict,
         default = defaults.get(name, opt.default)
         flag = opt.cli_flag
         decls = [f"{flag}/--no-{flag[2:]}"] if opt.kind is bool else [flag]
-        info = typer.Option(_default(opt, default), *decls, rich_help_panel=opt.panel,
-                            help=helps.get(name, opt.help_text()))
-        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
-                                        annotation=_annotation(opt), default=info))
+        info = typer.Option(
+            _default(opt, default),
+            *decls,
+            rich_help_panel=opt.panel,
+            help=helps.get(name, opt.help_text()),
+        )
+        params.append(
+            inspect.Parameter(
+                name, inspect.Parameter.KEYWORD_ONLY, annotation=_annotation(opt), default=info
+            )
+        )
         names[name] = (name, None)
         for alias, value in opt.aliases.items():
             pname = alias[2:].replace("-", "_")
-            params.append(inspect.Parameter(
-                pname, inspect.Parameter.KEYWORD_ONLY, annotation=bool,
-                default=typer.Option(False, alias, rich_help_panel=opt.panel,
-                                     help=f"same as {flag} {value}")))
+            params.append(
+                inspect.Parameter(
+                    pname,
+                    inspect.Parameter.KEYWORD_ONLY,
+                    annotation=bool,
+                    default=typer.Option(
+                        False, alias, rich_help_panel=opt.panel, help=f"same as {flag} {value}"
+                    ),
+                )
+            )
             names[pname] = (name, value)
     return params, names
 
@@ -121,8 +132,9 @@ def by_panel(params: list) -> list:
     return [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in sorted(params, key=rank)]
 
 
-def config_options(command: str, *, defaults: dict | None = None, helps: dict | None = None,
-                   extra: tuple = ()):
+def config_options(
+    command: str, *, defaults: dict | None = None, helps: dict | None = None, extra: tuple = ()
+):
     """Decorator: add the options of the settings declared for ``command`` to a typer
     command whose function takes ``settings`` (receives a `Settings`), every option
     sorted into its ``--help`` panel. Put it above `rdl.cli.schema_options.schema_options`
@@ -181,8 +193,9 @@ def config_options(command: str, *, defaults: dict | None = None, helps: dict | 
             kwargs["settings"] = Settings(given, values)
             return fn(*args, **kwargs)
 
-        ctx_param = inspect.Parameter(_CTX, inspect.Parameter.KEYWORD_ONLY,
-                                      annotation=typer.Context)
+        ctx_param = inspect.Parameter(
+            _CTX, inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context
+        )
         wrapper.__signature__ = sig.replace(parameters=[ctx_param] + by_panel(own + generated))
         return wrapper
 

@@ -27,8 +27,13 @@ def _options() -> dict[str, str]:
 
     flags = {name: opt.cli_flag for name, opt in {**PRETRAIN_OPTIONS, **SETTINGS}.items()}
     flags["num_layers"] = SETTINGS["num_neighbors"].cli_flag  # set by the fanouts
-    return {**flags, "model": "--model", "nproc": "--nproc", "preset": "--preset",
-            "config": "--config"}
+    return {
+        **flags,
+        "model": "--model",
+        "nproc": "--nproc",
+        "preset": "--preset",
+        "config": "--config",
+    }
 
 
 #: `rdl.config.ConfigError.field` -> the option that sets it (messages name it): every
@@ -36,23 +41,47 @@ def _options() -> dict[str, str]:
 OPTION: dict[str, str] = _options()
 #: arguments of rdl's functions (other than `TrainConfig` fields and `rdl.connect`'s) ->
 #: the flag of the command that passes them
-COMMAND_OPTION = {"out": "--out", "replace": "--replace", "table": "--table",
-                  "out_table": "--out-table", "allow_write_source": "--allow-write-source",
-                  "top_k": "--top-k", "entity": "--entity", "at": "--at", "method": "--method",
-                  "until": "--until", "cut": "--cut", "entity_table": "--entity-table",
-                  "every_days": "--every-days", "active_within_days": "--active-within-days",
-                  "scale": "--scale", "cache_dir": "--cache-dir", "model_dir": "--model",
-                  "task": "--task", "db": "--db", "baselines": "--no-baselines",
-                  "no_text": "--no-text", "seed_feature_max_pairs": "--seed-feature-max-pairs",
-                  "blend": "--no-blend", "constraints": "--no-constraints",
-                  "num_views": "--views", "only": "--only", "query": "--query",
-                  "out_dir": "--out", "models": "--models", "seeds": "--seeds",
-                  "suite": "--suite", "budget": "--budget"}
+COMMAND_OPTION = {
+    "out": "--out",
+    "replace": "--replace",
+    "table": "--table",
+    "out_table": "--out-table",
+    "allow_write_source": "--allow-write-source",
+    "top_k": "--top-k",
+    "entity": "--entity",
+    "at": "--at",
+    "method": "--method",
+    "until": "--until",
+    "cut": "--cut",
+    "entity_table": "--entity-table",
+    "every_days": "--every-days",
+    "active_within_days": "--active-within-days",
+    "scale": "--scale",
+    "cache_dir": "--cache-dir",
+    "model_dir": "--model",
+    "task": "--task",
+    "db": "--db",
+    "baselines": "--no-baselines",
+    "no_text": "--no-text",
+    "seed_feature_max_pairs": "--seed-feature-max-pairs",
+    "blend": "--no-blend",
+    "constraints": "--no-constraints",
+    "num_views": "--views",
+    "only": "--only",
+    "query": "--query",
+    "out_dir": "--out",
+    "models": "--models",
+    "seeds": "--seeds",
+    "suite": "--suite",
+    "budget": "--budget",
+}
 EXIT_ERROR = 1
 
 
 class CliError(RdlError):
     """A command's own refusal (an unknown recipe name, ...): shown as its message."""
+
+
 EXIT_INTERRUPTED = 130
 DEBUG_FLAG = "--debug"
 
@@ -93,16 +122,17 @@ def os_error_text(exc: OSError) -> str:
         code = errno.ENOSPC
     name = errno.errorcode.get(code, "") if code is not None else ""
     meaning = os.strerror(code) if code is not None else (exc.strerror or str(exc))
-    where = exc.filename or next((str(a) for a in exc.args if isinstance(a, str) and "/" in a),
-                                 None)
+    where = exc.filename or next(
+        (str(a) for a in exc.args if isinstance(a, str) and "/" in a), None
+    )
     at = f" ({where!s})" if where else ""
-    advice = {errno.ENOSPC: "free space on that disk or write elsewhere (--out)",
-              errno.EROFS: "the file system is read-only: write elsewhere (--out)",
-              errno.EMFILE: "too many open files: close other programs or raise the limit "
-                            "(ulimit -n)",
-              errno.EDQUOT: "your disk quota is used up: free space or write elsewhere (--out)",
-              errno.ENOENT: "the path does not exist: check it"}.get(
-                  code if code is not None else -1, "check the path and try again")
+    advice = {
+        errno.ENOSPC: "free space on that disk or write elsewhere (--out)",
+        errno.EROFS: "the file system is read-only: write elsewhere (--out)",
+        errno.EMFILE: "too many open files: close other programs or raise the limit (ulimit -n)",
+        errno.EDQUOT: "your disk quota is used up: free space or write elsewhere (--out)",
+        errno.ENOENT: "the path does not exist: check it",
+    }.get(code if code is not None else -1, "check the path and try again")
     return f"{meaning}{f' [{name}]' if name else ''}{at}: {advice}."
 
 
@@ -115,8 +145,11 @@ def error_message(exc: BaseException) -> str:
 
     if isinstance(exc, (RdlError, FileNotFoundError)):
         text = cli_text(exc) if isinstance(exc, Spoken) else str(exc)
-        if isinstance(exc, KeyError) and not isinstance(exc, Spoken) \
-                and text.startswith(("'", '"')):
+        if (
+            isinstance(exc, KeyError)
+            and not isinstance(exc, Spoken)
+            and text.startswith(("'", '"'))
+        ):
             text = text[1:-1]
         flag = flags().get(getattr(exc, "field", None) or "")
         if flag and not text.startswith("option ") and not _names(text, flag):
@@ -124,14 +157,28 @@ def error_message(exc: BaseException) -> str:
         return one_paragraph(text)
     if isinstance(exc, (PermissionError, IsADirectoryError, NotADirectoryError)):
         where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
-        return one_paragraph(f"cannot write{where}: {exc.strerror or exc}. Choose another "
-                             "path (--out) or fix its permissions.")
+        return one_paragraph(
+            f"cannot write{where}: {exc.strerror or exc}. Choose another "
+            "path (--out) or fix its permissions."
+        )
     if isinstance(exc, OSError):
         return one_paragraph(os_error_text(exc))
     return one_paragraph(
         f"unexpected {type(exc).__name__}: {exc}. This is a bug in rdl or an input it does "
-        f"not check yet; rerun with {DEBUG_FLAG} to see the traceback, and report it.")
+        f"not check yet; rerun with {DEBUG_FLAG} to see the traceback, and report it."
+    )
 
 
-__all__ = ["COMMAND_OPTION", "CliError", "OPTION", "cli_text", "flags", "DEBUG_FLAG",
-           "EXIT_ERROR", "EXIT_INTERRUPTED", "error_message", "one_paragraph", "os_error_text"]
+__all__ = [
+    "COMMAND_OPTION",
+    "DEBUG_FLAG",
+    "EXIT_ERROR",
+    "EXIT_INTERRUPTED",
+    "OPTION",
+    "CliError",
+    "cli_text",
+    "error_message",
+    "flags",
+    "one_paragraph",
+    "os_error_text",
+]

@@ -15,9 +15,12 @@ def check_task_or_query(task: str | None, query: str | None, show_sql: bool) -> 
         typer.Exit: code 2, with the message on stderr.
     """
     if (task is None) == (query is None):
-        err_console.print("error: give the task as --task NAME (a built-in name or "
-                          "FILE.py:NAME) or as --query \"PREDICT ... FOR EACH ...\", not both",
-                          markup=False, soft_wrap=True)
+        err_console.print(
+            "error: give the task as --task NAME (a built-in name or "
+            'FILE.py:NAME) or as --query "PREDICT ... FOR EACH ...", not both',
+            markup=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(2)
     if show_sql and query is None:
         err_console.print("error: --show-sql prints the SQL of a --query", markup=False)
@@ -42,9 +45,13 @@ def task_spec(task: str | None, query: str | None, database, show_sql: bool) -> 
 
     compiled = compile_query(database, query)
     if show_sql:
-        console.print(f"-- {compiled.kind} task: "
-                      + ", ".join(f"{k}={v}" for k, v in compiled.attributes.items()),
-                      markup=False, highlight=False, soft_wrap=True)
+        console.print(
+            f"-- {compiled.kind} task: "
+            + ", ".join(f"{k}={v}" for k, v in compiled.attributes.items()),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
         console.print(compiled.sql, markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(0)
     return query

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from rdl.cli.app import app, console
@@ -11,9 +9,11 @@ from rdl.cli.app import app, console
 
 @app.command()
 def report(
-    run_dirs: list[str] = typer.Argument(..., help="run directories written by rdl train / rdl baseline --out"),
+    run_dirs: list[str] = typer.Argument(
+        ..., help="run directories written by rdl train / rdl baseline --out"
+    ),
     out: str = typer.Option("report.html", "--out", help="the HTML file to write"),
-    title: Optional[str] = typer.Option(None, "--title", help="page title (default: the tasks)"),
+    title: str | None = typer.Option(None, "--title", help="page title (default: the tasks)"),
 ):
     """One HTML page (figures embedded, no other files needed): configuration, protocol,
     split sizes, metrics of every model and baseline, figures, timing and memory. Several
@@ -21,5 +21,8 @@ def report(
     from rdl.report.html import write_report
 
     path = write_report(run_dirs, out, title)  # errors: one paragraph (`rdl.cli.app.RdlGroup`)
-    console.print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KB, "
-                  f"{len(run_dirs)} run{'s' if len(run_dirs) > 1 else ''})", markup=False)
+    console.print(
+        f"wrote {path} ({path.stat().st_size / 1024:.0f} KB, "
+        f"{len(run_dirs)} run{'s' if len(run_dirs) > 1 else ''})",
+        markup=False,
+    )

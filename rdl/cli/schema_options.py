@@ -32,32 +32,51 @@ PANEL = "Data and schema"  # rdl.config.option.DATA: beside --text and --cache-d
 _LISTS = {
     "pkey": ("--pkey", "TABLE=COLUMN (composite: TABLE=A,B): a primary key"),
     "no_pkey": ("--no-pkey", "TABLE: the table has no primary key (an event table)"),
-    "fkey": ("--fkey", "TABLE.COLUMN=TARGET: a foreign key to TARGET's primary key, or "
-                       "TARGET.COLUMN (a unique column); composite: TABLE.A,B=TARGET"),
+    "fkey": (
+        "--fkey",
+        "TABLE.COLUMN=TARGET: a foreign key to TARGET's primary key, or "
+        "TARGET.COLUMN (a unique column); composite: TABLE.A,B=TARGET",
+    ),
     "no_fkey": ("--no-fkey", "TABLE.COLUMN: not a foreign key (drops a declared or inferred one)"),
-    "time_col": ("--time-col", "TABLE=COLUMN or TABLE.COLUMN[:READING] (READING: year-end, "
-                               "month-end, yymmdd, yyyymmdd, epoch-s, epoch-ms, dayfirst, "
-                               "a strftime format ...): the table's time column"),
+    "time_col": (
+        "--time-col",
+        "TABLE=COLUMN or TABLE.COLUMN[:READING] (READING: year-end, "
+        "month-end, yymmdd, yyyymmdd, epoch-s, epoch-ms, dayfirst, "
+        "a strftime format ...): the table's time column",
+    ),
     "no_time_col": ("--no-time-col", "TABLE: the table has no time column (rows always visible)"),
     "time_format": ("--time-format", "TABLE.COLUMN=READING: how to read a column as timestamps"),
-    "stype": ("--stype", "TABLE.COLUMN=STYPE (numerical, categorical, text_embedded, "
-                         "timestamp, ..., or ignore)"),
+    "stype": (
+        "--stype",
+        "TABLE.COLUMN=STYPE (numerical, categorical, text_embedded, timestamp, ..., or ignore)",
+    ),
     "include": ("--include", "TABLE: read only these tables (views and SCHEMA.TABLE too)"),
     "exclude": ("--exclude", "TABLE: leave this table out"),
-    "exclude_column": ("--exclude-column", "TABLE.COLUMN: drop this column (e.g. a leakage "
-                                           "suspect of rdl inspect)"),
-    "keep_column": ("--keep-column", "TABLE.COLUMN: keep a strong leakage suspect (left out "
-                                     "of the features by default) as a feature"),
+    "exclude_column": (
+        "--exclude-column",
+        "TABLE.COLUMN: drop this column (e.g. a leakage suspect of rdl inspect)",
+    ),
+    "keep_column": (
+        "--keep-column",
+        "TABLE.COLUMN: keep a strong leakage suspect (left out "
+        "of the features by default) as a feature",
+    ),
 }
 
 #: `rdl.connect` keyword -> the flag that sets it (messages name the argument, the CLI
 #: prints this flag: `rdl.cli.errors.FLAGS`); ``no_pkey`` ... above name the negative flags
-CONNECT_FLAGS = {"primary_keys": _LISTS["pkey"][0], "foreign_keys": _LISTS["fkey"][0],
-                 "time_cols": _LISTS["time_col"][0], "time_formats": _LISTS["time_format"][0],
-                 "stypes": _LISTS["stype"][0], "include": _LISTS["include"][0],
-                 "exclude": _LISTS["exclude"][0],
-                 "exclude_columns": _LISTS["exclude_column"][0],
-                 "infer_fkeys": "--no-infer-fkeys", "schema": "--schema"}
+CONNECT_FLAGS = {
+    "primary_keys": _LISTS["pkey"][0],
+    "foreign_keys": _LISTS["fkey"][0],
+    "time_cols": _LISTS["time_col"][0],
+    "time_formats": _LISTS["time_format"][0],
+    "stypes": _LISTS["stype"][0],
+    "include": _LISTS["include"][0],
+    "exclude": _LISTS["exclude"][0],
+    "exclude_columns": _LISTS["exclude_column"][0],
+    "infer_fkeys": "--no-infer-fkeys",
+    "schema": "--schema",
+}
 
 
 def schema_flags() -> dict[str, str]:
@@ -93,28 +112,48 @@ def schema_options(command):
     (receives a `SchemaArgs`)."""
     sig = inspect.signature(command)
     params = [p for p in sig.parameters.values() if p.name != "schema"]
-    extra = [inspect.Parameter("schema_file", inspect.Parameter.KEYWORD_ONLY,
-                               annotation=str | None,
-                               default=typer.Option(None, "--schema", rich_help_panel=PANEL,
-                                                    help="TOML schema file (rdl inspect "
-                                                         "--write-schema writes one)"))]
+    extra = [
+        inspect.Parameter(
+            "schema_file",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=str | None,
+            default=typer.Option(
+                None,
+                "--schema",
+                rich_help_panel=PANEL,
+                help="TOML schema file (rdl inspect --write-schema writes one)",
+            ),
+        )
+    ]
     for name, (flag, help_) in _LISTS.items():
-        extra.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
-                                       annotation=list[str] | None,
-                                       default=typer.Option(None, flag, help=help_,
-                                                            rich_help_panel=PANEL)))
-    extra.append(inspect.Parameter("no_infer_fkeys", inspect.Parameter.KEYWORD_ONLY,
-                                   annotation=bool,
-                                   default=typer.Option(False, "--no-infer-fkeys",
-                                                        rich_help_panel=PANEL,
-                                                        help="list, but do not apply, "
-                                                             "inferred foreign keys")))
+        extra.append(
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=list[str] | None,
+                default=typer.Option(None, flag, help=help_, rich_help_panel=PANEL),
+            )
+        )
+    extra.append(
+        inspect.Parameter(
+            "no_infer_fkeys",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=bool,
+            default=typer.Option(
+                False,
+                "--no-infer-fkeys",
+                rich_help_panel=PANEL,
+                help="list, but do not apply, inferred foreign keys",
+            ),
+        )
+    )
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         flags = {name: list(kwargs.pop(name) or []) for name in _LISTS}
-        kwargs["schema"] = SchemaArgs(kwargs.pop("schema_file"), flags,
-                                      not kwargs.pop("no_infer_fkeys"))
+        kwargs["schema"] = SchemaArgs(
+            kwargs.pop("schema_file"), flags, not kwargs.pop("no_infer_fkeys")
+        )
         return command(*args, **kwargs)
 
     wrapper.__signature__ = sig.replace(parameters=params + extra)
@@ -131,8 +170,9 @@ def task_schema(task: str | None) -> dict | None:
     return task_file_schema(task)
 
 
-def open_db(url: str, schema: SchemaArgs | None = None, *, task: str | None = None,
-            base: dict | None = None):
+def open_db(
+    url: str, schema: SchemaArgs | None = None, *, task: str | None = None, base: dict | None = None
+):
     """Open the database at ``url`` (a URL or a ``.duckdb``/``.sqlite``/``.db`` path)
     with the schema options.
 
@@ -158,5 +198,12 @@ def open_db(url: str, schema: SchemaArgs | None = None, *, task: str | None = No
     return connect(target, **kwargs)
 
 
-__all__ = ["CONNECT_FLAGS", "PANEL", "SchemaArgs", "open_db", "schema_flags", "schema_options",
-           "task_schema"]
+__all__ = [
+    "CONNECT_FLAGS",
+    "PANEL",
+    "SchemaArgs",
+    "open_db",
+    "schema_flags",
+    "schema_options",
+    "task_schema",
+]

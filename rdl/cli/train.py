@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -52,21 +51,32 @@ def check_out_dir(out: str | None, flag: str = "--out", file: bool = False) -> N
             raise ConfigError("out", f"option {flag} {out!r} is a directory; name a file")
         parent = p.parent if str(p.parent) else Path(".")
         if not parent.is_dir():
-            raise ConfigError("out", f"option {flag} {out!r}: the folder {str(parent)!r} does "
-                              "not exist; create it or name another file")
+            raise ConfigError(
+                "out",
+                f"option {flag} {out!r}: the folder {str(parent)!r} does "
+                "not exist; create it or name another file",
+            )
         if not os.access(parent, os.W_OK):
-            raise ConfigError("out", f"option {flag} {out!r}: the folder {str(parent)!r} is "
-                              "not writable; name another file")
+            raise ConfigError(
+                "out",
+                f"option {flag} {out!r}: the folder {str(parent)!r} is "
+                "not writable; name another file",
+            )
         return
     if p.exists() and not p.is_dir():
-        raise ConfigError("out", f"option {flag} {out!r} is a file; name a directory for "
-                          "results.json and model.pt")
+        raise ConfigError(
+            "out",
+            f"option {flag} {out!r} is a file; name a directory for results.json and model.pt",
+        )
     existing = p
     while not existing.exists():
         existing = existing.parent
     if not existing.is_dir() or not os.access(existing, os.W_OK):
-        raise ConfigError("out", f"option {flag} {out!r}: {str(existing)!r} is not a writable "
-                          "directory; name another place")
+        raise ConfigError(
+            "out",
+            f"option {flag} {out!r}: {str(existing)!r} is not a writable "
+            "directory; name another place",
+        )
 
 
 def check_task(spec: str) -> None:
@@ -79,7 +89,9 @@ def check_task(spec: str) -> None:
     from rdl.tasks import TaskError, builtin_tasks
 
     file_part, sep, _ = spec.rpartition(":")
-    path = file_part if sep and file_part.endswith(".py") else (spec if spec.endswith(".py") else None)
+    path = (
+        file_part if sep and file_part.endswith(".py") else (spec if spec.endswith(".py") else None)
+    )
     if path is not None:
         if not Path(path).exists():
             raise TaskError(f"option --task {spec!r}: the task file {path!r} does not exist.")
@@ -87,25 +99,67 @@ def check_task(spec: str) -> None:
     known = builtin_tasks()
     if spec in known or any(k.split("/", 1)[1] == spec for k in known):
         return
-    raise TaskError(f"option --task {spec!r}: no such task. Built-in tasks: {sorted(known)}; "
-                    "a task of your own is FILE.py:NAME.")
+    raise TaskError(
+        f"option --task {spec!r}: no such task. Built-in tasks: {sorted(known)}; "
+        "a task of your own is FILE.py:NAME."
+    )
 
 
 @app.command()
 @config_options("train")
 @schema_options
 def train(
-    db: str = typer.Option(..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path", rich_help_panel=TASK),
-    task: Optional[str] = typer.Option(None, "--task", help="FILE.py:NAME or a built-in name (rel-f1/driver-dnf)", rich_help_panel=TASK),
-    query: Optional[str] = typer.Option(None, "--query", help='the task as a predictive query: "PREDICT AGG(table..., 0, 30 days) [> 0] FOR EACH table"', rich_help_panel=TASK),
-    show_sql: bool = typer.Option(False, "--show-sql", help="print the --query's compiled SQL and stop", rich_help_panel=TASK),
-    out: Optional[str] = typer.Option(None, "--out", help="directory for results.json and model.pt", rich_help_panel=TASK),
-    model: Optional[str] = typer.Option(None, "--model", help="entity tasks: gnn (default); link tasks: two-tower (default) | idgnn | contextgnn (scores every destination, also those outside the source's subgraph)", rich_help_panel=MODEL),
-    no_baselines: bool = typer.Option(False, "--no-baselines", help="skip the baselines", rich_help_panel=TASK),
-    preset: Optional[str] = typer.Option(None, "--preset", help="a named configuration: relbench-2024 (rdl's GNN without the stale-history, seed-feature and blend levers)", rich_help_panel=PROTOCOL),
-    config_file: Optional[str] = typer.Option(None, "--config", help="a configuration file (rdl tune's best_config.json or a results.json); options given on the command line override it", rich_help_panel=PROTOCOL),
-    cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="graph/text cache (default ~/.cache/rdl)", rich_help_panel=DATA),
-    nproc: int = typer.Option(1, "--nproc", help="data-parallel processes on this machine (runs torchrun --nproc-per-node N -m rdl.train)", rich_help_panel=SCALE),
+    db: str = typer.Option(
+        ..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path", rich_help_panel=TASK
+    ),
+    task: str | None = typer.Option(
+        None,
+        "--task",
+        help="FILE.py:NAME or a built-in name (rel-f1/driver-dnf)",
+        rich_help_panel=TASK,
+    ),
+    query: str | None = typer.Option(
+        None,
+        "--query",
+        help='the task as a predictive query: "PREDICT AGG(table..., 0, 30 days) [> 0] FOR EACH table"',
+        rich_help_panel=TASK,
+    ),
+    show_sql: bool = typer.Option(
+        False, "--show-sql", help="print the --query's compiled SQL and stop", rich_help_panel=TASK
+    ),
+    out: str | None = typer.Option(
+        None, "--out", help="directory for results.json and model.pt", rich_help_panel=TASK
+    ),
+    model: str | None = typer.Option(
+        None,
+        "--model",
+        help="entity tasks: gnn (default); link tasks: two-tower (default) | idgnn | contextgnn (scores every destination, also those outside the source's subgraph)",
+        rich_help_panel=MODEL,
+    ),
+    no_baselines: bool = typer.Option(
+        False, "--no-baselines", help="skip the baselines", rich_help_panel=TASK
+    ),
+    preset: str | None = typer.Option(
+        None,
+        "--preset",
+        help="a named configuration: relbench-2024 (rdl's GNN without the stale-history, seed-feature and blend levers)",
+        rich_help_panel=PROTOCOL,
+    ),
+    config_file: str | None = typer.Option(
+        None,
+        "--config",
+        help="a configuration file (rdl tune's best_config.json or a results.json); options given on the command line override it",
+        rich_help_panel=PROTOCOL,
+    ),
+    cache_dir: str | None = typer.Option(
+        None, "--cache-dir", help="graph/text cache (default ~/.cache/rdl)", rich_help_panel=DATA
+    ),
+    nproc: int = typer.Option(
+        1,
+        "--nproc",
+        help="data-parallel processes on this machine (runs torchrun --nproc-per-node N -m rdl.train)",
+        rich_help_panel=SCALE,
+    ),
     schema: SchemaArgs | None = None,  # given by @schema_options
     settings: Settings | None = None,  # given by @config_options
 ):
@@ -121,8 +175,9 @@ def train(
     from rdl.train.models import model_names, models_help
 
     if model is not None and model not in model_names():
-        raise ConfigError("model", f"option --model {model!r} is not one of {model_names()} "
-                          f"({models_help()})")
+        raise ConfigError(
+            "model", f"option --model {model!r} is not one of {model_names()} ({models_help()})"
+        )
     check_model_settings(config, model, given=settings.given)
     check_out_dir(out)
     from rdl.runtime.device import check_device
@@ -135,36 +190,48 @@ def train(
 
     from rdl.db.write import normalize_url
     from rdl.report import print_results
-    from rdl.train import train_task
     from rdl.runtime.storage import resolve_storage
+    from rdl.train import train_task
 
     storage = config.storage
     if not show_sql and (nproc > 1 or resolve_storage(normalize_url(db), storage) == "disk"):
         # the job opens the database itself (out of core, or once per process): the
         # schema comes from the task file's SCHEMA, not from flags
         if (schema or SchemaArgs()).schema({}):
-            raise ConfigError("storage", "schema options (--schema, --pkey, --fkey, ...) are "
-                              "read by the in-memory path only; with --storage disk or "
-                              "--nproc > 1 put them in the task file's SCHEMA = {...}")
+            raise ConfigError(
+                "storage",
+                "schema options (--schema, --pkey, --fkey, ...) are "
+                "read by the in-memory path only; with --storage disk or "
+                "--nproc > 1 put them in the task file's SCHEMA = {...}",
+            )
         task = task if query is None else query  # load_task compiles a query
         if nproc > 1:
-            results = _train_torchrun(nproc, config, db, task, out, no_baselines, cache_dir,
-                                      model)
+            results = _train_torchrun(nproc, config, db, task, out, no_baselines, cache_dir, model)
         else:
-            results = train_task(db, task, config, out, baselines=not no_baselines,
-                                 cache_dir=cache_dir, model=model)
+            results = train_task(
+                db, task, config, out, baselines=not no_baselines, cache_dir=cache_dir, model=model
+            )
     else:
         database = open_db(db, schema, task=task if query is None else None)
         task = task_spec(task, query, database, show_sql)
-        results = train_task(database, task, config, out, baselines=not no_baselines,
-                             cache_dir=cache_dir, model=model)
+        results = train_task(
+            database,
+            task,
+            config,
+            out,
+            baselines=not no_baselines,
+            cache_dir=cache_dir,
+            model=model,
+        )
     print_results(results, console, cli_text)
     print_leakage(results.get("leakage_suspects") or [])
     t = results["timing"]
-    console.print(f"graph {t['graph_build_s']:.1f} s{' (cached)' if t['graph_cached'] else ''}, "
-                  f"train {t['train_s']:.1f} s ({t['epoch_s']:.1f} s/epoch), "
-                  f"total {t['total_s']:.1f} s, peak RSS {results['peak_rss_mb']:.0f} MB"
-                  + (f"; wrote {out}/results.json and {out}/model.pt" if out else ""))
+    console.print(
+        f"graph {t['graph_build_s']:.1f} s{' (cached)' if t['graph_cached'] else ''}, "
+        f"train {t['train_s']:.1f} s ({t['epoch_s']:.1f} s/epoch), "
+        f"total {t['total_s']:.1f} s, peak RSS {results['peak_rss_mb']:.0f} MB"
+        + (f"; wrote {out}/results.json and {out}/model.pt" if out else "")
+    )
     if out:
         _figures(out)
 
@@ -175,21 +242,27 @@ def _figures(out: str) -> None:
 
     paths = write_figures(out)
     if paths:
-        console.print(f"figures: {', '.join(p.name for p in paths)} in {out}; "
-                      f"`rdl report {out}` makes an HTML page", markup=False)
+        console.print(
+            f"figures: {', '.join(p.name for p in paths)} in {out}; "
+            f"`rdl report {out}` makes an HTML page",
+            markup=False,
+        )
 
 
 def print_leakage(suspects: list[dict]) -> None:
     """The leakage audit's suspects, one line each (`rdl.db.audit`)."""
     if not suspects:
         return
-    console.print(f"leakage suspects ({len(suspects)}; rdl inspect lists them too):",
-                  style="bold")
+    console.print(f"leakage suspects ({len(suspects)}; rdl inspect lists them too):", style="bold")
     for s in suspects:
         where = s["table"] + (f".{s['column']}" if s.get("column") else "")
-        console.print(f"  {where} [{s['kind']}]: {cli_text(s['reason'])}"
-                      + (f" -> {cli_text(s['fix'])}" if s.get("fix") else ""),
-                      markup=False, highlight=False, soft_wrap=True)
+        console.print(
+            f"  {where} [{s['kind']}]: {cli_text(s['reason'])}"
+            + (f" -> {cli_text(s['fix'])}" if s.get("fix") else ""),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def _train_torchrun(nproc, config, db, task, out, no_baselines, cache_dir, model) -> dict:
@@ -203,8 +276,16 @@ def _train_torchrun(nproc, config, db, task, out, no_baselines, cache_dir, model
 
     with tempfile.TemporaryDirectory() as tmp:
         where = out or tmp
-        cmd = torchrun_command(nproc, config, db=db, task=task, out=where, cache_dir=cache_dir,
-                               model=model, no_baselines=no_baselines)
+        cmd = torchrun_command(
+            nproc,
+            config,
+            db=db,
+            task=task,
+            out=where,
+            cache_dir=cache_dir,
+            model=model,
+            no_baselines=no_baselines,
+        )
         proc = subprocess.run(cmd, stdout=subprocess.DEVNULL)
         if proc.returncode != 0:
             raise typer.Exit(proc.returncode)
@@ -214,17 +295,52 @@ def _train_torchrun(nproc, config, db, task, out, no_baselines, cache_dir, model
 @app.command()
 @schema_options
 def predict(
-    model: str = typer.Option(..., "--model", help="directory written by rdl train --out", rich_help_panel=TASK),
-    db: str = typer.Option(..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path", rich_help_panel=TASK),
-    at: str = typer.Option(..., "--at", help="prediction time (seed time), e.g. 2010-01-01", rich_help_panel=TASK),
-    out: str = typer.Option(..., "--out", help="a .parquet / .csv file, or a database (URL or .duckdb/.sqlite/.db path) to write a table into", rich_help_panel=TASK),
-    table: str = typer.Option("predictions", "--table", help="table name when --out is a database", rich_help_panel=DATA),
-    replace: bool = typer.Option(False, "--replace", help="overwrite an existing table / file", rich_help_panel=DATA),
-    allow_write_source: bool = typer.Option(False, "--allow-write-source", help="allow --out to be the database given to --db", rich_help_panel=DATA),
-    top_k: Optional[int] = typer.Option(None, "--top-k", help="link models: destinations per source (default: the task's eval_k)", rich_help_panel=MODEL),
-    model_name: Optional[str] = typer.Option(None, "--model-name", help="value of the model column (default: MODEL_KIND:TASK)", rich_help_panel=MODEL),
-    task: Optional[str] = typer.Option(None, "--task", help="link models: the task, when the model's own (trained from Python) cannot be loaded by name", rich_help_panel=TASK),
-    cache_dir: Optional[str] = typer.Option(None, "--cache-dir", rich_help_panel=DATA),
+    model: str = typer.Option(
+        ..., "--model", help="directory written by rdl train --out", rich_help_panel=TASK
+    ),
+    db: str = typer.Option(
+        ..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path", rich_help_panel=TASK
+    ),
+    at: str = typer.Option(
+        ..., "--at", help="prediction time (seed time), e.g. 2010-01-01", rich_help_panel=TASK
+    ),
+    out: str = typer.Option(
+        ...,
+        "--out",
+        help="a .parquet / .csv file, or a database (URL or .duckdb/.sqlite/.db path) to write a table into",
+        rich_help_panel=TASK,
+    ),
+    table: str = typer.Option(
+        "predictions", "--table", help="table name when --out is a database", rich_help_panel=DATA
+    ),
+    replace: bool = typer.Option(
+        False, "--replace", help="overwrite an existing table / file", rich_help_panel=DATA
+    ),
+    allow_write_source: bool = typer.Option(
+        False,
+        "--allow-write-source",
+        help="allow --out to be the database given to --db",
+        rich_help_panel=DATA,
+    ),
+    top_k: int | None = typer.Option(
+        None,
+        "--top-k",
+        help="link models: destinations per source (default: the task's eval_k)",
+        rich_help_panel=MODEL,
+    ),
+    model_name: str | None = typer.Option(
+        None,
+        "--model-name",
+        help="value of the model column (default: MODEL_KIND:TASK)",
+        rich_help_panel=MODEL,
+    ),
+    task: str | None = typer.Option(
+        None,
+        "--task",
+        help="link models: the task, when the model's own (trained from Python) cannot be loaded by name",
+        rich_help_panel=TASK,
+    ),
+    cache_dir: str | None = typer.Option(None, "--cache-dir", rich_help_panel=DATA),
     schema: SchemaArgs | None = None,  # given by @schema_options
 ):
     """Predictions for every entity as of a timestamp (rows dated <= it only), written to a
@@ -244,18 +360,26 @@ def predict(
     except (TypeError, ValueError):
         when = None
     if when is None or pd.isna(when):
-        raise ConfigError("at", f"option --at {at!r} is not a time; write e.g. --at 2010-01-01 "
-                          "or --at '2010-01-01 12:00'")
+        raise ConfigError(
+            "at",
+            f"option --at {at!r} is not a time; write e.g. --at 2010-01-01 "
+            "or --at '2010-01-01 12:00'",
+        )
     from rdl.serve import predict_at
-    from rdl.train.checkpoint import load_checkpoint
     from rdl.serve.writeback import check_target, with_provenance, write_predictions_to
+    from rdl.train.checkpoint import load_checkpoint
 
     if "://" not in out:  # a file or a database file: its folder must exist
         check_out_dir(out, "--out", file=True)
     source = normalize_url(db)
     try:
-        check_target(out, source_url=source, table=table, replace=replace,
-                     allow_write_source=allow_write_source)  # before the work is done
+        check_target(
+            out,
+            source_url=source,
+            table=table,
+            replace=replace,
+            allow_write_source=allow_write_source,
+        )  # before the work is done
     except ValueError as e:
         if isinstance(e, RdlError):
             raise
@@ -264,10 +388,17 @@ def predict(
     database = open_db(db, schema, base=ckpt.get("schema"))
     name = model_name or f"{ckpt.get('model', 'gnn')}:{ckpt['task_spec']}"
     try:
-        df = with_provenance(predict_at(model, database, when, cache_dir=cache_dir,
-                                        top_k=top_k, task=task), name)
-        what = write_predictions_to(df, out, source_url=source, table=table, replace=replace,
-                                    allow_write_source=allow_write_source)
+        df = with_provenance(
+            predict_at(model, database, when, cache_dir=cache_dir, top_k=top_k, task=task), name
+        )
+        what = write_predictions_to(
+            df,
+            out,
+            source_url=source,
+            table=table,
+            replace=replace,
+            allow_write_source=allow_write_source,
+        )
     except ValueError as e:
         if isinstance(e, RdlError):
             raise
@@ -278,14 +409,36 @@ def predict(
 @app.command()
 @schema_options
 def baseline(
-    db: str = typer.Option(..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path", rich_help_panel=TASK),
-    task: Optional[str] = typer.Option(None, "--task", help="FILE.py:NAME or a built-in name (rel-f1/driver-dnf)", rich_help_panel=TASK),
-    query: Optional[str] = typer.Option(None, "--query", help="the task as a predictive query (see rdl train --help)", rich_help_panel=TASK),
-    show_sql: bool = typer.Option(False, "--show-sql", help="print the --query's compiled SQL and stop", rich_help_panel=TASK),
-    out: Optional[str] = typer.Option(None, "--out", help="directory for results.json", rich_help_panel=TASK),
-    seed: int = typer.Option(0, "--seed", help="seed of the random baseline and LightGBM", rich_help_panel=TRAINING),
-    only: Optional[str] = typer.Option(None, "--only", help="comma-separated baseline names", rich_help_panel=MODEL),
-    protocol: str = typer.Option("relbench", "--protocol", help=_SETTING["protocol"].help_text(), rich_help_panel=PROTOCOL),
+    db: str = typer.Option(
+        ..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path", rich_help_panel=TASK
+    ),
+    task: str | None = typer.Option(
+        None,
+        "--task",
+        help="FILE.py:NAME or a built-in name (rel-f1/driver-dnf)",
+        rich_help_panel=TASK,
+    ),
+    query: str | None = typer.Option(
+        None,
+        "--query",
+        help="the task as a predictive query (see rdl train --help)",
+        rich_help_panel=TASK,
+    ),
+    show_sql: bool = typer.Option(
+        False, "--show-sql", help="print the --query's compiled SQL and stop", rich_help_panel=TASK
+    ),
+    out: str | None = typer.Option(
+        None, "--out", help="directory for results.json", rich_help_panel=TASK
+    ),
+    seed: int = typer.Option(
+        0, "--seed", help="seed of the random baseline and LightGBM", rich_help_panel=TRAINING
+    ),
+    only: str | None = typer.Option(
+        None, "--only", help="comma-separated baseline names", rich_help_panel=MODEL
+    ),
+    protocol: str = typer.Option(
+        "relbench", "--protocol", help=_SETTING["protocol"].help_text(), rich_help_panel=PROTOCOL
+    ),
     schema: SchemaArgs | None = None,  # given by @schema_options
 ):
     """Run the non-GNN baselines on a task: print val/test metrics, write results.json."""
@@ -320,15 +473,25 @@ def baseline(
     task_obj = load_task(task, database)
     frames: list = []
     try:
-        results = run_baselines(database, task_obj, seed=seed, baselines=names, protocol=protocol,
-                                log=lambda msg: console.print(msg, markup=False),
-                                predictions=frames)
+        results = run_baselines(
+            database,
+            task_obj,
+            seed=seed,
+            baselines=names,
+            protocol=protocol,
+            log=lambda msg: console.print(msg, markup=False),
+            predictions=frames,
+        )
     except ValueError as e:  # the baselines' own checks (a baseline for another task kind)
         if isinstance(e, RdlError):
             raise
         raise ConfigError("only", str(e)) from e
-    results.update(task=task, db=safe_url(database.url), total_seconds=time.perf_counter() - t0,
-                   leakage_suspects=database.leakage)
+    results.update(
+        task=task,
+        db=safe_url(database.url),
+        total_seconds=time.perf_counter() - t0,
+        leakage_suspects=database.leakage,
+    )
     print_results(results, console, cli_text)
     print_leakage(database.leakage)
     written = f"; wrote {write_results(results, out)}" if out else ""

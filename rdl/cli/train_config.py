@@ -45,8 +45,9 @@ def config_from_cli(settings: Settings, preset: str | None, config_file: str | N
     except ConfigError:
         raise
     except OSError as e:
-        raise ConfigError("config", f"option --config {config_file!r}: cannot read it "
-                          f"({e.strerror or e})") from None
+        raise ConfigError(
+            "config", f"option --config {config_file!r}: cannot read it ({e.strerror or e})"
+        ) from None
     except (ValueError, TypeError, AttributeError) as e:
         flag = f"--preset {preset!r}" if preset else f"--config {config_file!r}"
         raise ConfigError("preset" if preset else "config", f"option {flag}: {e}") from None

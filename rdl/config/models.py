@@ -29,10 +29,13 @@ def check_model_settings(config, model: str | None, given=None) -> None:
         value = getattr(config, name)
         was_set = name in given if given is not None else value != opt.default
         if was_set:
-            raise ConfigError(name, f"{name}={value!r} is a setting of the "
-                              f"{' / '.join(opt.models)} model; model {model!r} does not use "
-                              f"it (leave it at {opt.default!r} or train "
-                              f"{' or '.join(opt.models)})")
+            raise ConfigError(
+                name,
+                f"{name}={value!r} is a setting of the "
+                f"{' / '.join(opt.models)} model; model {model!r} does not use "
+                f"it (leave it at {opt.default!r} or train "
+                f"{' or '.join(opt.models)})",
+            )
 
 
 __all__ = ["check_model_settings"]

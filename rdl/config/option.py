@@ -22,9 +22,10 @@ import dataclasses
 import importlib
 import math
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Integral, Real
-from typing import Any, Callable
+from typing import Any
 
 from rdl.db.errors import RdlError
 
@@ -144,13 +145,16 @@ class Option:
             raise ConfigError(name, f"{name} must be set (got None)")
         kind = self.kind
         if kind in (int, float):
-            ok = not isinstance(value, bool) and isinstance(value, Integral if kind is int else Real)
+            ok = not isinstance(value, bool) and isinstance(
+                value, Integral if kind is int else Real
+            )
             if kind is float and ok and not math.isfinite(value):
                 ok = False
             if not ok:
                 raise ConfigError(name, f"{name} must be {self._rule()} (got {value!r})")
-            if (self.low is not None and (value < self.low or (self.low_open and value == self.low))) \
-                    or (self.high is not None and value > self.high):
+            if (
+                self.low is not None and (value < self.low or (self.low_open and value == self.low))
+            ) or (self.high is not None and value > self.high):
                 raise ConfigError(name, f"{name} must be {self._rule()} (got {value!r})")
             value = int(value) if kind is int else float(value)
         elif kind is bool:
@@ -189,12 +193,21 @@ class Option:
         value = list(value)
         allowed = self.allowed()
         for v in value:
-            bad = (isinstance(v, bool) or not isinstance(v, Integral) or
-                   (self.low is not None and v < self.low)) if item is int else \
-                (allowed and v not in allowed)
+            bad = (
+                (
+                    isinstance(v, bool)
+                    or not isinstance(v, Integral)
+                    or (self.low is not None and v < self.low)
+                )
+                if item is int
+                else (allowed and v not in allowed)
+            )
             if bad:
-                what = (f"a list of integers >= {self.low:g}" if item is int
-                        else f"any of {list(allowed)}")
+                what = (
+                    f"a list of integers >= {self.low:g}"
+                    if item is int
+                    else f"any of {list(allowed)}"
+                )
                 raise ConfigError(self.name, f"{self.name} must be {what} (got {value!r})")
         return [int(v) for v in value] if item is int else value
 
@@ -225,8 +238,10 @@ class Option:
         except ValueError:
             example = "128,64" if typing.get_origin(kind) is list else "1"
             hint = self.parse_hint or self.describe_type()
-            raise ConfigError(self.name, f"option {self.cli_flag} {text!r}: write {hint}, "
-                              f"e.g. {self.cli_flag} {example}") from None
+            raise ConfigError(
+                self.name,
+                f"option {self.cli_flag} {text!r}: write {hint}, e.g. {self.cli_flag} {example}",
+            ) from None
         return self.from_cli(value)
 
     def from_cli(self, value):
@@ -239,9 +254,12 @@ class Option:
             if value == self.none_flag:
                 return None
             if isinstance(value, (int, float)) and value < self.none_flag:
-                raise ConfigError(self.name, f"option {self.cli_flag} must be >= "
-                                  f"{self.none_flag} ({self.none_flag}: {self.none_means}; "
-                                  f"got {value})")
+                raise ConfigError(
+                    self.name,
+                    f"option {self.cli_flag} must be >= "
+                    f"{self.none_flag} ({self.none_flag}: {self.none_means}; "
+                    f"got {value})",
+                )
         return value
 
     def to_cli(self, value) -> list[str]:
@@ -285,12 +303,21 @@ def declared(cls) -> dict[str, Option]:
         hint = hints[f.name]
         args = [a for a in typing.get_args(hint) if a is not type(None)]
         nullable = type(None) in typing.get_args(hint)
-        kind = hint if typing.get_origin(hint) is list or not args else \
-            next((a for a in args if a in (int, float, str)), args[0])
+        kind = (
+            hint
+            if typing.get_origin(hint) is list or not args
+            else next((a for a in args if a in (int, float, str)), args[0])
+        )
         default = f.default if f.default_factory is dataclasses.MISSING else f.default_factory()
-        out[f.name] = dataclasses.replace(opt, name=f.name, section=getattr(cls, "SECTION", ""),
-                                          kind=kind, nullable=nullable, default=default)
+        out[f.name] = dataclasses.replace(
+            opt,
+            name=f.name,
+            section=getattr(cls, "SECTION", ""),
+            kind=kind,
+            nullable=nullable,
+            default=default,
+        )
     return out
 
 
-__all__ = ["COMMANDS", "ConfigError", "Option", "PANELS", "declared", "option"]
+__all__ = ["COMMANDS", "PANELS", "ConfigError", "Option", "declared", "option"]

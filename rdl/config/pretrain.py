@@ -61,39 +61,106 @@ class PretrainConfig:
         ConfigError: a setting out of its range (its ``field`` names it).
     """
 
-    num_views: int = field(default=4, metadata=option(
-        "augmented views per seed (K; relational reasoning needs at least 2)", panel=VIEWS,
-        flag="--views", low=2, commands=_P))
-    max_cutoff_days: float = field(default=180.0, metadata=option(
-        "information cut-off: up to this many days before the view time", panel=VIEWS, low=0,
-        commands=_P))
-    max_jitter_days: float = field(default=30.0, metadata=option(
-        "time jitter: view time up to this many days before t", panel=VIEWS, low=0,
-        commands=_P))
-    neighbor_dropout: float = field(default=0.2, metadata=option(
-        "probability of dropping each sampled neighbour row", panel=VIEWS, low=0, high=1,
-        commands=_P))
-    feature_mask: float = field(default=0.2, metadata=option(
-        "probability of masking each cell", panel=VIEWS, low=0, high=1, commands=_P))
-    seed_mask: float = field(default=0.5, metadata=option(
-        "probability of masking the seed row's every cell", panel=VIEWS, low=0, high=1,
-        commands=_P))
-    head_hidden: int = field(default=256, metadata=option(
-        "hidden size of the relation head", panel=VIEWS, low=1, commands=_P))
-    every_days: float | None = field(default=None, metadata=option(
-        "seed-time grid spacing in days (default: the task's timedelta, else 1/50 of the "
-        "span)", panel=VIEWS, low=0, low_open=True, commands=_P))
-    active_within_days: float | None = field(default=365.0, metadata=option(
-        "keep a seed (entity, t) only if a row referencing the entity is dated in "
-        "(t - days, t]; 0 keeps every row", panel=VIEWS, low=0, low_open=True, none_flag=0,
-        none_means="every row", commands=_P))
-    negatives: str = field(default="any", metadata=option(
-        "any: random batches (the paper); same_time: batches grouped by seed time, "
-        "negatives are contemporaries", panel=VIEWS, choices=Literal["any", "same_time"],
-        commands=_P))
-    val_fraction: float = field(default=0.1, metadata=option(
-        "share of the entities held out to score the relation head", panel=VIEWS, low=0,
-        low_open=True, high=1, check_fn=_below_one, commands=_P))
+    num_views: int = field(
+        default=4,
+        metadata=option(
+            "augmented views per seed (K; relational reasoning needs at least 2)",
+            panel=VIEWS,
+            flag="--views",
+            low=2,
+            commands=_P,
+        ),
+    )
+    max_cutoff_days: float = field(
+        default=180.0,
+        metadata=option(
+            "information cut-off: up to this many days before the view time",
+            panel=VIEWS,
+            low=0,
+            commands=_P,
+        ),
+    )
+    max_jitter_days: float = field(
+        default=30.0,
+        metadata=option(
+            "time jitter: view time up to this many days before t", panel=VIEWS, low=0, commands=_P
+        ),
+    )
+    neighbor_dropout: float = field(
+        default=0.2,
+        metadata=option(
+            "probability of dropping each sampled neighbour row",
+            panel=VIEWS,
+            low=0,
+            high=1,
+            commands=_P,
+        ),
+    )
+    feature_mask: float = field(
+        default=0.2,
+        metadata=option(
+            "probability of masking each cell", panel=VIEWS, low=0, high=1, commands=_P
+        ),
+    )
+    seed_mask: float = field(
+        default=0.5,
+        metadata=option(
+            "probability of masking the seed row's every cell",
+            panel=VIEWS,
+            low=0,
+            high=1,
+            commands=_P,
+        ),
+    )
+    head_hidden: int = field(
+        default=256,
+        metadata=option("hidden size of the relation head", panel=VIEWS, low=1, commands=_P),
+    )
+    every_days: float | None = field(
+        default=None,
+        metadata=option(
+            "seed-time grid spacing in days (default: the task's timedelta, else 1/50 of the span)",
+            panel=VIEWS,
+            low=0,
+            low_open=True,
+            commands=_P,
+        ),
+    )
+    active_within_days: float | None = field(
+        default=365.0,
+        metadata=option(
+            "keep a seed (entity, t) only if a row referencing the entity is dated in "
+            "(t - days, t]; 0 keeps every row",
+            panel=VIEWS,
+            low=0,
+            low_open=True,
+            none_flag=0,
+            none_means="every row",
+            commands=_P,
+        ),
+    )
+    negatives: str = field(
+        default="any",
+        metadata=option(
+            "any: random batches (the paper); same_time: batches grouped by seed time, "
+            "negatives are contemporaries",
+            panel=VIEWS,
+            choices=Literal["any", "same_time"],
+            commands=_P,
+        ),
+    )
+    val_fraction: float = field(
+        default=0.1,
+        metadata=option(
+            "share of the entities held out to score the relation head",
+            panel=VIEWS,
+            low=0,
+            low_open=True,
+            high=1,
+            check_fn=_below_one,
+            commands=_P,
+        ),
+    )
 
     def __post_init__(self) -> None:
         for name, opt in PRETRAIN_OPTIONS.items():
@@ -106,4 +173,4 @@ class PretrainConfig:
 #: setting name -> its declaration
 PRETRAIN_OPTIONS = declared(PretrainConfig)
 
-__all__ = ["ConfigError", "PRETRAIN_OPTIONS", "PretrainConfig", "VIEWS"]
+__all__ = ["PRETRAIN_OPTIONS", "VIEWS", "ConfigError", "PretrainConfig"]

@@ -26,8 +26,7 @@ def autocast(config):
     import torch
 
     kind = "cuda" if config.device.startswith("cuda") else "cpu"
-    return torch.autocast(kind, dtype=torch.bfloat16,
-                          enabled=effective_precision(config) == "bf16")
+    return torch.autocast(kind, dtype=torch.bfloat16, enabled=effective_precision(config) == "bf16")
 
 
 def resolved(config, **decided) -> dict:
@@ -36,8 +35,12 @@ def resolved(config, **decided) -> dict:
     run decided from its data, e.g. seed features left out)."""
     import torch
 
-    return {"precision": effective_precision(config), "threads": torch.get_num_threads(),
-            "device": config.device, **decided}
+    return {
+        "precision": effective_precision(config),
+        "threads": torch.get_num_threads(),
+        "device": config.device,
+        **decided,
+    }
 
 
 __all__ = ["autocast", "effective_precision", "resolved"]

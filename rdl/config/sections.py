@@ -39,38 +39,106 @@ class ModelConfig:
 
     SECTION = "model"
 
-    channels: int = field(default=128, metadata=option(
-        "hidden size of encoders, GNN and head", panel=MODEL, low=1, commands=_TRAIN_PRETRAIN,
-        tune=("categorical", (64, 128))))
-    num_layers: int = field(default=2, metadata=option(
-        "GNN layers (= sampling hops; rdl train sets it from --num-neighbors)", panel=MODEL,
-        low=1, cli_hidden=True))
-    gnn: str = field(default="sage", metadata=option(
-        "message-passing layer (sage: RelBench's GraphSAGE)", panel=MODEL,
-        choices=Literal["sage", "gat", "rn", "hgt"], registry="rdl.nn.convs:GNNS",
-        commands=_TRAIN_PRETRAIN))
-    heads: int = field(default=4, metadata=option(
-        "attention heads of gat and hgt (must divide --channels)", panel=MODEL, low=1,
-        commands=_TRAIN_PRETRAIN))
-    aggr: str = field(default="sum", metadata=option(
-        "neighbour aggregation of sage", panel=MODEL,
-        choices=Literal["sum", "mean", "max", "min"], commands=_TRAIN_PRETRAIN))
-    pooling: str = field(default="seed", metadata=option(
-        "readout of each seed's subgraph", panel=MODEL,
-        choices=Literal["seed", "mean", "max", "attention", "adaptive", "rn", "gem", "simpool",
-                        "gated", "gnp"], registry="rdl.nn.pooling:POOLINGS"))
-    encoder_layers: int = field(default=4, metadata=option(
-        "ResNet blocks of each table's row encoder", panel=MODEL, low=1,
-        commands=_TRAIN_PRETRAIN))
-    shallow: bool = field(default=False, metadata=option(
-        "two-tower: add a learned per-row embedding to the destination rows", panel=MODEL,
-        models=("two-tower",)))
-    num_negatives: int = field(default=64, metadata=option(
-        "two-tower: random destinations per batch on top of the in-batch ones", panel=MODEL,
-        low=0, models=("two-tower",)))
-    init: str | None = field(default=None, metadata=option(
-        "start the backbone from a pretrained one (a directory of rdl pretrain --out)",
-        panel=MODEL))
+    channels: int = field(
+        default=128,
+        metadata=option(
+            "hidden size of encoders, GNN and head",
+            panel=MODEL,
+            low=1,
+            commands=_TRAIN_PRETRAIN,
+            tune=("categorical", (64, 128)),
+        ),
+    )
+    num_layers: int = field(
+        default=2,
+        metadata=option(
+            "GNN layers (= sampling hops; rdl train sets it from --num-neighbors)",
+            panel=MODEL,
+            low=1,
+            cli_hidden=True,
+        ),
+    )
+    gnn: str = field(
+        default="sage",
+        metadata=option(
+            "message-passing layer (sage: RelBench's GraphSAGE)",
+            panel=MODEL,
+            choices=Literal["sage", "gat", "rn", "hgt"],
+            registry="rdl.nn.convs:GNNS",
+            commands=_TRAIN_PRETRAIN,
+        ),
+    )
+    heads: int = field(
+        default=4,
+        metadata=option(
+            "attention heads of gat and hgt (must divide --channels)",
+            panel=MODEL,
+            low=1,
+            commands=_TRAIN_PRETRAIN,
+        ),
+    )
+    aggr: str = field(
+        default="sum",
+        metadata=option(
+            "neighbour aggregation of sage",
+            panel=MODEL,
+            choices=Literal["sum", "mean", "max", "min"],
+            commands=_TRAIN_PRETRAIN,
+        ),
+    )
+    pooling: str = field(
+        default="seed",
+        metadata=option(
+            "readout of each seed's subgraph",
+            panel=MODEL,
+            choices=Literal[
+                "seed",
+                "mean",
+                "max",
+                "attention",
+                "adaptive",
+                "rn",
+                "gem",
+                "simpool",
+                "gated",
+                "gnp",
+            ],
+            registry="rdl.nn.pooling:POOLINGS",
+        ),
+    )
+    encoder_layers: int = field(
+        default=4,
+        metadata=option(
+            "ResNet blocks of each table's row encoder",
+            panel=MODEL,
+            low=1,
+            commands=_TRAIN_PRETRAIN,
+        ),
+    )
+    shallow: bool = field(
+        default=False,
+        metadata=option(
+            "two-tower: add a learned per-row embedding to the destination rows",
+            panel=MODEL,
+            models=("two-tower",),
+        ),
+    )
+    num_negatives: int = field(
+        default=64,
+        metadata=option(
+            "two-tower: random destinations per batch on top of the in-batch ones",
+            panel=MODEL,
+            low=0,
+            models=("two-tower",),
+        ),
+    )
+    init: str | None = field(
+        default=None,
+        metadata=option(
+            "start the backbone from a pretrained one (a directory of rdl pretrain --out)",
+            panel=MODEL,
+        ),
+    )
 
 
 @dataclass
@@ -89,24 +157,57 @@ class OptimConfig:
 
     SECTION = "optim"
 
-    epochs: int = field(default=10, metadata=option(
-        "passes over the training table", panel=TRAINING, low=1, commands=_ALL))
-    lr: float = field(default=0.005, metadata=option(
-        "Adam learning rate", panel=TRAINING, low=0, low_open=True, commands=_TRAIN_PRETRAIN,
-        tune=("float-log", (1e-3, 1e-2))))
-    batch_size: int = field(default=512, metadata=option(
-        "seeds per mini-batch", panel=TRAINING, low=1, commands=_TRAIN_PRETRAIN,
-        tune=("categorical", (256, 512))))
-    patience: int | None = field(default=None, metadata=option(
-        "early stopping: epochs without a better validation metric (default: run all)",
-        panel=TRAINING, low=1, commands=_TRAIN_PRETRAIN))
-    max_steps_per_epoch: int = field(default=2000, metadata=option(
-        "most batches per epoch", panel=TRAINING, low=1, commands=_TRAIN_PRETRAIN))
-    min_steps_per_epoch: int = field(default=20, metadata=option(
-        "small training sets: shrink the batch (not below 16) so an epoch has at least this "
-        "many steps (0: off)", panel=TRAINING, low=0))
-    seed: int = field(default=42, metadata=option(
-        "seeds torch, numpy and the sampler", panel=TRAINING, low=0, commands=_ALL))
+    epochs: int = field(
+        default=10,
+        metadata=option("passes over the training table", panel=TRAINING, low=1, commands=_ALL),
+    )
+    lr: float = field(
+        default=0.005,
+        metadata=option(
+            "Adam learning rate",
+            panel=TRAINING,
+            low=0,
+            low_open=True,
+            commands=_TRAIN_PRETRAIN,
+            tune=("float-log", (1e-3, 1e-2)),
+        ),
+    )
+    batch_size: int = field(
+        default=512,
+        metadata=option(
+            "seeds per mini-batch",
+            panel=TRAINING,
+            low=1,
+            commands=_TRAIN_PRETRAIN,
+            tune=("categorical", (256, 512)),
+        ),
+    )
+    patience: int | None = field(
+        default=None,
+        metadata=option(
+            "early stopping: epochs without a better validation metric (default: run all)",
+            panel=TRAINING,
+            low=1,
+            commands=_TRAIN_PRETRAIN,
+        ),
+    )
+    max_steps_per_epoch: int = field(
+        default=2000,
+        metadata=option("most batches per epoch", panel=TRAINING, low=1, commands=_TRAIN_PRETRAIN),
+    )
+    min_steps_per_epoch: int = field(
+        default=20,
+        metadata=option(
+            "small training sets: shrink the batch (not below 16) so an epoch has at least this "
+            "many steps (0: off)",
+            panel=TRAINING,
+            low=0,
+        ),
+    )
+    seed: int = field(
+        default=42,
+        metadata=option("seeds torch, numpy and the sampler", panel=TRAINING, low=0, commands=_ALL),
+    )
 
 
 @dataclass
@@ -124,23 +225,48 @@ class SamplingConfig:
 
     SECTION = "sampling"
 
-    num_neighbors: list[int] = field(default_factory=lambda: [128, 64], metadata=option(
-        "fanout per hop, comma separated (-1: all); sets the GNN layers", panel=TRAINING,
-        low=-1, commands=_TRAIN_PRETRAIN,
-        parse_hint="one integer >= -1 per GNN layer (-1: all neighbours), separated by commas",
-        implies=lambda fan: {"num_layers": len(fan)}))
-    temporal_strategy: str = field(default="uniform", metadata=option(
-        "which earlier rows are sampled (mixed: the most recent half of the fanout, the rest "
-        "uniform)", panel=TRAINING, choices=Literal["uniform", "last", "mixed"],
-        registry="rdl.sampling.sampler:STRATEGIES", commands=_TRAIN_PRETRAIN,
-        tune=("categorical", ("uniform", "last", "mixed"))))
-    batch_order: str = field(default="entity", metadata=option(
-        "entity: runs of one entity's seeds batched together (fewer distinct rows per "
-        "batch); random: RelBench's shuffle", panel=TRAINING,
-        choices=Literal["random", "entity"]))
-    entity_group_size: int | None = field(default=8, metadata=option(
-        "with --batch-order entity: seeds per group (0: a whole entity)", panel=TRAINING,
-        low=1, none_flag=0, none_means="a whole entity"))
+    num_neighbors: list[int] = field(
+        default_factory=lambda: [128, 64],
+        metadata=option(
+            "fanout per hop, comma separated (-1: all); sets the GNN layers",
+            panel=TRAINING,
+            low=-1,
+            commands=_TRAIN_PRETRAIN,
+            parse_hint="one integer >= -1 per GNN layer (-1: all neighbours), separated by commas",
+            implies=lambda fan: {"num_layers": len(fan)},
+        ),
+    )
+    temporal_strategy: str = field(
+        default="uniform",
+        metadata=option(
+            "which earlier rows are sampled (mixed: the most recent half of the fanout, the rest "
+            "uniform)",
+            panel=TRAINING,
+            choices=Literal["uniform", "last", "mixed"],
+            registry="rdl.sampling.sampler:STRATEGIES",
+            commands=_TRAIN_PRETRAIN,
+            tune=("categorical", ("uniform", "last", "mixed")),
+        ),
+    )
+    batch_order: str = field(
+        default="entity",
+        metadata=option(
+            "entity: runs of one entity's seeds batched together (fewer distinct rows per "
+            "batch); random: RelBench's shuffle",
+            panel=TRAINING,
+            choices=Literal["random", "entity"],
+        ),
+    )
+    entity_group_size: int | None = field(
+        default=8,
+        metadata=option(
+            "with --batch-order entity: seeds per group (0: a whole entity)",
+            panel=TRAINING,
+            low=1,
+            none_flag=0,
+            none_means="a whole entity",
+        ),
+    )
 
 
 @dataclass
@@ -163,26 +289,51 @@ class InputConfig:
 
     SECTION = "inputs"
 
-    text: str | bool = field(default="tfidf", metadata=option(
-        "text-column encoder (tfidf: TF-IDF + SVD, fast; minilm: all-MiniLM-L6-v2; none: "
-        "text columns dropped)", panel=DATA, choices=Literal["tfidf", "minilm", "none"],
-        registry="rdl.graph.text:TEXT_ENCODERS", normalize=_text, aliases={"--no-text": "none"},
-        commands=_TRAIN_PRETRAIN))
-    time_reference: str = field(default="seed", metadata=option(
-        "what ages are encoded against: seed (the seed time) or cutoff (the information "
-        "cut-off, the staleness an input)", panel=PROTOCOL, choices=Literal["seed", "cutoff"],
-        tune=("categorical", ("seed", "cutoff"))))
+    text: str | bool = field(
+        default="tfidf",
+        metadata=option(
+            "text-column encoder (tfidf: TF-IDF + SVD, fast; minilm: all-MiniLM-L6-v2; none: "
+            "text columns dropped)",
+            panel=DATA,
+            choices=Literal["tfidf", "minilm", "none"],
+            registry="rdl.graph.text:TEXT_ENCODERS",
+            normalize=_text,
+            aliases={"--no-text": "none"},
+            commands=_TRAIN_PRETRAIN,
+        ),
+    )
+    time_reference: str = field(
+        default="seed",
+        metadata=option(
+            "what ages are encoded against: seed (the seed time) or cutoff (the information "
+            "cut-off, the staleness an input)",
+            panel=PROTOCOL,
+            choices=Literal["seed", "cutoff"],
+            tune=("categorical", ("seed", "cutoff")),
+        ),
+    )
     seed_features: list[str] = field(
-        default_factory=lambda: ["aggregates", "past_labels"], metadata=option(
+        default_factory=lambda: ["aggregates", "past_labels"],
+        metadata=option(
             "tabular inputs of the seed at its cut-off, comma separated: aggregates "
             "(time-bounded aggregates of the entity), past_labels (its labels known then); "
-            "none: no seed features", panel=PROTOCOL,
+            "none: no seed features",
+            panel=PROTOCOL,
             choices=("aggregates", "past_labels"),
-            tune=("categorical", ("none", "past_labels", "aggregates,past_labels"))))
-    seed_feature_max_pairs: int | None = field(default=1_000_000, metadata=option(
-        "above this many (entity, cut-off) pairs the seed features and the blend (held in "
-        "memory) are left out, with a warning (0: no limit)", panel=SCALE, low=1,
-        none_flag=0, none_means="no limit"))
+            tune=("categorical", ("none", "past_labels", "aggregates,past_labels")),
+        ),
+    )
+    seed_feature_max_pairs: int | None = field(
+        default=1_000_000,
+        metadata=option(
+            "above this many (entity, cut-off) pairs the seed features and the blend (held in "
+            "memory) are left out, with a warning (0: no limit)",
+            panel=SCALE,
+            low=1,
+            none_flag=0,
+            none_means="no limit",
+        ),
+    )
 
 
 @dataclass
@@ -205,20 +356,44 @@ class SelectionConfig:
 
     SECTION = "selection"
 
-    protocol: str = field(default="relbench", metadata=option(
-        "relbench: every input cut at the test timestamp, as RelBench; rolling: each seed "
-        "sees every row dated <= its seed time", panel=PROTOCOL,
-        choices=Literal["relbench", "rolling"], registry="rdl.tasks:PROTOCOLS", commands=_ALL))
-    stale_prob: float = field(default=0.5, metadata=option(
-        "relbench protocol: probability that a training seed is sampled at a random earlier "
-        "cut-off, as stale as the test seeds (0: off)", panel=PROTOCOL, low=0, high=1,
-        tune=("float", (0.0, 0.8))))
-    stale_val: bool = field(default=False, metadata=option(
-        "relbench protocol: select on the stale validation (each val seed cut at a fixed "
-        "random earlier date) instead of RelBench's", panel=PROTOCOL))
-    blend: bool = field(default=True, metadata=option(
-        "also report LightGBM on the seed features and its blend with the GNN (weight "
-        "chosen on validation)", panel=PROTOCOL))
+    protocol: str = field(
+        default="relbench",
+        metadata=option(
+            "relbench: every input cut at the test timestamp, as RelBench; rolling: each seed "
+            "sees every row dated <= its seed time",
+            panel=PROTOCOL,
+            choices=Literal["relbench", "rolling"],
+            registry="rdl.tasks:PROTOCOLS",
+            commands=_ALL,
+        ),
+    )
+    stale_prob: float = field(
+        default=0.5,
+        metadata=option(
+            "relbench protocol: probability that a training seed is sampled at a random earlier "
+            "cut-off, as stale as the test seeds (0: off)",
+            panel=PROTOCOL,
+            low=0,
+            high=1,
+            tune=("float", (0.0, 0.8)),
+        ),
+    )
+    stale_val: bool = field(
+        default=False,
+        metadata=option(
+            "relbench protocol: select on the stale validation (each val seed cut at a fixed "
+            "random earlier date) instead of RelBench's",
+            panel=PROTOCOL,
+        ),
+    )
+    blend: bool = field(
+        default=True,
+        metadata=option(
+            "also report LightGBM on the seed features and its blend with the GNN (weight "
+            "chosen on validation)",
+            panel=PROTOCOL,
+        ),
+    )
 
 
 @dataclass
@@ -236,21 +411,48 @@ class RuntimeConfig:
 
     SECTION = "runtime"
 
-    threads: int | None = field(default=None, metadata=option(
-        "torch threads (default: torch's, = cores)", panel=SCALE, low=1, commands=_ALL))
-    precision: str = field(default="auto", metadata=option(
-        "bf16: CPU/GPU autocast; auto: bf16 where the hardware has it natively",
-        panel=SCALE, choices=Literal["auto", "fp32", "bf16"], commands=_TRAIN_PRETRAIN))
-    storage: str = field(default="auto", metadata=option(
-        "memory, or disk (out of core: a DuckDB file streamed, the graph memory-mapped); "
-        "auto: disk above 5 M rows", panel=SCALE, choices=Literal["auto", "memory", "disk"]))
-    device: str = field(default="cpu", metadata=option(
-        "cpu | cuda | cuda:N (the model on the GPU; sampling stays on the CPU)",
-        panel=SCALE, check_fn=_device))
+    threads: int | None = field(
+        default=None,
+        metadata=option(
+            "torch threads (default: torch's, = cores)", panel=SCALE, low=1, commands=_ALL
+        ),
+    )
+    precision: str = field(
+        default="auto",
+        metadata=option(
+            "bf16: CPU/GPU autocast; auto: bf16 where the hardware has it natively",
+            panel=SCALE,
+            choices=Literal["auto", "fp32", "bf16"],
+            commands=_TRAIN_PRETRAIN,
+        ),
+    )
+    storage: str = field(
+        default="auto",
+        metadata=option(
+            "memory, or disk (out of core: a DuckDB file streamed, the graph memory-mapped); "
+            "auto: disk above 5 M rows",
+            panel=SCALE,
+            choices=Literal["auto", "memory", "disk"],
+        ),
+    )
+    device: str = field(
+        default="cpu",
+        metadata=option(
+            "cpu | cuda | cuda:N (the model on the GPU; sampling stays on the CPU)",
+            panel=SCALE,
+            check_fn=_device,
+        ),
+    )
 
 
-SECTIONS = (ModelConfig, OptimConfig, SamplingConfig, InputConfig, SelectionConfig,
-            RuntimeConfig)
+SECTIONS = (ModelConfig, OptimConfig, SamplingConfig, InputConfig, SelectionConfig, RuntimeConfig)
 
-__all__ = ["InputConfig", "ModelConfig", "OptimConfig", "RuntimeConfig", "SECTIONS",
-           "SamplingConfig", "SelectionConfig"]
+__all__ = [
+    "SECTIONS",
+    "InputConfig",
+    "ModelConfig",
+    "OptimConfig",
+    "RuntimeConfig",
+    "SamplingConfig",
+    "SelectionConfig",
+]

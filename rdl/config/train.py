@@ -9,8 +9,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rdl.config.option import ConfigError, Option, declared
-from rdl.config.sections import (SECTIONS, InputConfig, ModelConfig, OptimConfig,
-                                 RuntimeConfig, SamplingConfig, SelectionConfig)
+from rdl.config.sections import (
+    SECTIONS,
+    InputConfig,
+    ModelConfig,
+    OptimConfig,
+    RuntimeConfig,
+    SamplingConfig,
+    SelectionConfig,
+)
 
 #: setting name -> its declaration (`rdl.config.option.Option`), in section order
 OPTIONS: dict[str, Option] = {n: o for cls in SECTIONS for n, o in declared(cls).items()}
@@ -49,20 +56,38 @@ class TrainConfig:
     selection: SelectionConfig = field(default_factory=SelectionConfig)
     runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
 
-    def __init__(self, model: ModelConfig | None = None, optim: OptimConfig | None = None,
-                 sampling: SamplingConfig | None = None, inputs: InputConfig | None = None,
-                 selection: SelectionConfig | None = None,
-                 runtime: RuntimeConfig | None = None, **settings):
-        given = dict(model=model, optim=optim, sampling=sampling, inputs=inputs,
-                     selection=selection, runtime=runtime)
+    def __init__(
+        self,
+        model: ModelConfig | None = None,
+        optim: OptimConfig | None = None,
+        sampling: SamplingConfig | None = None,
+        inputs: InputConfig | None = None,
+        selection: SelectionConfig | None = None,
+        runtime: RuntimeConfig | None = None,
+        **settings,
+    ):
+        given = dict(
+            model=model,
+            optim=optim,
+            sampling=sampling,
+            inputs=inputs,
+            selection=selection,
+            runtime=runtime,
+        )
         for f in dataclasses.fields(self):
             section = given[f.name]
-            object.__setattr__(self, f.name, dataclasses.replace(section) if section is not None
-                               else typing.cast(Callable[[], object], f.default_factory)())
+            object.__setattr__(
+                self,
+                f.name,
+                dataclasses.replace(section)
+                if section is not None
+                else typing.cast(Callable[[], object], f.default_factory)(),
+            )
         unknown = sorted(set(settings) - set(OPTIONS))
         if unknown:
-            raise ConfigError(unknown[0], f"unknown setting(s) {unknown}; TrainConfig has "
-                              f"{sorted(OPTIONS)}")
+            raise ConfigError(
+                unknown[0], f"unknown setting(s) {unknown}; TrainConfig has {sorted(OPTIONS)}"
+            )
         for name, value in settings.items():
             setattr(self, name, value)
         self.validate()
@@ -90,8 +115,11 @@ class TrainConfig:
         for name, opt in OPTIONS.items():
             setattr(self, name, opt.check(getattr(self, name)))
         if len(self.num_neighbors) != self.num_layers:
-            raise ConfigError("num_neighbors", f"num_neighbors {self.num_neighbors} must give "
-                              f"one fanout per GNN layer (num_layers={self.num_layers})")
+            raise ConfigError(
+                "num_neighbors",
+                f"num_neighbors {self.num_neighbors} must give "
+                f"one fanout per GNN layer (num_layers={self.num_layers})",
+            )
 
     def autocast(self):
         """The autocast context of the effective precision (`rdl.config.resolve`; a no-op
@@ -104,12 +132,12 @@ class TrainConfig:
         """Every setting, flat (``results.json``'s ``"config"``)."""
         return {name: _copy(getattr(self, name)) for name in OPTIONS}
 
-    def replace(self, **settings) -> "TrainConfig":
+    def replace(self, **settings) -> TrainConfig:
         """A copy with ``settings`` changed (flat names)."""
         return TrainConfig(**{**self.to_dict(), **settings})
 
     @classmethod
-    def from_dict(cls, values: dict, where: str = "config") -> "TrainConfig":
+    def from_dict(cls, values: dict, where: str = "config") -> TrainConfig:
         """A config from ``to_dict()``'s output (``results.json``'s ``"config"``, `rdl
         tune`'s ``best_config.json``, old ones included).
 
@@ -119,8 +147,9 @@ class TrainConfig:
         """
         unknown = sorted(set(values) - set(OPTIONS))
         if unknown:
-            raise ValueError(f"{where}: unknown setting(s) {unknown}; TrainConfig has "
-                             f"{sorted(OPTIONS)}")
+            raise ValueError(
+                f"{where}: unknown setting(s) {unknown}; TrainConfig has {sorted(OPTIONS)}"
+            )
         return cls(**values)
 
 
@@ -133,12 +162,30 @@ def _copy(value):
 #: two speed settings), kept so its figures stay reproducible.
 PRESETS: dict[str, dict] = {
     "relbench-2024": dict(
-        epochs=10, lr=0.005, batch_size=512, channels=128, num_layers=2,
-        num_neighbors=[128, 64], temporal_strategy="uniform", aggr="sum", pooling="seed",
-        encoder_layers=4, patience=None, max_steps_per_epoch=2000, text=True,
-        precision="auto", batch_order="entity", entity_group_size=8, stale_prob=0.0,
-        time_reference="seed", stale_val=False, seed_features=[], blend=False,
-        min_steps_per_epoch=0, gnn="sage"),
+        epochs=10,
+        lr=0.005,
+        batch_size=512,
+        channels=128,
+        num_layers=2,
+        num_neighbors=[128, 64],
+        temporal_strategy="uniform",
+        aggr="sum",
+        pooling="seed",
+        encoder_layers=4,
+        patience=None,
+        max_steps_per_epoch=2000,
+        text=True,
+        precision="auto",
+        batch_order="entity",
+        entity_group_size=8,
+        stale_prob=0.0,
+        time_reference="seed",
+        stale_val=False,
+        seed_features=[],
+        blend=False,
+        min_steps_per_epoch=0,
+        gnn="sage",
+    ),
 }
 
 

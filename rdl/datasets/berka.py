@@ -55,23 +55,40 @@ SOURCE_DIR = Path(__file__).resolve().parent / "pkdd99-berka"
 SNAPSHOT = pd.Timestamp("1998-12-31")
 DEFAULT_CUT = None
 
-FREQUENCY = {"POPLATEK MESICNE": "monthly", "POPLATEK TYDNE": "weekly",
-             "POPLATEK PO OBRATU": "after transaction"}
-K_SYMBOL = {"SIPO": "household", "UVER": "loan", "POJISTNE": "insurance",
-            "LEASING": "leasing"}
+FREQUENCY = {
+    "POPLATEK MESICNE": "monthly",
+    "POPLATEK TYDNE": "weekly",
+    "POPLATEK PO OBRATU": "after transaction",
+}
+K_SYMBOL = {"SIPO": "household", "UVER": "loan", "POJISTNE": "insurance", "LEASING": "leasing"}
 DISTRICT_COLS = {
-    "A1": "district_id", "A2": "name", "A3": "region", "A4": "inhabitants",
-    "A5": "municipalities_lt_500", "A6": "municipalities_500_1999",
-    "A7": "municipalities_2000_9999", "A8": "municipalities_ge_10000", "A9": "cities",
-    "A10": "urban_ratio", "A11": "average_salary", "A12": "unemployment_1995",
-    "A13": "unemployment_1996", "A14": "entrepreneurs_per_1000", "A15": "crimes_1995",
+    "A1": "district_id",
+    "A2": "name",
+    "A3": "region",
+    "A4": "inhabitants",
+    "A5": "municipalities_lt_500",
+    "A6": "municipalities_500_1999",
+    "A7": "municipalities_2000_9999",
+    "A8": "municipalities_ge_10000",
+    "A9": "cities",
+    "A10": "urban_ratio",
+    "A11": "average_salary",
+    "A12": "unemployment_1995",
+    "A13": "unemployment_1996",
+    "A14": "entrepreneurs_per_1000",
+    "A15": "crimes_1995",
     "A16": "crimes_1996",
 }
 
 
 def _read(src: Path, name: str) -> pd.DataFrame:
-    return pd.read_csv(src / f"{name}.asc", sep=";", na_values=["?"], keep_default_na=False,
-                       dtype={"birth_number": str})
+    return pd.read_csv(
+        src / f"{name}.asc",
+        sep=";",
+        na_values=["?"],
+        keep_default_na=False,
+        dtype={"birth_number": str},
+    )
 
 
 def yymmdd(values: pd.Series) -> pd.Series:
@@ -84,8 +101,10 @@ def yymmdd(values: pd.Series) -> pd.Series:
     out = pd.to_datetime("19" + text, format="%Y%m%d", errors="coerce")
     bad = out.isna() & values.notna()
     if bad.any():
-        raise ValueError(f"berka: {int(bad.sum())} value(s) are not YYMMDD dates, e.g. "
-                         f"{values[bad].head(3).tolist()}")
+        raise ValueError(
+            f"berka: {int(bad.sum())} value(s) are not YYMMDD dates, e.g. "
+            f"{values[bad].head(3).tolist()}"
+        )
     return out.astype("datetime64[ns]")
 
 
@@ -129,12 +148,14 @@ def build_database(src_dir: str | Path = SOURCE_DIR, cut: str | None = DEFAULT_C
         stypes = infer_stypes(df, exclude=[pkey, *fkeys])
         return Table(df, fkeys, pkey, time_col, stypes)
 
-    return Database({
-        "district": t(district, "district_id", {}),
-        "account": t(account, "account_id", {"district_id": "district"}, "date"),
-        "client": t(client, "client_id", {"district_id": "district"}),
-        "disp": t(disp, "disp_id", {"client_id": "client", "account_id": "account"}),
-        "card": t(card, "card_id", {"disp_id": "disp"}, "issued_date"),
-        "loan": t(loan, "loan_id", {"account_id": "account"}, "date"),
-        "loan_status": t(status, "loan_id", {}),
-    })
+    return Database(
+        {
+            "district": t(district, "district_id", {}),
+            "account": t(account, "account_id", {"district_id": "district"}, "date"),
+            "client": t(client, "client_id", {"district_id": "district"}),
+            "disp": t(disp, "disp_id", {"client_id": "client", "account_id": "account"}),
+            "card": t(card, "card_id", {"disp_id": "disp"}, "issued_date"),
+            "loan": t(loan, "loan_id", {"account_id": "account"}, "date"),
+            "loan_status": t(status, "loan_id", {}),
+        }
+    )

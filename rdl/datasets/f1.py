@@ -58,9 +58,10 @@ def build_database(src_dir: str | Path = SOURCE_DIR, cut: str | None = DEFAULT_C
     constructor_standings = _read(src, "constructor_standings").drop(columns=["positionText"])
     qualifying = _read(src, "qualifying").drop(columns=["q1", "q2", "q3"])
 
-    races = races.drop(columns=["url"] + [
-        f"{s}_{p}" for s in ("fp1", "fp2", "fp3", "quali", "sprint") for p in ("date", "time")
-    ])
+    races = races.drop(
+        columns=["url"]
+        + [f"{s}_{p}" for s in ("fp1", "fp2", "fp3", "quali", "sprint") for p in ("date", "time")]
+    )
     races["date"] = pd.to_datetime(
         races["date"] + " " + races["time"].fillna("00:00:00"), format="%Y-%m-%d %H:%M:%S"
     )
@@ -84,20 +85,38 @@ def build_database(src_dir: str | Path = SOURCE_DIR, cut: str | None = DEFAULT_C
         return Table(df, fkeys, pkey, time_col, stypes)
 
     by_race = {"raceId": "races"}
-    return Database({
-        "races": t(races, "raceId", {"circuitId": "circuits"}, "date"),
-        "circuits": t(circuits, "circuitId", {}),
-        "drivers": t(drivers, "driverId", {}),
-        "results": t(dated(results), "resultId",
-                     {**by_race, "driverId": "drivers", "constructorId": "constructors"}, "date"),
-        "standings": t(dated(standings), "driverStandingsId",
-                       {**by_race, "driverId": "drivers"}, "date"),
-        "constructors": t(constructors, "constructorId", {}),
-        "constructor_results": t(dated(constructor_results), "constructorResultsId",
-                                 {**by_race, "constructorId": "constructors"}, "date"),
-        "constructor_standings": t(dated(constructor_standings), "constructorStandingsId",
-                                   {**by_race, "constructorId": "constructors"}, "date"),
-        "qualifying": t(dated(qualifying, 1), "qualifyId",
-                        {**by_race, "driverId": "drivers", "constructorId": "constructors"},
-                        "date"),
-    })
+    return Database(
+        {
+            "races": t(races, "raceId", {"circuitId": "circuits"}, "date"),
+            "circuits": t(circuits, "circuitId", {}),
+            "drivers": t(drivers, "driverId", {}),
+            "results": t(
+                dated(results),
+                "resultId",
+                {**by_race, "driverId": "drivers", "constructorId": "constructors"},
+                "date",
+            ),
+            "standings": t(
+                dated(standings), "driverStandingsId", {**by_race, "driverId": "drivers"}, "date"
+            ),
+            "constructors": t(constructors, "constructorId", {}),
+            "constructor_results": t(
+                dated(constructor_results),
+                "constructorResultsId",
+                {**by_race, "constructorId": "constructors"},
+                "date",
+            ),
+            "constructor_standings": t(
+                dated(constructor_standings),
+                "constructorStandingsId",
+                {**by_race, "constructorId": "constructors"},
+                "date",
+            ),
+            "qualifying": t(
+                dated(qualifying, 1),
+                "qualifyId",
+                {**by_race, "driverId": "drivers", "constructorId": "constructors"},
+                "date",
+            ),
+        }
+    )

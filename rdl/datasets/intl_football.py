@@ -63,8 +63,9 @@ def _ids(names: pd.Series) -> dict[str, int]:
     return {n: i + 1 for i, n in enumerate(sorted(names.dropna().unique()))}
 
 
-def build_database(src_dir: str | Path = SOURCE_DIR, cut: str | None = DEFAULT_CUT, *,
-                   since: str | None = None) -> Database:
+def build_database(
+    src_dir: str | Path = SOURCE_DIR, cut: str | None = DEFAULT_CUT, *, since: str | None = None
+) -> Database:
     """intl-football as a `Database` (7 tables; see the module docstring).
 
     Args:
@@ -81,18 +82,25 @@ def build_database(src_dir: str | Path = SOURCE_DIR, cut: str | None = DEFAULT_C
         results = results[results["date"] <= pd.Timestamp(cut)].reset_index(drop=True)
     results.insert(0, "match_id", np.arange(1, len(results) + 1))
     former = raw["former_names"]
-    team_id = _ids(pd.concat([raw["results"]["home_team"], raw["results"]["away_team"],
-                              former["current"]]))
+    team_id = _ids(
+        pd.concat([raw["results"]["home_team"], raw["results"]["away_team"], former["current"]])
+    )
     tour_id = _ids(raw["results"]["tournament"])
 
-    matches = pd.DataFrame({
-        "match_id": results["match_id"], "date": results["date"],
-        "home_team_id": results["home_team"].map(team_id),
-        "away_team_id": results["away_team"].map(team_id),
-        "home_score": results["home_score"], "away_score": results["away_score"],
-        "tournament_id": results["tournament"].map(tour_id),
-        "city": results["city"], "country": results["country"],
-        "neutral": results["neutral"].astype(bool)})
+    matches = pd.DataFrame(
+        {
+            "match_id": results["match_id"],
+            "date": results["date"],
+            "home_team_id": results["home_team"].map(team_id),
+            "away_team_id": results["away_team"].map(team_id),
+            "home_score": results["home_score"],
+            "away_score": results["away_score"],
+            "tournament_id": results["tournament"].map(tour_id),
+            "city": results["city"],
+            "country": results["country"],
+            "neutral": results["neutral"].astype(bool),
+        }
+    )
     keyed = results[["match_id", *MATCH_KEY]]
     g = raw["goalscorers"].merge(keyed, on=MATCH_KEY, how="inner")
     g["team_id"] = g["team"].map(team_id)
@@ -100,42 +108,75 @@ def build_database(src_dir: str | Path = SOURCE_DIR, cut: str | None = DEFAULT_C
     scorers = scorers.sort_values(["team_id", "scorer"]).reset_index(drop=True)
     scorers.insert(0, "player_id", np.arange(1, len(scorers) + 1))
     g = g.merge(scorers, on=["team_id", "scorer"], how="left")
-    goals = pd.DataFrame({
-        "goal_id": np.arange(1, len(g) + 1), "match_id": g["match_id"], "date": g["date"],
-        "team_id": g["team_id"], "player_id": g["player_id"].astype("Int64"),
-        "minute": g["minute"], "own_goal": g["own_goal"].astype(bool),
-        "penalty": g["penalty"].astype(bool)})
+    goals = pd.DataFrame(
+        {
+            "goal_id": np.arange(1, len(g) + 1),
+            "match_id": g["match_id"],
+            "date": g["date"],
+            "team_id": g["team_id"],
+            "player_id": g["player_id"].astype("Int64"),
+            "minute": g["minute"],
+            "own_goal": g["own_goal"].astype(bool),
+            "penalty": g["penalty"].astype(bool),
+        }
+    )
     s = raw["shootouts"].merge(keyed, on=MATCH_KEY, how="inner")
-    shootouts = pd.DataFrame({
-        "shootout_id": np.arange(1, len(s) + 1), "match_id": s["match_id"], "date": s["date"],
-        "winner_team_id": s["winner"].map(team_id),
-        "first_shooter_team_id": s["first_shooter"].map(team_id).astype("Int64")})
-    former_names = pd.DataFrame({
-        "former_name_id": np.arange(1, len(former) + 1),
-        "team_id": former["current"].map(team_id), "former_name": former["former"],
-        "start_date": former["start_date"], "end_date": former["end_date"]})
+    shootouts = pd.DataFrame(
+        {
+            "shootout_id": np.arange(1, len(s) + 1),
+            "match_id": s["match_id"],
+            "date": s["date"],
+            "winner_team_id": s["winner"].map(team_id),
+            "first_shooter_team_id": s["first_shooter"].map(team_id).astype("Int64"),
+        }
+    )
+    former_names = pd.DataFrame(
+        {
+            "former_name_id": np.arange(1, len(former) + 1),
+            "team_id": former["current"].map(team_id),
+            "former_name": former["former"],
+            "start_date": former["start_date"],
+            "end_date": former["end_date"],
+        }
+    )
     former_names = former_names.rename(columns={"start_date": "named_from"})
     if cut is not None:
         former_names = former_names[former_names["end_date"] <= pd.Timestamp(cut)]
     teams = pd.DataFrame({"team_id": list(team_id.values()), "name": list(team_id)})
-    tournaments = pd.DataFrame({"tournament_id": list(tour_id.values()),
-                                "name": list(tour_id)})
+    tournaments = pd.DataFrame({"tournament_id": list(tour_id.values()), "name": list(tour_id)})
     players = scorers.rename(columns={"scorer": "name"})[["player_id", "name", "team_id"]]
 
     def t(df, pkey, fkeys, time_col=None):
         df = df.sort_values(pkey).reset_index(drop=True)
         return Table(df, fkeys, pkey, time_col, infer_stypes(df, exclude=[pkey, *fkeys]))
 
-    return Database({
-        "teams": t(teams, "team_id", {}),
-        "tournaments": t(tournaments, "tournament_id", {}),
-        "players": t(players, "player_id", {"team_id": "teams"}),
-        "matches": t(matches, "match_id", {"home_team_id": "teams", "away_team_id": "teams",
-                                           "tournament_id": "tournaments"}, "date"),
-        "goals": t(goals, "goal_id", {"match_id": "matches", "team_id": "teams",
-                                      "player_id": "players"}, "date"),
-        "shootouts": t(shootouts, "shootout_id",
-                       {"match_id": "matches", "winner_team_id": "teams",
-                        "first_shooter_team_id": "teams"}, "date"),
-        "former_names": t(former_names, "former_name_id", {"team_id": "teams"}, "end_date"),
-    })
+    return Database(
+        {
+            "teams": t(teams, "team_id", {}),
+            "tournaments": t(tournaments, "tournament_id", {}),
+            "players": t(players, "player_id", {"team_id": "teams"}),
+            "matches": t(
+                matches,
+                "match_id",
+                {"home_team_id": "teams", "away_team_id": "teams", "tournament_id": "tournaments"},
+                "date",
+            ),
+            "goals": t(
+                goals,
+                "goal_id",
+                {"match_id": "matches", "team_id": "teams", "player_id": "players"},
+                "date",
+            ),
+            "shootouts": t(
+                shootouts,
+                "shootout_id",
+                {
+                    "match_id": "matches",
+                    "winner_team_id": "teams",
+                    "first_shooter_team_id": "teams",
+                },
+                "date",
+            ),
+            "former_names": t(former_names, "former_name_id", {"team_id": "teams"}, "end_date"),
+        }
+    )

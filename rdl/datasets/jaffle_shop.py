@@ -55,8 +55,9 @@ def _time(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, format="ISO8601").astype("datetime64[ns]")
 
 
-def build_database(src_dir: str | Path = SOURCE_DIR, cut: str | None = DEFAULT_CUT, *,
-                   customers: int | None = None) -> Database:
+def build_database(
+    src_dir: str | Path = SOURCE_DIR, cut: str | None = DEFAULT_CUT, *, customers: int | None = None
+) -> Database:
     """jaffle-shop as a `Database` (7 tables; see the module docstring).
 
     Args:
@@ -82,7 +83,8 @@ def build_database(src_dir: str | Path = SOURCE_DIR, cut: str | None = DEFAULT_C
     items = items.merge(orders[["order_id", "ordered_at"]], on="order_id")
     first = orders.sort_values(["ordered_at", "order_id"]).drop_duplicates("customer_id")
     cust = first[["customer_id", "store_id", "ordered_at"]].rename(
-        columns={"ordered_at": "first_order_at"})
+        columns={"ordered_at": "first_order_at"}
+    )
     tweets = tweets[tweets["customer_id"].isin(cust["customer_id"])]
     stores = _read(src, "stores").rename(columns={"id": "store_id"})
     stores["opened_at"] = _time(stores["opened_at"])
@@ -98,14 +100,18 @@ def build_database(src_dir: str | Path = SOURCE_DIR, cut: str | None = DEFAULT_C
         df = df.sort_values(pkey).reset_index(drop=True)
         return Table(df, fkeys, pkey, time_col, infer_stypes(df, exclude=[pkey, *fkeys]))
 
-    return Database({
-        "stores": t(stores, "store_id", {}, "opened_at"),
-        "customers": t(cust, "customer_id", {"store_id": "stores"}, "first_order_at"),
-        "products": t(products, "sku", {}),
-        "product_supplies": t(supplies, "product_supply_id", {"sku": "products"}),
-        "orders": t(orders, "order_id", {"customer_id": "customers", "store_id": "stores"},
-                    "ordered_at"),
-        "order_items": t(items, "order_item_id", {"order_id": "orders", "sku": "products"},
-                         "ordered_at"),
-        "tweets": t(tweets, "tweet_id", {"customer_id": "customers"}, "tweeted_at"),
-    })
+    return Database(
+        {
+            "stores": t(stores, "store_id", {}, "opened_at"),
+            "customers": t(cust, "customer_id", {"store_id": "stores"}, "first_order_at"),
+            "products": t(products, "sku", {}),
+            "product_supplies": t(supplies, "product_supply_id", {"sku": "products"}),
+            "orders": t(
+                orders, "order_id", {"customer_id": "customers", "store_id": "stores"}, "ordered_at"
+            ),
+            "order_items": t(
+                items, "order_item_id", {"order_id": "orders", "sku": "products"}, "ordered_at"
+            ),
+            "tweets": t(tweets, "tweet_id", {"customer_id": "customers"}, "tweeted_at"),
+        }
+    )

@@ -64,8 +64,9 @@ def read_script(path: str | Path) -> dict[str, pd.DataFrame]:
     for stmt in re.split(r";[ \t]*\n", text):
         body = "\n".join(ln for ln in stmt.splitlines() if not ln.startswith("--")).strip()
         if _STATEMENT.match(body):
-            keep.append(re.sub(r"\bbytea\b", "VARCHAR", body) if body.startswith("CREATE")
-                        else body)
+            keep.append(
+                re.sub(r"\bbytea\b", "VARCHAR", body) if body.startswith("CREATE") else body
+            )
     con = duckdb.connect()
     try:
         con.execute(";\n".join(keep) + ";")
@@ -93,50 +94,90 @@ def build_database(src_dir: str | Path = SOURCE_DIR, cut: str | None = DEFAULT_C
     orders = _dates(raw["orders"].copy(), "order_date", "required_date", "shipped_date")
     if cut is not None:
         orders = orders[orders["order_date"] <= pd.Timestamp(cut)]
-    shipments = orders.loc[orders["shipped_date"].notna(),
-                           ["order_id", "shipped_date", "ship_via", "freight"]]
+    shipments = orders.loc[
+        orders["shipped_date"].notna(), ["order_id", "shipped_date", "ship_via", "freight"]
+    ]
     shipments = shipments.rename(columns={"ship_via": "shipper_id"})
     shipments.insert(0, "shipment_id", shipments["order_id"].to_numpy())
     if cut is not None:
         shipments = shipments[shipments["shipped_date"] <= pd.Timestamp(cut)]
-    orders = orders[["order_id", "customer_id", "employee_id", "order_date", "required_date",
-                     "ship_city", "ship_country"]].rename(columns={"required_date": "required_by"})
+    orders = orders[
+        [
+            "order_id",
+            "customer_id",
+            "employee_id",
+            "order_date",
+            "required_date",
+            "ship_city",
+            "ship_country",
+        ]
+    ].rename(columns={"required_date": "required_by"})
     details = raw["order_details"].merge(orders[["order_id", "order_date"]], on="order_id")
     details = details.sort_values(["order_id", "product_id"]).reset_index(drop=True)
     details.insert(0, "order_detail_id", np.arange(1, len(details) + 1))
-    products = raw["products"].drop(columns=["unit_price", "units_in_stock", "units_on_order",
-                                             "discontinued"])
+    products = raw["products"].drop(
+        columns=["unit_price", "units_in_stock", "units_on_order", "discontinued"]
+    )
     employees = _dates(raw["employees"].copy(), "birth_date", "hire_date")
-    employees = employees[["employee_id", "title", "title_of_courtesy", "birth_date",
-                           "hire_date", "city", "region", "country", "notes"]]
+    employees = employees[
+        [
+            "employee_id",
+            "title",
+            "title_of_courtesy",
+            "birth_date",
+            "hire_date",
+            "city",
+            "region",
+            "country",
+            "notes",
+        ]
+    ]
     employees = employees.rename(columns={"birth_date": "born"})
     customers = raw["customers"][["customer_id", "contact_title", "city", "region", "country"]]
-    suppliers = raw["suppliers"][["supplier_id", "company_name", "contact_title", "city",
-                                  "region", "country"]]
+    suppliers = raw["suppliers"][
+        ["supplier_id", "company_name", "contact_title", "city", "region", "country"]
+    ]
 
     def t(df, pkey, fkeys, time_col=None):
         df = df.sort_values(pkey).reset_index(drop=True)
         return Table(df, fkeys, pkey, time_col, infer_stypes(df, exclude=[pkey, *fkeys]))
 
-    return Database({
-        "categories": t(raw["categories"].drop(columns=["picture"]), "category_id", {}),
-        "suppliers": t(suppliers, "supplier_id", {}),
-        "products": t(products, "product_id",
-                      {"supplier_id": "suppliers", "category_id": "categories"}),
-        "customers": t(customers, "customer_id", {}),
-        "region": t(raw["region"], "region_id", {}),
-        "territories": t(raw["territories"], "territory_id", {"region_id": "region"}),
-        "employees": t(employees, "employee_id", {}, "hire_date"),
-        "employee_territories": t(
-            raw["employee_territories"].assign(
-                employee_territory_id=lambda d: np.arange(1, len(d) + 1)),
-            "employee_territory_id",
-            {"employee_id": "employees", "territory_id": "territories"}),
-        "shippers": t(raw["shippers"].drop(columns=["phone"]), "shipper_id", {}),
-        "orders": t(orders, "order_id", {"customer_id": "customers",
-                                         "employee_id": "employees"}, "order_date"),
-        "order_details": t(details, "order_detail_id",
-                           {"order_id": "orders", "product_id": "products"}, "order_date"),
-        "shipments": t(shipments, "shipment_id",
-                       {"order_id": "orders", "shipper_id": "shippers"}, "shipped_date"),
-    })
+    return Database(
+        {
+            "categories": t(raw["categories"].drop(columns=["picture"]), "category_id", {}),
+            "suppliers": t(suppliers, "supplier_id", {}),
+            "products": t(
+                products, "product_id", {"supplier_id": "suppliers", "category_id": "categories"}
+            ),
+            "customers": t(customers, "customer_id", {}),
+            "region": t(raw["region"], "region_id", {}),
+            "territories": t(raw["territories"], "territory_id", {"region_id": "region"}),
+            "employees": t(employees, "employee_id", {}, "hire_date"),
+            "employee_territories": t(
+                raw["employee_territories"].assign(
+                    employee_territory_id=lambda d: np.arange(1, len(d) + 1)
+                ),
+                "employee_territory_id",
+                {"employee_id": "employees", "territory_id": "territories"},
+            ),
+            "shippers": t(raw["shippers"].drop(columns=["phone"]), "shipper_id", {}),
+            "orders": t(
+                orders,
+                "order_id",
+                {"customer_id": "customers", "employee_id": "employees"},
+                "order_date",
+            ),
+            "order_details": t(
+                details,
+                "order_detail_id",
+                {"order_id": "orders", "product_id": "products"},
+                "order_date",
+            ),
+            "shipments": t(
+                shipments,
+                "shipment_id",
+                {"order_id": "orders", "shipper_id": "shippers"},
+                "shipped_date",
+            ),
+        }
+    )

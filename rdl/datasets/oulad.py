@@ -64,8 +64,10 @@ def presentation_start(code: pd.Series) -> pd.Series:
     code = code.astype(str)
     ok = code.str.fullmatch(r"\d{4}[BJ]")
     if not ok.all():
-        raise ValueError(f"oulad: presentation codes must look like 2013B or 2014J, got "
-                         f"{code[~ok].unique()[:3].tolist()}")
+        raise ValueError(
+            f"oulad: presentation codes must look like 2013B or 2014J, got "
+            f"{code[~ok].unique()[:3].tolist()}"
+        )
     month = code.str[-1].map({"B": "02", "J": "10"})
     return pd.to_datetime(code.str[:4] + "-" + month + "-01").astype("datetime64[ns]")
 
@@ -73,8 +75,14 @@ def presentation_start(code: pd.Series) -> pd.Series:
 def read_raw(src_dir: str | Path = SOURCE_DIR) -> dict[str, pd.DataFrame]:
     """The six raw files as read (``?`` and empty fields NULL), keyed by file stem."""
     src = Path(src_dir)
-    names = ("courses", "assessments", "vle", "studentInfo", "studentRegistration",
-             "studentAssessment")
+    names = (
+        "courses",
+        "assessments",
+        "vle",
+        "studentInfo",
+        "studentRegistration",
+        "studentAssessment",
+    )
     out = {}
     for n in names:
         path = src / f"{n}.csv.gz"
@@ -86,8 +94,12 @@ def _days(start: pd.Series, days: pd.Series) -> pd.Series:
     return (start + pd.to_timedelta(days, unit="D")).astype("datetime64[ns]")
 
 
-def build_database(src_dir: str | Path = SOURCE_DIR, cut: str | None = DEFAULT_CUT, *,
-                   modules: list[str] | None = None) -> Database:
+def build_database(
+    src_dir: str | Path = SOURCE_DIR,
+    cut: str | None = DEFAULT_CUT,
+    *,
+    modules: list[str] | None = None,
+) -> Database:
     """oulad as a `Database` (8 tables; see the module docstring).
 
     Args:
@@ -116,33 +128,56 @@ def build_database(src_dir: str | Path = SOURCE_DIR, cut: str | None = DEFAULT_C
     final = reg[["registration_id", "final_result"]]
     students = reg.sort_values("registration_id").drop_duplicates("id_student")
     students = students[["id_student", "gender"]].rename(columns={"id_student": "student_id"})
-    registrations = reg[["registration_id", "id_student", "presentation_id", "registered_at",
-                         "region", "highest_education", "imd_band", "age_band",
-                         "num_of_prev_attempts", "studied_credits", "disability"]]
+    registrations = reg[
+        [
+            "registration_id",
+            "id_student",
+            "presentation_id",
+            "registered_at",
+            "region",
+            "highest_education",
+            "imd_band",
+            "age_band",
+            "num_of_prev_attempts",
+            "studied_credits",
+            "disability",
+        ]
+    ]
     registrations = registrations.rename(columns={"id_student": "student_id"})
 
     assess = raw["assessments"].merge(pres, on=pkey)
-    assessments = assess[["id_assessment", "presentation_id", "assessment_type", "date",
-                          "weight"]].rename(columns={"id_assessment": "assessment_id",
-                                                     "date": "due_day"})
-    sub = raw["studentAssessment"].merge(assess[["id_assessment", *pkey, "start"]],
-                                         on="id_assessment")
+    assessments = assess[
+        ["id_assessment", "presentation_id", "assessment_type", "date", "weight"]
+    ].rename(columns={"id_assessment": "assessment_id", "date": "due_day"})
+    sub = raw["studentAssessment"].merge(
+        assess[["id_assessment", *pkey, "start"]], on="id_assessment"
+    )
     sub = sub.merge(reg[[*KEY, "registration_id"]], on=KEY)
     sub = sub.sort_values(["registration_id", "id_assessment"]).reset_index(drop=True)
-    submissions = pd.DataFrame({
-        "submission_id": np.arange(1, len(sub) + 1), "assessment_id": sub["id_assessment"],
-        "registration_id": sub["registration_id"],
-        "submitted_at": _days(sub["start"], sub["date_submitted"]),
-        "is_banked": sub["is_banked"].astype(bool), "score": sub["score"]})
+    submissions = pd.DataFrame(
+        {
+            "submission_id": np.arange(1, len(sub) + 1),
+            "assessment_id": sub["id_assessment"],
+            "registration_id": sub["registration_id"],
+            "submitted_at": _days(sub["start"], sub["date_submitted"]),
+            "is_banked": sub["is_banked"].astype(bool),
+            "score": sub["score"],
+        }
+    )
     vle = raw["vle"].merge(pres, on=pkey)
     vle_sites = vle[["id_site", "presentation_id", "activity_type", "week_from", "week_to"]]
     vle_sites = vle_sites.rename(columns={"id_site": "site_id"})
-    presentations = pd.DataFrame({
-        "presentation_id": courses["presentation_id"], "module": courses["code_module"],
-        "year": courses["code_presentation"].str[:4].astype(int),
-        "starts_in": courses["code_presentation"].str[-1].map({"B": "February",
-                                                               "J": "October"}),
-        "length_days": courses["module_presentation_length"]})
+    presentations = pd.DataFrame(
+        {
+            "presentation_id": courses["presentation_id"],
+            "module": courses["code_module"],
+            "year": courses["code_presentation"].str[:4].astype(int),
+            "starts_in": courses["code_presentation"]
+            .str[-1]
+            .map({"B": "February", "J": "October"}),
+            "length_days": courses["module_presentation_length"],
+        }
+    )
     if cut is not None:
         c = pd.Timestamp(cut)
         registrations = registrations[registrations["registered_at"] <= c]
@@ -155,18 +190,27 @@ def build_database(src_dir: str | Path = SOURCE_DIR, cut: str | None = DEFAULT_C
         df = df.sort_values(pkey_col).reset_index(drop=True)
         return Table(df, fkeys, pkey_col, time_col, infer_stypes(df, exclude=[pkey_col, *fkeys]))
 
-    return Database({
-        "presentations": t(presentations, "presentation_id", {}),
-        "students": t(students, "student_id", {}),
-        "registrations": t(registrations, "registration_id",
-                           {"student_id": "students", "presentation_id": "presentations"},
-                           "registered_at"),
-        "withdrawals": t(withdrawals, "withdrawal_id", {"registration_id": "registrations"},
-                         "withdrawn_at"),
-        "assessments": t(assessments, "assessment_id", {"presentation_id": "presentations"}),
-        "submissions": t(submissions, "submission_id",
-                         {"assessment_id": "assessments", "registration_id": "registrations"},
-                         "submitted_at"),
-        "vle_sites": t(vle_sites, "site_id", {"presentation_id": "presentations"}),
-        "final_results": t(final, "registration_id", {}),
-    })
+    return Database(
+        {
+            "presentations": t(presentations, "presentation_id", {}),
+            "students": t(students, "student_id", {}),
+            "registrations": t(
+                registrations,
+                "registration_id",
+                {"student_id": "students", "presentation_id": "presentations"},
+                "registered_at",
+            ),
+            "withdrawals": t(
+                withdrawals, "withdrawal_id", {"registration_id": "registrations"}, "withdrawn_at"
+            ),
+            "assessments": t(assessments, "assessment_id", {"presentation_id": "presentations"}),
+            "submissions": t(
+                submissions,
+                "submission_id",
+                {"assessment_id": "assessments", "registration_id": "registrations"},
+                "submitted_at",
+            ),
+            "vle_sites": t(vle_sites, "site_id", {"presentation_id": "presentations"}),
+            "final_results": t(final, "registration_id", {}),
+        }
+    )

@@ -34,9 +34,16 @@ DEFAULT_CUT = None
 START = pd.Timestamp("2020-01-01")
 
 
-def build_database(cut: str | None = DEFAULT_CUT, *, num_users: int = 2000,
-                   num_items: int = 1000, ratings_per_user: float = 50.0,
-                   num_genres: int = 8, days: int = 731, seed: int = 0) -> Database:
+def build_database(
+    cut: str | None = DEFAULT_CUT,
+    *,
+    num_users: int = 2000,
+    num_items: int = 1000,
+    ratings_per_user: float = 50.0,
+    num_genres: int = 8,
+    days: int = 731,
+    seed: int = 0,
+) -> Database:
     """The ratings database (see the module docstring).
 
     Args:
@@ -73,6 +80,7 @@ def build_database(cut: str | None = DEFAULT_CUT, *, num_users: int = 2000,
             rated[i] = True
             stars = int(np.clip(np.round(3 + quality[i] + rng.normal(0, 0.8)), 1, 5))
             rows.append((u + 1, i + 1, t, stars))
+
     def when(days_since_start) -> pd.Series:
         s = pd.Series(np.asarray(days_since_start, dtype=np.float64))
         return (START + pd.to_timedelta(s, unit="D")).dt.floor("s")
@@ -81,18 +89,22 @@ def build_database(cut: str | None = DEFAULT_CUT, *, num_users: int = 2000,
     ratings["rated_at"] = when(ratings.pop("t"))
     ratings = ratings.sort_values("rated_at", kind="stable").reset_index(drop=True)
     ratings.insert(0, "rating_id", np.arange(1, len(ratings) + 1))
-    users = pd.DataFrame({
-        "user_id": np.arange(1, num_users + 1),
-        "signed_up_at": when(signup),
-        "age_group": rng.choice(["18-24", "25-34", "35-49", "50+"], num_users),
-        "region": rng.choice(["north", "south", "east", "west"], num_users),
-    })
-    items = pd.DataFrame({
-        "item_id": np.arange(1, num_items + 1),
-        "listed_at": when(listed),
-        "genre": np.array([f"genre_{g:02d}" for g in genre]),
-        "price": price,
-    })
+    users = pd.DataFrame(
+        {
+            "user_id": np.arange(1, num_users + 1),
+            "signed_up_at": when(signup),
+            "age_group": rng.choice(["18-24", "25-34", "35-49", "50+"], num_users),
+            "region": rng.choice(["north", "south", "east", "west"], num_users),
+        }
+    )
+    items = pd.DataFrame(
+        {
+            "item_id": np.arange(1, num_items + 1),
+            "listed_at": when(listed),
+            "genre": np.array([f"genre_{g:02d}" for g in genre]),
+            "price": price,
+        }
+    )
 
     def table(df, pkey, fkeys, time_col):
         df[time_col] = df[time_col].astype("datetime64[ns]")
@@ -100,9 +112,12 @@ def build_database(cut: str | None = DEFAULT_CUT, *, num_users: int = 2000,
             df = df[df[time_col] <= pd.Timestamp(cut)].reset_index(drop=True)
         return Table(df, fkeys, pkey, time_col, infer_stypes(df, exclude=[pkey, *fkeys]))
 
-    return Database({
-        "users": table(users, "user_id", {}, "signed_up_at"),
-        "items": table(items, "item_id", {}, "listed_at"),
-        "ratings": table(ratings, "rating_id", {"user_id": "users", "item_id": "items"},
-                     "rated_at"),
-    })
+    return Database(
+        {
+            "users": table(users, "user_id", {}, "signed_up_at"),
+            "items": table(items, "item_id", {}, "listed_at"),
+            "ratings": table(
+                ratings, "rating_id", {"user_id": "users", "item_id": "items"}, "rated_at"
+            ),
+        }
+    )

@@ -35,6 +35,7 @@ from rdl.db.errors import ArgumentError, RdlError, arg
 NAME = "tpch"
 DEFAULT_SCALE = 0.01
 
+
 class OutputExistsError(RdlError, FileExistsError):
     """The output file exists and overwriting it was not asked for."""
 
@@ -47,17 +48,23 @@ SCHEMA: dict[str, tuple[list[str], list[tuple[list[str], str, list[str]]]]] = {
     "supplier": (["s_suppkey"], [(["s_nationkey"], "nation", ["n_nationkey"])]),
     "customer": (["c_custkey"], [(["c_nationkey"], "nation", ["n_nationkey"])]),
     "part": (["p_partkey"], []),
-    "partsupp": (["ps_partkey", "ps_suppkey"], [
-        (["ps_partkey"], "part", ["p_partkey"]),
-        (["ps_suppkey"], "supplier", ["s_suppkey"]),
-    ]),
+    "partsupp": (
+        ["ps_partkey", "ps_suppkey"],
+        [
+            (["ps_partkey"], "part", ["p_partkey"]),
+            (["ps_suppkey"], "supplier", ["s_suppkey"]),
+        ],
+    ),
     "orders": (["o_orderkey"], [(["o_custkey"], "customer", ["c_custkey"])]),
-    "lineitem": (["l_orderkey", "l_linenumber"], [
-        (["l_orderkey"], "orders", ["o_orderkey"]),
-        (["l_partkey"], "part", ["p_partkey"]),
-        (["l_suppkey"], "supplier", ["s_suppkey"]),
-        (["l_partkey", "l_suppkey"], "partsupp", ["ps_partkey", "ps_suppkey"]),
-    ]),
+    "lineitem": (
+        ["l_orderkey", "l_linenumber"],
+        [
+            (["l_orderkey"], "orders", ["o_orderkey"]),
+            (["l_partkey"], "part", ["p_partkey"]),
+            (["l_suppkey"], "supplier", ["s_suppkey"]),
+            (["l_partkey", "l_suppkey"], "partsupp", ["ps_partkey", "ps_suppkey"]),
+        ],
+    ),
 }
 #: the time column of each dated table (the others are static).
 TIME_COLS = {"orders": "o_orderdate", "lineitem": "l_shipdate"}
@@ -66,8 +73,10 @@ TIME_COLS = {"orders": "o_orderdate", "lineitem": "l_shipdate"}
 #: foreign-key checks dominate), so SF 10 would need ~25 GB. Larger builds declare none;
 #: the TPC-H task file's ``SCHEMA`` carries the keys (`rdl.tasks.builtin.tpch`).
 CONSTRAINTS_MAX_SCALE = 1.0
-INSTALL_HINT = ("install the generator with `pip install 'rdl[scale]'` (the package "
-                "tpchgen-cli from the package registry)")
+INSTALL_HINT = (
+    "install the generator with `pip install 'rdl[scale]'` (the package "
+    "tpchgen-cli from the package registry)"
+)
 
 
 def generator() -> str:
@@ -81,16 +90,16 @@ def generator() -> str:
         return str(here)
     found = shutil.which("tpchgen-cli")
     if found is None:
-        raise FileNotFoundError(f"the TPC-H generator tpchgen-cli is not installed; "
-                                f"{INSTALL_HINT}")
+        raise FileNotFoundError(f"the TPC-H generator tpchgen-cli is not installed; {INSTALL_HINT}")
     return found
 
 
 def _check_scale(scale: float) -> float:
     scale = float(scale)
     if not scale > 0:
-        raise ArgumentError(f"TPC-H scale factor {scale} must be > 0 ({arg('scale', 0.01)}, "
-                            "1, 10, ...)")
+        raise ArgumentError(
+            f"TPC-H scale factor {scale} must be > 0 ({arg('scale', 0.01)}, 1, 10, ...)"
+        )
     return scale
 
 
@@ -104,8 +113,7 @@ def generate_parquet(scale: float, out_dir: str | Path, threads: int | None = No
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    cmd = [generator(), "parquet", "-s", repr(_check_scale(scale)), "-o", str(out),
-           "--overwrite"]
+    cmd = [generator(), "parquet", "-s", repr(_check_scale(scale)), "-o", str(out), "--overwrite"]
     if threads:
         cmd += ["-n", str(threads)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -121,14 +129,20 @@ def _ddl(con, name: str, parquet: Path, constraints: bool) -> str:
         pkey, fkeys = SCHEMA[name]
         body.append(f"PRIMARY KEY ({', '.join(pkey)})")
         for cols_, parent, ref in fkeys:
-            body.append(f"FOREIGN KEY ({', '.join(cols_)}) REFERENCES {parent} "
-                        f"({', '.join(ref)})")
+            body.append(f"FOREIGN KEY ({', '.join(cols_)}) REFERENCES {parent} ({', '.join(ref)})")
     return f"CREATE TABLE {name} (\n  " + ",\n  ".join(body) + "\n)"
 
 
-def build_duckdb(out: str | Path, scale: float = DEFAULT_SCALE, *, constraints: bool | None = None,
-                 replace: bool = False, threads: int | None = None,
-                 memory_limit: str | None = None, log=None) -> dict[str, int]:
+def build_duckdb(
+    out: str | Path,
+    scale: float = DEFAULT_SCALE,
+    *,
+    constraints: bool | None = None,
+    replace: bool = False,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    log=None,
+) -> dict[str, int]:
     """Generate TPC-H at scale factor ``scale`` into the DuckDB file ``out``.
 
     Args:
@@ -155,16 +169,19 @@ def build_duckdb(out: str | Path, scale: float = DEFAULT_SCALE, *, constraints: 
     out = Path(out)
     scale = _check_scale(scale)
     if out.exists() and not replace:
-        raise OutputExistsError(f"{out} exists; pass {arg('replace', 'True', cli='')} to "
-                                "overwrite it")
+        raise OutputExistsError(
+            f"{out} exists; pass {arg('replace', 'True', cli='')} to overwrite it"
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     say = log or (lambda msg: None)
     if constraints is None:
         constraints = scale <= CONSTRAINTS_MAX_SCALE
         if not constraints:
-            say(f"SF {scale:g} > {CONSTRAINTS_MAX_SCALE:g}: no PRIMARY/FOREIGN KEY constraints "
+            say(
+                f"SF {scale:g} > {CONSTRAINTS_MAX_SCALE:g}: no PRIMARY/FOREIGN KEY constraints "
                 "declared (DuckDB would hold their indexes in memory); the TPC-H tasks' "
-                "SCHEMA gives rdl the keys")
+                "SCHEMA gives rdl the keys"
+            )
     work = Path(tempfile.mkdtemp(prefix=f".tpch-sf{scale:g}-", dir=out.parent))
     tmp_db = work / "tpch.duckdb"
     try:

@@ -8,6 +8,15 @@ from rdl.db.table import Table
 from rdl.db.validate import Problem, ValidationReport
 
 __all__ = [
-    "connect", "Database", "Table", "infer_stypes", "STYPES",
-    "RdlError", "SchemaError", "DataError", "SourceError", "Problem", "ValidationReport",
+    "STYPES",
+    "DataError",
+    "Database",
+    "Problem",
+    "RdlError",
+    "SchemaError",
+    "SourceError",
+    "Table",
+    "ValidationReport",
+    "connect",
+    "infer_stypes",
 ]

@@ -44,9 +44,24 @@ from rdl.db import hints
 from rdl.db.errors import said
 from rdl.db.names import starts_with_any, tokens
 
-_RUNNING = ("count", "total", "reputation", "view", "vote", "upvote", "downvote", "balance",
-            "follower", "like", "favorit", "cumulat", "lifetime", "running", "karma",
-            "popular")
+_RUNNING = (
+    "count",
+    "total",
+    "reputation",
+    "view",
+    "vote",
+    "upvote",
+    "downvote",
+    "balance",
+    "follower",
+    "like",
+    "favorit",
+    "cumulat",
+    "lifetime",
+    "running",
+    "karma",
+    "popular",
+)
 _LATEST = ("last", "latest", "updat", "modif", "recent", "current")
 MIN_ROWS = 20
 RHO = 0.5
@@ -63,9 +78,14 @@ def spearman(a: pd.Series, b: pd.Series) -> float:
 
 
 def _suspect(table, column, kind, reason, strength: str = "weak") -> dict:
-    return {"table": table, "column": column, "kind": kind, "reason": reason,
-            "fix": said(hints.exclude_column(table, column)) if column else "",
-            "strength": strength}
+    return {
+        "table": table,
+        "column": column,
+        "kind": kind,
+        "reason": reason,
+        "fix": said(hints.exclude_column(table, column)) if column else "",
+        "strength": strength,
+    }
 
 
 def age_correlation(values: pd.Series, times: pd.Series, export) -> float | None:
@@ -110,8 +130,11 @@ def leakage_suspects(db) -> list[dict]:
     for name, t in db.items():
         static = t.time_col is None
         numeric = any(st == "numerical" for st in t.stypes.values())
-        activity, via = _activity_after(db, name, mid) if (mid is not None and static
-                                                          and numeric) else (None, "")
+        activity, via = (
+            _activity_after(db, name, mid)
+            if (mid is not None and static and numeric)
+            else (None, "")
+        )
         tc = None if static else t.df[t.time_col]
         mid_day = mid.date() if mid is not None else None
         for col, st in t.stypes.items():
@@ -120,12 +143,21 @@ def leakage_suspects(db) -> list[dict]:
                 named = starts_with_any(words, _RUNNING) or bool(set(words) & {"num", "sum", "nb"})
                 rho_age = None if static else age_correlation(s, tc, hi)
                 if rho_age is not None and rho_age >= (RHO_AGE if named else RHO_AGE_ALONE):
-                    out.append(_suspect(name, col, "export-time count", (
-                        f"grows with the row's age at the export (Spearman rho {rho_age:.2f} "
-                        f"between {hi.date()} - {t.time_col} and the value"
-                        + (", and named like a running total" if named else "")
-                        + "): a value that kept changing after the row was written; every seed "
-                        "sees it as of the export"), "strong"))
+                    out.append(
+                        _suspect(
+                            name,
+                            col,
+                            "export-time count",
+                            (
+                                f"grows with the row's age at the export (Spearman rho {rho_age:.2f} "
+                                f"between {hi.date()} - {t.time_col} and the value"
+                                + (", and named like a running total" if named else "")
+                                + "): a value that kept changing after the row was written; every seed "
+                                "sees it as of the export"
+                            ),
+                            "strong",
+                        )
+                    )
                     continue
                 rho_act = None
                 if activity is not None and static:
@@ -134,41 +166,87 @@ def leakage_suspects(db) -> list[dict]:
                         rho_act = spearman(s[ok], activity[ok])
                 if named:
                     evidence = rho_act is not None and rho_act >= RHO
-                    out.append(_suspect(name, col, "running count", (
-                        "a number named like a running total on a table without a time column"
-                        if static else "a number named like a running total (but it does not "
-                        "grow with the row's age: it may be known when the row is written, as "
-                        "an invoice's total)") + (
-                        f", correlated with the rows referencing it after {mid_day} ({via}; "
-                        f"Spearman rho {rho_act:.2f})" if evidence else "")
-                        + (": every seed sees the value as of the export" if static else ""),
-                        "strong" if evidence else "weak"))
+                    out.append(
+                        _suspect(
+                            name,
+                            col,
+                            "running count",
+                            (
+                                "a number named like a running total on a table without a time column"
+                                if static
+                                else "a number named like a running total (but it does not "
+                                "grow with the row's age: it may be known when the row is written, as "
+                                "an invoice's total)"
+                            )
+                            + (
+                                f", correlated with the rows referencing it after {mid_day} ({via}; "
+                                f"Spearman rho {rho_act:.2f})"
+                                if evidence
+                                else ""
+                            )
+                            + (": every seed sees the value as of the export" if static else ""),
+                            "strong" if evidence else "weak",
+                        )
+                    )
                     continue
                 if rho_act is not None and rho_act >= RHO:
-                    out.append(_suspect(name, col, "future activity", (
-                        f"correlates with the rows referencing it after {mid_day} "
-                        f"({via}; Spearman rho {rho_act:.2f}): it may count activity a "
-                        "seed must not see")))
-            elif st == "timestamp" and pd.api.types.is_datetime64_any_dtype(s) and col != t.time_col:
+                    out.append(
+                        _suspect(
+                            name,
+                            col,
+                            "future activity",
+                            (
+                                f"correlates with the rows referencing it after {mid_day} "
+                                f"({via}; Spearman rho {rho_act:.2f}): it may count activity a "
+                                "seed must not see"
+                            ),
+                        )
+                    )
+            elif (
+                st == "timestamp" and pd.api.types.is_datetime64_any_dtype(s) and col != t.time_col
+            ):
                 v = s.dropna()
                 if static:
-                    late = float((v >= hi - (hi - lo) / 10).mean()) if len(v) and lo is not None else 0.0
+                    late = (
+                        float((v >= hi - (hi - lo) / 10).mean())
+                        if len(v) and lo is not None
+                        else 0.0
+                    )
                     if starts_with_any(words, _LATEST) or late > 0.5:
-                        out.append(_suspect(name, col, "latest date", (
-                            "a date on a table without a time column"
-                            + (", in the last tenth of the database's time span "
-                               f"on {late:.0%} of rows" if late > 0.5
-                               else ", named like a latest date")
-                            + ": every seed sees the date as of the export")))
+                        out.append(
+                            _suspect(
+                                name,
+                                col,
+                                "latest date",
+                                (
+                                    "a date on a table without a time column"
+                                    + (
+                                        ", in the last tenth of the database's time span "
+                                        f"on {late:.0%} of rows"
+                                        if late > 0.5
+                                        else ", named like a latest date"
+                                    )
+                                    + ": every seed sees the date as of the export"
+                                ),
+                            )
+                        )
                 else:
                     assert tc is not None  # not static: the table has a time column
                     both = tc.notna() & s.notna()
                     share = float((s[both] > tc[both]).mean()) if both.any() else 0.0
                     if share > 0.5:
-                        out.append(_suspect(name, col, "later date", (
-                            f"later than the row's time column {t.time_col!r} "
-                            f"on {share:.0%} of rows: a seed at the row's time sees "
-                            "this later date")))
+                        out.append(
+                            _suspect(
+                                name,
+                                col,
+                                "later date",
+                                (
+                                    f"later than the row's time column {t.time_col!r} "
+                                    f"on {share:.0%} of rows: a seed at the row's time sees "
+                                    "this later date"
+                                ),
+                            )
+                        )
     out.extend(_parents_after_children(db))
     return out
 
@@ -185,8 +263,11 @@ def _parents_after_children(db) -> list[dict]:
             for col, parent in t.fkey_col_to_pkey_table.items():
                 if parent == name:
                     m = t.df.groupby(col)[t.time_col].max()
-                    latest_child = m if latest_child is None else \
-                        pd.concat([latest_child, m]).groupby(level=0).max()
+                    latest_child = (
+                        m
+                        if latest_child is None
+                        else pd.concat([latest_child, m]).groupby(level=0).max()
+                    )
         if latest_child is None:
             continue
         ptime = p.df.set_index(p.pkey_col)[p.time_col]
@@ -195,19 +276,32 @@ def _parents_after_children(db) -> list[dict]:
             continue
         share = float(np.mean(ptime.loc[common].to_numpy() > latest_child.loc[common].to_numpy()))
         if share > 0.5:
-            out.append({"table": name, "column": p.time_col, "kind": "parent after children",
-                        "reason": (f"later than every row referencing it on {share:.0%} of "
-                                   f"referenced rows: an update or export date, not when the "
-                                   f"row came to be"),
-                        "fix": said(f"{hints.time_col(name)} or {hints.no_time_col(name)}")})
+            out.append(
+                {
+                    "table": name,
+                    "column": p.time_col,
+                    "kind": "parent after children",
+                    "reason": (
+                        f"later than every row referencing it on {share:.0%} of "
+                        f"referenced rows: an update or export date, not when the "
+                        f"row came to be"
+                    ),
+                    "fix": said(f"{hints.time_col(name)} or {hints.no_time_col(name)}"),
+                }
+            )
     return out
 
 
 def strong_suspects(suspects: list[dict], keep: list[str]) -> list[dict]:
     """The strong column suspects not in ``keep`` (``"table.column"`` names)."""
     kept = set(keep)
-    return [x for x in suspects if x.get("strength") == "strong" and x.get("column")
-            and f"{x['table']}.{x['column']}" not in kept]
+    return [
+        x
+        for x in suspects
+        if x.get("strength") == "strong"
+        and x.get("column")
+        and f"{x['table']}.{x['column']}" not in kept
+    ]
 
 
 __all__ = ["age_correlation", "leakage_suspects", "strong_suspects"]

@@ -58,7 +58,7 @@ class Catalog:
     """What `read_database` read: the tables (name -> `RawTable`) and what it left out."""
 
     tables: dict[str, RawTable]
-    views: list[str] = field(default_factory=list)          # not read (include to read)
+    views: list[str] = field(default_factory=list)  # not read (include to read)
     other_schemas: list[str] = field(default_factory=list)  # "schema.table", not read
 
 
@@ -66,8 +66,10 @@ def _check_names(base: list[str], extra: list[str], include, exclude, url: str) 
     found = base + extra
     for name, names in (("include", include), ("exclude", exclude)):
         if isinstance(names, str):
-            raise SchemaError(f"{name}= takes a list of table names, not the string {names!r}; "
-                              f"pass {name}=[{names!r}]")
+            raise SchemaError(
+                f"{name}= takes a list of table names, not the string {names!r}; "
+                f"pass {name}=[{names!r}]"
+            )
         missing = [t for t in (names or []) if t not in found]
         if missing:
             also = f"; views and tables of other schemas: {sorted(extra)}" if extra else ""
@@ -76,8 +78,12 @@ def _check_names(base: list[str], extra: list[str], include, exclude, url: str) 
                 f"its tables are {sorted(base)}{also}. Fix the names (they are case-sensitive)."
             )
     if not base and not include:
-        listed = (f" It has views or tables in other schemas: {sorted(extra)}; read them "
-                  f"with {hints.include(sorted(extra)[0])}." if extra else "")
+        listed = (
+            f" It has views or tables in other schemas: {sorted(extra)}; read them "
+            f"with {hints.include(sorted(extra)[0])}."
+            if extra
+            else ""
+        )
         raise SchemaError(f"{url} has no tables: there is nothing to learn from.{listed}")
     kept = [t for t in base + list(include or []) if _keep(t, include, exclude)]
     if not kept:
@@ -97,8 +103,9 @@ def _keep(name: str, include, exclude) -> bool:
 def _wanted(base: list[str], extra: list[str], include, exclude) -> list[str]:
     """Base tables kept by include/exclude, then the views / other-schema tables that
     ``include`` names."""
-    return [t for t in base if _keep(t, include, exclude)] + \
-        [t for t in extra if include is not None and t in include and _keep(t, include, exclude)]
+    return [t for t in base if _keep(t, include, exclude)] + [
+        t for t in extra if include is not None and t in include and _keep(t, include, exclude)
+    ]
 
 
 def read_duckdb(path: str, url: str, include=None, exclude=None) -> Catalog:
@@ -122,10 +129,12 @@ def _read_duckdb(con, url, include, exclude) -> Catalog:
     db = "current_database()"
     rows = con.execute(
         f"SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT internal AND "
-        f"database_name = {db} ORDER BY schema_name, table_name").fetchall()
+        f"database_name = {db} ORDER BY schema_name, table_name"
+    ).fetchall()
     views = con.execute(
         f"SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal AND NOT "
-        f"temporary AND database_name = {db} ORDER BY schema_name, view_name").fetchall()
+        f"temporary AND database_name = {db} ORDER BY schema_name, view_name"
+    ).fetchall()
     where = {_duck_name(s, t): (s, t) for s, t in rows + views}
     base = [t for s, t in rows if s == "main"]
     view_names = [_duck_name(s, t) for s, t in views]
@@ -137,8 +146,12 @@ def _read_duckdb(con, url, include, exclude) -> Catalog:
         qualified = f"{quote_identifier(schema, 'duckdb')}.{quote_identifier(table, 'duckdb')}"
         cols = con.execute(f"DESCRIBE {qualified}").fetchall()
         df = con.sql(f"SELECT * FROM {qualified}").df()
-        tables[name] = RawTable(name, df, {c[0]: str(c[1]).upper() for c in cols},
-                                kind="view" if name in view_names else "table")
+        tables[name] = RawTable(
+            name,
+            df,
+            {c[0]: str(c[1]).upper() for c in cols},
+            kind="view" if name in view_names else "table",
+        )
     cons = con.execute(
         f"SELECT schema_name, table_name, constraint_type, constraint_column_names, "
         f"referenced_table, referenced_column_names FROM duckdb_constraints() WHERE "
@@ -154,9 +167,11 @@ def _read_duckdb(con, url, include, exclude) -> Catalog:
             tables[name].unique.append(list(cols))
         else:
             tables[name].fkeys.append(
-                ForeignKey(list(cols), _duck_name(schema, ref_table), list(ref_cols)))
-    return Catalog(tables, [v for v in view_names if v not in tables],
-                   [o for o in other if o not in tables])
+                ForeignKey(list(cols), _duck_name(schema, ref_table), list(ref_cols))
+            )
+    return Catalog(
+        tables, [v for v in view_names if v not in tables], [o for o in other if o not in tables]
+    )
 
 
 def _read_sqlalchemy(engine: sa.Engine, url: str, include, exclude, read) -> Catalog:
@@ -170,8 +185,9 @@ def _read_sqlalchemy(engine: sa.Engine, url: str, include, exclude, read) -> Cat
     for schema in insp.get_schema_names():
         if schema == default or schema in SYSTEM_SCHEMAS or schema.startswith("pg_"):
             continue
-        for t in sorted(insp.get_table_names(schema=schema)) + \
-                sorted(insp.get_view_names(schema=schema)):
+        for t in sorted(insp.get_table_names(schema=schema)) + sorted(
+            insp.get_view_names(schema=schema)
+        ):
             where[f"{schema}.{t}"] = (schema, t)
             other.append(f"{schema}.{t}")
     _check_names(base, views + other, include, exclude, url)
@@ -186,18 +202,25 @@ def _read_sqlalchemy(engine: sa.Engine, url: str, include, exclude, read) -> Cat
             pk = insp.get_pk_constraint(table, schema=schema).get("constrained_columns") or []
             for fk in insp.get_foreign_keys(table, schema=schema):
                 ref_schema = fk.get("referred_schema")
-                ref = fk["referred_table"] if ref_schema in (None, default) \
+                ref = (
+                    fk["referred_table"]
+                    if ref_schema in (None, default)
                     else f"{ref_schema}.{fk['referred_table']}"
+                )
                 fks.append(ForeignKey(fk["constrained_columns"], ref, fk["referred_columns"]))
             unique = [u["column_names"] for u in insp.get_unique_constraints(table, schema=schema)]
-            unique += [[c for c in ix["column_names"] if c is not None]  # None: an expression
-                       for ix in insp.get_indexes(table, schema=schema)
-                       if ix.get("unique") and None not in ix["column_names"]]
+            unique += [
+                [c for c in ix["column_names"] if c is not None]  # None: an expression
+                for ix in insp.get_indexes(table, schema=schema)
+                if ix.get("unique") and None not in ix["column_names"]
+            ]
         df = read(schema, table)
-        tables[name] = RawTable(name, df, sql_types, list(pk), fks, unique,
-                                "view" if is_view else "table")
-    return Catalog(tables, [v for v in views if v not in tables],
-                   [o for o in other if o not in tables])
+        tables[name] = RawTable(
+            name, df, sql_types, list(pk), fks, unique, "view" if is_view else "table"
+        )
+    return Catalog(
+        tables, [v for v in views if v not in tables], [o for o in other if o not in tables]
+    )
 
 
 def _sqlite_wal_without_log(path: Path) -> bool:
@@ -226,6 +249,7 @@ def read_sqlite(path: str, url: str, include=None, exclude=None) -> Catalog:
         engine = sa.create_engine("sqlite://", creator=creator)
         raw = sqlite3.connect(uri, uri=True)
         try:
+
             def read(schema, name):
                 return pd.read_sql_query(f"SELECT * FROM {quote_identifier(name, 'sqlite')}", raw)
 
@@ -244,6 +268,7 @@ def read_sqlalchemy(url: str, include=None, exclude=None) -> Catalog:
         engine = sa.create_engine(u, **kwargs)
         try:
             with engine.connect() as con:
+
                 def read(schema, name):
                     # a construct, not text: the dialect quotes the name (and a "%" in it)
                     query = sa.select(sa.text("*")).select_from(sa.table(name, schema=schema))

@@ -51,26 +51,41 @@ def exclude_columns(raw: dict, names: list[str], report, url: str) -> None:
     for full in names:
         t, c = full.split(".", 1)
         if t not in raw:
-            raise SchemaError(f"exclude_columns names table {t!r}, which {url} does not have "
-                              f"(or it was excluded); tables: {sorted(raw)}")
+            raise SchemaError(
+                f"exclude_columns names table {t!r}, which {url} does not have "
+                f"(or it was excluded); tables: {sorted(raw)}"
+            )
         rt = raw[t]
         if c not in rt.df.columns:
-            raise SchemaError(f"exclude_columns: table {t!r} has no column {c!r}; its columns "
-                              f"are {list(rt.df.columns)}")
+            raise SchemaError(
+                f"exclude_columns: table {t!r} has no column {c!r}; its columns "
+                f"are {list(rt.df.columns)}"
+            )
         rt.df = rt.df.drop(columns=[c])
         rt.sql_types.pop(c, None)
         if c in rt.pkey:
             rt.pkey = []
-            report.add("note", t, c, "excluded column was the primary key: the table has none "
-                       f"unless one is inferred or given ({hints.pkey(t)})")
+            report.add(
+                "note",
+                t,
+                c,
+                "excluded column was the primary key: the table has none "
+                f"unless one is inferred or given ({hints.pkey(t)})",
+            )
         gone = [fk for fk in rt.fkeys if c in fk.columns]
         rt.fkeys = [fk for fk in rt.fkeys if c not in fk.columns]
         rt.unique = [u for u in rt.unique if c not in u]
         for other in raw.values():
-            other.fkeys = [fk for fk in other.fkeys
-                           if not (fk.ref_table == t and c in fk.ref_columns)]
-        report.add("note", t, c, f"excluded ({arg('exclude_columns')})"
-                   + (f"; its foreign key to {gone[0].ref_table} goes too" if gone else ""))
+            other.fkeys = [
+                fk for fk in other.fkeys if not (fk.ref_table == t and c in fk.ref_columns)
+            ]
+        report.add(
+            "note",
+            t,
+            c,
+            f"excluded ({arg('exclude_columns')})"
+            + (f"; its foreign key to {gone[0].ref_table} goes too" if gone else ""),
+        )
 
 
 def read_columns(raw: dict, args: dict, report) -> Readings:
@@ -90,8 +105,10 @@ def read_columns(raw: dict, args: dict, report) -> Readings:
     for key in formats:
         t, c = key.split(".", 1)
         if c not in raw[t].df.columns:
-            raise SchemaError(f"time_formats: table {t!r} has no column {c!r}; its columns "
-                              f"are {list(raw[t].df.columns)}")
+            raise SchemaError(
+                f"time_formats: table {t!r} has no column {c!r}; its columns "
+                f"are {list(raw[t].df.columns)}"
+            )
     for name, rt in raw.items():
         out.candidates[name] = []
         pk = args["primary_keys"].get(name, rt.pkey) if name in args["primary_keys"] else rt.pkey
@@ -104,11 +121,21 @@ def read_columns(raw: dict, args: dict, report) -> Readings:
             reading = formats.get(f"{name}.{col}")
             if stypes.get(f"{name}.{col}") == IGNORE and not wanted and reading is None:
                 continue  # the user left it out: keep it as read, unparsed
-            strict = wanted or reading is not None or is_date_sql_type(rt.sql_types.get(col, "")) \
+            strict = (
+                wanted
+                or reading is not None
+                or is_date_sql_type(rt.sql_types.get(col, ""))
                 or pd.api.types.is_datetime64_any_dtype(s)
-            named = name not in time_cols and not NOT_A_TIME.search(str(col)) and (
-                NUMBER_TIME_NAME.search(str(col)) if pd.api.types.is_numeric_dtype(s)
-                else TIME_NAME.search(str(col)))
+            )
+            named = (
+                name not in time_cols
+                and not NOT_A_TIME.search(str(col))
+                and (
+                    NUMBER_TIME_NAME.search(str(col))
+                    if pd.api.types.is_numeric_dtype(s)
+                    else TIME_NAME.search(str(col))
+                )
+            )
             if not (strict or named) or pd.api.types.is_bool_dtype(s):
                 continue
             if not s.notna().any() and not pd.api.types.is_datetime64_any_dtype(s):
@@ -118,8 +145,9 @@ def read_columns(raw: dict, args: dict, report) -> Readings:
                     out.empty_times.setdefault(name, []).append(col)  # warned about if
                     # the table ends up without a time column (rdl.db.timecols)
                 continue
-            parsed, used = read_times(s, name, report, reading=reading, row_ids=row_ids,
-                                      strict=strict, chosen=wanted)
+            parsed, used = read_times(
+                s, name, report, reading=reading, row_ids=row_ids, strict=strict, chosen=wanted
+            )
             if parsed is None:
                 continue
             if not pd.api.types.is_datetime64_any_dtype(s):
@@ -127,12 +155,15 @@ def read_columns(raw: dict, args: dict, report) -> Readings:
             rt.df[col] = parsed
             if used not in (None, "iso"):
                 out.readings[f"{name}.{col}"] = used
-            if not strict and not pd.api.types.is_numeric_dtype(s) \
-                    and not pd.api.types.is_datetime64_any_dtype(s):
+            if (
+                not strict
+                and not pd.api.types.is_numeric_dtype(s)
+                and not pd.api.types.is_datetime64_any_dtype(s)
+            ):
                 report.add("note", name, col, "text column read as timestamps")
             if TIME_NAME.search(str(col)) or wanted:
                 out.candidates[name].append(col)
     return out
 
 
-__all__ = ["raw_name", "Readings", "exclude_columns", "read_columns"]
+__all__ = ["Readings", "exclude_columns", "raw_name", "read_columns"]

@@ -10,8 +10,8 @@ from rdl.db.columns import read_columns
 from rdl.db.database import Database
 from rdl.db.errors import SchemaError, arg, said
 from rdl.db.keys import infer_foreign_keys as find_foreign_keys
-from rdl.db.pkeys import infer_primary_key
 from rdl.db.links import FKeySpec, link, parse_target
+from rdl.db.pkeys import infer_primary_key
 from rdl.db.schema import SURROGATE_PKEY
 from rdl.db.schema_file import check_schema, pinned_schema
 from rdl.db.stypes import infer_stypes
@@ -98,11 +98,21 @@ def connect(
         SourceError: the database cannot be opened (see `rdl.db.sources`).
         FileNotFoundError: a file-backed database that does not exist.
     """
-    args = check_schema(dict(
-        time_cols=time_cols, primary_keys=primary_keys, foreign_keys=foreign_keys,
-        include=include, exclude=exclude, infer_foreign_keys=infer_foreign_keys,
-        stypes=stypes, time_formats=time_formats, exclude_columns=exclude_columns,
-        keep_columns=keep_columns), "connect()")
+    args = check_schema(
+        dict(
+            time_cols=time_cols,
+            primary_keys=primary_keys,
+            foreign_keys=foreign_keys,
+            include=include,
+            exclude=exclude,
+            infer_foreign_keys=infer_foreign_keys,
+            stypes=stypes,
+            time_formats=time_formats,
+            exclude_columns=exclude_columns,
+            keep_columns=keep_columns,
+        ),
+        "connect()",
+    )
     gone = set(args["exclude_columns"])  # an excluded column's other options lapse
     args["stypes"] = {k: v for k, v in args["stypes"].items() if k not in gone}
     args["time_formats"] = {k: v for k, v in args["time_formats"].items() if k not in gone}
@@ -110,12 +120,18 @@ def connect(
     catalog = read_database(url, include=args["include"], exclude=args["exclude"])
     raw = catalog.tables
     report = ValidationReport()
-    for kind, names in (("views", catalog.views), ("tables in other schemas",
-                                                   catalog.other_schemas)):
+    for kind, names in (
+        ("views", catalog.views),
+        ("tables in other schemas", catalog.other_schemas),
+    ):
         if names:
-            report.add("note", "(database)", None,
-                       f"{len(names)} {kind} not read: {names[:10]}; read one with "
-                       f"{hints.include(names[0])}")
+            report.add(
+                "note",
+                "(database)",
+                None,
+                f"{len(names)} {kind} not read: {names[:10]}; read one with "
+                f"{hints.include(names[0])}",
+            )
     for name in ("time_cols", "primary_keys", "foreign_keys"):
         for t in args[name]:
             _need_table(raw, t, name, url)
@@ -143,15 +159,31 @@ def connect(
         pk = primary_keys.get(name, rt.pkey)
         if name not in primary_keys and not pk:
             unique = {u[0] for u in rt.unique if len(u) == 1}
-            col, why = infer_primary_key(name, rt.df, list(raw), referenced.get(name, set()),
-                                         unique, {n: o.df for n, o in raw.items() if n != name})
+            col, why = infer_primary_key(
+                name,
+                rt.df,
+                list(raw),
+                referenced.get(name, set()),
+                unique,
+                {n: o.df for n, o in raw.items() if n != name},
+            )
             if col is not None:
                 pk = col
-                report.add("note", name, col, f"no primary key declared; chosen as primary "
-                           f"key ({why}). Another: {hints.pkey(name)}, or {hints.no_pkey(name)}")
+                report.add(
+                    "note",
+                    name,
+                    col,
+                    f"no primary key declared; chosen as primary "
+                    f"key ({why}). Another: {hints.pkey(name)}, or {hints.no_pkey(name)}",
+                )
             elif why:
-                report.add("note", name, None, f"no primary key declared and {why}; none "
-                           f"chosen. Choose one with {hints.pkey(name)}")
+                report.add(
+                    "note",
+                    name,
+                    None,
+                    f"no primary key declared and {why}; none "
+                    f"chosen. Choose one with {hints.pkey(name)}",
+                )
         pk = [pk] if isinstance(pk, str) else list(pk or [])
         for c in pk:
             _need_col(rt, c, "primary_keys", hints.pkey(name))
@@ -159,8 +191,12 @@ def connect(
         if len(pk) > 1:
             rt.df = rt.df.sort_values(pk, kind="stable").reset_index(drop=True)
             rt.df.insert(0, SURROGATE_PKEY, range(len(rt.df)))
-            report.add("note", name, SURROGATE_PKEY,
-                       f"composite primary key {pk} mapped to surrogate key {SURROGATE_PKEY}")
+            report.add(
+                "note",
+                name,
+                SURROGATE_PKEY,
+                f"composite primary key {pk} mapped to surrogate key {SURROGATE_PKEY}",
+            )
         pkeys[name] = pk[0] if len(pk) == 1 else (SURROGATE_PKEY if pk else None)
 
     # 3. foreign keys: declared, then given (which may override or drop them)
@@ -168,11 +204,15 @@ def connect(
     for name, rt in raw.items():
         for fk in rt.fkeys:
             if fk.ref_table not in raw:
-                report.add("warning", name, ",".join(fk.columns),
-                           f"foreign key to table {fk.ref_table!r}, which is not loaded "
-                           f"({arg('include')} / {arg('exclude')}); ignored. Load "
-                           f"{fk.ref_table!r} to keep this "
-                           f"link: {hints.include(fk.ref_table)}")
+                report.add(
+                    "warning",
+                    name,
+                    ",".join(fk.columns),
+                    f"foreign key to table {fk.ref_table!r}, which is not loaded "
+                    f"({arg('include')} / {arg('exclude')}); ignored. Load "
+                    f"{fk.ref_table!r} to keep this "
+                    f"link: {hints.include(fk.ref_table)}",
+                )
                 continue
             spec = FKeySpec(name, list(fk.columns), fk.ref_table, list(fk.ref_columns) or None)
             specs[(name, spec.key)] = spec
@@ -195,7 +235,7 @@ def connect(
     # 5. foreign-key inference (evidence always listed, applied on request)
     holders = {n: _Holder(rt.df, pkeys[n]) for n, rt in raw.items()}
     known: dict[str, dict[str, bool]] = {n: {} for n in raw}
-    for (t, key) in list(specs) + list(dropped):
+    for t, key in list(specs) + list(dropped):
         for c in key.split(","):
             known[t][c] = True
     uniques = {n: {u[0] for u in rt.unique if len(u) == 1} for n, rt in raw.items()}
@@ -205,29 +245,45 @@ def connect(
         if ev["applied"]:
             tgt = [ev["target_key"]] if ev["target_key"] != pkeys[ev["target"]] else None
             specs[(ev["table"], ev["column"])] = FKeySpec(
-                ev["table"], [ev["column"]], ev["target"], tgt, "inferred")
+                ev["table"], [ev["column"]], ev["target"], tgt, "inferred"
+            )
             if pkeys[ev["target"]] is None and ev["target"] not in primary_keys:
                 pkeys[ev["target"]], pk_cols[ev["target"]] = ev["target_key"], [ev["target_key"]]
-                report.add("note", ev["target"], ev["target_key"],
-                           f"chosen as primary key: unique, non-null, and referenced by "
-                           f"{ev['table']}.{ev['column']}. Another: {hints.pkey(ev['target'])}")
+                report.add(
+                    "note",
+                    ev["target"],
+                    ev["target_key"],
+                    f"chosen as primary key: unique, non-null, and referenced by "
+                    f"{ev['table']}.{ev['column']}. Another: {hints.pkey(ev['target'])}",
+                )
                 specs[(ev["table"], ev["column"])].target_columns = None
                 rt = raw[ev["target"]]  # sorted by its new primary key, as every table
                 rt.df = rt.df.sort_values(ev["target_key"], kind="stable").reset_index(drop=True)
     for ev in rejected:
-        report.add("note", ev["table"], ev["column"], (
-            f"not a foreign key to {ev['target']}.{ev['target_key']}: {ev['reason']} "
-            f"({ev['non_null']:,} values, {ev['dangling']:,} not found). If it is one: "
-            f"{hints.fkey(ev['table'], ev['column'], ev['target'])}"))
+        report.add(
+            "note",
+            ev["table"],
+            ev["column"],
+            (
+                f"not a foreign key to {ev['target']}.{ev['target_key']}: {ev['reason']} "
+                f"({ev['non_null']:,} values, {ev['dangling']:,} not found). If it is one: "
+                f"{hints.fkey(ev['table'], ev['column'], ev['target'])}"
+            ),
+        )
 
     # 6. links: one column per foreign key holding the parent's primary-key value
     fkeys: dict[str, dict[str, str]] = {name: {} for name in raw}
-    extra_key_cols = {name: list(pk_cols[name]) if len(pk_cols[name]) > 1 else []
-                      for name in raw}
+    extra_key_cols = {name: list(pk_cols[name]) if len(pk_cols[name]) > 1 else [] for name in raw}
     applied = []
     for spec in specs.values():
-        col, raw[spec.table].df = link(spec, raw[spec.table].df, raw[spec.target].df,
-                                       pkeys[spec.target], pk_cols[spec.target], report)
+        col, raw[spec.table].df = link(
+            spec,
+            raw[spec.table].df,
+            raw[spec.target].df,
+            pkeys[spec.target],
+            pk_cols[spec.target],
+            report,
+        )
         if col is not None:
             applied.append(spec)
             fkeys[spec.table][col] = spec.target
@@ -250,14 +306,25 @@ def connect(
         else:
             tc = choose_time_col(name, rt.df, cands.get(name, []), span, report)
         if tc is None and readings.empty_times.get(name):
-            report.add("warning", name, readings.empty_times[name][0], empty_time_text(
-                name, readings.empty_times[name]))
+            report.add(
+                "warning",
+                name,
+                readings.empty_times[name][0],
+                empty_time_text(name, readings.empty_times[name]),
+            )
         fkeys[name] = {c: fkeys[name][c] for c in rt.df.columns if c in fkeys[name]}
         keys = ([pk] if (pk := pkeys[name]) else []) + list(fkeys[name]) + extra_key_cols[name]
-        overrides = {k.split(".", 1)[1]: v for k, v in args["stypes"].items()
-                     if k.split(".", 1)[0] == name}
-        st = infer_stypes(rt.df, table=name, exclude=keys, overrides=overrides,
-                          sql_types=rt.sql_types, report=report)
+        overrides = {
+            k.split(".", 1)[1]: v for k, v in args["stypes"].items() if k.split(".", 1)[0] == name
+        }
+        st = infer_stypes(
+            rt.df,
+            table=name,
+            exclude=keys,
+            overrides=overrides,
+            sql_types=rt.sql_types,
+            report=report,
+        )
         tables[name] = Table(rt.df, fkeys[name], pkeys[name], tc, st)
 
     db = Database(tables)
@@ -269,10 +336,17 @@ def connect(
     db.rejected_fkeys = rejected
     db.url = url
     db.leakage = leakage_suspects(db) + [
-        {"table": e["child"], "column": e["column"], "kind": "child before parent",
-         "reason": f"{e['rows']} of {e['of']} rows dated before the {e['parent']} row they "
-                   f"reference{e['harmless']}", "fix": said(e["fix"]), "strength": "weak"}
-        for e in early]
+        {
+            "table": e["child"],
+            "column": e["column"],
+            "kind": "child before parent",
+            "reason": f"{e['rows']} of {e['of']} rows dated before the {e['parent']} row they "
+            f"reference{e['harmless']}",
+            "fix": said(e["fix"]),
+            "strength": "weak",
+        }
+        for e in early
+    ]
     _leave_out_strong_suspects(db, args["keep_columns"], report)
     db.schema = pinned_schema(db, pk_cols, applied, readings.readings, args)
     return db
@@ -288,9 +362,13 @@ def _leave_out_strong_suspects(db, keep: list[str], report) -> None:
         del t.stypes[x["column"]]
         x["excluded"] = True
         x["fix"] = said(hints.keep_column(x["table"], x["column"]))
-        report.add("note", x["table"], x["column"],
-                   f"left out of the features: a strong leakage suspect ({x['kind']}); keep "
-                   f"it with {x['fix']}")
+        report.add(
+            "note",
+            x["table"],
+            x["column"],
+            f"left out of the features: a strong leakage suspect ({x['kind']}); keep "
+            f"it with {x['fix']}",
+        )
 
 
 class _Holder:

@@ -79,16 +79,16 @@ class Database(Mapping[str, Table]):
         values = [v for t in self.table_dict.values() if (v := t.max_timestamp) is not None]
         return max(values) if values else None
 
-    def upto(self, timestamp: pd.Timestamp | str) -> "Database":
+    def upto(self, timestamp: pd.Timestamp | str) -> Database:
         """The database as known at ``timestamp``: rows with time ``<= timestamp``."""
         return Database({n: t.upto(timestamp) for n, t in self.table_dict.items()})
 
-    def from_(self, timestamp: pd.Timestamp | str) -> "Database":
+    def from_(self, timestamp: pd.Timestamp | str) -> Database:
         """Rows with time ``>= timestamp``; static tables whole."""
         return Database({n: t.from_(timestamp) for n, t in self.table_dict.items()})
 
     # Comparison -------------------------------------------------------------------------
-    def equals(self, other: "Database") -> bool:
+    def equals(self, other: Database) -> bool:
         """Same table names, and every table `Table.equals` its counterpart."""
         return set(self) == set(other) and all(self[n].equals(other[n]) for n in self)
 
@@ -113,7 +113,7 @@ class Database(Mapping[str, Table]):
         return out
 
     @classmethod
-    def load(cls, path: str | Path) -> "Database":
+    def load(cls, path: str | Path) -> Database:
         """Read a directory written by `save`.
 
         Raises:

@@ -7,18 +7,37 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-NUMBER_READINGS = ("year-end", "year-start", "month-end", "month-start", "yyyymmdd", "yymmdd",
-                   "epoch-s", "epoch-ms", "epoch-us", "epoch-ns")
-EPOCH_BANDS = {"epoch-s": (1e8, 1e10), "epoch-ms": (1e11, 1e13), "epoch-us": (1e14, 1e16),
-                "epoch-ns": (1e17, 1e19)}
+NUMBER_READINGS = (
+    "year-end",
+    "year-start",
+    "month-end",
+    "month-start",
+    "yyyymmdd",
+    "yymmdd",
+    "epoch-s",
+    "epoch-ms",
+    "epoch-us",
+    "epoch-ns",
+)
+EPOCH_BANDS = {
+    "epoch-s": (1e8, 1e10),
+    "epoch-ms": (1e11, 1e13),
+    "epoch-us": (1e14, 1e16),
+    "epoch-ns": (1e17, 1e19),
+}
 _EPOCH_UNIT = {"epoch-s": "s", "epoch-ms": "ms", "epoch-us": "us", "epoch-ns": "ns"}
+
 
 def _valid_ymd(y, m, d) -> np.ndarray:
     ok = (m >= 1) & (m <= 12) & (d >= 1) & (d <= 31)
     if not ok.any():
         return ok
-    s = pd.to_datetime(pd.DataFrame({"year": np.where(ok, y, 2000), "month": np.where(ok, m, 1),
-                                     "day": np.where(ok, d, 1)}), errors="coerce")
+    s = pd.to_datetime(
+        pd.DataFrame(
+            {"year": np.where(ok, y, 2000), "month": np.where(ok, m, 1), "day": np.where(ok, d, 1)}
+        ),
+        errors="coerce",
+    )
     return ok & s.notna().to_numpy()
 
 
@@ -43,8 +62,9 @@ def number_readings(values: pd.Series) -> tuple[str | None, list[str]]:
     if not (v == np.round(v)).all():
         return None, []
     i = v.astype(np.int64)
-    if ((i >= 18000101) & (i <= 22001231)).all() and _valid_ymd(i // 10000, i // 100 % 100,
-                                                               i % 100).all():
+    if ((i >= 18000101) & (i <= 22001231)).all() and _valid_ymd(
+        i // 10000, i // 100 % 100, i % 100
+    ).all():
         return "yyyymmdd", []
     explicit = []
     if ((i >= 1000) & (i <= 2999)).all():
@@ -98,9 +118,15 @@ def apply_number_reading(values: pd.Series, reading: str) -> tuple[pd.Series, np
         y, m, d = _century(i // 10000), i // 100 % 100, i % 100
         good = whole & (i >= 0) & (i <= 999999) & _valid_ymd(y, m, d)
     bad |= whole & ~good
-    start = pd.to_datetime(pd.DataFrame({"year": np.where(good, y, 2000),
-                                         "month": np.where(good, m, 1),
-                                         "day": np.where(good, d, 1)}))
+    start = pd.to_datetime(
+        pd.DataFrame(
+            {
+                "year": np.where(good, y, 2000),
+                "month": np.where(good, m, 1),
+                "day": np.where(good, d, 1),
+            }
+        )
+    )
     if reading == "year-end":
         start = start + pd.DateOffset(years=1) - pd.Timedelta(seconds=1)
     elif reading == "month-end":
@@ -109,6 +135,4 @@ def apply_number_reading(values: pd.Series, reading: str) -> tuple[pd.Series, np
     return out, bad
 
 
-
-
-__all__ = ["NUMBER_READINGS", "EPOCH_BANDS", "number_readings", "apply_number_reading"]
+__all__ = ["EPOCH_BANDS", "NUMBER_READINGS", "apply_number_reading", "number_readings"]

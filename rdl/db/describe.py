@@ -20,9 +20,15 @@ def describe(db: Database) -> dict:
     tables = {}
     for name, t in db.items():
         inferred_cols = [e["column"] for e in inferred if e["table"] == name and e.get("applied")]
-        inferred_cols += [c for c in t.fkey_col_to_pkey_table
-                          if any(c == f"_rdl_fkey_{e['column']}" for e in inferred
-                                 if e["table"] == name and e.get("applied"))]
+        inferred_cols += [
+            c
+            for c in t.fkey_col_to_pkey_table
+            if any(
+                c == f"_rdl_fkey_{e['column']}"
+                for e in inferred
+                if e["table"] == name and e.get("applied")
+            )
+        ]
         lo, hi = t.min_timestamp, t.max_timestamp
         tables[name] = {
             "num_rows": len(t),
@@ -32,12 +38,16 @@ def describe(db: Database) -> dict:
             "inferred_fkeys": inferred_cols,
             "time_col": t.time_col,
             "time_range": [lo.isoformat(), hi.isoformat()]
-            if lo is not None and hi is not None else None,
+            if lo is not None and hi is not None
+            else None,
             "stypes": dict(t.stypes),
         }
     report = getattr(db, "report", None)
     problems = report.to_dicts() if report is not None else db.validate().to_dicts()
-    return {"tables": tables, "inferred_fkeys": inferred,
-            "rejected_fkeys": list(getattr(db, "rejected_fkeys", []) or []),
-            "leakage_suspects": list(getattr(db, "leakage", []) or []),
-            "problems": problems}
+    return {
+        "tables": tables,
+        "inferred_fkeys": inferred,
+        "rejected_fkeys": list(getattr(db, "rejected_fkeys", []) or []),
+        "leakage_suspects": list(getattr(db, "leakage", []) or []),
+        "problems": problems,
+    }

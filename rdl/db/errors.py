@@ -52,6 +52,20 @@ class ArgumentError(RdlError, ValueError):
     GNN layer, a ``top_k`` larger than the candidates ...); the message names it."""
 
 
-__all__ = ["ArgumentError", "DataError", "MissingFileError", "RdlError", "RdlWarning", "Said",
-           "SchemaError", "SourceError", "Spoken", "arg", "flags_named", "raw_text", "render", "said",
-           "spelled"]
+__all__ = [
+    "ArgumentError",
+    "DataError",
+    "MissingFileError",
+    "RdlError",
+    "RdlWarning",
+    "Said",
+    "SchemaError",
+    "SourceError",
+    "Spoken",
+    "arg",
+    "flags_named",
+    "raw_text",
+    "render",
+    "said",
+    "spelled",
+]

@@ -13,7 +13,6 @@ import re
 
 from rdl.db.errors import arg
 
-
 #: characters that make a table or column name ambiguous in a flag value
 _SPECIAL = re.compile(r"[.=:,\"\s]")
 
@@ -37,21 +36,34 @@ def no_pkey(table: str) -> str:
 
 
 def fkey(table: str, col: str, target: str = "TABLE") -> str:
-    return arg("foreign_keys", f"{{{table!r}: {{{col!r}: {target!r}}}}}", option="fkey",
-               cli=f"{q(table)}.{q(col)}={target}")
+    return arg(
+        "foreign_keys",
+        f"{{{table!r}: {{{col!r}: {target!r}}}}}",
+        option="fkey",
+        cli=f"{q(table)}.{q(col)}={target}",
+    )
 
 
 def no_fkey(table: str, col: str) -> str:
-    return arg("foreign_keys", f"{{{table!r}: {{{col!r}: None}}}}", option="no_fkey",
-               cli=f"{q(table)}.{q(col)}")
+    return arg(
+        "foreign_keys",
+        f"{{{table!r}: {{{col!r}: None}}}}",
+        option="no_fkey",
+        cli=f"{q(table)}.{q(col)}",
+    )
 
 
 def time_col(table: str, col: str = "COLUMN", reading: str | None = None) -> str:
     if reading:
-        return arg("time_cols", f"{{{table!r}: {col!r}}}, time_formats={{'{table}.{col}': "
-                                f"{reading!r}}}", option="time_col",
-                   cli=f"{q(table)}.{q(col)}:{reading}")
-    return arg("time_cols", f"{{{table!r}: {col!r}}}", option="time_col", cli=f"{q(table)}={q(col)}")
+        return arg(
+            "time_cols",
+            f"{{{table!r}: {col!r}}}, time_formats={{'{table}.{col}': {reading!r}}}",
+            option="time_col",
+            cli=f"{q(table)}.{q(col)}:{reading}",
+        )
+    return arg(
+        "time_cols", f"{{{table!r}: {col!r}}}", option="time_col", cli=f"{q(table)}={q(col)}"
+    )
 
 
 def no_time_col(table: str) -> str:
@@ -59,18 +71,24 @@ def no_time_col(table: str) -> str:
 
 
 def time_format(table: str, col: str, fmt: str) -> str:
-    return arg("time_formats", f"{{'{table}.{col}': {fmt!r}}}", option="time_format",
-               cli=f"{q(table)}.{q(col)}={fmt}")
+    return arg(
+        "time_formats",
+        f"{{'{table}.{col}': {fmt!r}}}",
+        option="time_format",
+        cli=f"{q(table)}.{q(col)}={fmt}",
+    )
 
 
 def stype(table: str, col: str, st: str = "ignore") -> str:
-    return arg("stypes", f"{{'{table}.{col}': {st!r}}}", option="stype",
-               cli=f"{q(table)}.{q(col)}={st}")
+    return arg(
+        "stypes", f"{{'{table}.{col}': {st!r}}}", option="stype", cli=f"{q(table)}.{q(col)}={st}"
+    )
 
 
 def exclude_column(table: str, col: str) -> str:
-    return arg("exclude_columns", f"['{table}.{col}']", option="exclude_column",
-               cli=f"{q(table)}.{q(col)}")
+    return arg(
+        "exclude_columns", f"['{table}.{col}']", option="exclude_column", cli=f"{q(table)}.{q(col)}"
+    )
 
 
 def keep_column(table: str, col: str) -> str:

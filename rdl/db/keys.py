@@ -40,9 +40,27 @@ MIN_SELF_SPAN = 0.10
 MAX_CODE_LEN = 16
 KEY_WORDS = ("id", "key", "code", "uuid", "guid", "pk")
 GENERIC = {"id", "key", "code", "uuid", "guid", "pk", "name", "no", "number", "num"}
-SELF_WORDS = ("parent", "child", "manager", "boss", "report", "previous", "prev", "next",
-              "root", "reply", "original", "duplicat", "referr", "success",
-              "predecess", "mentor", "supervis", "spouse", "master")
+SELF_WORDS = (
+    "parent",
+    "child",
+    "manager",
+    "boss",
+    "report",
+    "previous",
+    "prev",
+    "next",
+    "root",
+    "reply",
+    "original",
+    "duplicat",
+    "referr",
+    "success",
+    "predecess",
+    "mentor",
+    "supervis",
+    "spouse",
+    "master",
+)
 
 
 def key_like(col) -> bool:
@@ -70,11 +88,15 @@ def name_score(col, table: str, target: str, target_key) -> tuple[int, str]:
     flat = lc.replace("_", "").replace(" ", "")
     if tw and any(flat == "".join(tw) + kw for kw in KEY_WORDS):
         return 3, f"named after {target!r} (<table>id)"
-    if tw and len(role) > len(tw) and c[-1] in KEY_WORDS \
-            and [singular(w) for w in role[-len(tw):]] == tw:
+    if (
+        tw
+        and len(role) > len(tw)
+        and c[-1] in KEY_WORDS
+        and [singular(w) for w in role[-len(tw) :]] == tw
+    ):
         return 2, f"a role of {target!r} (<role><Table>Id)"
     kt = [w for w in tokens(target_key) if w not in KEY_WORDS]
-    if kt and len(role) >= len(kt) and role[-len(kt):] == kt and lk not in GENERIC:
+    if kt and len(role) >= len(kt) and role[-len(kt) :] == kt and lk not in GENERIC:
         return 2, "ends with the key's name"
     if target == table and starts_with_any(role, SELF_WORDS):
         return 1, "a self-reference word"
@@ -91,8 +113,11 @@ def _kind(s: pd.Series) -> str | None:
         return "int"
     if pd.api.types.is_float_dtype(s):
         return "int" if len(v) and (v == np.round(v)).all() and np.isfinite(v).all() else None
-    if len(v) and (pd.api.types.is_string_dtype(s) or s.dtype == object) \
-            and v.map(lambda x: isinstance(x, str)).all():
+    if (
+        len(v)
+        and (pd.api.types.is_string_dtype(s) or s.dtype == object)
+        and v.map(lambda x: isinstance(x, str)).all()
+    ):
         return "str"
     return None
 
@@ -118,10 +143,10 @@ def as_key_values(s: pd.Series, like: str) -> pd.Series:
 class KeyTarget:
     table: str
     column: str
-    kind: str                 # "int" | "str"
-    values: pd.Index          # the key's values
+    kind: str  # "int" | "str"
+    values: pd.Index  # the key's values
     is_pkey: bool
-    needs_name: bool          # a unique column named like no key: only a name match counts
+    needs_name: bool  # a unique column named like no key: only a name match counts
 
 
 def key_targets(tables: dict, unique: dict[str, set[str]]) -> list[KeyTarget]:
@@ -130,8 +155,7 @@ def key_targets(tables: dict, unique: dict[str, set[str]]) -> list[KeyTarget]:
     declared UNIQUE, or named like no key at all (these need a name match to be chosen)."""
     out = []
     for name, t in tables.items():
-        cols = [t.pkey_col] if t.pkey_col else [
-            c for c in t.df.columns if not internal(c)]
+        cols = [t.pkey_col] if t.pkey_col else [c for c in t.df.columns if not internal(c)]
         for c in cols:
             s = t.df[c]
             kind = _kind(s)
@@ -139,14 +163,22 @@ def key_targets(tables: dict, unique: dict[str, set[str]]) -> list[KeyTarget]:
                 continue
             if not t.pkey_col and (s.isna().any() or not s.is_unique):
                 continue
-            out.append(KeyTarget(name, str(c), kind, pd.Index(as_key_values(s, kind).unique()),
-                                 bool(t.pkey_col), not (t.pkey_col or key_like(c)
-                                                        or c in unique.get(name, ()))))
+            out.append(
+                KeyTarget(
+                    name,
+                    str(c),
+                    kind,
+                    pd.Index(as_key_values(s, kind).unique()),
+                    bool(t.pkey_col),
+                    not (t.pkey_col or key_like(c) or c in unique.get(name, ())),
+                )
+            )
     return out
 
 
-def infer_foreign_keys(tables: dict, declared: dict[str, dict], unique: dict[str, set[str]]
-                       | None = None) -> tuple[list[dict], list[dict]]:
+def infer_foreign_keys(
+    tables: dict, declared: dict[str, dict], unique: dict[str, set[str]] | None = None
+) -> tuple[list[dict], list[dict]]:
     """Foreign keys the catalog does not declare (see the module doc).
 
     Args:
@@ -194,24 +226,46 @@ def infer_foreign_keys(tables: dict, declared: dict[str, dict], unique: dict[str
                 cov = hit / total
                 span = span_share(vc.index, kt) if kt.table == a and score != 1 else None
                 if span is not None and span < MIN_SELF_SPAN:
-                    blocked.append({
-                        "table": a, "column": str(col), "target": kt.table,
-                        "target_key": kt.column, "target_pkey": kt.column, "rule": rule,
-                        "name_score": score, "coverage": round(cov, 6), "non_null": total,
-                        "dangling": total - hit, "reason": (
-                            f"a reference to its own table needs a role name (parent, "
-                            f"reply_to, manager, previous ...) or values across the key's "
-                            f"range; these span {span:.2%} of it (small numbers such as a "
-                            f"rating or a count fall inside any serial key)")})
+                    blocked.append(
+                        {
+                            "table": a,
+                            "column": str(col),
+                            "target": kt.table,
+                            "target_key": kt.column,
+                            "target_pkey": kt.column,
+                            "rule": rule,
+                            "name_score": score,
+                            "coverage": round(cov, 6),
+                            "non_null": total,
+                            "dangling": total - hit,
+                            "reason": (
+                                f"a reference to its own table needs a role name (parent, "
+                                f"reply_to, manager, previous ...) or values across the key's "
+                                f"range; these span {span:.2%} of it (small numbers such as a "
+                                f"rating or a count fall inside any serial key)"
+                            ),
+                        }
+                    )
                     continue
-                cands.append({
-                    "table": a, "column": str(col), "target": kt.table,
-                    "target_key": kt.column, "target_pkey": kt.column, "rule": rule or
-                    ("role-named: values contained in the key" if key_like(col) else
-                     "text values contained in the key"),
-                    "name_score": score, "coverage": round(cov, 6), "non_null": total,
-                    "dangling": total - hit,
-                })
+                cands.append(
+                    {
+                        "table": a,
+                        "column": str(col),
+                        "target": kt.table,
+                        "target_key": kt.column,
+                        "target_pkey": kt.column,
+                        "rule": rule
+                        or (
+                            "role-named: values contained in the key"
+                            if key_like(col)
+                            else "text values contained in the key"
+                        ),
+                        "name_score": score,
+                        "coverage": round(cov, 6),
+                        "non_null": total,
+                        "dangling": total - hit,
+                    }
+                )
             said = len(found) + len(misses)
             _decide(cands, found, misses)
             if blocked and len(found) + len(misses) == said:  # one word per column
@@ -241,13 +295,18 @@ def _decide(cands: list[dict], found: list[dict], misses: list[dict]) -> None:
         return
     if any(c["name_score"] >= 2 for c in cands):  # a name match rules out mere containment
         cands = [c for c in cands if c["name_score"] >= 2]
-    ok = sorted([c for c in cands if c["coverage"] >= _needed(c)],  # ties: own table first
-                key=lambda c: (-c["name_score"], -c["coverage"], c["target"] != c["table"],
-                               c["target"]))
+    ok = sorted(
+        [c for c in cands if c["coverage"] >= _needed(c)],  # ties: own table first
+        key=lambda c: (-c["name_score"], -c["coverage"], c["target"] != c["table"], c["target"]),
+    )
     if ok:
         best = ok[0]
-        rivals = [c for c in ok[1:] if c["name_score"] == best["name_score"]
-                  and abs(c["coverage"] - best["coverage"]) < 0.005]
+        rivals = [
+            c
+            for c in ok[1:]
+            if c["name_score"] == best["name_score"]
+            and abs(c["coverage"] - best["coverage"]) < 0.005
+        ]
         if rivals and best["name_score"] == 1:  # ParentId: the own table wins a tie
             rivals = [r for r in rivals if r["name_score"] == 1]
         if not rivals:
@@ -260,10 +319,19 @@ def _decide(cands: list[dict], found: list[dict], misses: list[dict]) -> None:
     best = max(cands, key=lambda c: (c["name_score"], c["coverage"]))
     if (best["name_score"] >= 2 and best["coverage"] > 0) or best["coverage"] >= 0.5:
         need = _needed(best)
-        misses.append({**best, "reason": (
-            f"{best['coverage']:.1%} of the values found, {need:.0%} needed "
-            + ("with a matching name" if need == COVERAGE_NAMED else
-               "without a matching name"))})
+        misses.append(
+            {
+                **best,
+                "reason": (
+                    f"{best['coverage']:.1%} of the values found, {need:.0%} needed "
+                    + (
+                        "with a matching name"
+                        if need == COVERAGE_NAMED
+                        else "without a matching name"
+                    )
+                ),
+            }
+        )
 
 
 def align_types(child: pd.Series, key: pd.Series) -> tuple[pd.Series | None, str]:
@@ -278,20 +346,37 @@ def align_types(child: pd.Series, key: pd.Series) -> tuple[pd.Series | None, str
         return None, ""
     nonnull = child.notna()
     if kk == "int":
-        num = pd.to_numeric(child.where(nonnull).astype(object).map(
-            lambda v: v.strip() if isinstance(v, str) else v), errors="coerce")
+        num = pd.to_numeric(
+            child.where(nonnull)
+            .astype(object)
+            .map(lambda v: v.strip() if isinstance(v, str) else v),
+            errors="coerce",
+        )
         num = num.where(num == np.round(num))
         lost = nonnull & num.isna()
         out = num.astype("int64") if not num.isna().any() else num.astype("float64")
         note = "text keys read as integers to match the integer key"
         if lost.any():
-            note += (f"; {int(lost.sum())} values are no integer (e.g. "
-                     f"{child[lost].iloc[0]!r}) and reference nothing")
+            note += (
+                f"; {int(lost.sum())} values are no integer (e.g. "
+                f"{child[lost].iloc[0]!r}) and reference nothing"
+            )
         return out, note
-    out = child.astype(object).where(~nonnull, child.map(
-        lambda v: str(int(v)) if not pd.isna(v) else v))
+    out = child.astype(object).where(
+        ~nonnull, child.map(lambda v: str(int(v)) if not pd.isna(v) else v)
+    )
     return out, "integer keys read as text to match the text key"
 
 
-__all__ = ["COVERAGE_NAMED", "COVERAGE_UNNAMED", "KEY_WORDS", "KeyTarget", "align_types",
-           "as_key_values", "infer_foreign_keys", "key_like", "name_score", "span_share"]
+__all__ = [
+    "COVERAGE_NAMED",
+    "COVERAGE_UNNAMED",
+    "KEY_WORDS",
+    "KeyTarget",
+    "align_types",
+    "as_key_values",
+    "infer_foreign_keys",
+    "key_like",
+    "name_score",
+    "span_share",
+]

@@ -42,15 +42,15 @@ from rdl.db.lazy_table import (
     TableMeta,
     _plain,
 )
-from rdl.db.timecols import choose_time_col, database_span
 from rdl.db.sql import quote_identifier as q
 from rdl.db.stypes import IGNORE, infer_stypes
+from rdl.db.timecols import choose_time_col, database_span
 from rdl.db.validate import ValidationReport
 
 SAMPLE_ROWS = 100_000
 EXACT_DISTINCT_ROWS = 5_000_000
 
-__all__ = ["LazyDatabase", "LazyTable", "open_lazy", "is_lazy"]
+__all__ = ["LazyDatabase", "LazyTable", "is_lazy", "open_lazy"]
 
 
 def is_lazy(db) -> bool:
@@ -67,28 +67,41 @@ class _Catalog:
 
 
 def _catalog(con, path: str, include, exclude) -> _Catalog:
-    names = [r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT internal "
-        "ORDER BY table_name").fetchall()]
+    names = [
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT internal "
+            "ORDER BY table_name"
+        ).fetchall()
+    ]
     for arg, given in (("include", include), ("exclude", exclude)):
         if isinstance(given, str):
             raise SchemaError(f"{arg}= takes a list of table names, not {given!r}")
         missing = [t for t in (given or []) if t not in names]
         if missing:
-            raise SchemaError(f"{arg}= names tables {missing} that duckdb:///{path} does "
-                              f"not have; its tables are {names}")
-    names = [n for n in names if (include is None or n in include)
-             and not (exclude and n in exclude)]
+            raise SchemaError(
+                f"{arg}= names tables {missing} that duckdb:///{path} does "
+                f"not have; its tables are {names}"
+            )
+    names = [
+        n for n in names if (include is None or n in include) and not (exclude and n in exclude)
+    ]
     cat = _Catalog(names)
     for n in names:
-        cat.columns[n] = {c: t.upper() for c, t in con.execute(
-            "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main' "
-            "AND table_name = ? ORDER BY column_index", [n]).fetchall()}
+        cat.columns[n] = {
+            c: t.upper()
+            for c, t in con.execute(
+                "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main' "
+                "AND table_name = ? ORDER BY column_index",
+                [n],
+            ).fetchall()
+        }
         cat.fkeys[n] = []
     for table, ctype, cols, ref, ref_cols in con.execute(
-            "SELECT table_name, constraint_type, constraint_column_names, referenced_table, "
-            "referenced_column_names FROM duckdb_constraints() WHERE schema_name = 'main' "
-            "AND constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY')").fetchall():
+        "SELECT table_name, constraint_type, constraint_column_names, referenced_table, "
+        "referenced_column_names FROM duckdb_constraints() WHERE schema_name = 'main' "
+        "AND constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY')"
+    ).fetchall():
         if table not in cat.columns:
             continue
         if ctype == "PRIMARY KEY":
@@ -100,8 +113,9 @@ def _catalog(con, path: str, include, exclude) -> _Catalog:
 
 def _need(cat: _Catalog, table: str, col: str, arg: str) -> None:
     if col not in cat.columns[table]:
-        raise SchemaError(f"{arg}: table {table!r} has no column {col!r}; its columns: "
-                          f"{list(cat.columns[table])}")
+        raise SchemaError(
+            f"{arg}: table {table!r} has no column {col!r}; its columns: {list(cat.columns[table])}"
+        )
 
 
 def _foreign_keys(cat, name, pkeys, extra, report) -> tuple[FKey, ...]:
@@ -117,26 +131,34 @@ def _foreign_keys(cat, name, pkeys, extra, report) -> tuple[FKey, ...]:
             if col in [f.col for f in composite]:
                 col = f"_rdl_fkey_{parent}_" + "_".join(cols)
             composite.append(FKey(col, cols, parent, pkeys[parent]))
-            report.add("note", name, col,
-                       f"composite foreign key {list(cols)} -> {parent} mapped to {col}")
+            report.add(
+                "note", name, col, f"composite foreign key {list(cols)} -> {parent} mapped to {col}"
+            )
         else:
-            report.add("warning", name, ",".join(cols),
-                       f"composite foreign key to {parent!r}, whose primary key is not "
-                       "composite; ignored")
+            report.add(
+                "warning",
+                name,
+                ",".join(cols),
+                f"composite foreign key to {parent!r}, whose primary key is not composite; ignored",
+            )
     for spec, parent in extra.items():  # "col" or "a,b" (composite) -> parent table
         cols = tuple(c.strip() for c in spec.split(","))
         for c in cols:
             _need(cat, name, c, "foreign_keys")
         if parent not in cat.columns:
-            raise SchemaError(f"foreign_keys: {name}.{spec} -> {parent!r}, which is not a "
-                              f"loaded table (tables: {cat.names})")
+            raise SchemaError(
+                f"foreign_keys: {name}.{spec} -> {parent!r}, which is not a "
+                f"loaded table (tables: {cat.names})"
+            )
         if len(cols) == 1:
             single[cols[0]] = FKey(cols[0], cols, parent, pkeys[parent])
         elif cols not in [f.source_cols for f in composite]:
             if len(pkeys[parent]) != len(cols):
-                raise SchemaError(f"foreign_keys: {name}.{spec} has {len(cols)} columns but "
-                                  f"{parent!r}'s primary key {list(pkeys[parent])} has "
-                                  f"{len(pkeys[parent])}")
+                raise SchemaError(
+                    f"foreign_keys: {name}.{spec} has {len(cols)} columns but "
+                    f"{parent!r}'s primary key {list(pkeys[parent])} has "
+                    f"{len(pkeys[parent])}"
+                )
             col = f"_rdl_fkey_{parent}"
             if col in [f.col for f in composite]:
                 col = f"_rdl_fkey_{parent}_" + "_".join(cols)
@@ -151,8 +173,10 @@ def _sample(table: LazyTable, n: int) -> pd.DataFrame:
     try:
         sql = table.select_sql(order=True)
         if rows > n:
-            sql = (f"SELECT * FROM ({table.select_sql()}) "
-                   f"USING SAMPLE reservoir({int(n)} ROWS) REPEATABLE (0)")
+            sql = (
+                f"SELECT * FROM ({table.select_sql()}) "
+                f"USING SAMPLE reservoir({int(n)} ROWS) REPEATABLE (0)"
+            )
         return _plain(con.sql(sql).df())
     finally:
         con.close()
@@ -161,8 +185,13 @@ def _sample(table: LazyTable, n: int) -> pd.DataFrame:
 def _string_stypes(table: LazyTable, stypes: dict, overrides: dict) -> dict:
     """Categorical or text for the string columns of a table larger than its sample, by
     their distinct count over the whole table (`rdl.db.stypes`' rule)."""
-    cols = [c for c, st in stypes.items() if st in ("categorical", "text_embedded")
-            and c not in overrides and table.meta.sql_types[c] == "VARCHAR"]
+    cols = [
+        c
+        for c, st in stypes.items()
+        if st in ("categorical", "text_embedded")
+        and c not in overrides
+        and table.meta.sql_types[c] == "VARCHAR"
+    ]
     if not cols:
         return stypes
     fn = "count(DISTINCT {})" if len(table) <= EXACT_DISTINCT_ROWS else "approx_count_distinct({})"
@@ -208,11 +237,13 @@ def open_lazy(
     """
     import duckdb
 
-    path = url[len("duckdb:///"):] if url.startswith("duckdb:///") else url
+    path = url[len("duckdb:///") :] if url.startswith("duckdb:///") else url
     if "://" in path or not path:
-        raise SchemaError(f"{url}: out-of-core mode ({hints.storage('disk')}) reads DuckDB "
-                          "files only; copy the database into DuckDB first or use "
-                          f"{hints.storage('memory')}")
+        raise SchemaError(
+            f"{url}: out-of-core mode ({hints.storage('disk')}) reads DuckDB "
+            "files only; copy the database into DuckDB first or use "
+            f"{hints.storage('memory')}"
+        )
     if not Path(path).exists():
         raise FileNotFoundError(f"DuckDB file {str(Path(path).resolve())!r} does not exist")
     time_cols, primary_keys = dict(time_cols or {}), dict(primary_keys or {})
@@ -228,12 +259,18 @@ def open_lazy(
         cat = _catalog(con, path, include, exclude)
     finally:
         con.close()
-    for arg, mapping in [("time_cols", list(time_cols)), ("primary_keys", list(primary_keys)),
-                         ("foreign_keys", list(foreign_keys)), ("stypes", list(overrides))]:
+    for arg, mapping in [
+        ("time_cols", list(time_cols)),
+        ("primary_keys", list(primary_keys)),
+        ("foreign_keys", list(foreign_keys)),
+        ("stypes", list(overrides)),
+    ]:
         for t in mapping:
             if t not in cat.columns:
-                raise SchemaError(f"{arg} names table {t!r}, which {url} does not have (or "
-                                  f"it was excluded); tables: {cat.names}")
+                raise SchemaError(
+                    f"{arg} names table {t!r}, which {url} does not have (or "
+                    f"it was excluded); tables: {cat.names}"
+                )
     report = ValidationReport()
     pkeys = {}
     for n in cat.names:
@@ -243,11 +280,20 @@ def open_lazy(
             _need(cat, n, c, "primary_keys")
         pkeys[n] = pk
         if len(pk) > 1:
-            report.add("note", n, "_rdl_key",
-                       f"composite primary key {list(pk)} mapped to surrogate key _rdl_key")
+            report.add(
+                "note",
+                n,
+                "_rdl_key",
+                f"composite primary key {list(pk)} mapped to surrogate key _rdl_key",
+            )
         elif not pk:
-            report.add("note", n, None, "no primary key declared (out-of-core mode infers "
-                       f"none); pass {hints.pkey(n)} to give one")
+            report.add(
+                "note",
+                n,
+                None,
+                "no primary key declared (out-of-core mode infers "
+                f"none); pass {hints.pkey(n)} to give one",
+            )
     tables = {}
     for n in cat.names:
         fkeys = _foreign_keys(cat, n, pkeys, foreign_keys.get(n, {}), report)
@@ -263,18 +309,21 @@ def open_lazy(
         else:
             # the audit-column rule compares with the span of this table's sample (the
             # in-memory path uses the whole database's)
-            tc = choose_time_col(n, sample, dates, database_span({n: sample}, {n: dates}),
-                                 report)
+            tc = choose_time_col(n, sample, dates, database_span({n: sample}, {n: dates}), report)
         keys = list(pkeys[n]) + [c for f in fkeys for c in f.source_cols]
         ov = overrides.get(n, {})
-        st = infer_stypes(sample.drop(columns=[c for c, s in ov.items() if s == IGNORE]),
-                          table=n, exclude=keys,
-                          overrides={c: s for c, s in ov.items() if s != IGNORE},
-                          sql_types=cat.columns[n])
+        st = infer_stypes(
+            sample.drop(columns=[c for c, s in ov.items() if s == IGNORE]),
+            table=n,
+            exclude=keys,
+            overrides={c: s for c, s in ov.items() if s != IGNORE},
+            sql_types=cat.columns[n],
+        )
         if len(table) > len(sample):
             st = _string_stypes(table, st, ov)
-        tables[n] = LazyTable(path, TableMeta(n, cat.columns[n], pkeys[n], fkeys, tc, st),
-                             max_rows_in_memory)
+        tables[n] = LazyTable(
+            path, TableMeta(n, cat.columns[n], pkeys[n], fkeys, tc, st), max_rows_in_memory
+        )
     db = LazyDatabase(tables, path)
     db.report = report
     return db

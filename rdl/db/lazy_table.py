@@ -21,8 +21,8 @@ from typing import Any
 
 import pandas as pd
 
-from rdl.db.database import Database
 from rdl.db import hints
+from rdl.db.database import Database
 from rdl.db.errors import SchemaError, arg
 from rdl.db.schema import SURROGATE_PKEY
 from rdl.db.sql import quote_identifier as q
@@ -40,6 +40,8 @@ def configure(con) -> None:
     progress bar, and the memory limit (``RDL_DUCKDB_MEMORY``, default `DUCKDB_MEMORY`)."""
     con.execute("SET enable_progress_bar = false")
     con.execute(f"SET memory_limit = '{os.environ.get('RDL_DUCKDB_MEMORY', DUCKDB_MEMORY)}'")
+
+
 _DATE = ("DATE", "TIMESTAMP")
 
 
@@ -123,14 +125,14 @@ class LazyTable:
         where = f" WHERE {' AND '.join(self.meta.where)}" if self.meta.where else ""
         return f"FROM {table}{where}"
 
-    def select_sql(self, columns: list[str] | None = None, source: str | None = None,
-                   order: bool = False) -> str:
+    def select_sql(
+        self, columns: list[str] | None = None, source: str | None = None, order: bool = False
+    ) -> str:
         """A query of ``columns`` (default: every source column) read as `rdl.connect`
         reads them, in key order if ``order``."""
         types = self.meta.sql_types
         cols = list(types) if columns is None else columns
-        sql = f"SELECT {', '.join(select_expr(c, types[c]) for c in cols)} " \
-              f"{self.from_sql(source)}"
+        sql = f"SELECT {', '.join(select_expr(c, types[c]) for c in cols)} {self.from_sql(source)}"
         by = self.meta.pkey_cols or tuple(types)
         if order:
             sql += " ORDER BY " + ", ".join(f"{q(c)} NULLS LAST" for c in by)
@@ -142,8 +144,7 @@ class LazyTable:
         view holds the source columns (not rdl's surrogate key columns)."""
         configure(con)
         con.execute(f"ATTACH IF NOT EXISTS '{self.path}' AS {SOURCE} (READ_ONLY)")
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {q(name)} AS "
-                    f"{self.select_sql(source=SOURCE)}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {q(name)} AS {self.select_sql(source=SOURCE)}")
 
     def scalar(self, sql: str):
         con = self.connect()
@@ -182,20 +183,21 @@ class LazyTable:
             return None
         return pd.Timestamp(self._time_range()[1])
 
-    def _cut(self, op: str, timestamp) -> "LazyTable":
+    def _cut(self, op: str, timestamp) -> LazyTable:
         if self.time_col is None:
             return self
         ts = pd.Timestamp(timestamp)
         expr = select_expr(self.time_col, self.meta.sql_types[self.time_col]).rsplit(" AS ", 1)[0]
         cond = f"{expr} {op} TIMESTAMP '{ts.isoformat(sep=' ')}'"
-        return LazyTable(self.path, replace(self.meta, where=self.meta.where + (cond,)),
-                         self.max_rows)
+        return LazyTable(
+            self.path, replace(self.meta, where=self.meta.where + (cond,)), self.max_rows
+        )
 
-    def upto(self, timestamp) -> "LazyTable":
+    def upto(self, timestamp) -> LazyTable:
         """Rows with time ``<= timestamp`` (a SQL condition; nothing is read)."""
         return self._cut("<=", timestamp)
 
-    def from_(self, timestamp) -> "LazyTable":
+    def from_(self, timestamp) -> LazyTable:
         """Rows with time ``>= timestamp``."""
         return self._cut(">=", timestamp)
 
@@ -215,7 +217,8 @@ class LazyTable:
                     "rdl loads into memory from an out-of-core database; this step needs "
                     f"the whole table. Use {hints.storage('memory')} on a machine with "
                     "enough memory, or leave this step out (e.g. "
-                    f"{arg('baselines', 'False', cli='')}).")
+                    f"{arg('baselines', 'False', cli='')})."
+                )
             con = self.connect()
             try:
                 df = con.sql(self.select_sql(order=True)).df()
@@ -229,29 +232,41 @@ class LazyTable:
                     parent = self.database[fk.parent]
                     con = parent.connect()
                     try:
-                        keys = con.sql(f"SELECT {q(fk.parent_cols[0])} FROM "
-                                       f"{q(parent.meta.name)}").df().iloc[:, 0]
+                        keys = (
+                            con.sql(f"SELECT {q(fk.parent_cols[0])} FROM {q(parent.meta.name)}")
+                            .df()
+                            .iloc[:, 0]
+                        )
                     finally:
                         con.close()
                     col = df[fk.col]
                     bad = col.notna() & ~col.isin(keys)
                     if bad.any():
-                        new = col.astype("float64") if pd.api.types.is_integer_dtype(col) \
+                        new = (
+                            col.astype("float64")
+                            if pd.api.types.is_integer_dtype(col)
                             else col.copy()
+                        )
                         new[bad] = None
                         df[fk.col] = new
                 else:  # composite: the parent's surrogate key
                     parent = self.database[fk.parent].df
                     lookup = parent[[*fk.parent_cols, SURROGATE_PKEY]].rename(
-                        columns=dict(zip(fk.parent_cols, fk.source_cols)))
-                    df[fk.col] = df[list(fk.source_cols)].merge(
-                        lookup, how="left")[SURROGATE_PKEY].to_numpy()
+                        columns=dict(zip(fk.parent_cols, fk.source_cols))
+                    )
+                    df[fk.col] = (
+                        df[list(fk.source_cols)]
+                        .merge(lookup, how="left")[SURROGATE_PKEY]
+                        .to_numpy()
+                    )
             self._df = df
         return self._df
 
     def __repr__(self) -> str:
-        return (f"LazyTable({self.meta.name!r}, {self.path!r}, pkey_col={self.pkey_col!r}, "
-                f"time_col={self.time_col!r}, where={list(self.meta.where)})")
+        return (
+            f"LazyTable({self.meta.name!r}, {self.path!r}, pkey_col={self.pkey_col!r}, "
+            f"time_col={self.time_col!r}, where={list(self.meta.where)})"
+        )
 
 
 def _plain(df: pd.DataFrame) -> pd.DataFrame:
@@ -260,7 +275,8 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
     for col in df.columns:
         s = df[col]
         if isinstance(s.dtype, pd.api.extensions.ExtensionDtype) and (
-                pd.api.types.is_integer_dtype(s) or pd.api.types.is_float_dtype(s)):
+            pd.api.types.is_integer_dtype(s) or pd.api.types.is_float_dtype(s)
+        ):
             int_ok = pd.api.types.is_integer_dtype(s) and not s.isna().any()
             df[col] = s.astype("int64" if int_ok else "float64")
         elif pd.api.types.is_datetime64_any_dtype(s) and getattr(s.dt, "tz", None) is None:
@@ -286,13 +302,13 @@ class LazyDatabase(Database):
         self.report = ValidationReport()
         self.url = f"duckdb:///{path}"
 
-    def upto(self, timestamp) -> "LazyDatabase":
+    def upto(self, timestamp) -> LazyDatabase:
         return self._derived({n: t.upto(timestamp) for n, t in self.table_dict.items()})
 
-    def from_(self, timestamp) -> "LazyDatabase":
+    def from_(self, timestamp) -> LazyDatabase:
         return self._derived({n: t.from_(timestamp) for n, t in self.table_dict.items()})
 
-    def _derived(self, tables) -> "LazyDatabase":
+    def _derived(self, tables) -> LazyDatabase:
         out = LazyDatabase(tables, self.path)
         out.report, out.url = self.report, self.url
         return out
@@ -302,10 +318,20 @@ class LazyDatabase(Database):
         in ns) and of the schema and time cuts — not of every value (that would read
         the whole file); rewriting the file changes its size or time."""
         st = os.stat(self.path)
-        meta = {"path": str(Path(self.path).resolve()), "size": st.st_size,
-                "mtime_ns": st.st_mtime_ns,
-                "tables": {n: [t.meta.pkey_cols, [tuple(f.__dict__.values()) for f in t.meta.fkeys],
-                               t.meta.time_col, sorted(t.meta.stypes.items()),
-                               list(t.meta.sql_types.items()), list(t.meta.where)]
-                           for n, t in sorted(self.table_dict.items())}}
+        meta = {
+            "path": str(Path(self.path).resolve()),
+            "size": st.st_size,
+            "mtime_ns": st.st_mtime_ns,
+            "tables": {
+                n: [
+                    t.meta.pkey_cols,
+                    [tuple(f.__dict__.values()) for f in t.meta.fkeys],
+                    t.meta.time_col,
+                    sorted(t.meta.stypes.items()),
+                    list(t.meta.sql_types.items()),
+                    list(t.meta.where),
+                ]
+                for n, t in sorted(self.table_dict.items())
+            },
+        }
         return hashlib.sha256(json.dumps(meta, default=str).encode()).hexdigest()

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from rdl.db.columns import raw_name
 from rdl.db import hints
+from rdl.db.columns import raw_name
 from rdl.db.errors import SchemaError
 from rdl.db.keys import align_types
-from rdl.db.schema import SURROGATE_PKEY, plain_scalar
+from rdl.db.schema import plain_scalar
 
 
 @dataclass
@@ -69,12 +69,19 @@ def parse_target(spec: str, tables, where: str) -> tuple[str, list[str] | None]:
         t, cols = spec.rsplit(".", 1)
         if t in tables:
             return t, cols.split(",")
-    raise SchemaError(f"{where}: {spec!r} is not a loaded table (or table.column); "
-                      f"tables: {sorted(tables)}")
+    raise SchemaError(
+        f"{where}: {spec!r} is not a loaded table (or table.column); tables: {sorted(tables)}"
+    )
 
 
-def link(spec: FKeySpec, child: pd.DataFrame, parent: pd.DataFrame, parent_pk: str | None,
-         pk_columns: list[str], report) -> tuple[str | None, pd.DataFrame]:
+def link(
+    spec: FKeySpec,
+    child: pd.DataFrame,
+    parent: pd.DataFrame,
+    parent_pk: str | None,
+    pk_columns: list[str],
+    report,
+) -> tuple[str | None, pd.DataFrame]:
     """Make ``spec`` a single column of ``child`` that holds ``parent_pk`` values.
 
     Args:
@@ -94,21 +101,33 @@ def link(spec: FKeySpec, child: pd.DataFrame, parent: pd.DataFrame, parent_pk: s
     where = f"foreign key {spec.table}.{spec.key} -> {spec.target_spec(pk_columns)}"
     for c in spec.columns:
         if c not in child.columns:
-            raise SchemaError(f"{where}: {spec.table!r} has no column {c!r}; its columns "
-                              f"are {list(child.columns)}")
+            raise SchemaError(
+                f"{where}: {spec.table!r} has no column {c!r}; its columns "
+                f"are {list(child.columns)}"
+            )
     target_cols = spec.target_columns or pk_columns
     for c in target_cols:
         if c not in parent.columns:
-            raise SchemaError(f"{where}: {spec.target!r} has no column {c!r}; its columns "
-                              f"are {list(parent.columns)}")
+            raise SchemaError(
+                f"{where}: {spec.target!r} has no column {c!r}; its columns "
+                f"are {list(parent.columns)}"
+            )
     if parent_pk is None:
-        report.add("warning", spec.table, spec.key, (
-            f"{where}: {spec.target!r} has no primary key, so the link is not made. Give it "
-            f"one with {hints.pkey(spec.target, ','.join(target_cols))}"))
+        report.add(
+            "warning",
+            spec.table,
+            spec.key,
+            (
+                f"{where}: {spec.target!r} has no primary key, so the link is not made. Give it "
+                f"one with {hints.pkey(spec.target, ','.join(target_cols))}"
+            ),
+        )
         return None, child
     if len(target_cols) != len(spec.columns):
-        raise SchemaError(f"{where}: {len(spec.columns)} column(s) cannot reference "
-                          f"{len(target_cols)} column(s) {target_cols}")
+        raise SchemaError(
+            f"{where}: {len(spec.columns)} column(s) cannot reference "
+            f"{len(target_cols)} column(s) {target_cols}"
+        )
     if target_cols == [parent_pk]:
         col = spec.columns[0]
         aligned, note = align_types(child[col], parent[parent_pk])
@@ -130,26 +149,36 @@ def link(spec: FKeySpec, child: pd.DataFrame, parent: pd.DataFrame, parent_pk: s
             left[c] = aligned
     lookup = right[[*target_cols, parent_pk]].drop_duplicates(target_cols)
     lookup.columns = [f"__k{i}" for i in range(len(target_cols))] + ["__pk"]
-    merged = left.merge(lookup, how="left", left_on=spec.columns,
-                        right_on=list(lookup.columns[:-1]))
+    merged = left.merge(
+        lookup, how="left", left_on=spec.columns, right_on=list(lookup.columns[:-1])
+    )
     child = child.copy()
     child[col] = merged["__pk"].to_numpy()
     dangling = child[spec.columns].notna().all(axis=1) & child[col].isna()
     kind = "composite " if len(spec.columns) > 1 else ""
-    report.add("note", spec.table, col,
-               f"{kind}foreign key {spec.columns} -> {spec.target} {target_cols} mapped to "
-               f"{col} (holding {spec.target}.{parent_pk})")
+    report.add(
+        "note",
+        spec.table,
+        col,
+        f"{kind}foreign key {spec.columns} -> {spec.target} {target_cols} mapped to "
+        f"{col} (holding {spec.target}.{parent_pk})",
+    )
     if dangling.any():
         rows = child.loc[dangling, spec.columns].drop_duplicates().head(5)
-        ex = [tuple(plain_scalar(v) for v in r) if len(spec.columns) > 1 else plain_scalar(r[0])
-              for r in rows.itertuples(index=False, name=None)]
+        ex = [
+            tuple(plain_scalar(v) for v in r) if len(spec.columns) > 1 else plain_scalar(r[0])
+            for r in rows.itertuples(index=False, name=None)
+        ]
         n = int(dangling.sum())
         report.add(
-            "warning", spec.table, spec.key,
+            "warning",
+            spec.table,
+            spec.key,
             f"{n} rows reference no row of {spec.target} {target_cols} (examples: {ex}); "
             f"they keep their row and lose the link ({col} set to null, as RelBench does). "
             f"If the key is right, the missing {spec.target} rows are missing in the source",
-            n, ex,
+            n,
+            ex,
         )
     return col, child
 

@@ -22,8 +22,9 @@ from rdl.db.keys import (
 from rdl.db.names import internal
 
 
-def referenced_codes(table: str, df: pd.DataFrame, others: dict[str, pd.DataFrame]
-                     ) -> dict[str, str]:
+def referenced_codes(
+    table: str, df: pd.DataFrame, others: dict[str, pd.DataFrame]
+) -> dict[str, str]:
     """Columns of a dimension keyed by a code: unique, non-null short text (at most
     `MAX_CODE_LEN` characters) or integers, whose values hold at least `COVERAGE_NAMED`
     of the non-null values of a column of another table — a column that repeats them
@@ -63,11 +64,14 @@ def referenced_codes(table: str, df: pd.DataFrame, others: dict[str, pd.DataFram
     return out
 
 
-def infer_primary_key(table: str, df: pd.DataFrame, tables: list[str],
-                      referenced: set[str] | frozenset[str] = frozenset(),
-                      unique: set[str] | frozenset[str] = frozenset(),
-                      other_tables: dict[str, pd.DataFrame] | None = None,
-                      ) -> tuple[str | None, str]:
+def infer_primary_key(
+    table: str,
+    df: pd.DataFrame,
+    tables: list[str],
+    referenced: set[str] | frozenset[str] = frozenset(),
+    unique: set[str] | frozenset[str] = frozenset(),
+    other_tables: dict[str, pd.DataFrame] | None = None,
+) -> tuple[str | None, str]:
     """A primary key for a table whose catalog declares none.
 
     Candidates are integer or text columns without nulls or duplicates that a declared
@@ -95,22 +99,28 @@ def infer_primary_key(table: str, df: pd.DataFrame, tables: list[str],
     if len(ref) == 1:
         return ref[0], "referenced by a declared foreign key; unique and non-null"
     others = [t for t in tables if t != table]
-    cands = [c for c in df.columns if (key_like(c) or name_score(c, table, table, "\0")[0] >= 3)
-             and not internal(c) and unique_key(c)
-             and not any(name_score(c, table, t, "\0")[0] >= 3 for t in others)]
+    cands = [
+        c
+        for c in df.columns
+        if (key_like(c) or name_score(c, table, table, "\0")[0] >= 3)
+        and not internal(c)
+        and unique_key(c)
+        and not any(name_score(c, table, t, "\0")[0] >= 3 for t in others)
+    ]
     why = "named like a key, unique and non-null"
     if len(cands) == 1:
         return cands[0], why
-    for pick, reason in (([c for c in cands if str(c).lower() == "id"], why),
-                         ([c for c in cands if name_score(c, table, table, "\0")[0] >= 3], why),
-                         ([c for c in df.columns if c in unique and unique_key(c)],
-                          "declared UNIQUE and non-null")):
+    for pick, reason in (
+        ([c for c in cands if str(c).lower() == "id"], why),
+        ([c for c in cands if name_score(c, table, table, "\0")[0] >= 3], why),
+        ([c for c in df.columns if c in unique and unique_key(c)], "declared UNIQUE and non-null"),
+    ):
         if len(pick) == 1:
             return pick[0], reason
     if not cands:
         codes = referenced_codes(table, df, other_tables or {})
         if len(codes) == 1:
-            (col, why), = codes.items()
+            ((col, why),) = codes.items()
             return col, f"a code-keyed dimension: unique and non-null, {why}"
         if codes:
             return None, f"several columns could be the primary key: {sorted(codes)}"

@@ -14,7 +14,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from rdl.db.timeparse import plain_scalar, rows_text  # noqa: F401  (re-exported)
+from rdl.db.timeparse import plain_scalar, rows_text
 
 DATE_SQL_TYPE = re.compile(r"(DATE|TIMESTAMP)", re.I)  # DATETIME too; plain TIME is time of day
 SURROGATE_PKEY = "_rdl_key"
@@ -55,10 +55,16 @@ def drop_non_finite(series: pd.Series, table: str, report, row_ids=None) -> pd.S
     if not bad.any():
         return series
     ex = sorted({str(v) for v in series[bad]})
-    report.add("warning", table, series.name, (
-        f"{int(bad.sum())} values are not finite ({ex}; {rows_text(bad, row_ids)}); read "
-        "as missing values, as NaN is. Fix them in the source if they mean something else"),
-        int(bad.sum()))
+    report.add(
+        "warning",
+        table,
+        series.name,
+        (
+            f"{int(bad.sum())} values are not finite ({ex}; {rows_text(bad, row_ids)}); read "
+            "as missing values, as NaN is. Fix them in the source if they mean something else"
+        ),
+        int(bad.sum()),
+    )
     return series.where(~bad)
 
 
@@ -66,5 +72,11 @@ def is_date_sql_type(sql_type: str) -> bool:
     return bool(DATE_SQL_TYPE.search(sql_type)) and "INTERVAL" not in sql_type
 
 
-__all__ = ["SURROGATE_PKEY", "coerce_column", "drop_non_finite", "is_date_sql_type",
-           "plain_scalar", "rows_text"]
+__all__ = [
+    "SURROGATE_PKEY",
+    "coerce_column",
+    "drop_non_finite",
+    "is_date_sql_type",
+    "plain_scalar",
+    "rows_text",
+]

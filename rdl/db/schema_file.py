@@ -55,11 +55,30 @@ from rdl.db.stypes import IGNORE, STYPES
 from rdl.db.timeparse import READINGS, check_reading
 
 #: the keys of a schema (the keyword arguments of `rdl.connect`)
-SCHEMA_KEYS = ("primary_keys", "foreign_keys", "time_cols", "time_formats", "stypes",
-               "include", "exclude", "exclude_columns", "keep_columns", "infer_foreign_keys")
-_DEFAULTS: dict[str, Any] = {"primary_keys": {}, "foreign_keys": {}, "time_cols": {}, "time_formats": {},
-             "stypes": {}, "include": None, "exclude": None, "exclude_columns": [], "keep_columns": [],
-             "infer_foreign_keys": True}
+SCHEMA_KEYS = (
+    "primary_keys",
+    "foreign_keys",
+    "time_cols",
+    "time_formats",
+    "stypes",
+    "include",
+    "exclude",
+    "exclude_columns",
+    "keep_columns",
+    "infer_foreign_keys",
+)
+_DEFAULTS: dict[str, Any] = {
+    "primary_keys": {},
+    "foreign_keys": {},
+    "time_cols": {},
+    "time_formats": {},
+    "stypes": {},
+    "include": None,
+    "exclude": None,
+    "exclude_columns": [],
+    "keep_columns": [],
+    "infer_foreign_keys": True,
+}
 
 
 def _none(v):
@@ -68,27 +87,32 @@ def _none(v):
 
 def _table_map(d, key: str, where: str, ok) -> dict:
     if not isinstance(d, dict):
-        raise SchemaError(f"{where}: {key} must be a table of table name -> value "
-                          f"(got {type(d).__name__} {d!r})")
+        raise SchemaError(
+            f"{where}: {key} must be a table of table name -> value (got {type(d).__name__} {d!r})"
+        )
     out = {}
     for t, v in d.items():
         v = _none(v)
         if not ok(v):
-            raise SchemaError(f"{where}: {key}.{t} = {v!r} is not valid here; see the "
-                              f"examples in rdl.db.schema_file")
+            raise SchemaError(
+                f"{where}: {key}.{t} = {v!r} is not valid here; see the "
+                f"examples in rdl.db.schema_file"
+            )
         out[str(t)] = v
     return out
 
 
 def _dotted(d, key: str, where: str, check) -> dict:
     if not isinstance(d, dict):
-        raise SchemaError(f"{where}: {key} must map 'table.column' -> value "
-                          f"(got {type(d).__name__} {d!r})")
+        raise SchemaError(
+            f"{where}: {key} must map 'table.column' -> value (got {type(d).__name__} {d!r})"
+        )
     out = {}
     for k, v in d.items():
         if "." not in str(k):
-            raise SchemaError(f"{key} key {k!r} must be 'table.column', e.g. "
-                              f"{key}={{'users.{k}': {v!r}}}")
+            raise SchemaError(
+                f"{key} key {k!r} must be 'table.column', e.g. {key}={{'users.{k}': {v!r}}}"
+            )
         out[str(k)] = check(v, k)
     return out
 
@@ -96,11 +120,16 @@ def _dotted(d, key: str, where: str, check) -> dict:
 def _names(v, key: str, where: str, dotted: bool = False) -> list[str] | None:
     if v is None:
         return None
-    if isinstance(v, str) or not isinstance(v, (list, tuple)) or \
-            not all(isinstance(x, str) for x in v):
-        raise SchemaError(f"{where}: {key} must be a list of names, e.g. {key}=[{v!r}]"
-                          if isinstance(v, str) else
-                          f"{where}: {key} must be a list of names (got {v!r})")
+    if (
+        isinstance(v, str)
+        or not isinstance(v, (list, tuple))
+        or not all(isinstance(x, str) for x in v)
+    ):
+        raise SchemaError(
+            f"{where}: {key} must be a list of names, e.g. {key}=[{v!r}]"
+            if isinstance(v, str)
+            else f"{where}: {key} must be a list of names (got {v!r})"
+        )
     if dotted:
         for x in v:
             if "." not in x:
@@ -127,16 +156,22 @@ def check_schema(schema: dict | None, where: str, complete: bool = True) -> dict
     schema = {k: v for k, v in (schema or {}).items() if not (complete and v is None)}
     unknown = sorted(set(schema) - set(SCHEMA_KEYS))
     if unknown:
-        raise SchemaError(f"{where}: unknown schema key(s) {unknown}; the keys are "
-                          f"{list(SCHEMA_KEYS)}")
+        raise SchemaError(
+            f"{where}: unknown schema key(s) {unknown}; the keys are {list(SCHEMA_KEYS)}"
+        )
     out: dict[str, Any] = {}
     if "time_cols" in schema:
-        tc = _table_map(schema["time_cols"], "time_cols", where,
-                        lambda v: v is None or isinstance(v, str))
+        tc = _table_map(
+            schema["time_cols"], "time_cols", where, lambda v: v is None or isinstance(v, str)
+        )
         formats = {}
         for t, v in list(tc.items()):
-            if v and ":" in v and v.split(":", 1)[1] and (v.split(":", 1)[1] in READINGS
-                                                          or "%" in v.split(":", 1)[1]):
+            if (
+                v
+                and ":" in v
+                and v.split(":", 1)[1]
+                and (v.split(":", 1)[1] in READINGS or "%" in v.split(":", 1)[1])
+            ):
                 col, reading = v.split(":", 1)
                 tc[t] = col
                 formats[f"{t}.{col}"] = reading
@@ -145,29 +180,46 @@ def check_schema(schema: dict | None, where: str, complete: bool = True) -> dict
             schema = {**schema, "time_formats": {**formats, **(schema.get("time_formats") or {})}}
     if "primary_keys" in schema:
         out["primary_keys"] = _table_map(
-            schema["primary_keys"], "primary_keys", where,
-            lambda v: v is None or isinstance(v, str) or (
-                isinstance(v, (list, tuple)) and v and all(isinstance(x, str) for x in v)))
-        out["primary_keys"] = {t: list(v) if isinstance(v, tuple) else v
-                               for t, v in out["primary_keys"].items()}
+            schema["primary_keys"],
+            "primary_keys",
+            where,
+            lambda v: (
+                v is None
+                or isinstance(v, str)
+                or (isinstance(v, (list, tuple)) and v and all(isinstance(x, str) for x in v))
+            ),
+        )
+        out["primary_keys"] = {
+            t: list(v) if isinstance(v, tuple) else v for t, v in out["primary_keys"].items()
+        }
     if "foreign_keys" in schema:
-        fk = _table_map(schema["foreign_keys"], "foreign_keys", where,
-                        lambda v: isinstance(v, dict))
-        out["foreign_keys"] = {t: _table_map(m, f"foreign_keys.{t}", where,
-                                             lambda v: v is None or isinstance(v, str))
-                               for t, m in fk.items()}
+        fk = _table_map(
+            schema["foreign_keys"], "foreign_keys", where, lambda v: isinstance(v, dict)
+        )
+        out["foreign_keys"] = {
+            t: _table_map(m, f"foreign_keys.{t}", where, lambda v: v is None or isinstance(v, str))
+            for t, m in fk.items()
+        }
     if "stypes" in schema:
+
         def st_ok(v, k):
             if v not in STYPES and v != IGNORE:
                 t, c = str(k).split(".", 1)
-                raise SchemaError(f"table {t!r}, column {c!r}: unknown stype {v!r}; use one "
-                                  f"of {list(STYPES)} or {IGNORE!r} to leave the column out "
-                                  f"of the features.")
+                raise SchemaError(
+                    f"table {t!r}, column {c!r}: unknown stype {v!r}; use one "
+                    f"of {list(STYPES)} or {IGNORE!r} to leave the column out "
+                    f"of the features."
+                )
             return v
+
         out["stypes"] = _dotted(schema["stypes"], "stypes", where, st_ok)
     if "time_formats" in schema:
-        out["time_formats"] = _dotted(schema["time_formats"], "time_formats", where,
-                                      lambda v, k: check_reading(v, f"{where}: time format of {k}"))
+        out["time_formats"] = _dotted(
+            schema["time_formats"],
+            "time_formats",
+            where,
+            lambda v, k: check_reading(v, f"{where}: time format of {k}"),
+        )
     for key in ("include", "exclude"):
         if key in schema:
             out[key] = _names(schema[key], key, where)
@@ -179,8 +231,10 @@ def check_schema(schema: dict | None, where: str, complete: bool = True) -> dict
             raise SchemaError(f"{where}: infer_foreign_keys must be true or false")
         out["infer_foreign_keys"] = schema["infer_foreign_keys"]
     if complete:
-        out = {**{k: (v.copy() if isinstance(v, (dict, list)) else v)
-                  for k, v in _DEFAULTS.items()}, **out}
+        out = {
+            **{k: (v.copy() if isinstance(v, (dict, list)) else v) for k, v in _DEFAULTS.items()},
+            **out,
+        }
     return out
 
 
@@ -193,15 +247,20 @@ def load_schema(path: str | Path) -> dict:
     """
     p = Path(path)
     if not p.is_file():
-        write = spelled(f"rdl.db.schema_write.write_schema(db, {str(p)!r})",
-                        f"`rdl inspect URL --write-schema {p}`")
-        raise SchemaError(f"schema file {str(p.resolve())!r} does not exist. Write one with "
-                          f"{write} and edit it.")
+        write = spelled(
+            f"rdl.db.schema_write.write_schema(db, {str(p)!r})",
+            f"`rdl inspect URL --write-schema {p}`",
+        )
+        raise SchemaError(
+            f"schema file {str(p.resolve())!r} does not exist. Write one with {write} and edit it."
+        )
     try:
         data = tomllib.loads(p.read_text())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise SchemaError(f"schema file {str(p)!r} is not valid TOML: {e}. See the format in "
-                          "docs/schema.md (\"The schema file\").") from None
+        raise SchemaError(
+            f"schema file {str(p)!r} is not valid TOML: {e}. See the format in "
+            'docs/schema.md ("The schema file").'
+        ) from None
     return check_schema(data, f"schema file {p}", complete=False)
 
 
@@ -255,28 +314,42 @@ def _unquoted_list(value: str) -> list[str]:
         if i < 0:
             return out + [unquote_name(value)]
         out.append(unquote_name(value[:i]))
-        value = value[i + 1:]
+        value = value[i + 1 :]
 
 
 def _split(flag: str, value: str, sep: str, example: str) -> tuple[str, str]:
     i = find_unquoted(value, sep)
-    if i <= 0 or not value[i + 1:].strip():
+    if i <= 0 or not value[i + 1 :].strip():
         raise SchemaError(f"{flag} {value!r}: write it as {example}")
-    return value[:i].strip(), value[i + 1:].strip()
+    return value[:i].strip(), value[i + 1 :].strip()
 
 
 def _table_col(flag: str, value: str, example: str) -> tuple[str, str]:
     i = find_unquoted(value, ".", last=True)
     if i <= 0:
-        raise SchemaError(f"{flag} {value!r}: name the column as TABLE.COLUMN, e.g. {example}"
-                          "; double-quote a name that holds . = : or spaces "
-                          "(TABLE.\"my col\")")
-    return unquote_name(value[:i]), unquote_name(value[i + 1:])
+        raise SchemaError(
+            f"{flag} {value!r}: name the column as TABLE.COLUMN, e.g. {example}"
+            "; double-quote a name that holds . = : or spaces "
+            '(TABLE."my col")'
+        )
+    return unquote_name(value[:i]), unquote_name(value[i + 1 :])
 
 
-def parse_flags(pkey=(), no_pkey=(), fkey=(), no_fkey=(), time_col=(), no_time_col=(),
-                time_format=(), stype=(), include=(), exclude=(), exclude_column=(),
-                infer_fkeys: bool | None = None, keep_column=()) -> dict:
+def parse_flags(
+    pkey=(),
+    no_pkey=(),
+    fkey=(),
+    no_fkey=(),
+    time_col=(),
+    no_time_col=(),
+    time_format=(),
+    stype=(),
+    include=(),
+    exclude=(),
+    exclude_column=(),
+    infer_fkeys: bool | None = None,
+    keep_column=(),
+) -> dict:
     """The schema the CLI's flags give (see the module doc), checked.
 
     Raises:
@@ -284,15 +357,21 @@ def parse_flags(pkey=(), no_pkey=(), fkey=(), no_fkey=(), time_col=(), no_time_c
     """
     s: dict = {}
     for v in pkey:
-        t, c = _split("--pkey", v, "=", "TABLE=COLUMN (composite: TABLE=COL1,COL2), e.g. "
-                      "--pkey users=Id")
+        t, c = _split(
+            "--pkey", v, "=", "TABLE=COLUMN (composite: TABLE=COL1,COL2), e.g. --pkey users=Id"
+        )
         cols = _unquoted_list(c)
         s.setdefault("primary_keys", {})[unquote_name(t)] = cols if len(cols) > 1 else cols[0]
     for t in no_pkey:
         s.setdefault("primary_keys", {})[unquote_name(t)] = None
     for v in fkey:
-        left, target = _split("--fkey", v, "=", "TABLE.COLUMN=TARGET, e.g. --fkey "
-                              "orders.buyerId=users or --fkey flights.origin=airports.code")
+        left, target = _split(
+            "--fkey",
+            v,
+            "=",
+            "TABLE.COLUMN=TARGET, e.g. --fkey "
+            "orders.buyerId=users or --fkey flights.origin=airports.code",
+        )
         t, c = _table_col("--fkey", left, "--fkey orders.buyerId=users")
         s.setdefault("foreign_keys", {}).setdefault(t, {})[c] = target
     for v in no_fkey:
@@ -300,29 +379,39 @@ def parse_flags(pkey=(), no_pkey=(), fkey=(), no_fkey=(), time_col=(), no_time_c
         s.setdefault("foreign_keys", {}).setdefault(t, {})[c] = None
     for v in time_col:
         if find_unquoted(v, "=") >= 0:
-            t, rest = _split("--time-col", v, "=", "TABLE=COLUMN, e.g. --time-col orders=ordered_at")
+            t, rest = _split(
+                "--time-col", v, "=", "TABLE=COLUMN, e.g. --time-col orders=ordered_at"
+            )
             t = unquote_name(t)
             i = find_unquoted(rest, ":")
-            col, reading = (rest, "") if i < 0 else (rest[:i], rest[i + 1:])
+            col, reading = (rest, "") if i < 0 else (rest[:i], rest[i + 1 :])
             col = unquote_name(col)
         else:
             i = find_unquoted(v, ":")
-            left, reading = (v, "") if i < 0 else (v[:i], v[i + 1:])
-            t, col = _table_col("--time-col", left, "--time-col orders=ordered_at or --time-col "
-                                "season_stats.year:year-end")
+            left, reading = (v, "") if i < 0 else (v[:i], v[i + 1 :])
+            t, col = _table_col(
+                "--time-col",
+                left,
+                "--time-col orders=ordered_at or --time-col season_stats.year:year-end",
+            )
         s.setdefault("time_cols", {})[t] = col
         if reading:
             s.setdefault("time_formats", {})[f"{t}.{col}"] = reading
     for t in no_time_col:
         s.setdefault("time_cols", {})[unquote_name(t)] = None
     for v in time_format:
-        left, fmt = _split("--time-format", v, "=", "TABLE.COLUMN=FORMAT, e.g. --time-format "
-                           "payments.paid_on=%d/%m/%Y")
+        left, fmt = _split(
+            "--time-format",
+            v,
+            "=",
+            "TABLE.COLUMN=FORMAT, e.g. --time-format payments.paid_on=%d/%m/%Y",
+        )
         t, c = _table_col("--time-format", left, "--time-format payments.paid_on=%d/%m/%Y")
         s.setdefault("time_formats", {})[f"{t}.{c}"] = fmt
     for v in stype:
-        left, st = _split("--stype", v, "=", "TABLE.COLUMN=STYPE, e.g. --stype "
-                          "users.zip=categorical")
+        left, st = _split(
+            "--stype", v, "=", "TABLE.COLUMN=STYPE, e.g. --stype users.zip=categorical"
+        )
         t, c = _table_col("--stype", left, "--stype users.zip=categorical")
         s.setdefault("stypes", {})[f"{t}.{c}"] = st
     if include:
@@ -361,15 +450,25 @@ def pinned_schema(db, pk_cols: dict, specs, readings: dict, args: dict) -> dict:
         "exclude_columns": list(args.get("exclude_columns") or []),
         "keep_columns": list(args.get("keep_columns") or []),
         "infer_foreign_keys": False,
-        "primary_keys": {n: (p[0] if len(p) == 1 else (list(p) if p else None))
-                         for n, p in pk_cols.items()},
+        "primary_keys": {
+            n: (p[0] if len(p) == 1 else (list(p) if p else None)) for n, p in pk_cols.items()
+        },
         "foreign_keys": fks,
         "time_cols": {n: t.time_col for n, t in db.items()},
-        "time_formats": {k: v for k, v in readings.items()
-                         if k.split(".", 1)[1] in db[k.split(".", 1)[0]].df.columns},
+        "time_formats": {
+            k: v
+            for k, v in readings.items()
+            if k.split(".", 1)[1] in db[k.split(".", 1)[0]].df.columns
+        },
         "stypes": stypes,
     }
 
 
-__all__ = ["SCHEMA_KEYS", "check_schema", "load_schema", "merge_schemas", "parse_flags",
-           "pinned_schema"]
+__all__ = [
+    "SCHEMA_KEYS",
+    "check_schema",
+    "load_schema",
+    "merge_schemas",
+    "parse_flags",
+    "pinned_schema",
+]

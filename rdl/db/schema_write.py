@@ -28,21 +28,33 @@ def schema_toml(db) -> str:
     """The schema file text for ``db`` (a `Database` from `rdl.connect`)."""
     s = db.schema
     doc = tomlkit.document()
-    doc.add(tomlkit.comment(f"rdl schema of {getattr(db, 'url', None) or 'a database'}: every "
-                            "choice rdl made. Edit it and pass it back: rdl.connect(url, "
-                            "**load_schema(FILE)) or --schema FILE."))
-    doc.add(tomlkit.comment('"" means none (no primary key, no time column, not a foreign '
-                            "key); see docs/schema.md, 'The schema file'."))
+    doc.add(
+        tomlkit.comment(
+            f"rdl schema of {getattr(db, 'url', None) or 'a database'}: every "
+            "choice rdl made. Edit it and pass it back: rdl.connect(url, "
+            "**load_schema(FILE)) or --schema FILE."
+        )
+    )
+    doc.add(
+        tomlkit.comment(
+            '"" means none (no primary key, no time column, not a foreign '
+            "key); see docs/schema.md, 'The schema file'."
+        )
+    )
     doc.add("include", s["include"])
     ex = tomlkit.array()
     for c in s["exclude_columns"]:
         ex.append(c)
     for sus in getattr(db, "leakage", []) or []:
-        if sus.get("column") and sus["kind"] not in ("child before parent",
-                                                     "parent after children") \
-                and f"{sus['table']}.{sus['column']}" not in s["exclude_columns"]:
-            ex.add_line(comment=f"\"{sus['table']}.{sus['column']}\",  leakage suspect "
-                        f"({sus['kind']}): {sus['reason'][:100]}")
+        if (
+            sus.get("column")
+            and sus["kind"] not in ("child before parent", "parent after children")
+            and f"{sus['table']}.{sus['column']}" not in s["exclude_columns"]
+        ):
+            ex.add_line(
+                comment=f'"{sus["table"]}.{sus["column"]}",  leakage suspect '
+                f"({sus['kind']}): {sus['reason'][:100]}"
+            )
     ex.multiline(True)
     doc.add("exclude_columns", ex)
     doc.add("infer_foreign_keys", False)
@@ -63,12 +75,18 @@ def schema_toml(db) -> str:
             sub.add(col, target)
             ev = inferred.get((t, col))
             if ev:
-                sub[col].comment(f"inferred ({ev['rule']}): {ev['coverage']:.1%} of "
-                                 f"{ev['non_null']:,} values found, {ev['dangling']:,} dangling")
+                sub[col].comment(
+                    f"inferred ({ev['rule']}): {ev['coverage']:.1%} of "
+                    f"{ev['non_null']:,} values found, {ev['dangling']:,} dangling"
+                )
         for miss in getattr(db, "rejected_fkeys", []) or []:
             if miss["table"] == t:
-                sub.add(tomlkit.comment(f'{miss["column"]} = "{miss["target"]}"  # near miss: '
-                                        f'{miss["reason"][:110]}'))
+                sub.add(
+                    tomlkit.comment(
+                        f'{miss["column"]} = "{miss["target"]}"  # near miss: '
+                        f"{miss['reason'][:110]}"
+                    )
+                )
         if len(sub):
             fks.add(t, sub)
     doc.add("foreign_keys", fks)

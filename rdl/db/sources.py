@@ -28,8 +28,20 @@ DRIVER_HINTS = {
 
 
 #: query parameters of a URL that carry a credential (libpq's ``?password=``, ...)
-SECRET_PARAMS = frozenset({"password", "passwd", "pwd", "pass", "secret", "token",
-                           "access_token", "api_key", "apikey", "sslpassword"})
+SECRET_PARAMS = frozenset(
+    {
+        "password",
+        "passwd",
+        "pwd",
+        "pass",
+        "secret",
+        "token",
+        "access_token",
+        "api_key",
+        "apikey",
+        "sslpassword",
+    }
+)
 
 
 @overload
@@ -55,15 +67,19 @@ def safe_url(url: str | None) -> str | None:
         return re.sub(r"(://[^/:@]*):[^/@]*@", r"\1:***@", text)
     if any(k.lower() in SECRET_PARAMS for k in parsed.query):
         parsed = parsed.update_query_dict(
-            {k: "***" for k in parsed.query if k.lower() in SECRET_PARAMS})
+            {k: "***" for k in parsed.query if k.lower() in SECRET_PARAMS}
+        )
     return parsed.render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
 
 
 def missing_file(kind: str, path: str) -> FileNotFoundError:
     p = Path(path)
-    hint = (f"; a relative path is resolved against the working directory {Path.cwd()} "
-            f"(a URL takes three slashes before a relative path, four before an absolute one)"
-            if not p.is_absolute() else "")
+    hint = (
+        f"; a relative path is resolved against the working directory {Path.cwd()} "
+        f"(a URL takes three slashes before a relative path, four before an absolute one)"
+        if not p.is_absolute()
+        else ""
+    )
     return FileNotFoundError(
         f"{kind} file {str(p.resolve())!r} does not exist{hint}. Check the path; rdl only "
         "reads databases, it never creates one."
@@ -86,38 +102,54 @@ def _translate(e: BaseException, url: str, kind: str, path: str | None) -> RdlEr
             return SourceError(
                 f"{shown}: the URL names no driver, and SQLAlchemy's default for it "
                 f"({e.name}) is not installed. rdl talks to PostgreSQL through psycopg 3: "
-                f"write the URL as {fixed}")
+                f"write the URL as {fixed}"
+            )
         return SourceError(
             f"{shown}: the database driver {e.name!r} that this URL needs is not installed. "
             f"Install it (pip install {e.name}) or name an installed driver in the URL "
-            "(rdl ships sqlite:///, duckdb:/// and postgresql+psycopg://).")
+            "(rdl ships sqlite:///, duckdb:/// and postgresql+psycopg://)."
+        )
     if isinstance(e, sa.exc.NoSuchModuleError):
         scheme = url.split("://", 1)[0]
         return SourceError(
             f"{shown}: SQLAlchemy knows no database kind {scheme!r}. rdl reads sqlite:///FILE, "
             "duckdb:///FILE and postgresql+psycopg://USER@HOST:PORT/DB (and other SQLAlchemy "
-            "dialects whose driver is installed), or a path ending in .duckdb / .sqlite / .db.")
+            "dialects whose driver is installed), or a path ending in .duckdb / .sqlite / .db."
+        )
     if isinstance(e, sa.exc.ArgumentError):
         return SourceError(
             f"{url!r} is not a database URL ({_first_line(e)}). Write it as "
             "sqlite:///FILE, duckdb:///FILE or postgresql+psycopg://USER@HOST:PORT/DB, or "
-            "pass a path ending in .duckdb / .sqlite / .db.")
+            "pass a path ending in .duckdb / .sqlite / .db."
+        )
     where = f"the {kind} file {path!r}" if path else shown
-    if "locked" in msg or "could not set lock" in msg or "conflicting lock" in msg \
-            or "different configuration" in msg:
+    if (
+        "locked" in msg
+        or "could not set lock" in msg
+        or "conflicting lock" in msg
+        or "different configuration" in msg
+    ):
         return SourceError(
             f"{where} is locked by another program that is writing to it ({_first_line(e)}). "
             "rdl only reads, but the database will not let a reader in now: close that "
-            "program or wait for it to finish, or point rdl at a copy of the file.")
-    if "not a database" in msg or "not a valid duckdb" in msg or "file is encrypted" in msg \
-            or "unable to open database file" in msg or "is a directory" in msg:
+            "program or wait for it to finish, or point rdl at a copy of the file."
+        )
+    if (
+        "not a database" in msg
+        or "not a valid duckdb" in msg
+        or "file is encrypted" in msg
+        or "unable to open database file" in msg
+        or "is a directory" in msg
+    ):
         return SourceError(
             f"{where} is not a {kind} database ({_first_line(e)}). Check the path and the "
-            "URL's scheme (sqlite:/// for SQLite files, duckdb:/// for DuckDB files).")
+            "URL's scheme (sqlite:/// for SQLite files, duckdb:/// for DuckDB files)."
+        )
     if isinstance(e, (sa.exc.OperationalError, sa.exc.InterfaceError)):
         return SourceError(
             f"cannot connect to {shown}: {_first_line(e)}. Check that the server runs and "
-            "the host, port, user, password and database name.")
+            "the host, port, user, password and database name."
+        )
     if isinstance(e, (sa.exc.DBAPIError, sqlite3.Error)):
         return SourceError(f"cannot read {where}: {_first_line(e)}.")
     try:

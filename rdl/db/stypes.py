@@ -159,16 +159,24 @@ def infer_stypes(
         if col in exclude:
             continue
         try:
-            st = overrides[col] if col in overrides else infer_column_stype(
-                df[col], table, (sql_types or {}).get(col)
+            st = (
+                overrides[col]
+                if col in overrides
+                else infer_column_stype(df[col], table, (sql_types or {}).get(col))
             )
         except OpaqueColumn as e:
             if report is None:
                 raise SchemaError(
                     f"table {table!r}, column {col!r}: {e} have no stype. Leave the column "
-                    f"out with {hints.stype(table, col)}.") from None
-            report.add("note", table, col, f"{e} have no stype: not a feature (kept as read). "
-                       f"To silence this: {hints.stype(table, col)}")
+                    f"out with {hints.stype(table, col)}."
+                ) from None
+            report.add(
+                "note",
+                table,
+                col,
+                f"{e} have no stype: not a feature (kept as read). "
+                f"To silence this: {hints.stype(table, col)}",
+            )
             continue
         if st is None or st == IGNORE:
             continue

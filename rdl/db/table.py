@@ -88,21 +88,21 @@ class Table:
         ts = self.df[self.time_col].max()
         return None if pd.isna(ts) else pd.Timestamp(ts)
 
-    def upto(self, timestamp: pd.Timestamp | str) -> "Table":
+    def upto(self, timestamp: pd.Timestamp | str) -> Table:
         """Rows with time ``<= timestamp`` (inclusive, as RelBench); static tables whole."""
         if self.time_col is None:
             return self
         ts = pd.Timestamp(timestamp)
         return self._with_df(self.df[self.df[self.time_col] <= ts])
 
-    def from_(self, timestamp: pd.Timestamp | str) -> "Table":
+    def from_(self, timestamp: pd.Timestamp | str) -> Table:
         """Rows with time ``>= timestamp`` (inclusive, as RelBench); static tables whole."""
         if self.time_col is None:
             return self
         ts = pd.Timestamp(timestamp)
         return self._with_df(self.df[self.df[self.time_col] >= ts])
 
-    def _with_df(self, df: pd.DataFrame) -> "Table":
+    def _with_df(self, df: pd.DataFrame) -> Table:
         return Table(
             df=df.reset_index(drop=True),
             fkey_col_to_pkey_table=dict(self.fkey_col_to_pkey_table),
@@ -111,7 +111,7 @@ class Table:
             stypes=dict(self.stypes),
         )
 
-    def equals(self, other: "Table") -> bool:
+    def equals(self, other: Table) -> bool:
         """Same keys, time column, stypes, columns and values (dtype-tolerant for ints)."""
         if (
             self.pkey_col != other.pkey_col

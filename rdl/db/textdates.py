@@ -33,14 +33,22 @@ _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 #: family name -> (shape of a value, what it is, for messages)
 FAMILIES: dict[str, tuple[re.Pattern, str]] = {
     "iso": (re.compile(rf"^\s*\d{{4}}-\d{{1,2}}-\d{{1,2}}{_TIME}\s*$"), "ISO 8601 (2021-05-31)"),
-    "year-first": (re.compile(rf"^\s*\d{{4}}([/.])\d{{1,2}}\1\d{{1,2}}{_TIME}\s*$"),
-                   "year first with / or . (2021/05/31)"),
-    "day/month": (re.compile(rf"^\s*(\d{{1,2}})([/.\-])(\d{{1,2}})\2(\d{{2}}|\d{{4}}){_TIME}\s*$"),
-                  "day and month as numbers (31/05/2021 or 05/31/2021)"),
-    "yyyymmdd": (re.compile(r"^\s*(1[6-9]|2[0-2])\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\s*$"),
-                 "compact YYYYMMDD (20210531)"),
-    "month name": (re.compile(rf"^(?=.*\b{_MONTHS}(?:\b|\d))(?=.*\d{{4}}).*$", re.I),
-                   "a month name (05 May 2021)"),
+    "year-first": (
+        re.compile(rf"^\s*\d{{4}}([/.])\d{{1,2}}\1\d{{1,2}}{_TIME}\s*$"),
+        "year first with / or . (2021/05/31)",
+    ),
+    "day/month": (
+        re.compile(rf"^\s*(\d{{1,2}})([/.\-])(\d{{1,2}})\2(\d{{2}}|\d{{4}}){_TIME}\s*$"),
+        "day and month as numbers (31/05/2021 or 05/31/2021)",
+    ),
+    "yyyymmdd": (
+        re.compile(r"^\s*(1[6-9]|2[0-2])\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\s*$"),
+        "compact YYYYMMDD (20210531)",
+    ),
+    "month name": (
+        re.compile(rf"^(?=.*\b{_MONTHS}(?:\b|\d))(?=.*\d{{4}}).*$", re.I),
+        "a month name (05 May 2021)",
+    ),
 }
 
 
@@ -67,13 +75,17 @@ class MixedDates:
     @property
     def mixed(self) -> bool:
         """More than one family, or a family the plain ISO / day-month readers misread."""
-        return len(self.counts) > 1 or bool(set(self.counts) & {"yyyymmdd", "month name",
-                                                                 "year-first"})
+        return len(self.counts) > 1 or bool(
+            set(self.counts) & {"yyyymmdd", "month name", "year-first"}
+        )
 
     def found(self) -> str:
         """``"ISO 8601 (2021-05-31): 40 values, e.g. '2021-03-04'; ..."``."""
-        parts = [f"{FAMILIES[k][1] if k in FAMILIES else 'no date format'}: {n} distinct "
-                 f"values, e.g. {self.examples[k]!r}" for k, n in self.counts.items()]
+        parts = [
+            f"{FAMILIES[k][1] if k in FAMILIES else 'no date format'}: {n} distinct "
+            f"values, e.g. {self.examples[k]!r}"
+            for k, n in self.counts.items()
+        ]
         return "; ".join(parts)
 
 
@@ -98,24 +110,51 @@ def _day_month_order(values: list[str], reading: str | None) -> tuple[str | None
     first, second = m[0].astype(int), m[2].astype(int)
     f, s = first > 12, second > 12
     if f.any() and s.any():
-        return None, "", (f"its day/month values disagree: {int(f.sum())} have a first field "
-                          f"> 12 (e.g. {values[int(f.idxmax())]!r}, day first) and "
-                          f"{int(s.sum())} a second field > 12 (e.g. "
-                          f"{values[int(s.idxmax())]!r}, month first)")
+        return (
+            None,
+            "",
+            (
+                f"its day/month values disagree: {int(f.sum())} have a first field "
+                f"> 12 (e.g. {values[int(f.idxmax())]!r}, day first) and "
+                f"{int(s.sum())} a second field > 12 (e.g. "
+                f"{values[int(s.idxmax())]!r}, month first)"
+            ),
+        )
     if reading in ("dayfirst", "monthfirst"):
         wrong = s if reading == "dayfirst" else f
         if wrong.any():
-            return None, "", (f"the reading {reading!r} does not fit {int(wrong.sum())} "
-                              f"values (e.g. {values[int(wrong.idxmax())]!r})")
+            return (
+                None,
+                "",
+                (
+                    f"the reading {reading!r} does not fit {int(wrong.sum())} "
+                    f"values (e.g. {values[int(wrong.idxmax())]!r})"
+                ),
+            )
         return reading, "as given", None
     if f.any():
-        return "dayfirst", (f"{int(f.sum())} of {len(values)} day/month values have a first "
-                            f"field > 12 (e.g. {values[int(f.idxmax())]!r})"), None
+        return (
+            "dayfirst",
+            (
+                f"{int(f.sum())} of {len(values)} day/month values have a first "
+                f"field > 12 (e.g. {values[int(f.idxmax())]!r})"
+            ),
+            None,
+        )
     if s.any():
-        return "monthfirst", (f"{int(s.sum())} of {len(values)} day/month values have a "
-                              f"second field > 12 (e.g. {values[int(s.idxmax())]!r})"), None
-    return None, "", ("no day/month value decides their order (every field is <= 12, e.g. "
-                      f"{values[0]!r})")
+        return (
+            "monthfirst",
+            (
+                f"{int(s.sum())} of {len(values)} day/month values have a "
+                f"second field > 12 (e.g. {values[int(s.idxmax())]!r})"
+            ),
+            None,
+        )
+    return (
+        None,
+        "",
+        (f"no day/month value decides their order (every field is <= 12, e.g. {values[0]!r})"),
+    )
 
 
 def _parse(values: list[str], family: str, order: str | None) -> pd.Series:
@@ -125,13 +164,17 @@ def _parse(values: list[str], family: str, order: str | None) -> pd.Series:
         if family == "iso":
             return pd.to_datetime(s, format="ISO8601", utc=True, errors="coerce")
         if family == "year-first":
-            return pd.to_datetime(s.str.replace(r"^(\s*\d{4})[/.](\d{1,2})[/.]", r"\1-\2-",
-                                                regex=True), format="ISO8601", utc=True,
-                                  errors="coerce")
+            return pd.to_datetime(
+                s.str.replace(r"^(\s*\d{4})[/.](\d{1,2})[/.]", r"\1-\2-", regex=True),
+                format="ISO8601",
+                utc=True,
+                errors="coerce",
+            )
         if family == "yyyymmdd":
             return pd.to_datetime(s.str.strip(), format="%Y%m%d", utc=True, errors="coerce")
-        return pd.to_datetime(s, format="mixed", dayfirst=order == "dayfirst", utc=True,
-                              errors="coerce")
+        return pd.to_datetime(
+            s, format="mixed", dayfirst=order == "dayfirst", utc=True, errors="coerce"
+        )
 
 
 def read_mixed(values: pd.Series, reading: str | None = None) -> MixedDates:
@@ -147,12 +190,14 @@ def read_mixed(values: pd.Series, reading: str | None = None) -> MixedDates:
         value to its timestamp.
     """
     groups, other = classify(values)
-    out = MixedDates(counts={k: len(v) for k, v in groups.items()},
-                     examples={k: v[0] for k, v in groups.items()})
+    out = MixedDates(
+        counts={k: len(v) for k, v in groups.items()}, examples={k: v[0] for k, v in groups.items()}
+    )
     if other:
         out.counts["other"], out.examples["other"] = len(other), other[0]
-        out.problem = (f"{len(other)} distinct values fit no date format rdl knows (e.g. "
-                       f"{other[:3]})")
+        out.problem = (
+            f"{len(other)} distinct values fit no date format rdl knows (e.g. {other[:3]})"
+        )
         return out
     if "day/month" in groups:
         out.order, out.why, out.problem = _day_month_order(groups["day/month"], reading)
@@ -167,7 +212,6 @@ def read_mixed(values: pd.Series, reading: str | None = None) -> MixedDates:
             return out
         out.parsed.update(zip(vals, parsed))
     return out
-
 
 
 # ---- messages shared with rdl.db.timeparse ---------------------------------------------
@@ -202,9 +246,11 @@ def mixed_tz_message(table, col, values, aware, nonnull, row_ids) -> str:
 
 def static_table(table: str, col: str) -> str:
     """What an unread time column means for leakage (for messages)."""
-    return (f"so table {table!r} gets no time column from {col!r}: unless another column "
-            "dates its rows, the table is static and every row of it, also those written "
-            "after a seed's time, is visible to every seed (a leak)")
+    return (
+        f"so table {table!r} gets no time column from {col!r}: unless another column "
+        "dates its rows, the table is static and every row of it, also those written "
+        "after a seed's time, is visible to every seed (a leak)"
+    )
 
 
 def mixed_text_times(values, strings, uniq, table, col, report, reading, row_ids, strict):
@@ -215,41 +261,62 @@ def mixed_text_times(values, strings, uniq, table, col, report, reading, row_ids
     found = read_mixed(uniq, reading)
     families = [k for k in found.counts if k != "other"]
     dated = sum(found.counts[k] for k in families)
-    if "other" not in found.counts and len(families) <= 1 \
-            and set(families) <= {"iso", "day/month"}:
+    if "other" not in found.counts and len(families) <= 1 and set(families) <= {"iso", "day/month"}:
         return None  # one plain format: the single-format readers handle it
-    if "other" in found.counts and (not families or (
-            len(families) == 1 and (strict or dated < 0.5 * len(uniq)))):
+    if "other" in found.counts and (
+        not families or (len(families) == 1 and (strict or dated < 0.5 * len(uniq)))
+    ):
         return None  # not dates, or one format with bad values (named by the caller)
     if found.problem is None:
         offset = uniq.str.extract(TZ_SUFFIX)[0]
         if offset.notna().any() and not offset.notna().all():
             has_tz = strings.map(dict(zip(uniq, offset.notna()))).fillna(False).astype(bool)
-            raise DataError(mixed_tz_message(table, col, values, has_tz, values.notna(),
-                                              row_ids))
+            raise DataError(mixed_tz_message(table, col, values, has_tz, values.notna(), row_ids))
         if len(found.counts) > 1:
-            order = (f"; day/month values read {found.order} ({found.why})" if found.order
-                     else "")
-            report.add("note", table, col,
-                       f"text dates in {len(found.counts)} formats, each read by its own "
-                       f"({found.found()}){order}")
+            order = f"; day/month values read {found.order} ({found.why})" if found.order else ""
+            report.add(
+                "note",
+                table,
+                col,
+                f"text dates in {len(found.counts)} formats, each read by its own "
+                f"({found.found()}){order}",
+            )
         parsed = pd.to_datetime(strings.map(found.parsed), utc=True)
         return parsed, found.order
     if "order" in found.problem or "day/month" in found.problem:
-        fix = (hints.time_format(table, col, "dayfirst") + " or "
-               + hints.time_format(table, col, "monthfirst"))
+        fix = (
+            hints.time_format(table, col, "dayfirst")
+            + " or "
+            + hints.time_format(table, col, "monthfirst")
+        )
     else:
-        fix = ("one format in the source (e.g. a view that casts the column to DATE), or "
-               + hints.time_format(table, col, "%d/%m/%Y") + " if all rows share one format")
-    what = (f"table {table!r}, column {col!r} holds text dates in several formats "
-            f"({found.found()}) and {found.problem}")
+        fix = (
+            "one format in the source (e.g. a view that casts the column to DATE), or "
+            + hints.time_format(table, col, "%d/%m/%Y")
+            + " if all rows share one format"
+        )
+    what = (
+        f"table {table!r}, column {col!r} holds text dates in several formats "
+        f"({found.found()}) and {found.problem}"
+    )
     if strict:
         raise DataError(f"{what}; rdl does not guess a reading row by row. Fix it with {fix}.")
-    report.add("warning", table, col,
-               f"{what}; not read as timestamps, {static_table(table, col)}. To read it, "
-               f"pass {fix}")
+    report.add(
+        "warning",
+        table,
+        col,
+        f"{what}; not read as timestamps, {static_table(table, col)}. To read it, pass {fix}",
+    )
     return None, None
 
 
-__all__ = ["FAMILIES", "TZ_SUFFIX", "MixedDates", "classify", "plain_scalar", "read_mixed",
-           "rows_text", "static_table"]
+__all__ = [
+    "FAMILIES",
+    "TZ_SUFFIX",
+    "MixedDates",
+    "classify",
+    "plain_scalar",
+    "read_mixed",
+    "rows_text",
+    "static_table",
+]

@@ -32,22 +32,92 @@ from rdl.db.names import starts_with_any, tokens
 #: names that make a text column a timestamp candidate
 TIME_NAME = re.compile(r"(date|time|timestamp|created|updated|modified|_at$|^ts$)", re.I)
 #: names that make a number column an epoch / date candidate (stricter: "lap_time" is not)
-NUMBER_TIME_NAME = re.compile(r"(date|timestamp|created|updated|modified|_at$|^ts$|_ts$|"
-                              r"epoch|^time$|_time$)", re.I)
+NUMBER_TIME_NAME = re.compile(
+    r"(date|timestamp|created|updated|modified|_at$|^ts$|_ts$|"
+    r"epoch|^time$|_time$)",
+    re.I,
+)
 #: an attribute of the row's subject, not when the row came to be: never a time column
 NOT_AN_EVENT = ("birth", "born", "dob", "death", "died")
-NOT_A_TIME = re.compile(r"(duration|spent|elapsed|lap|runtime|delay|milli|second|minute|"
-                        r"hour|zone|tz$)", re.I)
-_UPDATE = ("updat", "modif", "chang", "last", "sync", "etl", "load", "refresh", "edit",
-           "touch", "asof", "snapshot", "export")
-_END = ("ship", "deliver", "clos", "end", "finish", "complet", "resolv", "due", "expir",
-        "return", "cancel", "termin", "until", "stop", "leav", "exit")
-_CREATE = ("creat", "insert", "regist", "signup", "sign", "join", "open", "start", "begin",
-           "order", "placed", "post", "publish", "submit", "issu", "event", "occur", "book",
-           "rent", "purchas", "sale", "sold", "trans", "paid", "pay", "visit", "login", "rat",
-           "review", "releas", "play", "depart", "arriv")
-TIERS = ("a creation/event name", "a date/time name", "an end name (shipped, closed, due ...)",
-         "an update name (updated, modified, last_*)")
+NOT_A_TIME = re.compile(
+    r"(duration|spent|elapsed|lap|runtime|delay|milli|second|minute|"
+    r"hour|zone|tz$)",
+    re.I,
+)
+_UPDATE = (
+    "updat",
+    "modif",
+    "chang",
+    "last",
+    "sync",
+    "etl",
+    "load",
+    "refresh",
+    "edit",
+    "touch",
+    "asof",
+    "snapshot",
+    "export",
+)
+_END = (
+    "ship",
+    "deliver",
+    "clos",
+    "end",
+    "finish",
+    "complet",
+    "resolv",
+    "due",
+    "expir",
+    "return",
+    "cancel",
+    "termin",
+    "until",
+    "stop",
+    "leav",
+    "exit",
+)
+_CREATE = (
+    "creat",
+    "insert",
+    "regist",
+    "signup",
+    "sign",
+    "join",
+    "open",
+    "start",
+    "begin",
+    "order",
+    "placed",
+    "post",
+    "publish",
+    "submit",
+    "issu",
+    "event",
+    "occur",
+    "book",
+    "rent",
+    "purchas",
+    "sale",
+    "sold",
+    "trans",
+    "paid",
+    "pay",
+    "visit",
+    "login",
+    "rat",
+    "review",
+    "releas",
+    "play",
+    "depart",
+    "arriv",
+)
+TIERS = (
+    "a creation/event name",
+    "a date/time name",
+    "an end name (shipped, closed, due ...)",
+    "an update name (updated, modified, last_*)",
+)
 
 
 def name_tier(col: str) -> int:
@@ -85,22 +155,27 @@ def audit_reason(s: pd.Series, span) -> str | None:
         tolerance = min(pd.Timedelta(days=1), (pd.Timestamp(latest) - earliest) / 100)
         share = float((v >= pd.Timestamp(latest) - tolerance).mean())
         if share > 0.5:
-            return (f"the database's latest date ({pd.Timestamp(latest).date()}) on "
-                    f"{share:.0%} of rows: an audit / 'updated' column written at the export")
+            return (
+                f"the database's latest date ({pd.Timestamp(latest).date()}) on "
+                f"{share:.0%} of rows: an audit / 'updated' column written at the export"
+            )
     return None
 
 
 def empty_time_text(table: str, cols: list[str]) -> str:
     """The warning for a table whose time-like columns hold no value."""
-    return (f"{', '.join(map(repr, cols))} named like a time but every value is NULL, so "
-            f"table {table!r} has no time column: it is static, and every row of it, also "
-            f"rows written after a seed's time, is visible to every seed (a leak if they "
-            f"are events). Fill the column in the source, pass {hints.time_col(table)} for "
-            f"another column, or {hints.no_time_col(table)} to confirm the table is static")
+    return (
+        f"{', '.join(map(repr, cols))} named like a time but every value is NULL, so "
+        f"table {table!r} has no time column: it is static, and every row of it, also "
+        f"rows written after a seed's time, is visible to every seed (a leak if they "
+        f"are events). Fill the column in the source, pass {hints.time_col(table)} for "
+        f"another column, or {hints.no_time_col(table)} to confirm the table is static"
+    )
 
 
-def choose_time_col(table: str, df: pd.DataFrame, candidates: list[str], span,
-                    report) -> str | None:
+def choose_time_col(
+    table: str, df: pd.DataFrame, candidates: list[str], span, report
+) -> str | None:
     """The time column of ``table`` by the rules of the module doc; notes say why.
 
     Args:
@@ -109,8 +184,12 @@ def choose_time_col(table: str, df: pd.DataFrame, candidates: list[str], span,
         span: `database_span` of the whole database.
         report: receives one note with the choice, the rejected columns and the override.
     """
-    cands = [c for c in candidates if pd.api.types.is_datetime64_any_dtype(df[c])
-             and not starts_with_any(tokens(c), NOT_AN_EVENT)]
+    cands = [
+        c
+        for c in candidates
+        if pd.api.types.is_datetime64_any_dtype(df[c])
+        and not starts_with_any(tokens(c), NOT_AN_EVENT)
+    ]
     if not cands:
         return None
     rejected = {c: r for c in cands if (r := audit_reason(df[c], span)) is not None}
@@ -121,9 +200,13 @@ def choose_time_col(table: str, df: pd.DataFrame, candidates: list[str], span,
         if empty:
             report.add("warning", table, empty[0], empty_time_text(table, empty))
         else:
-            report.add("note", table, None,
-                       f"no time column: {why_not}. The table is static (rows always "
-                       f"visible); if it is not, pass {hints.time_col(table)}")
+            report.add(
+                "note",
+                table,
+                None,
+                f"no time column: {why_not}. The table is static (rows always "
+                f"visible); if it is not, pass {hints.time_col(table)}",
+            )
         return None
     best_tier = min(name_tier(c) for c in ok)
     tier = [c for c in ok if name_tier(c) == best_tier]
@@ -132,7 +215,7 @@ def choose_time_col(table: str, df: pd.DataFrame, candidates: list[str], span,
     if len(tier) > 1:
         med = {c: df[c].dropna().median() for c in tier}
         pick = min(tier, key=lambda c: (med[c], tier.index(c)))
-        reason += (f", the earliest of {tier} on the median row (an event's first moment)")
+        reason += f", the earliest of {tier} on the median row (an event's first moment)"
     others = [c for c in ok if c != pick]
     text = f"chosen as time column ({reason})"
     if others:
@@ -140,8 +223,9 @@ def choose_time_col(table: str, df: pd.DataFrame, candidates: list[str], span,
         for c in others:
             both = df[pick].notna() & df[c].notna()
             share = float((df.loc[both, c] >= df.loc[both, pick]).mean()) if both.any() else 0.0
-            later.append(f"{c!r} ({TIERS[name_tier(c)].split(' (')[0]}; not earlier on "
-                         f"{share:.0%} of rows)")
+            later.append(
+                f"{c!r} ({TIERS[name_tier(c)].split(' (')[0]}; not earlier on {share:.0%} of rows)"
+            )
         text += "; also time-like: " + ", ".join(later)
     if why_not:
         text += "; " + why_not
@@ -181,32 +265,69 @@ def child_before_parent(db, report, max_examples: int = 3) -> list[dict]:
             if not n:
                 continue
             idx = np.flatnonzero(early.to_numpy())[:max_examples]
-            ex = [f"{t.pkey_col or 'row'} {t.df[t.pkey_col].iloc[i] if t.pkey_col else i} "
-                  f"dated {ct.iloc[i]} -> {parent} {t.df[col].iloc[i]} dated {pt.iloc[i]}"
-                  for i in idx]
+            ex = [
+                f"{t.pkey_col or 'row'} {t.df[t.pkey_col].iloc[i] if t.pkey_col else i} "
+                f"dated {ct.iloc[i]} -> {parent} {t.df[col].iloc[i]} dated {pt.iloc[i]}"
+                for i in idx
+            ]
             of = int(both.sum())
             c_day, p_day = ct[early].dt.normalize(), pt[early].dt.normalize()
             same_day = int(((c_day == p_day) & (ct[early] == c_day)).sum())
-            harmless = (f"; {same_day} of them on the parent's own day with no time of day "
-                        "(a date of day precision: harmless)") if same_day else ""
-            fix = (f"if {parent}.{p.time_col} is not when a {parent} row came to be (a release "
-                   f"or update date), point its time column at its creation: "
-                   f"{hints.time_col(parent)}; if the early rows are errors, fix or drop them "
-                   "in the source")
-            report.add("warning", child, col, (
-                f"{n} of {of} rows ({n / max(of, 1):.0%}) are dated before the {parent} row "
-                f"they reference (e.g. {'; '.join(ex)}){harmless}: at such seed times the "
-                f"{child} row is visible and its {parent} row is not. Harmless when the "
-                f"{child} row really comes first (a question before the answer it accepts) or "
-                f"the dates are of day precision; otherwise {fix}. (Dropping "
-                f"{parent}'s time column would make every {parent} row, also later ones, "
-                "visible to every seed: not a fix.)"), n, ex)
-            found.append({"child": child, "column": col, "parent": parent, "rows": n,
-                          "of": of, "examples": ex, "same_day": same_day,
-                          "harmless": harmless, "fix": fix})
+            harmless = (
+                (
+                    f"; {same_day} of them on the parent's own day with no time of day "
+                    "(a date of day precision: harmless)"
+                )
+                if same_day
+                else ""
+            )
+            fix = (
+                f"if {parent}.{p.time_col} is not when a {parent} row came to be (a release "
+                f"or update date), point its time column at its creation: "
+                f"{hints.time_col(parent)}; if the early rows are errors, fix or drop them "
+                "in the source"
+            )
+            report.add(
+                "warning",
+                child,
+                col,
+                (
+                    f"{n} of {of} rows ({n / max(of, 1):.0%}) are dated before the {parent} row "
+                    f"they reference (e.g. {'; '.join(ex)}){harmless}: at such seed times the "
+                    f"{child} row is visible and its {parent} row is not. Harmless when the "
+                    f"{child} row really comes first (a question before the answer it accepts) or "
+                    f"the dates are of day precision; otherwise {fix}. (Dropping "
+                    f"{parent}'s time column would make every {parent} row, also later ones, "
+                    "visible to every seed: not a fix.)"
+                ),
+                n,
+                ex,
+            )
+            found.append(
+                {
+                    "child": child,
+                    "column": col,
+                    "parent": parent,
+                    "rows": n,
+                    "of": of,
+                    "examples": ex,
+                    "same_day": same_day,
+                    "harmless": harmless,
+                    "fix": fix,
+                }
+            )
     return found
 
 
-__all__ = ["TIME_NAME", "NUMBER_TIME_NAME", "NOT_A_TIME", "TIERS", "name_tier",
-           "database_span", "audit_reason", "choose_time_col", "child_before_parent",
-           "empty_time_text"]
+__all__ = [
+    "NOT_A_TIME",
+    "NUMBER_TIME_NAME",
+    "TIERS",
+    "TIME_NAME",
+    "audit_reason",
+    "child_before_parent",
+    "choose_time_col",
+    "database_span",
+    "empty_time_text",
+    "name_tier",
+]

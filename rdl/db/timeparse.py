@@ -31,7 +31,6 @@ import re
 import warnings
 from datetime import date, datetime
 
-import numpy as np
 import pandas as pd
 
 from rdl.db import hints
@@ -109,15 +108,21 @@ def day_month_order(strings: pd.Series) -> tuple[str | None, str]:
     ex_s = strings[s].iloc[0] if s.any() else None
     sep = m[1].iloc[0]
     if f.any() and s.any():
-        return "inconsistent", (f"{int(f.sum())} values have a first field > 12 (e.g. "
-                                f"{ex_f!r}) and {int(s.sum())} a second field > 12 (e.g. "
-                                f"{ex_s!r})")
+        return "inconsistent", (
+            f"{int(f.sum())} values have a first field > 12 (e.g. "
+            f"{ex_f!r}) and {int(s.sum())} a second field > 12 (e.g. "
+            f"{ex_s!r})"
+        )
     if f.any():
-        return "dayfirst", (f"{int(f.sum())} of {len(m)} distinct values have a first field > 12 "
-                            f"(e.g. {ex_f!r}), so the day comes first")
+        return "dayfirst", (
+            f"{int(f.sum())} of {len(m)} distinct values have a first field > 12 "
+            f"(e.g. {ex_f!r}), so the day comes first"
+        )
     if s.any():
-        return "monthfirst", (f"{int(s.sum())} of {len(m)} distinct values have a second field > 12 "
-                              f"(e.g. {ex_s!r}), so the month comes first")
+        return "monthfirst", (
+            f"{int(s.sum())} of {len(m)} distinct values have a second field > 12 "
+            f"(e.g. {ex_s!r}), so the month comes first"
+        )
     return "ambiguous", sep
 
 
@@ -135,8 +140,9 @@ def _text_times(values, table, col, report, reading, row_ids, strict):
     if reading is None and len(s_nonnull) and s_nonnull.str.match(_NUMBER).all():
         return None, "number"
     if reading in (None, "dayfirst", "monthfirst") and len(s_nonnull):
-        mixed = mixed_text_times(values, strings, s_nonnull, table, col, report, reading,
-                                  row_ids, strict)
+        mixed = mixed_text_times(
+            values, strings, s_nonnull, table, col, report, reading, row_ids, strict
+        )
         if mixed is not None:
             return mixed
     if reading in ("dayfirst", "monthfirst"):
@@ -147,16 +153,26 @@ def _text_times(values, table, col, report, reading, row_ids, strict):
         order, why = day_month_order(s_nonnull)
         if order in ("ambiguous", "inconsistent"):
             sep = why if order == "ambiguous" else "/"
-            problem = ("no value decides (every field is <= 12)" if order == "ambiguous"
-                       else f"the values disagree: {why}")
-            fix = (hints.time_format(table, col, f"%d{sep}%m{sep}%Y")
-                   + " or " + hints.time_format(table, col, f"%m{sep}%d{sep}%Y")
-                   + " (also accepted: dayfirst / monthfirst)")
+            problem = (
+                "no value decides (every field is <= 12)"
+                if order == "ambiguous"
+                else f"the values disagree: {why}"
+            )
+            fix = (
+                hints.time_format(table, col, f"%d{sep}%m{sep}%Y")
+                + " or "
+                + hints.time_format(table, col, f"%m{sep}%d{sep}%Y")
+                + " (also accepted: dayfirst / monthfirst)"
+            )
             if not strict:
-                report.add("warning", table, col,
-                           f"looks like day/month text dates (e.g. {s_nonnull.iloc[0]!r}) but "
-                           f"{problem}; not read as timestamps, {static_table(table, col)}. "
-                           f"To read it, pass {fix}")
+                report.add(
+                    "warning",
+                    table,
+                    col,
+                    f"looks like day/month text dates (e.g. {s_nonnull.iloc[0]!r}) but "
+                    f"{problem}; not read as timestamps, {static_table(table, col)}. "
+                    f"To read it, pass {fix}",
+                )
                 return None, None
             raise DataError(
                 f"table {table!r}, column {col!r}: text dates such as "
@@ -164,9 +180,15 @@ def _text_times(values, table, col, report, reading, row_ids, strict):
                 f"does not guess. Say which with {fix}."
             )
         if order in ("dayfirst", "monthfirst"):
-            report.add("note", table, col, f"text dates read {order} ({why}); override with "
-                       + hints.time_format(table, col, "monthfirst" if order == "dayfirst"
-                                           else "dayfirst"))
+            report.add(
+                "note",
+                table,
+                col,
+                f"text dates read {order} ({why}); override with "
+                + hints.time_format(
+                    table, col, "monthfirst" if order == "dayfirst" else "dayfirst"
+                ),
+            )
             return _parse_text(values, "mixed", order == "dayfirst"), order
     uniq = s_nonnull
     offset = strings.map(dict(zip(uniq, uniq.str.extract(TZ_SUFFIX)[0])))
@@ -182,9 +204,13 @@ def _text_times(values, table, col, report, reading, row_ids, strict):
         if not (parsed.isna() & nonnull).any():
             break
     if has_tz.any() and parsed is not None:
-        report.add("note", table, col,
-                   f"timestamps carry time zones {sorted(map(str, offset[has_tz].unique()))[:5]}; "
-                   "normalised to UTC and stored naive")
+        report.add(
+            "note",
+            table,
+            col,
+            f"timestamps carry time zones {sorted(map(str, offset[has_tz].unique()))[:5]}; "
+            "normalised to UTC and stored naive",
+        )
     return parsed, reading
 
 
@@ -232,30 +258,46 @@ def read_times(
     used = reading
     if pd.api.types.is_datetime64_any_dtype(series):
         if reading is not None and reading not in ("iso",):
-            raise SchemaError(f"{where} already holds timestamps ({series.dtype}); the time "
-                              f"reading {reading!r} applies to numbers or text only. Drop it.")
+            raise SchemaError(
+                f"{where} already holds timestamps ({series.dtype}); the time "
+                f"reading {reading!r} applies to numbers or text only. Drop it."
+            )
         parsed = series
         if getattr(series.dt, "tz", None) is not None:
-            report.add("note", table, col,
-                       f"time-zone-aware timestamps ({series.dt.tz}) stored as naive UTC")
+            report.add(
+                "note",
+                table,
+                col,
+                f"time-zone-aware timestamps ({series.dt.tz}) stored as naive UTC",
+            )
             parsed = series.dt.tz_convert("UTC")
     elif pd.api.types.is_bool_dtype(series):
         if strict:
-            raise DataError(f"{where} holds booleans, not timestamps; pass "
-                            f"{hints.no_time_col(table)} or another column.")
+            raise DataError(
+                f"{where} holds booleans, not timestamps; pass "
+                f"{hints.no_time_col(table)} or another column."
+            )
         return None, None
     else:
         values = series.astype("object")
         objs = values[nonnull]
         is_number = pd.api.types.is_numeric_dtype(series)
-        if not is_number and len(objs) and all(isinstance(v, (pd.Timestamp, datetime)) for v in objs):
+        if (
+            not is_number
+            and len(objs)
+            and all(isinstance(v, (pd.Timestamp, datetime)) for v in objs)
+        ):
             aware = values.map(lambda v: v is not None and not pd.isna(v) and v.tzinfo is not None)
             if aware.any() and not aware[nonnull].all():
                 raise DataError(mixed_tz_message(table, col, values, aware, nonnull, row_ids))
             parsed = _objects_to_datetime(values, table, col, report, row_ids)
             if aware.any():
-                report.add("note", table, col,
-                           "time-zone-aware timestamps normalised to UTC and stored naive")
+                report.add(
+                    "note",
+                    table,
+                    col,
+                    "time-zone-aware timestamps normalised to UTC and stored naive",
+                )
         else:
             if not is_number and objs.map(lambda v: isinstance(v, date)).all() and len(objs):
                 values = values.map(lambda v: v.isoformat() if isinstance(v, date) else v)
@@ -265,8 +307,9 @@ def read_times(
                 if used is None and parsed is None:
                     return None, None
             if is_number or used == "number" or reading in NUMBER_READINGS:
-                parsed, used = _number_times(values, table, col, report, reading, row_ids,
-                                             strict, chosen)
+                parsed, used = _number_times(
+                    values, table, col, report, reading, row_ids, strict, chosen
+                )
                 if parsed is None:
                     return None, None
     if parsed is None:
@@ -276,7 +319,7 @@ def read_times(
         if not strict:
             return None, None
         examples = list(series[bad].astype(str).unique()[:5])
-        how = (f"under the reading {used!r} " if used else "")
+        how = f"under the reading {used!r} " if used else ""
         raise DataError(
             f"{where}: {int(bad.sum())} values are not timestamps {how}(examples: "
             f"{examples}; {rows_text(bad, row_ids)}). Fix or null them in the source, pass "
@@ -294,8 +337,14 @@ def _objects_to_datetime(values, table, col, report, row_ids) -> pd.Series:
     out = values.copy()
     far = years.notna() & ((years < 1678) | (years > 2261))
     if far.any():
-        _check_far(values[far].map(lambda v: v.replace(tzinfo=None).isoformat()), far,
-                   table, col, report, row_ids)
+        _check_far(
+            values[far].map(lambda v: v.replace(tzinfo=None).isoformat()),
+            far,
+            table,
+            col,
+            report,
+            row_ids,
+        )
         out[far] = None
     return pd.to_datetime(out, utc=True)
 
@@ -308,43 +357,74 @@ def _number_times(values, table, col, report, reading, row_ids, strict, chosen):
         if auto is not None:
             reading = auto
             lo, hi = num.min(), num.max()
-            report.add("note", table, col, (
-                f"numbers read as {READINGS[auto]} (detected from the values: "
-                f"{plain_scalar(lo)} .. {plain_scalar(hi)}); another reading: "
-                + hints.time_col(table, col, "READING") + f", READING one of {list(NUMBER_READINGS)}"))
-        elif chosen and explicit and explicit[0] in ("year-end", "month-end") and len(explicit) == 1:
+            report.add(
+                "note",
+                table,
+                col,
+                (
+                    f"numbers read as {READINGS[auto]} (detected from the values: "
+                    f"{plain_scalar(lo)} .. {plain_scalar(hi)}); another reading: "
+                    + hints.time_col(table, col, "READING")
+                    + f", READING one of {list(NUMBER_READINGS)}"
+                ),
+            )
+        elif (
+            chosen and explicit and explicit[0] in ("year-end", "month-end") and len(explicit) == 1
+        ):
             reading = explicit[0]
-            report.add("note", table, col, (
-                f"{'integer years' if reading == 'year-end' else 'YYYYMM integers'} read as "
-                f"the END of the period ({READINGS[reading]}): the conservative reading, a "
-                f"period's rows are known when it ends. For the start pass "
-                + hints.time_col(table, col, reading.replace("end", "start"))))
+            report.add(
+                "note",
+                table,
+                col,
+                (
+                    f"{'integer years' if reading == 'year-end' else 'YYYYMM integers'} read as "
+                    f"the END of the period ({READINGS[reading]}): the conservative reading, a "
+                    f"period's rows are known when it ends. For the start pass "
+                    + hints.time_col(table, col, reading.replace("end", "start"))
+                ),
+            )
         else:
             if not strict:
                 span = f"{plain_scalar(num.min())} .. {plain_scalar(num.max())}"
-                report.add("note", table, col, (
-                    f"numbers named like a time, not read as timestamps: "
-                    + (f"they may be {' or '.join(explicit)} ({span}); to use them pass "
-                       + hints.time_col(table, col, explicit[0]) if explicit else
-                       f"no reading fits all of them ({span}); if they are times, pass "
-                       + hints.time_col(table, col, "READING")
-                       + f", READING one of {list(NUMBER_READINGS)}")))
+                report.add(
+                    "note",
+                    table,
+                    col,
+                    (
+                        "numbers named like a time, not read as timestamps: "
+                        + (
+                            f"they may be {' or '.join(explicit)} ({span}); to use them pass "
+                            + hints.time_col(table, col, explicit[0])
+                            if explicit
+                            else f"no reading fits all of them ({span}); if they are times, pass "
+                            + hints.time_col(table, col, "READING")
+                            + f", READING one of {list(NUMBER_READINGS)}"
+                        )
+                    ),
+                )
                 return None, None
             fits = explicit or ["epoch-s", "epoch-ms", "yyyymmdd"]
             raise DataError(
                 f"{where}: holds numbers ({plain_scalar(num.min())} .. "
                 f"{plain_scalar(num.max())}) that rdl cannot read as timestamps without being "
                 "told how ("
-                + ("they fit " + " and ".join(explicit) if explicit
-                   else "no reading fits all of them")
+                + (
+                    "they fit " + " and ".join(explicit)
+                    if explicit
+                    else "no reading fits all of them"
+                )
                 + "). "
-                f"Say which with " + hints.time_col(table, col, fits[0])
+                "Say which with "
+                + hints.time_col(table, col, fits[0])
                 + f" (readings: {list(NUMBER_READINGS)}), or leave the column out with "
-                + hints.stype(table, col) + "."
+                + hints.stype(table, col)
+                + "."
             )
     elif reading not in NUMBER_READINGS:
-        raise DataError(f"{where}: holds numbers, but the time reading {reading!r} is for text; "
-                        f"use one of {list(NUMBER_READINGS)}.")
+        raise DataError(
+            f"{where}: holds numbers, but the time reading {reading!r} is for text; "
+            f"use one of {list(NUMBER_READINGS)}."
+        )
     parsed, bad = apply_number_reading(num, reading)
     if bad.any():
         ex = list(pd.Series(values[bad]).astype(str).unique()[:5])
@@ -352,7 +432,8 @@ def _number_times(values, table, col, report, reading, row_ids, strict, chosen):
             f"{where}: {int(bad.sum())} values do not fit the reading {reading!r} "
             f"({READINGS[reading]}; examples: {ex}; {rows_text(bad, row_ids)}). Fix or null "
             f"them in the source, or pass another reading: "
-            + hints.time_col(table, col, "READING") + f", READING one of {list(NUMBER_READINGS)}."
+            + hints.time_col(table, col, "READING")
+            + f", READING one of {list(NUMBER_READINGS)}."
         )
     return parsed, reading
 
@@ -372,9 +453,16 @@ def _check_far(strings: pd.Series, mask, table, col, report, row_ids) -> None:
             f"9999-12-31. Fix or null them in the source, or leave the column out with "
             f"{hints.stype(table, col)}."
         )
-    report.add("note", table, col, (
-        f"{int(mask.sum())} values are open-ended sentinels ({sorted(strings.unique())[:3]}); "
-        f"read as null (no date), {rows_text(mask, row_ids)}"), int(mask.sum()))
+    report.add(
+        "note",
+        table,
+        col,
+        (
+            f"{int(mask.sum())} values are open-ended sentinels ({sorted(strings.unique())[:3]}); "
+            f"read as null (no date), {rows_text(mask, row_ids)}"
+        ),
+        int(mask.sum()),
+    )
 
 
 def _in_range(parsed: pd.Series, table, col, report, row_ids) -> pd.Series:
@@ -390,5 +478,14 @@ def _in_range(parsed: pd.Series, table, col, report, row_ids) -> pd.Series:
     return parsed.astype("datetime64[ns]")
 
 
-__all__ = ["READINGS", "NUMBER_READINGS", "check_reading", "read_times", "number_readings",
-           "apply_number_reading", "day_month_order", "plain_scalar", "rows_text"]
+__all__ = [
+    "NUMBER_READINGS",
+    "READINGS",
+    "apply_number_reading",
+    "check_reading",
+    "day_month_order",
+    "number_readings",
+    "plain_scalar",
+    "read_times",
+    "rows_text",
+]

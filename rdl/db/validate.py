@@ -52,7 +52,7 @@ class ValidationReport:
     def add(self, *args, **kwargs) -> None:
         self.problems.append(Problem(*args, **kwargs))
 
-    def extend(self, other: "ValidationReport") -> None:
+    def extend(self, other: ValidationReport) -> None:
         self.problems.extend(other.problems)
 
     def raise_if_errors(self) -> None:
@@ -62,8 +62,7 @@ class ValidationReport:
 
     def to_dicts(self) -> list[dict]:
         return [
-            {**asdict(p), "examples": [_jsonable(x) for x in p.examples]}
-            for p in self.problems
+            {**asdict(p), "examples": [_jsonable(x) for x in p.examples]} for p in self.problems
         ]
 
     def __str__(self) -> str:
@@ -109,27 +108,35 @@ def validate(db, fix: bool = False) -> ValidationReport:
             nulls = pk.isna()
             if nulls.any():
                 report.add(
-                    "error", name, table.pkey_col,
+                    "error",
+                    name,
+                    table.pkey_col,
                     f"{int(nulls.sum())} rows have a null primary key (row positions "
                     f"{list(df.index[nulls][:5])}); fill them in the source or choose "
                     f"another key column: {hints.pkey(name)}, or {hints.no_pkey(name)}",
-                    int(nulls.sum()), list(map(int, df.index[nulls][:5])),
+                    int(nulls.sum()),
+                    list(map(int, df.index[nulls][:5])),
                 )
             dup = pk.duplicated(keep=False) & ~nulls
             if dup.any():
                 report.add(
-                    "error", name, table.pkey_col,
+                    "error",
+                    name,
+                    table.pkey_col,
                     f"{int(dup.sum())} rows share a primary-key value (examples: "
                     f"{_examples(pk[dup])}); deduplicate the table in the source or choose "
                     f"a unique column: {hints.pkey(name)}, or {hints.no_pkey(name)} "
                     "(an event table)",
-                    int(dup.sum()), _examples(pk[dup]),
+                    int(dup.sum()),
+                    _examples(pk[dup]),
                 )
         for col, target in table.fkey_col_to_pkey_table.items():
             tgt = db[target]
             if tgt.pkey_col is None:
                 report.add(
-                    "error", name, col,
+                    "error",
+                    name,
+                    col,
                     f"foreign key references table {target!r}, which has no primary key; "
                     f"give it one: {hints.pkey(target)}",
                 )
@@ -141,12 +148,15 @@ def validate(db, fix: bool = False) -> ValidationReport:
                 ex = _examples(fk[dangling])
                 action = "set to null" if fix else "would be set to null by connect()"
                 report.add(
-                    "warning", name, col,
+                    "warning",
+                    name,
+                    col,
                     f"{n} values reference no row of {target}.{tgt.pkey_col} "
                     f"(examples: {ex}): these rows keep their row and lose the link ({action}, "
                     f"as RelBench does). If {col} is not a key to {target}: "
                     f"{hints.no_fkey(name, col)}",
-                    n, ex,
+                    n,
+                    ex,
                 )
                 if fix:
                     new = fk.astype("float64") if pd.api.types.is_integer_dtype(fk) else fk.copy()
@@ -156,14 +166,18 @@ def validate(db, fix: bool = False) -> ValidationReport:
             tc = df[table.time_col]
             if not pd.api.types.is_datetime64_any_dtype(tc):
                 report.add(
-                    "error", name, table.time_col,
+                    "error",
+                    name,
+                    table.time_col,
                     f"time column has dtype {tc.dtype}, not datetime; convert it or pass "
                     f"{hints.no_time_col(name)}",
                 )
             elif tc.isna().any():
                 n = int(tc.isna().sum())
                 report.add(
-                    "warning", name, table.time_col,
+                    "warning",
+                    name,
+                    table.time_col,
                     f"{n} rows have a null time; they are never visible to a prediction",
                     n,
                 )

@@ -86,8 +86,9 @@ def to_url(db: Database, url: str, *, constraints: bool = True, replace: bool = 
     """
     url = normalize_url(url)
     u = sa.make_url(url)
-    skip = _duckdb_unsupported_fkeys(db) if constraints and u.get_backend_name() == "duckdb" \
-        else set()
+    skip = (
+        _duckdb_unsupported_fkeys(db) if constraints and u.get_backend_name() == "duckdb" else set()
+    )
     if skip:
         restore: dict[str, dict[str, str]] = {}
         for tname, c in sorted(skip):
@@ -105,8 +106,13 @@ def to_url(db: Database, url: str, *, constraints: bool = True, replace: bool = 
         t = db[name]
         cols = [
             # quote=True: names reserved in one backend only (DuckDB's ``at``) stay columns
-            sa.Column(str(c), _sql_type(frames[name][c]), nullable=(c != t.pkey_col),
-                      autoincrement=False, quote=True)
+            sa.Column(
+                str(c),
+                _sql_type(frames[name][c]),
+                nullable=(c != t.pkey_col),
+                autoincrement=False,
+                quote=True,
+            )
             for c in t.df.columns
         ]
         args: list[sa.schema.SchemaItem] = list(cols)
@@ -176,6 +182,7 @@ def _write_postgresql(
 def _copy_psycopg(con: sa.Connection, name: str, df: pd.DataFrame) -> None:
     """Bulk-load ``df`` into PostgreSQL table ``name`` with psycopg 3's
     ``COPY ... FROM STDIN``, inside ``con``'s transaction."""
+
     def q(name) -> str:  # COPY text goes to psycopg unformatted: no "%" -> "%%"
         return quote_identifier(name, "postgresql")
 

@@ -19,9 +19,12 @@ def build_graph(db, **kwargs) -> GraphData:
     return _build_in_memory(db, **kwargs)
 
 
-build_graph.__doc__ = (_build_in_memory.__doc__ or "") + """
+build_graph.__doc__ = (
+    (_build_in_memory.__doc__ or "")
+    + """
     An out-of-core database (`rdl.db.lazy.open_lazy`) is streamed into a memory-mapped
     store instead (`rdl.graph.stream.build_graph_streaming`, same arguments and graph).
 """
+)
 
 __all__ = ["GraphData", "build_graph", "default_cache_dir"]

@@ -201,9 +201,14 @@ def build_graph(
     t0 = time.perf_counter()
     text = text_encoder_name(text)
     cache = Path(cache_dir) if cache_dir else default_cache_dir()
-    settings = {"v": GRAPH_VERSION, "text": encoder_settings(text),
-                "stats_until": None if stats_until is None else str(pd.Timestamp(stats_until))}
-    key = hashlib.sha256((database_fingerprint(db) + json.dumps(settings, sort_keys=True)).encode()).hexdigest()[:24]
+    settings = {
+        "v": GRAPH_VERSION,
+        "text": encoder_settings(text),
+        "stats_until": None if stats_until is None else str(pd.Timestamp(stats_until)),
+    }
+    key = hashlib.sha256(
+        (database_fingerprint(db) + json.dumps(settings, sort_keys=True)).encode()
+    ).hexdigest()[:24]
     path = cache / f"graph-{key}.pt{SUFFIX}"
     use_cache = use_cache and col_stats is None and not text_encoders
     g = read_entry(path, GRAPH_CACHE_KIND, GRAPH_VERSION, _load_graph) if use_cache else None
@@ -216,16 +221,18 @@ def build_graph(
     stats_db = db.upto(stats_until) if stats_until is not None else db
     num_nodes, node_time, pkey_values, tf_dict, stats_out = {}, {}, {}, {}, {}
     fitted: dict = {}
-    bar = tqdm(db.items(), total=len(db), desc="graph", unit="table", disable=not progress,
-               leave=False)
+    bar = tqdm(
+        db.items(), total=len(db), desc="graph", unit="table", disable=not progress, leave=False
+    )
     for name, table in bar:
         bar.set_postfix(table=name, rows=len(table.df))
         num_nodes[name] = len(table.df)
         node_time[name] = node_seconds(table.df[table.time_col]) if table.time_col else None
         pkey_values[name] = table.df[table.pkey_col].to_numpy() if table.pkey_col else None
         df, col_to_stype = feature_frame(table, use_text)
-        use_stats_db = (col_stats is None and stats_until is not None
-                        and 0 < len(stats_db[name].df) < len(df))
+        use_stats_db = (
+            col_stats is None and stats_until is not None and 0 < len(stats_db[name].df) < len(df)
+        )
         sdf = feature_frame(stats_db[name], use_text)[0] if use_stats_db else df
         kwargs = {}
         text_cols = [c for c, st in col_to_stype.items() if st == torch_frame.stype.text_embedded]
@@ -261,8 +268,18 @@ def build_graph(
             edge_index[(child, f"f2p_{col}", parent)] = np.stack([src, dst])
             edge_index[(parent, f"rev_f2p_{col}", child)] = np.stack([dst, src])
 
-    g = GraphData(num_nodes, node_time, edge_index, tf_dict, stats_out, pkey_values, key,
-                  time.perf_counter() - t0, {"cached": False, "settings": settings}, fitted)
+    g = GraphData(
+        num_nodes,
+        node_time,
+        edge_index,
+        tf_dict,
+        stats_out,
+        pkey_values,
+        key,
+        time.perf_counter() - t0,
+        {"cached": False, "settings": settings},
+        fitted,
+    )
     if use_cache:
         write_entry(path, GRAPH_CACHE_KIND, GRAPH_VERSION, lambda f: torch.save(g, f))
     return g

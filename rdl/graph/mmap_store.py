@@ -79,8 +79,9 @@ class MmapTensorFrame:
         num_rows: rows of the table.
     """
 
-    def __init__(self, feats: dict, col_names_dict: dict, dtypes: dict, offsets: dict,
-                 num_rows: int):
+    def __init__(
+        self, feats: dict, col_names_dict: dict, dtypes: dict, offsets: dict, num_rows: int
+    ):
         self.feats, self.col_names_dict = feats, col_names_dict
         self.dtypes, self.offsets, self.num_rows = dtypes, offsets, int(num_rows)
 
@@ -100,14 +101,20 @@ class MmapTensorFrame:
         for st, arr in self.feats.items():
             t = torch.from_numpy(np.ascontiguousarray(arr[idx])).to(self.dtypes[st])
             if st in self.offsets:
-                t = MultiEmbeddingTensor(num_rows=len(idx), num_cols=len(self.offsets[st]) - 1,
-                                         values=t, offset=torch.tensor(self.offsets[st]))
+                t = MultiEmbeddingTensor(
+                    num_rows=len(idx),
+                    num_cols=len(self.offsets[st]) - 1,
+                    values=t,
+                    offset=torch.tensor(self.offsets[st]),
+                )
             feat_dict[st] = t
         return TensorFrame(feat_dict, self.col_names_dict)
 
     def __repr__(self) -> str:
-        return (f"MmapTensorFrame(num_rows={self.num_rows}, "
-                f"stypes={[str(s) for s in self.col_names_dict]})")
+        return (
+            f"MmapTensorFrame(num_rows={self.num_rows}, "
+            f"stypes={[str(s) for s in self.col_names_dict]})"
+        )
 
 
 class MmapGraphData(GraphData):
@@ -134,13 +141,20 @@ class MmapGraphData(GraphData):
         if pk is None:
             return np.asarray(values, dtype=np.int64)
         vals = pd.Series(values).to_numpy()
-        if vals.dtype.kind != pk.dtype.kind and not (vals.dtype.kind in "iuf" and pk.dtype.kind in "iu"):
+        if vals.dtype.kind != pk.dtype.kind and not (
+            vals.dtype.kind in "iuf" and pk.dtype.kind in "iu"
+        ):
             vals = vals.astype(pk.dtype)
-        idx = np.minimum(np.searchsorted(pk, vals), len(pk) - 1) if len(pk) else np.zeros(len(vals), np.int64)
+        idx = (
+            np.minimum(np.searchsorted(pk, vals), len(pk) - 1)
+            if len(pk)
+            else np.zeros(len(vals), np.int64)
+        )
         bad = (pk[idx] != vals) if len(pk) else np.ones(len(vals), bool)
         if bad.any():
-            raise KeyError(f"table {table!r} has no rows with primary key "
-                           f"{pd.unique(vals[bad])[:5].tolist()}")
+            raise KeyError(
+                f"table {table!r} has no rows with primary key {pd.unique(vals[bad])[:5].tolist()}"
+            )
         return idx.astype(np.int64)
 
 
@@ -196,7 +210,8 @@ def load_store(path: str | Path) -> MmapGraphData | None:
     edges = {}
     for (src, rel, dst), fk_file in zip(map(tuple, m["edge_types"]), m["edge_files"]):
         edges[(src, rel, dst)] = (lambda p, r: lambda: edge_index_from_fkey(open_array(p), r))(
-            path / fk_file, rel.startswith("rev_"))
+            path / fk_file, rel.startswith("rev_")
+        )
     tf_dict = {}
     import torch_frame
 
@@ -208,15 +223,29 @@ def load_store(path: str | Path) -> MmapGraphData | None:
             {st[s]: cols for s, cols in lay["col_names_dict"].items()},
             {st[s]: _dtype(f["dtype"]) for s, f in lay["feats"].items()},
             {st[s]: f["offset"] for s, f in lay["feats"].items() if "offset" in f},
-            m["num_nodes"][t])
+            m["num_nodes"][t],
+        )
     col_stats = torch.load(path / "col_stats.pt", weights_only=False)
     # LazyArrays: read-only mappings standing in for GraphData's dicts
-    g = MmapGraphData(dict(m["num_nodes"]), node_time, cast(dict, LazyArrays(edges)), tf_dict,
-                      col_stats, cast(dict, LazyArrays(pkeys)), m["key"], 0.0,
-                      {"cached": True, "settings": m["settings"], "storage": "mmap",
-                       "store": str(path), "bytes": sum(m["files"].values()),
-                       "build_seconds": m.get("build_seconds", 0.0),
-                       "notes": m.get("notes", [])})
+    g = MmapGraphData(
+        dict(m["num_nodes"]),
+        node_time,
+        cast(dict, LazyArrays(edges)),
+        tf_dict,
+        col_stats,
+        cast(dict, LazyArrays(pkeys)),
+        m["key"],
+        0.0,
+        {
+            "cached": True,
+            "settings": m["settings"],
+            "storage": "mmap",
+            "store": str(path),
+            "bytes": sum(m["files"].values()),
+            "build_seconds": m.get("build_seconds", 0.0),
+            "notes": m.get("notes", []),
+        },
+    )
     g.store_dir = path
     g._fkey_files = {tuple(et): f for et, f in zip(m["edge_types"], m["edge_files"])}
     return g

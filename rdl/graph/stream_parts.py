@@ -25,8 +25,17 @@ from rdl.db import hints
 from rdl.db.errors import SchemaError
 from rdl.db.lazy_table import _plain
 
-INT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT",
-             "UINTEGER", "UBIGINT", "HUGEINT")
+INT_TYPES = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "HUGEINT",
+)
 
 
 def batches(table, columns: list[str], ordered: bool, batch_rows: int, where=None):
@@ -85,18 +94,24 @@ class KeyCodec:
             self.dtype = f"U{max(1, int(width or 1))}"
         elif all(t in INT_TYPES for t in types):
             self.kind = "packed"
-            row = table.scalar("SELECT " + ", ".join(f"min({_q(c)}), max({_q(c)})" for c in cols)
-                               + f" {table.from_sql()}")
+            row = table.scalar(
+                "SELECT "
+                + ", ".join(f"min({_q(c)}), max({_q(c)})" for c in cols)
+                + f" {table.from_sql()}"
+            )
             self.mins = [int(row[2 * i] or 0) for i in range(len(cols))]
             self.sizes = [int(row[2 * i + 1] or 0) - m + 1 for i, m in enumerate(self.mins)]
-            if np.prod([float(s) for s in self.sizes]) >= 2.0 ** 62:
-                raise SchemaError(f"table {table.meta.name!r}: the composite key {list(cols)} "
-                                  "spans too wide a range to pack into 64 bits")
+            if np.prod([float(s) for s in self.sizes]) >= 2.0**62:
+                raise SchemaError(
+                    f"table {table.meta.name!r}: the composite key {list(cols)} "
+                    "spans too wide a range to pack into 64 bits"
+                )
         else:
             raise SchemaError(
                 f"table {table.meta.name!r}: key {list(cols)} of type {types} is not "
                 "supported out of core (integer or text keys, composite keys of integers); "
-                f"use {hints.storage('memory')}")
+                f"use {hints.storage('memory')}"
+            )
 
     def encode(self, batch: pa.RecordBatch, cols: tuple[str, ...] | None = None):
         """``(keys, valid)`` of ``cols`` (default: the key's own columns) in ``batch``;
@@ -145,17 +160,25 @@ class StatsAccumulator:
         self.counts: dict[str, dict] = {}
         self.dtypes: dict[str, np.dtype] = {}
         self.files: dict[str, BinaryIO] = {}
-        self.kinds = {c: ("count" if st == torch_frame.stype.categorical else
-                          "spool" if st in (torch_frame.stype.numerical,
-                                            torch_frame.stype.timestamp) else
-                          "none" if st == torch_frame.stype.text_embedded else "other")
-                      for c, st in col_to_stype.items()}
+        self.kinds = {
+            c: (
+                "count"
+                if st == torch_frame.stype.categorical
+                else "spool"
+                if st in (torch_frame.stype.numerical, torch_frame.stype.timestamp)
+                else "none"
+                if st == torch_frame.stype.text_embedded
+                else "other"
+            )
+            for c, st in col_to_stype.items()
+        }
         bad = [c for c, k in self.kinds.items() if k == "other"]
         if bad:
             raise SchemaError(
                 f"columns {bad} have stypes {[str(col_to_stype[c]) for c in bad]}, which "
                 "out-of-core mode cannot stream yet; pass "
-                f"{hints.stype('TABLE', 'COLUMN')} for them, or use {hints.storage('memory')}")
+                f"{hints.stype('TABLE', 'COLUMN')} for them, or use {hints.storage('memory')}"
+            )
         spool.mkdir(parents=True, exist_ok=True)
 
     def add(self, df: pd.DataFrame) -> None:
@@ -232,8 +255,11 @@ def numerical_stats(values: np.ndarray) -> dict:
     finite = flat[np.isfinite(flat)]
     if not len(finite):
         return {StatType.MEAN: np.nan, StatType.STD: np.nan, StatType.QUANTILES: [np.nan] * 5}
-    return {StatType.MEAN: np.mean(finite).item(), StatType.STD: np.std(finite).item(),
-            StatType.QUANTILES: np.quantile(finite, q=[0, 0.25, 0.5, 0.75, 1]).tolist()}
+    return {
+        StatType.MEAN: np.mean(finite).item(),
+        StatType.STD: np.std(finite).item(),
+        StatType.QUANTILES: np.quantile(finite, q=[0, 0.25, 0.5, 0.75, 1]).tolist(),
+    }
 
 
 def compact_dtype(stype, tensor: torch.Tensor, stats: dict, cols: list[str]) -> np.dtype:
@@ -244,7 +270,7 @@ def compact_dtype(stype, tensor: torch.Tensor, stats: dict, cols: list[str]) -> 
 
     if stype == torch_frame.stype.categorical:
         n = max([len(stats[c][StatType.COUNT][0]) for c in cols] + [1])
-        return np.dtype(np.int16 if n < 2 ** 15 else np.int32 if n < 2 ** 31 else np.int64)
+        return np.dtype(np.int16 if n < 2**15 else np.int32 if n < 2**31 else np.int64)
     if stype == torch_frame.stype.timestamp:
         return np.dtype(np.int16)  # year (1677..2262), month .. second, -1 for NaT
     return np.dtype(str(tensor.numpy().dtype))

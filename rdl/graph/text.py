@@ -63,20 +63,25 @@ def text_encoder_name(value: str | bool | None) -> str:
         return "none"
     name = str(value).strip().lower()
     if name not in TEXT_ENCODERS:
-        raise ArgumentError(f"text encoder {value!r}: use one of {list(TEXT_ENCODERS)} "
-                            f"(default {DEFAULT_TEXT})")
+        raise ArgumentError(
+            f"text encoder {value!r}: use one of {list(TEXT_ENCODERS)} (default {DEFAULT_TEXT})"
+        )
     return name
 
 
 def as_strings(values) -> list[str]:
     """Column values as strings (missing values -> ``""``)."""
-    return ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
-            for v in values]
+    return ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in values]
 
 
 def _bar(total: int, label: str | None, progress: bool):
-    return tqdm(total=total, desc=f"text {label}" if label else "text", unit="str",
-                disable=not progress or total < CHUNK, leave=False)
+    return tqdm(
+        total=total,
+        desc=f"text {label}" if label else "text",
+        unit="str",
+        disable=not progress or total < CHUNK,
+        leave=False,
+    )
 
 
 def _load_cache(data: bytes) -> dict[str, torch.Tensor]:
@@ -89,8 +94,7 @@ def _load_cache(data: bytes) -> dict[str, torch.Tensor]:
     obj = torch.load(io.BytesIO(data), weights_only=True)
     keys, emb = obj["keys"], obj["emb"]
     if not isinstance(emb, torch.Tensor) or tuple(emb.shape) != (len(keys), DIM):
-        raise ValueError(f"embeddings of shape {getattr(emb, 'shape', None)} for "
-                         f"{len(keys)} keys")
+        raise ValueError(f"embeddings of shape {getattr(emb, 'shape', None)} for {len(keys)} keys")
     return dict(zip(keys, emb))
 
 
@@ -120,8 +124,13 @@ class CachedTextEmbedder:
     name = "minilm"
     dim = DIM
 
-    def __init__(self, cache_file: str | Path | None = None, batch_size: int = 128,
-                 label: str | None = None, progress: bool = True):
+    def __init__(
+        self,
+        cache_file: str | Path | None = None,
+        batch_size: int = 128,
+        label: str | None = None,
+        progress: bool = True,
+    ):
         self.cache_file = Path(cache_file) if cache_file else None
         self.batch_size = batch_size
         self.label, self.progress = label, progress
@@ -145,8 +154,12 @@ class CachedTextEmbedder:
             self._cache.setdefault(k, v)
         keys = list(self._cache)
         emb = torch.stack([self._cache[k] for k in keys]) if keys else torch.zeros(0, DIM)
-        write_entry(self.cache_file, CACHE_KIND, CACHE_VERSION,
-                    lambda f: torch.save({"keys": keys, "emb": emb}, f))
+        write_entry(
+            self.cache_file,
+            CACHE_KIND,
+            CACHE_VERSION,
+            lambda f: torch.save({"keys": keys, "emb": emb}, f),
+        )
 
     def _load_model(self):
         if self._model is None:
@@ -171,13 +184,23 @@ class CachedTextEmbedder:
             model = self._load_model()
             todo = list(missing.items())
             bf16 = torch.ops.mkldnn._is_mkldnn_bf16_supported()
-            with _bar(len(todo), self.label, self.progress) as bar, \
-                    torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            with (
+                _bar(len(todo), self.label, self.progress) as bar,
+                torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16),
+            ):
                 for i in range(0, len(todo), CHUNK):
-                    part = todo[i:i + CHUNK]
-                    emb = model.encode([s for _, s in part], batch_size=self.batch_size,
-                                       convert_to_tensor=True, normalize_embeddings=True,
-                                       show_progress_bar=False).cpu().float()
+                    part = todo[i : i + CHUNK]
+                    emb = (
+                        model.encode(
+                            [s for _, s in part],
+                            batch_size=self.batch_size,
+                            convert_to_tensor=True,
+                            normalize_embeddings=True,
+                            show_progress_bar=False,
+                        )
+                        .cpu()
+                        .float()
+                    )
                     for (k, _), v in zip(part, emb):
                         self._cache[k] = v.clone()
                     bar.update(len(part))
@@ -207,8 +230,13 @@ class TfidfTextEncoder:
 
     name = "tfidf"
 
-    def __init__(self, dim: int = TFIDF_DIM, max_features: int = 1 << 15,
-                 label: str | None = None, progress: bool = True):
+    def __init__(
+        self,
+        dim: int = TFIDF_DIM,
+        max_features: int = 1 << 15,
+        label: str | None = None,
+        progress: bool = True,
+    ):
         self.max_features = max_features
         self.dim = dim
         self.label, self.progress = label, progress
@@ -223,8 +251,13 @@ class TfidfTextEncoder:
 
         docs = np.unique(np.asarray(as_strings(sentences), dtype=object))
         min_df = 2 if len(docs) >= 50 else 1
-        vec = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=min_df,
-                              max_features=self.max_features, dtype=np.float32)
+        vec = TfidfVectorizer(
+            sublinear_tf=True,
+            ngram_range=(1, 2),
+            min_df=min_df,
+            max_features=self.max_features,
+            dtype=np.float32,
+        )
         try:
             x = vec.fit_transform(docs)
         except ValueError:  # empty vocabulary: no string has a word
@@ -246,9 +279,9 @@ class TfidfTextEncoder:
         emb = np.zeros((len(uniq), self.dim), dtype=np.float32)
         with _bar(len(uniq), self.label, self.progress) as bar:
             for i in range(0, len(uniq), CHUNK * 8):
-                x = self.vectorizer.transform(uniq[i:i + CHUNK * 8])
+                x = self.vectorizer.transform(uniq[i : i + CHUNK * 8])
                 z = self.svd.transform(x) if self.svd is not None else x.toarray()
-                emb[i:i + len(z), : z.shape[1]] = z
+                emb[i : i + len(z), : z.shape[1]] = z
                 bar.update(len(z))
         norm = np.linalg.norm(emb, axis=1, keepdims=True)
         emb = np.divide(emb, norm, out=np.zeros_like(emb), where=norm > 0)
@@ -256,8 +289,9 @@ class TfidfTextEncoder:
         return torch.from_numpy(out)
 
 
-def make_text_encoder(name: str, cache_dir: str | Path | None = None,
-                      label: str | None = None, progress: bool = True):
+def make_text_encoder(
+    name: str, cache_dir: str | Path | None = None, label: str | None = None, progress: bool = True
+):
     """A new encoder for ``name`` (``"minilm"``: `CachedTextEmbedder` on
     ``cache_dir/CACHE_FILE.rdlc``; ``"tfidf"``: an unfitted `TfidfTextEncoder`).
 
@@ -276,9 +310,19 @@ def make_text_encoder(name: str, cache_dir: str | Path | None = None,
 
 def encoder_settings(name: str) -> str | None:
     """What the graph cache key records about encoder ``name`` (changes re-key graphs)."""
-    return {"minilm": f"all-MiniLM-L6-v2/{MINILM_MAX_TOKENS}",
-            "tfidf": f"tfidf-svd{TFIDF_DIM}/1"}.get(name)
+    return {
+        "minilm": f"all-MiniLM-L6-v2/{MINILM_MAX_TOKENS}",
+        "tfidf": f"tfidf-svd{TFIDF_DIM}/1",
+    }.get(name)
 
 
-__all__ = ["CachedTextEmbedder", "DEFAULT_TEXT", "DIM", "TEXT_ENCODERS", "TfidfTextEncoder",
-           "encoder_settings", "make_text_encoder", "text_encoder_name"]
+__all__ = [
+    "DEFAULT_TEXT",
+    "DIM",
+    "TEXT_ENCODERS",
+    "CachedTextEmbedder",
+    "TfidfTextEncoder",
+    "encoder_settings",
+    "make_text_encoder",
+    "text_encoder_name",
+]

@@ -95,8 +95,13 @@ def _list_to_array(x: list) -> np.ndarray:
 
 def _stack_rows(x: np.ndarray) -> np.ndarray:
     """RelBench stores multilabel targets as a column of arrays: stack them."""
-    if (isinstance(x, np.ndarray) and x.dtype == object and x.ndim == 1 and len(x) > 0
-            and all(isinstance(r, (list, tuple, np.ndarray)) for r in x)):
+    if (
+        isinstance(x, np.ndarray)
+        and x.dtype == object
+        and x.ndim == 1
+        and len(x) > 0
+        and all(isinstance(r, (list, tuple, np.ndarray)) for r in x)
+    ):
         try:
             return np.stack([np.asarray(r) for r in x])
         except ValueError:
@@ -148,8 +153,14 @@ def check_numeric_finite(arr: np.ndarray, metric: str, arg: str) -> np.ndarray:
     """Numeric, non-empty, free of NaN/inf (``check_array``), else say which values and where."""
     try:
         return check_array(
-            arr, ensure_2d=False, allow_nd=True, dtype="numeric", ensure_min_samples=1,
-            ensure_min_features=0, input_name=arg, **{_FINITE_KW: True},
+            arr,
+            ensure_2d=False,
+            allow_nd=True,
+            dtype="numeric",
+            ensure_min_samples=1,
+            ensure_min_features=0,
+            input_name=arg,
+            **{_FINITE_KW: True},
         )
     except ValueError as err:
         if len(arr) == 0:

@@ -27,8 +27,17 @@ import numpy as np
 from rdl.metrics.registry import METRICS
 
 #: metrics computed as the mean of per-row values (``rmse``: the root of the mean)
-_ROW_MEAN = {"accuracy", "log_loss", "mae", "mse", "rmse", "map_at_k", "recall_at_k",
-             "precision_at_k", "ndcg_at_k"}
+_ROW_MEAN = {
+    "accuracy",
+    "log_loss",
+    "mae",
+    "mse",
+    "rmse",
+    "map_at_k",
+    "recall_at_k",
+    "precision_at_k",
+    "ndcg_at_k",
+}
 _RANKING = {"map_at_k", "recall_at_k", "precision_at_k", "ndcg_at_k"}
 #: metrics computed from per-entity sums of the rows (linear in the weights)
 _SUMS = {"f1", "r2"}
@@ -74,11 +83,12 @@ def _row_values(name: str, true: Any, pred: Any, k: int | None) -> tuple[np.ndar
         q = np.clip(p, 1e-15, 1 - 1e-15)
         return -(t * np.log(q) + (1 - t) * np.log(1 - q)), np.ones(len(t), bool)
     err = p - t
-    return (np.abs(err) if name == "mae" else err ** 2), np.ones(len(t), bool)
+    return (np.abs(err) if name == "mae" else err**2), np.ones(len(t), bool)
 
 
-def _weighted_auroc(w: np.ndarray, y: np.ndarray, order: np.ndarray, starts: np.ndarray
-                    ) -> np.ndarray:
+def _weighted_auroc(
+    w: np.ndarray, y: np.ndarray, order: np.ndarray, starts: np.ndarray
+) -> np.ndarray:
     """AUROC per row of the weights ``w`` [B, n] (rows sorted by score: ``order``; the
     distinct scores start at ``starts``)."""
     wp, wn = w[:, order] * y[order], w[:, order] * (1.0 - y[order])
@@ -90,8 +100,9 @@ def _weighted_auroc(w: np.ndarray, y: np.ndarray, order: np.ndarray, starts: np.
         return np.where(den > 0, num / den, np.nan)
 
 
-def _from_sums(name: str, t: np.ndarray, p: np.ndarray, counts: np.ndarray,
-               ent: np.ndarray) -> np.ndarray:
+def _from_sums(
+    name: str, t: np.ndarray, p: np.ndarray, counts: np.ndarray, ent: np.ndarray
+) -> np.ndarray:
     """F1 (at ``p >= 0.5``) and R² per draw from per-entity sums (linear in the weights)."""
     g = counts.shape[1]
 
@@ -110,8 +121,7 @@ def _from_sums(name: str, t: np.ndarray, p: np.ndarray, counts: np.ndarray,
         return np.where(ok, 1 - sres / np.where(ok, sstot, 1), np.nan)
 
 
-def _weighted_ap(w: np.ndarray, y: np.ndarray, order: np.ndarray, starts: np.ndarray
-                 ) -> np.ndarray:
+def _weighted_ap(w: np.ndarray, y: np.ndarray, order: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Average precision (scikit-learn's step form) per row of the weights ``w`` [B, n];
     rows sorted by score descending (``order``), distinct scores starting at ``starts``."""
     tpb = np.add.reduceat(w[:, order] * y[order], starts, axis=1)
@@ -125,8 +135,16 @@ def _weighted_ap(w: np.ndarray, y: np.ndarray, order: np.ndarray, starts: np.nda
     return np.where(has_both, ap, np.nan)
 
 
-def bootstrap_draws(name: str, true: Any, pred: Any, groups: Any, *, draws: int = 1000,
-                    seed: int = 0, k: int | None = None) -> np.ndarray:
+def bootstrap_draws(
+    name: str,
+    true: Any,
+    pred: Any,
+    groups: Any,
+    *,
+    draws: int = 1000,
+    seed: int = 0,
+    k: int | None = None,
+) -> np.ndarray:
     """The metric on ``draws`` entity-resampled copies of ``(true, pred)`` (``[draws]``,
     NaN where undefined).
 
@@ -156,8 +174,13 @@ def bootstrap_draws(name: str, true: Any, pred: Any, groups: Any, *, draws: int 
             out = np.where(m > 0, tot / m, np.nan)
         return np.sqrt(out) if name == "rmse" else out
     if name in _SUMS and np.ndim(pred) == 1:
-        return _from_sums(name, np.asarray(true, dtype=np.float64),
-                          np.asarray(pred, dtype=np.float64), counts, ent)
+        return _from_sums(
+            name,
+            np.asarray(true, dtype=np.float64),
+            np.asarray(pred, dtype=np.float64),
+            counts,
+            ent,
+        )
     if name == "average_precision" and np.ndim(pred) == 1:
         y = np.asarray(true, dtype=np.float64)
         s = np.asarray(pred, dtype=np.float64)
@@ -165,8 +188,8 @@ def bootstrap_draws(name: str, true: Any, pred: Any, groups: Any, *, draws: int 
         sorted_s = s[order]
         starts = np.flatnonzero(np.r_[True, sorted_s[1:] != sorted_s[:-1]])
         for lo in range(0, draws, _CHUNK):
-            w = counts[lo:lo + _CHUNK][:, ent]
-            out[lo:lo + _CHUNK] = _weighted_ap(w, y, order, starts)
+            w = counts[lo : lo + _CHUNK][:, ent]
+            out[lo : lo + _CHUNK] = _weighted_ap(w, y, order, starts)
         return out
     if name == "roc_auc" and np.ndim(pred) == 1:
         y = np.asarray(true, dtype=np.float64)
@@ -175,29 +198,41 @@ def bootstrap_draws(name: str, true: Any, pred: Any, groups: Any, *, draws: int 
         sorted_s = s[order]
         starts = np.flatnonzero(np.r_[True, sorted_s[1:] != sorted_s[:-1]])
         for lo in range(0, draws, _CHUNK):
-            w = counts[lo:lo + _CHUNK][:, ent]
-            out[lo:lo + _CHUNK] = _weighted_auroc(w, y, order, starts)
+            w = counts[lo : lo + _CHUNK][:, ent]
+            out[lo : lo + _CHUNK] = _weighted_auroc(w, y, order, starts)
         return out
     fn = METRICS[name]
     draws = min(draws, GENERIC_DRAWS)
     out = out[:draws]
-    t_arr, p_arr = np.asarray(true, dtype=object), np.asarray(pred, dtype=object) \
-        if name in _RANKING else np.asarray(pred)
+    t_arr, p_arr = (
+        np.asarray(true, dtype=object),
+        np.asarray(pred, dtype=object) if name in _RANKING else np.asarray(pred),
+    )
     rows_of = [np.flatnonzero(ent == e) for e in range(counts.shape[1])]
     for b in range(draws):
-        idx = np.concatenate([np.repeat(rows_of[e], int(c)) for e, c in
-                              enumerate(counts[b]) if c])
+        idx = np.concatenate([np.repeat(rows_of[e], int(c)) for e, c in enumerate(counts[b]) if c])
         try:
-            out[b] = fn(np.asarray(true)[idx], p_arr[idx]) if name not in _RANKING \
+            out[b] = (
+                fn(np.asarray(true)[idx], p_arr[idx])
+                if name not in _RANKING
                 else fn(list(t_arr[idx]), list(p_arr[idx]), k)
+            )
         except ValueError:  # undefined on this draw (one class only)
             pass
     return out
 
 
-def bootstrap_interval(name: str, true: Any, pred: Any, groups: Any, *, draws: int = 1000,
-                       seed: int = 0, level: float = 0.95, k: int | None = None
-                       ) -> dict | None:
+def bootstrap_interval(
+    name: str,
+    true: Any,
+    pred: Any,
+    groups: Any,
+    *,
+    draws: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+    k: int | None = None,
+) -> dict | None:
     """A ``level`` percentile interval of metric ``name`` by the entity bootstrap (see
     the module doc).
 
@@ -215,8 +250,14 @@ def bootstrap_interval(name: str, true: Any, pred: Any, groups: Any, *, draws: i
     if len(used) < draws / 2:
         return None
     lo, hi = np.percentile(used, [100 * (1 - level) / 2, 100 * (1 + level) / 2])
-    return {"low": float(lo), "high": float(hi), "level": level, "draws": draws,
-            "draws_used": int(len(used)), "method": "percentile bootstrap over entities"}
+    return {
+        "low": float(lo),
+        "high": float(hi),
+        "level": level,
+        "draws": draws,
+        "draws_used": len(used),
+        "method": "percentile bootstrap over entities",
+    }
 
 
 def overlap(a: dict | None, b: dict | None) -> bool:

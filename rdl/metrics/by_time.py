@@ -27,8 +27,9 @@ def _key(t) -> str:
     return ts.isoformat() if ts is not None else str(int(t))
 
 
-def metric_by_time(name: str, true: Any, pred: Any, times: Any, k: int | None = None
-                   ) -> dict[str, float | None]:
+def metric_by_time(
+    name: str, true: Any, pred: Any, times: Any, k: int | None = None
+) -> dict[str, float | None]:
     """Metric ``name`` within each seed time: ``{time (ISO): value}``; ``None`` where the
     metric is undefined at that time (e.g. AUROC with one class).
 
@@ -47,8 +48,11 @@ def metric_by_time(name: str, true: Any, pred: Any, times: Any, k: int | None = 
     for t in pd.unique(times):
         rows = np.flatnonzero(times == t)
         try:
-            value = fn(list(t_arr[rows]), list(p_arr[rows]), k) if name.endswith("_at_k") \
+            value = (
+                fn(list(t_arr[rows]), list(p_arr[rows]), k)
+                if name.endswith("_at_k")
                 else fn(t_arr[rows], p_arr[rows])
+            )
             out[_key(t)] = float(value)
         except ValueError:
             out[_key(t)] = None
@@ -69,8 +73,9 @@ def constant_label_times(true: Any, times: Any) -> list[str]:
     return out
 
 
-def calendar_signal(name: str, pooled: float, by_time: dict[str, float | None],
-                    interval: dict | None) -> dict | None:
+def calendar_signal(
+    name: str, pooled: float, by_time: dict[str, float | None], interval: dict | None
+) -> dict | None:
     """How much of a pooled metric the calendar explains: ``{"pooled", "within_mean",
     "gap", "half_width"}`` when the pooled value beats the mean within-time value by
     more than the interval's half width (`rdl.metrics.bootstrap`), else ``None``. Only
@@ -83,8 +88,13 @@ def calendar_signal(name: str, pooled: float, by_time: dict[str, float | None],
     gap = pooled - within
     if gap <= half:
         return None
-    return {"pooled": float(pooled), "within_mean": within, "gap": float(gap),
-            "half_width": float(half), "undefined_times": len(by_time) - len(vals)}
+    return {
+        "pooled": float(pooled),
+        "within_mean": within,
+        "gap": float(gap),
+        "half_width": float(half),
+        "undefined_times": len(by_time) - len(vals),
+    }
 
 
 __all__ = ["calendar_signal", "constant_label_times", "metric_by_time"]

@@ -141,9 +141,7 @@ def f1(true: Any, pred: Any) -> float:
     Source: ``sklearn.metrics.f1_score(average="binary")``; RelBench ``f1``.
     """
     t, p = binary(true, pred, "f1")
-    return float(
-        skm.f1_score(t, (p >= 0.5).astype(np.int64), average="binary", zero_division=0.0)
-    )
+    return float(skm.f1_score(t, (p >= 0.5).astype(np.int64), average="binary", zero_division=0.0))
 
 
 def log_loss(true: Any, pred: Any) -> float:

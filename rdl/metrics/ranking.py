@@ -29,7 +29,7 @@ values, RelBench's ``pred_isin`` formulas, ``sklearn.metrics.ndcg_score`` and
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -113,7 +113,8 @@ def _check_ids_finite(pred_rows: list[np.ndarray], metric: str) -> None:
             bad_pos.extend((i, int(j)) for j in bad)
         elif r.dtype == object:
             bad_pos.extend(
-                (i, j) for j, v in enumerate(r)
+                (i, j)
+                for j, v in enumerate(r)
                 if v is None or (isinstance(v, float) and not math.isfinite(v))
             )
     if bad_pos:
@@ -123,7 +124,9 @@ def _check_ids_finite(pred_rows: list[np.ndarray], metric: str) -> None:
         )
 
 
-def _hits(true_lists: Any, pred_lists: Any, k: Any, metric: str) -> tuple[np.ndarray, np.ndarray, int]:
+def _hits(
+    true_lists: Any, pred_lists: Any, k: Any, metric: str
+) -> tuple[np.ndarray, np.ndarray, int]:
     """RelBench's ``pred_isin`` ``[m, k]`` (bool) and ``dst_count`` ``[m]`` over the rows
     whose true set is not empty, and the resolved ``k``."""
     if isinstance(true_lists, (pd.Series, pd.Index)):

@@ -86,7 +86,5 @@ def higher_is_better(name: str | Callable[..., float]) -> bool:
             )
         name = matches[0]
     if name not in METRICS:
-        raise ValueError(
-            f"higher_is_better: unknown metric {name!r}; known: {sorted(METRICS)}"
-        )
+        raise ValueError(f"higher_is_better: unknown metric {name!r}; known: {sorted(METRICS)}")
     return name not in _LOWER_IS_BETTER

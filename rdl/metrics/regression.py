@@ -17,6 +17,7 @@ from rdl.metrics._checks import regression
 
 __all__ = ["mae", "mse", "r2", "rmse"]
 
+
 def mae(true: Any, pred: Any) -> float:
     """Mean absolute error ``mean(|true - pred|)``. Lower is better.
 

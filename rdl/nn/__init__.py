@@ -9,5 +9,17 @@ from rdl.nn.model import RDLModel
 from rdl.nn.pooling import POOLINGS, SubgraphPooling
 from rdl.nn.temporal import TemporalEncoder
 
-__all__ = ["BackboneConfig", "RelationalBackbone", "HeteroEncoder", "HeteroGNN", "HeteroGraphSAGE", "GNNS",
-           "RelationConv", "RDLModel", "SubgraphPooling", "POOLINGS", "TemporalEncoder", "safe_key"]
+__all__ = [
+    "GNNS",
+    "POOLINGS",
+    "BackboneConfig",
+    "HeteroEncoder",
+    "HeteroGNN",
+    "HeteroGraphSAGE",
+    "RDLModel",
+    "RelationConv",
+    "RelationalBackbone",
+    "SubgraphPooling",
+    "TemporalEncoder",
+    "safe_key",
+]

@@ -50,7 +50,7 @@ class BackboneConfig:
     heads: int = 4
 
     @classmethod
-    def of(cls, backbone: "BackboneConfig | None", kwargs: dict) -> "BackboneConfig":
+    def of(cls, backbone: BackboneConfig | None, kwargs: dict) -> BackboneConfig:
         """``backbone``, or one from a model's flat keyword arguments (a checkpoint's
         ``model_kwargs``; old ones without ``heads`` get the default 4).
 
@@ -94,19 +94,28 @@ class RelationalBackbone(torch.nn.Module):
         config = self.config = BackboneConfig.of(config, kwargs)
         self.time_tables = set(config.time_tables)
         self.channels = channels = config.channels
-        self.encoder = HeteroEncoder(channels, config.col_names_dict, config.col_stats,
-                                     config.encoder_layers)
+        self.encoder = HeteroEncoder(
+            channels, config.col_names_dict, config.col_stats, config.encoder_layers
+        )
         self.temporal = TemporalEncoder(sorted(self.time_tables), channels)
-        self.gnn = HeteroGNN(config.node_types, config.edge_types, channels, config.aggr,
-                             config.num_layers, gnn=config.gnn, heads=config.heads)
+        self.gnn = HeteroGNN(
+            config.node_types,
+            config.edge_types,
+            channels,
+            config.aggr,
+            config.num_layers,
+            gnn=config.gnn,
+            heads=config.heads,
+        )
 
     def reset_parameters(self) -> None:
         self.encoder.reset_parameters()
         self.temporal.reset_parameters()
         self.gnn.reset_parameters()
 
-    def features(self, batch, tf_dict: dict,
-                 row_transform=None) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+    def features(
+        self, batch, tf_dict: dict, row_transform=None
+    ) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
         """Node features before message passing.
 
         Args:
@@ -139,9 +148,14 @@ class RelationalBackbone(torch.nn.Module):
             batch_dict[nt] = store.batch
         return x_dict, batch_dict
 
-    def forward(self, batch, tf_dict: dict, edge_index_dict: dict | None = None,
-                x_dict: dict[str, Tensor] | None = None,
-                trim: bool = True) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+    def forward(
+        self,
+        batch,
+        tf_dict: dict,
+        edge_index_dict: dict | None = None,
+        x_dict: dict[str, Tensor] | None = None,
+        trim: bool = True,
+    ) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
         """Node embeddings after message passing.
 
         Args:
@@ -165,11 +179,13 @@ class RelationalBackbone(torch.nn.Module):
             batch_dict = {nt: batch[nt].batch for nt in x_dict}
         if edge_index_dict is None:
             edge_index_dict = {et: batch[et].edge_index for et in batch.edge_types}
-        edge_index_dict = {et: ei for et, ei in edge_index_dict.items()
-                           if et[0] in x_dict and et[2] in x_dict}
+        edge_index_dict = {
+            et: ei for et, ei in edge_index_dict.items() if et[0] in x_dict and et[2] in x_dict
+        }
         if trim:
-            x_dict = self.gnn(x_dict, edge_index_dict, batch.num_sampled_nodes_dict,
-                              batch.num_sampled_edges_dict)
+            x_dict = self.gnn(
+                x_dict, edge_index_dict, batch.num_sampled_nodes_dict, batch.num_sampled_edges_dict
+            )
         else:
             x_dict = self.gnn(x_dict, edge_index_dict)
         batch_dict = {nt: b[: x_dict[nt].size(0)] for nt, b in batch_dict.items()}

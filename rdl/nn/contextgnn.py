@@ -75,9 +75,17 @@ class ContextGNNModel(torch.nn.Module):
             keyword arguments (``backbone_args``).
     """
 
-    def __init__(self, *, src_table: str, dst_table: str, num_dst_nodes: int,
-                 embedding_dim: int = 64, num_context: int = 0,
-                 backbone: BackboneConfig | None = None, **backbone_args):
+    def __init__(
+        self,
+        *,
+        src_table: str,
+        dst_table: str,
+        num_dst_nodes: int,
+        embedding_dim: int = 64,
+        num_context: int = 0,
+        backbone: BackboneConfig | None = None,
+        **backbone_args,
+    ):
         super().__init__()
         self.src_table, self.dst_table = src_table, dst_table
         self.backbone = RelationalBackbone(BackboneConfig.of(backbone, backbone_args))
@@ -108,8 +116,15 @@ class ContextGNNModel(torch.nn.Module):
         rows = self.backbone.encoder(self.dst_table, tf_dict[self.dst_table][index])
         return self.dst_embedding(index, rows)
 
-    def forward(self, batch, tf_dict: dict, edge_index_dict: dict, dst_index: Tensor,
-                dst_emb: Tensor | None = None, context: Tensor | None = None) -> Tensor:
+    def forward(
+        self,
+        batch,
+        tf_dict: dict,
+        edge_index_dict: dict,
+        dst_index: Tensor,
+        dst_emb: Tensor | None = None,
+        context: Tensor | None = None,
+    ) -> Tensor:
         """Scores of destinations ``dst_index`` for the seeds of ``batch``.
 
         Args:
@@ -146,8 +161,9 @@ class ContextGNNModel(torch.nn.Module):
             return logits
         h_dst = x_dict[self.dst_table]
         store = batch[self.dst_table]
-        col = torch.full((int(dst_index.max()) + 1 if dst_index.numel() else 0,), -1,
-                         dtype=torch.long)
+        col = torch.full(
+            (int(dst_index.max()) + 1 if dst_index.numel() else 0,), -1, dtype=torch.long
+        )
         col[dst_index] = torch.arange(dst_index.numel())
         node = store.n_id
         keep = node < col.numel()
@@ -155,8 +171,11 @@ class ContextGNNModel(torch.nn.Module):
         if not bool(keep.any()):
             return logits
         seed, h = store.batch[keep], h_dst[keep]
-        reached = (self.head(h).view(-1) + (h_src[seed] * h).sum(-1)
-                   + self.offset_reached(p_src).view(-1)[seed])
+        reached = (
+            self.head(h).view(-1)
+            + (h_src[seed] * h).sum(-1)
+            + self.offset_reached(p_src).view(-1)[seed]
+        )
         if self.num_context:
             assert context is not None
             reached = reached + (context[seed, col[node[keep]]] * w[seed]).sum(-1)

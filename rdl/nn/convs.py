@@ -59,8 +59,13 @@ class RelationConv(MessagePassing):
         output ``[N_dst, out]``.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, aggr: str = "sum",
-                 hidden_channels: int | None = None):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        aggr: str = "sum",
+        hidden_channels: int | None = None,
+    ):
         super().__init__(aggr=aggr)
         hidden = hidden_channels or out_channels
         self.lin_src = torch.nn.Linear(in_channels, hidden, bias=False)
@@ -76,8 +81,11 @@ class RelationConv(MessagePassing):
 
     def forward(self, x: tuple[Tensor, Tensor], edge_index: Tensor) -> Tensor:
         x_src, x_dst = x
-        h = self.propagate(edge_index, a=(self.lin_src(x_src), self.lin_dst(x_dst)),
-                           size=(x_src.size(0), x_dst.size(0)))
+        h = self.propagate(
+            edge_index,
+            a=(self.lin_src(x_src), self.lin_dst(x_dst)),
+            size=(x_src.size(0), x_dst.size(0)),
+        )
         return self.lin_out(h) if self.linear_aggr else h
 
     def message(self, a_i: Tensor, a_j: Tensor) -> Tensor:
@@ -125,12 +133,19 @@ class HeteroHGT(torch.nn.Module):
         channels: input and output size; heads: attention heads (divides ``channels``).
     """
 
-    def __init__(self, node_types: list[str], edge_types: list[tuple[str, str, str]],
-                 channels: int, heads: int = 4):
+    def __init__(
+        self,
+        node_types: list[str],
+        edge_types: list[tuple[str, str, str]],
+        channels: int,
+        heads: int = 4,
+    ):
         super().__init__()
         self.edge_types = [tuple(et) for et in edge_types]
-        metadata = ([safe_key(nt) for nt in node_types],
-                    [(safe_key(s), r, safe_key(d)) for s, r, d in self.edge_types])
+        metadata = (
+            [safe_key(nt) for nt in node_types],
+            [(safe_key(s), r, safe_key(d)) for s, r, d in self.edge_types],
+        )
         self.conv = FastHGTConv(channels, channels, metadata, heads=heads)
 
     def reset_parameters(self) -> None:
@@ -138,11 +153,18 @@ class HeteroHGT(torch.nn.Module):
 
     def forward(self, x_dict: dict[str, Tensor], edge_index_dict: dict) -> dict[str, Tensor]:
         x = {safe_key(nt): v for nt, v in x_dict.items()}
-        ei = {(safe_key(et[0]), et[1], safe_key(et[2])): edge_index_dict[et]
-              for et in self.edge_types if et in edge_index_dict}
+        ei = {
+            (safe_key(et[0]), et[1], safe_key(et[2])): edge_index_dict[et]
+            for et in self.edge_types
+            if et in edge_index_dict
+        }
         out = self.conv(x, ei)
         dst = {et[2] for et in edge_index_dict}
-        return {nt: out[safe_key(nt)] for nt in x_dict if nt in dst and out.get(safe_key(nt)) is not None}
+        return {
+            nt: out[safe_key(nt)]
+            for nt in x_dict
+            if nt in dst and out.get(safe_key(nt)) is not None
+        }
 
 
 @dataclass(frozen=True)
@@ -171,8 +193,9 @@ def _sage(channels: int, aggr: str, heads: int) -> MessagePassing:
 
 
 def _gat(channels: int, aggr: str, heads: int) -> MessagePassing:
-    return GATv2Conv((channels, channels), channels // heads, heads=heads, concat=True,
-                     add_self_loops=False)
+    return GATv2Conv(
+        (channels, channels), channels // heads, heads=heads, concat=True, add_self_loops=False
+    )
 
 
 def _rn(channels: int, aggr: str, heads: int) -> MessagePassing:
@@ -180,12 +203,15 @@ def _rn(channels: int, aggr: str, heads: int) -> MessagePassing:
 
 
 #: every layer kind, in the order ``--help`` lists them (the first is the default)
-GNN_LAYERS: dict[str, GNNLayer] = {layer.name: layer for layer in (
-    GNNLayer("sage", "GraphSAGE (RelBench's layer)", conv=_sage),
-    GNNLayer("gat", "GATv2 attention, heads concatenated", conv=_gat, heads=True),
-    GNNLayer("rn", "relation network: an MLP of each (receiver, sender) pair", conv=_rn),
-    GNNLayer("hgt", "Heterogeneous Graph Transformer", whole=HeteroHGT, heads=True),
-)}
+GNN_LAYERS: dict[str, GNNLayer] = {
+    layer.name: layer
+    for layer in (
+        GNNLayer("sage", "GraphSAGE (RelBench's layer)", conv=_sage),
+        GNNLayer("gat", "GATv2 attention, heads concatenated", conv=_gat, heads=True),
+        GNNLayer("rn", "relation network: an MLP of each (receiver, sender) pair", conv=_rn),
+        GNNLayer("hgt", "Heterogeneous Graph Transformer", whole=HeteroHGT, heads=True),
+    )
+}
 #: the names of `GNN_LAYERS`
 GNNS = tuple(GNN_LAYERS)
 
@@ -198,8 +224,14 @@ def gnn_help(verbose: bool = False) -> str:
     return "message passing: " + " | ".join(GNNS)
 
 
-def make_layer(gnn: str, node_types: list[str], edge_types: list[tuple[str, str, str]],
-               channels: int, aggr: str = "sum", heads: int = 4) -> torch.nn.Module:
+def make_layer(
+    gnn: str,
+    node_types: list[str],
+    edge_types: list[tuple[str, str, str]],
+    channels: int,
+    aggr: str = "sum",
+    heads: int = 4,
+) -> torch.nn.Module:
     """One message-passing layer of kind ``gnn`` (see the module docstring).
 
     Args:
@@ -219,14 +251,24 @@ def make_layer(gnn: str, node_types: list[str], edge_types: list[tuple[str, str,
     if layer is None:
         raise ArgumentError(f"unknown gnn {gnn!r}; choose one of {list(GNNS)} ({arg('gnn')})")
     if layer.heads and channels % heads:
-        raise ArgumentError(f"{arg('gnn', repr(gnn), cli=gnn)}: {heads} heads do not divide "
-                            f"{channels} channels; pick {arg('channels')} as a multiple of "
-                            f"{heads}")
+        raise ArgumentError(
+            f"{arg('gnn', repr(gnn), cli=gnn)}: {heads} heads do not divide "
+            f"{channels} channels; pick {arg('channels')} as a multiple of "
+            f"{heads}"
+        )
     if layer.whole is not None:
         return layer.whole(node_types, edge_types, channels, heads)
     assert layer.conv is not None  # every layer has conv or whole
     return HeteroConv({et: layer.conv(channels, aggr, heads) for et in edge_types}, aggr="sum")
 
 
-__all__ = ["GNNS", "GNN_LAYERS", "FastHGTConv", "GNNLayer", "HeteroHGT", "RelationConv",
-           "gnn_help", "make_layer"]
+__all__ = [
+    "GNNS",
+    "GNN_LAYERS",
+    "FastHGTConv",
+    "GNNLayer",
+    "HeteroHGT",
+    "RelationConv",
+    "gnn_help",
+    "make_layer",
+]

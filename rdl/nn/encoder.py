@@ -51,8 +51,11 @@ class HeteroEncoder(torch.nn.Module):
         self.encoders = torch.nn.ModuleDict()
         for table, names in col_names_dict.items():
             self.encoders[safe_key(table)] = ResNet(
-                channels=channels, out_channels=channels, num_layers=num_layers,
-                col_stats=col_stats[table], col_names_dict=names,
+                channels=channels,
+                out_channels=channels,
+                num_layers=num_layers,
+                col_stats=col_stats[table],
+                col_names_dict=names,
                 stype_encoder_dict=default_stype_encoders(),
             )
 

@@ -41,19 +41,32 @@ class HeteroGNN(torch.nn.Module):
         ValueError: unknown ``gnn`` (see `rdl.nn.convs.make_layer`).
     """
 
-    def __init__(self, node_types: list[str], edge_types: list[tuple[str, str, str]],
-                 channels: int, aggr: str = "sum", num_layers: int = 2, gnn: str = "sage",
-                 heads: int = 4):
+    def __init__(
+        self,
+        node_types: list[str],
+        edge_types: list[tuple[str, str, str]],
+        channels: int,
+        aggr: str = "sum",
+        num_layers: int = 2,
+        gnn: str = "sage",
+        heads: int = 4,
+    ):
         super().__init__()
         self.gnn = gnn
         self.convs = torch.nn.ModuleList(
-            make_layer(gnn, node_types, edge_types, channels, aggr, heads) for _ in range(num_layers))
+            make_layer(gnn, node_types, edge_types, channels, aggr, heads)
+            for _ in range(num_layers)
+        )
         self.roots = torch.nn.ModuleList(
-            torch.nn.ModuleDict({safe_key(nt): torch.nn.Linear(channels, channels) for nt in node_types})
+            torch.nn.ModuleDict(
+                {safe_key(nt): torch.nn.Linear(channels, channels) for nt in node_types}
+            )
             for _ in range(num_layers)
         )
         self.norms = torch.nn.ModuleList(
-            torch.nn.ModuleDict({safe_key(nt): LayerNorm(channels, mode="node") for nt in node_types})
+            torch.nn.ModuleDict(
+                {safe_key(nt): LayerNorm(channels, mode="node") for nt in node_types}
+            )
             for _ in range(num_layers)
         )
 
@@ -64,9 +77,13 @@ class HeteroGNN(torch.nn.Module):
             for module in layer.values():
                 module.reset_parameters()
 
-    def forward(self, x_dict: dict[str, Tensor], edge_index_dict: dict,
-                num_sampled_nodes: dict | None = None,
-                num_sampled_edges: dict | None = None) -> dict[str, Tensor]:
+    def forward(
+        self,
+        x_dict: dict[str, Tensor],
+        edge_index_dict: dict,
+        num_sampled_nodes: dict | None = None,
+        num_sampled_edges: dict | None = None,
+    ) -> dict[str, Tensor]:
         """``x_dict``: table -> ``[num_nodes, channels]``; ``edge_index_dict``: edge type ->
         ``[2, num_edges]`` local indices; ``num_sampled_nodes`` / ``num_sampled_edges``:
         per-hop counts (PyG's ``HeteroSamplerOutput`` meaning) to trim layer by layer.
@@ -77,7 +94,8 @@ class HeteroGNN(torch.nn.Module):
             roots, norms = cast(ModuleDict, roots), cast(ModuleDict, norms)  # per table
             if num_sampled_nodes is not None and i > 0:
                 x_dict, edge_index_dict, _ = trim_to_layer(
-                    i, num_sampled_nodes, num_sampled_edges, x_dict, edge_index_dict)
+                    i, num_sampled_nodes, num_sampled_edges, x_dict, edge_index_dict
+                )
                 edge_index_dict = {et: ei for et, ei in edge_index_dict.items() if ei.size(1) > 0}
             out = conv(x_dict, edge_index_dict) if edge_index_dict else {}
             new = {}
@@ -95,8 +113,14 @@ class HeteroGraphSAGE(HeteroGNN):
     """`HeteroGNN` with GraphSAGE layers (``gnn="sage"``): RelBench's ``HeteroGraphSAGE``
     with a per-table root linear, trimmed layer by layer."""
 
-    def __init__(self, node_types: list[str], edge_types: list[tuple[str, str, str]],
-                 channels: int, aggr: str = "sum", num_layers: int = 2):
+    def __init__(
+        self,
+        node_types: list[str],
+        edge_types: list[tuple[str, str, str]],
+        channels: int,
+        aggr: str = "sum",
+        num_layers: int = 2,
+    ):
         super().__init__(node_types, edge_types, channels, aggr, num_layers, gnn="sage")
 
 

@@ -40,9 +40,16 @@ class TwoTowerModel(torch.nn.Module):
             fields as keyword arguments (``backbone_args``).
     """
 
-    def __init__(self, *, src_table: str, dst_table: str, num_dst_nodes: int,
-                 shallow: bool = False, backbone: BackboneConfig | None = None,
-                 **backbone_args):
+    def __init__(
+        self,
+        *,
+        src_table: str,
+        dst_table: str,
+        num_dst_nodes: int,
+        shallow: bool = False,
+        backbone: BackboneConfig | None = None,
+        **backbone_args,
+    ):
         super().__init__()
         self.src_table, self.dst_table = src_table, dst_table
         self.backbone = RelationalBackbone(BackboneConfig.of(backbone, backbone_args))
@@ -67,7 +74,9 @@ class TwoTowerModel(torch.nn.Module):
         table = self.src_table if side == "src" else self.dst_table
         x_dict, _ = self.backbone.features(batch, tf_dict)
         if self.shallow is not None and self.dst_table in x_dict:
-            x_dict[self.dst_table] = x_dict[self.dst_table] + self.shallow(batch[self.dst_table].n_id)
+            x_dict[self.dst_table] = x_dict[self.dst_table] + self.shallow(
+                batch[self.dst_table].n_id
+            )
         x_dict, _ = self.backbone(batch, tf_dict, x_dict=x_dict)
         seeds = x_dict[table][: batch.seed_time.numel()]
         return (self.src_head if side == "src" else self.dst_head)(seeds)
@@ -95,8 +104,14 @@ class IDGNNModel(torch.nn.Module):
             keyword arguments (``backbone_args``).
     """
 
-    def __init__(self, *, src_table: str, dst_table: str,
-                 backbone: BackboneConfig | None = None, **backbone_args):
+    def __init__(
+        self,
+        *,
+        src_table: str,
+        dst_table: str,
+        backbone: BackboneConfig | None = None,
+        **backbone_args,
+    ):
         super().__init__()
         self.src_table, self.dst_table = src_table, dst_table
         self.backbone = RelationalBackbone(BackboneConfig.of(backbone, backbone_args))

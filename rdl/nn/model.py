@@ -28,8 +28,15 @@ class RDLModel(torch.nn.Module):
             checkpoints).
     """
 
-    def __init__(self, *, entity_table: str, out_channels: int, pooling: str = "seed",
-                 backbone: BackboneConfig | None = None, **backbone_args):
+    def __init__(
+        self,
+        *,
+        entity_table: str,
+        out_channels: int,
+        pooling: str = "seed",
+        backbone: BackboneConfig | None = None,
+        **backbone_args,
+    ):
         super().__init__()
         self.entity_table = entity_table
         self.backbone = RelationalBackbone(BackboneConfig.of(backbone, backbone_args))

@@ -44,8 +44,10 @@ class SeedInputEncoder(torch.nn.Module):
             self.stale_lin = torch.nn.Linear(channels, channels)
         if self.num_features:
             self.mlp = torch.nn.Sequential(
-                torch.nn.Linear(self.num_features, channels), torch.nn.ReLU(),
-                torch.nn.Linear(channels, channels))
+                torch.nn.Linear(self.num_features, channels),
+                torch.nn.ReLU(),
+                torch.nn.Linear(channels, channels),
+            )
 
     @property
     def enabled(self) -> bool:
@@ -66,15 +68,18 @@ class SeedInputEncoder(torch.nn.Module):
         out = None
         if self.staleness:
             if staleness is None:
-                raise ValueError("the model encodes staleness but the batch has no "
-                                 "'staleness' (seed time minus information cut-off)")
+                raise ValueError(
+                    "the model encodes staleness but the batch has no "
+                    "'staleness' (seed time minus information cut-off)"
+                )
             days = staleness.to(torch.float) / SECONDS_PER_DAY
             out = self.stale_lin(self.stale_encoding(days))
         if self.num_features:
             if features is None or features.size(-1) != self.num_features:
                 got = None if features is None else tuple(features.shape)
-                raise ValueError(f"the model takes {self.num_features} seed features, the "
-                                 f"batch has {got}")
+                raise ValueError(
+                    f"the model takes {self.num_features} seed features, the batch has {got}"
+                )
             h = self.mlp(features.to(torch.float))
             out = h if out is None else out + h
         return out

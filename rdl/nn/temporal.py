@@ -26,7 +26,9 @@ class TemporalEncoder(torch.nn.Module):
     def __init__(self, tables: list[str], channels: int):
         super().__init__()
         self.encoding = PositionalEncoding(channels)
-        self.lins = torch.nn.ModuleDict({safe_key(t): torch.nn.Linear(channels, channels) for t in tables})
+        self.lins = torch.nn.ModuleDict(
+            {safe_key(t): torch.nn.Linear(channels, channels) for t in tables}
+        )
 
     def reset_parameters(self) -> None:
         self.encoding.reset_parameters()

@@ -30,12 +30,12 @@ import torch
 
 from rdl.db import Database, RdlError
 from rdl.db.errors import MissingFileError, arg, spelled
+from rdl.db.sources import safe_url
 from rdl.graph import build_graph
 from rdl.nn import RelationalBackbone
 from rdl.nn.seed_inputs import entity_model
 from rdl.sampling import TemporalNeighborSampler, build_csc
 from rdl.sampling.loader import NodeLoader
-from rdl.db.sources import safe_url
 from rdl.serve.kinds import serving_of
 from rdl.train.checkpoint import CHECKPOINT, load_checkpoint
 from rdl.train.config import TrainConfig
@@ -43,12 +43,22 @@ from rdl.train.init import BACKBONE, check_columns, check_schema, load_backbone
 from rdl.train.job import open_database
 from rdl.train.seeds import to_seconds
 
+
 class EmbedOutputError(RdlError, ValueError):
     """Embeddings cannot be written where asked (the source database, an existing table)."""
 
 
-BACKBONE_ARGS = ("col_names_dict", "col_stats", "node_types", "edge_types", "time_tables",
-                 "channels", "num_layers", "aggr", "encoder_layers")
+BACKBONE_ARGS = (
+    "col_names_dict",
+    "col_stats",
+    "node_types",
+    "edge_types",
+    "time_tables",
+    "channels",
+    "num_layers",
+    "aggr",
+    "encoder_layers",
+)
 TIME_COL = "timestamp"
 
 
@@ -62,7 +72,8 @@ def _load(model_dir: str | Path) -> tuple[dict, dict, str]:
                 "directory written by "
                 + spelled("rdl.pretrain.pretrain(..., out_dir=DIR)", "`rdl pretrain --out DIR`")
                 + " or "
-                + spelled("rdl.train.train_task(..., out_dir=DIR)", "`rdl train --out DIR`"))
+                + spelled("rdl.train.train_task(..., out_dir=DIR)", "`rdl train --out DIR`")
+            )
         ckpt = load_backbone(d)
         return ckpt, ckpt["backbone_kwargs"], "backbone"
     ckpt = load_checkpoint(d)
@@ -91,8 +102,15 @@ class Embedder:
             model's.
     """
 
-    def __init__(self, model_dir: str | Path, db: str | Database, *, cache_dir=None,
-                 batch_size: int | None = None, precision: str = "fp32"):
+    def __init__(
+        self,
+        model_dir: str | Path,
+        db: str | Database,
+        *,
+        cache_dir=None,
+        batch_size: int | None = None,
+        precision: str = "fp32",
+    ):
         self.ckpt, kw, self.kind = _load(model_dir)
         self.config = TrainConfig(**self.ckpt["config"])
         if precision not in ("fp32", "model"):
@@ -103,18 +121,30 @@ class Embedder:
         self.database, self.url = open_database(db)
         where = self.ckpt["path"]
         check_columns(kw, self.database, self.config.text, where)
-        self.graph = build_graph(self.database, text=self.config.text, col_stats=kw["col_stats"],
-                                 cache_dir=cache_dir, text_encoders=self.ckpt.get("text_encoders"))
-        check_schema({"backbone_kwargs": kw, "path": where,
-                      "entity_table": self.ckpt.get("entity_table")}, self.graph)
+        self.graph = build_graph(
+            self.database,
+            text=self.config.text,
+            col_stats=kw["col_stats"],
+            cache_dir=cache_dir,
+            text_encoders=self.ckpt.get("text_encoders"),
+        )
+        check_schema(
+            {"backbone_kwargs": kw, "path": where, "entity_table": self.ckpt.get("entity_table")},
+            self.graph,
+        )
         self.backbone = RelationalBackbone(**kw)
         self.model = None
         if self.kind == "backbone":
             self.backbone.load_state_dict(self.ckpt["state_dict"])
         else:
             prefix = "backbone."
-            self.backbone.load_state_dict({k[len(prefix):]: v for k, v in self.ckpt["state_dict"].items()
-                                           if k.startswith(prefix)})
+            self.backbone.load_state_dict(
+                {
+                    k[len(prefix) :]: v
+                    for k, v in self.ckpt["state_dict"].items()
+                    if k.startswith(prefix)
+                }
+            )
             if serving_of(self.ckpt).entity_model and "pooling" in self.ckpt["model_kwargs"]:
                 self.model = entity_model(**self.ckpt["model_kwargs"])
                 self.model.load_state_dict(self.ckpt["state_dict"])
@@ -135,11 +165,17 @@ class Embedder:
     def embed_nodes(self, table: str, node: np.ndarray, seed_time: np.ndarray) -> np.ndarray:
         """``float32 [n, channels]`` embeddings of rows ``node`` of ``table`` at
         ``seed_time`` (``int64 [n]`` seconds since epoch; only rows dated ``<=`` it)."""
-        sampler = TemporalNeighborSampler(self.csc, self.graph.num_nodes, self.graph.node_time,
-                                          self.config.num_neighbors, self.config.temporal_strategy,
-                                          seed=self.config.seed)
-        loader = NodeLoader(sampler, self.graph.node_time, table, node, seed_time,
-                            batch_size=self.batch_size)
+        sampler = TemporalNeighborSampler(
+            self.csc,
+            self.graph.num_nodes,
+            self.graph.node_time,
+            self.config.num_neighbors,
+            self.config.temporal_strategy,
+            seed=self.config.seed,
+        )
+        loader = NodeLoader(
+            sampler, self.graph.node_time, table, node, seed_time, batch_size=self.batch_size
+        )
         use_model = self.model is not None and table == self.model.entity_table
         attach = lambda batch, idx: batch  # noqa: E731
         if use_model:  # a model with seed inputs (stale history, seed features) embeds
@@ -147,8 +183,13 @@ class Embedder:
             from rdl.train.entity import seed_input_fn
 
             keys = self.graph.pkey_values[table]
-            attach = seed_input_fn(self.model, self.ckpt, self.database,
-                                   node if keys is None else np.asarray(keys)[node], seed_time)
+            attach = seed_input_fn(
+                self.model,
+                self.ckpt,
+                self.database,
+                node if keys is None else np.asarray(keys)[node],
+                seed_time,
+            )
         out = []
         with self.config.autocast():
             for batch, idx in loader:
@@ -222,7 +263,7 @@ def same_database(a: str, b: str) -> bool:
 
     try:
         ua, ub = sa.make_url(normalize_url(a)), sa.make_url(normalize_url(b))
-    except Exception:  # noqa: BLE001  (an unparsable URL names no database we read)
+    except Exception:
         return False
     if ua.get_backend_name() != ub.get_backend_name():
         return False
@@ -231,8 +272,9 @@ def same_database(a: str, b: str) -> bool:
     return (ua.host, ua.port, ua.database) == (ub.host, ub.port, ub.database)
 
 
-def write_embeddings(df: pd.DataFrame, out: str, *, source: str | None, table: str,
-                     replace: bool = False) -> str:
+def write_embeddings(
+    df: pd.DataFrame, out: str, *, source: str | None, table: str, replace: bool = False
+) -> str:
     """Write embeddings to ``out``: a ``.parquet`` file, or a table named ``table`` in the
     database at ``out`` (URL or ``.duckdb`` / ``.sqlite`` path; created if missing).
 
@@ -252,25 +294,38 @@ def write_embeddings(df: pd.DataFrame, out: str, *, source: str | None, table: s
             f"{arg('out', repr(safe_url(out)), cli=safe_url(out))} is the database the embeddings are computed from; "
             "rdl never writes to the source database. Pass another database (e.g. "
             f"{arg('out', repr('embeddings.duckdb'), cli='embeddings.duckdb')}) or a .parquet "
-            "file.")
+            "file."
+        )
     from rdl.db import Table
     from rdl.db.errors import SchemaError
     from rdl.db.write import normalize_url, to_url
 
     url = normalize_url(out)  # SchemaError: neither a URL nor a known file kind
     try:
-        to_url(Database({table: Table(df, {}, None, TIME_COL, {})}), url, constraints=False,
-               replace=replace)
+        to_url(
+            Database({table: Table(df, {}, None, TIME_COL, {})}),
+            url,
+            constraints=False,
+            replace=replace,
+        )
     except SchemaError:
         raise EmbedOutputError(
             f"{safe_url(out)} already has a table {table!r}: pass {arg('replace', 'True', cli='')} to "
             f"overwrite it or {arg('table', repr('NAME'), option='out_table', cli='NAME')} to "
-            "write another one.") from None
+            "write another one."
+        ) from None
     return f"table {table!r} of {safe_url(out)}"
 
 
-def embed(model_dir: str | Path, db: str | Database, at, *, table: str | None = None,
-          cache_dir=None, batch_size: int | None = None) -> pd.DataFrame:
+def embed(
+    model_dir: str | Path,
+    db: str | Database,
+    at,
+    *,
+    table: str | None = None,
+    cache_dir=None,
+    batch_size: int | None = None,
+) -> pd.DataFrame:
     """Row embeddings as of ``at`` (``rdl embed``): see `Embedder.at`.
 
     Example::
@@ -282,4 +337,4 @@ def embed(model_dir: str | Path, db: str | Database, at, *, table: str | None = 
     return Embedder(model_dir, db, cache_dir=cache_dir, batch_size=batch_size).at(at, table)
 
 
-__all__ = ["EmbedOutputError", "Embedder", "TIME_COL", "embed", "same_database", "write_embeddings"]
+__all__ = ["TIME_COL", "EmbedOutputError", "Embedder", "embed", "same_database", "write_embeddings"]

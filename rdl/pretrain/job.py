@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from rdl.db import Database, RdlError
-from rdl.db.sources import safe_url
 from rdl.db.errors import arg
+from rdl.db.sources import safe_url
 from rdl.graph import build_graph
 from rdl.pretrain.config import PretrainConfig
 from rdl.pretrain.seeds import (
@@ -51,11 +51,14 @@ def _inputs(database: Database, task, until, cut, protocol: str):
                 f"{arg('until', repr(str(until)), cli=until)} is after task {task.name!r}'s val "
                 f"timestamp {val}: the backbone would see rows of the validation/test label "
                 f"windows, and training with {arg('init')} refuses it. Drop {arg('until')} "
-                f"(default: {val}) or pass an earlier one.")
+                f"(default: {val}) or pass an earlier one."
+            )
         if cut is not None:
-            raise PretrainError(f"{arg('cut')} and {arg('task')} both set the input cut: with a "
-                                "task the database is cut at the task's test timestamp; drop "
-                                f"{arg('cut')}.")
+            raise PretrainError(
+                f"{arg('cut')} and {arg('task')} both set the input cut: with a "
+                "task the database is cut at the task's test timestamp; drop "
+                f"{arg('cut')}."
+            )
         return task.input_db(protocol), test, until, pd.Timedelta(task.timedelta).days, task.name
     if cut is not None:
         cut = pd.Timestamp(cut)
@@ -64,14 +67,26 @@ def _inputs(database: Database, task, until, cut, protocol: str):
     if until is None:
         until = stats_until
     elif stats_until is not None and pd.Timestamp(until) > stats_until:
-        raise PretrainError(f"{arg('until', repr(str(pd.Timestamp(until))), cli=until)} is after "
-                            f"the input cut {stats_until}; pass {arg('until')} <= {arg('cut')}.")
+        raise PretrainError(
+            f"{arg('until', repr(str(pd.Timestamp(until))), cli=until)} is after "
+            f"the input cut {stats_until}; pass {arg('until')} <= {arg('cut')}."
+        )
     return database, cut, (None if until is None else pd.Timestamp(until)), None, None
 
 
-def pretrain(db, entity_table: str | None = None, config: TrainConfig | None = None,
-             options: PretrainConfig | None = None, out_dir: str | Path | None = None, *,
-             task=None, until=None, cut=None, cache_dir=None, progress: bool = True) -> dict:
+def pretrain(
+    db,
+    entity_table: str | None = None,
+    config: TrainConfig | None = None,
+    options: PretrainConfig | None = None,
+    out_dir: str | Path | None = None,
+    *,
+    task=None,
+    until=None,
+    cut=None,
+    cache_dir=None,
+    progress: bool = True,
+) -> dict:
     """Pretrain the relational backbone on ``entity_table`` with self-supervised relational
     reasoning (`rdl.pretrain.objective`) and write ``out_dir/backbone.pt`` and
     ``out_dir/pretrain.json``.
@@ -117,9 +132,11 @@ def pretrain(db, entity_table: str | None = None, config: TrainConfig | None = N
     if entity_table is None or entity_table not in database:
         raise PretrainError(
             f"entity table {entity_table!r} is not a table of {url} (tables: "
-            f"{sorted(database)}); pass {arg('entity_table')} with one of them.")
+            f"{sorted(database)}); pass {arg('entity_table')} with one of them."
+        )
     input_db, stats_until, until, every_days, task_name = _inputs(
-        database, task, until, cut, config.protocol)
+        database, task, until, cut, config.protocol
+    )
     t0 = time.perf_counter()
     graph = build_graph(input_db, text=config.text, stats_until=stats_until, cache_dir=cache_dir)
     graph_s = time.perf_counter() - t0
@@ -128,9 +145,14 @@ def pretrain(db, entity_table: str | None = None, config: TrainConfig | None = N
     until_s = int(to_seconds([until])[0]) if until is not None else 0
     span = max(until_s - (first if first is not None else until_s), 0)
     every_days = options.every_days or every_days or max(span / SECONDS_PER_DAY / 50, 1.0)
-    times = grid_times(first if first is not None else until_s, until_s,
-                       max(int(every_days * SECONDS_PER_DAY), 1))
-    active = None if options.active_within_days is None else int(options.active_within_days * SECONDS_PER_DAY)
+    times = grid_times(
+        first if first is not None else until_s, until_s, max(int(every_days * SECONDS_PER_DAY), 1)
+    )
+    active = (
+        None
+        if options.active_within_days is None
+        else int(options.active_within_days * SECONDS_PER_DAY)
+    )
     seeds = pretrain_seeds(graph, entity_table, times, active)
     try:
         train, val = split_by_entity(seeds, options.val_fraction, config.seed)
@@ -139,7 +161,8 @@ def pretrain(db, entity_table: str | None = None, config: TrainConfig | None = N
             f"table {entity_table!r}: {e} ({len(seeds)} seeds on {len(times)} grid times "
             f"up to {until}). Widen the grid ({arg('every_days')}), keep inactive rows "
             f"({arg('active_within_days', 'None', cli='0')}) or pick a larger "
-            f"{arg('entity_table')}.") from None
+            f"{arg('entity_table')}."
+        ) from None
 
     trainer = PretrainTrainer(entity_table, graph, config, options)
     t0 = time.perf_counter()
@@ -148,25 +171,47 @@ def pretrain(db, entity_table: str | None = None, config: TrainConfig | None = N
     best = min(history, key=lambda h: h["val"]["log_loss"])["val"] if history else {}
     stats_until = stats_until if stats_until is not None else input_db.max_timestamp
     results = {
-        "entity_table": entity_table, "db": safe_url(url), "task": task_name,
-        "seed_until": str(until), "stats_until": str(stats_until),
-        "seeds": {"train": len(train), "val": len(val), "grid_times": len(times),
-                  "every_days": float(every_days), "first": str(pd.Timestamp(times[0], unit="s"))},
-        "history": history, "best": best,
-        "timing": {"graph_build_s": graph_s, "train_s": train_s,
-                   "epoch_s": train_s / max(len(history), 1),
-                   "total_s": time.perf_counter() - t_start},
-        "peak_rss_mb": peak_rss_mb(), "config": config.to_dict(), "pretrain": options.to_dict(),
+        "entity_table": entity_table,
+        "db": safe_url(url),
+        "task": task_name,
+        "seed_until": str(until),
+        "stats_until": str(stats_until),
+        "seeds": {
+            "train": len(train),
+            "val": len(val),
+            "grid_times": len(times),
+            "every_days": float(every_days),
+            "first": str(pd.Timestamp(times[0], unit="s")),
+        },
+        "history": history,
+        "best": best,
+        "timing": {
+            "graph_build_s": graph_s,
+            "train_s": train_s,
+            "epoch_s": train_s / max(len(history), 1),
+            "total_s": time.perf_counter() - t_start,
+        },
+        "peak_rss_mb": peak_rss_mb(),
+        "config": config.to_dict(),
+        "pretrain": options.to_dict(),
     }
     if out_dir is not None:
-        save_backbone(out_dir, trainer.model.backbone, trainer.kwargs,
-                      seed_until=until if until is not None else pd.Timestamp(0),
-                      stats_until=stats_until if stats_until is not None else pd.Timestamp(0),
-                      entity_table=entity_table, db=url, task=task_name,
-                      config=config.to_dict(), pretrain=options.to_dict(), history=history,
-                      text_encoders=graph.text_encoders)
+        save_backbone(
+            out_dir,
+            trainer.model.backbone,
+            trainer.kwargs,
+            seed_until=until if until is not None else pd.Timestamp(0),
+            stats_until=stats_until if stats_until is not None else pd.Timestamp(0),
+            entity_table=entity_table,
+            db=url,
+            task=task_name,
+            config=config.to_dict(),
+            pretrain=options.to_dict(),
+            history=history,
+            text_encoders=graph.text_encoders,
+        )
         (Path(out_dir) / RESULTS).write_text(json.dumps(results, indent=2, default=str))
     return results
 
 
-__all__ = ["PretrainError", "RESULTS", "pretrain"]
+__all__ = ["RESULTS", "PretrainError", "pretrain"]

@@ -37,8 +37,11 @@ class RelationHead(torch.nn.Module):
     def __init__(self, channels: int, hidden: int = 256):
         super().__init__()
         self.net = torch.nn.Sequential(
-            torch.nn.Linear(2 * channels, hidden), torch.nn.BatchNorm1d(hidden),
-            torch.nn.LeakyReLU(), torch.nn.Linear(hidden, 1))
+            torch.nn.Linear(2 * channels, hidden),
+            torch.nn.BatchNorm1d(hidden),
+            torch.nn.LeakyReLU(),
+            torch.nn.Linear(hidden, 1),
+        )
 
     def reset_parameters(self) -> None:
         for m in self.net:
@@ -100,7 +103,9 @@ class RelationalReasoner(torch.nn.Module):
         x_dict, _ = self.backbone(batch, tf_dict, x_dict=x_dict)
         return x_dict[self.entity_table][: batch.seed_time.numel()]
 
-    def forward(self, views: list, tf_dict: dict, entity: np.ndarray) -> tuple[Tensor, Tensor, Tensor]:
+    def forward(
+        self, views: list, tf_dict: dict, entity: np.ndarray
+    ) -> tuple[Tensor, Tensor, Tensor]:
         """``views``: ``K`` `rdl.pretrain.views.View`; ``entity``: ``[M]`` entity nodes.
         Returns ``(logits [P], target [P], keep [P])`` over the pairs of `relation_pairs`."""
         z = [self.embed_view(v.batch, tf_dict, v.row_transform) for v in views]

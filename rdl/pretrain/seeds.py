@@ -25,14 +25,17 @@ class PretrainSeeds:
     def __len__(self) -> int:
         return len(self.node)
 
-    def take(self, index: np.ndarray) -> "PretrainSeeds":
+    def take(self, index: np.ndarray) -> PretrainSeeds:
         return PretrainSeeds(self.node[index], self.time[index])
 
 
 def first_time(graph: GraphData) -> int | None:
     """The earliest row time of the graph (seconds), ``None`` without time columns."""
-    values = [int(t[t != NEVER].min()) for t in graph.node_time.values()
-              if t is not None and (t != NEVER).any()]
+    values = [
+        int(t[t != NEVER].min())
+        for t in graph.node_time.values()
+        if t is not None and (t != NEVER).any()
+    ]
     return min(values) if values else None
 
 
@@ -60,8 +63,9 @@ def referencing_rows(graph: GraphData, entity_table: str) -> tuple[np.ndarray, n
     return ent[order], time[order]
 
 
-def pretrain_seeds(graph: GraphData, entity_table: str, times: np.ndarray,
-                   active_within: int | None) -> PretrainSeeds:
+def pretrain_seeds(
+    graph: GraphData, entity_table: str, times: np.ndarray, active_within: int | None
+) -> PretrainSeeds:
     """Seeds ``(entity row, t)`` for each grid time ``t`` in ``times`` (seconds).
 
     An entity row is a seed at ``t`` if it exists at ``t`` (its time ``<= t`` when the table
@@ -90,8 +94,9 @@ def pretrain_seeds(graph: GraphData, entity_table: str, times: np.ndarray,
     return PretrainSeeds(np.concatenate(nodes).astype(np.int64), np.concatenate(stamps))
 
 
-def split_by_entity(seeds: PretrainSeeds, fraction: float, seed: int,
-                    max_val: int = 1024) -> tuple[PretrainSeeds, PretrainSeeds]:
+def split_by_entity(
+    seeds: PretrainSeeds, fraction: float, seed: int, max_val: int = 1024
+) -> tuple[PretrainSeeds, PretrainSeeds]:
     """Hold out ``fraction`` of the entities (all their seeds; at most ``max_val`` seeds,
     drawn at random) to score the relation head on entities it never trained on.
 
@@ -101,8 +106,9 @@ def split_by_entity(seeds: PretrainSeeds, fraction: float, seed: int,
     """
     entities = np.unique(seeds.node)
     if len(entities) < 4:
-        raise ValueError(f"{len(entities)} distinct entities among the seeds: pretraining "
-                         "needs at least 4")
+        raise ValueError(
+            f"{len(entities)} distinct entities among the seeds: pretraining needs at least 4"
+        )
     rng = np.random.default_rng(seed)
     n_val = min(max(2, round(fraction * len(entities))), len(entities) - 2)
     held = rng.choice(entities, n_val, replace=False)
@@ -113,5 +119,12 @@ def split_by_entity(seeds: PretrainSeeds, fraction: float, seed: int,
     return seeds.take(np.flatnonzero(~is_val)), seeds.take(val_idx)
 
 
-__all__ = ["PretrainSeeds", "SECONDS_PER_DAY", "first_time", "grid_times", "pretrain_seeds",
-           "referencing_rows", "split_by_entity"]
+__all__ = [
+    "SECONDS_PER_DAY",
+    "PretrainSeeds",
+    "first_time",
+    "grid_times",
+    "pretrain_seeds",
+    "referencing_rows",
+    "split_by_entity",
+]

@@ -37,8 +37,7 @@ class ViewBatches:
     """One epoch of view batches: seeds shuffled into batches of ``batch_size``; each item
     is ``(views, index)`` with ``K`` `rdl.pretrain.views.View`s of the batch's seeds."""
 
-    def __init__(self, seeds: PretrainSeeds, views: ViewMaker, batch_size: int,
-                 order: np.ndarray):
+    def __init__(self, seeds: PretrainSeeds, views: ViewMaker, batch_size: int, order: np.ndarray):
         self.seeds, self.views, self.batch_size, self.order = seeds, views, batch_size, order
 
     def __len__(self) -> int:
@@ -46,7 +45,7 @@ class ViewBatches:
 
     def __iter__(self):
         for start in range(0, len(self.order), self.batch_size):
-            idx = self.order[start:start + self.batch_size]
+            idx = self.order[start : start + self.batch_size]
             if len(idx) < 2:
                 continue
             yield self.views.views(self.seeds.node[idx], self.seeds.time[idx]), idx
@@ -66,15 +65,23 @@ class PretrainTrainer(Trainer):
 
     name = "relational-reasoning"
 
-    def __init__(self, entity_table: str, graph: GraphData, config: TrainConfig,
-                 options: PretrainConfig):
+    def __init__(
+        self, entity_table: str, graph: GraphData, config: TrainConfig, options: PretrainConfig
+    ):
         super().__init__(RelationTask(entity_table), graph, config)
         self.options = options
         self.entity_table = entity_table
         self.kwargs = dict(backbone_kwargs(graph, config), num_layers=config.num_layers)
         self.model = RelationalReasoner(self.kwargs, entity_table, options.head_hidden)
-        self.views = ViewMaker(graph, self.csc, entity_table, self.fanouts,
-                               config.temporal_strategy, options, seed=config.seed)
+        self.views = ViewMaker(
+            graph,
+            self.csc,
+            entity_table,
+            self.fanouts,
+            config.temporal_strategy,
+            options,
+            seed=config.seed,
+        )
 
     def make_seeds(self, table) -> PretrainSeeds:
         return table
@@ -107,11 +114,19 @@ class PretrainTrainer(Trainer):
         are batched in time order, so a negative pairs two entities at the same or a
         nearby time: the held-out score cannot come from telling eras apart."""
         self.model.eval()
-        views = ViewMaker(self.graph, self.csc, self.entity_table, self.fanouts,
-                          self.config.temporal_strategy, self.options, seed=self.config.seed + 1)
+        views = ViewMaker(
+            self.graph,
+            self.csc,
+            self.entity_table,
+            self.fanouts,
+            self.config.temporal_strategy,
+            self.options,
+            seed=self.config.seed + 1,
+        )
         out = []
-        for batch_views, idx in ViewBatches(seeds, views, self.config.batch_size,
-                                            np.argsort(seeds.time, kind="stable")):
+        for batch_views, idx in ViewBatches(
+            seeds, views, self.config.batch_size, np.argsort(seeds.time, kind="stable")
+        ):
             with self.config.autocast():
                 logits, target, keep = self.model(batch_views, self.graph.tf_dict, seeds.node[idx])
             prob = torch.sigmoid(logits.float())
@@ -127,7 +142,8 @@ class PretrainTrainer(Trainer):
             raise ArgumentError(
                 f"epoch {epoch}: no pair of views to learn from (every batch had fewer than "
                 f"2 seeds or a single entity); use more seeds ({arg('every_days')}, "
-                f"{arg('active_within_days')}) or a larger {arg('batch_size')}")
+                f"{arg('active_within_days')}) or a larger {arg('batch_size')}"
+            )
 
 
-__all__ = ["PretrainTrainer", "RELATION_METRICS", "RelationTask", "ViewBatches"]
+__all__ = ["RELATION_METRICS", "PretrainTrainer", "RelationTask", "ViewBatches"]

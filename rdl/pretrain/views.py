@@ -35,8 +35,13 @@ from rdl.sampling import TemporalNeighborSampler
 from rdl.sampling.loader import to_batch
 
 
-def mask_cells(tf, mask_prob: float, full_rows: torch.Tensor | None,
-               generator: torch.Generator, numerical_fill: torch.Tensor | None = None):
+def mask_cells(
+    tf,
+    mask_prob: float,
+    full_rows: torch.Tensor | None,
+    generator: torch.Generator,
+    numerical_fill: torch.Tensor | None = None,
+):
     """A copy of TensorFrame ``tf`` with random cells masked.
 
     A masked cell becomes: categorical -1 (pytorch-frame's missing category: the padding
@@ -61,7 +66,11 @@ def mask_cells(tf, mask_prob: float, full_rows: torch.Tensor | None,
         if full_rows is not None:
             m |= full_rows.view(-1, 1)
         if st == torch_frame.numerical:
-            fill = torch.zeros(cols, dtype=x.dtype) if numerical_fill is None else numerical_fill.to(x.dtype)
+            fill = (
+                torch.zeros(cols, dtype=x.dtype)
+                if numerical_fill is None
+                else numerical_fill.to(x.dtype)
+            )
             x = torch.where(m, fill.view(1, -1).expand_as(x), x)
         elif st in (torch_frame.timestamp, torch_frame.categorical):
             mm = m if x.dim() == 2 else m.unsqueeze(-1).expand_as(x)
@@ -70,8 +79,9 @@ def mask_cells(tf, mask_prob: float, full_rows: torch.Tensor | None,
             widths = (x.offset[1:] - x.offset[:-1]).tolist()
             mm = torch.repeat_interleave(m, torch.tensor(widths), dim=1)
             values = torch.where(mm, torch.zeros_like(x.values), x.values)
-            x = MultiEmbeddingTensor(num_rows=x.num_rows, num_cols=x.num_cols, values=values,
-                                     offset=x.offset)
+            x = MultiEmbeddingTensor(
+                num_rows=x.num_rows, num_cols=x.num_cols, values=values, offset=x.offset
+            )
         feat[st] = x
     out = copy.copy(tf)
     out.feat_dict = feat
@@ -87,8 +97,9 @@ def numerical_means(graph: GraphData) -> dict[str, torch.Tensor]:
     for table, tf in graph.tf_dict.items():
         cols = tf.col_names_dict.get(torch_frame.numerical, [])
         if cols:
-            out[table] = torch.tensor([float(graph.col_stats[table][c].get(StatType.MEAN, 0.0))
-                                       for c in cols])
+            out[table] = torch.tensor(
+                [float(graph.col_stats[table][c].get(StatType.MEAN, 0.0)) for c in cols]
+            )
     return out
 
 
@@ -97,8 +108,15 @@ class RowMasker:
     of the batch's distinct rows, and all cells of the seed rows with probability
     ``seed_mask`` (the seeds are the first ``num_seeds`` rows of the entity table)."""
 
-    def __init__(self, entity_table: str, num_seeds: int, mask_prob: float, seed_mask: float,
-                 generator: torch.Generator, numerical_fill: dict | None = None):
+    def __init__(
+        self,
+        entity_table: str,
+        num_seeds: int,
+        mask_prob: float,
+        seed_mask: float,
+        generator: torch.Generator,
+        numerical_fill: dict | None = None,
+    ):
         self.entity_table, self.num_seeds = entity_table, num_seeds
         self.mask_prob, self.seed_mask, self.generator = mask_prob, seed_mask, generator
         self.numerical_fill = numerical_fill or {}
@@ -111,12 +129,12 @@ class RowMasker:
             full[store.inv[: self.num_seeds][hit]] = True
         if self.mask_prob <= 0 and full is None:
             return tf
-        return mask_cells(tf, self.mask_prob, full, self.generator,
-                          self.numerical_fill.get(table))
+        return mask_cells(tf, self.mask_prob, full, self.generator, self.numerical_fill.get(table))
 
 
-def drop_neighbours(batch, seed_type: str, num_seeds: int, prob: float,
-                    rng: np.random.Generator) -> None:
+def drop_neighbours(
+    batch, seed_type: str, num_seeds: int, prob: float, rng: np.random.Generator
+) -> None:
     """Drop each non-seed node of ``batch`` with probability ``prob``, in place: its edges
     go, and the per-hop edge counts (``num_sampled_edges_dict``, used to trim layer by
     layer) are recounted. Nodes stay (isolated), so node indices do not change."""
@@ -161,11 +179,20 @@ class ViewMaker:
         seed: seeds the sampler, the numpy and the torch generators.
     """
 
-    def __init__(self, graph: GraphData, csc: dict, entity_table: str, fanouts, strategy: str,
-                 options: PretrainConfig, seed: int = 0):
+    def __init__(
+        self,
+        graph: GraphData,
+        csc: dict,
+        entity_table: str,
+        fanouts,
+        strategy: str,
+        options: PretrainConfig,
+        seed: int = 0,
+    ):
         self.graph, self.entity_table, self.options = graph, entity_table, options
-        self.sampler = TemporalNeighborSampler(csc, graph.num_nodes, graph.node_time, fanouts,
-                                               strategy, seed=seed)
+        self.sampler = TemporalNeighborSampler(
+            csc, graph.num_nodes, graph.node_time, fanouts, strategy, seed=seed
+        )
         self.own_time = graph.node_time.get(entity_table)
         self.fill = numerical_means(graph)
         self.reseed(seed)
@@ -181,7 +208,11 @@ class ViewMaker:
         seconds with ``own time <= c <= t' <= t``."""
         o = self.options
         time = np.asarray(time, dtype=np.int64)
-        lo = self.own_time[node] if self.own_time is not None else np.full(len(time), np.iinfo(np.int64).min)
+        lo = (
+            self.own_time[node]
+            if self.own_time is not None
+            else np.full(len(time), np.iinfo(np.int64).min)
+        )
         lo = np.minimum(lo, time)
         jitter = (self.rng.random(len(time)) * o.max_jitter_days * SECONDS_PER_DAY).astype(np.int64)
         view_t = np.maximum(time - jitter, lo)
@@ -201,8 +232,12 @@ class ViewMaker:
         drop_neighbours(batch, self.entity_table, len(node), o.neighbor_dropout, self.rng)
         batch.cut_time = torch.from_numpy(cut)
         batch.origin_time = torch.from_numpy(np.asarray(time, dtype=np.int64))
-        return View(batch, RowMasker(self.entity_table, len(node), o.feature_mask,
-                                     o.seed_mask, self.generator, self.fill))
+        return View(
+            batch,
+            RowMasker(
+                self.entity_table, len(node), o.feature_mask, o.seed_mask, self.generator, self.fill
+            ),
+        )
 
     def views(self, node: np.ndarray, time: np.ndarray) -> list[View]:
         """``K = options.num_views`` independent views of the same seeds."""

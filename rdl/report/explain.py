@@ -17,8 +17,9 @@ def _pred_text(pred) -> str:
 
 def explanation_tables(expl) -> list[RichTable]:
     """An `rdl.serve.explain.Explanation` as two rich tables: per table, then the top rows."""
-    title = (f"{expl.entity_table} {expl.entity} at {expl.at}: prediction "
-             f"{_pred_text(expl.prediction)}")
+    title = (
+        f"{expl.entity_table} {expl.entity} at {expl.at}: prediction {_pred_text(expl.prediction)}"
+    )
     per_table = RichTable(title=title, caption=f"method: {expl.method_text}")
     for col in ("table", "rows", "share", "contribution (signed)"):
         per_table.add_column(col, justify="left" if col == "table" else "right")
@@ -29,20 +30,29 @@ def explanation_tables(expl) -> list[RichTable]:
         top.add_column(col, justify="left" if col in ("table", "key", "time") else "right")
     for r in expl.rows.itertuples():
         time = "" if pd.isna(r.time) else str(r.time)
-        top.add_row(str(r.table), str(r.key), time, str(r.hop), f"{r.share:.1%}",
-                    f"{r.contribution:+.4g}")
+        top.add_row(
+            str(r.table), str(r.key), time, str(r.hop), f"{r.share:.1%}", f"{r.contribution:+.4g}"
+        )
     return [per_table, top]
 
 
 def global_table(gexpl) -> RichTable:
     """An `rdl.serve.explain.GlobalExplanation` as a rich table."""
-    table = RichTable(title=f"{gexpl.entity_table}: table importance over {gexpl.num_seeds:,} "
-                            f"{gexpl.split} seeds", caption=f"method: {gexpl.method_text}")
+    table = RichTable(
+        title=f"{gexpl.entity_table}: table importance over {gexpl.num_seeds:,} "
+        f"{gexpl.split} seeds",
+        caption=f"method: {gexpl.method_text}",
+    )
     for col in ("table", "mean share", "std", "mean contribution", "seeds with rows"):
         table.add_column(col, justify="left" if col == "table" else "right")
     for r in gexpl.tables.itertuples():
-        table.add_row(str(r.table), f"{r.share:.1%}", f"{r.share_std:.1%}",
-                      f"{r.contribution:+.4g}", f"{r.seeds_with_rows:.0%}")
+        table.add_row(
+            str(r.table),
+            f"{r.share:.1%}",
+            f"{r.share_std:.1%}",
+            f"{r.contribution:+.4g}",
+            f"{r.seeds_with_rows:.0%}",
+        )
     return table
 
 
@@ -64,19 +74,41 @@ def _wrap(text: str, width: int = 110) -> str:
 def plot_explanation(expl) -> Figure:
     """Per-table shares (left) and the top rows' signed contributions (right; red pushes
     the prediction up, blue down)."""
-    fig = Figure(figsize=(11, 0.9 + 0.32 * max(len(expl.rows), len(expl.tables), 4)), dpi=100,
-                 layout="constrained")
+    fig = Figure(
+        figsize=(11, 0.9 + 0.32 * max(len(expl.rows), len(expl.tables), 4)),
+        dpi=100,
+        layout="constrained",
+    )
     ax_t, ax_r = fig.subplots(1, 2, width_ratios=[1, 1.4])
-    _bars(ax_t, expl.tables["table"].tolist(), expl.tables["share"].to_numpy(), "C0",
-          "share of |attribution|", "per table")
-    labels = [f"{t} {k}" + ("" if pd.isna(ts) else f" ({pd.Timestamp(ts).date()})")
-              for t, k, ts in zip(expl.rows["table"], expl.rows["key"], expl.rows["time"])]
+    _bars(
+        ax_t,
+        expl.tables["table"].tolist(),
+        expl.tables["share"].to_numpy(),
+        "C0",
+        "share of |attribution|",
+        "per table",
+    )
+    labels = [
+        f"{t} {k}" + ("" if pd.isna(ts) else f" ({pd.Timestamp(ts).date()})")
+        for t, k, ts in zip(expl.rows["table"], expl.rows["key"], expl.rows["time"])
+    ]
     contrib = expl.rows["contribution"].to_numpy()
-    _bars(ax_r, labels, contrib, np.where(contrib >= 0, "C3", "C0"), "contribution",
-          f"top {len(labels)} rows")
+    _bars(
+        ax_r,
+        labels,
+        contrib,
+        np.where(contrib >= 0, "C3", "C0"),
+        "contribution",
+        f"top {len(labels)} rows",
+    )
     ax_r.axvline(0, color="grey", lw=0.8)
-    fig.suptitle(_wrap(f"{expl.entity_table} {expl.entity} at {expl.at}: prediction "
-                       f"{_pred_text(expl.prediction)} — {expl.method_text}"), fontsize=9)
+    fig.suptitle(
+        _wrap(
+            f"{expl.entity_table} {expl.entity} at {expl.at}: prediction "
+            f"{_pred_text(expl.prediction)} — {expl.method_text}"
+        ),
+        fontsize=9,
+    )
     return fig
 
 
@@ -90,8 +122,14 @@ def plot_global_explanation(gexpl) -> Figure:
     ax.invert_yaxis()
     ax.set(xlabel="mean share of |attribution|", xlim=(0, 1))
     ax.grid(alpha=0.3, axis="x")
-    fig.suptitle(_wrap(f"{gexpl.entity_table}: table importance over {gexpl.num_seeds:,} "
-                       f"{gexpl.split} seeds — {gexpl.method_text}", 90), fontsize=9)
+    fig.suptitle(
+        _wrap(
+            f"{gexpl.entity_table}: table importance over {gexpl.num_seeds:,} "
+            f"{gexpl.split} seeds — {gexpl.method_text}",
+            90,
+        ),
+        fontsize=9,
+    )
     return fig
 
 

@@ -35,11 +35,13 @@ FIGURES: dict[str, Callable[[dict, pd.DataFrame | None], Figure | None]] = {
 #: kind name -> the stems of `FIGURES` drawn for its runs (``training`` is drawn for every
 #: run whose models have a history); a kind without an entry gets the training curves only
 KIND_FIGURES: KindParts[tuple[str, ...]] = KindParts(
-    "figures", "rdl.report.figures.register_figures")
+    "figures", "rdl.report.figures.register_figures"
+)
 
 
-def register_figures(kind: TaskKind | str, figures: dict[str, FigureMaker] | tuple[str, ...]
-                     ) -> tuple[str, ...]:
+def register_figures(
+    kind: TaskKind | str, figures: dict[str, FigureMaker] | tuple[str, ...]
+) -> tuple[str, ...]:
     """The figures of ``kind``: new ``{stem: maker}`` (added to `FIGURES`; a maker
     returns ``None`` when it cannot draw) or stems already in `FIGURES`. Returns the
     kind's stems."""
@@ -48,8 +50,9 @@ def register_figures(kind: TaskKind | str, figures: dict[str, FigureMaker] | tup
     stems = tuple(figures)
     missing = [s for s in stems if s not in FIGURES]
     if missing:
-        raise ValueError(f"register_figures: no figure maker for {missing} (FIGURES: "
-                         f"{list(FIGURES)})")
+        raise ValueError(
+            f"register_figures: no figure maker for {missing} (FIGURES: {list(FIGURES)})"
+        )
     return KIND_FIGURES.register(kind, stems)
 
 
@@ -98,5 +101,12 @@ def write_figures(run_dir: str | Path) -> list[Path]:
     return written
 
 
-__all__ = ["FIGURES", "FigureMaker", "KIND_FIGURES", "make_figures", "png_bytes",
-           "register_figures", "write_figures"]
+__all__ = [
+    "FIGURES",
+    "KIND_FIGURES",
+    "FigureMaker",
+    "make_figures",
+    "png_bytes",
+    "register_figures",
+    "write_figures",
+]

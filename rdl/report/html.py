@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from rdl.db.sources import safe_url
 from rdl.db.errors import ArgumentError
+from rdl.db.sources import safe_url
 from rdl.metrics import higher_is_better
 from rdl.report.figures import FIGURES, make_figures, png_bytes
 from rdl.report.plots import best_baseline
@@ -64,16 +64,17 @@ def _fmt(value, digits: int = 4) -> str:
 
 
 def _kv_table(items) -> str:
-    rows = "".join(f"<tr><th>{escape(str(k))}</th><td>{escape('–' if v is None else _fmt(v))}</td></tr>"
-                   for k, v in items)
+    rows = "".join(
+        f"<tr><th>{escape(str(k))}</th><td>{escape('–' if v is None else _fmt(v))}</td></tr>"
+        for k, v in items
+    )
     return f"<table>{rows}</table>"
 
 
 def _img(png: bytes, alt: str, caption: str = "") -> str:
     data = base64.b64encode(png).decode("ascii")
     cap = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
-    return (f'<figure><img src="data:image/png;base64,{data}" alt="{escape(alt)}">'
-            f"{cap}</figure>")
+    return f'<figure><img src="data:image/png;base64,{data}" alt="{escape(alt)}">{cap}</figure>'
 
 
 def _higher(metric: str) -> bool:
@@ -98,8 +99,11 @@ def _metrics(results: dict) -> list[str]:
 
 
 def _best(results: dict, metric: str, split: str = "test"):
-    values = [v for _, _, entry in _entries(results)
-              if (v := (entry.get(split) or {}).get(metric)) is not None and not math.isnan(v)]
+    values = [
+        v
+        for _, _, entry in _entries(results)
+        if (v := (entry.get(split) or {}).get(metric)) is not None and not math.isnan(v)
+    ]
     if not values:
         return None
     return max(values) if _higher(metric) else min(values)
@@ -109,8 +113,9 @@ def metrics_table(results: dict) -> str:
     """Every model and baseline, val and test values of every metric (arrow: direction
     of better); the best test value of each metric marked."""
     metrics = _metrics(results)
-    head = "".join(f"<th>{escape(LABELS.get(m, m))} {'↑' if _higher(m) else '↓'}</th>"
-                   for m in metrics)
+    head = "".join(
+        f"<th>{escape(LABELS.get(m, m))} {'↑' if _higher(m) else '↓'}</th>" for m in metrics
+    )
     rows = []
     pick = (results.get("selected") or {}).get("split", "val")
     best = {m: _best(results, m, pick) for m in metrics}
@@ -123,22 +128,36 @@ def metrics_table(results: dict) -> str:
                 sv = (entry.get(pick) or {}).get(m, v) if split == "val" else v
                 mark = split == "val" and sv is not None and sv == best[m]
                 iv = ((entry.get("intervals") or {}).get(split) or {}).get(m)
-                shown = escape(_fmt(v)) + (f"<br><span class='muted'>[{iv['low']:.3f}, "
-                                           f"{iv['high']:.3f}]</span>" if iv else "")
-                cells.append(f'<td class="num{" best" if mark else ""}">'
-                             f'{shown}{" ★" if mark else ""}</td>')
+                shown = escape(_fmt(v)) + (
+                    f"<br><span class='muted'>[{iv['low']:.3f}, {iv['high']:.3f}]</span>"
+                    if iv
+                    else ""
+                )
+                cells.append(
+                    f'<td class="num{" best" if mark else ""}">{shown}{" ★" if mark else ""}</td>'
+                )
             fit = entry.get("fit_seconds")
-            label = (f"{escape(name)} <span class='muted'>({section[:-1]})</span>"
-                     if split == "val" else "")
-            rows.append(f'<tr class="{cls}"><td>{label}</td><td>{split}</td>{"".join(cells)}'
-                        f'<td class="num">{"" if fit is None or split == "test" else f"{fit:.1f}"}'
-                        "</td></tr>")
-    return (f"<table><tr><th>model</th><th>split</th>{head}<th>fit s</th></tr>"
-            f"{''.join(rows)}</table><p class='muted'>★ best value on the selection split "
-            f"({escape(pick)}): the pick is made there, never on test; test is reported once, "
-            "with its 95% bootstrap interval (entities resampled).</p>"
-            + (f"<p><b>selected:</b> {escape(results['selected']['name'])}</p>"
-               if results.get("selected") else ""))
+            label = (
+                f"{escape(name)} <span class='muted'>({section[:-1]})</span>"
+                if split == "val"
+                else ""
+            )
+            rows.append(
+                f'<tr class="{cls}"><td>{label}</td><td>{split}</td>{"".join(cells)}'
+                f'<td class="num">{"" if fit is None or split == "test" else f"{fit:.1f}"}'
+                "</td></tr>"
+            )
+    return (
+        f"<table><tr><th>model</th><th>split</th>{head}<th>fit s</th></tr>"
+        f"{''.join(rows)}</table><p class='muted'>★ best value on the selection split "
+        f"({escape(pick)}): the pick is made there, never on test; test is reported once, "
+        "with its 95% bootstrap interval (entities resampled).</p>"
+        + (
+            f"<p><b>selected:</b> {escape(results['selected']['name'])}</p>"
+            if results.get("selected")
+            else ""
+        )
+    )
 
 
 def _timing(results: dict) -> str:
@@ -157,8 +176,10 @@ def _timing(results: dict) -> str:
 def _protocol(results: dict) -> str:
     protocol = results.get("protocol")
     if protocol is None:
-        return ("<p class='muted'>The results do not name their evaluation protocol "
-                "(runs made before rdl recorded it follow RelBench's).</p>")
+        return (
+            "<p class='muted'>The results do not name their evaluation protocol "
+            "(runs made before rdl recorded it follow RelBench's).</p>"
+        )
     if isinstance(protocol, dict):
         return _kv_table(protocol.items())
     return f"<p><code>{escape(str(protocol))}</code></p>"
@@ -169,9 +190,17 @@ def run_section(run_dir: str | Path, results: dict | None = None, title: str | N
     run_dir = Path(run_dir)
     results = results if results is not None else read_results(run_dir)
     preds = read_predictions(run_dir)
-    parts = [f"<h2 id='{escape(_anchor(run_dir))}'>{escape(title or str(run_dir))}</h2>",
-             _kv_table([("task", results.get("task")), ("task type", results.get("task_type")),
-                        ("database", safe_url(results.get("db"))), ("run directory", str(run_dir))])]
+    parts = [
+        f"<h2 id='{escape(_anchor(run_dir))}'>{escape(title or str(run_dir))}</h2>",
+        _kv_table(
+            [
+                ("task", results.get("task")),
+                ("task type", results.get("task_type")),
+                ("database", safe_url(results.get("db"))),
+                ("run directory", str(run_dir)),
+            ]
+        ),
+    ]
     for note in results.get("notes") or []:
         parts.append(f"<div class='note'>{escape(str(note))}</div>")
     parts += ["<h3>Metrics</h3>", metrics_table(results)]
@@ -188,8 +217,10 @@ def run_section(run_dir: str | Path, results: dict | None = None, title: str | N
         if png.stem not in FIGURES:  # e.g. an explanation written by `rdl explain`
             parts.append(_img(png.read_bytes(), png.stem, png.name))
     if not figures:
-        parts.append("<p class='muted'>no figures: the run kept no predictions "
-                     "(predictions.parquet) and trained no model.</p>")
+        parts.append(
+            "<p class='muted'>no figures: the run kept no predictions "
+            "(predictions.parquet) and trained no model.</p>"
+        )
     parts += ["<h3>Timing and memory</h3>", _timing(results)]
     return "\n".join(parts)
 
@@ -200,14 +231,18 @@ def _anchor(run_dir: Path) -> str:
 
 def _summary_row(run_dir: Path, results: dict) -> str:
     metric = (results.get("metrics") or ["?"])[0]
-    cells = [f"<a href='#{escape(_anchor(run_dir))}'>{escape(str(run_dir))}</a>",
-             escape(str(results.get("task"))), escape(LABELS.get(metric, metric))]
+    cells = [
+        f"<a href='#{escape(_anchor(run_dir))}'>{escape(str(run_dir))}</a>",
+        escape(str(results.get("task"))),
+        escape(LABELS.get(metric, metric)),
+    ]
     for section in SECTIONS:
         names = list(results.get(section) or {})
         if section == "baselines":
             names = [n for n in [best_baseline(results)] if n]
-        text = ", ".join(f"{n}: {_fmt(((results[section][n]).get('test') or {}).get(metric))}"
-                         for n in names)
+        text = ", ".join(
+            f"{n}: {_fmt(((results[section][n]).get('test') or {}).get(metric))}" for n in names
+        )
         cells.append(escape(text or "–"))
     timing = results.get("timing") or {}
     total = timing.get("total_s", results.get("total_seconds"))
@@ -224,8 +259,7 @@ def comparison_figure(runs: list[tuple[Path, dict]]) -> Figure | None:
     for run_dir, results in runs:
         tasks.setdefault(str(results.get("task")), []).append((run_dir, results))
     bars = [sum(len(r.get("models") or {}) + 1 for _, r in items) for items in tasks.values()]
-    fig = Figure(figsize=(8, 0.8 * len(tasks) + 0.32 * sum(bars)), dpi=100,
-                 layout="constrained")
+    fig = Figure(figsize=(8, 0.8 * len(tasks) + 0.32 * sum(bars)), dpi=100, layout="constrained")
     axes = fig.subplots(len(tasks), 1, squeeze=False, height_ratios=bars)[:, 0]
     for ax, (task, items) in zip(axes, tasks.items()):
         metric = (items[0][1].get("metrics") or ["?"])[0]
@@ -245,7 +279,9 @@ def comparison_figure(runs: list[tuple[Path, dict]]) -> Figure | None:
             ax.text(v, y, f" {v:.3f}", va="center", fontsize=8)
         ax.set_xlim(0, np.nanmax(values + [0.0]) * 1.15 or 1.0)
         ax.invert_yaxis()
-        ax.set(title=f"{task}: test {LABELS.get(metric, metric)}", xlabel=LABELS.get(metric, metric))
+        ax.set(
+            title=f"{task}: test {LABELS.get(metric, metric)}", xlabel=LABELS.get(metric, metric)
+        )
         ax.grid(alpha=0.3, axis="x")
     return fig
 
@@ -265,29 +301,42 @@ def render_html(run_dirs: Sequence[str | Path], title: str | None = None) -> str
         ValueError: no run directory given.
     """
     if not run_dirs:
-        raise ArgumentError("give at least one run directory (written by training or the "
-                            "baselines with an output directory)")
+        raise ArgumentError(
+            "give at least one run directory (written by training or the "
+            "baselines with an output directory)"
+        )
     runs = [(Path(d), read_results(d)) for d in run_dirs]
-    title = title or ("rdl report: " + ", ".join(str(r.get("task")) for _, r in runs[:3])
-                      + (" …" if len(runs) > 3 else ""))
-    parts = [f"<h1>{escape(title)}</h1>",
-             f"<p class='muted'>made {dt.datetime.now().isoformat(timespec='seconds')} by "
-             f"rdl from {len(runs)} run director{'y' if len(runs) == 1 else 'ies'}</p>"]
+    title = title or (
+        "rdl report: "
+        + ", ".join(str(r.get("task")) for _, r in runs[:3])
+        + (" …" if len(runs) > 3 else "")
+    )
+    parts = [
+        f"<h1>{escape(title)}</h1>",
+        f"<p class='muted'>made {dt.datetime.now().isoformat(timespec='seconds')} by "
+        f"rdl from {len(runs)} run director{'y' if len(runs) == 1 else 'ies'}</p>",
+    ]
     if len(runs) > 1:
-        head = ("<tr><th>run</th><th>task</th><th>metric</th><th>models (test)</th>"
-                "<th>best baseline on val (test)</th><th>total s</th><th>peak MB</th></tr>")
-        parts += ["<h2>Comparison</h2>",
-                  f"<table>{head}{''.join(_summary_row(d, r) for d, r in runs)}</table>"]
+        head = (
+            "<tr><th>run</th><th>task</th><th>metric</th><th>models (test)</th>"
+            "<th>best baseline on val (test)</th><th>total s</th><th>peak MB</th></tr>"
+        )
+        parts += [
+            "<h2>Comparison</h2>",
+            f"<table>{head}{''.join(_summary_row(d, r) for d, r in runs)}</table>",
+        ]
         fig = comparison_figure(runs)
         if fig is not None:
             parts.append(_img(png_bytes(fig), "comparison", "test metric per run"))
     parts += [run_section(d, r, str(d)) for d, r in runs]
     body = "\n".join(parts)
-    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-            f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            "<link rel='icon' href='data:,'>"
-            f"<title>{escape(title)}</title><style>{CSS}</style></head>"
-            f"<body>\n{body}\n</body></html>\n")
+    return (
+        f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<link rel='icon' href='data:,'>"
+        f"<title>{escape(title)}</title><style>{CSS}</style></head>"
+        f"<body>\n{body}\n</body></html>\n"
+    )
 
 
 def write_report(run_dirs: Sequence[str | Path], out: str | Path, title: str | None = None) -> Path:

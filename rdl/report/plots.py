@@ -42,7 +42,9 @@ def _style(i: int, is_model: bool) -> dict:
 
 
 def _entry(results: dict, name: str) -> dict:
-    return (results.get("models") or {}).get(name) or (results.get("baselines") or {}).get(name) or {}
+    return (
+        (results.get("models") or {}).get(name) or (results.get("baselines") or {}).get(name) or {}
+    )
 
 
 def _value_text(results: dict, name: str, metric: str, split: str = "test") -> str:
@@ -79,8 +81,13 @@ def plot_training(results: dict) -> Figure | None:
         ax_loss.plot(epochs, [h["loss"] for h in hist], marker="o", label=name, **_style(i, True))
         if metric:
             vals = [(h.get("val") or {}).get(metric) for h in hist]
-            ax_val.plot(epochs, [np.nan if v is None else v for v in vals], marker="o",
-                        label=name, **_style(i, True))
+            ax_val.plot(
+                epochs,
+                [np.nan if v is None else v for v in vals],
+                marker="o",
+                label=name,
+                **_style(i, True),
+            )
     for j, (name, entry) in enumerate((results.get("baselines") or {}).items()):
         v = (entry.get("val") or {}).get(metric)
         if v is not None and not (isinstance(v, float) and math.isnan(v)):
@@ -115,11 +122,20 @@ def plot_roc(results: dict, preds: pd.DataFrame | None) -> Figure | None:
             continue
         for i, (name, is_model) in enumerate(_names(results, preds)):
             fpr, tpr, _ = roc_curve(y, df[name].to_numpy(dtype=float))
-            ax.plot(fpr, tpr, label=name + _value_text(results, name, "roc_auc", split),
-                    **_style(i, is_model))
+            ax.plot(
+                fpr,
+                tpr,
+                label=name + _value_text(results, name, "roc_auc", split),
+                **_style(i, is_model),
+            )
         ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":")
-        ax.set(xlabel="false positive rate", ylabel="true positive rate", title=f"ROC, {split}",
-               xlim=(0, 1), ylim=(0, 1.01))
+        ax.set(
+            xlabel="false positive rate",
+            ylabel="true positive rate",
+            title=f"ROC, {split}",
+            xlim=(0, 1),
+            ylim=(0, 1.01),
+        )
         ax.legend(fontsize=7, loc="lower right")
         ax.grid(alpha=0.3)
     _title(fig, results, "ROC curves")
@@ -142,11 +158,20 @@ def plot_pr(results: dict, preds: pd.DataFrame | None) -> Figure | None:
             continue
         for i, (name, is_model) in enumerate(_names(results, preds)):
             prec, rec, _ = precision_recall_curve(y, df[name].to_numpy(dtype=float))
-            ax.plot(rec, prec, label=name + _value_text(results, name, "average_precision", split),
-                    **_style(i, is_model))
+            ax.plot(
+                rec,
+                prec,
+                label=name + _value_text(results, name, "average_precision", split),
+                **_style(i, is_model),
+            )
         ax.axhline(y.mean(), color="grey", lw=0.8, ls=":")
-        ax.set(xlabel="recall", ylabel="precision", title=f"precision-recall, {split}",
-               xlim=(0, 1), ylim=(0, 1.01))
+        ax.set(
+            xlabel="recall",
+            ylabel="precision",
+            title=f"precision-recall, {split}",
+            xlim=(0, 1),
+            ylim=(0, 1.01),
+        )
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3)
     _title(fig, results, "precision-recall curves")
@@ -171,8 +196,13 @@ def plot_calibration(results: dict, preds: pd.DataFrame | None, bins: int = 10) 
         frac, mean = calibration_curve(y, p, n_bins=bins, strategy="quantile")
         ax.plot(mean, frac, marker="o", ms=3, label=name, **_style(i, is_model))
     ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":", label="perfectly calibrated")
-    ax.set(xlabel="mean predicted probability", ylabel="fraction of positives",
-           title="calibration, test", xlim=(0, 1), ylim=(0, 1))
+    ax.set(
+        xlabel="mean predicted probability",
+        ylabel="fraction of positives",
+        title="calibration, test",
+        xlim=(0, 1),
+        ylim=(0, 1),
+    )
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
     _title(fig, results, "calibration")
@@ -242,8 +272,14 @@ def plot_pred_vs_true(results: dict, preds: pd.DataFrame | None) -> Figure | Non
     y = df["label"].to_numpy(dtype=float)
     fig, (ax,) = _figure(1, 5.6)
     for i, name in enumerate(names):
-        ax.scatter(y, df[name].to_numpy(dtype=float), s=8, alpha=0.45, color=f"C{i}",
-                   label=name + _value_text(results, name, (results.get("metrics") or ["mae"])[0]))
+        ax.scatter(
+            y,
+            df[name].to_numpy(dtype=float),
+            s=8,
+            alpha=0.45,
+            color=f"C{i}",
+            label=name + _value_text(results, name, (results.get("metrics") or ["mae"])[0]),
+        )
     lo, hi = np.nanmin(y), np.nanmax(y)
     ax.plot([lo, hi], [lo, hi], color="grey", lw=0.8, ls=":")
     ax.set(xlabel="true value", ylabel="predicted value", title="predicted vs true, test")
@@ -266,8 +302,15 @@ def plot_residuals(results: dict, preds: pd.DataFrame | None) -> Figure | None:
     fig, (ax,) = _figure(1, 5.6)
     for i, (name, is_model) in enumerate(_names(results, preds)):
         st = _style(i, is_model)
-        ax.hist(res[name], bins=bins, histtype="step", lw=st["lw"], ls=st["ls"],
-                color=st["color"], label=f"{name} (mean {np.nanmean(res[name]):+.2f})")
+        ax.hist(
+            res[name],
+            bins=bins,
+            histtype="step",
+            lw=st["lw"],
+            ls=st["ls"],
+            color=st["color"],
+            label=f"{name} (mean {np.nanmean(res[name]):+.2f})",
+        )
     ax.axvline(0, color="grey", lw=0.8, ls=":")
     ax.set(xlabel="residual (predicted - true)", ylabel="rows", title="residuals, test")
     ax.legend(fontsize=7)
@@ -306,5 +349,14 @@ def plot_map_by_time(results: dict, preds: pd.DataFrame | None) -> Figure | None
     return fig
 
 
-__all__ = ["best_baseline", "plot_calibration", "plot_confusion", "plot_map_by_time", "plot_pr",
-           "plot_pred_vs_true", "plot_residuals", "plot_roc", "plot_training"]
+__all__ = [
+    "best_baseline",
+    "plot_calibration",
+    "plot_confusion",
+    "plot_map_by_time",
+    "plot_pr",
+    "plot_pred_vs_true",
+    "plot_residuals",
+    "plot_roc",
+    "plot_training",
+]

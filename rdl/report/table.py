@@ -14,11 +14,24 @@ from rdl.metrics import higher_is_better
 from rdl.results import SECTIONS
 
 #: column headers for metric names (the JSON keeps `rdl.metrics` names)
-LABELS = {"roc_auc": "AUROC", "average_precision": "AP", "accuracy": "accuracy", "f1": "F1",
-          "log_loss": "log loss", "mae": "MAE", "mse": "MSE", "rmse": "RMSE", "r2": "R²",
-          "multiclass_accuracy": "accuracy", "macro_f1": "macro F1", "micro_f1": "micro F1",
-          "map_at_k": "MAP@k", "recall_at_k": "recall@k", "precision_at_k": "precision@k",
-          "ndcg_at_k": "NDCG@k"}
+LABELS = {
+    "roc_auc": "AUROC",
+    "average_precision": "AP",
+    "accuracy": "accuracy",
+    "f1": "F1",
+    "log_loss": "log loss",
+    "mae": "MAE",
+    "mse": "MSE",
+    "rmse": "RMSE",
+    "r2": "R²",
+    "multiclass_accuracy": "accuracy",
+    "macro_f1": "macro F1",
+    "micro_f1": "micro F1",
+    "map_at_k": "MAP@k",
+    "recall_at_k": "recall@k",
+    "precision_at_k": "precision@k",
+    "ndcg_at_k": "NDCG@k",
+}
 
 
 def _rows(results: dict) -> list[tuple[str, str, dict]]:
@@ -62,16 +75,17 @@ def results_table(results: dict) -> RichTable:
     table.add_column("split", no_wrap=True)
     metrics = _metric_order(results)
     for m in metrics:
-        table.add_column(f"{LABELS.get(m, m)} {'↑' if _known_higher(m) else '↓'}",
-                         justify="right")
+        table.add_column(f"{LABELS.get(m, m)} {'↑' if _known_higher(m) else '↓'}", justify="right")
     table.add_column("fit s", justify="right")
     rows = _rows(results)
     pick = (results.get("selected") or {}).get("split", "val")
     best: dict[str, float] = {}
     for m in metrics:
-        values = [v for _, _, e in rows
-                  if (v := (e.get(pick) or e.get("val") or {}).get(m)) is not None
-                  and not math.isnan(v)]
+        values = [
+            v
+            for _, _, e in rows
+            if (v := (e.get(pick) or e.get("val") or {}).get(m)) is not None and not math.isnan(v)
+        ]
         if values:
             best[m] = max(values) if _known_higher(m) else min(values)
     for section, name, entry in rows:
@@ -109,9 +123,11 @@ def print_results(results: dict, console: Console | None = None, text=str) -> No
     console.print(results_table(results))
     sel = results.get("selected")
     if sel:
-        console.print(f"selected: [bold]{escape(sel['name'])}[/bold] ({sel['section'][:-1]}), "
-                      f"the best {sel['split']} {LABELS.get(sel['metric'], sel['metric'])} "
-                      f"{sel['value']:.4f}; its test figures are the ones to quote")
+        console.print(
+            f"selected: [bold]{escape(sel['name'])}[/bold] ({sel['section'][:-1]}), "
+            f"the best {sel['split']} {LABELS.get(sel['metric'], sel['metric'])} "
+            f"{sel['value']:.4f}; its test figures are the ones to quote"
+        )
     for _section, name, entry in _rows(results):
         for key, message in (entry.get("errors") or {}).items():
             console.print(f"{name} {key}: {message}", markup=False)

@@ -102,8 +102,9 @@ class OnDevice(torch.nn.Module):
         except AttributeError:
             attr = getattr(self.module, name)
             if name in self._WRAPPED and callable(attr):
-                return lambda *a, **k: to_cpu(attr(*to_device(a, self.device),
-                                                   **to_device(k, self.device)))
+                return lambda *a, **k: to_cpu(
+                    attr(*to_device(a, self.device), **to_device(k, self.device))
+                )
             return attr
 
 
@@ -131,14 +132,18 @@ def check_device(device: str) -> None:
     if not device.startswith("cuda"):
         return
     if not torch.cuda.is_available():
-        raise DeviceError(f"{arg('device', repr(device), cli=device)}: this torch build "
-                          f"sees no CUDA GPU (torch {torch.__version__}); train with "
-                          f"{arg('device', repr('cpu'), cli='cpu')}")
+        raise DeviceError(
+            f"{arg('device', repr(device), cli=device)}: this torch build "
+            f"sees no CUDA GPU (torch {torch.__version__}); train with "
+            f"{arg('device', repr('cpu'), cli='cpu')}"
+        )
     index = device.partition(":")[2]
     if index.isdigit() and int(index) >= torch.cuda.device_count():
-        raise DeviceError(f"{arg('device', repr(device), cli=device)}: this machine has "
-                          f"{torch.cuda.device_count()} CUDA GPU(s) (cuda:0 ..); pick one of "
-                          "them")
+        raise DeviceError(
+            f"{arg('device', repr(device), cli=device)}: this machine has "
+            f"{torch.cuda.device_count()} CUDA GPU(s) (cuda:0 ..); pick one of "
+            "them"
+        )
 
 
 def unwrap(trainer) -> None:
@@ -153,4 +158,4 @@ def unwrap(trainer) -> None:
     trainer.__dict__.pop("predict", None)
 
 
-__all__ = ["check_device", "DeviceFrames", "OnDevice", "to_device", "unwrap", "use_device"]
+__all__ = ["DeviceFrames", "OnDevice", "check_device", "to_device", "unwrap", "use_device"]

@@ -50,10 +50,13 @@ def duckdb_rows(url: str) -> int | None:
         return None
     import duckdb
 
-    con = duckdb.connect(url[len("duckdb:///"):], read_only=True)
+    con = duckdb.connect(url[len("duckdb:///") :], read_only=True)
     try:
-        return int(con.execute("SELECT coalesce(sum(estimated_size), 0) FROM duckdb_tables() "
-                               "WHERE NOT internal").fetchall()[0][0])
+        return int(
+            con.execute(
+                "SELECT coalesce(sum(estimated_size), 0) FROM duckdb_tables() WHERE NOT internal"
+            ).fetchall()[0][0]
+        )
     finally:
         con.close()
 
@@ -66,8 +69,9 @@ def resolve_storage(url: str, storage: str) -> str:
     return "disk" if rows is not None and rows > AUTO_DISK_ROWS else "memory"
 
 
-def open_for_training(db: str | Database, task_spec=None, storage: str = "auto"
-                      ) -> tuple[Database, str, str]:
+def open_for_training(
+    db: str | Database, task_spec=None, storage: str = "auto"
+) -> tuple[Database, str, str]:
     """``(database, url, storage used)`` for a URL / path or an open `Database`, with
     the task file's ``SCHEMA`` applied.
 
@@ -75,8 +79,11 @@ def open_for_training(db: str | Database, task_spec=None, storage: str = "auto"
         see `rdl.connect` and `rdl.db.lazy.open_lazy`.
     """
     if isinstance(db, Database):
-        return db, getattr(db, "url", None) or "<in-memory>", \
-            "disk" if getattr(db, "is_lazy", False) else "memory"
+        return (
+            db,
+            getattr(db, "url", None) or "<in-memory>",
+            "disk" if getattr(db, "is_lazy", False) else "memory",
+        )
     from rdl.db.write import normalize_url
 
     url = normalize_url(db)
@@ -89,8 +96,10 @@ def open_for_training(db: str | Database, task_spec=None, storage: str = "auto"
         return open_lazy(url, **{k: v for k, v in schema.items() if k in SCHEMA_KEYS}), url, used
     # rdl.connect takes single-column foreign keys; a composite one ("a,b") a task file
     # declares is left to the database's own catalog
-    schema["foreign_keys"] = {t: {c: p for c, p in m.items() if "," not in c}
-                              for t, m in schema.get("foreign_keys", {}).items()}
+    schema["foreign_keys"] = {
+        t: {c: p for c, p in m.items() if "," not in c}
+        for t, m in schema.get("foreign_keys", {}).items()
+    }
     return connect(url, **schema), url, used
 
 

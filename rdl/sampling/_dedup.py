@@ -24,8 +24,9 @@ _C_MASK = np.int64((1 << 32) - 1)
 
 
 @njit(cache=True)
-def _dedup_part(src, seed_of, num_src, start, stop, tab, base, bits, tag, gen,
-                local_out, new_nodes, new_batch):
+def _dedup_part(
+    src, seed_of, num_src, start, stop, tab, base, bits, tag, gen, local_out, new_nodes, new_batch
+):
     """Look up / insert pairs ``start:stop`` in one partition's table.
 
     Table slot ``j`` (from ``base``): key ``tab[2j]``, value ``tab[2j + 1]``.
@@ -62,8 +63,23 @@ def _decode_range(local_out, group_base, start, stop):
         local_out[e] = group_base[(v >> 32) & GROUP_MASK] + (v & _C_MASK)
 
 
-def _dedup_kernel(src, seed_of, num_src, pstart, tab, off, bits, sizes, gen,
-                  group0, group_base, local_out, new_nodes, new_batch, new_cnt):
+def _dedup_kernel(
+    src,
+    seed_of,
+    num_src,
+    pstart,
+    tab,
+    off,
+    bits,
+    sizes,
+    gen,
+    group0,
+    group_base,
+    local_out,
+    new_nodes,
+    new_batch,
+    new_cnt,
+):
     """Map each (seed, src) pair to its local index, inserting new pairs.
 
     Pairs arrive sorted by seed; partition ``p`` is ``pstart[p]:pstart[p+1]``
@@ -80,8 +96,21 @@ def _dedup_kernel(src, seed_of, num_src, pstart, tab, off, bits, sizes, gen,
     P = len(pstart) - 1
     for p in prange(P):
         tag = (np.int64(gen) << 52) | (np.int64(group0 + p) << 32)
-        new_cnt[p] = _dedup_part(src, seed_of, num_src, pstart[p], pstart[p + 1], tab,
-                                 off[p], bits[p], tag, gen, local_out, new_nodes, new_batch)
+        new_cnt[p] = _dedup_part(
+            src,
+            seed_of,
+            num_src,
+            pstart[p],
+            pstart[p + 1],
+            tab,
+            off[p],
+            bits[p],
+            tag,
+            gen,
+            local_out,
+            new_nodes,
+            new_batch,
+        )
     n_existing = group_base[group0]
     w = 0
     for p in range(P):

@@ -57,8 +57,9 @@ def _serial_and_parallel(fn):
     The parallel build gets its own qualname so numba's on-disk cache (which
     does not key on compile flags) keeps the two apart.
     """
-    clone = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + "_par",
-                               fn.__defaults__, fn.__closure__)
+    clone = types.FunctionType(
+        fn.__code__, fn.__globals__, fn.__name__ + "_par", fn.__defaults__, fn.__closure__
+    )
     clone.__qualname__ = fn.__qualname__ + "_par"
     return njit(cache=True)(fn), njit(cache=True, parallel=True)(clone)
 
@@ -75,8 +76,9 @@ def _mix(z):
 
 
 @njit(cache=True)
-def _count_range(colptr, row_time, has_time, nodes, batch, seed_time, fanout, start, stop,
-                 lo_out, n_out, k_out):
+def _count_range(
+    colptr, row_time, has_time, nodes, batch, seed_time, fanout, start, stop, lo_out, n_out, k_out
+):
     """Segment start, eligible count and number to take for nodes ``start:stop``.
 
     The eligible incoming edges of node ``v`` for seed time ``t`` are the
@@ -103,21 +105,52 @@ def _count_range(colptr, row_time, has_time, nodes, batch, seed_time, fanout, st
         k_out[i] = n if (fanout < 0 or fanout >= n) else fanout
 
 
-def _count_kernel(colptr, row_time, has_time, nodes, batch, seed_time, fanout, n_chunks,
-                  lo_out, n_out, k_out):
+def _count_kernel(
+    colptr, row_time, has_time, nodes, batch, seed_time, fanout, n_chunks, lo_out, n_out, k_out
+):
     m = len(nodes)
     n_chunks = max(1, min(m, n_chunks))
     for c in prange(n_chunks):
-        _count_range(colptr, row_time, has_time, nodes, batch, seed_time, fanout,
-                     c * m // n_chunks, (c + 1) * m // n_chunks, lo_out, n_out, k_out)
+        _count_range(
+            colptr,
+            row_time,
+            has_time,
+            nodes,
+            batch,
+            seed_time,
+            fanout,
+            c * m // n_chunks,
+            (c + 1) * m // n_chunks,
+            lo_out,
+            n_out,
+            k_out,
+        )
 
 
 # ---- fill: choose the sampled edges
 
 
 @njit(cache=True)
-def _fill_range(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, cols, mode, share, key,
-                set_bits, start, stop, src_out, eid_out, col_out, seed_out):
+def _fill_range(
+    row,
+    edge_id,
+    lo_arr,
+    n_arr,
+    k_arr,
+    offsets,
+    batch,
+    cols,
+    mode,
+    share,
+    key,
+    set_bits,
+    start,
+    stop,
+    src_out,
+    eid_out,
+    col_out,
+    seed_out,
+):
     """Write the chosen incoming edges of frontier nodes ``start:stop``.
 
     Node ``i`` writes ``k_arr[i]`` edges at ``offsets[i]``. ``mode`` `MODE_LAST` (or
@@ -188,8 +221,25 @@ def _fill_range(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, cols, mode, 
             table[used[u]] = 0
 
 
-def _fill_kernel(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, cols,
-                 mode, share, key, set_bits, n_chunks, src_out, eid_out, col_out, seed_out):
+def _fill_kernel(
+    row,
+    edge_id,
+    lo_arr,
+    n_arr,
+    k_arr,
+    offsets,
+    batch,
+    cols,
+    mode,
+    share,
+    key,
+    set_bits,
+    n_chunks,
+    src_out,
+    eid_out,
+    col_out,
+    seed_out,
+):
     m = len(lo_arr)
     E = offsets[m]
     n_chunks = max(1, min(E, n_chunks))
@@ -198,8 +248,26 @@ def _fill_kernel(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, cols,
         # holding its first output position.
         start = np.searchsorted(offsets[:m], c * E // n_chunks, side="left")
         stop = np.searchsorted(offsets[:m], (c + 1) * E // n_chunks, side="left")
-        _fill_range(row, edge_id, lo_arr, n_arr, k_arr, offsets, batch, cols, mode, share,
-                    key, set_bits, start, stop, src_out, eid_out, col_out, seed_out)
+        _fill_range(
+            row,
+            edge_id,
+            lo_arr,
+            n_arr,
+            k_arr,
+            offsets,
+            batch,
+            cols,
+            mode,
+            share,
+            key,
+            set_bits,
+            start,
+            stop,
+            src_out,
+            eid_out,
+            col_out,
+            seed_out,
+        )
 
 
 count_ser, count_par = _serial_and_parallel(_count_kernel)
@@ -210,8 +278,10 @@ def pick(ser, par, work: int, parallel: bool):
     """The serial build, or the parallel one when ``parallel`` and ``work >=
     PARALLEL_MIN_WORK`` (read at call time, so tests can lower it)."""
     if parallel and work >= PARALLEL_MIN_WORK:
+
         def run(*args):
             with numba.parallel_chunksize(1):
                 return par(*args)
+
         return run
     return ser

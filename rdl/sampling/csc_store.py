@@ -43,8 +43,10 @@ def _load(folder: Path) -> dict | None:
             return None
     except OSError:
         return None
-    return {tuple(et): CSC(*(open_array(folder / f) for f in files))
-            for et, files in zip(m["edge_types"], m["arrays"])}
+    return {
+        tuple(et): CSC(*(open_array(folder / f) for f in files))
+        for et, files in zip(m["edge_types"], m["arrays"])
+    }
 
 
 _CHUNK = 1 << 22
@@ -59,13 +61,15 @@ def _time_rank(t: np.ndarray) -> np.ndarray:
     return rank
 
 
-def _write_csc(folder: Path, i: int, edges, num_src: int, num_dst: int,
-               src_time, src_rank) -> list[str]:
+def _write_csc(
+    folder: Path, i: int, edges, num_src: int, num_dst: int, src_time, src_rank
+) -> list[str]:
     """The CSC of one edge type (as `build_csc_one` makes it from ``edges`` = ``(src,
     dst)``) written to ``folder``."""
     src, dst = edges
-    if len(src) and (src.min() < 0 or src.max() >= num_src or dst.min() < 0
-                     or dst.max() >= num_dst):
+    if len(src) and (
+        src.min() < 0 or src.max() >= num_src or dst.min() < 0 or dst.max() >= num_dst
+    ):
         raise ValueError(f"edge ids out of range in edge type {i}")
     counts = np.bincount(dst, minlength=num_dst)
     colptr = np.zeros(num_dst + 1, dtype=np.int64)
@@ -80,10 +84,19 @@ def _write_csc(folder: Path, i: int, edges, num_src: int, num_dst: int,
         order = np.argsort(key, kind="stable")
         del key
     names = []
-    for field, make in (("colptr", None), ("row", lambda o: src[o]),
-                        ("row_time", lambda o: np.full(len(o), NO_TIME, np.int64)
-                         if src_time is None else np.asarray(src_time)[src[o]]),
-                        ("edge_id", lambda o: o)):
+    for field, make in (
+        ("colptr", None),
+        ("row", lambda o: src[o]),
+        (
+            "row_time",
+            lambda o: (
+                np.full(len(o), NO_TIME, np.int64)
+                if src_time is None
+                else np.asarray(src_time)[src[o]]
+            ),
+        ),
+        ("edge_id", lambda o: o),
+    ):
         rel = f"{i}.{field}.npy"
         names.append(rel)
         if make is None:
@@ -92,10 +105,11 @@ def _write_csc(folder: Path, i: int, edges, num_src: int, num_dst: int,
         if len(order) == 0:
             np.save(folder / rel, np.zeros(0, np.int64))
             continue
-        out = np.lib.format.open_memmap(folder / rel, mode="w+", dtype=np.int64,
-                                        shape=(len(order),))
+        out = np.lib.format.open_memmap(
+            folder / rel, mode="w+", dtype=np.int64, shape=(len(order),)
+        )
         for a in range(0, len(order), _CHUNK):
-            out[a:a + _CHUNK] = make(order[a:a + _CHUNK])
+            out[a : a + _CHUNK] = make(order[a : a + _CHUNK])
         out.flush()
         del out
     return names
@@ -125,13 +139,27 @@ def graph_csc(graph) -> dict:
             t = graph.node_time[src_t]
             if t is not None and src_t not in ranks:
                 ranks[src_t] = _time_rank(t)
-            names = _write_csc(tmp, i, graph.edge_arrays(et), graph.num_nodes[src_t],
-                               graph.num_nodes[dst_t], t, ranks.get(src_t))
+            names = _write_csc(
+                tmp,
+                i,
+                graph.edge_arrays(et),
+                graph.num_nodes[src_t],
+                graph.num_nodes[dst_t],
+                t,
+                ranks.get(src_t),
+            )
             files.update({rel: os.path.getsize(tmp / rel) for rel in names})
             arrays.append(names)
-        (tmp / "manifest.json").write_text(json.dumps(
-            {"version": CSC_VERSION, "edge_types": [list(et) for et in graph.edge_types],
-             "arrays": arrays, "files": files}))
+        (tmp / "manifest.json").write_text(
+            json.dumps(
+                {
+                    "version": CSC_VERSION,
+                    "edge_types": [list(et) for et in graph.edge_types],
+                    "arrays": arrays,
+                    "files": files,
+                }
+            )
+        )
         try:
             os.replace(tmp, folder)
         except OSError:  # another process stored it first

@@ -174,6 +174,7 @@ def build_csc(
                     f"edge type {et!r} names node type {nt!r}, not in num_nodes "
                     f"(known: {sorted(num_nodes)})"
                 )
-        out[(s, et[1], d)] = build_csc_one(ei, num_nodes[s], num_nodes[d], times[s], name=et,
-                                       src_rank=ranks.get(s))
+        out[(s, et[1], d)] = build_csc_one(
+            ei, num_nodes[s], num_nodes[d], times[s], name=et, src_rank=ranks.get(s)
+        )
     return out

@@ -9,7 +9,9 @@ from torch_geometric.data import HeteroData
 from rdl.sampling.sampler import SampledSubgraph, TemporalNeighborSampler
 
 
-def to_batch(sub: SampledSubgraph, node_time: dict, seed_time: np.ndarray | None = None) -> HeteroData:
+def to_batch(
+    sub: SampledSubgraph, node_time: dict, seed_time: np.ndarray | None = None
+) -> HeteroData:
     """A sampled subgraph as `HeteroData` that PyG layers consume directly.
 
     ``seed_time`` (``int64 [num_seeds]``, default the times the subgraph was sampled at)
@@ -39,8 +41,9 @@ def to_batch(sub: SampledSubgraph, node_time: dict, seed_time: np.ndarray | None
             store.time = torch.from_numpy(node_time[nt][ids])
     for et, ei in sub.edge_index.items():
         data[et].edge_index = torch.from_numpy(ei)
-    data.seed_time = torch.from_numpy(sub.seed_time if seed_time is None
-                                      else np.asarray(seed_time, dtype=np.int64))
+    data.seed_time = torch.from_numpy(
+        sub.seed_time if seed_time is None else np.asarray(seed_time, dtype=np.int64)
+    )
     data.num_sampled_nodes_dict = {nt: list(map(int, v)) for nt, v in sub.num_sampled_nodes.items()}
     data.num_sampled_edges_dict = {et: list(map(int, v)) for et, v in sub.num_sampled_edges.items()}
     return data
@@ -71,10 +74,19 @@ class NodeLoader:
         ``(HeteroData, index)``: the batch and the positions of its seeds in the input.
     """
 
-    def __init__(self, sampler: TemporalNeighborSampler, node_time: dict, seed_type: str,
-                 seed_nodes: np.ndarray, seed_time: np.ndarray, batch_size: int = 512,
-                 shuffle: bool = False, generator: np.random.Generator | None = None,
-                 group: np.ndarray | None = None, sample_time=None):
+    def __init__(
+        self,
+        sampler: TemporalNeighborSampler,
+        node_time: dict,
+        seed_type: str,
+        seed_nodes: np.ndarray,
+        seed_time: np.ndarray,
+        batch_size: int = 512,
+        shuffle: bool = False,
+        generator: np.random.Generator | None = None,
+        group: np.ndarray | None = None,
+        sample_time=None,
+    ):
         if len(seed_nodes) != len(seed_time):
             raise ValueError(f"{len(seed_nodes)} seed nodes but {len(seed_time)} seed times")
         self.sampler, self.node_time, self.seed_type = sampler, node_time, seed_type
@@ -102,11 +114,12 @@ class NodeLoader:
     def __iter__(self):
         order = self._order()
         for start in range(0, len(order), self.batch_size):
-            idx = order[start:start + self.batch_size]
+            idx = order[start : start + self.batch_size]
             seed_time = self.seed_time[idx]
             cut = seed_time
             if self.sample_time is not None:
-                cut = np.minimum(np.asarray(self.sample_time(idx, seed_time), dtype=np.int64),
-                                 seed_time)
+                cut = np.minimum(
+                    np.asarray(self.sample_time(idx, seed_time), dtype=np.int64), seed_time
+                )
             sub = self.sampler.sample(self.seed_type, self.seed_nodes[idx], cut)
             yield to_batch(sub, self.node_time, seed_time), idx

@@ -40,8 +40,10 @@ class PairMap:
     def begin(self, num_seeds: int, max_adds: int) -> None:
         """Start a new call: empty all tables, at most ``max_adds`` adds."""
         if max_adds * self.P > GROUP_MASK:
-            raise ValueError(f"too many edge types x hops ({max_adds}) for the sampler's "
-                             f"hash map; at most {GROUP_MASK // self.P}")
+            raise ValueError(
+                f"too many edge types x hops ({max_adds}) for the sampler's "
+                f"hash map; at most {GROUP_MASK // self.P}"
+            )
         self.gen += 1
         if self.gen > self.MAX_GEN:
             self.tab[:] = 0
@@ -57,14 +59,16 @@ class PairMap:
         if np.all(2 * need <= (np.int64(1) << self.bits)):
             return
         want = np.ceil(np.log2(np.maximum(2 * need, 1))).astype(np.int64)
-        bits = np.where(2 * need <= (np.int64(1) << self.bits), self.bits,
-                        np.maximum(self.bits, want))
+        bits = np.where(
+            2 * need <= (np.int64(1) << self.bits), self.bits, np.maximum(self.bits, want)
+        )
         sizes = np.int64(1) << bits
         off = np.zeros(self.P, dtype=np.int64)
         np.cumsum(sizes[:-1], out=off[1:])
         tab = np.zeros(2 * int(sizes.sum()), dtype=np.int64)  # calloc: lazily zeroed
         pick(regrow_ser, regrow_par, len(self.tab) // 2, self.parallel)(
-            self.tab, self.off, self.bits, tab, off, bits, self.gen)
+            self.tab, self.off, self.bits, tab, off, bits, self.gen
+        )
         self.tab, self.off, self.bits = tab, off, bits
 
     def add(self, src: np.ndarray, seed_of: np.ndarray, local_out: np.ndarray):
@@ -78,11 +82,24 @@ class PairMap:
         new_batch = np.empty(E, dtype=np.int64)
         new_cnt = np.empty(self.P, dtype=np.int64)
         dedup = pick(dedup_ser, dedup_par, E, self.parallel)
-        n = dedup(src, seed_of, self.num_src, pstart, self.tab, self.off, self.bits,
-                  self.sizes, self.gen, self.groups * self.P, self.group_base, local_out,
-                  new_nodes, new_batch, new_cnt)
+        n = dedup(
+            src,
+            seed_of,
+            self.num_src,
+            pstart,
+            self.tab,
+            self.off,
+            self.bits,
+            self.sizes,
+            self.gen,
+            self.groups * self.P,
+            self.group_base,
+            local_out,
+            new_nodes,
+            new_batch,
+            new_cnt,
+        )
         self.groups += 1
         if 2 * n < E:  # do not keep the larger buffers alive in the output
             return new_nodes[:n].copy(), new_batch[:n].copy()
         return new_nodes[:n], new_batch[:n]
-

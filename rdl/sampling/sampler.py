@@ -69,9 +69,7 @@ def _normalise_fanouts(num_neighbors, edge_types: list[EdgeType]) -> dict[EdgeTy
     if isinstance(num_neighbors, dict):
         unknown = [k for k in num_neighbors if tuple(k) not in set(edge_types)]
         if unknown:
-            raise ValueError(
-                f"num_neighbors has unknown edge types {unknown}; known: {edge_types}"
-            )
+            raise ValueError(f"num_neighbors has unknown edge types {unknown}; known: {edge_types}")
         fan = {tuple(k): check(v, f"[{k!r}]") for k, v in num_neighbors.items()}
         hops = {len(v) for v in fan.values()}
         if len(hops) > 1:
@@ -174,7 +172,8 @@ class TemporalNeighborSampler:
                     f"CSC of {et!r} was built with{'out' if self.has_time[et[0]] else ''} "
                     f"times for {et[0]!r}, but node_time[{et[0]!r}] is "
                     f"{'given' if self.has_time[et[0]] else 'None'}; build the CSC "
-                    f"from the same node_time")
+                    f"from the same node_time"
+                )
         self.edge_types = list(self.csc)
         self.fanouts = _normalise_fanouts(num_neighbors, self.edge_types)
         self.num_hops = len(next(iter(self.fanouts.values()))) if self.fanouts else 0
@@ -199,8 +198,18 @@ class TemporalNeighborSampler:
         m = len(f_nodes)
         lo, cnt, k = np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m, np.int64)
         pick(count_ser, count_par, m, self.parallel)(
-            c.colptr, c.row_time, self.has_time[et[0]], f_nodes, f_batch, stime, fanout,
-            N_CHUNKS, lo, cnt, k)
+            c.colptr,
+            c.row_time,
+            self.has_time[et[0]],
+            f_nodes,
+            f_batch,
+            stime,
+            fanout,
+            N_CHUNKS,
+            lo,
+            cnt,
+            k,
+        )
         offsets = np.zeros(m + 1, np.int64)
         np.cumsum(k, out=offsets[1:])
         E = int(offsets[-1])
@@ -208,9 +217,24 @@ class TemporalNeighborSampler:
         ei = np.empty((2, E), np.int64)
         if E:
             pick(fill_ser, fill_par, E, self.parallel)(
-                c.row, c.edge_id, lo, cnt, k, offsets, f_batch, f_cols,
-                _MODES[self.strategy], self.last_share, key, self._set_bits, N_CHUNKS,
-                src, eid, ei[1], sof)
+                c.row,
+                c.edge_id,
+                lo,
+                cnt,
+                k,
+                offsets,
+                f_batch,
+                f_cols,
+                _MODES[self.strategy],
+                self.last_share,
+                key,
+                self._set_bits,
+                N_CHUNKS,
+                src,
+                eid,
+                ei[1],
+                sof,
+            )
         return src, ei, eid, sof
 
     def sample(self, seed_type: str, seed_nodes, seed_time) -> SampledSubgraph:
@@ -233,18 +257,23 @@ class TemporalNeighborSampler:
                 first), or seed ids out of range.
         """
         if seed_type not in self.num_nodes:
-            raise ValueError(f"unknown seed_type {seed_type!r}; known node types: "
-                             f"{sorted(self.num_nodes)}")
+            raise ValueError(
+                f"unknown seed_type {seed_type!r}; known node types: {sorted(self.num_nodes)}"
+            )
         seeds, stime = np.asarray(seed_nodes), np.asarray(seed_time)
         for name, a in (("seed_nodes", seeds), ("seed_time", stime)):
             if a.size and not np.issubdtype(a.dtype, np.integer):
-                raise ValueError(f"{name} has dtype {a.dtype}; expected integers "
-                                 f"(node ids / int64 seconds since epoch)")
+                raise ValueError(
+                    f"{name} has dtype {a.dtype}; expected integers "
+                    f"(node ids / int64 seconds since epoch)"
+                )
         seeds = np.array(seeds, dtype=np.int64).reshape(-1)  # copies: outputs own them
         stime = np.array(stime, dtype=np.int64).reshape(-1)
         if len(stime) != len(seeds):
-            raise ValueError(f"seed_time has length {len(stime)} but seed_nodes has "
-                             f"length {len(seeds)}; give one time per seed")
+            raise ValueError(
+                f"seed_time has length {len(stime)} but seed_nodes has "
+                f"length {len(seeds)}; give one time per seed"
+            )
         n_seed_type = self.num_nodes[seed_type]
         if len(seeds) and (seeds.min() < 0 or seeds.max() >= n_seed_type):
             raise ValueError(f"seed_nodes outside [0, {n_seed_type}) for {seed_type!r}")
@@ -254,7 +283,8 @@ class TemporalNeighborSampler:
         node_chunks: dict[str, list[np.ndarray]] = {nt: [] for nt in self.num_nodes}
         batch_chunks: dict[str, list[np.ndarray]] = {nt: [] for nt in self.num_nodes}
         edge_chunks: dict[EdgeType, list[tuple[np.ndarray, np.ndarray]]] = {
-            et: [] for et in self.edge_types}
+            et: [] for et in self.edge_types
+        }
         n_nodes = {nt: [0] * (self.num_hops + 1) for nt in self.num_nodes}
         n_edges = {et: [0] * self.num_hops for et in self.edge_types}
         total = {nt: 0 for nt in self.num_nodes}

@@ -58,8 +58,11 @@ class Dist:
             return ShardedNodeLoader(batches, self.rank, self.world_size)
         if isinstance(batches, SeedBatches) and isinstance(batches.loader, NodeLoader):
             # seed inputs ride along: the sharded loader yields the seeds' own indices
-            return SeedBatches(ShardedNodeLoader(batches.loader, self.rank, self.world_size),
-                               batches.staleness, batches.features)
+            return SeedBatches(
+                ShardedNodeLoader(batches.loader, self.rank, self.world_size),
+                batches.staleness,
+                batches.features,
+            )
         return shard_list(list(batches), self.rank, self.world_size)
 
     def sum(self, *values: float) -> list[float]:
@@ -104,7 +107,7 @@ class ShardedNodeLoader(NodeLoader):
             return order
         total = -(-n // (bs * w)) * bs * w
         order = order[np.arange(total) % n]
-        return order.reshape(-1, bs)[self.rank::w].reshape(-1)
+        return order.reshape(-1, bs)[self.rank :: w].reshape(-1)
 
     def __len__(self) -> int:
         n, bs, w = len(self.seed_nodes), self.batch_size, self.world_size
@@ -122,17 +125,25 @@ def subset(seeds, rows: np.ndarray):
         counts = seeds.dst_ptr[rows + 1] - seeds.dst_ptr[rows]
         ptr = np.zeros(len(rows) + 1, np.int64)
         np.cumsum(counts, out=ptr[1:])
-        dst = np.concatenate([seeds.dst[seeds.dst_ptr[r]:seeds.dst_ptr[r + 1]] for r in rows]) \
-            if len(rows) else np.zeros(0, np.int64)
+        dst = (
+            np.concatenate([seeds.dst[seeds.dst_ptr[r] : seeds.dst_ptr[r + 1]] for r in rows])
+            if len(rows)
+            else np.zeros(0, np.int64)
+        )
         return LinkSeeds(seeds.src[rows], seeds.time[rows], ptr, dst, df)
     y = None if seeds.y is None else seeds.y[torch.from_numpy(rows)]
     # seed inputs (stale history, seed features): cut-offs and feature rows follow the
     # seeds; the bank is shared
-    return Seeds(seeds.node[rows], seeds.time[rows], y, df,
-                 cutoff=None if seeds.cutoff is None else seeds.cutoff[rows],
-                 x_bank=seeds.x_bank,
-                 x_index=None if seeds.x_index is None else seeds.x_index[rows],
-                 x_raw=None if seeds.x_raw is None else seeds.x_raw.iloc[rows].reset_index(drop=True))
+    return Seeds(
+        seeds.node[rows],
+        seeds.time[rows],
+        y,
+        df,
+        cutoff=None if seeds.cutoff is None else seeds.cutoff[rows],
+        x_bank=seeds.x_bank,
+        x_index=None if seeds.x_index is None else seeds.x_index[rows],
+        x_raw=None if seeds.x_raw is None else seeds.x_raw.iloc[rows].reset_index(drop=True),
+    )
 
 
 def setup(device: str = "cpu") -> Dist | None:

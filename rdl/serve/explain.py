@@ -40,16 +40,15 @@ import torch
 
 from rdl.db import Database
 from rdl.db.errors import ArgumentError, arg
+from rdl.serve.predict import load_entity_model
 from rdl.train.entity import seed_input_fn
 from rdl.train.heads import HEADS
-from rdl.serve.predict import load_entity_model
 
 METHODS = {
     "grad_x_input": "gradient × input on the row encodings (gradient of the seed's {target} "
-                    "times the row's encoding minus its table's mean row encoding, summed "
-                    "over channels)",
-    "attention": "attention weights of the readout (gated attention pooling) over the "
-                 "sampled rows",
+    "times the row's encoding minus its table's mean row encoding, summed "
+    "over channels)",
+    "attention": "attention weights of the readout (gated attention pooling) over the sampled rows",
 }
 
 
@@ -114,8 +113,9 @@ SEED_INPUTS = "(seed inputs)"
 
 
 @torch.no_grad()
-def reference_encodings(model, graph, until: int | None = None, max_rows: int = 2048,
-                        seed: int = 0) -> dict[str, torch.Tensor]:
+def reference_encodings(
+    model, graph, until: int | None = None, max_rows: int = 2048, seed: int = 0
+) -> dict[str, torch.Tensor]:
     """Per table the mean row encoding ``[channels]`` of up to ``max_rows`` rows (drawn
     with ``seed``) dated ``<= until`` (seconds since epoch; static tables: any row) — the
     reference of ``"grad_x_input"``."""
@@ -124,7 +124,9 @@ def reference_encodings(model, graph, until: int | None = None, max_rows: int = 
     out = {}
     for t, tf in graph.tf_dict.items():
         times = graph.node_time.get(t)
-        rows = np.arange(len(tf)) if times is None or until is None else np.flatnonzero(times <= until)
+        rows = (
+            np.arange(len(tf)) if times is None or until is None else np.flatnonzero(times <= until)
+        )
         if len(rows) == 0:
             rows = np.arange(len(tf))
         if len(rows) > max_rows:
@@ -134,8 +136,14 @@ def reference_encodings(model, graph, until: int | None = None, max_rows: int = 
     return out
 
 
-def attribute(model, graph, batch, task_type: str, method: str = "grad_x_input",
-              reference: dict[str, torch.Tensor] | None = None):
+def attribute(
+    model,
+    graph,
+    batch,
+    task_type: str,
+    method: str = "grad_x_input",
+    reference: dict[str, torch.Tensor] | None = None,
+):
     """Per sampled row copy attributions of a batch of seeds.
 
     Args:
@@ -156,10 +164,12 @@ def attribute(model, graph, batch, task_type: str, method: str = "grad_x_input",
     if method not in METHODS:
         raise ValueError(f"unknown explanation method {method!r}; choose one of {list(METHODS)}")
     if method == "attention" and model.pool.mode != "attention":
-        raise ArgumentError(f"the model pools with {model.pool.mode!r}, which has no attention "
-                            "weights; use "
-                            f"{arg('method', repr('grad_x_input'), cli='grad_x_input')} "
-                            f"(or train with {arg('pooling', repr('attention'), cli='attention')})")
+        raise ArgumentError(
+            f"the model pools with {model.pool.mode!r}, which has no attention "
+            "weights; use "
+            f"{arg('method', repr('grad_x_input'), cli='grad_x_input')} "
+            f"(or train with {arg('pooling', repr('attention'), cli='attention')})"
+        )
     model.eval()
     num_seeds = batch.seed_time.numel()
     with torch.enable_grad():
@@ -203,7 +213,7 @@ def attribute(model, graph, batch, task_type: str, method: str = "grad_x_input",
     for t in tables:
         n = h_dict[t].size(0)
         full = np.zeros(len(leaves[t]), dtype=np.float32)
-        full[:n] = weights[start:start + n].detach().numpy()
+        full[:n] = weights[start : start + n].detach().numpy()
         scores[t], start = full, start + n
     return scores, out.detach(), "readout"
 
@@ -223,9 +233,16 @@ def _key(database: Database, table: str, key):
     return key
 
 
-def explain_prediction(model_dir: str | Path, db: str | Database, entity, at, *,
-                       method: str = "grad_x_input", top: int = 10,
-                       cache_dir=None) -> Explanation:
+def explain_prediction(
+    model_dir: str | Path,
+    db: str | Database,
+    entity,
+    at,
+    *,
+    method: str = "grad_x_input",
+    top: int = 10,
+    cache_dir=None,
+) -> Explanation:
     """Explain the model's prediction for ``entity`` at seed time ``at``.
 
     Raises:
@@ -244,59 +261,116 @@ def explain_prediction(model_dir: str | Path, db: str | Database, entity, at, *,
     try:
         node = graph.node_index(table, [key])
     except KeyError:
-        raise ArgumentError(f"{arg('entity', repr(entity), cli=entity)} is not a primary key of "
-                            f"table {table!r}") from None
+        raise ArgumentError(
+            f"{arg('entity', repr(entity), cli=entity)} is not a primary key of table {table!r}"
+        ) from None
     t_node = graph.node_time.get(table)
     seconds = to_seconds([at])[0]
     if t_node is not None and t_node[node[0]] > seconds:
-        raise ArgumentError(f"{arg('entity', repr(entity), cli=entity)} of {table!r} is dated "
-                            f"after {arg('at', repr(str(at)), cli=at)} (it does not exist yet "
-                            f"at the seed time); pick a later {arg('at')}")
+        raise ArgumentError(
+            f"{arg('entity', repr(entity), cli=entity)} of {table!r} is dated "
+            f"after {arg('at', repr(str(at)), cli=at)} (it does not exist yet "
+            f"at the seed time); pick a later {arg('at')}"
+        )
     csc = build_csc(graph.num_nodes, graph.node_time, graph.edge_index)
-    sampler = TemporalNeighborSampler(csc, graph.num_nodes, graph.node_time, config.num_neighbors,
-                                      config.temporal_strategy, seed=config.seed)
+    sampler = TemporalNeighborSampler(
+        csc,
+        graph.num_nodes,
+        graph.node_time,
+        config.num_neighbors,
+        config.temporal_strategy,
+        seed=config.seed,
+    )
     sub = sampler.sample(table, node, np.array([seconds], dtype=np.int64))
-    reference = reference_encodings(model, graph, until=seconds) if method == "grad_x_input" else None
+    reference = (
+        reference_encodings(model, graph, until=seconds) if method == "grad_x_input" else None
+    )
     attach = seed_input_fn(model, ckpt, database, np.array([key]), np.array([seconds]))
     batch = attach(to_batch(sub, graph.node_time), np.arange(1))
     scores, out, target = attribute(model, graph, batch, ckpt["task_type"], method, reference)
     parts = []
     for t, s in scores.items():
         if t == SEED_INPUTS:
-            parts.append(pd.DataFrame({"table": t, "node": [-1], "key": [key], "time": [at],
-                                       "hop": [0], "contribution": s}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "table": t,
+                        "node": [-1],
+                        "key": [key],
+                        "time": [at],
+                        "hop": [0],
+                        "contribution": s,
+                    }
+                )
+            )
             continue
         ids = sub.node[t]
         pk = graph.pkey_values[t]
         times = graph.node_time[t]
-        parts.append(pd.DataFrame({
-            "table": t, "node": ids, "key": pk[ids] if pk is not None else ids,
-            "time": pd.to_datetime(times[ids], unit="s") if times is not None else pd.NaT,
-            "hop": _hops(sub.num_sampled_nodes[t]), "contribution": s}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "table": t,
+                    "node": ids,
+                    "key": pk[ids] if pk is not None else ids,
+                    "time": pd.to_datetime(times[ids], unit="s") if times is not None else pd.NaT,
+                    "hop": _hops(sub.num_sampled_nodes[t]),
+                    "contribution": s,
+                }
+            )
+        )
     rows = pd.concat(parts, ignore_index=True)
     rows["abs_contribution"] = rows["contribution"].abs()
     total = rows["abs_contribution"].sum() or 1.0
-    rows = (rows.groupby(["table", "node"], sort=False)
-            .agg(key=("key", "first"), time=("time", "first"), hop=("hop", "min"),
-                 contribution=("contribution", "sum"), abs_contribution=("abs_contribution", "sum"))
-            .reset_index().drop(columns="node"))
+    rows = (
+        rows.groupby(["table", "node"], sort=False)
+        .agg(
+            key=("key", "first"),
+            time=("time", "first"),
+            hop=("hop", "min"),
+            contribution=("contribution", "sum"),
+            abs_contribution=("abs_contribution", "sum"),
+        )
+        .reset_index()
+        .drop(columns="node")
+    )
     rows["share"] = rows["abs_contribution"] / total
-    tables = (rows.groupby("table").agg(rows=("key", "size"), contribution=("contribution", "sum"),
-                                        abs_contribution=("abs_contribution", "sum"))
-              .reset_index())
+    tables = (
+        rows.groupby("table")
+        .agg(
+            rows=("key", "size"),
+            contribution=("contribution", "sum"),
+            abs_contribution=("abs_contribution", "sum"),
+        )
+        .reset_index()
+    )
     tables["share"] = tables["abs_contribution"] / total
     pred = _prediction(out, ckpt["task_type"], ckpt.get("clamp"))[0]
     return Explanation(
-        method=method, method_text=METHODS[method].format(target=target), entity_table=table,
-        entity=key, at=at, prediction=pred,
+        method=method,
+        method_text=METHODS[method].format(target=target),
+        entity_table=table,
+        entity=key,
+        at=at,
+        prediction=pred,
         tables=tables.sort_values("share", ascending=False, kind="stable").reset_index(drop=True),
         rows=rows.sort_values("abs_contribution", ascending=False, kind="stable")
-        .head(top).reset_index(drop=True))
+        .head(top)
+        .reset_index(drop=True),
+    )
 
 
-def explain_global(model_dir: str | Path, db: str | Database, *, split: str = "val",
-                   method: str = "grad_x_input", max_seeds: int | None = 1000, seed: int = 0,
-                   task=None, cache_dir=None) -> GlobalExplanation:
+def explain_global(
+    model_dir: str | Path,
+    db: str | Database,
+    *,
+    split: str = "val",
+    method: str = "grad_x_input",
+    max_seeds: int | None = 1000,
+    seed: int = 0,
+    task=None,
+    cache_dir=None,
+) -> GlobalExplanation:
     """Table-level importance averaged over the seeds of ``split`` of the model's task
     (at most ``max_seeds`` of them, drawn with ``seed``), the subgraphs sampled from the
     task's input database under the model's protocol (``relbench``: the database cut at
@@ -311,12 +385,10 @@ def explain_global(model_dir: str | Path, db: str | Database, *, split: str = "v
     """
     from rdl.sampling import TemporalNeighborSampler, build_csc
     from rdl.sampling.loader import NodeLoader
-    from rdl.train.job import resolve_task
-    from rdl.train.seeds import make_seeds
-
-    from rdl.train.checkpoint import load_checkpoint
-    from rdl.train.job import open_database
     from rdl.serve.predict import model_tables
+    from rdl.train.checkpoint import load_checkpoint
+    from rdl.train.job import open_database, resolve_task
+    from rdl.train.seeds import make_seeds
 
     ckpt = load_checkpoint(model_dir)
     database = model_tables(open_database(db)[0], ckpt)
@@ -324,33 +396,51 @@ def explain_global(model_dir: str | Path, db: str | Database, *, split: str = "v
     # the model's inputs as in training: the task's input database under its protocol
     protocol = ckpt["config"].get("protocol", "relbench")
     inputs = task.input_db(protocol)
-    ckpt, _, graph, model, config = load_entity_model(model_dir, inputs, cache_dir, "explain",
-                                                      ckpt=ckpt)
+    ckpt, _, graph, model, config = load_entity_model(
+        model_dir, inputs, cache_dir, "explain", ckpt=ckpt
+    )
     seeds = make_seeds(task, task.get_table(split), graph, with_labels=False)
     pick = np.arange(len(seeds.node))
     if max_seeds is not None and len(pick) > max_seeds:
         pick = np.sort(np.random.default_rng(seed).choice(len(pick), max_seeds, replace=False))
     csc = build_csc(graph.num_nodes, graph.node_time, graph.edge_index)
-    sampler = TemporalNeighborSampler(csc, graph.num_nodes, graph.node_time, config.num_neighbors,
-                                      config.temporal_strategy, seed=config.seed)
-    loader = NodeLoader(sampler, graph.node_time, ckpt["entity_table"], seeds.node[pick],
-                        seeds.time[pick], batch_size=config.batch_size)
+    sampler = TemporalNeighborSampler(
+        csc,
+        graph.num_nodes,
+        graph.node_time,
+        config.num_neighbors,
+        config.temporal_strategy,
+        seed=config.seed,
+    )
+    loader = NodeLoader(
+        sampler,
+        graph.node_time,
+        ckpt["entity_table"],
+        seeds.node[pick],
+        seeds.time[pick],
+        batch_size=config.batch_size,
+    )
     encoder = getattr(model, "seed_inputs", None)
     names = list(graph.node_types) + ([SEED_INPUTS] if encoder is not None else [])
-    keys = np.asarray(graph.pkey_values[ckpt["entity_table"]])[seeds.node[pick]] \
-        if graph.pkey_values.get(ckpt["entity_table"]) is not None else seeds.node[pick]
+    keys = (
+        np.asarray(graph.pkey_values[ckpt["entity_table"]])[seeds.node[pick]]
+        if graph.pkey_values.get(ckpt["entity_table"]) is not None
+        else seeds.node[pick]
+    )
     # seed inputs at each seed's information cut-off, as the model predicted in training
     from rdl.train.stale import information_cutoffs
 
-    cut = information_cutoffs(task, seeds.time[pick], protocol, config.stale_val,
-                              seeds.node[pick])
+    cut = information_cutoffs(task, seeds.time[pick], protocol, config.stale_val, seeds.node[pick])
     attach = seed_input_fn(model, ckpt, inputs, keys, seeds.time[pick], cut)
     absum = np.zeros((len(pick), len(names)))
     signed = np.zeros_like(absum)
     present = np.zeros_like(absum, dtype=bool)
     target = ""
-    reference = reference_encodings(model, graph, until=int(seeds.time[pick].min())) \
-        if method == "grad_x_input" and len(pick) else None
+    reference = (
+        reference_encodings(model, graph, until=int(seeds.time[pick].min()))
+        if method == "grad_x_input" and len(pick)
+        else None
+    )
     for batch, idx in loader:
         batch = attach(batch, idx)
         scores, _, target = attribute(model, graph, batch, ckpt["task_type"], method, reference)
@@ -366,14 +456,31 @@ def explain_global(model_dir: str | Path, db: str | Database, *, split: str = "v
             signed[idx, j] += np.bincount(b, s, minlength=len(idx))
             present[idx, j] |= np.bincount(b, minlength=len(idx)) > 0
     share = absum / np.maximum(absum.sum(1, keepdims=True), 1e-30)
-    tables = pd.DataFrame({"table": names, "share": share.mean(0), "share_std": share.std(0),
-                           "contribution": signed.mean(0), "seeds_with_rows": present.mean(0)})
+    tables = pd.DataFrame(
+        {
+            "table": names,
+            "share": share.mean(0),
+            "share_std": share.std(0),
+            "contribution": signed.mean(0),
+            "seeds_with_rows": present.mean(0),
+        }
+    )
     tables = tables[tables["seeds_with_rows"] > 0]
     return GlobalExplanation(
-        method=method, method_text=METHODS[method].format(target=target),
-        entity_table=ckpt["entity_table"], split=split, num_seeds=len(pick),
-        tables=tables.sort_values("share", ascending=False, kind="stable").reset_index(drop=True))
+        method=method,
+        method_text=METHODS[method].format(target=target),
+        entity_table=ckpt["entity_table"],
+        split=split,
+        num_seeds=len(pick),
+        tables=tables.sort_values("share", ascending=False, kind="stable").reset_index(drop=True),
+    )
 
 
-__all__ = ["METHODS", "Explanation", "GlobalExplanation", "attribute", "explain_global",
-           "explain_prediction"]
+__all__ = [
+    "METHODS",
+    "Explanation",
+    "GlobalExplanation",
+    "attribute",
+    "explain_global",
+    "explain_prediction",
+]

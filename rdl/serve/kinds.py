@@ -51,15 +51,16 @@ def serving_of(ckpt: dict) -> Serving:
     Raises:
         ValueError: a tag nothing serves (the message names the checkpoint and the tags).
     """
-    from rdl.train.checkpoint import checkpoint_kind
-
     import rdl.serve  # noqa: F401  (its predict module registers the built-in tags)
+    from rdl.train.checkpoint import checkpoint_kind
 
     tag = checkpoint_kind(ckpt)
     if tag not in SERVING:
-        raise ValueError(f"{ckpt.get('path', 'the checkpoint')} holds a model of kind {tag!r} "
-                         f"that rdl cannot serve (served: {sorted(SERVING)}; "
-                         "rdl.serve.kinds.register_serving adds one)")
+        raise ValueError(
+            f"{ckpt.get('path', 'the checkpoint')} holds a model of kind {tag!r} "
+            f"that rdl cannot serve (served: {sorted(SERVING)}; "
+            "rdl.serve.kinds.register_serving adds one)"
+        )
     return SERVING[tag]
 
 

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from rdl.db import Database
-from rdl.db.sources import safe_url
 from rdl.db.errors import ArgumentError, arg
+from rdl.db.sources import safe_url
 from rdl.graph import build_graph
 from rdl.train.checkpoint import load_checkpoint
 from rdl.train.config import TrainConfig
@@ -35,8 +35,10 @@ def model_tables(database: Database, ckpt: dict) -> Database:
     known = ckpt["model_kwargs"]["col_stats"]
     missing = sorted(set(known) - set(database))
     if missing:
-        raise ValueError(f"{ckpt['path']}: the model was trained on tables {missing} that "
-                         f"this database does not have (tables: {sorted(database)})")
+        raise ValueError(
+            f"{ckpt['path']}: the model was trained on tables {missing} that "
+            f"this database does not have (tables: {sorted(database)})"
+        )
     if set(database) == set(known):
         return database
     sub = Database({n: t for n, t in database.items() if n in known})
@@ -58,8 +60,13 @@ def open_model_database(db: str | Database, ckpt: dict, config: TrainConfig) -> 
     return database
 
 
-def load_entity_model(model_dir: str | Path | None, db: str | Database, cache_dir=None,
-                      command: str = "predict", ckpt: dict | None = None):
+def load_entity_model(
+    model_dir: str | Path | None,
+    db: str | Database,
+    cache_dir=None,
+    command: str = "predict",
+    ckpt: dict | None = None,
+):
     """A trained entity model ready to serve on ``db``.
 
     Returns:
@@ -77,21 +84,35 @@ def load_entity_model(model_dir: str | Path | None, db: str | Database, cache_di
     ckpt = ckpt if ckpt is not None else load_checkpoint(cast("str | Path", model_dir))
     serving = serving_of(ckpt)
     if not serving.entity_model:
-        raise ValueError(f"{ckpt['path']} holds {serving.what} "
-                         f"({ckpt.get('model', '?')}); `rdl {command}` serves entity-task "
-                         "models only")
+        raise ValueError(
+            f"{ckpt['path']} holds {serving.what} "
+            f"({ckpt.get('model', '?')}); `rdl {command}` serves entity-task "
+            "models only"
+        )
     config = TrainConfig(**ckpt["config"])
     database = open_model_database(db, ckpt, config)
-    graph = build_graph(database, text=config.text, col_stats=ckpt["model_kwargs"]["col_stats"],
-                        text_encoders=ckpt.get("text_encoders"), cache_dir=cache_dir)
+    graph = build_graph(
+        database,
+        text=config.text,
+        col_stats=ckpt["model_kwargs"]["col_stats"],
+        text_encoders=ckpt.get("text_encoders"),
+        cache_dir=cache_dir,
+    )
     model = entity_model(**ckpt["model_kwargs"])
     model.load_state_dict(ckpt["state_dict"])
     model.eval()
     return ckpt, database, graph, model, config
 
 
-def predict_at(model_dir: str | Path, db: str | Database, at, *, cache_dir=None,
-               top_k: int | None = None, task=None) -> pd.DataFrame:
+def predict_at(
+    model_dir: str | Path,
+    db: str | Database,
+    at,
+    *,
+    cache_dir=None,
+    top_k: int | None = None,
+    task=None,
+) -> pd.DataFrame:
     """Predictions of a trained model for every entity as of ``at``.
 
     The entities (link models: the sources) are the rows of the task's entity table that
@@ -139,8 +160,17 @@ def _entity_predict_at(ckpt: dict, db, at: pd.Timestamp, cache_dir, top_k, task)
     seed_time = np.full(len(node), to_seconds([at])[0], dtype=np.int64)
     csc = build_csc(graph.num_nodes, graph.node_time, graph.edge_index)
     features = seed_feature_fn(ckpt, database, rows[entity.pkey_col].to_numpy(), seed_time)
-    pred = predict_seeds(model, graph, csc, config, ckpt["task_type"], ckpt["clamp"], node,
-                         seed_time, features=features)
+    pred = predict_seeds(
+        model,
+        graph,
+        csc,
+        config,
+        ckpt["task_type"],
+        ckpt["clamp"],
+        node,
+        seed_time,
+        features=features,
+    )
     out = pd.DataFrame({ckpt["entity_col"]: rows[entity.pkey_col].to_numpy(), ckpt["time_col"]: at})
     out["prediction"] = list(pred) if pred.ndim > 1 else pred
     return out
@@ -150,8 +180,13 @@ def _link_predict_at(ckpt: dict, db, at: pd.Timestamp, cache_dir, top_k, task) -
     """`predict_at` of a link model: the top-k destinations per source row."""
     config = TrainConfig(**ckpt["config"])
     database = open_model_database(db, ckpt, config)
-    graph = build_graph(database, text=config.text, col_stats=ckpt["model_kwargs"]["col_stats"],
-                        text_encoders=ckpt.get("text_encoders"), cache_dir=cache_dir)
+    graph = build_graph(
+        database,
+        text=config.text,
+        col_stats=ckpt["model_kwargs"]["col_stats"],
+        text_encoders=ckpt.get("text_encoders"),
+        cache_dir=cache_dir,
+    )
     return _link_top_k(ckpt, database, graph, config, at, top_k, task)
 
 
@@ -163,21 +198,32 @@ def load_link_trainer(ckpt: dict, database: Database, graph, config: TrainConfig
     from rdl.train.link import link_trainer
 
     task, _ = resolve_task(ckpt["task_spec"] if task is None else task, database)
-    options = {"shallow": bool(ckpt["model_kwargs"].get("shallow"))} \
-        if ckpt["model"] == "two-tower" else {}
+    options = (
+        {"shallow": bool(ckpt["model_kwargs"].get("shallow"))}
+        if ckpt["model"] == "two-tower"
+        else {}
+    )
     trainer = link_trainer(task, graph, config, ckpt["model"], **options)
     try:
         trainer.model.load_state_dict(ckpt["state_dict"])
     except RuntimeError as e:  # e.g. a shallow embedding sized for another table
         raise ValueError(
             f"{ckpt['path']}: the model does not fit this database's graph (trained on "
-            f"{safe_url(ckpt['db'])}): {str(e).splitlines()[-1].strip()}") from None
+            f"{safe_url(ckpt['db'])}): {str(e).splitlines()[-1].strip()}"
+        ) from None
     trainer.model.eval()
     return trainer
 
 
-def _link_top_k(ckpt: dict, database: Database, graph, config: TrainConfig, at: pd.Timestamp,
-                top_k: int | None, task=None) -> pd.DataFrame:
+def _link_top_k(
+    ckpt: dict,
+    database: Database,
+    graph,
+    config: TrainConfig,
+    at: pd.Timestamp,
+    top_k: int | None,
+    task=None,
+) -> pd.DataFrame:
     from rdl.train.link import LinkSeeds
     from rdl.train.seeds import to_seconds
 
@@ -185,22 +231,32 @@ def _link_top_k(ckpt: dict, database: Database, graph, config: TrainConfig, at: 
     task = trainer.task
     k = int(top_k or ckpt.get("eval_k") or task.eval_k)
     if not 1 <= k <= trainer.num_dst:
-        raise ArgumentError(f"{arg('top_k', k)}: choose 1 .. {trainer.num_dst} (the rows of "
-                            f"{task.dst_entity_table!r})")
+        raise ArgumentError(
+            f"{arg('top_k', k)}: choose 1 .. {trainer.num_dst} (the rows of "
+            f"{task.dst_entity_table!r})"
+        )
     task.eval_k = k  # this instance only: `rank` returns the top `eval_k`
     src_table = database[task.src_entity_table]
     rows = _existing(database, task.src_entity_table, at)
     keys = rows[src_table.pkey_col].to_numpy()
     src = graph.node_index(task.src_entity_table, keys)
     n = len(src)
-    seeds = LinkSeeds(src, np.full(n, to_seconds([at])[0], dtype=np.int64),
-                      np.zeros(n + 1, dtype=np.int64), np.zeros(0, np.int64),
-                      pd.DataFrame({task.src_entity_col: keys}))
+    seeds = LinkSeeds(
+        src,
+        np.full(n, to_seconds([at])[0], dtype=np.int64),
+        np.zeros(n + 1, dtype=np.int64),
+        np.zeros(0, np.int64),
+        pd.DataFrame({task.src_entity_col: keys}),
+    )
     ranked = trainer.rank(seeds) if n else np.zeros((0, k), dtype=np.int64)
-    return pd.DataFrame({task.src_entity_col: np.repeat(keys, k), task.time_col: at,
-                         "rank": np.tile(np.arange(1, k + 1), n),
-                         "prediction": ranked.reshape(-1)})
-
+    return pd.DataFrame(
+        {
+            task.src_entity_col: np.repeat(keys, k),
+            task.time_col: at,
+            "rank": np.tile(np.arange(1, k + 1), n),
+            "prediction": ranked.reshape(-1),
+        }
+    )
 
 
 def _check_features(database: Database, ckpt: dict, config: TrainConfig) -> None:
@@ -224,19 +280,37 @@ def _check_features(database: Database, ckpt: dict, config: TrainConfig) -> None
     if diffs:
         raise SchemaError(
             f"{ckpt['path']} was trained on other features than this database gives: "
-            + "; ".join(diffs[:5]) + ". Predictions read the database with the schema "
+            + "; ".join(diffs[:5])
+            + ". Predictions read the database with the schema "
             f"stored in the checkpoint; drop the schema options ({arg('stypes')}, "
-            f"{arg('exclude_columns')}, {arg('primary_keys')} ...) that change it, or retrain.")
+            f"{arg('exclude_columns')}, {arg('primary_keys')} ...) that change it, or retrain."
+        )
 
 
 from rdl.serve.kinds import Serving, register_serving  # noqa: E402  (the built-in tags)
 from rdl.tasks.kinds import ENTITY_TAG, LINK_TAG  # noqa: E402
 
-register_serving(ENTITY_TAG, Serving(_entity_predict_at, lambda ckpt: ckpt["entity_table"],
-                                   entity_model=True, what="an entity-task model"))
-register_serving(LINK_TAG, Serving(_link_predict_at, lambda ckpt: ckpt["src_entity_table"],
-                                 what="a link-prediction model"))
+register_serving(
+    ENTITY_TAG,
+    Serving(
+        _entity_predict_at,
+        lambda ckpt: ckpt["entity_table"],
+        entity_model=True,
+        what="an entity-task model",
+    ),
+)
+register_serving(
+    LINK_TAG,
+    Serving(
+        _link_predict_at, lambda ckpt: ckpt["src_entity_table"], what="a link-prediction model"
+    ),
+)
 
 
-__all__ = ["load_entity_model", "load_link_trainer", "model_tables", "open_model_database",
-           "predict_at"]
+__all__ = [
+    "load_entity_model",
+    "load_link_trainer",
+    "model_tables",
+    "open_model_database",
+    "predict_at",
+]

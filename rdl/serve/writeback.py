@@ -36,7 +36,9 @@ class WriteBackError(RdlError, ValueError):
     """Predictions cannot be written where asked; the message says which flag to pass."""
 
 
-def with_provenance(df: pd.DataFrame, model: str, created_at: pd.Timestamp | None = None) -> pd.DataFrame:
+def with_provenance(
+    df: pd.DataFrame, model: str, created_at: pd.Timestamp | None = None
+) -> pd.DataFrame:
     """``df`` plus the columns ``model`` (which model made the rows) and ``created_at``
     (when, UTC, without time zone)."""
     out = df.copy()
@@ -104,19 +106,22 @@ def same_database(a: str, b: str) -> bool:
         return False
     if ha == hb:
         return True
-    return _local(ha) and _local(hb) or _resolves_alike(ha, hb)
+    return (_local(ha) and _local(hb)) or _resolves_alike(ha, hb)
 
 
 def _resolves_alike(a: str | None, b: str | None) -> bool:
     try:
-        return bool({x[4][0] for x in socket.getaddrinfo(a, None)}
-                    & {x[4][0] for x in socket.getaddrinfo(b, None)})
+        return bool(
+            {x[4][0] for x in socket.getaddrinfo(a, None)}
+            & {x[4][0] for x in socket.getaddrinfo(b, None)}
+        )
     except (OSError, UnicodeError):
         return False
 
 
 def _for_text(df: pd.DataFrame) -> pd.DataFrame:
     """List-valued cells (class probabilities) as JSON text, for SQL tables and CSV."""
+
     def is_list(v) -> bool:
         return isinstance(v, (list, tuple)) or getattr(v, "ndim", 0) == 1
 
@@ -152,8 +157,14 @@ def _table_exists(url: str, table: str) -> bool:
         engine.dispose()
 
 
-def check_target(out: str, *, source_url: str | None, table: str = DEFAULT_TABLE,
-                 replace: bool = False, allow_write_source: bool = False) -> str | None:
+def check_target(
+    out: str,
+    *,
+    source_url: str | None,
+    table: str = DEFAULT_TABLE,
+    replace: bool = False,
+    allow_write_source: bool = False,
+) -> str | None:
     """Check, before any work, that predictions may be written to ``out`` (see
     `write_predictions_to`).
 
@@ -167,8 +178,10 @@ def check_target(out: str, *, source_url: str | None, table: str = DEFAULT_TABLE
 
     if "://" not in out and Path(out).suffix.lower() in FILE_SUFFIXES:
         if Path(out).exists() and not replace:
-            raise WriteBackError(f"{out} exists; pass {arg('replace', 'True', cli='')} to "
-                                 f"overwrite it, or choose another {arg('out')}")
+            raise WriteBackError(
+                f"{out} exists; pass {arg('replace', 'True', cli='')} to "
+                f"overwrite it, or choose another {arg('out')}"
+            )
         return None
     url = normalize_url(out)
     if source_url and same_database(url, source_url) and not allow_write_source:
@@ -177,17 +190,26 @@ def check_target(out: str, *, source_url: str | None, table: str = DEFAULT_TABLE
             f"({safe_url(source_url)}); rdl never writes into a source database unless asked: pass "
             f"{arg('allow_write_source', 'True', cli='')} "
             f"to write table {table!r} into it, or write to another database or a .parquet "
-            "/ .csv file")
+            "/ .csv file"
+        )
     if not replace and _table_exists(url, table):
-        raise WriteBackError(f"{safe_url(url)} already has a table {table!r}; pass "
-                             f"{arg('replace', 'True', cli='')} to overwrite it, or "
-                             f"{arg('table', repr('NAME'), cli='NAME')} to write another table")
+        raise WriteBackError(
+            f"{safe_url(url)} already has a table {table!r}; pass "
+            f"{arg('replace', 'True', cli='')} to overwrite it, or "
+            f"{arg('table', repr('NAME'), cli='NAME')} to write another table"
+        )
     return url
 
 
-def write_predictions_to(df: pd.DataFrame, out: str, *, source_url: str | None,
-                         table: str = DEFAULT_TABLE, replace: bool = False,
-                         allow_write_source: bool = False) -> str:
+def write_predictions_to(
+    df: pd.DataFrame,
+    out: str,
+    *,
+    source_url: str | None,
+    table: str = DEFAULT_TABLE,
+    replace: bool = False,
+    allow_write_source: bool = False,
+) -> str:
     """Write ``df`` to ``out``: a ``.parquet`` / ``.csv`` file, or table ``table`` of the
     database at ``out`` (a SQLAlchemy URL or a ``.duckdb`` / ``.sqlite`` / ``.db`` path).
     List-valued cells (class probabilities) become JSON text in tables and CSV files.
@@ -207,8 +229,13 @@ def write_predictions_to(df: pd.DataFrame, out: str, *, source_url: str | None,
         WriteBackError: ``out`` is the source database without ``allow_write_source``,
             or the table / file exists without ``replace``.
     """
-    url = check_target(out, source_url=source_url, table=table, replace=replace,
-                       allow_write_source=allow_write_source)
+    url = check_target(
+        out,
+        source_url=source_url,
+        table=table,
+        replace=replace,
+        allow_write_source=allow_write_source,
+    )
     if url is None:
         path = Path(out)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -220,11 +247,18 @@ def write_predictions_to(df: pd.DataFrame, out: str, *, source_url: str | None,
     from rdl.db import Database, Table
     from rdl.db.write import to_url
 
-    db = Database({table: Table(df=_for_text(df), fkey_col_to_pkey_table={}, pkey_col=None,
-                                time_col=None)})
+    db = Database(
+        {table: Table(df=_for_text(df), fkey_col_to_pkey_table={}, pkey_col=None, time_col=None)}
+    )
     to_url(db, url, constraints=False, replace=replace)
     return f"{len(df):,} rows written to table {table!r} of {safe_url(url)}"
 
 
-__all__ = ["DEFAULT_TABLE", "WriteBackError", "check_target", "same_database", "with_provenance",
-           "write_predictions_to"]
+__all__ = [
+    "DEFAULT_TABLE",
+    "WriteBackError",
+    "check_target",
+    "same_database",
+    "with_provenance",
+    "write_predictions_to",
+]

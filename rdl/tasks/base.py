@@ -54,7 +54,7 @@ def _caller_stacklevel() -> int:
     return 1
 
 
-def notes(task: "BaseTask") -> list[str]:
+def notes(task: BaseTask) -> list[str]:
     """What a user should read about ``task`` before trusting its results, one paragraph
     each: today the `default_split_note` (split dates rdl chose), when there is one.
     The CLI prints these; Python users also get them as `DefaultSplitWarning` warnings."""
@@ -119,8 +119,15 @@ class BaseTask:
     #: attributes a subclass must set, and those ``**overrides`` may set.
     REQUIRED: ClassVar[tuple[str, ...]] = ("task_type", "timedelta")
     OVERRIDABLE: ClassVar[tuple[str, ...]] = (
-        "name", "task_type", "timedelta", "num_eval_timestamps", "metrics", "time_col",
-        "val_timestamp", "test_timestamp", "sql",
+        "name",
+        "task_type",
+        "timedelta",
+        "num_eval_timestamps",
+        "metrics",
+        "time_col",
+        "val_timestamp",
+        "test_timestamp",
+        "sql",
     )
 
     def __init__(self, db: Database, cache_dir: str | os.PathLike | None = None, **overrides: Any):
@@ -160,8 +167,9 @@ class BaseTask:
     def _check_attributes(self) -> None:
         """Check and normalise the class attributes (`rdl.tasks.checks.check_definition`);
         subclasses extend it."""
-        check_definition(self, self.sql is not None
-                         or type(self).make_table is not BaseTask.make_table)
+        check_definition(
+            self, self.sql is not None or type(self).make_table is not BaseTask.make_table
+        )
 
     def _check_metrics(self, metrics: Any) -> list[str]:
         return check_metrics(metrics, self._who)
@@ -182,8 +190,9 @@ class BaseTask:
                 f"using {', '.join(chosen)}. Default rule: {note}. Set them on the task "
                 "to override."
             )
-            warnings.warn(self.default_split_note, DefaultSplitWarning,
-                          stacklevel=_caller_stacklevel())
+            warnings.warn(
+                self.default_split_note, DefaultSplitWarning, stacklevel=_caller_stacklevel()
+            )
         if not val < test:
             raise TaskError(
                 f"{self._who}: val_timestamp ({val}) must be before test_timestamp ({test}); "
@@ -245,12 +254,19 @@ class BaseTask:
             return tsl.train_timestamps(self.val_timestamp, self.timedelta, min_ts, self._who)
         if split == "val":
             return tsl.val_timestamps(
-                self.val_timestamp, self.test_timestamp, self.timedelta,
-                self.num_eval_timestamps, self.cut_db.max_timestamp, self._who,
+                self.val_timestamp,
+                self.test_timestamp,
+                self.timedelta,
+                self.num_eval_timestamps,
+                self.cut_db.max_timestamp,
+                self._who,
             )
         return tsl.test_timestamps(
-            self.test_timestamp, self.timedelta, self.num_eval_timestamps,
-            self.db.max_timestamp, self._who,
+            self.test_timestamp,
+            self.timedelta,
+            self.num_eval_timestamps,
+            self.db.max_timestamp,
+            self._who,
         )
 
     # Tables ------------------------------------------------------------------------------
@@ -334,7 +350,10 @@ class BaseTask:
         table = self._build_table(split)
         logger.info(
             "%s: %s table, %d rows, made in %.2f s",
-            self._who, split, len(table), time.perf_counter() - tic,
+            self._who,
+            split,
+            len(table),
+            time.perf_counter() - tic,
         )
         if path is not None:
             table_cache.store_table_df(path, table.df)
@@ -373,17 +392,19 @@ class BaseTask:
     def _check_columns(self, df: pd.DataFrame, who: str) -> None:
         check_columns(df, cast(Any, self).columns, self.COLUMN_ROLES, who)  # subclass property
 
-    def _frame_at_seed_times(self, table: Any, timestamps: pd.DatetimeIndex,
-                             split: str) -> tuple[pd.DataFrame, str]:
+    def _frame_at_seed_times(
+        self, table: Any, timestamps: pd.DatetimeIndex, split: str
+    ) -> tuple[pd.DataFrame, str]:
         """`rdl.tasks.checks.frame_at_seed_times` with this task's columns; also returns
         the ``who`` prefix (task and split) for further error messages."""
         who = f"{self._who}, {split} split"
-        df = frame_at_seed_times(table, cast(Any, self).columns, self.COLUMN_ROLES,
-                                 self.time_col, timestamps, who)
+        df = frame_at_seed_times(
+            table, cast(Any, self).columns, self.COLUMN_ROLES, self.time_col, timestamps, who
+        )
         return df, who
 
     # Misc --------------------------------------------------------------------------------
-    def with_db(self, db: Database, cache_dir: str | os.PathLike | None = None) -> "BaseTask":
+    def with_db(self, db: Database, cache_dir: str | os.PathLike | None = None) -> BaseTask:
         """This task on another database: ``self`` if ``db`` is `db` (and the cache
         directory is unchanged), else a new instance of the same class with the same
         constructor overrides."""

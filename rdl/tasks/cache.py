@@ -31,8 +31,9 @@ VERSION = 1
 
 def table_cache_key(db: Database, definition: dict[str, Any]) -> str:
     """Hex SHA-256 of ``db``'s content fingerprint and the task ``definition``."""
-    payload = json.dumps({"db": database_fingerprint(db), "task": definition},
-                         sort_keys=True, default=str)
+    payload = json.dumps(
+        {"db": database_fingerprint(db), "task": definition}, sort_keys=True, default=str
+    )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

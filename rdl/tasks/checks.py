@@ -57,15 +57,13 @@ def check_definition(task: Any, has_labels: bool) -> None:
         task.timedelta = pd.Timedelta(task.timedelta)
     except (TypeError, ValueError):
         raise TaskError(
-            f"{who}: timedelta {task.timedelta!r} is not a duration; use "
-            "pd.Timedelta(days=30)."
+            f"{who}: timedelta {task.timedelta!r} is not a duration; use pd.Timedelta(days=30)."
         ) from None
     if not task.timedelta > pd.Timedelta(0):
         raise TaskError(f"{who}: timedelta must be positive (got {task.timedelta}).")
     if not isinstance(task.num_eval_timestamps, int) or task.num_eval_timestamps < 1:
         raise TaskError(
-            f"{who}: num_eval_timestamps must be an int >= 1 "
-            f"(got {task.num_eval_timestamps!r})."
+            f"{who}: num_eval_timestamps must be an int >= 1 (got {task.num_eval_timestamps!r})."
         )
     task.metrics = check_metrics(list(kind.metrics) if task.metrics is None else task.metrics, who)
     if not has_labels:
@@ -80,8 +78,7 @@ def check_definition(task: Any, has_labels: bool) -> None:
                 setattr(task, attr, pd.Timestamp(value))
             except (TypeError, ValueError):
                 raise TaskError(
-                    f"{who}: {attr} {value!r} is not a timestamp; use "
-                    "pd.Timestamp('2005-01-01')."
+                    f"{who}: {attr} {value!r} is not a timestamp; use pd.Timestamp('2005-01-01')."
                 ) from None
 
 
@@ -104,9 +101,7 @@ def check_metrics(metrics: Any, who: str) -> list[str]:
             match = [n for n, f in METRICS.items() if f is m]
             m = match[0] if match else getattr(m, "__name__", repr(m))
         if m not in METRICS:
-            raise TaskError(
-                f"{who}: unknown metric {m!r}; known: {sorted(METRICS)}."
-            )
+            raise TaskError(f"{who}: unknown metric {m!r}; known: {sorted(METRICS)}.")
         names.append(m)
     return names
 
@@ -142,8 +137,14 @@ def check_columns(df: pd.DataFrame, columns: list[str], roles: str, who: str) ->
         )
 
 
-def frame_at_seed_times(table: Any, columns: list[str], roles: str, time_col: str,
-                        timestamps: pd.DatetimeIndex, who: str) -> pd.DataFrame:
+def frame_at_seed_times(
+    table: Any,
+    columns: list[str],
+    roles: str,
+    time_col: str,
+    timestamps: pd.DatetimeIndex,
+    who: str,
+) -> pd.DataFrame:
     """``make_table``'s output as a frame with exactly ``columns`` (in that order), the
     time column as ``datetime64[ns]`` and every row at one of the split's seed times.
 
@@ -216,8 +217,11 @@ def check_label_variety(task: Any, tables: dict) -> None:
                 f"task {getattr(task, 'name', type(task).__name__)!r}: every {split} label is "
                 f"{values[0].item() if hasattr(values[0], 'item') else values[0]!r} ({len(df):,} rows at seed time(s) {shown}"
                 f"{' ...' if len(times) > 4 else ''}): "
-                + ("a model cannot learn from one class" if split == "train" else
-                   f"the {split} metrics are undefined on one class")
+                + (
+                    "a model cannot learn from one class"
+                    if split == "train"
+                    else f"the {split} metrics are undefined on one class"
+                )
                 + ". Choose split timestamps where both classes occur (val_timestamp / "
-                "test_timestamp, num_eval_timestamps) or check the label SQL.")
-
+                "test_timestamp, num_eval_timestamps) or check the label SQL."
+            )

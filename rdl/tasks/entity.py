@@ -17,7 +17,6 @@ from rdl.tasks.checks import rows_text as _rows
 from rdl.tasks.types import TaskError
 
 
-
 class EntityTask(BaseTask):
     """A task that predicts one label per (entity, seed time ``t``) over ``(t, t + timedelta]``.
 
@@ -68,10 +67,14 @@ class EntityTask(BaseTask):
     target_col: str
 
     REQUIRED: ClassVar[tuple[str, ...]] = BaseTask.REQUIRED + (
-        "entity_table", "entity_col", "target_col",
+        "entity_table",
+        "entity_col",
+        "target_col",
     )
     OVERRIDABLE: ClassVar[tuple[str, ...]] = BaseTask.OVERRIDABLE + (
-        "entity_table", "entity_col", "target_col",
+        "entity_table",
+        "entity_col",
+        "target_col",
     )
 
     def __init__(self, db: Database, cache_dir: str | None = None, **overrides: Any):
@@ -180,11 +183,13 @@ class EntityTask(BaseTask):
             late = known & (born > cutoff).to_numpy()
             undated = known & born.isna().to_numpy()
             if late.any():
-                reasons[f"the entity is dated after the seed time "
-                        f"({self.entity_table}.{ent.time_col})"] = late
+                reasons[
+                    f"the entity is dated after the seed time ({self.entity_table}.{ent.time_col})"
+                ] = late
             if undated.any():
-                reasons[f"the entity has no date ({self.entity_table}.{ent.time_col} is "
-                        "null)"] = undated
+                reasons[f"the entity has no date ({self.entity_table}.{ent.time_col} is null)"] = (
+                    undated
+                )
             keep = keep & (born <= cutoff).to_numpy()
         self.dropped_rows[split] = int((~keep).sum())
         self.dropped_reasons = getattr(self, "dropped_reasons", {})
@@ -194,42 +199,62 @@ class EntityTask(BaseTask):
         if not keep.all():
             logger.info(
                 "%s: %s split: dropped %d row(s) whose entity is not in %r at the seed time",
-                self._who, split, int((~keep).sum()), self.entity_table,
+                self._who,
+                split,
+                int((~keep).sum()),
+                self.entity_table,
             )
             table = self._table_from_df(df[keep].reset_index(drop=True))
         return table
 
     def _no_train_rows_message(self) -> str:
         ts = self.split_timestamps("train")
-        emptied = [(n, t) for n, t in self.cut_db.items()
-                   if len(t) == 0 and len(self.db[n]) and t.time_col is not None]
-        msg = (f"{self._who}: the train split is empty: the label SQL made no rows at the "
-               f"{len(ts)} train seed times ({ts[0].date()} .. {ts[-1].date()}), run on the "
-               f"database cut at test_timestamp ({pd.Timestamp(self.test_timestamp).date()}).")
+        emptied = [
+            (n, t)
+            for n, t in self.cut_db.items()
+            if len(t) == 0 and len(self.db[n]) and t.time_col is not None
+        ]
+        msg = (
+            f"{self._who}: the train split is empty: the label SQL made no rows at the "
+            f"{len(ts)} train seed times ({ts[0].date()} .. {ts[-1].date()}), run on the "
+            f"database cut at test_timestamp ({pd.Timestamp(self.test_timestamp).date()})."
+        )
         if not emptied:
             return msg + " Check the SQL's joins and filters against those dates."
-        parts = [f"{n} has none of its {len(self.db[n])} rows dated by then ({n}.{t.time_col} "
-                 f"starts {self.db[n].min_timestamp})" for n, t in emptied]
+        parts = [
+            f"{n} has none of its {len(self.db[n])} rows dated by then ({n}.{t.time_col} "
+            f"starts {self.db[n].min_timestamp})"
+            for n, t in emptied
+        ]
         n, t = emptied[0]
-        return (msg + " In that cut " + "; ".join(parts) + f". If {n}.{t.time_col} is not when "
-                f"a {n} row came to be (an audit or update date), pass {hints.time_col(n)} or "
-                f"{hints.no_time_col(n)}.")
+        return (
+            msg + " In that cut " + "; ".join(parts) + f". If {n}.{t.time_col} is not when "
+            f"a {n} row came to be (an audit or update date), pass {hints.time_col(n)} or "
+            f"{hints.no_time_col(n)}."
+        )
 
     def _empty_train_message(self, df: pd.DataFrame, reasons: dict, ent) -> str:
         parts = []
         for reason, mask in reasons.items():
             ex = df[np.asarray(mask)].head(3)
-            shown = "; ".join(f"{self.entity_col} {r[self.entity_col]!r} at seed "
-                              f"{pd.Timestamp(r[self.time_col]).date()}" for _, r in ex.iterrows())
+            shown = "; ".join(
+                f"{self.entity_col} {r[self.entity_col]!r} at seed "
+                f"{pd.Timestamp(r[self.time_col]).date()}"
+                for _, r in ex.iterrows()
+            )
             parts.append(f"{int(np.asarray(mask).sum())} because {reason} (e.g. {shown})")
-        fix = (f" If {self.entity_table}.{ent.time_col} is not when a {self.entity_table} row "
-               f"came to be (an audit or update date), pass {hints.time_col(self.entity_table)} "
-               f"or {hints.no_time_col(self.entity_table)}."
-               if ent.time_col is not None else
-               f" Check that {self.entity_col} holds {self.entity_table}.{ent.pkey_col} values, "
-               f"or choose the key with {hints.pkey(self.entity_table)}.")
-        return (f"{self._who}: the train split is empty: all {len(df)} rows the label SQL "
-                f"made were dropped: " + "; ".join(parts) + "." + fix)
+        fix = (
+            f" If {self.entity_table}.{ent.time_col} is not when a {self.entity_table} row "
+            f"came to be (an audit or update date), pass {hints.time_col(self.entity_table)} "
+            f"or {hints.no_time_col(self.entity_table)}."
+            if ent.time_col is not None
+            else f" Check that {self.entity_col} holds {self.entity_table}.{ent.pkey_col} values, "
+            f"or choose the key with {hints.pkey(self.entity_table)}."
+        )
+        return (
+            f"{self._who}: the train split is empty: all {len(df)} rows the label SQL "
+            f"made were dropped: " + "; ".join(parts) + "." + fix
+        )
 
     def evaluate(
         self,

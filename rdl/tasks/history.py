@@ -65,8 +65,9 @@ class LinkHistory:
         t = pd.Timestamp(t)
         if t not in self._cache:
             tic = time.perf_counter()
-            grid = pd.date_range(start=t - task.timedelta, end=self.min_timestamp,
-                                 freq=-task.timedelta).sort_values()
+            grid = pd.date_range(
+                start=t - task.timedelta, end=self.min_timestamp, freq=-task.timedelta
+            ).sort_values()
             todo = [g for g in grid if g not in self._labels or self._labels[g][0] > t]
             if todo:
                 self._label(pd.DatetimeIndex(todo), t)
@@ -79,7 +80,8 @@ class LinkHistory:
                 pk = self.db[task.dst_entity_table]
                 try:  # ids as the destination key's dtype (explode leaves objects)
                     df[task.dst_entity_col] = df[task.dst_entity_col].astype(
-                        pk.df[pk.pkey_col].dtype)
+                        pk.df[pk.pkey_col].dtype
+                    )
                 except (TypeError, ValueError):
                     pass
             else:
@@ -95,8 +97,9 @@ class LinkHistory:
         keys = src.df[src.pkey_col]
         keep = df[task.src_entity_col].isin(keys)
         if src.time_col is not None:
-            born = df[task.src_entity_col].map(pd.Series(src.df[src.time_col].to_numpy(),
-                                                         index=keys))
+            born = df[task.src_entity_col].map(
+                pd.Series(src.df[src.time_col].to_numpy(), index=keys)
+            )
             keep &= born <= df[task.time_col]
         return df[keep.to_numpy()]
 
@@ -113,10 +116,12 @@ class LinkHistory:
             dst = self.db[task.dst_entity_table]
             cand = dst.df[dst.pkey_col].to_numpy()[task.candidate_mask(t, self.db)]
             stats = hist.groupby(task.dst_entity_col).agg(
-                n=(task.time_col, "size"), last=(task.time_col, "max"))
+                n=(task.time_col, "size"), last=(task.time_col, "max")
+            )
             stats = stats[stats.index.isin(cand)]
             stats = stats.assign(key=stats.index).sort_values(
-                ["n", "last", "key"], ascending=[False, False, True], kind="stable")
+                ["n", "last", "key"], ascending=[False, False, True], kind="stable"
+            )
             seen = stats.index.to_numpy()
             rest = cand[~np.isin(cand, seen)]
             self._pop[t] = np.concatenate([seen.astype(cand.dtype, copy=False), rest])

@@ -95,8 +95,10 @@ def register_kind(kind: TaskKind) -> TaskKind:
 
     unknown = [m for m in kind.metrics if m not in METRICS]
     if not kind.metrics or unknown:
-        raise TaskError(f"task kind {kind.name!r}: default metrics {list(kind.metrics)} must be "
-                        f"one or more names of rdl.metrics.METRICS (unknown: {unknown})")
+        raise TaskError(
+            f"task kind {kind.name!r}: default metrics {list(kind.metrics)} must be "
+            f"one or more names of rdl.metrics.METRICS (unknown: {unknown})"
+        )
     KINDS[kind.name] = kind
     return kind
 
@@ -116,8 +118,10 @@ def kind_of(x: Any) -> TaskKind:
     value = x.value if isinstance(x, TaskType) else x
     kind = KINDS.get(value) if isinstance(value, str) else None
     if kind is None:
-        raise TaskError(f"task_type {value!r} is not a registered task kind; known: "
-                        f"{sorted(KINDS)} (rdl.tasks.kinds.register_kind adds one)")
+        raise TaskError(
+            f"task_type {value!r} is not a registered task kind; known: "
+            f"{sorted(KINDS)} (rdl.tasks.kinds.register_kind adds one)"
+        )
     return kind
 
 
@@ -160,8 +164,10 @@ class KindParts(Generic[T]):
         """
         k = kind_of(kind)
         if k.name not in self._parts:
-            raise TaskError(f"task kind {k.name!r} has no {self.what}; register one with "
-                            f"{self.how} (kinds with one: {sorted(self._parts)})")
+            raise TaskError(
+                f"task kind {k.name!r} has no {self.what}; register one with "
+                f"{self.how} (kinds with one: {sorted(self._parts)})"
+            )
         return self._parts[k.name]
 
     def find(self, kind: Any) -> T | None:
@@ -180,11 +186,14 @@ class KindParts(Generic[T]):
 
 # ---- the built-in kinds ---------------------------------------------------------------
 
+
 def _binary(y: pd.Series, what: str, example: Callable[[pd.Series], str]) -> pd.Series:
     bad = ~y.isin([0, 1])
     if bad.any():
-        raise TaskError(f"a binary task's target {what} must be 0 or 1; {int(bad.sum())} "
-                        f"row(s) are not, e.g.\n{example(bad)}")
+        raise TaskError(
+            f"a binary task's target {what} must be 0 or 1; {int(bad.sum())} "
+            f"row(s) are not, e.g.\n{example(bad)}"
+        )
     return y.astype("int64")
 
 
@@ -198,35 +207,75 @@ def _regression(y: pd.Series, what: str, example: Callable[[pd.Series], str]) ->
             f"{int(inf.sum())} row(s) have an infinite target {what} (a division by zero in "
             "the label SQL?); a model cannot fit it. Drop or cap them in the task definition "
             "(e.g. WHERE ... IS NOT NULL AND abs(...) < 1e300, or NULLIF the divisor); "
-            f"e.g.\n{example(inf)}")
+            f"e.g.\n{example(inf)}"
+        )
     return y
 
 
 def _multiclass(y: pd.Series, what: str, example: Callable[[pd.Series], str]) -> pd.Series:
     if not pd.api.types.is_numeric_dtype(y) or (y != np.round(y)).any() or (y < 0).any():
-        raise TaskError(f"a multiclass target {what} must hold class indices 0..C-1 "
-                        "(integers).")
+        raise TaskError(f"a multiclass target {what} must hold class indices 0..C-1 (integers).")
     return y.astype("int64")
 
 
-BINARY = register_kind(TaskKind(
-    "binary_classification", ENTITY_TAG, ("roc_auc", "average_precision", "accuracy", "f1"),
-    "one 0/1 label per entity and seed time; predictions are probabilities", _binary))
-MULTICLASS = register_kind(TaskKind(
-    "multiclass_classification", ENTITY_TAG, ("multiclass_accuracy", "macro_f1"),
-    "one class index 0..C-1 per entity and seed time; predictions are [C] probabilities",
-    _multiclass))
-MULTILABEL = register_kind(TaskKind(
-    "multilabel_classification", ENTITY_TAG, ("multilabel_auroc_macro", "multilabel_ap_macro"),
-    "a 0/1 vector per entity and seed time; predictions are [L] probabilities"))
-REGRESSION = register_kind(TaskKind(
-    "regression", ENTITY_TAG, ("mae", "rmse", "r2"),
-    "one real number per entity and seed time", _regression))
-LINK = register_kind(TaskKind(
-    "link_prediction", LINK_TAG, ("map_at_k", "recall_at_k", "precision_at_k", "ndcg_at_k"),
-    "the destination rows a source row links to next; predictions are top-k rankings"))
+BINARY = register_kind(
+    TaskKind(
+        "binary_classification",
+        ENTITY_TAG,
+        ("roc_auc", "average_precision", "accuracy", "f1"),
+        "one 0/1 label per entity and seed time; predictions are probabilities",
+        _binary,
+    )
+)
+MULTICLASS = register_kind(
+    TaskKind(
+        "multiclass_classification",
+        ENTITY_TAG,
+        ("multiclass_accuracy", "macro_f1"),
+        "one class index 0..C-1 per entity and seed time; predictions are [C] probabilities",
+        _multiclass,
+    )
+)
+MULTILABEL = register_kind(
+    TaskKind(
+        "multilabel_classification",
+        ENTITY_TAG,
+        ("multilabel_auroc_macro", "multilabel_ap_macro"),
+        "a 0/1 vector per entity and seed time; predictions are [L] probabilities",
+    )
+)
+REGRESSION = register_kind(
+    TaskKind(
+        "regression",
+        ENTITY_TAG,
+        ("mae", "rmse", "r2"),
+        "one real number per entity and seed time",
+        _regression,
+    )
+)
+LINK = register_kind(
+    TaskKind(
+        "link_prediction",
+        LINK_TAG,
+        ("map_at_k", "recall_at_k", "precision_at_k", "ndcg_at_k"),
+        "the destination rows a source row links to next; predictions are top-k rankings",
+    )
+)
 
 
-__all__ = ["BINARY", "ENTITY_TAG", "KINDS", "LINK_TAG", "KindParts", "LINK", "MULTICLASS",
-           "MULTILABEL", "REGRESSION",
-           "TargetCast", "TaskKind", "kind_of", "register_kind", "task_type_value"]
+__all__ = [
+    "BINARY",
+    "ENTITY_TAG",
+    "KINDS",
+    "LINK",
+    "LINK_TAG",
+    "MULTICLASS",
+    "MULTILABEL",
+    "REGRESSION",
+    "KindParts",
+    "TargetCast",
+    "TaskKind",
+    "kind_of",
+    "register_kind",
+    "task_type_value",
+]

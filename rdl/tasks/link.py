@@ -117,10 +117,18 @@ class LinkTask(BaseTask):
     eval_k: int
 
     REQUIRED: ClassVar[tuple[str, ...]] = BaseTask.REQUIRED + (
-        "src_entity_table", "src_entity_col", "dst_entity_table", "dst_entity_col", "eval_k",
+        "src_entity_table",
+        "src_entity_col",
+        "dst_entity_table",
+        "dst_entity_col",
+        "eval_k",
     )
     OVERRIDABLE: ClassVar[tuple[str, ...]] = BaseTask.OVERRIDABLE + (
-        "src_entity_table", "src_entity_col", "dst_entity_table", "dst_entity_col", "eval_k",
+        "src_entity_table",
+        "src_entity_col",
+        "dst_entity_table",
+        "dst_entity_col",
+        "eval_k",
     )
 
     def __init__(self, db: Database, cache_dir: str | None = None, **overrides: Any):
@@ -186,12 +194,15 @@ class LinkTask(BaseTask):
         self._check_columns(df, self._who)
         df = df[self.columns].reset_index(drop=True)
         # lists, also after a round trip through parquet (which returns numpy arrays)
-        df[self.dst_entity_col] = [x.tolist() if isinstance(x, np.ndarray) else x
-                                   for x in df[self.dst_entity_col]]
+        df[self.dst_entity_col] = [
+            x.tolist() if isinstance(x, np.ndarray) else x for x in df[self.dst_entity_col]
+        ]
         return Table(
             df=df,
-            fkey_col_to_pkey_table={self.src_entity_col: self.src_entity_table,
-                                    self.dst_entity_col: self.dst_entity_table},
+            fkey_col_to_pkey_table={
+                self.src_entity_col: self.src_entity_table,
+                self.dst_entity_col: self.dst_entity_table,
+            },
             pkey_col=None,
             time_col=self.time_col,
         )
@@ -253,7 +264,9 @@ class LinkTask(BaseTask):
         keys = src.df[src.pkey_col]
         keep = df[self.src_entity_col].isin(keys).to_numpy() & (after > 0).to_numpy()
         if src.time_col is not None:
-            born = df[self.src_entity_col].map(pd.Series(src.df[src.time_col].to_numpy(), index=keys))
+            born = df[self.src_entity_col].map(
+                pd.Series(src.df[src.time_col].to_numpy(), index=keys)
+            )
             cutoff = df[self.time_col].clip(upper=self.test_timestamp)
             keep = keep & (born <= cutoff).to_numpy()
         self.dropped_rows[split] = int((~keep).sum())
@@ -268,11 +281,15 @@ class LinkTask(BaseTask):
                 f"time. Check the keys ({arg('primary_keys', option='pkey')} / "
                 f"{arg('foreign_keys', option='fkey')}) and the time columns "
                 f"({arg('time_cols', option='time_col')}) of {self.src_entity_table} and "
-                f"{self.dst_entity_table}.")
+                f"{self.dst_entity_table}."
+            )
         if self.dropped_links[split] or not keep.all():
             logger.info(
                 "%s: %s split: removed %d destination id(s) not in %r and dropped %d row(s)",
-                self._who, split, self.dropped_links[split], self.dst_entity_table,
+                self._who,
+                split,
+                self.dropped_links[split],
+                self.dst_entity_table,
                 self.dropped_rows[split],
             )
             out = df.copy()
@@ -342,8 +359,7 @@ class LinkTask(BaseTask):
         true = self.get_table(split, mask_input_cols=False).df[self.dst_entity_col].tolist()
         if len(pred) != len(true):
             raise TaskError(
-                f"{self._who}: {len(pred)} rankings for the {len(true)} rows of the "
-                f"{split} table."
+                f"{self._who}: {len(pred)} rankings for the {len(true)} rows of the {split} table."
             )
         short = [i for i, row in enumerate(pred) if len(row) < self.eval_k]
         if short:

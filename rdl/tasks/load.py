@@ -51,9 +51,9 @@ def file_tasks(module: ModuleType) -> dict[str, Any]:
     for attr, obj in vars(module).items():
         if attr.startswith("_"):
             continue
-        if _is_task_class(obj) and (obj.__module__ == module.__name__ or attr in exported):
-            out[attr] = obj
-        elif isinstance(obj, BaseTask):
+        if (
+            _is_task_class(obj) and (obj.__module__ == module.__name__ or attr in exported)
+        ) or isinstance(obj, BaseTask):
             out[attr] = obj
     return out
 
@@ -82,13 +82,9 @@ def _instantiate(obj: Any, db: Database, cache_dir: str | None, where: str) -> B
     if callable(obj) and not inspect.isclass(obj):
         task = obj(db, cache_dir=cache_dir)
         if not isinstance(task, BaseTask):
-            raise TaskError(
-                f"{where}: calling it returned a {type(task).__name__}, not a task."
-            )
+            raise TaskError(f"{where}: calling it returned a {type(task).__name__}, not a task.")
         return task
-    raise TaskError(
-        f"{where} is a {type(obj).__name__}, not a task class, instance or factory."
-    )
+    raise TaskError(f"{where} is a {type(obj).__name__}, not a task class, instance or factory.")
 
 
 def _from_module(module: ModuleType, name: str | None, db: Database, cache_dir, where: str):
@@ -190,13 +186,12 @@ def load_task(spec: str, db: Database, cache_dir: str | None = None) -> BaseTask
     if len(by_short) == 1:
         return load_task(by_short[0], db, cache_dir)
     hint = (
-        f" It is ambiguous: {by_short}." if len(by_short) > 1 else
-        " Address a task file as FILE.py:NAME (or add its folder to RDL_TASKS_PATH and "
+        f" It is ambiguous: {by_short}."
+        if len(by_short) > 1
+        else " Address a task file as FILE.py:NAME (or add its folder to RDL_TASKS_PATH and "
         "use DATASET/NAME)."
     )
-    raise TaskError(
-        f"no task {spec!r}.{hint} Built-in tasks: {sorted(known) or '(none)'}."
-    )
+    raise TaskError(f"no task {spec!r}.{hint} Built-in tasks: {sorted(known) or '(none)'}.")
 
 
 def task_file_schema(spec: str) -> dict | None:
@@ -214,17 +209,21 @@ def task_file_schema(spec: str) -> dict | None:
     from rdl.project import load_file
 
     file_part, sep, _ = spec.rpartition(":")
-    path = file_part if sep and file_part.endswith(".py") else (spec if spec.endswith(".py") else None)
+    path = (
+        file_part if sep and file_part.endswith(".py") else (spec if spec.endswith(".py") else None)
+    )
     if path is None:
         known = builtin_tasks()
-        full = spec if spec in known else next(
-            (k for k in known if k.split("/", 1)[1] == spec), None)
+        full = (
+            spec if spec in known else next((k for k in known if k.split("/", 1)[1] == spec), None)
+        )
         if full is None:
             return None
         path = known[full].rsplit(":", 1)[0]
     if not Path(path).exists():
-        raise TaskError(f"task file {path!r} (from {arg('task', repr(spec), cli=spec)}) does "
-                        "not exist.")
+        raise TaskError(
+            f"task file {path!r} (from {arg('task', repr(spec), cli=spec)}) does not exist."
+        )
     try:
         module = load_file(path)
     except Exception as e:  # a user's file: say which one and why, keep the cause

@@ -68,13 +68,16 @@ def run_sql(
             raise TaskError(
                 f"{who}: DuckDB could not run the task's sql: {e}\nTables available: "
                 f"{sorted(db)} and {TIMESTAMP_TABLE}(timestamp); double-quote table names "
-                f"that are SQL keywords (\"type\"). SQL:\n{sql}"
+                f'that are SQL keywords ("type"). SQL:\n{sql}'
             ) from None
     finally:
         con.close()
     if df is None:
         raise TaskError(f"{who}: the task's sql returned no result set (is it a SELECT?).")
     for col in df.columns:
-        if pd.api.types.is_datetime64_any_dtype(df[col]) and getattr(df[col].dt, "tz", None) is None:
+        if (
+            pd.api.types.is_datetime64_any_dtype(df[col])
+            and getattr(df[col].dt, "tz", None) is None
+        ):
             df[col] = df[col].astype("datetime64[ns]")
     return df

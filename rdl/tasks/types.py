@@ -7,7 +7,6 @@ from typing import Literal
 
 from rdl.db.errors import RdlError, arg
 
-
 #: A split of a task's seed times.
 Split = Literal["train", "val", "test"]
 

@@ -55,8 +55,9 @@ class Blend:
         return combine(self.task_type, self.weight, gnn, lgbm)
 
 
-def fit_blend(task_type: str, metric: str, y_val: np.ndarray, gnn_val: np.ndarray,
-              lgbm_val: np.ndarray) -> Blend:
+def fit_blend(
+    task_type: str, metric: str, y_val: np.ndarray, gnn_val: np.ndarray, lgbm_val: np.ndarray
+) -> Blend:
     """Choose the blend weight on validation (labels ``y_val`` and both models' val
     predictions).
 
@@ -65,15 +66,18 @@ def fit_blend(task_type: str, metric: str, y_val: np.ndarray, gnn_val: np.ndarra
             `rdl.metrics.METRICS`.
     """
     if len(gnn_val) != len(lgbm_val) or len(gnn_val) != len(y_val):
-        raise ValueError(f"blend: {len(y_val)} labels, {len(gnn_val)} GNN and "
-                         f"{len(lgbm_val)} LightGBM predictions; give one per val seed")
+        raise ValueError(
+            f"blend: {len(y_val)} labels, {len(gnn_val)} GNN and "
+            f"{len(lgbm_val)} LightGBM predictions; give one per val seed"
+        )
     if metric not in METRICS:
         raise ValueError(f"blend: metric {metric!r} is not in rdl.metrics.METRICS")
     fn, higher = METRICS[metric], higher_is_better(metric)
-    curve = [(float(w), float(fn(y_val, combine(task_type, w, gnn_val, lgbm_val))))
-             for w in WEIGHTS]
+    curve = [
+        (float(w), float(fn(y_val, combine(task_type, w, gnn_val, lgbm_val)))) for w in WEIGHTS
+    ]
     best = max(curve, key=lambda ws: ((ws[1] if higher else -ws[1]), -abs(ws[0] - 0.5)))
     return Blend(task_type, metric, best[0], best[1], curve)
 
 
-__all__ = ["Blend", "WEIGHTS", "combine", "fit_blend"]
+__all__ = ["WEIGHTS", "Blend", "combine", "fit_blend"]

@@ -20,14 +20,15 @@ from pathlib import Path
 
 import torch
 
-from rdl.db.sources import safe_url
 from rdl.db.errors import MissingFileError, RdlError, spelled
+from rdl.db.sources import safe_url
 
 CHECKPOINT = "model.pt"
 
 
-def save_checkpoint(out_dir: str | Path, trainer, *, task_spec: str, db_url: str,
-                    schema: dict | None = None) -> Path:
+def save_checkpoint(
+    out_dir: str | Path, trainer, *, task_spec: str, db_url: str, schema: dict | None = None
+) -> Path:
     """Write ``out_dir/model.pt`` for a fitted ``trainer`` (temp file, then rename).
 
     Returns:
@@ -74,25 +75,43 @@ def load_checkpoint(model_dir: str | Path) -> dict:
     """
     path = Path(model_dir) / CHECKPOINT
     if not path.exists():
-        raise MissingFileError(f"{path} not found: train a model with "
-                               + spelled(f"rdl.train.train_task(db, task, "
-                                         f"out_dir={str(model_dir)!r})",
-                                         f"`rdl train --out {model_dir}`"))
+        raise MissingFileError(
+            f"{path} not found: train a model with "
+            + spelled(
+                f"rdl.train.train_task(db, task, out_dir={str(model_dir)!r})",
+                f"`rdl train --out {model_dir}`",
+            )
+        )
     try:
         ckpt = torch.load(path, weights_only=False)
-    except (RuntimeError, EOFError, OSError, ValueError, AttributeError, ImportError,
-            ModuleNotFoundError, __import__("pickle").UnpicklingError) as e:
+    except (
+        RuntimeError,
+        EOFError,
+        OSError,
+        ValueError,
+        AttributeError,
+        ImportError,
+        ModuleNotFoundError,
+        __import__("pickle").UnpicklingError,
+    ) as e:
         raise CheckpointError(
             f"{path} cannot be read as a trained model ({type(e).__name__}: "
             f"{str(e).splitlines()[0] if str(e) else 'no detail'}): the file is truncated or "
             "corrupt (an interrupted copy?) or not an rdl checkpoint. Copy it again, or "
-            "retrain with " + spelled(f"rdl.train.train_task(db, task, out_dir={str(model_dir)!r})",
-                                      f"`rdl train --out {model_dir}`") + ".") from None
+            "retrain with "
+            + spelled(
+                f"rdl.train.train_task(db, task, out_dir={str(model_dir)!r})",
+                f"`rdl train --out {model_dir}`",
+            )
+            + "."
+        ) from None
     if not isinstance(ckpt, dict) or "state_dict" not in ckpt:
-        raise CheckpointError(f"{path} is not an rdl checkpoint (no model weights in it): "
-                              "point at a directory written by "
-                              + spelled("rdl.train.train_task(..., out_dir=DIR)",
-                                        "`rdl train --out DIR`") + ".")
+        raise CheckpointError(
+            f"{path} is not an rdl checkpoint (no model weights in it): "
+            "point at a directory written by "
+            + spelled("rdl.train.train_task(..., out_dir=DIR)", "`rdl train --out DIR`")
+            + "."
+        )
     ckpt["path"] = str(path)
     ckpt["kind"] = checkpoint_kind(ckpt)
     return ckpt
@@ -113,4 +132,11 @@ def checkpoint_kind(ckpt: dict) -> str:
         return ENTITY_TAG if "entity_table" in ckpt else LINK_TAG
 
 
-__all__ = ["CHECKPOINT", "CheckpointError", "checkpoint_kind", "load_checkpoint", "save_atomic", "save_checkpoint"]
+__all__ = [
+    "CHECKPOINT",
+    "CheckpointError",
+    "checkpoint_kind",
+    "load_checkpoint",
+    "save_atomic",
+    "save_checkpoint",
+]

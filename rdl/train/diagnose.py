@@ -92,36 +92,42 @@ def model_warnings(results: dict) -> list[str]:
     except ValueError:
         higher = True
     baselines = results.get("baselines") or {}
-    simple = _best(baselines, [n for n in baselines if n not in LEARNED_BASELINES], metric,
-                   higher)
+    simple = _best(baselines, [n for n in baselines if n not in LEARNED_BASELINES], metric, higher)
     learned = _best(baselines, [n for n in baselines if n in LEARNED_BASELINES], metric, higher)
     out = []
     for name, entry in (results.get("models") or {}).items():
         val = _value(entry, "val", metric)
         if val is not None and simple is not None and not _beats(val, simple[1], higher):
-            out.append(said(
-                f"{name}: its validation {metric} {val:.4f} does not beat the best simple "
-                f"baseline, {simple[0]} ({simple[1]:.4f}). The model learned less than a "
-                "rule of thumb, so trust the baseline, not the model's test figures. Try "
-                f"more epochs ({arg('epochs')}), a smaller learning rate ({arg('lr')}) or "
-                f"batch ({arg('batch_size')}), or check that the task's label depends on rows "
-                f"the model can reach ({arg('num_neighbors')})."))
+            out.append(
+                said(
+                    f"{name}: its validation {metric} {val:.4f} does not beat the best simple "
+                    f"baseline, {simple[0]} ({simple[1]:.4f}). The model learned less than a "
+                    "rule of thumb, so trust the baseline, not the model's test figures. Try "
+                    f"more epochs ({arg('epochs')}), a smaller learning rate ({arg('lr')}) or "
+                    f"batch ({arg('batch_size')}), or check that the task's label depends on rows "
+                    f"the model can reach ({arg('num_neighbors')})."
+                )
+            )
         elif val is not None and learned is not None and not _beats(val, learned[1], higher):
             out.append(
                 f"{name}: its validation {metric} {val:.4f} does not beat {learned[0]} "
                 f"({learned[1]:.4f}): LightGBM on hand-made features does better on this "
-                "task.")
+                "task."
+            )
         prior = entry.get("prior_loss")
         losses = [h.get("loss") for h in entry.get("history") or []]
         losses = [v for v in losses if v is not None and not math.isnan(v)]
         if prior is not None and losses and min(losses) >= prior:
-            out.append(said(
-                f"{name}: its training loss never dropped below {prior:.4f}, the loss of "
-                f"predicting the training labels' distribution alone (lowest epoch loss "
-                f"{min(losses):.4f} over {len(losses)} epoch(s)): the model did not learn "
-                f"from its inputs. Try more epochs ({arg('epochs')}), a different learning "
-                f"rate ({arg('lr')}) or more optimiser steps per epoch "
-                f"({arg('min_steps_per_epoch')})."))
+            out.append(
+                said(
+                    f"{name}: its training loss never dropped below {prior:.4f}, the loss of "
+                    f"predicting the training labels' distribution alone (lowest epoch loss "
+                    f"{min(losses):.4f} over {len(losses)} epoch(s)): the model did not learn "
+                    f"from its inputs. Try more epochs ({arg('epochs')}), a different learning "
+                    f"rate ({arg('lr')}) or more optimiser steps per epoch "
+                    f"({arg('min_steps_per_epoch')})."
+                )
+            )
     return out
 
 

@@ -22,14 +22,25 @@ from rdl.train.stale import GapSampler, information_cutoffs, max_gap_steps, time
 from rdl.train.trainer import Trainer, backbone_kwargs
 
 
-def model_kwargs(graph: GraphData, entity_table: str, out_channels: int, config: TrainConfig,
-                 seed_features: int = 0, staleness: bool = False) -> dict:
+def model_kwargs(
+    graph: GraphData,
+    entity_table: str,
+    out_channels: int,
+    config: TrainConfig,
+    seed_features: int = 0,
+    staleness: bool = False,
+) -> dict:
     """Constructor arguments of the entity model for ``graph`` (saved in checkpoints;
     `rdl.nn.seed_inputs.entity_model` builds it): `RDLModel`'s, plus ``seed_features``
     / ``staleness`` when the seed has inputs of its own (the staleness only when training
     draws stale cut-offs: a model that never saw a stale seed cannot learn what it means)."""
-    kwargs = dict(backbone_kwargs(graph, config), entity_table=entity_table,
-                  out_channels=out_channels, num_layers=config.num_layers, pooling=config.pooling)
+    kwargs = dict(
+        backbone_kwargs(graph, config),
+        entity_table=entity_table,
+        out_channels=out_channels,
+        num_layers=config.num_layers,
+        pooling=config.pooling,
+    )
     if seed_features:
         kwargs["seed_features"] = int(seed_features)
     if staleness:
@@ -88,8 +99,9 @@ class EntityTrainer(Trainer):
         self.loss_fn = self.head.loss_fn()
         self.clamp = self.head.clamp(train_labels.numpy())
         self.step = timedelta_seconds(task)
-        self.gaps = GapSampler(self.step, max_gap_steps(task, config.protocol),
-                               config.stale_prob, seed=config.seed)
+        self.gaps = GapSampler(
+            self.step, max_gap_steps(task, config.protocol), config.stale_prob, seed=config.seed
+        )
         self.val_ts = int(to_seconds([task.val_timestamp])[0])
         self.features: SeedFeatures | None = None
         self.scaler: FeatureScaler | None = None
@@ -102,16 +114,22 @@ class EntityTrainer(Trainer):
         if self.seed_features or self.blend:
             self._seed_feature_limit(config)
         if self.seed_features or self.blend:
-            self.features = SeedFeatures(task, config.protocol, task.get_table("train").df,
-                                         task.get_table("val").df)
+            self.features = SeedFeatures(
+                task, config.protocol, task.get_table("train").df, task.get_table("val").df
+            )
         self._train_seeds = None
         if self.features is not None:
             self._train_seeds = self.make_seeds(task.get_table("train"))
         y = np.asarray(train_labels.numpy(), dtype=np.float64)
         self._prior = self.head.prior_loss(y) if y.size else None
-        self.kwargs = model_kwargs(graph, task.entity_table, out, config,
-                                   self.scaler.num_outputs if self.scaler else 0,
-                                   staleness=self.gaps.active)
+        self.kwargs = model_kwargs(
+            graph,
+            task.entity_table,
+            out,
+            config,
+            self.scaler.num_outputs if self.scaler else 0,
+            staleness=self.gaps.active,
+        )
         self.model = entity_model(**self.kwargs)
         self.train_sampler = self.sampler()
 
@@ -123,22 +141,31 @@ class EntityTrainer(Trainer):
         limit = config.seed_feature_max_pairs
         if limit is None:
             return
-        n = {s: len(self.task.get_table(s, mask_input_cols=True).df)  # 2 columns copied, not 3
-             for s in ("train", "val", "test")}
+        n = {
+            s: len(self.task.get_table(s, mask_input_cols=True).df)  # 2 columns copied, not 3
+            for s in ("train", "val", "test")
+        }
         cuts = self.gaps.max_steps + 1 if self.gaps.active and config.seed_features else 1
         pairs = n["train"] * cuts + n["val"] + n["test"]
         if pairs <= limit:
             return
-        what = " and ".join(filter(None, ["seed features" * bool(config.seed_features),
-                                         "the blend" * bool(config.blend)]))
-        self.warnings.append(said(
-            f"{what} left out: this task has {pairs:,} (entity, cut-off) pairs "
-            f"({n['train']:,} training seeds x {cuts} cut-off(s), {n['val']:,} val, "
-            f"{n['test']:,} test), more than {arg('seed_feature_max_pairs', f'{limit:,}')}; "
-            "they are computed in memory (~1-10 KB a pair), so the GNN trained alone. Pass "
-            f"{arg('seed_feature_max_pairs', 0)} (no limit) or a larger number to compute "
-            f"them anyway, or {arg('seed_features', '[]', cli='none')} "
-            f"{arg('blend', 'False', cli='')} to silence this."))
+        what = " and ".join(
+            filter(
+                None,
+                ["seed features" * bool(config.seed_features), "the blend" * bool(config.blend)],
+            )
+        )
+        self.warnings.append(
+            said(
+                f"{what} left out: this task has {pairs:,} (entity, cut-off) pairs "
+                f"({n['train']:,} training seeds x {cuts} cut-off(s), {n['val']:,} val, "
+                f"{n['test']:,} test), more than {arg('seed_feature_max_pairs', f'{limit:,}')}; "
+                "they are computed in memory (~1-10 KB a pair), so the GNN trained alone. Pass "
+                f"{arg('seed_feature_max_pairs', 0)} (no limit) or a larger number to compute "
+                f"them anyway, or {arg('seed_features', '[]', cli='none')} "
+                f"{arg('blend', 'False', cli='')} to silence this."
+            )
+        )
         self.seed_features, self.blend = [], False
         self.resolved.update(seed_features=[], blend=False, seed_feature_pairs=pairs)
 
@@ -154,14 +181,20 @@ class EntityTrainer(Trainer):
         seeds = make_seeds(self.task, table, self.graph)
         cfg = self.config
         stale_val = cfg.stale_val if stale_val is None else stale_val
-        seeds.cutoff = information_cutoffs(self.task, seeds.time, cfg.protocol, stale_val,
-                                           seeds.node)
+        seeds.cutoff = information_cutoffs(
+            self.task, seeds.time, cfg.protocol, stale_val, seeds.node
+        )
         if self.features is None:
             return seeds
         is_train = len(seeds.time) > 0 and bool((seeds.time < self.val_ts).all())
         cached = self._train_seeds
-        if is_train and cached is not None and len(seeds.time) == len(cached.time) \
-                and (seeds.time == cached.time).all() and (seeds.node == cached.node).all():
+        if (
+            is_train
+            and cached is not None
+            and len(seeds.time) == len(cached.time)
+            and (seeds.time == cached.time).all()
+            and (seeds.node == cached.node).all()
+        ):
             return cached
         cut = seeds.cutoff
         gaps = is_train and self.gaps.active and bool(self.seed_features)
@@ -178,9 +211,12 @@ class EntityTrainer(Trainer):
         if self.scaler is None:
             if not is_train:
                 raise RuntimeError("seed features: the training seeds must come first")
-            self.columns = [c for c in frame.columns
-                            if ("past_labels" if c.startswith("past_labels__") else "aggregates")
-                            in self.seed_features]
+            self.columns = [
+                c
+                for c in frame.columns
+                if ("past_labels" if c.startswith("past_labels__") else "aggregates")
+                in self.seed_features
+            ]
             self.scaler = FeatureScaler().fit(frame[self.columns].iloc[np.unique(first)])
         seeds.x_bank, seeds.x_index = self.scaler.transform(frame[self.columns]), index
         return seeds
@@ -191,31 +227,58 @@ class EntityTrainer(Trainer):
         if seeds.x_bank is None:
             return None
         assert seeds.x_index is not None  # set with x_bank
-        rows = seeds.x_index if seeds.x_index.ndim == 1 else \
-            seeds.x_index[np.arange(len(seeds.x_index)), 0 if steps is None else steps]
+        rows = (
+            seeds.x_index
+            if seeds.x_index.ndim == 1
+            else seeds.x_index[np.arange(len(seeds.x_index)), 0 if steps is None else steps]
+        )
         bank = seeds.x_bank
         return lambda idx: bank[torch.from_numpy(rows[idx])]
 
-    def loader(self, seeds: Seeds, sampler, shuffle: bool, batch_size: int,
-               rng: np.random.Generator | None = None,
-               cutoff: np.ndarray | None = None, features=None) -> SeedBatches:
+    def loader(
+        self,
+        seeds: Seeds,
+        sampler,
+        shuffle: bool,
+        batch_size: int,
+        rng: np.random.Generator | None = None,
+        cutoff: np.ndarray | None = None,
+        features=None,
+    ) -> SeedBatches:
         """Batches of ``seeds`` in this trainer's batch order, sampled at ``cutoff``
         (default: the seeds' information cut-offs)."""
         group = None
         if self.config.batch_order == "entity":
             group = entity_groups(seeds.node, seeds.time, self.config.entity_group_size)
-        return seed_batches(sampler, self.graph.node_time, self.task.entity_table, seeds.node,
-                            seeds.time, seeds.cutoff if cutoff is None else cutoff,
-                            time_reference=self.config.time_reference, batch_size=batch_size,
-                            shuffle=shuffle, generator=rng, group=group,
-                            staleness="staleness" in self.kwargs, features=features)
+        return seed_batches(
+            sampler,
+            self.graph.node_time,
+            self.task.entity_table,
+            seeds.node,
+            seeds.time,
+            seeds.cutoff if cutoff is None else cutoff,
+            time_reference=self.config.time_reference,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            generator=rng,
+            group=group,
+            staleness="staleness" in self.kwargs,
+            features=features,
+        )
 
     def train_batches(self, seeds: Seeds, rng: np.random.Generator) -> SeedBatches:
         steps = self.gaps.steps(len(seeds.time))
         base = seeds.time if seeds.cutoff is None else seeds.cutoff
         cutoff = base - self.step * steps
-        return self.loader(seeds, self.train_sampler, True, self.batch_size, rng,
-                           cutoff=cutoff, features=self._features(seeds, steps))
+        return self.loader(
+            seeds,
+            self.train_sampler,
+            True,
+            self.batch_size,
+            rng,
+            cutoff=cutoff,
+            features=self._features(seeds, steps),
+        )
 
     def target(self, y: torch.Tensor) -> torch.Tensor:
         """Labels in the loss's shape (``[n]`` class ids or ``[n, out_channels]``)."""
@@ -231,9 +294,19 @@ class EntityTrainer(Trainer):
 
     def predict(self, seeds: Seeds, batch_size: int | None = None) -> np.ndarray:
         """Probabilities / values for ``seeds`` (see `rdl.train.inference.predict_seeds`)."""
-        return predict_seeds(self.model, self.graph, self.csc, self.config, self.task_type,
-                             self.clamp, seeds.node, seeds.time, batch_size,
-                             cutoff=seeds.cutoff, features=self._features(seeds))
+        return predict_seeds(
+            self.model,
+            self.graph,
+            self.csc,
+            self.config,
+            self.task_type,
+            self.clamp,
+            seeds.node,
+            seeds.time,
+            batch_size,
+            cutoff=seeds.cutoff,
+            features=self._features(seeds),
+        )
 
     def score(self, seeds: Seeds, pred: np.ndarray) -> dict[str, float]:
         assert seeds.y is not None  # scored seeds carry labels
@@ -252,23 +325,35 @@ class EntityTrainer(Trainer):
         from rdl.results import prediction_frame
 
         extras = self.extra_predictions  # lightgbm_cutoff, blend (rdl.train.entity_extras)
-        return [prediction_frame(split, seeds[split].df[self.task.entity_col],
-                                 seeds[split].df[self.task.time_col], seeds[split].y.numpy(),
-                                 {self.name: pred[split],
-                                  **{n: p[split] for n, p in extras.items()}})
-                for split in ("val", "test")]
+        return [
+            prediction_frame(
+                split,
+                seeds[split].df[self.task.entity_col],
+                seeds[split].df[self.task.time_col],
+                seeds[split].y.numpy(),
+                {self.name: pred[split], **{n: p[split] for n, p in extras.items()}},
+            )
+            for split in ("val", "test")
+        ]
 
     def result_fields(self) -> dict:
         """``seed_feature_seconds``: time spent computing seed features (all splits)."""
         return {"seed_feature_seconds": self.feature_seconds} if self.features else {}
 
     def checkpoint_fields(self) -> dict:
-        out = {"entity_table": self.task.entity_table, "entity_col": self.task.entity_col,
-               "time_col": self.task.time_col, "clamp": self.clamp,
-               "text_encoders": self.graph.text_encoders}
+        out = {
+            "entity_table": self.task.entity_table,
+            "entity_col": self.task.entity_col,
+            "time_col": self.task.time_col,
+            "clamp": self.clamp,
+            "text_encoders": self.graph.text_encoders,
+        }
         if self.scaler is not None and self.features is not None:  # what `seed_feature_fn` needs
-            out["seed_inputs"] = {"features": self.features.state(), "scaler": self.scaler,
-                                  "columns": self.columns}
+            out["seed_inputs"] = {
+                "features": self.features.state(),
+                "scaler": self.scaler,
+                "columns": self.columns,
+            }
         return out
 
 

@@ -36,10 +36,14 @@ def extra_results(trainer, tables: dict, seeds: dict, pred: dict, models: dict) 
         t0 = time.perf_counter()
         o = trainer.make_seeds(tables["val"], stale_val=not cfg.stale_val)
         v = seeds["val"]
-        same = o.cutoff is not None and v.cutoff is not None and \
-            np.array_equal(o.cutoff, v.cutoff)  # e.g. one test seed time: nothing is stale
-        other = ("val" if cfg.stale_val else "val_stale", o,
-                 np.asarray(pred["val"]) if same else trainer.predict(o))
+        same = (
+            o.cutoff is not None and v.cutoff is not None and np.array_equal(o.cutoff, v.cutoff)
+        )  # e.g. one test seed time: nothing is stale
+        other = (
+            "val" if cfg.stale_val else "val_stale",
+            o,
+            np.asarray(pred["val"]) if same else trainer.predict(o),
+        )
         if cfg.stale_val:
             gnn["val_stale"] = gnn["val"]
         gnn[other[0]] = trainer.score(o, other[2])
@@ -51,19 +55,27 @@ def extra_results(trainer, tables: dict, seeds: dict, pred: dict, models: dict) 
     t0 = time.perf_counter()
     target = task.target_col
     lgbm = LightGBMBaseline("aggregated", seed=cfg.seed, protocol=cfg.protocol)
-    lgbm.fit(task, seeds["train"].x_raw, tables["train"].df[target],
-             seeds["val"].x_raw, tables["val"].df[target])
+    lgbm.fit(
+        task,
+        seeds["train"].x_raw,
+        tables["train"].df[target],
+        seeds["val"].x_raw,
+        tables["val"].df[target],
+    )
     lpred = {s: lgbm.predict(seeds[s].x_raw) for s in ("val", "test")}
     fit_s = time.perf_counter() - t0
     models["lightgbm_cutoff"] = {
         "val": trainer.score(seeds["val"], lpred["val"]),
         "test": trainer.score(seeds["test"], lpred["test"]),
-        "fit_seconds": fit_s, "num_features": lgbm.num_features,
-        "best_iteration": lgbm.best_iteration, "params": lgbm.best_params,
+        "fit_seconds": fit_s,
+        "num_features": lgbm.num_features,
+        "best_iteration": lgbm.best_iteration,
+        "params": lgbm.best_params,
     }
     metric = task.metrics[0]
-    blend = fit_blend(trainer.task_type, metric, seeds["val"].y.numpy(),
-                      np.asarray(pred["val"]), lpred["val"])
+    blend = fit_blend(
+        trainer.task_type, metric, seeds["val"].y.numpy(), np.asarray(pred["val"]), lpred["val"]
+    )
     trainer.extra_predictions["lightgbm_cutoff"] = lpred
     trainer.extra_predictions["blend"] = {s: blend(pred[s], lpred[s]) for s in ("val", "test")}
     models["blend"] = {

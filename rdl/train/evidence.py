@@ -36,16 +36,20 @@ def _arrays(rows, name: str, ranking: bool):
     rows = rows[ok]
     if ranking:
         return list(rows["label"]), list(rows[name]), rows
-    true = np.stack(rows["label"].to_numpy()) if rows["label"].dtype == object \
+    true = (
+        np.stack(rows["label"].to_numpy())
+        if rows["label"].dtype == object
         else rows["label"].to_numpy()
+    )
     pred = rows[name].to_numpy()
     if pred.dtype == object:
         pred = np.stack(pred)
     return true, pred, rows
 
 
-def add_evidence(results: dict, frame, *, selection_split: str = "val", seed: int = 0,
-                 draws: int = DRAWS) -> list[str]:
+def add_evidence(
+    results: dict, frame, *, selection_split: str = "val", seed: int = 0, draws: int = DRAWS
+) -> list[str]:
     """Add the entries of the module doc to ``results`` in place.
 
     Args:
@@ -78,8 +82,9 @@ def add_evidence(results: dict, frame, *, selection_split: str = "val", seed: in
                 ivs = {}
                 for m in metrics:
                     try:
-                        ivs[m] = bootstrap_interval(m, true, pred, groups, draws=draws,
-                                                    seed=seed, k=k)
+                        ivs[m] = bootstrap_interval(
+                            m, true, pred, groups, draws=draws, seed=seed, k=k
+                        )
                     except ValueError:
                         ivs[m] = None
                 entry.setdefault("intervals", {})[split] = ivs
@@ -114,8 +119,16 @@ def select(results: dict, split: str = "val") -> dict | None:
             key = (-v if higher else v, order, name)
             if best is None or key < best[0]:
                 used = split if entry.get(split) else "val"
-                best = (key, {"name": name, "section": section, "split": used,
-                              "metric": metric, "value": float(v)})
+                best = (
+                    key,
+                    {
+                        "name": name,
+                        "section": section,
+                        "split": used,
+                        "metric": metric,
+                        "value": float(v),
+                    },
+                )
     return best[1] if best else None
 
 
@@ -142,7 +155,8 @@ def _constant_labels(results: dict, frame) -> list[str]:
                 f"{split}: the labels are all the same at seed time(s) {times[:5]}"
                 f"{' ...' if len(times) > 5 else ''}: no model can rank entities there, and "
                 "a metric pooled over seed times then mostly measures whether a model tells "
-                "the times apart (see each model's by_time values in results.json).")
+                "the times apart (see each model's by_time values in results.json)."
+            )
     return out
 
 
@@ -160,7 +174,8 @@ def _pick_warnings(results: dict, sel: dict) -> list[str]:
                 f"exceeds the mean {metric} within each seed time ({flag['within_mean']:.3f}) "
                 f"by more than its 95% interval's half width ({flag['half_width']:.3f}): the "
                 "signal is mostly the calendar (which seed time a row belongs to), not the "
-                "entities.")
+                "entities."
+            )
     test = (entry.get("test") or {}).get(metric)
     iv = ((entry.get("intervals") or {}).get("test") or {}).get(metric)
     if test is not None and iv:
@@ -170,7 +185,8 @@ def _pick_warnings(results: dict, sel: dict) -> list[str]:
                 f"{sel['name']} (the pick): {sel['split']} {metric} {sel['value']:.3f} -> test "
                 f"{test:.3f}, outside its test interval [{iv['low']:.3f}, {iv['high']:.3f}]: the "
                 "validation the pick was made on does not look like the test; trust the test "
-                "figures and the interval, not the validation.")
+                "figures and the interval, not the validation."
+            )
     return out
 
 

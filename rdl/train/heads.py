@@ -181,5 +181,12 @@ register_head(MULTILABEL, MultilabelHead())
 register_head(REGRESSION, RegressionHead())
 
 
-__all__ = ["BinaryHead", "EntityHead", "HEADS", "MulticlassHead", "MultilabelHead",
-           "RegressionHead", "register_head"]
+__all__ = [
+    "HEADS",
+    "BinaryHead",
+    "EntityHead",
+    "MulticlassHead",
+    "MultilabelHead",
+    "RegressionHead",
+    "register_head",
+]

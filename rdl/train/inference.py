@@ -7,9 +7,9 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from rdl.sampling import TemporalNeighborSampler
 from rdl.runtime.interrupt import check as check_interrupt
 from rdl.runtime.memory import release_memory
+from rdl.sampling import TemporalNeighborSampler
 from rdl.train.heads import HEADS
 from rdl.train.seed_batches import seed_batches
 
@@ -23,10 +23,20 @@ def to_output(out: torch.Tensor, task_type, clamp) -> np.ndarray:
 
 
 @torch.no_grad()
-def predict_seeds(model, graph, csc, config, task_type: str, clamp, seed_nodes: np.ndarray,
-                  seed_time: np.ndarray, batch_size: int | None = None, *,
-                  cutoff: np.ndarray | None = None,
-                  features: Callable[[np.ndarray], torch.Tensor] | None = None) -> np.ndarray:
+def predict_seeds(
+    model,
+    graph,
+    csc,
+    config,
+    task_type: str,
+    clamp,
+    seed_nodes: np.ndarray,
+    seed_time: np.ndarray,
+    batch_size: int | None = None,
+    *,
+    cutoff: np.ndarray | None = None,
+    features: Callable[[np.ndarray], torch.Tensor] | None = None,
+) -> np.ndarray:
     """Predictions for seeds (entity node ``[n]``, seed time ``[n]`` seconds since epoch).
 
     Args:
@@ -40,14 +50,27 @@ def predict_seeds(model, graph, csc, config, task_type: str, clamp, seed_nodes: 
         predictions are reproducible.
     """
     model.eval()
-    sampler = TemporalNeighborSampler(csc, graph.num_nodes, graph.node_time, config.num_neighbors,
-                                      config.temporal_strategy, seed=config.seed)
+    sampler = TemporalNeighborSampler(
+        csc,
+        graph.num_nodes,
+        graph.node_time,
+        config.num_neighbors,
+        config.temporal_strategy,
+        seed=config.seed,
+    )
     encoder = getattr(model, "seed_inputs", None)
-    loader = seed_batches(sampler, graph.node_time, model.entity_table, seed_nodes, seed_time,
-                          cutoff, time_reference=getattr(config, "time_reference", "seed"),
-                          batch_size=batch_size or config.batch_size,
-                          staleness=bool(encoder is not None and encoder.staleness),
-                          features=features)
+    loader = seed_batches(
+        sampler,
+        graph.node_time,
+        model.entity_table,
+        seed_nodes,
+        seed_time,
+        cutoff,
+        time_reference=getattr(config, "time_reference", "seed"),
+        batch_size=batch_size or config.batch_size,
+        staleness=bool(encoder is not None and encoder.staleness),
+        features=features,
+    )
     outs = []
     with config.autocast():
         for i, (batch, _) in enumerate(loader):

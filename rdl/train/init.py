@@ -45,6 +45,7 @@ class InitError(RdlError, ValueError):
 
 def stats_digest(col_stats: dict) -> str:
     """A hash of pytorch-frame column stats (table -> column -> stat -> value)."""
+
     def canon(v):
         if isinstance(v, dict):
             return "{" + ",".join(f"{canon(k)}:{canon(v[k])}" for k in sorted(v, key=str)) + "}"
@@ -57,8 +58,15 @@ def stats_digest(col_stats: dict) -> str:
     return hashlib.sha256(canon(col_stats).encode()).hexdigest()[:24]
 
 
-def save_backbone(out_dir: str | Path, backbone: torch.nn.Module, backbone_kwargs: dict, *,
-                  seed_until, stats_until, **meta) -> Path:
+def save_backbone(
+    out_dir: str | Path,
+    backbone: torch.nn.Module,
+    backbone_kwargs: dict,
+    *,
+    seed_until,
+    stats_until,
+    **meta,
+) -> Path:
     """Write ``out_dir/backbone.pt`` (temp file, then rename).
 
     Args:
@@ -73,11 +81,16 @@ def save_backbone(out_dir: str | Path, backbone: torch.nn.Module, backbone_kwarg
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / BACKBONE
-    payload = {"format": FORMAT, "version": VERSION, "backbone_kwargs": backbone_kwargs,
-               "state_dict": backbone.state_dict(),
-               "stats_digest": stats_digest(backbone_kwargs["col_stats"]),
-               "seed_until": str(pd.Timestamp(seed_until)),
-               "stats_until": str(pd.Timestamp(stats_until)), **meta}
+    payload = {
+        "format": FORMAT,
+        "version": VERSION,
+        "backbone_kwargs": backbone_kwargs,
+        "state_dict": backbone.state_dict(),
+        "stats_digest": stats_digest(backbone_kwargs["col_stats"]),
+        "seed_until": str(pd.Timestamp(seed_until)),
+        "stats_until": str(pd.Timestamp(stats_until)),
+        **meta,
+    }
     from rdl.train.checkpoint import save_atomic
 
     return save_atomic(payload, path)
@@ -92,13 +105,19 @@ def load_backbone(model_dir: str | Path) -> dict:
     """
     path = Path(model_dir) / BACKBONE
     if not path.exists():
-        hint = (" (it holds a trained model, model.pt: initialise from a pretrained backbone "
-                "instead)" if (Path(model_dir) / "model.pt").exists() else "")
+        hint = (
+            " (it holds a trained model, model.pt: initialise from a pretrained backbone instead)"
+            if (Path(model_dir) / "model.pt").exists()
+            else ""
+        )
         raise MissingFileError(
             f"{path} not found{hint}: pretrain a backbone with "
-            + spelled(f"rdl.pretrain.pretrain(url, 'TABLE', out_dir={str(model_dir)!r})",
-                      f"`rdl pretrain --db URL --entity-table TABLE --out {model_dir}`")
-            + f", then pass {arg('init', repr(str(model_dir)), cli=model_dir)}")
+            + spelled(
+                f"rdl.pretrain.pretrain(url, 'TABLE', out_dir={str(model_dir)!r})",
+                f"`rdl pretrain --db URL --entity-table TABLE --out {model_dir}`",
+            )
+            + f", then pass {arg('init', repr(str(model_dir)), cli=model_dir)}"
+        )
     ckpt = torch.load(path, weights_only=False)
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise InitError(f"{path} is not an rdl backbone checkpoint (written by `rdl pretrain`)")
@@ -107,8 +126,10 @@ def load_backbone(model_dir: str | Path) -> dict:
 
 
 def _schema(kwargs: dict) -> dict:
-    return {t: {str(st): list(cols) for st, cols in names.items()}
-            for t, names in kwargs["col_names_dict"].items()}
+    return {
+        t: {str(st): list(cols) for st, cols in names.items()}
+        for t, names in kwargs["col_names_dict"].items()
+    }
 
 
 def check_schema(ckpt: dict, graph) -> None:
@@ -120,29 +141,38 @@ def check_schema(ckpt: dict, graph) -> None:
     """
     kw, where = ckpt["backbone_kwargs"], ckpt["path"]
     table = ckpt.get("entity_table", "TABLE")
-    fix = ("Pretrain on this database's schema ("
-           + spelled(f"rdl.pretrain.pretrain(url, {table!r}, out_dir=DIR)",
-                     f"`rdl pretrain --db URL --entity-table {table} --out DIR`")
-           + f") or train without {arg('init')}.")
+    fix = (
+        "Pretrain on this database's schema ("
+        + spelled(
+            f"rdl.pretrain.pretrain(url, {table!r}, out_dir=DIR)",
+            f"`rdl pretrain --db URL --entity-table {table} --out DIR`",
+        )
+        + f") or train without {arg('init')}."
+    )
     ours = set(graph.node_types)
     theirs = set(kw["node_types"])
     if ours != theirs:
         raise InitError(
             f"{where} was pretrained on tables {sorted(theirs)}, this database has "
             f"{sorted(ours)} (missing here: {sorted(theirs - ours)}; new here: "
-            f"{sorted(ours - theirs)}). {fix}")
+            f"{sorted(ours - theirs)}). {fix}"
+        )
     et_ours, et_theirs = set(map(tuple, graph.edge_types)), set(map(tuple, kw["edge_types"]))
     if et_ours != et_theirs:
         raise InitError(
             f"{where} was pretrained with other foreign keys: missing here "
-            f"{sorted(et_theirs - et_ours)}, new here {sorted(et_ours - et_theirs)}. {fix}")
+            f"{sorted(et_theirs - et_ours)}, new here {sorted(et_ours - et_theirs)}. {fix}"
+        )
     tt_ours = {t for t, v in graph.node_time.items() if v is not None}
     if tt_ours != set(kw["time_tables"]):
         raise InitError(
             f"{where} was pretrained with time columns on tables {sorted(kw['time_tables'])}, "
-            f"this database has them on {sorted(tt_ours)}. {fix}")
-    mine = {t: {str(st): list(cols) for st, cols in tf.col_names_dict.items()}
-            for t, tf in graph.tf_dict.items()}
+            f"this database has them on {sorted(tt_ours)}. {fix}"
+        )
+    mine = {
+        t: {str(st): list(cols) for st, cols in tf.col_names_dict.items()}
+        for t, tf in graph.tf_dict.items()
+    }
     pre = _schema(kw)
     for table in sorted(pre):
         if mine[table] != pre[table]:
@@ -150,13 +180,17 @@ def check_schema(ckpt: dict, graph) -> None:
             b = {(st, c) for st, cols in mine[table].items() for c in cols}
             text = any(st == "embedding" for st, _ in a ^ b)
             no_text = arg("text", repr("none"), option="no_text", cli="")
-            hint = (f" Text columns differ: pass {no_text} to both pretraining and training "
-                    "or to neither."
-                    if text else "")
+            hint = (
+                f" Text columns differ: pass {no_text} to both pretraining and training "
+                "or to neither."
+                if text
+                else ""
+            )
             raise InitError(
                 f"{where}: table {table!r} has other feature columns than the backbone was "
                 f"pretrained on (stype, column) — only in the backbone: {sorted(a - b)}; only "
-                f"here: {sorted(b - a)}.{hint} {fix}")
+                f"here: {sorted(b - a)}.{hint} {fix}"
+            )
 
 
 def check_columns(kwargs: dict, database, text: str | bool, where: str) -> None:
@@ -175,11 +209,15 @@ def check_columns(kwargs: dict, database, text: str | bool, where: str) -> None:
         raise InitError(
             f"{where} was trained on tables {sorted(theirs)}; this database has {sorted(ours)} "
             f"(missing: {sorted(theirs - ours)}, new: {sorted(ours - theirs)}). Use the "
-            "database (schema) the model was trained on.")
+            "database (schema) the model was trained on."
+        )
     for name in sorted(ours):
         table = database[name]
-        cols = {c for c, st in table.stypes.items()
-                if c not in table.key_cols and (text or st != "text_embedded")} or {"__const__"}
+        cols = {
+            c
+            for c, st in table.stypes.items()
+            if c not in table.key_cols and (text or st != "text_embedded")
+        } or {"__const__"}
         pre = {c for names in kwargs["col_names_dict"][name].values() for c in names}
         if cols != pre:
             raise InitError(
@@ -187,7 +225,8 @@ def check_columns(kwargs: dict, database, text: str | bool, where: str) -> None:
                 f"on — only in the model: {sorted(pre - cols)}; only here: {sorted(cols - pre)}. "
                 f"Open the database as when training (same {arg('time_cols')}, "
                 f"{arg('stypes')} ... options; {arg('text', repr('none'), cli='none')} only if "
-                "the model was trained with it).")
+                "the model was trained with it)."
+            )
 
 
 def check_time_range(ckpt: dict, task) -> None:
@@ -203,19 +242,25 @@ def check_time_range(ckpt: dict, task) -> None:
     seed_until, stats_until = pd.Timestamp(ckpt["seed_until"]), pd.Timestamp(ckpt["stats_until"])
     name = getattr(task, "name", type(task).__name__)
     table = ckpt.get("entity_table", "TABLE")
-    fix = ("Pretrain again for this task: "
-           + spelled(f"rdl.pretrain.pretrain(url, {table!r}, out_dir=DIR, task={name!r})",
-                     f"`rdl pretrain --db URL --task {name} --entity-table {table} --out DIR`")
-           + " (seeds up to its val timestamp, inputs cut at its test timestamp).")
+    fix = (
+        "Pretrain again for this task: "
+        + spelled(
+            f"rdl.pretrain.pretrain(url, {table!r}, out_dir=DIR, task={name!r})",
+            f"`rdl pretrain --db URL --task {name} --entity-table {table} --out DIR`",
+        )
+        + " (seeds up to its val timestamp, inputs cut at its test timestamp)."
+    )
     if seed_until > pd.Timestamp(val):
         raise InitError(
             f"{ckpt['path']} was pretrained on seed times up to {seed_until}, after the val "
             f"timestamp {pd.Timestamp(val)} of task {name!r}: its weights have seen rows of the "
-            f"validation/test label windows. {fix}")
+            f"validation/test label windows. {fix}"
+        )
     if stats_until > pd.Timestamp(test):
         raise InitError(
             f"{ckpt['path']} holds column statistics of rows up to {stats_until}, after the "
-            f"test timestamp {pd.Timestamp(test)} of task {name!r}. {fix}")
+            f"test timestamp {pd.Timestamp(test)} of task {name!r}. {fix}"
+        )
 
 
 @dataclass
@@ -236,27 +281,34 @@ class BackboneInit:
             raise InitError(f"a {type(model).__name__} has no relational backbone to initialise")
         kw, where = self.ckpt["backbone_kwargs"], self.ckpt["path"]
         ours = dict(channels=backbone.channels, num_layers=len(backbone.gnn.convs))
-        fixes = {"channels": arg("channels", kw.get("channels")),
-                 "num_layers": arg("num_neighbors") + " (one fanout per layer)",
-                 "gnn": arg("gnn", repr(kw.get("gnn", "sage")), cli=str(kw.get("gnn", "sage"))),
-                 "heads": arg("heads", kw.get("heads", 4))}
+        fixes = {
+            "channels": arg("channels", kw.get("channels")),
+            "num_layers": arg("num_neighbors") + " (one fanout per layer)",
+            "gnn": arg("gnn", repr(kw.get("gnn", "sage")), cli=str(kw.get("gnn", "sage"))),
+            "heads": arg("heads", kw.get("heads", 4)),
+        }
         ours.update(gnn=backbone.config.gnn, heads=backbone.config.heads)
         kw = {"gnn": "sage", "heads": 4, **kw}  # backbone.pt files saved before heads: defaults
         for k, v in ours.items():
             if kw.get(k) != v:
                 raise InitError(
                     f"{where} has {k} = {kw.get(k)}, the model being trained {v}: pass "
-                    f"{fixes[k]} to match the backbone (the pretraining's {k}).")
+                    f"{fixes[k]} to match the backbone (the pretraining's {k})."
+                )
         mine = backbone.state_dict()
         theirs = self.ckpt["state_dict"]
-        bad = sorted(k for k in mine.keys() | theirs.keys()
-                     if k not in mine or k not in theirs or mine[k].shape != theirs[k].shape)
+        bad = sorted(
+            k
+            for k in mine.keys() | theirs.keys()
+            if k not in mine or k not in theirs or mine[k].shape != theirs[k].shape
+        )
         if bad:
             raise InitError(
                 f"{where} does not fit this model's backbone: {len(bad)} weights differ in "
                 f"name or shape (e.g. {bad[:3]}); the ResNet depth (encoder_layers = "
                 f"{kw.get('encoder_layers')}) and aggregation (aggr = {kw.get('aggr')!r}) must "
-                "match too. Pretrain with the settings you train with.")
+                "match too. Pretrain with the settings you train with."
+            )
         backbone.load_state_dict(theirs)
 
 
@@ -278,11 +330,25 @@ def prepare_init(model_dir: str | Path, task, graph, config, cache_dir=None):
     check_schema(ckpt, graph)
     check_time_range(ckpt, task)
     if stats_digest(graph.col_stats) != ckpt["stats_digest"]:
-        graph = build_graph(task.input_db(config.protocol), text=config.text, cache_dir=cache_dir,
-                            col_stats=ckpt["backbone_kwargs"]["col_stats"],
-                            text_encoders=ckpt.get("text_encoders"))
+        graph = build_graph(
+            task.input_db(config.protocol),
+            text=config.text,
+            cache_dir=cache_dir,
+            col_stats=ckpt["backbone_kwargs"]["col_stats"],
+            text_encoders=ckpt.get("text_encoders"),
+        )
     return BackboneInit(ckpt), graph
 
 
-__all__ = ["BACKBONE", "BackboneInit", "InitError", "check_columns", "check_schema", "check_time_range",
-           "load_backbone", "prepare_init", "save_backbone", "stats_digest"]
+__all__ = [
+    "BACKBONE",
+    "BackboneInit",
+    "InitError",
+    "check_columns",
+    "check_schema",
+    "check_time_range",
+    "load_backbone",
+    "prepare_init",
+    "save_backbone",
+    "stats_digest",
+]

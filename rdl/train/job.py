@@ -76,13 +76,19 @@ def split_tables_and_graph(task, config: TrainConfig, cache_dir=None, progress: 
 
     check_label_variety(task, tables)  # before the graph and the training
     t0 = time.perf_counter()
-    graph = build_graph(task.input_db(config.protocol), text=config.text,
-                        stats_until=task.test_timestamp, cache_dir=cache_dir, progress=progress)
+    graph = build_graph(
+        task.input_db(config.protocol),
+        text=config.text,
+        stats_until=task.test_timestamp,
+        cache_dir=cache_dir,
+        progress=progress,
+    )
     return tables, graph, time.perf_counter() - t0
 
 
-def make_trainer(task, graph, config: TrainConfig, train_table, model: str | None = None,
-                 **options) -> Trainer:
+def make_trainer(
+    task, graph, config: TrainConfig, train_table, model: str | None = None, **options
+) -> Trainer:
     """The trainer of ``model`` for ``task``'s kind (`rdl.train.models.make_trainer`: the
     registry `rdl.train.models.MODELS`; default: the kind's first model — ``gnn`` for
     entity kinds, ``two-tower`` for link prediction; ``idgnn`` falls back to
@@ -100,8 +106,15 @@ def make_trainer(task, graph, config: TrainConfig, train_table, model: str | Non
     return from_registry(task, graph, config, train_table, model, **options)
 
 
-def add_timing(results: dict, graph, graph_build_s: float, train_s: float, history: list[dict],
-               t_start: float, config: TrainConfig) -> None:
+def add_timing(
+    results: dict,
+    graph,
+    graph_build_s: float,
+    train_s: float,
+    history: list[dict],
+    t_start: float,
+    config: TrainConfig,
+) -> None:
     """Fill ``results["timing"]`` (``graph_build_s``, ``graph_cached``, ``train_s``,
     ``epoch_s`` — mean seconds per epoch incl. validation —, ``total_s`` since ``t_start``,
     a `time.perf_counter` value), ``results["peak_rss_mb"]`` and ``results["config"]``."""
@@ -158,9 +171,8 @@ def run_task(
     `TrainRun` whose trainer holds the plain model on the CPU."""
     t_start = time.perf_counter()
     config = config or TrainConfig()
-    from rdl.runtime.storage import open_for_training
-
     from rdl.runtime.device import check_device
+    from rdl.runtime.storage import open_for_training
 
     check_device(config.device)  # before the database is read
     database, url, storage = open_for_training(db, task_spec, config.storage)
@@ -190,8 +202,12 @@ def run_task(
     train_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     # the best epoch's validation predictions are the restored model's (seeded sampler)
-    pred = {"val": trainer.val_predictions if trainer.val_predictions is not None
-            else trainer.predict(seeds["val"]), "test": trainer.predict(seeds["test"])}
+    pred = {
+        "val": trainer.val_predictions
+        if trainer.val_predictions is not None
+        else trainer.predict(seeds["val"]),
+        "test": trainer.predict(seeds["test"]),
+    }
     scores = {s: trainer.score(seeds[s], pred[s]) for s in ("val", "test")}
     eval_s = time.perf_counter() - t0
     unwrap(trainer)  # the plain model on the CPU (checkpoints, predict_at)
@@ -208,23 +224,38 @@ def run_task(
         "notes": notes(task),
         "leakage_suspects": list(getattr(database, "leakage", None) or []),
         "baselines": {},
-        "models": {trainer.name: {"val": scores["val"], "test": scores["test"],
-                                  "fit_seconds": train_s, "eval_seconds": eval_s,
-                                  "epochs_run": len(epochs), "history": epochs,
-                                  "batch_size": trainer.batch_size,
-                                  "prior_loss": trainer.prior_loss(),
-                                  **trainer.result_fields()}},
+        "models": {
+            trainer.name: {
+                "val": scores["val"],
+                "test": scores["test"],
+                "fit_seconds": train_s,
+                "eval_seconds": eval_s,
+                "epochs_run": len(epochs),
+                "history": epochs,
+                "batch_size": trainer.batch_size,
+                "prior_loss": trainer.prior_loss(),
+                **trainer.result_fields(),
+            }
+        },
     }
     trainer.extra_results(tables, seeds, pred, results["models"])
     frames = trainer.prediction_frames(seeds, pred)  # the model's and its extras' (blend)
     if baselines:
         from rdl.baselines import run_baselines
 
-        results["baselines"] = run_baselines(database, task, **trainer.baseline_inputs(),
-                                             protocol=config.protocol,
-                                             predictions=frames)["baselines"]
-    evidence = add_evidence(results, merge_predictions(frames), seed=config.seed,
-                            selection_split="val_stale" if config.stale_val else "val")
+        results["baselines"] = run_baselines(
+            database,
+            task,
+            **trainer.baseline_inputs(),
+            protocol=config.protocol,
+            predictions=frames,
+        )["baselines"]
+    evidence = add_evidence(
+        results,
+        merge_predictions(frames),
+        seed=config.seed,
+        selection_split="val_stale" if config.stale_val else "val",
+    )
     results["warnings"] = list(trainer.warnings) + model_warnings(results) + evidence
     add_timing(results, graph, graph_build_s, train_s, epochs, t_start, trainer.config)
     from rdl.config.resolve import resolved
@@ -284,16 +315,37 @@ def train_task(
         FileNotFoundError / rdl.train.init.InitError: ``config.init`` names no usable
             backbone (`rdl.train.init.prepare_init`).
     """
-    run = run_task(db, task_spec, config, baselines=baselines, progress=progress,
-                   cache_dir=cache_dir, model=model, **options)
+    run = run_task(
+        db,
+        task_spec,
+        config,
+        baselines=baselines,
+        progress=progress,
+        cache_dir=cache_dir,
+        model=model,
+        **options,
+    )
     if out_dir is not None:
-        save_checkpoint(out_dir, run.trainer, task_spec=run.results["task"],
-                        db_url=run.results["db"], schema=getattr(run.task.db, "schema", None))
+        save_checkpoint(
+            out_dir,
+            run.trainer,
+            task_spec=run.results["task"],
+            db_url=run.results["db"],
+            schema=getattr(run.task.db, "schema", None),
+        )
         write_results(run.results, out_dir)
         write_predictions(merge_predictions(run.frames), out_dir)
     return run.results
 
 
-__all__ = ["TrainRun", "add_timing", "make_trainer", "open_database", "peak_rss_mb",
-           "resolve_task", "run_task", "split_tables_and_graph",
-           "train_task"]
+__all__ = [
+    "TrainRun",
+    "add_timing",
+    "make_trainer",
+    "open_database",
+    "peak_rss_mb",
+    "resolve_task",
+    "run_task",
+    "split_tables_and_graph",
+    "train_task",
+]

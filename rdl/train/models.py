@@ -9,11 +9,10 @@ from here (`model_names`, `models_help`).
 
 from __future__ import annotations
 
-from rdl.db.errors import arg
-
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rdl.db.errors import arg
 from rdl.tasks.kinds import ENTITY_TAG, LINK, KindParts, TaskKind, kind_of
 from rdl.train.heads import HEADS
 
@@ -100,18 +99,25 @@ def make_trainer(task, graph, config, train_table, model: str | None = None, **o
     serving = models_for(kind)
     if model is None:
         if not serving:
-            raise TaskError(f"no model trains tasks of kind {kind.name!r}; register one with "
-                            "rdl.train.models.register_model")
+            raise TaskError(
+                f"no model trains tasks of kind {kind.name!r}; register one with "
+                "rdl.train.models.register_model"
+            )
         entry = serving[0]
     elif model not in MODELS:
         raise ConfigError("model", f"unknown model {model!r}; choose one of {model_names()}")
     else:
         entry = MODELS[model]
         if not entry.serves(kind):
-            which = " | ".join(arg("model", repr(e.name), cli=e.name) for e in serving) \
+            which = (
+                " | ".join(arg("model", repr(e.name), cli=e.name) for e in serving)
                 or "no model yet"
-            raise ConfigError("model", f"model {model!r} is for {entry.kinds_text()} tasks; task "
-                              f"{task.name!r} is a {kind.name} task, trained with {which}")
+            )
+            raise ConfigError(
+                "model",
+                f"model {model!r} is for {entry.kinds_text()} tasks; task "
+                f"{task.name!r} is a {kind.name} task, trained with {which}",
+            )
     kwargs = {k: v for k, v in options.items() if k in entry.options}
     return entry.build(task, graph, config, train_table, **kwargs)
 
@@ -135,20 +141,45 @@ def _link(name: str):
     return build
 
 
-register_model(ModelEntry(
-    "gnn", HEADS, _gnn, "the relational GNN with a per-kind output head (default)"))
-register_model(ModelEntry(
-    "two-tower", (LINK.name,), _link("two-tower"),
-    "source and destination embeddings scored by a dot product (default)",
-    ("shallow", "num_negatives", "history")))
-register_model(ModelEntry(
-    "idgnn", (LINK.name,), _link("idgnn"),
-    "ID-GNN: scores the destinations in the source's subgraph (falls back to contextgnn "
-    "when they reach almost no training link)", ("history",)))
-register_model(ModelEntry(
-    "contextgnn", (LINK.name,), _link("contextgnn"),
-    "scores every destination, also those outside the source's subgraph", ("history",)))
+register_model(
+    ModelEntry("gnn", HEADS, _gnn, "the relational GNN with a per-kind output head (default)")
+)
+register_model(
+    ModelEntry(
+        "two-tower",
+        (LINK.name,),
+        _link("two-tower"),
+        "source and destination embeddings scored by a dot product (default)",
+        ("shallow", "num_negatives", "history"),
+    )
+)
+register_model(
+    ModelEntry(
+        "idgnn",
+        (LINK.name,),
+        _link("idgnn"),
+        "ID-GNN: scores the destinations in the source's subgraph (falls back to contextgnn "
+        "when they reach almost no training link)",
+        ("history",),
+    )
+)
+register_model(
+    ModelEntry(
+        "contextgnn",
+        (LINK.name,),
+        _link("contextgnn"),
+        "scores every destination, also those outside the source's subgraph",
+        ("history",),
+    )
+)
 
 
-__all__ = ["MODELS", "ModelEntry", "make_trainer", "model_names", "models_for", "models_help",
-           "register_model"]
+__all__ = [
+    "MODELS",
+    "ModelEntry",
+    "make_trainer",
+    "model_names",
+    "models_for",
+    "models_help",
+    "register_model",
+]

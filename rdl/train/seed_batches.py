@@ -34,8 +34,12 @@ class SeedBatches:
         features: ``f(index) -> [len(index), F]`` seed features, or ``None``.
     """
 
-    def __init__(self, loader: NodeLoader, staleness: np.ndarray | None = None,
-                 features: Callable[[np.ndarray], torch.Tensor] | None = None):
+    def __init__(
+        self,
+        loader: NodeLoader,
+        staleness: np.ndarray | None = None,
+        features: Callable[[np.ndarray], torch.Tensor] | None = None,
+    ):
         self.loader, self.staleness, self.features = loader, staleness, features
 
     def __len__(self) -> int:
@@ -50,12 +54,22 @@ class SeedBatches:
             yield data, idx
 
 
-def seed_batches(sampler, node_time: dict, entity_table: str, node: np.ndarray,
-                 seed_time: np.ndarray, cutoff: np.ndarray | None, *, time_reference: str,
-                 batch_size: int, shuffle: bool = False,
-                 generator: np.random.Generator | None = None, group: np.ndarray | None = None,
-                 staleness: bool = False,
-                 features: Callable[[np.ndarray], torch.Tensor] | None = None) -> SeedBatches:
+def seed_batches(
+    sampler,
+    node_time: dict,
+    entity_table: str,
+    node: np.ndarray,
+    seed_time: np.ndarray,
+    cutoff: np.ndarray | None,
+    *,
+    time_reference: str,
+    batch_size: int,
+    shuffle: bool = False,
+    generator: np.random.Generator | None = None,
+    group: np.ndarray | None = None,
+    staleness: bool = False,
+    features: Callable[[np.ndarray], torch.Tensor] | None = None,
+) -> SeedBatches:
     """Batches of seeds ``(node[i], seed_time[i])`` sampled at ``cutoff[i]``.
 
     Args:
@@ -69,19 +83,39 @@ def seed_batches(sampler, node_time: dict, entity_table: str, node: np.ndarray,
         ValueError: an unknown ``time_reference``.
     """
     if time_reference not in TIME_REFERENCES:
-        raise ArgumentError(f"{arg('time_reference', repr(time_reference), cli=time_reference)}: "
-                            f"use one of {list(TIME_REFERENCES)}")
+        raise ArgumentError(
+            f"{arg('time_reference', repr(time_reference), cli=time_reference)}: "
+            f"use one of {list(TIME_REFERENCES)}"
+        )
     t = np.asarray(seed_time, dtype=np.int64)
     c = t if cutoff is None else np.minimum(np.asarray(cutoff, dtype=np.int64), t)
     if time_reference == "cutoff":
-        loader = NodeLoader(sampler, node_time, entity_table, node, c, batch_size=batch_size,
-                            shuffle=shuffle, generator=generator, group=group)
+        loader = NodeLoader(
+            sampler,
+            node_time,
+            entity_table,
+            node,
+            c,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            generator=generator,
+            group=group,
+        )
     else:
         sample_time = None if cutoff is None else (lambda idx, _t: c[idx])
-        loader = NodeLoader(sampler, node_time, entity_table, node, t, batch_size=batch_size,
-                            shuffle=shuffle, generator=generator, group=group,
-                            sample_time=sample_time)
+        loader = NodeLoader(
+            sampler,
+            node_time,
+            entity_table,
+            node,
+            t,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            generator=generator,
+            group=group,
+            sample_time=sample_time,
+        )
     return SeedBatches(loader, (t - c) if staleness else None, features)
 
 
-__all__ = ["SeedBatches", "TIME_REFERENCES", "seed_batches"]
+__all__ = ["TIME_REFERENCES", "SeedBatches", "seed_batches"]

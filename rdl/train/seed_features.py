@@ -70,8 +70,11 @@ class PastLabels:
     def feature_names(self) -> list[str]:
         out = ["past_labels__count", "past_labels__days_since_last"]
         for n in self.names:
-            out += [f"past_labels__{n}__mean", f"past_labels__{n}__mean_last3",
-                    f"past_labels__{n}__last"]
+            out += [
+                f"past_labels__{n}__mean",
+                f"past_labels__{n}__mean_last3",
+                f"past_labels__{n}__last",
+            ]
         return out
 
     def frame(self, entity_ids, cutoffs: np.ndarray) -> pd.DataFrame:
@@ -89,7 +92,11 @@ class PastLabels:
         has = count > 0
         out = {"past_labels__count": count.astype(np.float64)}
         prev = np.maximum(pos - 1, 0)
-        days = (c - (self.t[prev] + self.window)) / SECONDS_PER_DAY if len(self.t) else np.zeros(len(c))
+        days = (
+            (c - (self.t[prev] + self.window)) / SECONDS_PER_DAY
+            if len(self.t)
+            else np.zeros(len(c))
+        )
         out["past_labels__days_since_last"] = np.where(has, days, np.nan)
         lo3 = np.maximum(start, pos - 3)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -120,12 +127,13 @@ class SeedFeatures:
         ValueError: an unknown part.
     """
 
-    def __init__(self, task, protocol: str, train: pd.DataFrame, val: pd.DataFrame,
-                 parts=PARTS):
+    def __init__(self, task, protocol: str, train: pd.DataFrame, val: pd.DataFrame, parts=PARTS):
         unknown = [p for p in parts if p not in PARTS]
         if unknown:
-            raise ArgumentError(f"unknown seed feature part(s) {unknown}; use any of "
-                                f"{list(PARTS)} ({arg('seed_features')})")
+            raise ArgumentError(
+                f"unknown seed feature part(s) {unknown}; use any of "
+                f"{list(PARTS)} ({arg('seed_features')})"
+            )
         self.parts, self.entity_table = tuple(parts), task.entity_table
         self.db = task.input_db(protocol)
         self.plan = None
@@ -142,27 +150,37 @@ class SeedFeatures:
         when = pd.Series(pd.to_datetime(np.asarray(cutoffs, dtype=np.int64), unit="s"))
         parts = []
         if self.plan is not None:
-            parts.append(entity_features(self.db, self.entity_table, ids, when,
-                                         days_before_seed=True))
+            parts.append(
+                entity_features(self.db, self.entity_table, ids, when, days_before_seed=True)
+            )
             parts.append(aggregate_features(self.db, self.plan, ids, when))
         if self.labels is not None:
             parts.append(self.labels.frame(ids, cutoffs))
         if not parts:
             return pd.DataFrame(index=pd.RangeIndex(len(ids)))
         X = pd.concat([p.reset_index(drop=True) for p in parts], axis=1)
-        keep = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c])
-                and not isinstance(X[c].dtype, pd.CategoricalDtype)
-                and not c.endswith(".epoch_days") and not c.endswith(".year")]
+        keep = [
+            c
+            for c in X.columns
+            if pd.api.types.is_numeric_dtype(X[c])
+            and not isinstance(X[c].dtype, pd.CategoricalDtype)
+            and not c.endswith(".epoch_days")
+            and not c.endswith(".year")
+        ]
         return X[keep].astype(np.float64)
 
     def state(self) -> dict:
         """What a checkpoint keeps to compute the same features later (`from_state`):
         the parts, the aggregation plan and the past labels."""
-        return {"parts": self.parts, "entity_table": self.entity_table, "plan": self.plan,
-                "labels": self.labels}
+        return {
+            "parts": self.parts,
+            "entity_table": self.entity_table,
+            "plan": self.plan,
+            "labels": self.labels,
+        }
 
     @classmethod
-    def from_state(cls, state: dict, db) -> "SeedFeatures":
+    def from_state(cls, state: dict, db) -> SeedFeatures:
         """Features of a checkpoint (`state`) computed on ``db`` (e.g. ``rdl predict``'s
         database: each seed still sees only rows dated ``<=`` its cut-off)."""
         self = cls.__new__(cls)
@@ -189,7 +207,7 @@ class FeatureScaler:
     to ``[-6, 6]``; nulls become 0, and every column with nulls in the fitted rows gets a
     0/1 indicator column."""
 
-    def fit(self, X: pd.DataFrame) -> "FeatureScaler":
+    def fit(self, X: pd.DataFrame) -> FeatureScaler:
         v = self._squash(X)
         self.columns = list(X.columns)
         seen = ~np.isnan(v).all(axis=0)  # columns with a value (nanmean warns on the others)
@@ -220,4 +238,4 @@ class FeatureScaler:
         return torch.from_numpy(np.hstack([z, ind]).astype(np.float32))
 
 
-__all__ = ["FeatureScaler", "PARTS", "PastLabels", "SeedFeatures"]
+__all__ = ["PARTS", "FeatureScaler", "PastLabels", "SeedFeatures"]

@@ -27,7 +27,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rdl.db.errors import ArgumentError, arg
 from rdl.train.seeds import to_seconds
 
 
@@ -49,8 +48,9 @@ def _stale_steps(seed_time: np.ndarray, entity: np.ndarray | None, max_steps: in
     """``k`` in ``1 .. max_steps`` per seed: a splitmix64 hash of ``(seed time, entity)``."""
     z = seed_time.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     if entity is not None:
-        z ^= (np.asarray(entity).astype(np.int64).astype(np.uint64) + np.uint64(1)) \
-            * np.uint64(0xC2B2AE3D27D4EB4F)
+        z ^= (np.asarray(entity).astype(np.int64).astype(np.uint64) + np.uint64(1)) * np.uint64(
+            0xC2B2AE3D27D4EB4F
+        )
     with np.errstate(over="ignore"):
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
@@ -58,8 +58,13 @@ def _stale_steps(seed_time: np.ndarray, entity: np.ndarray | None, max_steps: in
     return (z % np.uint64(max_steps)).astype(np.int64) + 1
 
 
-def information_cutoffs(task, seed_time: np.ndarray, protocol: str,
-                        stale_val: bool = False, entity: np.ndarray | None = None) -> np.ndarray:
+def information_cutoffs(
+    task,
+    seed_time: np.ndarray,
+    protocol: str,
+    stale_val: bool = False,
+    entity: np.ndarray | None = None,
+) -> np.ndarray:
     """Each seed's information cut-off ``c <= t`` (``int64 [n]`` seconds): no row dated
     after ``c`` may reach the seed's inputs. Train seeds (before the val timestamp) get
     ``c = t``; test seeds ``min(t, horizon)`` (`horizons`); val seeds
@@ -132,5 +137,4 @@ class GapSampler:
         return np.where(self.rng.random(n) < self.prob, k, 0).astype(np.int64)
 
 
-__all__ = ["GapSampler", "horizons", "information_cutoffs", "max_gap_steps",
-           "timedelta_seconds"]
+__all__ = ["GapSampler", "horizons", "information_cutoffs", "max_gap_steps", "timedelta_seconds"]

@@ -23,13 +23,12 @@ from tqdm.auto import tqdm
 
 from rdl.graph import GraphData
 from rdl.nn.backbone import BackboneConfig
+from rdl.runtime.interrupt import check as check_interrupt
+from rdl.runtime.memory import release_memory
 from rdl.sampling import TemporalNeighborSampler
 from rdl.sampling.csc_store import graph_csc
 from rdl.train.config import TrainConfig
 from rdl.train.early_stopping import EarlyStopping
-from rdl.runtime.interrupt import check as check_interrupt
-from rdl.runtime.memory import release_memory
-
 
 #: smallest training batch the min-steps rule shrinks to (`train_batch_size`)
 MIN_TRAIN_BATCH = 16
@@ -50,8 +49,9 @@ def train_batch_size(num_train: int, config: TrainConfig) -> int:
     return min(bs, max(need, min(bs, MIN_TRAIN_BATCH)))
 
 
-def backbone_config(graph: GraphData, config: TrainConfig,
-                    num_layers: int | None = None) -> BackboneConfig:
+def backbone_config(
+    graph: GraphData, config: TrainConfig, num_layers: int | None = None
+) -> BackboneConfig:
     """The `rdl.nn.BackboneConfig` of ``graph`` with ``config``'s architecture
     (``num_layers``: default ``config.num_layers``; link models set their hop count)."""
     return BackboneConfig(
@@ -204,17 +204,22 @@ class Trainer(ABC):
         """A `TemporalNeighborSampler` over the graph with this trainer's fanouts and
         ``config.temporal_strategy``, seeded with ``seed`` (default ``config.seed``)."""
         return TemporalNeighborSampler(
-            self.csc, self.graph.num_nodes, self.graph.node_time,
-            self.fanouts if fanouts is None else fanouts, self.config.temporal_strategy,
-            seed=self.config.seed if seed is None else seed)
+            self.csc,
+            self.graph.num_nodes,
+            self.graph.node_time,
+            self.fanouts if fanouts is None else fanouts,
+            self.config.temporal_strategy,
+            seed=self.config.seed if seed is None else seed,
+        )
 
     def evaluate(self, seeds, pred: np.ndarray | None = None) -> dict[str, float]:
         """``{metric: value}`` for every metric of the task on labelled ``seeds``
         (predictions made with `predict` unless given)."""
         return self.score(seeds, self.predict(seeds) if pred is None else pred)
 
-    def fit(self, train, val, progress: bool = True, on_epoch=None,
-            stop_at: float | None = None) -> list[dict]:
+    def fit(
+        self, train, val, progress: bool = True, on_epoch=None, stop_at: float | None = None
+    ) -> list[dict]:
         """Train for ``config.epochs`` (at most ``config.max_steps_per_epoch`` batches of
         `train_batch_size` seeds each, or until ``config.patience`` epochs pass without a
         better validation
@@ -244,8 +249,13 @@ class Trainer(ABC):
                 batches = self.dist.shard(batches)
             steps = min(len(batches), cfg.max_steps_per_epoch)
             total, weight, seen = 0.0, 0, 0
-            bar = tqdm(total=steps, desc=f"epoch {epoch}/{cfg.epochs}", disable=not progress,
-                       unit="batch", leave=False)
+            bar = tqdm(
+                total=steps,
+                desc=f"epoch {epoch}/{cfg.epochs}",
+                disable=not progress,
+                unit="batch",
+                leave=False,
+            )
             out_of_time = False
             for step, batch in enumerate(batches):
                 if step >= steps:
@@ -264,8 +274,10 @@ class Trainer(ABC):
                 release_memory(step)  # mapped pages, heap fragmentation (rdl.runtime.memory)
                 check_interrupt()  # a Ctrl-C a library swallowed (rdl.runtime.interrupt)
                 bar.update(1)
-                bar.set_postfix(loss=f"{total / max(weight, 1):.4f}",
-                                seeds_s=f"{seen / (time.perf_counter() - t0):.0f}")
+                bar.set_postfix(
+                    loss=f"{total / max(weight, 1):.4f}",
+                    seeds_s=f"{seen / (time.perf_counter() - t0):.0f}",
+                )
             bar.close()
             if self.dist is not None:  # losses and seeds of every rank
                 total, weight, seen = self.dist.sum(total, weight, seen)
@@ -274,15 +286,22 @@ class Trainer(ABC):
             release_memory()  # the training batches' tensors and pages (rdl.runtime.memory)
             val_pred = self.predict(val)
             val_metrics = self.score(val, val_pred)
-            record = {"epoch": epoch, "loss": total / max(weight, 1), "val": val_metrics,
-                      "train_seconds": train_s, "seconds": time.perf_counter() - t0,
-                      "seeds_per_s": seen / max(train_s, 1e-9)}
+            record = {
+                "epoch": epoch,
+                "loss": total / max(weight, 1),
+                "val": val_metrics,
+                "train_seconds": train_s,
+                "seconds": time.perf_counter() - t0,
+                "seeds_per_s": seen / max(train_s, 1e-9),
+            }
             self.history.append(record)
             if on_epoch is not None:
                 on_epoch(record)
             if progress:
-                tqdm.write(f"epoch {epoch}: loss {record['loss']:.4f}  val {metric} "
-                           f"{val_metrics[metric]:.4f}  ({record['seconds']:.1f} s)")
+                tqdm.write(
+                    f"epoch {epoch}: loss {record['loss']:.4f}  val {metric} "
+                    f"{val_metrics[metric]:.4f}  ({record['seconds']:.1f} s)"
+                )
             stop = stopper.update(val_metrics[metric], self.model)
             if stopper.stale == 0:  # this epoch is the best so far
                 self.val_predictions = val_pred

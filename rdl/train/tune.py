@@ -26,16 +26,17 @@ from typing import Literal
 
 import pandas as pd
 
-from rdl.metrics import higher_is_better
 from rdl.config import OPTIONS
+from rdl.metrics import higher_is_better
 from rdl.train.config import TrainConfig
 
 #: The search space: name -> (kind, values), from the settings' declarations (``tune=`` in
 #: `rdl.config.sections`). ``float-log``: log-uniform between the two values; ``float``:
 #: uniform; ``categorical``: one of the values (CLI strings are read like the option's:
 #: ``"aggregates,past_labels"``). Parameters that do not apply are left out (`applies`).
-SPACE: dict[str, tuple[str, tuple]] = {name: opt.tune for name, opt in OPTIONS.items()
-                                       if opt.tune is not None}
+SPACE: dict[str, tuple[str, tuple]] = {
+    name: opt.tune for name, opt in OPTIONS.items() if opt.tune is not None
+}
 
 
 def applies(name: str, base: TrainConfig) -> bool:
@@ -77,9 +78,18 @@ def suggest(trial, base: TrainConfig) -> TrainConfig:
     return base.replace(**values)
 
 
-def tune(db, task_spec, budget_s: float, *, trials: int | None = None,
-         base: TrainConfig | None = None, out_dir: str | Path | None = None,
-         cache_dir=None, seed: int = 0, progress: bool = False) -> TuneResult:
+def tune(
+    db,
+    task_spec,
+    budget_s: float,
+    *,
+    trials: int | None = None,
+    base: TrainConfig | None = None,
+    out_dir: str | Path | None = None,
+    cache_dir=None,
+    seed: int = 0,
+    progress: bool = False,
+) -> TuneResult:
     """Search `SPACE` for ``budget_s`` seconds (and at most ``trials`` trials).
 
     Args:
@@ -111,7 +121,8 @@ def tune(db, task_spec, budget_s: float, *, trials: int | None = None,
     tables, graph, _ = split_tables_and_graph(task, base, cache_dir)
     metric = task.metrics[0]
     direction: Literal["maximize", "minimize"] = (
-        "maximize" if higher_is_better(metric) else "minimize")
+        "maximize" if higher_is_better(metric) else "minimize"
+    )
     t_start = time.perf_counter()
     deadline = t_start + budget_s
     epoch_s: list[float] = []
@@ -125,8 +136,9 @@ def tune(db, task_spec, budget_s: float, *, trials: int | None = None,
         def on_epoch(record):
             value = record["val"][metric]
             epoch_s.append(record["seconds"])
-            if best["value"] is None or (value > best["value"] if direction == "maximize"
-                                         else value < best["value"]):
+            if best["value"] is None or (
+                value > best["value"] if direction == "maximize" else value < best["value"]
+            ):
                 best["value"] = value
             trial.report(value, record["epoch"])
             if time.perf_counter() >= deadline:
@@ -136,8 +148,9 @@ def tune(db, task_spec, budget_s: float, *, trials: int | None = None,
 
         trial.set_user_attr("config", cfg.to_dict())
         try:
-            trainer.fit(seeds["train"], seeds["val"], progress=progress, on_epoch=on_epoch,
-                        stop_at=deadline)
+            trainer.fit(
+                seeds["train"], seeds["val"], progress=progress, on_epoch=on_epoch, stop_at=deadline
+            )
         except _OutOfTime:
             trial.set_user_attr("truncated", True)
             trial.study.stop()
@@ -153,19 +166,28 @@ def tune(db, task_spec, budget_s: float, *, trials: int | None = None,
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
-        direction=direction, sampler=optuna.samplers.TPESampler(seed=seed),
-        pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=2))
+        direction=direction,
+        sampler=optuna.samplers.TPESampler(seed=seed),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=2),
+    )
     study.optimize(objective, n_trials=trials, timeout=budget_s, callbacks=[stop_when_spent])
     seconds = time.perf_counter() - t_start
 
     rows = []
     for t in study.trials:
-        rows.append({"number": t.number, "state": t.state.name, "value": t.value,
-                     **{f"param_{k}": v for k, v in t.params.items()},
-                     "epochs": t.user_attrs.get("epochs"),
-                     "truncated": bool(t.user_attrs.get("truncated", False)),
-                     "seconds": (t.datetime_complete - t.datetime_start).total_seconds()
-                     if t.datetime_complete and t.datetime_start else None})
+        rows.append(
+            {
+                "number": t.number,
+                "state": t.state.name,
+                "value": t.value,
+                **{f"param_{k}": v for k, v in t.params.items()},
+                "epochs": t.user_attrs.get("epochs"),
+                "truncated": bool(t.user_attrs.get("truncated", False)),
+                "seconds": (t.datetime_complete - t.datetime_start).total_seconds()
+                if t.datetime_complete and t.datetime_start
+                else None,
+            }
+        )
     table = pd.DataFrame(rows)
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     if done:
@@ -185,9 +207,18 @@ def write_tune(result: TuneResult, out_dir: str | Path, budget_s: float) -> Path
     out.mkdir(parents=True, exist_ok=True)
     (out / "best_config.json").write_text(json.dumps(result.best_config.to_dict(), indent=2))
     result.trials.to_csv(out / "trials.csv", index=False)
-    (out / "study.json").write_text(json.dumps({
-        "metric": result.metric, "best_value": result.best_value, "budget_s": budget_s,
-        "seconds": result.seconds, "trials": len(result.trials)}, indent=2))
+    (out / "study.json").write_text(
+        json.dumps(
+            {
+                "metric": result.metric,
+                "best_value": result.best_value,
+                "budget_s": budget_s,
+                "seconds": result.seconds,
+                "trials": len(result.trials),
+            },
+            indent=2,
+        )
+    )
     return out
 
 

@@ -43,22 +43,29 @@ def features(db, plan):
 def test_plan_paths_and_names(plan):
     names = {p.name for p in plan.paths}
     assert names == {
-        "orders.user_id",                                   # E <- C
-        "orders.user_id>products.product_id",               # E <- C -> P (static)
-        "orders.user_id>campaigns.campaign_id",             # E <- C -> P (timed)
-        "orders.user_id<reviews.order_id",                  # E <- C <- G
-        ">regions.region_id",                               # E -> P lookup
+        "orders.user_id",  # E <- C
+        "orders.user_id>products.product_id",  # E <- C -> P (static)
+        "orders.user_id>campaigns.campaign_id",  # E <- C -> P (timed)
+        "orders.user_id<reviews.order_id",  # E <- C <- G
+        ">regions.region_id",  # E -> P lookup
     }
     f = set(plan.feature_names)
-    for name in ["orders.user_id__count__30d", "orders.user_id__count__all",
-                 "orders.user_id__days_since_last", "orders.user_id__days_since_first",
-                 "orders.user_id__amount__mean__90d", "orders.user_id__amount__max__365d",
-                 "orders.user_id__amount__last", "orders.user_id__channel=web__share__all",
-                 "orders.user_id>products.product_id__price__mean__30d",
-                 "orders.user_id>products.product_id__kind=a__share__90d",
-                 "orders.user_id<reviews.order_id__stars__min__all",
-                 "orders.user_id<reviews.order_id__count__365d",
-                 ">regions.region_id__population", ">regions.region_id__zone"]:
+    for name in [
+        "orders.user_id__count__30d",
+        "orders.user_id__count__all",
+        "orders.user_id__days_since_last",
+        "orders.user_id__days_since_first",
+        "orders.user_id__amount__mean__90d",
+        "orders.user_id__amount__max__365d",
+        "orders.user_id__amount__last",
+        "orders.user_id__channel=web__share__all",
+        "orders.user_id>products.product_id__price__mean__30d",
+        "orders.user_id>products.product_id__kind=a__share__90d",
+        "orders.user_id<reviews.order_id__stars__min__all",
+        "orders.user_id<reviews.order_id__count__365d",
+        ">regions.region_id__population",
+        ">regions.region_id__zone",
+    ]:
         assert name in f, name
     assert len(f) == len(plan.feature_names)
     # the rarest channel (5 %) is not among the top-3 values
@@ -75,27 +82,42 @@ def _reference(db, uid, t):
     """Plain-pandas recomputation of a few features of one seed."""
     o = db["orders"].df
     o = o[(o.user_id == uid) & (o.ts <= t)]
-    out = {"orders.user_id__count__all": float(len(o)),
-           "orders.user_id__count__30d": float((o.ts > t - 30 * DAY).sum())}
+    out = {
+        "orders.user_id__count__all": float(len(o)),
+        "orders.user_id__count__30d": float((o.ts > t - 30 * DAY).sum()),
+    }
     w90 = o[o.ts > t - 90 * DAY]
     out["orders.user_id__amount__mean__90d"] = w90.amount.mean() if len(w90) else np.nan
     out["orders.user_id__amount__max__all"] = o.amount.max() if len(o) else np.nan
-    out["orders.user_id__amount__last"] = o.sort_values("ts", kind="stable").amount.iloc[-1] if len(o) else np.nan
+    out["orders.user_id__amount__last"] = (
+        o.sort_values("ts", kind="stable").amount.iloc[-1] if len(o) else np.nan
+    )
     out["orders.user_id__days_since_last"] = (t - o.ts.max()) / DAY if len(o) else np.nan
     out["orders.user_id__channel=web__share__365d"] = (
-        (o[o.ts > t - 365 * DAY].channel == "web").mean() if (o.ts > t - 365 * DAY).any() else np.nan)
+        (o[o.ts > t - 365 * DAY].channel == "web").mean()
+        if (o.ts > t - 365 * DAY).any()
+        else np.nan
+    )
     p = o.merge(db["products"].df, on="product_id")
-    out["orders.user_id>products.product_id__price__mean__all"] = p.price.mean() if len(p) else np.nan
+    out["orders.user_id>products.product_id__price__mean__all"] = (
+        p.price.mean() if len(p) else np.nan
+    )
     c = o.merge(db["campaigns"].df, on="campaign_id")
     c = c[c.start <= t]  # a campaign that starts after t is not visible yet
-    out["orders.user_id>campaigns.campaign_id__discount__max__all"] = c.discount.max() if len(c) else np.nan
+    out["orders.user_id>campaigns.campaign_id__discount__max__all"] = (
+        c.discount.max() if len(c) else np.nan
+    )
     r = o[["order_id"]].merge(db["reviews"].df, on="order_id")
     r = r[r.ts <= t]
     out["orders.user_id<reviews.order_id__count__all"] = float(len(r))
     r30 = r[r.ts > t - 30 * DAY]
-    out["orders.user_id<reviews.order_id__stars__mean__30d"] = r30.stars.mean() if len(r30) else np.nan
+    out["orders.user_id<reviews.order_id__stars__mean__30d"] = (
+        r30.stars.mean() if len(r30) else np.nan
+    )
     u = db["users"].df.set_index("user_id").loc[uid]
-    out[">regions.region_id__population"] = db["regions"].df.set_index("region_id").loc[u.region_id, "population"]
+    out[">regions.region_id__population"] = (
+        db["regions"].df.set_index("region_id").loc[u.region_id, "population"]
+    )
     return out
 
 
@@ -120,23 +142,40 @@ def test_duplicate_seeds_and_row_order(db, plan):
     s = seeds(SEED_TIMES[:2]).sample(frac=1.0, random_state=1).reset_index(drop=True)
     doubled = pd.concat([s, s], ignore_index=True)
     X = aggregate_features(db, plan, doubled["uid"], doubled["t"])
-    pd.testing.assert_frame_equal(X.iloc[: len(s)].reset_index(drop=True),
-                                  X.iloc[len(s):].reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        X.iloc[: len(s)].reset_index(drop=True), X.iloc[len(s) :].reset_index(drop=True)
+    )
     ref = aggregate_features(db, plan, s["uid"].iloc[[3]], s["t"].iloc[[3]])
     pd.testing.assert_frame_equal(ref, X.iloc[[3]].reset_index(drop=True))
 
 
-
 # Every table and column of `shop_db` renamed: reserved words, quotes, dots, spaces, "%",
 # non-ASCII, mixed case -- in every role (primary key, foreign key, time column, values).
-ODD_TABLES = {"users": "Größe", "orders": "order", "products": "a.b",
-              "campaigns": 'my "camp"', "reviews": "select", "regions": "with space"}
+ODD_TABLES = {
+    "users": "Größe",
+    "orders": "order",
+    "products": "a.b",
+    "campaigns": 'my "camp"',
+    "reviews": "select",
+    "regions": "with space",
+}
 ODD_COLUMNS = {
-    "users": {"user_id": "User ID", "region_id": "a.b", "age": 'my "col"', "tier": "Order",
-              "born": "Born%"},
-    "orders": {"order_id": "order", "user_id": "Größe.fk", "product_id": "product.id",
-               "campaign_id": "Campaign Id", "ts": "when?", "amount": 'amount "€"',
-               "channel": "Select"},
+    "users": {
+        "user_id": "User ID",
+        "region_id": "a.b",
+        "age": 'my "col"',
+        "tier": "Order",
+        "born": "Born%",
+    },
+    "orders": {
+        "order_id": "order",
+        "user_id": "Größe.fk",
+        "product_id": "product.id",
+        "campaign_id": "Campaign Id",
+        "ts": "when?",
+        "amount": 'amount "€"',
+        "channel": "Select",
+    },
     "products": {"product_id": "a.b", "price": "100%", "kind": "group"},
     "campaigns": {"campaign_id": "Campaign Id", "discount": "ÄÖÜ", "start": "from"},
     "reviews": {"review_id": "id", "order_id": "order", "ts": "a.b", "stars": "Größe"},
@@ -151,7 +190,10 @@ def _renamed(db: Database) -> Database:
         out[ODD_TABLES[name]] = Table(
             t.df.rename(columns=c),
             {c[k]: ODD_TABLES[v] for k, v in t.fkey_col_to_pkey_table.items()},
-            c[t.pkey_col], c.get(t.time_col), {c[k]: v for k, v in t.stypes.items()})
+            c[t.pkey_col],
+            c.get(t.time_col),
+            {c[k]: v for k, v in t.stypes.items()},
+        )
     return Database(out)
 
 
@@ -177,12 +219,18 @@ def test_odd_table_and_column_names_through_a_duckdb_file(db, plan, features, tm
     got = entity_features(odd, "Größe", s["uid"], s["t"], days_before_seed=True)
     pd.testing.assert_frame_equal(got.set_axis(E.columns, axis=1), E)
 
+
 def test_entity_features(db):
     X = entity_features(db, "users", [3, 99, 0], [START] * 3, days_before_seed=True)
     u = db["users"].df.set_index("user_id")
-    assert list(X.columns) == ["users.age", "users.tier", "users.nickname",
-                               "users.born.epoch_days", "users.born.year",
-                               "users.born.days_before_seed"]
+    assert list(X.columns) == [
+        "users.age",
+        "users.tier",
+        "users.nickname",
+        "users.born.epoch_days",
+        "users.born.year",
+        "users.born.days_before_seed",
+    ]
     assert X.loc[0, "users.age"] == u.loc[3, "age"]
     assert X.loc[0, "users.tier"] == u.loc[3, "tier"]
     assert isinstance(X["users.tier"].dtype, pd.CategoricalDtype)
@@ -194,9 +242,18 @@ def test_entity_features(db):
 def test_entity_features_of_an_entity_not_yet_created_are_null(db):
     users = db["users"]
     joined = START + pd.to_timedelta(np.arange(len(users.df)) * 10, "D")
-    timed = Database({**db.table_dict, "users": Table(
-        users.df.assign(joined=joined.astype("datetime64[ns]")), users.fkey_col_to_pkey_table,
-        users.pkey_col, "joined", {**users.stypes, "joined": "timestamp"})})
+    timed = Database(
+        {
+            **db.table_dict,
+            "users": Table(
+                users.df.assign(joined=joined.astype("datetime64[ns]")),
+                users.fkey_col_to_pkey_table,
+                users.pkey_col,
+                "joined",
+                {**users.stypes, "joined": "timestamp"},
+            ),
+        }
+    )
     X = entity_features(timed, "users", [5, 5], [START + 49 * DAY, START + 50 * DAY])
     assert X.loc[0].isna().all()  # user 5 joins on day 50
     assert X.loc[1, "users.age"] == users.df.loc[5, "age"]
@@ -230,8 +287,13 @@ def _mutate_after(db: Database, t: pd.Timestamp, how: str, rng) -> Database:
                 if table.pkey_col is not None:
                     extra[table.pkey_col] = extra[table.pkey_col] + 10_000
                 df = pd.concat([df, extra], ignore_index=True)
-        tables[name] = Table(df.reset_index(drop=True), dict(table.fkey_col_to_pkey_table),
-                             table.pkey_col, table.time_col, dict(table.stypes))
+        tables[name] = Table(
+            df.reset_index(drop=True),
+            dict(table.fkey_col_to_pkey_table),
+            table.pkey_col,
+            table.time_col,
+            dict(table.stypes),
+        )
     return Database(tables)
 
 
@@ -245,15 +307,19 @@ def test_rows_after_t_never_change_a_feature(db, plan, how, t):
     after = aggregate_features(mutated, plan, s["uid"], s["t"])
     pd.testing.assert_frame_equal(before, after)
     ent = entity_features(db, "users", s["uid"], s["t"], days_before_seed=True)
-    pd.testing.assert_frame_equal(ent, entity_features(mutated, "users", s["uid"], s["t"],
-                                                       days_before_seed=True))
+    pd.testing.assert_frame_equal(
+        ent, entity_features(mutated, "users", s["uid"], s["t"], days_before_seed=True)
+    )
 
 
-@pytest.mark.parametrize("table,col,offset", [
-    ("orders", "amount", 0),   # an order dated exactly t counts (time <= t)
-    ("orders", "amount", 5),   # an order 5 days before t
-    ("reviews", "stars", 3),   # a review of one of the user's orders
-])
+@pytest.mark.parametrize(
+    "table,col,offset",
+    [
+        ("orders", "amount", 0),  # an order dated exactly t counts (time <= t)
+        ("orders", "amount", 5),  # an order 5 days before t
+        ("reviews", "stars", 3),  # a review of one of the user's orders
+    ],
+)
 def test_a_row_at_or_before_t_does_change_a_feature(db, plan, table, col, offset):
     """The control: the leakage test above could fail, because rows <= t do matter."""
     t = SEED_TIMES[2]
@@ -268,14 +334,32 @@ def test_a_row_at_or_before_t_does_change_a_feature(db, plan, table, col, offset
         target = ok[-1]
         df.loc[target, "ts"] = t - offset * DAY
         uid = orders.loc[df.loc[target, "order_id"], "user_id"]
-    base = Database({**db.table_dict, table: Table(df, db[table].fkey_col_to_pkey_table,
-                                                   db[table].pkey_col, db[table].time_col,
-                                                   db[table].stypes)})
+    base = Database(
+        {
+            **db.table_dict,
+            table: Table(
+                df,
+                db[table].fkey_col_to_pkey_table,
+                db[table].pkey_col,
+                db[table].time_col,
+                db[table].stypes,
+            ),
+        }
+    )
     changed = df.copy()
     changed.loc[target, col] = changed.loc[target, col] + 1000
-    other = Database({**db.table_dict, table: Table(changed, db[table].fkey_col_to_pkey_table,
-                                                    db[table].pkey_col, db[table].time_col,
-                                                    db[table].stypes)})
+    other = Database(
+        {
+            **db.table_dict,
+            table: Table(
+                changed,
+                db[table].fkey_col_to_pkey_table,
+                db[table].pkey_col,
+                db[table].time_col,
+                db[table].stypes,
+            ),
+        }
+    )
     s = pd.DataFrame({"t": [t], "uid": [uid]})
     a = aggregate_features(base, plan, s["uid"], s["t"])
     b = aggregate_features(other, plan, s["uid"], s["t"])
@@ -316,8 +400,9 @@ def test_entity_mean_ignores_rows_after_t(db, how):
     mutated = _mutate_after(db, t, how, np.random.default_rng(1))
     changed = OrdersSoon(mutated).get_table("train").df
     assert not base.equals(changed)  # later labels did change
-    np.testing.assert_array_equal(entity_mean(OrdersSoon(db), base, queries),
-                                  entity_mean(OrdersSoon(db), changed, queries))
+    np.testing.assert_array_equal(
+        entity_mean(OrdersSoon(db), base, queries), entity_mean(OrdersSoon(db), changed, queries)
+    )
 
 
 def test_entity_mean_uses_rows_before_t(db):
@@ -328,14 +413,31 @@ def test_entity_mean_uses_rows_before_t(db):
     train = task.get_table("train").df
     observed = train[(train.t + task.timedelta <= t) & (train.buys == 0)].iloc[0]
     orders = db["orders"].df
-    extra = pd.DataFrame({"order_id": [99_999], "user_id": [observed.user_id],
-                          "product_id": [0], "campaign_id": [0],
-                          "ts": [observed.t + DAY], "amount": [1.0], "channel": ["web"]})
+    extra = pd.DataFrame(
+        {
+            "order_id": [99_999],
+            "user_id": [observed.user_id],
+            "product_id": [0],
+            "campaign_id": [0],
+            "ts": [observed.t + DAY],
+            "amount": [1.0],
+            "channel": ["web"],
+        }
+    )
     extra["ts"] = extra["ts"].astype("datetime64[ns]")
     o = db["orders"]
-    more = Database({**db.table_dict, "orders": Table(
-        pd.concat([orders, extra], ignore_index=True), o.fkey_col_to_pkey_table, o.pkey_col,
-        o.time_col, o.stypes)})
+    more = Database(
+        {
+            **db.table_dict,
+            "orders": Table(
+                pd.concat([orders, extra], ignore_index=True),
+                o.fkey_col_to_pkey_table,
+                o.pkey_col,
+                o.time_col,
+                o.stypes,
+            ),
+        }
+    )
     q = pd.DataFrame({"t": [t], "user_id": [observed.user_id]})
     before = entity_mean(task, train, q)
     after = entity_mean(task, OrdersSoon(more).get_table("train").df, q)

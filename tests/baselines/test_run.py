@@ -114,18 +114,26 @@ def test_results_shape(binary_result, db, task_module):
     task = task_module[1].OrdersSoon(db)
     assert r["task"] == "orders-soon"
     assert r["splits"] == {s: len(task.get_table(s)) for s in ("train", "val", "test")}
-    assert list(r["baselines"]) == ["random", "majority", "entity_mean", "lightgbm_entity",
-                                    "lightgbm_aggregated"]
+    assert list(r["baselines"]) == [
+        "random",
+        "majority",
+        "entity_mean",
+        "lightgbm_entity",
+        "lightgbm_aggregated",
+    ]
     for name, entry in r["baselines"].items():
-        assert set(entry["val"]) == set(entry["test"]) == {"roc_auc", "average_precision",
-                                                           "accuracy"}
+        assert (
+            set(entry["val"]) == set(entry["test"]) == {"roc_auc", "average_precision", "accuracy"}
+        )
         assert entry["fit_seconds"] >= 0
         for split in ("val", "test"):
             assert all(0.0 <= v <= 1.0 for v in entry[split].values()), (name, entry)
     assert r["baselines"]["majority"]["test"]["roc_auc"] == 0.5
     agg = r["baselines"]["lightgbm_aggregated"]
     assert agg["num_features"] > r["baselines"]["lightgbm_entity"]["num_features"] > 0
-    assert agg["best_iteration"] >= 1 and agg["params"] in [dict(p) for p in LightGBMBaseline().grid]
+    assert agg["best_iteration"] >= 1 and agg["params"] in [
+        dict(p) for p in LightGBMBaseline().grid
+    ]
 
 
 def test_test_targets_are_only_used_for_scoring(db, task_module, binary_result):
@@ -137,22 +145,32 @@ def test_test_targets_are_only_used_for_scoring(db, task_module, binary_result):
             table = super().get_table(split, mask_input_cols)
             if split == "test" and mask_input_cols is False:
                 df = table.df.copy()
-                df[self.target_col] = np.random.default_rng(0).permutation(df[self.target_col].to_numpy())
+                df[self.target_col] = np.random.default_rng(0).permutation(
+                    df[self.target_col].to_numpy()
+                )
                 return Table(df, table.fkey_col_to_pkey_table, None, table.time_col)
             return table
 
     r = run_baselines(db, Shuffled(db))
     for name, entry in r["baselines"].items():
         assert entry["val"] == binary_result["baselines"][name]["val"], name
-    assert any(entry["test"] != binary_result["baselines"][name]["test"]
-               for name, entry in r["baselines"].items())
+    assert any(
+        entry["test"] != binary_result["baselines"][name]["test"]
+        for name, entry in r["baselines"].items()
+    )
 
 
 def test_regression_and_multiclass(db, task_module):
     mod = task_module[1]
     reg = run_baselines(db, mod.Spend)  # a class is instantiated on db
-    assert list(reg["baselines"]) == ["random", "global_mean", "global_median", "entity_mean",
-                                      "lightgbm_entity", "lightgbm_aggregated"]
+    assert list(reg["baselines"]) == [
+        "random",
+        "global_mean",
+        "global_median",
+        "entity_mean",
+        "lightgbm_entity",
+        "lightgbm_aggregated",
+    ]
     b = reg["baselines"]
     assert all(v["test"]["mae"] >= 0 for v in b.values())
     # the relational features carry the signal: past spend predicts future spend
@@ -197,9 +215,11 @@ def test_cli_baseline_with_a_task_file(tmp_path, db, task_module):
     url = f"duckdb:///{tmp_path / 'shop.duckdb'}"
     to_url(db, url)
     out = tmp_path / "out"
-    res = CliRunner().invoke(app, ["baseline", "--db", url, "--task",
-                                   f"{task_module[0]}:OrdersSoon", "--out", str(out)],
-                             terminal_width=200)
+    res = CliRunner().invoke(
+        app,
+        ["baseline", "--db", url, "--task", f"{task_module[0]}:OrdersSoon", "--out", str(out)],
+        terminal_width=200,
+    )
     assert res.exit_code == 0, res.output
     r = json.loads((out / "results.json").read_text())
     assert {"task", "db", "splits", "baselines"} <= set(r)
@@ -211,8 +231,11 @@ def test_cli_baseline_with_a_task_file(tmp_path, db, task_module):
 @pytest.mark.slow
 def test_rel_f1_driver_top3_end_to_end(tmp_path, f1_duckdb):
     out = tmp_path / "top3"
-    res = CliRunner().invoke(app, ["baseline", "--db", f1_duckdb, "--task", "rel-f1/driver-top3",
-                                   "--out", str(out)], terminal_width=200)
+    res = CliRunner().invoke(
+        app,
+        ["baseline", "--db", f1_duckdb, "--task", "rel-f1/driver-top3", "--out", str(out)],
+        terminal_width=200,
+    )
     assert res.exit_code == 0, res.output
     r = json.loads((out / "results.json").read_text())
     assert r["splits"] == {"train": 1353, "val": 588, "test": 726}

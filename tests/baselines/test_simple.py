@@ -23,19 +23,31 @@ D = pd.Timestamp
 
 def task(kind="binary_classification", **kw):
     """A stand-in with the attributes of an EntityTask that the simple baselines read."""
-    return SimpleNamespace(name="toy", entity_col="uid", time_col="t", target_col="y",
-                           task_type=kind, timedelta=pd.Timedelta(days=10), **kw)
+    return SimpleNamespace(
+        name="toy",
+        entity_col="uid",
+        time_col="t",
+        target_col="y",
+        task_type=kind,
+        timedelta=pd.Timedelta(days=10),
+        **kw,
+    )
 
 
 def table(rows):
     return pd.DataFrame(rows, columns=["t", "uid", "y"]).astype({"t": "datetime64[ns]"})
 
 
-TRAIN = table([
-    (D("2020-01-01"), 1, 1), (D("2020-01-11"), 1, 0), (D("2020-01-21"), 1, 1),
-    (D("2020-01-01"), 2, 0), (D("2020-01-11"), 2, 0),
-    (D("2020-01-21"), 3, 1),
-])
+TRAIN = table(
+    [
+        (D("2020-01-01"), 1, 1),
+        (D("2020-01-11"), 1, 0),
+        (D("2020-01-21"), 1, 1),
+        (D("2020-01-01"), 2, 0),
+        (D("2020-01-11"), 2, 0),
+        (D("2020-01-21"), 3, 1),
+    ]
+)
 
 
 def test_majority_is_the_training_positive_rate():
@@ -55,9 +67,13 @@ def test_majority_multiclass_gives_class_frequencies_with_the_majority_first():
 
 
 def test_majority_multilabel_gives_per_label_rates():
-    train = pd.DataFrame({"t": [D("2020-01-01")] * 4, "uid": [1, 2, 3, 4],
-                          "y": [np.array([1, 0]), np.array([1, 1]), np.array([0, 0]),
-                                np.array([1, 0])]})
+    train = pd.DataFrame(
+        {
+            "t": [D("2020-01-01")] * 4,
+            "uid": [1, 2, 3, 4],
+            "y": [np.array([1, 0]), np.array([1, 1]), np.array([0, 0]), np.array([1, 0])],
+        }
+    )
     pred = majority(task("multilabel_classification"), train, train)
     np.testing.assert_allclose(pred, [[0.75, 0.25]] * 4)
 
@@ -80,7 +96,10 @@ def test_wrong_task_types_are_refused():
 
 def test_random_is_deterministic_per_seed_and_shaped_per_task_type():
     rows = TRAIN
-    a, b = random_baseline(task(), TRAIN, rows, seed=3), random_baseline(task(), TRAIN, rows, seed=3)
+    a, b = (
+        random_baseline(task(), TRAIN, rows, seed=3),
+        random_baseline(task(), TRAIN, rows, seed=3),
+    )
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, random_baseline(task(), TRAIN, rows, seed=4))
     assert a.shape == (6,) and ((a >= 0) & (a <= 1)).all()
@@ -94,24 +113,32 @@ def test_random_is_deterministic_per_seed_and_shaped_per_task_type():
 
 def test_entity_mean_uses_only_labels_observed_by_t():
     """A label at t' covers (t', t' + 10 days]; it counts for a row at t iff t' + 10d <= t."""
-    rows = table([
-        (D("2020-01-11"), 1, 0),  # uid 1: only t'=01-01 observed (01-11 <= 01-11) -> 1
-        (D("2020-01-20"), 1, 0),  # 01-11's label ends 01-21 > 01-20: only 01-01 -> 1
-        (D("2020-01-21"), 1, 0),  # 01-01 and 01-11 observed, 01-21 not -> (1+0)/2
-        (D("2020-01-31"), 1, 0),  # all three -> 2/3
-        (D("2020-01-10"), 1, 0),  # nothing observed yet -> global mean 0.5
-        (D("2020-01-21"), 2, 0),  # both observed -> 0
-        (D("2020-01-21"), 3, 0),  # its own label (01-21) not observed -> global 0.5
-        (D("2020-06-01"), 7, 0),  # unknown entity -> global 0.5
-    ])
+    rows = table(
+        [
+            (D("2020-01-11"), 1, 0),  # uid 1: only t'=01-01 observed (01-11 <= 01-11) -> 1
+            (D("2020-01-20"), 1, 0),  # 01-11's label ends 01-21 > 01-20: only 01-01 -> 1
+            (D("2020-01-21"), 1, 0),  # 01-01 and 01-11 observed, 01-21 not -> (1+0)/2
+            (D("2020-01-31"), 1, 0),  # all three -> 2/3
+            (D("2020-01-10"), 1, 0),  # nothing observed yet -> global mean 0.5
+            (D("2020-01-21"), 2, 0),  # both observed -> 0
+            (D("2020-01-21"), 3, 0),  # its own label (01-21) not observed -> global 0.5
+            (D("2020-06-01"), 7, 0),  # unknown entity -> global 0.5
+        ]
+    )
     pred = entity_mean(task(), TRAIN, rows)
     np.testing.assert_allclose(pred, [1.0, 1.0, 0.5, 2 / 3, 0.5, 0.0, 0.5, 0.5])
 
 
 def test_entity_mean_regression_and_row_order_kept():
     train = TRAIN.assign(y=[10.0, 20.0, 30.0, 1.0, 3.0, 7.0])
-    rows = table([(D("2020-03-01"), 3, 0.0), (D("2020-03-01"), 1, 0.0),
-                  (D("2020-01-21"), 2, 0.0), (D("2020-01-05"), 2, 0.0)])
+    rows = table(
+        [
+            (D("2020-03-01"), 3, 0.0),
+            (D("2020-03-01"), 1, 0.0),
+            (D("2020-01-21"), 2, 0.0),
+            (D("2020-01-05"), 2, 0.0),
+        ]
+    )
     pred = entity_mean(task("regression"), train, rows)
     np.testing.assert_allclose(pred, [7.0, 20.0, 2.0, 71 / 6])
 

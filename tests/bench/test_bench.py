@@ -8,9 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.fixtures.cli import TINY, assert_refused, digest, error_paragraph, run
-from tests.fixtures.shops import TASK_FILE, task_file
-from tests.fixtures.shops import shop_file as shop
 from typer.testing import CliRunner
 
 from rdl.bench import SuiteError, load_suite, run_bench
@@ -20,6 +17,8 @@ from rdl.bench.cells import Cell, write_record
 from rdl.bench.models import pick
 from rdl.cli import app
 from rdl.report.leaderboard import leaderboard_markdown
+from tests.fixtures.shops import shop_file as shop
+from tests.fixtures.shops import task_file
 
 SUITE = """
 name = "tiny"
@@ -51,8 +50,20 @@ def suite_file(tmp_path_factory) -> Path:
 
 
 def _bench(suite_file, out, *extra):
-    res = CliRunner().invoke(app, ["bench", "--suite", str(suite_file), "--out", str(out),
-                                   "--cache-dir", str(Path(out).parent / "cache"), *ARGS, *extra])
+    res = CliRunner().invoke(
+        app,
+        [
+            "bench",
+            "--suite",
+            str(suite_file),
+            "--out",
+            str(out),
+            "--cache-dir",
+            str(Path(out).parent / "cache"),
+            *ARGS,
+            *extra,
+        ],
+    )
     assert res.exit_code == 0, res.output
     return res.output
 
@@ -77,14 +88,24 @@ def test_leaderboard_files_hold_every_model_seed_and_run(done):
         row = task["models"][model]
         assert row["test"]["n"] == 2 and row["val"]["n"] == 2 and row["rank"] in (1, 1.5, 2)
         assert row["vs_best_baseline"] in ("win", "tie", "loss")
-    assert task["best_baseline"]["name"] in ("random", "majority", "entity_mean",
-                                             "lightgbm_entity", "lightgbm_aggregated")
+    assert task["best_baseline"]["name"] in (
+        "random",
+        "majority",
+        "entity_mean",
+        "lightgbm_entity",
+        "lightgbm_aggregated",
+    )
     assert set(board["regimes"]["relbench"]["mean_rank"]) == {"gnn", "lightgbm_aggregated"}
     # 2 seeds x (baselines run + GNN run), each timed, with its peak memory
     assert sorted((c["unit"], c["seed"]) for c in board["cells"]) == [
-        ("baselines", 1), ("baselines", 2), ("gnn", 1), ("gnn", 2)]
-    assert all(c["status"] == "ok" and c["wall_s"] > 0 and c["peak_rss_mb"] > 0
-               for c in board["cells"])
+        ("baselines", 1),
+        ("baselines", 2),
+        ("gnn", 1),
+        ("gnn", 2),
+    ]
+    assert all(
+        c["status"] == "ok" and c["wall_s"] > 0 and c["peak_rss_mb"] > 0 for c in board["cells"]
+    )
     assert {r["unit"]: r["cells"] for r in board["runs"]} == {"baselines": 2, "gnn": 2}
     md = (done / "leaderboard.md").read_text()
     assert "| task | metric | seeds | gnn | lightgbm_aggregated |" in md
@@ -101,8 +122,20 @@ def test_resume_reruns_nothing_and_without_it_every_cell_reruns(done, suite_file
     # a suite whose train options changed: --resume runs its cells again
     changed = suite_file.parent / "changed.toml"
     changed.write_text(SUITE.replace("epochs = 1", "epochs = 2"))
-    res = CliRunner().invoke(app, ["bench", "--suite", str(changed), "--out", str(done),
-                                   "--resume", "--budget", "0.001", *ARGS])
+    res = CliRunner().invoke(
+        app,
+        [
+            "bench",
+            "--suite",
+            str(changed),
+            "--out",
+            str(done),
+            "--resume",
+            "--budget",
+            "0.001",
+            *ARGS,
+        ],
+    )
     assert "4 cells finished with other settings" in res.output
     # (nothing to estimate from: the first cell ran, the budget kept the others back)
     assert sum(v != before[k] for k, v in _stamps(done).items()) == 1
@@ -134,9 +167,12 @@ def test_a_killed_bench_resumes_where_it_stopped(suite_file, tmp_path, monkeypat
     assert len(_stamps(out)) == 2 and not (out / "leaderboard.json").exists()
     first = list(calls)
     calls.clear()
-    monkeypatch.setattr(worker, "run_cell", lambda c, o, d=None: (calls.append(c.key), real(c, o, d))[1])
-    board = run_bench(suite, ["gnn", "lightgbm_aggregated"], [1, 2], "relbench", out,
-                      resume=True, **kw)
+    monkeypatch.setattr(
+        worker, "run_cell", lambda c, o, d=None: (calls.append(c.key), real(c, o, d))[1]
+    )
+    board = run_bench(
+        suite, ["gnn", "lightgbm_aggregated"], [1, 2], "relbench", out, resume=True, **kw
+    )
     assert calls == [first[2], ("shop/WillOrder", "relbench", 2, "gnn")]
     (task,) = board["regimes"]["relbench"]["tasks"]
     assert task["models"]["gnn"]["test"]["n"] == 2 and len(board["cells"]) == 4
@@ -158,10 +194,14 @@ def test_a_failed_cell_is_reported_and_resume_runs_it_again(suite_file, tmp_path
     kw = dict(isolate=False, cache_dir=tmp_path / "cache")
     board = run_bench(suite, ["gnn", "entity_mean"], [1], "relbench", out, **kw)
     status = {c["unit"]: (c["status"], c["error"]) for c in board["cells"]}
-    assert status == {"baselines": ("ok", None),
-                      "gnn": ("failed", "ValueError: the GNN broke over two lines")}
+    assert status == {
+        "baselines": ("ok", None),
+        "gnn": ("failed", "ValueError: the GNN broke over two lines"),
+    }
     (task,) = board["regimes"]["relbench"]["tasks"]
-    assert task["models"]["gnn"]["test"]["n"] == 0 and task["models"]["entity_mean"]["test"]["n"] == 1
+    assert (
+        task["models"]["gnn"]["test"]["n"] == 0 and task["models"]["entity_mean"]["test"]["n"] == 1
+    )
     assert "Failed cells" in (out / "leaderboard.md").read_text()
     calls.clear()
     run_bench(suite, ["gnn", "entity_mean"], [1], "relbench", out, resume=True, **kw)
@@ -170,15 +210,26 @@ def test_a_failed_cell_is_reported_and_resume_runs_it_again(suite_file, tmp_path
 
 def test_a_database_that_cannot_be_built_leaves_out_its_tasks_only(suite_file, tmp_path):
     suite_path = suite_file.parent / "two.toml"
-    suite_path.write_text(SUITE + '\n[[database]]\nname = "gone"\nrecipe = "no-such-recipe"\n'
-                          'tasks = ["rel-f1/driver-dnf"]\n')
+    suite_path.write_text(
+        SUITE + '\n[[database]]\nname = "gone"\nrecipe = "no-such-recipe"\n'
+        'tasks = ["rel-f1/driver-dnf"]\n'
+    )
     said = []
-    board = run_bench(load_suite(str(suite_path)), ["entity_mean"], [1], "relbench",
-                      tmp_path / "out", isolate=False, cache_dir=tmp_path / "cache",
-                      log=said.append)
+    board = run_bench(
+        load_suite(str(suite_path)),
+        ["entity_mean"],
+        [1],
+        "relbench",
+        tmp_path / "out",
+        isolate=False,
+        cache_dir=tmp_path / "cache",
+        log=said.append,
+    )
     assert [c["task"] for c in board["cells"]] == ["shop/WillOrder"]
     (gone,) = board["skipped"]
-    assert gone["task"] == "gone/driver-dnf" and "no dataset recipe 'no-such-recipe'" in gone["reason"]
+    assert (
+        gone["task"] == "gone/driver-dnf" and "no dataset recipe 'no-such-recipe'" in gone["reason"]
+    )
     assert any("'gone' cannot be built" in m for m in said)
 
 
@@ -217,26 +268,44 @@ def test_pick_is_the_best_entry_on_validation():
 
 def test_rel_f1_anchors_appear_under_their_own_regime_only(tmp_path):
     suite_path = tmp_path / "f1.toml"
-    suite_path.write_text('[[database]]\nname = "rel-f1"\nurl = "duckdb:///nowhere.duckdb"\n'
-                          'tasks = ["rel-f1/driver-dnf", "rel-f1/driver-position"]\n')
+    suite_path.write_text(
+        '[[database]]\nname = "rel-f1"\nurl = "duckdb:///nowhere.duckdb"\n'
+        'tasks = ["rel-f1/driver-dnf", "rel-f1/driver-position"]\n'
+    )
     suite = load_suite(str(suite_path))
     cells, records = [], {}
     for t in suite.tasks:
         metric = "mae" if "position" in t.id else "roc_auc"
         for protocol in ("relbench", "rolling"):
             for unit, section in (("gnn", "models"), ("baselines", "baselines")):
-                cell = Cell(task=t.id, task_spec=t.spec, kind="entity", db_url="-",
-                            protocol=protocol, seed=1, unit=unit, slug=t.slug)
+                cell = Cell(
+                    task=t.id,
+                    task_spec=t.spec,
+                    kind="entity",
+                    db_url="-",
+                    protocol=protocol,
+                    seed=1,
+                    unit=unit,
+                    slug=t.slug,
+                )
                 folder = cell.folder(tmp_path / "out")
                 folder.mkdir(parents=True)
                 name = "gnn" if unit == "gnn" else "entity_mean"
-                (folder / "results.json").write_text(json.dumps({"metrics": [metric], section: {
-                    name: {"val": {metric: 0.7}, "test": {metric: 0.71}}}}))
-                records[cell.key] = write_record(cell, tmp_path / "out", status="ok", wall_s=1.0,
-                                                 peak_rss_mb=100.0)
+                (folder / "results.json").write_text(
+                    json.dumps(
+                        {
+                            "metrics": [metric],
+                            section: {name: {"val": {metric: 0.7}, "test": {metric: 0.71}}},
+                        }
+                    )
+                )
+                records[cell.key] = write_record(
+                    cell, tmp_path / "out", status="ok", wall_s=1.0, peak_rss_mb=100.0
+                )
                 cells.append(cell)
-    board = leaderboard(suite, ["gnn"], [1], ["relbench", "rolling"], cells, records,
-                        tmp_path / "out")
+    board = leaderboard(
+        suite, ["gnn"], [1], ["relbench", "rolling"], cells, records, tmp_path / "out"
+    )
     md = leaderboard_markdown(board)
     frozen, rolling = md.split("## Regime: rolling")
     frozen = frozen.split("## Regime: frozen")[1]
@@ -246,30 +315,47 @@ def test_rel_f1_anchors_appear_under_their_own_regime_only(tmp_path):
         assert system in rolling and system not in frozen
     assert "RelGT" not in rolling and "TabPFN-Rel" not in rolling and "2.631" in rolling
     # control: an anchor is given only for its own metric and regime
-    assert [a["system"] for a in anchors_for("rel-f1/driver-dnf", "relbench", "roc_auc")] == ["RelGT"]
+    assert [a["system"] for a in anchors_for("rel-f1/driver-dnf", "relbench", "roc_auc")] == [
+        "RelGT"
+    ]
     assert anchors_for("rel-f1/driver-dnf", "relbench", "mae") == []
 
 
 def test_suites_and_options_are_checked_before_any_work(tmp_path, suite_file):
     assert [t.id for t in load_suite("rel-f1").tasks] == [
-        "rel-f1/driver-dnf", "rel-f1/driver-top3", "rel-f1/driver-position"]
+        "rel-f1/driver-dnf",
+        "rel-f1/driver-top3",
+        "rel-f1/driver-position",
+    ]
     bad = tmp_path / "bad.toml"
     for text, needle in [
-        ('[[database]]\nrecipe = "rel-f1"\nurl = "x.duckdb"\ntasks = ["rel-f1/driver-dnf"]', "exactly one of"),
-        ('[train]\nepoch = 1\n[[database]]\nrecipe = "rel-f1"\ntasks = ["rel-f1/driver-dnf"]', "'epoch'"),
-        ('[train]\nseed = 1\n[[database]]\nrecipe = "rel-f1"\ntasks = ["rel-f1/driver-dnf"]', "per run .seeds, protocol"),
+        (
+            '[[database]]\nrecipe = "rel-f1"\nurl = "x.duckdb"\ntasks = ["rel-f1/driver-dnf"]',
+            "exactly one of",
+        ),
+        (
+            '[train]\nepoch = 1\n[[database]]\nrecipe = "rel-f1"\ntasks = ["rel-f1/driver-dnf"]',
+            "'epoch'",
+        ),
+        (
+            '[train]\nseed = 1\n[[database]]\nrecipe = "rel-f1"\ntasks = ["rel-f1/driver-dnf"]',
+            "per run .seeds, protocol",
+        ),
         ('[[database]]\nrecipe = "rel-f1"\ntasks = ["rel-f1/no-such"]', "no built-in task"),
         ('[[database]]\nrecipe = "rel-f1"\ntask = ["rel-f1/driver-dnf"]', "unknown keys"),
     ]:
         bad.write_text(text)
         with pytest.raises(SuiteError, match=needle):
             load_suite(str(bad))
-    for flags, needle in [(["--models", "gnn,nope"], "unknown model(s) ['nope']"),
-                          (["--protocol", "frozen"], "--protocol frozen"),
-                          (["--seeds", "1,x"], "option --seeds"),
-                          (["--budget", "0"], "option --budget")]:
-        res = CliRunner().invoke(app, ["bench", "--suite", str(suite_file), "--out",
-                                       str(tmp_path / "o"), *flags])
+    for flags, needle in [
+        (["--models", "gnn,nope"], "unknown model(s) ['nope']"),
+        (["--protocol", "frozen"], "--protocol frozen"),
+        (["--seeds", "1,x"], "option --seeds"),
+        (["--budget", "0"], "option --budget"),
+    ]:
+        res = CliRunner().invoke(
+            app, ["bench", "--suite", str(suite_file), "--out", str(tmp_path / "o"), *flags]
+        )
         assert res.exit_code != 0 and needle in res.output, res.output
     assert not (tmp_path / "o").exists()
 
@@ -291,17 +377,25 @@ def test_the_panel_suite_lists_every_builtin_task():
 
 
 def test_an_isolated_cell_runs_in_its_own_process(suite_file, tmp_path):
-    board = run_bench(load_suite(str(suite_file)), ["lightgbm_aggregated"], [3], "rolling",
-                      tmp_path / "out", cache_dir=tmp_path / "cache")
+    board = run_bench(
+        load_suite(str(suite_file)),
+        ["lightgbm_aggregated"],
+        [3],
+        "rolling",
+        tmp_path / "out",
+        cache_dir=tmp_path / "cache",
+    )
     (cell,) = board["cells"]
     assert cell["status"] == "ok" and cell["unit"] == "baselines"
     folder = tmp_path / "out" / cell["folder"]
-    assert (folder / "log.txt").exists() and json.loads((folder / "cell.json").read_text())["isolated"]
+    assert (folder / "log.txt").exists() and json.loads((folder / "cell.json").read_text())[
+        "isolated"
+    ]
     (task,) = board["regimes"]["rolling"]["tasks"]
     assert task["models"]["lightgbm_aggregated"]["test"]["n"] == 1
 
 
-RECIPE = '''
+RECIPE = """
 NAME = "tiny-shop"
 import sys
 sys.path.insert(0, {tests!r})
@@ -310,7 +404,7 @@ from tests.fixtures.shops import churn_shop as shop_db
 
 def build_database(cut=None):
     return shop_db(num_customers=12, months=4)
-'''
+"""
 
 
 def test_a_recipe_is_built_once_and_again_when_it_changes(tmp_path, monkeypatch):
@@ -330,6 +424,7 @@ def test_a_recipe_is_built_once_and_again_when_it_changes(tmp_path, monkeypatch)
     assert database_url(spec, tmp_path / "cache", said.append) == url and len(said) == 1
     assert path.stat().st_mtime_ns == stamp and list(path.parent.glob("*building*")) == []
     # an edited recipe is built anew, beside the old one
-    (recipes / "tiny_shop.py").write_text(RECIPE.format(tests=str(Path(__file__).parents[1]))
-                                          + "\n# edited\n")
+    (recipes / "tiny_shop.py").write_text(
+        RECIPE.format(tests=str(Path(__file__).parents[1])) + "\n# edited\n"
+    )
     assert database_url(spec, tmp_path / "cache", said.append) != url and len(said) == 2

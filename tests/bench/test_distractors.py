@@ -4,17 +4,20 @@ and survive trimming), linked to the seed only when asked."""
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
 from tests.fixtures.nn import NUM_SEEDS, small_batch, small_graph, small_model
-import importlib.util
-import sys
-from pathlib import Path
 
 _spec = importlib.util.spec_from_file_location(  # benchmark-only code (benchmarks/)
-    "distractor_transform", Path(__file__).resolve().parents[2] / "benchmarks" / "distractor_transform.py")
+    "distractor_transform",
+    Path(__file__).resolve().parents[2] / "benchmarks" / "distractor_transform.py",
+)
 _mod = importlib.util.module_from_spec(_spec)
 sys.modules["distractor_transform"] = _mod
 _spec.loader.exec_module(_mod)
@@ -43,8 +46,10 @@ def test_distractors_are_other_entities_rows_dated_up_to_the_seed_time(graph):
     # the real rows are kept, in order, and the time / distinct-row fields follow
     n = batch["values"].n_id
     assert torch.equal(out["values"].n_id[:at], n[:at])
-    assert torch.equal(out["values"].n_id[added.stop:], n[at:])
-    assert torch.equal(out["values"].time, torch.from_numpy(graph.node_time["values"][out["values"].n_id.numpy()]))
+    assert torch.equal(out["values"].n_id[added.stop :], n[at:])
+    assert torch.equal(
+        out["values"].time, torch.from_numpy(graph.node_time["values"][out["values"].n_id.numpy()])
+    )
     assert torch.equal(out["values"].uniq[out["values"].inv], out["values"].n_id)
     # control: a seed time before every value row leaves nothing to draw
     t = DistractorTransform(graph, "items", k=16, seed=0)

@@ -30,20 +30,48 @@ OPTIONS = [
     ("--epochs", "-1", "option --epochs: epochs must be an integer >= 1 (got -1)"),
     ("--channels", "0", "option --channels: channels must be an integer >= 1"),
     ("--batch-size", "0", "option --batch-size: batch_size must be an integer >= 1"),
-    ("--num-neighbors", "a,b", "option --num-neighbors 'a,b': write one integer >= -1 per GNN layer"),
+    (
+        "--num-neighbors",
+        "a,b",
+        "option --num-neighbors 'a,b': write one integer >= -1 per GNN layer",
+    ),
     ("--num-neighbors", "-2,4", "option --num-neighbors '-2,4'"),
     ("--num-neighbors", "", "option --num-neighbors ''"),
     ("--lr", "0", "option --lr: lr must be a finite number > 0 (got 0.0)"),
     ("--lr", "nan", "option --lr: lr must be a finite number > 0 (got nan)"),
     ("--lr", "inf", "option --lr: lr must be a finite number > 0 (got inf)"),
     ("--lr", "-0.1", "option --lr: lr must be a finite number > 0"),
-    ("--pooling", "sum", "option --pooling: pooling 'sum' is not one of ['seed', 'mean', 'max', 'attention', 'adaptive', "),
+    (
+        "--pooling",
+        "sum",
+        "option --pooling: pooling 'sum' is not one of ['seed', 'mean', 'max', 'attention', 'adaptive', ",
+    ),
     ("--gnn", "gcn", "option --gnn: gnn 'gcn' is not one of ['sage', 'gat', 'rn', 'hgt']"),
-    ("--temporal-strategy", "random", "option --temporal-strategy: temporal_strategy 'random' is not one of ['uniform', 'last', 'mixed']"),
-    ("--precision", "fp16", "option --precision: precision 'fp16' is not one of ['auto', 'fp32', 'bf16']"),
-    ("--batch-order", "time", "option --batch-order: batch_order 'time' is not one of ['random', 'entity']"),
-    ("--model", "mlp", "option --model 'mlp' is not one of ['gnn', 'two-tower', 'idgnn', 'contextgnn']"),
-    ("--max-steps-per-epoch", "0", "option --max-steps-per-epoch: max_steps_per_epoch must be an integer >= 1"),
+    (
+        "--temporal-strategy",
+        "random",
+        "option --temporal-strategy: temporal_strategy 'random' is not one of ['uniform', 'last', 'mixed']",
+    ),
+    (
+        "--precision",
+        "fp16",
+        "option --precision: precision 'fp16' is not one of ['auto', 'fp32', 'bf16']",
+    ),
+    (
+        "--batch-order",
+        "time",
+        "option --batch-order: batch_order 'time' is not one of ['random', 'entity']",
+    ),
+    (
+        "--model",
+        "mlp",
+        "option --model 'mlp' is not one of ['gnn', 'two-tower', 'idgnn', 'contextgnn']",
+    ),
+    (
+        "--max-steps-per-epoch",
+        "0",
+        "option --max-steps-per-epoch: max_steps_per_epoch must be an integer >= 1",
+    ),
     ("--patience", "0", "option --patience: patience must be an integer >= 1 or None"),
     ("--threads", "0", "option --threads: threads must be an integer >= 1 or None"),
     ("--entity-group-size", "-1", "option --entity-group-size must be >= 0"),
@@ -51,8 +79,7 @@ OPTIONS = [
 ]
 
 
-@pytest.mark.parametrize("flag, value, words", OPTIONS,
-                         ids=[f"{f}={v}" for f, v, _ in OPTIONS])
+@pytest.mark.parametrize("flag, value, words", OPTIONS, ids=[f"{f}={v}" for f, v, _ in OPTIONS])
 def test_train_options_are_checked_before_any_work(world, tmp_path, flag, value, words):
     before = digest(world["db"])
     # the database does not even exist: the option is refused before it is opened
@@ -69,76 +96,136 @@ def cases(w, tmp):
     out_file = tmp / "results"
     out_file.write_text("x")
     bad_syntax = task_file(tmp, "def broken(:\n", "broken.py")
-    bad_schema = task_file(tmp, TASK_FILE + "\nSCHEMA = {'primary_key': {'users': 'id'}}\n",
-                           "bad_schema.py")
-    bad_sql = task_file(tmp, TASK_FILE.replace("o.created_at > t.timestamp",
-                                               "o.ordered_at > t.timestamp"), "bad_sql.py")
+    bad_schema = task_file(
+        tmp, TASK_FILE + "\nSCHEMA = {'primary_key': {'users': 'id'}}\n", "bad_schema.py"
+    )
+    bad_sql = task_file(
+        tmp,
+        TASK_FILE.replace("o.created_at > t.timestamp", "o.ordered_at > t.timestamp"),
+        "bad_sql.py",
+    )
     empty_dir = tmp / "empty_model"
     empty_dir.mkdir()
     return {
-        "train: --out is a file": (train_args(w, "--out", out_file),
-                                   ["option --out", "is a file", "results.json and model.pt"]),
+        "train: --out is a file": (
+            train_args(w, "--out", out_file),
+            ["option --out", "is a file", "results.json and model.pt"],
+        ),
         "train: task file missing": (
             ["train", "--db", w["db"], "--task", f"{tmp}/nope.py:X", *TINY],
-            ["option --task", "nope.py' does not exist"]),
+            ["option --task", "nope.py' does not exist"],
+        ),
         "train: no such built-in task": (
             ["train", "--db", w["db"], "--task", "shop/churn", *TINY],
-            ["option --task 'shop/churn': no such task", "rel-f1/driver-dnf", "FILE.py:NAME"]),
+            ["option --task 'shop/churn': no such task", "rel-f1/driver-dnf", "FILE.py:NAME"],
+        ),
         "train: no such task in the file": (
             ["train", "--db", w["db"], "--task", w["task"].replace("WillOrder", "Churn"), *TINY],
-            ["has no task 'Churn'", "Available: WillOrder"]),
+            ["has no task 'Churn'", "Available: WillOrder"],
+        ),
         "train: task file does not import": (
             ["train", "--db", w["db"], "--task", f"{bad_syntax}:X", *TINY],
-            ["broken.py failed to import: SyntaxError"]),
+            ["broken.py failed to import: SyntaxError"],
+        ),
         "train: task file SCHEMA malformed": (
             ["train", "--db", w["db"], "--task", f"{bad_schema}:WillOrder", *TINY],
-            ["SCHEMA in", "unknown schema key(s) ['primary_key']"]),
+            ["SCHEMA in", "unknown schema key(s) ['primary_key']"],
+        ),
         "train: task SQL names no column": (
             ["train", "--db", w["db"], "--task", f"{bad_sql}:WillOrder", *TINY],
-            ["task 'will-order'", "ordered_at"]),
+            ["task 'will-order'", "ordered_at"],
+        ),
         "train: entity table without a primary key": (
             train_args(w, "--no-pkey", "users"),
-            ["entity_table 'users' has no primary key", "--pkey users=COLUMN"]),
+            ["entity_table 'users' has no primary key", "--pkey users=COLUMN"],
+        ),
         "train: empty train split (an audit column as entity time)": (
             train_args(w, "--time-col", "users=updated_at"),
-            ["the train split is empty: the label SQL made no rows",
-             "users has none of its 20 rows dated by then (users.updated_at",
-             "--no-time-col users"]),
+            [
+                "the train split is empty: the label SQL made no rows",
+                "users has none of its 20 rows dated by then (users.updated_at",
+                "--no-time-col users",
+            ],
+        ),
         "train: link model on an entity task": (
             train_args(w, "--model", "idgnn"),
-            ["model 'idgnn' is for link tasks", "trained with --model gnn"]),
+            ["model 'idgnn' is for link tasks", "trained with --model gnn"],
+        ),
         "predict: no model.pt": (
-            ["predict", "--model", empty_dir, "--db", w["db"], "--at", "2021-10-01",
-             "--out", tmp / "p.parquet"], ["model.pt not found", "rdl train --out"]),
+            [
+                "predict",
+                "--model",
+                empty_dir,
+                "--db",
+                w["db"],
+                "--at",
+                "2021-10-01",
+                "--out",
+                tmp / "p.parquet",
+            ],
+            ["model.pt not found", "rdl train --out"],
+        ),
         "predict: --at is no time": (
-            ["predict", "--model", empty_dir, "--db", w["db"], "--at", "next week",
-             "--out", tmp / "p.parquet"], ["option --at 'next week' is not a time"]),
+            [
+                "predict",
+                "--model",
+                empty_dir,
+                "--db",
+                w["db"],
+                "--at",
+                "next week",
+                "--out",
+                tmp / "p.parquet",
+            ],
+            ["option --at 'next week' is not a time"],
+        ),
         "predict: --out folder missing": (
-            ["predict", "--model", empty_dir, "--db", w["db"], "--at", "2021-10-01",
-             "--out", tmp / "no" / "p.parquet"], ["option --out", "does not exist"]),
+            [
+                "predict",
+                "--model",
+                empty_dir,
+                "--db",
+                w["db"],
+                "--at",
+                "2021-10-01",
+                "--out",
+                tmp / "no" / "p.parquet",
+            ],
+            ["option --out", "does not exist"],
+        ),
         "predict: --out is a directory": (
-            ["predict", "--model", empty_dir, "--db", w["db"], "--at", "2021-10-01",
-             "--out", tmp], ["option --out", "is a directory"]),
+            ["predict", "--model", empty_dir, "--db", w["db"], "--at", "2021-10-01", "--out", tmp],
+            ["option --out", "is a directory"],
+        ),
         "baseline: unknown --only": (
             ["baseline", "--db", w["db"], "--task", w["task"], "--only", "xgboost"],
-            ["option --only: unknown baseline(s) ['xgboost']", "lightgbm_entity"]),
+            ["option --only: unknown baseline(s) ['xgboost']", "lightgbm_entity"],
+        ),
         "baseline: task file missing": (
             ["baseline", "--db", w["db"], "--task", f"{tmp}/nope.py:X"],
-            ["option --task", "does not exist"]),
+            ["option --task", "does not exist"],
+        ),
         "baseline: bad schema flag": (
             ["baseline", "--db", w["db"], "--task", w["task"], "--stype", "users.tier=color"],
-            ["unknown stype 'color'"]),
+            ["unknown stype 'color'"],
+        ),
         "datasets: unknown recipe": (
             ["datasets", "build", "rel-f2", "--out", tmp / "f2.duckdb"],
-            ["no dataset recipe 'rel-f2'", "known: ['berka', 'intl-football'", "RDL_DATASETS_PATH"]),
+            ["no dataset recipe 'rel-f2'", "known: ['berka', 'intl-football'", "RDL_DATASETS_PATH"],
+        ),
         "inspect: --write-schema into a missing folder": (
             ["inspect", w["db"], "--write-schema", tmp / "no" / "s.toml"],
-            ["option --write-schema", "s.toml", "does not exist"]),
+            ["option --write-schema", "s.toml", "does not exist"],
+        ),
     }
 
 
-CASE_NAMES = list(cases({"db": "x", "task": "t.py:WillOrder"}, __import__("pathlib").Path(
-    __import__("tempfile").mkdtemp())))
+CASE_NAMES = list(
+    cases(
+        {"db": "x", "task": "t.py:WillOrder"},
+        __import__("pathlib").Path(__import__("tempfile").mkdtemp()),
+    )
+)
 
 
 @pytest.mark.parametrize("name", CASE_NAMES)
@@ -178,11 +265,31 @@ def test_damaged_graph_cache_is_rebuilt_with_a_note(world, tmp_path):
 def test_train_then_predict_from_the_cli_alone(world, tmp_path):
     """The happy path the errors guard: the checkpoint keeps the schema, predict reuses it."""
     out = tmp_path / "run"
-    r = run(*train_args(world, "--cache-dir", tmp_path / "c", "--out", out,
-                        "--exclude-column", "users.updated_at"))
+    r = run(
+        *train_args(
+            world,
+            "--cache-dir",
+            tmp_path / "c",
+            "--out",
+            out,
+            "--exclude-column",
+            "users.updated_at",
+        )
+    )
     assert r.exit_code == 0, r.output
-    p = run("predict", "--model", out, "--db", world["db"], "--at", "2021-10-01",
-            "--out", tmp_path / "p.parquet", "--cache-dir", tmp_path / "c")
+    p = run(
+        "predict",
+        "--model",
+        out,
+        "--db",
+        world["db"],
+        "--at",
+        "2021-10-01",
+        "--out",
+        tmp_path / "p.parquet",
+        "--cache-dir",
+        tmp_path / "c",
+    )
     assert p.exit_code == 0, p.output
     pred = pd.read_parquet(tmp_path / "p.parquet")
     assert len(pred) == 20 and np.isfinite(pred["prediction"]).all()

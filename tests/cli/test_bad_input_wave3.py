@@ -19,8 +19,17 @@ SMALL = ["--epochs", "1", "--no-text", "--no-baselines", "--max-steps-per-epoch"
 def _truncated_model(tmp: Path) -> list:
     (tmp / "run").mkdir()
     (tmp / "run" / "model.pt").write_bytes(b"PK\x03\x04 truncated")
-    return ["predict", "--model", tmp / "run", "--db", shop_file(tmp), "--at", "2021-01-01",
-            "--out", tmp / "p.parquet"]
+    return [
+        "predict",
+        "--model",
+        tmp / "run",
+        "--db",
+        shop_file(tmp),
+        "--at",
+        "2021-01-01",
+        "--out",
+        tmp / "p.parquet",
+    ]
 
 
 def _not_a_checkpoint(tmp: Path) -> list:
@@ -28,8 +37,17 @@ def _not_a_checkpoint(tmp: Path) -> list:
 
     (tmp / "run").mkdir()
     torch.save({"weights": 1}, tmp / "run" / "model.pt")
-    return ["predict", "--model", tmp / "run", "--db", shop_file(tmp), "--at", "2021-01-01",
-            "--out", tmp / "p.parquet"]
+    return [
+        "predict",
+        "--model",
+        tmp / "run",
+        "--db",
+        shop_file(tmp),
+        "--at",
+        "2021-01-01",
+        "--out",
+        tmp / "p.parquet",
+    ]
 
 
 CASES = {
@@ -37,16 +55,39 @@ CASES = {
     "typo in the command": (lambda t: ["trian"], 2, "No such command 'trian'"),
     "inspect without a URL": (lambda t: ["inspect"], 2, "Missing argument"),
     # a bad strftime directive names the directive
-    "time format %Q": (lambda t: ["inspect", shop_file(t), "--time-format",
-                                  "orders.created_at=%Y-%Q"], 1, "unknown strftime directive"),
+    "time format %Q": (
+        lambda t: ["inspect", shop_file(t), "--time-format", "orders.created_at=%Y-%Q"],
+        1,
+        "unknown strftime directive",
+    ),
     # a device this machine cannot use is refused before the database is read
-    "cuda without a GPU": (lambda t: ["train", "--db", t / "missing.duckdb", "--task",
-                                      f"{task_file(t)}:WillOrder", "--device", "cuda", *SMALL],
-                           1, "sees no CUDA GPU"),
+    "cuda without a GPU": (
+        lambda t: [
+            "train",
+            "--db",
+            t / "missing.duckdb",
+            "--task",
+            f"{task_file(t)}:WillOrder",
+            "--device",
+            "cuda",
+            *SMALL,
+        ],
+        1,
+        "sees no CUDA GPU",
+    ),
     # a label constant in a split fails before training, naming the split
-    "constant label": (lambda t: ["train", "--db", shop_file(t), "--task",
-                                  f"{task_file(t, CONSTANT)}:WillOrder", *SMALL], 1,
-                       "every train label is 0"),
+    "constant label": (
+        lambda t: [
+            "train",
+            "--db",
+            shop_file(t),
+            "--task",
+            f"{task_file(t, CONSTANT)}:WillOrder",
+            *SMALL,
+        ],
+        1,
+        "every train label is 0",
+    ),
     # a truncated or foreign model.pt names the file and the fix
     "truncated model.pt": (_truncated_model, 1, "cannot be read as a trained model"),
     "not a checkpoint": (_not_a_checkpoint, 1, "is not an rdl checkpoint"),
@@ -69,8 +110,9 @@ def test_refused_with_the_right_message(case, tmp_path):
 
 
 def test_control_the_unrefused_command_runs(tmp_path):
-    result = run("train", "--db", shop_file(tmp_path), "--task",
-                 f"{task_file(tmp_path)}:WillOrder", *SMALL)
+    result = run(
+        "train", "--db", shop_file(tmp_path), "--task", f"{task_file(tmp_path)}:WillOrder", *SMALL
+    )
     assert result.exit_code == 0, result.output
 
 

@@ -59,7 +59,7 @@ def cli(*args) -> str:
     res = CliRunner().invoke(app, [str(a) for a in args])
     assert res.exit_code == 1, res.output
     assert "Traceback" not in res.output and res.output.count("error:") == 1, res.output
-    return res.output[res.output.index("error:"):]
+    return res.output[res.output.index("error:") :]
 
 
 # ---- the mechanism ------------------------------------------------------------------------
@@ -80,7 +80,9 @@ def test_a_marker_reads_python_by_default_and_flags_in_the_cli():
 
 
 def test_messages_kept_as_data_are_plain_text_with_the_markers_behind():
-    fix = said(f"drop it ({arg('exclude_columns', repr(['t.c']), option='exclude_column', cli='t.c')})")
+    fix = said(
+        f"drop it ({arg('exclude_columns', repr(['t.c']), option='exclude_column', cli='t.c')})"
+    )
     assert fix == "drop it (exclude_columns=['t.c'])"  # a str, as Python and JSON see it
     assert json.loads(json.dumps({"fix": fix})) == {"fix": "drop it (exclude_columns=['t.c'])"}
     assert cli_text(fix) == "drop it (--exclude-column t.c)"
@@ -94,8 +96,10 @@ def test_the_option_at_fault_is_named_once():
             self.field = field
 
     # a message naming no flag gets the option in front
-    assert error_message(FieldError("epochs", "epochs must be >= 0")) == \
-        "option --epochs: epochs must be >= 0"
+    assert (
+        error_message(FieldError("epochs", "epochs must be >= 0"))
+        == "option --epochs: epochs must be >= 0"
+    )
     # the doubled form of old: the message already names the flag -> no prefix
     doubled = FieldError("stale_prob", "stale_prob must be in [0, 1] (got 2; --stale-prob)")
     assert error_message(doubled).count("--stale-prob") == 1
@@ -162,8 +166,9 @@ def test_a_bad_stale_probability_below_the_config(tmp_path):
 def test_a_top_k_and_a_write_target():
     from rdl.serve.writeback import WriteBackError
 
-    e = WriteBackError(f"pass {arg('replace', 'True', cli='')} or "
-                       f"{arg('table', repr('NAME'), cli='NAME')}")
+    e = WriteBackError(
+        f"pass {arg('replace', 'True', cli='')} or {arg('table', repr('NAME'), cli='NAME')}"
+    )
     assert str(e) == "pass replace=True or table='NAME'"
     assert error_message(e) == "pass --replace or --table NAME"
     e = ArgumentError(f"{arg('top_k', 50)}: choose 1 .. 20")
@@ -172,8 +177,12 @@ def test_a_top_k_and_a_write_target():
 
 # ---- no flag in the library's messages ----------------------------------------------------
 #: files another part of the refactor rewrites (the config declarations and their CLIs)
-PENDING = {"rdl/train/config.py", "rdl/train/tune.py", "rdl/pretrain/config.py",
-           "rdl/scale/launch.py"}
+PENDING = {
+    "rdl/train/config.py",
+    "rdl/train/tune.py",
+    "rdl/pretrain/config.py",
+    "rdl/scale/launch.py",
+}
 
 
 def message_flags(source: str, name: str = "<string>") -> list[str]:
@@ -181,8 +190,12 @@ def message_flags(source: str, name: str = "<string>") -> list[str]:
     ``raise``, a ``warnings.warn`` / ``said`` / ``report.add`` call, but not inside
     ``spelled(...)`` (the CLI's own spelling of a piece of advice)."""
     tree = ast.parse(source)
-    skip = {id(n) for c in ast.walk(tree) if isinstance(c, ast.Call)
-            and getattr(c.func, "id", "") == "spelled" for n in ast.walk(c)}
+    skip = {
+        id(n)
+        for c in ast.walk(tree)
+        if isinstance(c, ast.Call) and getattr(c.func, "id", "") == "spelled"
+        for n in ast.walk(c)
+    }
     found = []
     for node in ast.walk(tree):
         target = None
@@ -197,8 +210,11 @@ def message_flags(source: str, name: str = "<string>") -> list[str]:
         if target is None:
             continue
         for sub in ast.walk(target):
-            if id(sub) in skip or not isinstance(sub, ast.Constant) or \
-                    not isinstance(sub.value, str):
+            if (
+                id(sub) in skip
+                or not isinstance(sub, ast.Constant)
+                or not isinstance(sub.value, str)
+            ):
                 continue
             found += [f"{name}:{sub.lineno}: {m}" for m in FLAG.findall(sub.value)]
     return found
@@ -208,8 +224,9 @@ def test_the_library_messages_name_no_flag():
     # control: the scan finds a flag in a message, and none in spelled(...) or a docstring
     assert message_flags('raise ValueError("pick --channels 64")') == ["<string>:1: --channels"]
     assert message_flags('raise E("a " + spelled("f(out=D)", "rdl x --out D"))') == []
-    assert message_flags('"""use --out"""\nreport.add("note", "t", None, "x --exclude")') == \
-        ["<string>:2: --exclude"]
+    assert message_flags('"""use --out"""\nreport.add("note", "t", None, "x --exclude")') == [
+        "<string>:2: --exclude"
+    ]
     found = []
     for path in sorted((ROOT / "rdl").rglob("*.py")):
         rel = path.relative_to(ROOT).as_posix()

@@ -9,14 +9,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 HISTORY = re.compile(r"\bissues? #?\d+", re.IGNORECASE)
 #: files another part of the refactor rewrites; they lose their citations there
-PENDING = {"rdl/train/config.py", "rdl/cli/train.py", "rdl/cli/train_config.py",
-           "rdl/train/tune.py", "rdl/scale/launch.py", "rdl/pretrain/config.py",
-           "rdl/nn/backbone.py", "rdl/nn/model.py", "rdl/nn/link.py", "rdl/nn/contextgnn.py"}
+PENDING = {
+    "rdl/train/config.py",
+    "rdl/cli/train.py",
+    "rdl/cli/train_config.py",
+    "rdl/train/tune.py",
+    "rdl/scale/launch.py",
+    "rdl/pretrain/config.py",
+    "rdl/nn/backbone.py",
+    "rdl/nn/model.py",
+    "rdl/nn/link.py",
+    "rdl/nn/contextgnn.py",
+}
 
 
 def citations(text: str, name: str = "<string>") -> list[str]:
-    return [f"{name}:{n}: {line.strip()}" for n, line in enumerate(text.splitlines(), 1)
-            if HISTORY.search(line)]
+    return [
+        f"{name}:{n}: {line.strip()}"
+        for n, line in enumerate(text.splitlines(), 1)
+        if HISTORY.search(line)
+    ]
 
 
 def test_no_issue_numbers_in_rdl():

@@ -16,10 +16,18 @@ def commands(tmp: Path) -> dict[str, list[str]]:
     Path(empty).mkdir(exist_ok=True)
     return {
         "pretrain": ["pretrain", "--db", db, "--out", str(tmp / "out")],
-        "embed": ["embed", "--model", empty, "--db", db, "--at", "2020-01-01",
-                  "--out", str(tmp / "e.parquet")],
-        "explain": ["explain", "--model", empty, "--db", db, "--entity", "1",
-                    "--at", "2020-01-01"],
+        "embed": [
+            "embed",
+            "--model",
+            empty,
+            "--db",
+            db,
+            "--at",
+            "2020-01-01",
+            "--out",
+            str(tmp / "e.parquet"),
+        ],
+        "explain": ["explain", "--model", empty, "--db", db, "--entity", "1", "--at", "2020-01-01"],
         "report": ["report", empty, "--out", str(tmp / "r.html")],
     }
 

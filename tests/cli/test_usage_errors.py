@@ -10,15 +10,23 @@ import pytest
 
 
 def _rdl(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rdl.cli", *args], capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "COLUMNS": "300"})
+    return subprocess.run(
+        [sys.executable, "-m", "rdl.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "300"},
+    )
 
 
-@pytest.mark.parametrize("args, phrase", [
-    (["trian"], "No such command 'trian'"),
-    (["inspect"], "Missing argument"),
-    (["train", "--epochs", "three", "--db", "x.duckdb"], "Invalid value for '--epochs'"),
-])
+@pytest.mark.parametrize(
+    "args, phrase",
+    [
+        (["trian"], "No such command 'trian'"),
+        (["inspect"], "Missing argument"),
+        (["train", "--epochs", "three", "--db", "x.duckdb"], "Invalid value for '--epochs'"),
+    ],
+)
 def test_usage_errors_exit_2_with_typers_usage_text(args, phrase):
     p = _rdl(*args)
     assert p.returncode == 2, p.stderr

@@ -32,16 +32,24 @@ def northwind():
 def test_berka_traps(berka):
     from rdl.datasets.berka import birth_date_and_sex, yymmdd
 
-    assert yymmdd(pd.Series([930705, 981231])).tolist() == [pd.Timestamp("1993-07-05"),
-                                                             pd.Timestamp("1998-12-31")]
+    assert yymmdd(pd.Series([930705, 981231])).tolist() == [
+        pd.Timestamp("1993-07-05"),
+        pd.Timestamp("1998-12-31"),
+    ]
     born, sex = birth_date_and_sex(pd.Series(["706213", "450204"]))
     assert born.tolist() == [pd.Timestamp("1970-12-13"), pd.Timestamp("1945-02-04")]
     assert sex.tolist() == ["F", "M"]
     with pytest.raises(ValueError, match="YYMMDD"):
         yymmdd(pd.Series([931340]))
     assert {n: len(t.df) for n, t in berka.items()} == {
-        "district": 77, "account": 4500, "client": 5369, "disp": 5369, "card": 892,
-        "loan": 682, "loan_status": 682}
+        "district": 77,
+        "account": 4500,
+        "client": 5369,
+        "disp": 5369,
+        "card": 892,
+        "loan": 682,
+        "loan_status": 682,
+    }
     assert berka["card"].df["issued_date"].max() == pd.Timestamp("1998-12-29")
     assert berka["district"].df["unemployment_1995"].isna().sum() == 1  # "?" is NULL
     assert "status" not in berka["loan"].df.columns
@@ -58,7 +66,10 @@ def test_a_built_file_reads_back_with_the_recipes_schema(name, tmp_path, request
     for table, t in db.items():
         b = back[table]
         assert (b.pkey_col, b.time_col, dict(b.fkey_col_to_pkey_table)) == (
-            t.pkey_col, t.time_col, dict(t.fkey_col_to_pkey_table)), table
+            t.pkey_col,
+            t.time_col,
+            dict(t.fkey_col_to_pkey_table),
+        ), table
         assert len(b.df) == len(t.df)
 
 
@@ -66,8 +77,14 @@ def _task_sizes(task):
     out = []
     for split in ("train", "val", "test"):
         df = task.get_table(split, mask_input_cols=False).df
-        out.append((len(df), int(df[task.target_col].sum()) if task.target_col in
-                    ("defaulted", "churn") else None))
+        out.append(
+            (
+                len(df),
+                int(df[task.target_col].sum())
+                if task.target_col in ("defaulted", "churn")
+                else None,
+            )
+        )
     return out
 
 
@@ -91,11 +108,20 @@ def _flip_status(db: Database) -> Database:
 def test_berka_loan_status_never_reaches_a_model_input(berka, tmp_path):
     task = load_task("berka/loan-default", berka)
     # the graph's inputs (seed features: tests/train/test_seed_features.py)
-    cfg = TrainConfig(epochs=1, channels=8, encoder_layers=1, num_neighbors=[8, 4],
-                      text="none", seed=0, seed_features=[], blend=False)
+    cfg = TrainConfig(
+        epochs=1,
+        channels=8,
+        encoder_layers=1,
+        num_neighbors=[8, 4],
+        text="none",
+        seed=0,
+        seed_features=[],
+        blend=False,
+    )
     cut = task.input_db("relbench")
-    graph = build_graph(cut, text="none", stats_until=task.test_timestamp, use_cache=False,
-                        progress=False)
+    graph = build_graph(
+        cut, text="none", stats_until=task.test_timestamp, use_cache=False, progress=False
+    )
     assert not [et for et in graph.edge_types if "loan_status" in (et[0], et[2])]
     train = make_seeds(task, task.get_table("train"), graph)
     trainer = EntityTrainer(task, graph, cfg, train.y)
@@ -116,8 +142,9 @@ def test_berka_loan_status_never_reaches_a_model_input(berka, tmp_path):
     df = acc.df.copy()
     df["frequency"] = np.where(df["frequency"] == "monthly", "weekly", "monthly")
     tables = dict(cut.items())
-    tables["account"] = Table(df, acc.fkey_col_to_pkey_table, acc.pkey_col, acc.time_col,
-                              acc.stypes)
+    tables["account"] = Table(
+        df, acc.fkey_col_to_pkey_table, acc.pkey_col, acc.time_col, acc.stypes
+    )
     assert not np.allclose(predict(Database(tables)), base)
 
 
@@ -133,15 +160,28 @@ def test_northwind_script_and_recipe(northwind):
 
     raw = read_script(SOURCE_DIR / "northwind.sql")
     assert {n: len(df) for n, df in raw.items() if len(df)} == {
-        "categories": 8, "customers": 91, "employee_territories": 49, "employees": 9,
-        "order_details": 2155, "orders": 830, "products": 77, "region": 4, "shippers": 6,
-        "suppliers": 29, "territories": 53, "us_states": 51}
+        "categories": 8,
+        "customers": 91,
+        "employee_territories": 49,
+        "employees": 9,
+        "order_details": 2155,
+        "orders": 830,
+        "products": 77,
+        "region": 4,
+        "shippers": 6,
+        "suppliers": 29,
+        "territories": 53,
+        "us_states": 51,
+    }
     orders = northwind["orders"].df
     assert "shipped_date" not in orders.columns and "freight" not in orders.columns
     ship = northwind["shipments"]
     assert len(ship.df) == 809 and ship.time_col == "shipped_date"  # 21 never shipped
-    assert ship.df["shipped_date"].ge(orders.set_index("order_id").loc[
-        ship.df["order_id"], "order_date"].to_numpy()).all()
+    assert (
+        ship.df["shipped_date"]
+        .ge(orders.set_index("order_id").loc[ship.df["order_id"], "order_date"].to_numpy())
+        .all()
+    )
     for col in ("unit_price", "units_in_stock", "units_on_order", "discontinued"):
         assert col not in northwind["products"].df.columns
     assert northwind["order_details"].df["order_detail_id"].is_unique
@@ -157,7 +197,10 @@ def test_northwind_task_splits(northwind):
     d = northwind["order_details"].df.merge(northwind["orders"].df[["order_id", "customer_id"]])
     row = test[test["spend"] > 0].iloc[0]
     t = row["timestamp"]
-    lines = d[(d["customer_id"] == row["customer_id"]) & (d["order_date"] > t)
-              & (d["order_date"] <= t + pd.Timedelta(days=30))]
+    lines = d[
+        (d["customer_id"] == row["customer_id"])
+        & (d["order_date"] > t)
+        & (d["order_date"] <= t + pd.Timedelta(days=30))
+    ]
     want = (lines["unit_price"] * lines["quantity"] * (1 - lines["discount"])).sum()
     assert row["spend"] == pytest.approx(want, rel=1e-4)

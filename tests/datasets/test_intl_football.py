@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+
+from rdl.project import load_recipe
+from rdl.tasks import load_task
 from tests.fixtures.panel import (
     cli_build_and_inspect,
     leakage_rule_holds,
@@ -14,9 +17,6 @@ from tests.fixtures.panel import (
     tiny_train,
     window,
 )
-
-from rdl.project import load_recipe
-from rdl.tasks import load_task
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +30,14 @@ def test_recipe_handles_the_raw_files(football):
     raw = read_raw()
     assert len(raw["results"]) == 49520 and raw["results"].duplicated(MATCH_KEY).sum() == 1
     assert {n: len(t.df) for n, t in football.items()} == {
-        "teams": 337, "tournaments": 202, "players": 15827, "matches": 49519,
-        "goals": 47914, "shootouts": 682, "former_names": 36}
+        "teams": 337,
+        "tournaments": 202,
+        "players": 15827,
+        "matches": 49519,
+        "goals": 47914,
+        "shootouts": 682,
+        "former_names": 36,
+    }
     goals, matches = football["goals"].df, football["matches"].df
     assert goals["match_id"].isin(matches["match_id"]).all()
     # a goal is dated by its match, and credited to one of the match's two teams
@@ -52,8 +58,7 @@ def test_built_file_reads_back(football, tmp_path):
 
 def test_team_tasks_splits_labels_and_leakage(football):
     win = load_task("intl-football/team-win", football)
-    assert split_sizes(win) == {"train": (13100, 0.237), "val": (461, 0.228),
-                                "test": (447, 0.224)}
+    assert split_sizes(win) == {"train": (13100, 0.237), "val": (461, 0.228), "test": (447, 0.224)}
     leakage_rule_holds(win, football)
     diff = load_task("intl-football/team-goal-diff", football)
     test = diff.get_table("test", mask_input_cols=False).df
@@ -63,8 +68,9 @@ def test_team_tasks_splits_labels_and_leakage(football):
     m = window(football["matches"].df, "date", row["timestamp"], 365)
     home = m[m["home_team_id"] == row["team_id"]]
     away = m[m["away_team_id"] == row["team_id"]]
-    d = pd.concat([home["home_score"] - home["away_score"],
-                   away["away_score"] - away["home_score"]])
+    d = pd.concat(
+        [home["home_score"] - home["away_score"], away["away_score"] - away["home_score"]]
+    )
     assert row["goal_diff"] == pytest.approx(d.mean())
     won = (d > 0).sum()
     wins = win.get_table("test", mask_input_cols=False).df.set_index(["timestamp", "team_id"])
@@ -78,8 +84,10 @@ def test_team_opponent_link_task(football):
     test = link.get_table("test", mask_input_cols=False).df
     row = test.sort_values(["timestamp", "team_id"]).iloc[0]
     m = window(football["matches"].df, "date", row["timestamp"], 365)
-    want = sorted(set(m.loc[m["home_team_id"] == row["team_id"], "away_team_id"])
-                  | set(m.loc[m["away_team_id"] == row["team_id"], "home_team_id"]))
+    want = sorted(
+        set(m.loc[m["home_team_id"] == row["team_id"], "away_team_id"])
+        | set(m.loc[m["away_team_id"] == row["team_id"], "home_team_id"])
+    )
     assert list(row["opponent_id"]) == want
     assert row["team_id"] not in want
 

@@ -5,6 +5,9 @@ recomputed by hand, the leakage rule, and a tiny training run on 100 customers."
 from __future__ import annotations
 
 import pytest
+
+from rdl.project import load_recipe
+from rdl.tasks import load_task
 from tests.fixtures.panel import (
     cli_build_and_inspect,
     leakage_rule_holds,
@@ -13,9 +16,6 @@ from tests.fixtures.panel import (
     tiny_train,
     window,
 )
-
-from rdl.project import load_recipe
-from rdl.tasks import load_task
 
 ALLOWED = frozenset({("orders", "order_total")})
 
@@ -29,8 +29,14 @@ def test_recipe_handles_the_raw_files(shop):
     from rdl.datasets.jaffle_shop import SOURCE_DIR, _read
 
     assert {n: len(t.df) for n, t in shop.items()} == {
-        "stores": 4, "customers": 500, "products": 10, "product_supplies": 65,
-        "orders": 81084, "order_items": 116714, "tweets": 25768}
+        "stores": 4,
+        "customers": 500,
+        "products": 10,
+        "product_supplies": 65,
+        "orders": 81084,
+        "order_items": 116714,
+        "tweets": 25768,
+    }
     raw = _read(SOURCE_DIR, "orders").set_index("id")
     o = shop["orders"].df.set_index("order_id")
     assert o.loc[1, "order_total"] == pytest.approx(raw.loc[1, "order_total"] / 100)
@@ -54,21 +60,26 @@ def test_built_file_reads_back(shop, tmp_path):
 
 def test_customer_tasks_splits_labels_and_leakage(shop):
     jaffle = load_task("jaffle-shop/customer-jaffle", shop)
-    assert split_sizes(jaffle) == {"train": (7099, 0.522), "val": (1293, 0.555),
-                                   "test": (1784, 0.458)}
+    assert split_sizes(jaffle) == {
+        "train": (7099, 0.522),
+        "val": (1293, 0.555),
+        "test": (1784, 0.458),
+    }
     leakage_rule_holds(jaffle, shop, ALLOWED)
     spend = load_task("jaffle-shop/customer-spend", shop)
     test = spend.get_table("test", mask_input_cols=False).df
     assert len(test) == 1243 and (test["spend"] >= 0).all()
     orders = shop["orders"].df
     for _, row in test.sort_values(["timestamp", "customer_id"]).head(3).iterrows():
-        mine = window(orders[orders["customer_id"] == row["customer_id"]], "ordered_at",
-                      row["timestamp"], 30)
+        mine = window(
+            orders[orders["customer_id"] == row["customer_id"]], "ordered_at", row["timestamp"], 30
+        )
         assert row["spend"] == pytest.approx(mine["order_total"].sum())
     jt = jaffle.get_table("test", mask_input_cols=False).df.iloc[0]
     items = shop["order_items"].df.merge(orders[["order_id", "customer_id"]])
-    mine = window(items[items["customer_id"] == jt["customer_id"]], "ordered_at",
-                  jt["timestamp"], 14)
+    mine = window(
+        items[items["customer_id"] == jt["customer_id"]], "ordered_at", jt["timestamp"], 14
+    )
     assert jt["buys_jaffle"] == int(mine["sku"].str.startswith("JAF").any())
 
 

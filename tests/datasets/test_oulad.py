@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+
+from rdl.project import load_recipe
+from rdl.tasks import load_task
 from tests.fixtures.panel import (
     cli_build_and_inspect,
     leakage_rule_holds,
@@ -15,9 +18,6 @@ from tests.fixtures.panel import (
     tiny_train,
     window,
 )
-
-from rdl.project import load_recipe
-from rdl.tasks import load_task
 
 ALLOWED = frozenset({("presentations", "year"), ("registrations", "num_of_prev_attempts")})
 
@@ -31,19 +31,30 @@ def test_recipe_handles_the_raw_files(oulad):
     from rdl.datasets.oulad import presentation_start
 
     assert presentation_start(pd.Series(["2013B", "2014J"])).tolist() == [
-        pd.Timestamp("2013-02-01"), pd.Timestamp("2014-10-01")]
+        pd.Timestamp("2013-02-01"),
+        pd.Timestamp("2014-10-01"),
+    ]
     with pytest.raises(ValueError, match="2013B or 2014J"):
         presentation_start(pd.Series(["2013X"]))
     assert {n: len(t.df) for n, t in oulad.items()} == {
-        "presentations": 22, "students": 28785, "registrations": 32593,
-        "withdrawals": 10072, "assessments": 206, "submissions": 163912,
-        "vle_sites": 6364, "final_results": 32593}
+        "presentations": 22,
+        "students": 28785,
+        "registrations": 32593,
+        "withdrawals": 10072,
+        "assessments": 206,
+        "submissions": 163912,
+        "vle_sites": 6364,
+        "final_results": 32593,
+    }
     # the withdrawal day left the registration row; the final result is an island
     assert "date_unregistration" not in oulad["registrations"].df.columns
     assert "final_result" not in oulad["registrations"].df.columns
     assert not oulad["final_results"].fkey_col_to_pkey_table
-    assert not [n for n, t in oulad.items()  # nothing points to it: no graph edge reaches it
-                if "final_results" in t.fkey_col_to_pkey_table.values()]
+    assert not [
+        n
+        for n, t in oulad.items()  # nothing points to it: no graph edge reaches it
+        if "final_results" in t.fkey_col_to_pkey_table.values()
+    ]
     # a day number becomes a date from the presentation's start: AAA 2013J, student 11391
     # registered on day -159 and submitted assessment 1752 on day 18
     reg = oulad["registrations"].df
@@ -65,8 +76,11 @@ def test_built_file_reads_back(oulad, tmp_path):
 
 def test_registration_tasks_splits_labels_and_leakage(oulad):
     wd = load_task("oulad/registration-withdraw", oulad)
-    assert split_sizes(wd) == {"train": (80768, 0.032), "val": (25408, 0.023),
-                               "test": (16772, 0.032)}
+    assert split_sizes(wd) == {
+        "train": (80768, 0.032),
+        "val": (25408, 0.023),
+        "test": (16772, 0.032),
+    }
     leakage_rule_holds(wd, oulad, ALLOWED)
     # the label is a withdrawal dated in the window; no active row has withdrawn before t
     test = wd.get_table("test", mask_input_cols=False).df
@@ -80,8 +94,12 @@ def test_registration_tasks_splits_labels_and_leakage(oulad):
     assert len(sc) == 10627 and sc["score"].between(0, 100).all()
     row = sc.iloc[0]
     sub = oulad["submissions"].df
-    mine = window(sub[(sub["registration_id"] == row["registration_id"]) & ~sub["is_banked"]],
-                  "submitted_at", row["timestamp"], 30)
+    mine = window(
+        sub[(sub["registration_id"] == row["registration_id"]) & ~sub["is_banked"]],
+        "submitted_at",
+        row["timestamp"],
+        30,
+    )
     assert row["score"] == pytest.approx(mine["score"].mean())
 
 

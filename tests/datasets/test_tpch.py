@@ -9,13 +9,21 @@ import pytest
 from typer.testing import CliRunner
 
 from rdl.cli import app
+from rdl.runtime.storage import open_for_training
 from rdl.train import TrainConfig
 from rdl.train.job import resolve_task, run_task
-from rdl.runtime.storage import open_for_training
 
 pytest.importorskip("duckdb")
-ROWS = {"region": 5, "nation": 25, "supplier": 100, "customer": 1500, "part": 2000,
-        "partsupp": 8000, "orders": 15000, "lineitem": 60175}
+ROWS = {
+    "region": 5,
+    "nation": 25,
+    "supplier": 100,
+    "customer": 1500,
+    "part": 2000,
+    "partsupp": 8000,
+    "orders": 15000,
+    "lineitem": 60175,
+}
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +38,19 @@ def tpch(tmp_path_factory):
         pytest.skip(str(e))
     d = tmp_path_factory.mktemp("tpch")
     for name, extra in (("keys", []), ("nokeys", ["--no-constraints"])):
-        res = CliRunner().invoke(app, ["datasets", "build", "tpch", "--scale", "0.01", "--out",
-                                       str(d / f"{name}.duckdb"), *extra])
+        res = CliRunner().invoke(
+            app,
+            [
+                "datasets",
+                "build",
+                "tpch",
+                "--scale",
+                "0.01",
+                "--out",
+                str(d / f"{name}.duckdb"),
+                *extra,
+            ],
+        )
         assert res.exit_code == 0, res.output
         assert "8 tables, 86,805 rows" in res.output
     return str(d / "keys.duckdb"), str(d / "nokeys.duckdb")
@@ -43,16 +62,20 @@ def test_recipe_writes_tpch_with_its_keys(tpch):
     con = duckdb.connect(tpch[0], read_only=True)
     try:
         rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ROWS}
-        cons = con.execute("SELECT table_name, constraint_type, constraint_column_names "
-                           "FROM duckdb_constraints() WHERE constraint_type IN "
-                           "('PRIMARY KEY', 'FOREIGN KEY')").fetchall()
+        cons = con.execute(
+            "SELECT table_name, constraint_type, constraint_column_names "
+            "FROM duckdb_constraints() WHERE constraint_type IN "
+            "('PRIMARY KEY', 'FOREIGN KEY')"
+        ).fetchall()
     finally:
         con.close()
     assert rows == ROWS
     assert ("lineitem", "PRIMARY KEY", ["l_orderkey", "l_linenumber"]) in cons
     assert ("lineitem", "FOREIGN KEY", ["l_partkey", "l_suppkey"]) in cons
     assert sum(c[1] == "FOREIGN KEY" for c in cons) == 10
-    res = CliRunner().invoke(app, ["datasets", "build", "tpch", "--scale", "0.01", "--out", tpch[0]])
+    res = CliRunner().invoke(
+        app, ["datasets", "build", "tpch", "--scale", "0.01", "--out", tpch[0]]
+    )
     # refused in one paragraph naming the flag (the CLI's error handler; no traceback)
     assert res.exit_code != 0 and "--replace" in res.output and "Traceback" not in res.output
 
@@ -74,8 +97,9 @@ def test_task_tables_equal_in_memory_and_out_of_core(tpch, spec):
     for storage in ("memory", "disk"):
         db, _, _ = open_for_training(tpch[0], spec, storage)
         task, _ = resolve_task(spec, db)
-        tables[storage] = {s: task.get_table(s, mask_input_cols=False).df
-                           for s in ("train", "val", "test")}
+        tables[storage] = {
+            s: task.get_table(s, mask_input_cols=False).df for s in ("train", "val", "test")
+        }
     for s in ("train", "val", "test"):
         pd.testing.assert_frame_equal(tables["memory"][s], tables["disk"][s])
     train = tables["disk"]["train"]
@@ -87,11 +111,26 @@ def test_task_tables_equal_in_memory_and_out_of_core(tpch, spec):
 def test_training_in_memory_and_out_of_core_predicts_identically(tpch, tmp_path):
     preds = {}
     for storage in ("memory", "disk"):
-        cfg = TrainConfig(epochs=1, channels=8, num_neighbors=[4, 2], batch_size=256,
-                          max_steps_per_epoch=4, text=False, storage=storage, threads=1,
-                          precision="fp32", seed=1)
-        run = run_task(tpch[0], "tpch/customer-reorder", cfg, baselines=False, progress=False,
-                       cache_dir=tmp_path / storage)
+        cfg = TrainConfig(
+            epochs=1,
+            channels=8,
+            num_neighbors=[4, 2],
+            batch_size=256,
+            max_steps_per_epoch=4,
+            text=False,
+            storage=storage,
+            threads=1,
+            precision="fp32",
+            seed=1,
+        )
+        run = run_task(
+            tpch[0],
+            "tpch/customer-reorder",
+            cfg,
+            baselines=False,
+            progress=False,
+            cache_dir=tmp_path / storage,
+        )
         assert run.results["storage"] == storage
         preds[storage] = run.predictions
     assert np.unique(preds["disk"]["test"]).size > 10  # real, varied predictions

@@ -54,10 +54,13 @@ USERS_ORDERS = """
 
 # ---- primary keys --------------------------------------------------------------------
 def test_duplicate_primary_key(tmp_path):
-    url = sqlite_db(tmp_path, """
+    url = sqlite_db(
+        tmp_path,
+        """
         CREATE TABLE users (code TEXT, name TEXT);
         INSERT INTO users VALUES ('a', 'x'), ('a', 'y'), ('b', 'z'), ('c', 'w'), ('c', 'v');
-    """)
+    """,
+    )
     with pytest.raises(DataError) as e:
         rdl.connect(url, primary_keys={"users": "code"})
     msg = str(e.value)
@@ -71,21 +74,28 @@ def test_duplicate_primary_key(tmp_path):
 
 def test_null_primary_key(tmp_path):
     # SQLite lets a TEXT PRIMARY KEY hold NULL (a documented legacy quirk)
-    url = sqlite_db(tmp_path, """
+    url = sqlite_db(
+        tmp_path,
+        """
         CREATE TABLE users (code TEXT PRIMARY KEY, name TEXT);
         INSERT INTO users VALUES ('a', 'x'), (NULL, 'y'), ('b', 'z');
-    """)
+    """,
+    )
     with pytest.raises(DataError) as e:
         rdl.connect(url)
     msg = str(e.value)
     assert "users.code" in msg and "1 rows have a null primary key" in msg
     assert "row positions [2]" in msg  # sorted by key, nulls last
-    assert "fill them in the source or choose another key column: primary_keys={'users': " \
+    assert (
+        "fill them in the source or choose another key column: primary_keys={'users': "
         "'COLUMN'}" in msg
+    )
 
 
 def test_composite_primary_key_gets_a_surrogate_and_foreign_keys_map_to_it(tmp_path):
-    url = sqlite_db(tmp_path, """
+    url = sqlite_db(
+        tmp_path,
+        """
         CREATE TABLE seasons (year INTEGER, league TEXT, name TEXT, PRIMARY KEY (year, league));
         CREATE TABLE games (id INTEGER PRIMARY KEY, year INTEGER, league TEXT,
                             played_at TIMESTAMP,
@@ -94,12 +104,16 @@ def test_composite_primary_key_gets_a_surrogate_and_foreign_keys_map_to_it(tmp_p
         INSERT INTO games VALUES (1, 2020, 'b', '2020-05-01'), (2, 2021, 'b', '2021-05-01'),
             (3, 2020, 'a', '2020-06-01'), (4, NULL, NULL, '2020-07-01'),
             (5, 2019, 'a', '2019-07-01');
-    """)
+    """,
+    )
     db = rdl.connect(url)
     seasons, games = db["seasons"], db["games"]
     assert seasons.pkey_col == "_rdl_key"
     assert seasons.df[["_rdl_key", "year", "league"]].values.tolist() == [
-        [0, 2020, "a"], [1, 2020, "b"], [2, 2021, "b"]]  # in key order
+        [0, 2020, "a"],
+        [1, 2020, "b"],
+        [2, 2021, "b"],
+    ]  # in key order
     assert games.fkey_col_to_pkey_table == {"_rdl_fkey_seasons": "seasons"}
     linked = games.df.set_index("id")["_rdl_fkey_seasons"]
     assert linked[[1, 2, 3]].tolist() == [1, 2, 0] and linked[[4, 5]].isna().all()
@@ -113,14 +127,17 @@ def test_composite_primary_key_gets_a_surrogate_and_foreign_keys_map_to_it(tmp_p
 
 
 def test_table_without_primary_key_is_an_event_table(tmp_path):
-    url = sqlite_db(tmp_path, """
+    url = sqlite_db(
+        tmp_path,
+        """
         CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);
         CREATE TABLE clicks (user_id INTEGER REFERENCES users(id), clicked_at TIMESTAMP,
                              page TEXT);
         INSERT INTO users VALUES (1, 'a'), (2, 'b');
         INSERT INTO clicks VALUES (2, '2020-01-02', 'p'), (1, '2020-01-01', 'q'),
                                   (1, '2020-01-01', 'q');
-    """)
+    """,
+    )
     db = rdl.connect(url)
     clicks = db["clicks"]
     assert clicks.pkey_col is None  # user_id is unique-ish but named after users: not a pkey
@@ -134,8 +151,10 @@ def test_table_without_primary_key_is_an_event_table(tmp_path):
 # ---- foreign keys --------------------------------------------------------------------
 @pytest.mark.parametrize("backend", ["sqlite", "duckdb"])
 def test_dangling_foreign_keys_are_nulled_counted_and_reported(tmp_path, backend):
-    rows = ("INSERT INTO orders VALUES (1, 1, '2020-01-01', 1.0), (2, 7, '2020-01-02', 2.0),"
-            " (3, 9, '2020-01-03', 3.0), (4, NULL, '2020-01-04', 4.0), (5, 7, '2020-01-05', 5.0);")
+    rows = (
+        "INSERT INTO orders VALUES (1, 1, '2020-01-01', 1.0), (2, 7, '2020-01-02', 2.0),"
+        " (3, 9, '2020-01-03', 3.0), (4, NULL, '2020-01-04', 4.0), (5, 7, '2020-01-05', 5.0);"
+    )
     if backend == "sqlite":  # SQLite does not enforce declared foreign keys
         url, kw = sqlite_db(tmp_path, USERS_ORDERS + rows), {}
     else:  # DuckDB enforces them: declare the key at connect() instead
@@ -152,7 +171,9 @@ def test_dangling_foreign_keys_are_nulled_counted_and_reported(tmp_path, backend
 
 
 def test_self_referencing_and_cyclic_foreign_keys_work_end_to_end(tmp_path, pg_url):
-    url = sqlite_db(tmp_path, """
+    url = sqlite_db(
+        tmp_path,
+        """
         CREATE TABLE employees (id INTEGER PRIMARY KEY,
                                 manager_id INTEGER REFERENCES employees(id),
                                 dept_id INTEGER REFERENCES depts(id), name TEXT,
@@ -162,10 +183,10 @@ def test_self_referencing_and_cyclic_foreign_keys_work_end_to_end(tmp_path, pg_u
         INSERT INTO employees VALUES (1, NULL, 1, 'a', '2001-01-01'),
             (2, 1, 1, 'b', '2002-01-01'), (3, 1, 2, 'c', '2003-01-01');
         INSERT INTO depts VALUES (1, 1, 'x'), (2, 3, 'y');
-    """)
+    """,
+    )
     db = rdl.connect(url)
-    assert db["employees"].fkey_col_to_pkey_table == {"manager_id": "employees",
-                                                      "dept_id": "depts"}
+    assert db["employees"].fkey_col_to_pkey_table == {"manager_id": "employees", "dept_id": "depts"}
     assert db["depts"].fkey_col_to_pkey_table == {"head_id": "employees"}
     assert db.report.ok and not problems(db, "warning")
     assert len(db.upto("2002-06-01")["employees"]) == 2
@@ -211,11 +232,14 @@ def test_table_names_that_clash_with_python_attributes(tmp_path, backend):
 
 # ---- timestamps ----------------------------------------------------------------------
 def test_unparseable_timestamps_name_rows_and_values(tmp_path):
-    url = sqlite_db(tmp_path, """
+    url = sqlite_db(
+        tmp_path,
+        """
         CREATE TABLE ev (id INTEGER PRIMARY KEY, created_at TIMESTAMP, x REAL);
         INSERT INTO ev VALUES (10, '2020-01-01', 1), (20, 'yesterday', 2),
                               (30, '2020-13-45', 3), (40, NULL, 4);
-    """)
+    """,
+    )
     with pytest.raises(DataError) as e:
         rdl.connect(url)
     msg = str(e.value)
@@ -229,11 +253,14 @@ def test_unparseable_timestamps_name_rows_and_values(tmp_path):
 
 
 def test_mixed_naive_and_aware_timestamps_are_an_error(tmp_path):
-    url = sqlite_db(tmp_path, """
+    url = sqlite_db(
+        tmp_path,
+        """
         CREATE TABLE ev (id INTEGER PRIMARY KEY, created_at TIMESTAMP);
         INSERT INTO ev VALUES (1, '2020-01-01 10:00:00'), (2, '2020-01-01 10:00:00+02:00'),
                               (3, NULL), (4, '2020-01-02');
-    """)
+    """,
+    )
     with pytest.raises(DataError) as e:
         rdl.connect(url)
     msg = str(e.value)
@@ -244,46 +271,62 @@ def test_mixed_naive_and_aware_timestamps_are_an_error(tmp_path):
 
 
 def test_aware_timestamps_with_mixed_offsets_are_normalised_to_utc(tmp_path):
-    url = sqlite_db(tmp_path, """
+    url = sqlite_db(
+        tmp_path,
+        """
         CREATE TABLE ev (id INTEGER PRIMARY KEY, created_at TIMESTAMP);
         INSERT INTO ev VALUES (1, '2020-01-01 10:00:00Z'), (2, '2020-01-01 10:00:00+02:00'),
                               (3, '2020-01-01T05:30:00-05:00'), (4, NULL);
-    """)
+    """,
+    )
     db = rdl.connect(url)
     ts = db["ev"].df["created_at"]
     assert str(ts.dtype) == "datetime64[ns]"  # naive, in UTC
-    assert ts.tolist()[:3] == [pd.Timestamp("2020-01-01 10:00"), pd.Timestamp("2020-01-01 08:00"),
-                               pd.Timestamp("2020-01-01 10:30")]
+    assert ts.tolist()[:3] == [
+        pd.Timestamp("2020-01-01 10:00"),
+        pd.Timestamp("2020-01-01 08:00"),
+        pd.Timestamp("2020-01-01 10:30"),
+    ]
     (note,) = [p for p in problems(db, "note") if "time zones" in p.message]
     assert (note.table, note.column) == ("ev", "created_at")
     assert "['+02:00', '-05:00', 'Z']; normalised to UTC" in note.message
 
 
 def test_postgresql_timestamptz_is_normalised_to_utc(pg_url):
-    pg_exec(pg_url, """
+    pg_exec(
+        pg_url,
+        """
         SET TIME ZONE 'America/New_York';
         CREATE TABLE ev (id INTEGER PRIMARY KEY, created_at TIMESTAMPTZ, at_local TIMESTAMP);
         INSERT INTO ev VALUES (1, '2020-01-01 10:00:00+02', '2020-01-01 10:00:00'),
                               (2, '2020-06-01 10:00:00-05', NULL),
                               (3, '2020-01-01 08:00:00Z', '2020-01-01 09:00:00');
-    """)
+    """,
+    )
     db = rdl.connect(pg_url, time_cols={"ev": "created_at"})
     df = db["ev"].df
     assert str(df["created_at"].dtype) == "datetime64[ns]"
-    assert df["created_at"].tolist() == [pd.Timestamp("2020-01-01 08:00"),
-                                         pd.Timestamp("2020-06-01 15:00"),
-                                         pd.Timestamp("2020-01-01 08:00")]
+    assert df["created_at"].tolist() == [
+        pd.Timestamp("2020-01-01 08:00"),
+        pd.Timestamp("2020-06-01 15:00"),
+        pd.Timestamp("2020-01-01 08:00"),
+    ]
     assert df["at_local"].iloc[0] == pd.Timestamp("2020-01-01 10:00")  # naive: unchanged
-    assert any(p.column == "created_at" and "stored as naive UTC" in p.message
-               for p in problems(db, "note"))
+    assert any(
+        p.column == "created_at" and "stored as naive UTC" in p.message
+        for p in problems(db, "note")
+    )
 
 
 def test_several_time_like_columns_choose_the_event_by_rule_with_a_note(tmp_path):
-    url = sqlite_db(tmp_path, """
+    url = sqlite_db(
+        tmp_path,
+        """
         CREATE TABLE orders (id INTEGER PRIMARY KEY, ordered_at TIMESTAMP,
                              shipped_at TIMESTAMP, amount REAL);
         INSERT INTO orders VALUES (1, '2020-01-01', '2020-01-03', 3.5);
-    """)
+    """,
+    )
     db = rdl.connect(url)
     assert db["orders"].time_col == "ordered_at"  # the event's creation, not its end
     (note,) = [p for p in problems(db, "note") if p.table == "orders"]
@@ -310,25 +353,33 @@ def test_time_cols_naming_a_missing_column(tmp_path):
 def test_binary_columns_are_left_out_with_a_note(tmp_path):
     """Binary data has no stype: a first try on a real database (Northwind's pictures)
     reads the rest, says so, and keeps the column as read."""
-    url = sqlite_db(tmp_path, """
+    url = sqlite_db(
+        tmp_path,
+        """
         CREATE TABLE files (id INTEGER PRIMARY KEY, data BLOB, name TEXT);
         INSERT INTO files VALUES (1, x'00ff', 'a'), (2, x'0102', 'b');
-    """)
+    """,
+    )
     db = rdl.connect(url)
     assert db["files"].stypes == {"name": "categorical"}
     assert db["files"].df["data"].tolist() == [b"\x00\xff", b"\x01\x02"]  # kept, unused
     (note,) = [p for p in problems(db, "note") if p.column == "data"]
-    assert "binary values (SQL type BLOB) have no stype: not a feature (kept as read)" in note.message
+    assert (
+        "binary values (SQL type BLOB) have no stype: not a feature (kept as read)" in note.message
+    )
     assert "stypes={'files.data': 'ignore'}" in note.message
     silent = rdl.connect(url, stypes={"files.data": "ignore"})
     assert not [p for p in problems(silent) if p.column == "data"]
 
 
 def test_mixed_objects_name_the_type_and_the_override(tmp_path):
-    url = sqlite_db(tmp_path, """
+    url = sqlite_db(
+        tmp_path,
+        """
         CREATE TABLE people (id INTEGER PRIMARY KEY, age);
         INSERT INTO people VALUES (1, 31), (2, 'unknown'), (3, 40);
-    """)
+    """,
+    )
     with pytest.raises(SchemaError) as e:
         rdl.connect(url)
     msg = str(e.value)
@@ -337,44 +388,66 @@ def test_mixed_objects_name_the_type_and_the_override(tmp_path):
 
 
 def test_postgresql_types_bytea_jsonb_and_uuid(pg_url):
-    pg_exec(pg_url, """
+    pg_exec(
+        pg_url,
+        """
         CREATE TABLE docs (id INTEGER PRIMARY KEY, payload BYTEA, meta JSONB, ref UUID);
         INSERT INTO docs VALUES
             (1, '\\x00ff', '{"a": 1}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'),
             (2, NULL, NULL, 'b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12');
-    """)
+    """,
+    )
     db = rdl.connect(pg_url)
     notes = {p.column: p.message for p in problems(db, "note") if p.column in ("payload", "meta")}
     assert "binary values (SQL type BYTEA) have no stype" in notes["payload"]
     assert "JSON objects (SQL type JSONB) have no stype" in notes["meta"]
-    assert db["docs"].df["ref"].tolist() == ["a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
-                                             "b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12"]
+    assert db["docs"].df["ref"].tolist() == [
+        "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+        "b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12",
+    ]
     assert db["docs"].stypes == {"ref": "categorical"}  # UUIDs read as strings
 
 
-@pytest.mark.parametrize("kwargs, error", [
-    ({"stypes": {"nope.name": "ignore"}},
-     r"stypes names table 'nope', which .* does not have .*tables: \['orders', 'users'\]"),
-    ({"time_cols": {"nope": "x"}}, r"time_cols names table 'nope'.*\['orders', 'users'\]"),
-    ({"primary_keys": {"nope": "id"}}, r"primary_keys names table 'nope'"),
-    ({"foreign_keys": {"nope": {"a": "users"}}}, r"foreign_keys names table 'nope'"),
-    ({"stypes": {"users.nope": "ignore"}},
-     r"table 'users': stype override for 'nope', which is not a column \(columns: \['id', "
-     r"'name'\]\)"),
-    ({"stypes": {"users.name": "blob"}},
-     r"table 'users', column 'name': unknown stype 'blob'; use one of \['numerical', "
-     r"'categorical'.*or 'ignore'"),
-    ({"stypes": {"name": "categorical"}},
-     r"stypes key 'name' must be 'table.column', e.g. stypes=\{'users.name': 'categorical'\}"),
-    ({"primary_keys": {"users": "nope"}},
-     r"primary_keys: table 'users' has no column 'nope'; name one of its columns \['id', "),
-    ({"foreign_keys": {"orders": {"buyer": "users"}}},
-     r"foreign key orders.buyer -> users: 'orders' has no column 'buyer'; its columns are "
-     r"\['id', 'user_id', 'created_at', 'amount'\]"),
-    ({"foreign_keys": {"orders": {"user_id": "people"}}},
-     r"foreign_keys: orders.user_id: 'people' is not a loaded table \(or table.column\); "
-     r"tables: \['orders', 'users'\]"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        (
+            {"stypes": {"nope.name": "ignore"}},
+            r"stypes names table 'nope', which .* does not have .*tables: \['orders', 'users'\]",
+        ),
+        ({"time_cols": {"nope": "x"}}, r"time_cols names table 'nope'.*\['orders', 'users'\]"),
+        ({"primary_keys": {"nope": "id"}}, r"primary_keys names table 'nope'"),
+        ({"foreign_keys": {"nope": {"a": "users"}}}, r"foreign_keys names table 'nope'"),
+        (
+            {"stypes": {"users.nope": "ignore"}},
+            r"table 'users': stype override for 'nope', which is not a column \(columns: \['id', "
+            r"'name'\]\)",
+        ),
+        (
+            {"stypes": {"users.name": "blob"}},
+            r"table 'users', column 'name': unknown stype 'blob'; use one of \['numerical', "
+            r"'categorical'.*or 'ignore'",
+        ),
+        (
+            {"stypes": {"name": "categorical"}},
+            r"stypes key 'name' must be 'table.column', e.g. stypes=\{'users.name': 'categorical'\}",
+        ),
+        (
+            {"primary_keys": {"users": "nope"}},
+            r"primary_keys: table 'users' has no column 'nope'; name one of its columns \['id', ",
+        ),
+        (
+            {"foreign_keys": {"orders": {"buyer": "users"}}},
+            r"foreign key orders.buyer -> users: 'orders' has no column 'buyer'; its columns are "
+            r"\['id', 'user_id', 'created_at', 'amount'\]",
+        ),
+        (
+            {"foreign_keys": {"orders": {"user_id": "people"}}},
+            r"foreign_keys: orders.user_id: 'people' is not a loaded table \(or table.column\); "
+            r"tables: \['orders', 'users'\]",
+        ),
+    ],
+)
 def test_bad_override_names(tmp_path, kwargs, error):
     url = sqlite_db(tmp_path, USERS_ORDERS)
     with pytest.raises(SchemaError, match=error):
@@ -387,7 +460,9 @@ def test_empty_tables_are_fine_and_reported(tmp_path):
     db = rdl.connect(url)
     assert [len(t) for t in db.values()] == [0, 0]
     assert {(p.table, p.message) for p in problems(db, "warning")} == {
-        ("orders", "table is empty"), ("users", "table is empty")}
+        ("orders", "table is empty"),
+        ("users", "table is empty"),
+    }
     assert db["orders"].time_col == "created_at"
     assert db["orders"].fkey_col_to_pkey_table == {"user_id": "users"}
     assert db.min_timestamp is None and len(db.upto("2020-01-01")["orders"]) == 0
@@ -395,12 +470,15 @@ def test_empty_tables_are_fine_and_reported(tmp_path):
 
 
 def test_all_null_column_is_not_a_feature(tmp_path):
-    url = sqlite_db(tmp_path, """
+    url = sqlite_db(
+        tmp_path,
+        """
         CREATE TABLE orders (id INTEGER PRIMARY KEY, created_at TIMESTAMP,
                              shipped_at TIMESTAMP, note TEXT, amount REAL);
         INSERT INTO orders VALUES (1, '2020-01-01', NULL, NULL, 1.0),
                                   (2, '2020-01-02', NULL, NULL, NULL);
-    """)
+    """,
+    )
     db = rdl.connect(url)
     assert db["orders"].time_col == "created_at"  # the created_* column wins
     assert db["orders"].stypes == {"created_at": "timestamp", "amount": "numerical"}
@@ -414,7 +492,9 @@ def test_include_and_exclude_with_unknown_names(tmp_path):
         msg = str(e.value)
         assert f"{arg} names tables ['Orders']" in msg and "--" not in msg
         assert "its tables are ['orders', 'users']" in msg and "case-sensitive" in msg
-    with pytest.raises(SchemaError, match=r"include must be a list of names, e.g. include=\['users'\]"):
+    with pytest.raises(
+        SchemaError, match=r"include must be a list of names, e.g. include=\['users'\]"
+    ):
         rdl.connect(url, include="users")
     # valid names work; a foreign key into an excluded table is dropped with a warning
     db = rdl.connect(url, exclude=["users"])

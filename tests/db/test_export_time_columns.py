@@ -1,4 +1,4 @@
-""""As of today" columns found by evidence, not by name alone: a count that grows with the
+""" "As of today" columns found by evidence, not by name alone: a count that grows with the
 row's age at the export is left out of the features by default (``--keep-column`` keeps
 it); an invoice's total, named like a running total but known when the invoice is
 written, is listed as a weak suspect and kept."""
@@ -21,12 +21,22 @@ def _db(tmp_path) -> str:
     n = 400
     created = EXPORT - pd.to_timedelta(RNG.integers(1, 700, n), unit="D")
     age_days = (EXPORT - created).days.to_numpy()
-    posts = pd.DataFrame({"post_id": np.arange(n), "created_at": created,
-                          "ViewCount": (age_days * RNG.uniform(0.5, 1.5, n)).round(),
-                          "length": RNG.integers(10, 500, n)})
-    invoices = pd.DataFrame({"invoice_id": np.arange(n), "post_id": RNG.integers(0, n, n),
-                             "issued_at": created + pd.Timedelta(hours=2),
-                             "total": RNG.gamma(2.0, 50.0, n).round(2)})
+    posts = pd.DataFrame(
+        {
+            "post_id": np.arange(n),
+            "created_at": created,
+            "ViewCount": (age_days * RNG.uniform(0.5, 1.5, n)).round(),
+            "length": RNG.integers(10, 500, n),
+        }
+    )
+    invoices = pd.DataFrame(
+        {
+            "invoice_id": np.arange(n),
+            "post_id": RNG.integers(0, n, n),
+            "issued_at": created + pd.Timedelta(hours=2),
+            "total": RNG.gamma(2.0, 50.0, n).round(2),
+        }
+    )
     path = tmp_path / "export.duckdb"
     con = duckdb.connect(str(path))
     for t, df in (("posts", posts), ("invoices", invoices)):
@@ -65,8 +75,11 @@ def test_control_an_invoice_total_is_a_weak_suspect_and_kept(tmp_path):
 
 @pytest.mark.parametrize("how", ["python", "flag"])
 def test_keep_column_keeps_a_strong_suspect(tmp_path, how):
-    kwargs = ({"keep_columns": ["posts.ViewCount"]} if how == "python"
-              else parse_flags(keep_column=["posts.ViewCount"]))
+    kwargs = (
+        {"keep_columns": ["posts.ViewCount"]}
+        if how == "python"
+        else parse_flags(keep_column=["posts.ViewCount"])
+    )
     db = rdl.connect(_db(tmp_path), **kwargs)
     assert db["posts"].stypes["ViewCount"] == "numerical"
     assert not _suspect(db, "posts", "ViewCount").get("excluded")

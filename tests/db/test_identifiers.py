@@ -46,26 +46,38 @@ def odd_db() -> rdl.Database:
     """``Größe`` (static) <- ``order`` (timed, child) -> ``a.b`` (static parent), with
     odd column names for every role: primary key, foreign key, time column, values; and
     ``50% off``, a table with ``%`` in its name."""
-    groesse = pd.DataFrame({"my id": [1, 2, 3], 'my "col"': [0.5, 1.5, 2.5],
-                            "Select": ["x", "y", "x"]})
+    groesse = pd.DataFrame(
+        {"my id": [1, 2, 3], 'my "col"': [0.5, 1.5, 2.5], "Select": ["x", "y", "x"]}
+    )
     ab = pd.DataFrame({"a.b": [10, 20], "100%": [1.0, 2.0]})
-    order = pd.DataFrame({
-        "Order ID": [1, 2, 3, 4],
-        "Größe.fk": [1, 1, 2, 3],
-        "with space": [10, 20, 20, 10],
-        "when?": pd.to_datetime(["2020-01-01", "2020-01-02", "2020-02-01", "2020-03-01"]),
-        "MixedCase": [1.25, -2.0, 3.5, 0.0],
-    })
+    order = pd.DataFrame(
+        {
+            "Order ID": [1, 2, 3, 4],
+            "Größe.fk": [1, 1, 2, 3],
+            "with space": [10, 20, 20, 10],
+            "when?": pd.to_datetime(["2020-01-01", "2020-01-02", "2020-02-01", "2020-03-01"]),
+            "MixedCase": [1.25, -2.0, 3.5, 0.0],
+        }
+    )
     order["when?"] = order["when?"].astype("datetime64[ns]")
-    return rdl.Database({
-        "Größe": rdl.Table(groesse, {}, "my id", None,
-                           {'my "col"': "numerical", "Select": "categorical"}),
-        "a.b": rdl.Table(ab, {}, "a.b", None, {"100%": "numerical"}),
-        "50% off": rdl.Table(pd.DataFrame({"id": [7], "x": [0.5]}), {}, "id", None,
-                             {"x": "numerical"}),
-        "order": rdl.Table(order, {"Größe.fk": "Größe", "with space": "a.b"}, "Order ID",
-                           "when?", {"when?": "timestamp", "MixedCase": "numerical"}),
-    })
+    return rdl.Database(
+        {
+            "Größe": rdl.Table(
+                groesse, {}, "my id", None, {'my "col"': "numerical", "Select": "categorical"}
+            ),
+            "a.b": rdl.Table(ab, {}, "a.b", None, {"100%": "numerical"}),
+            "50% off": rdl.Table(
+                pd.DataFrame({"id": [7], "x": [0.5]}), {}, "id", None, {"x": "numerical"}
+            ),
+            "order": rdl.Table(
+                order,
+                {"Größe.fk": "Größe", "with space": "a.b"},
+                "Order ID",
+                "when?",
+                {"when?": "timestamp", "MixedCase": "numerical"},
+            ),
+        }
+    )
 
 
 @pytest.mark.parametrize("backend", ["duckdb", "sqlite", "postgresql"])

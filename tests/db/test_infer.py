@@ -77,17 +77,23 @@ def test_inference_needs_coverage_and_a_key_like_name(tmp_path):
     con.executemany("INSERT INTO stores VALUES (?, ?)", [(i, f"s{i}") for i in range(3)])
     # product_id: 10 of 100 values (90 % coverage) reference no product;
     # store_id: 30 of 100 (70 % coverage) reference no store
-    con.executemany("INSERT INTO orders VALUES (?, ?, ?, ?, ?)",
-                    [(i, i % 50, i % 50, i % 10 if i % 10 else 99,
-                      i % 3 if i % 10 < 7 else 7) for i in range(100)])
+    con.executemany(
+        "INSERT INTO orders VALUES (?, ?, ?, ?, ?)",
+        [
+            (i, i % 50, i % 50, i % 10 if i % 10 else 99, i % 3 if i % 10 < 7 else 7)
+            for i in range(100)
+        ],
+    )
     con.commit()
     con.close()
     db = rdl.connect(f"sqlite:///{path}")
     assert db["customers"].pkey_col == "customer_id"  # named after its own table
     assert db["products"].pkey_col == "id"
     assert db["orders"].pkey_col == "order_id"
-    assert db["orders"].fkey_col_to_pkey_table == {"customer_id": "customers",
-                                                   "product_id": "products"}
+    assert db["orders"].fkey_col_to_pkey_table == {
+        "customer_id": "customers",
+        "product_id": "products",
+    }
     ev = {e["column"]: e for e in db.inferred_fkeys}
     assert sorted(ev) == ["customer_id", "product_id"]
     assert (ev["product_id"]["coverage"], ev["product_id"]["dangling"]) == (0.9, 10)

@@ -26,10 +26,14 @@ def _duckdb(tmp_path, tables: dict[str, pd.DataFrame], name: str = "k.duckdb") -
 
 
 def _ratings(n: int = 600) -> pd.DataFrame:
-    return pd.DataFrame({"rating_id": np.arange(1, n + 1),
-                         "rating": RNG.integers(1, 6, n),  # 1..5, inside the serial key
-                         "stars_given": RNG.integers(1, 11, n),
-                         "ts": pd.Timestamp("2021-01-01") + pd.to_timedelta(np.arange(n), "h")})
+    return pd.DataFrame(
+        {
+            "rating_id": np.arange(1, n + 1),
+            "rating": RNG.integers(1, 6, n),  # 1..5, inside the serial key
+            "stars_given": RNG.integers(1, 11, n),
+            "ts": pd.Timestamp("2021-01-01") + pd.to_timedelta(np.arange(n), "h"),
+        }
+    )
 
 
 def test_small_integers_are_no_reference_to_their_own_tables_key(tmp_path):
@@ -42,9 +46,13 @@ def test_small_integers_are_no_reference_to_their_own_tables_key(tmp_path):
 
 def test_control_a_parent_id_self_key_is_inferred(tmp_path):
     n = 300
-    posts = pd.DataFrame({"post_id": np.arange(1, n + 1),
-                          "parent_id": [None] * 30 + list(RNG.integers(1, 30, n - 30)),
-                          "ts": pd.Timestamp("2021-01-01") + pd.to_timedelta(np.arange(n), "h")})
+    posts = pd.DataFrame(
+        {
+            "post_id": np.arange(1, n + 1),
+            "parent_id": [None] * 30 + list(RNG.integers(1, 30, n - 30)),
+            "ts": pd.Timestamp("2021-01-01") + pd.to_timedelta(np.arange(n), "h"),
+        }
+    )
     posts["parent_id"] = posts["parent_id"].astype("Int64")
     db = rdl.connect(_duckdb(tmp_path, {"posts": posts}))
     assert db["posts"].fkey_col_to_pkey_table == {"parent_id": "posts"}
@@ -52,11 +60,22 @@ def test_control_a_parent_id_self_key_is_inferred(tmp_path):
 
 def _airports_and_flights(n: int = 500):
     codes = ["JFK", "LGA", "EWR", "BOS", "SFO", "LAX", "ORD", "ATL", "SEA", "MIA"]
-    airports = pd.DataFrame({"faa": codes, "name": [f"{c} International" for c in codes],
-                             "alt": RNG.integers(0, 900, len(codes))})
-    flights = pd.DataFrame({"flight_id": np.arange(n), "origin": RNG.choice(codes[:3], n),
-                            "dest": RNG.choice(codes, n), "flight": RNG.integers(1, 4000, n),
-                            "dep": pd.Timestamp("2021-01-01") + pd.to_timedelta(np.arange(n), "h")})
+    airports = pd.DataFrame(
+        {
+            "faa": codes,
+            "name": [f"{c} International" for c in codes],
+            "alt": RNG.integers(0, 900, len(codes)),
+        }
+    )
+    flights = pd.DataFrame(
+        {
+            "flight_id": np.arange(n),
+            "origin": RNG.choice(codes[:3], n),
+            "dest": RNG.choice(codes, n),
+            "flight": RNG.integers(1, 4000, n),
+            "dep": pd.Timestamp("2021-01-01") + pd.to_timedelta(np.arange(n), "h"),
+        }
+    )
     return airports, flights
 
 

@@ -7,8 +7,8 @@ import socket
 import psycopg
 import pytest
 
-from tests.fixtures import pg
 import rdl
+from tests.fixtures import pg
 from tests.fixtures.pg import PostgresServer, require_postgres
 
 
@@ -39,10 +39,13 @@ def test_connect_sessions_are_read_only(pg_url, monkeypatch):
 
     import rdl.db.backends as backends
 
-    with psycopg.connect(pg_url.replace("postgresql+psycopg", "postgresql"),
-                         autocommit=True) as con:
-        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); "
-                    "INSERT INTO t VALUES (1, 'a'), (2, 'b')")
+    with psycopg.connect(
+        pg_url.replace("postgresql+psycopg", "postgresql"), autocommit=True
+    ) as con:
+        con.execute(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); "
+            "INSERT INTO t VALUES (1, 'a'), (2, 'b')"
+        )
     engines, real = [], sa.create_engine
 
     def spy(*args, **kwargs):

@@ -39,8 +39,10 @@ def test_sqlite_file_with_pending_wal_setting_is_untouched(tmp_path):
 
     path = tmp_path / "wal.sqlite"
     con = sqlite3.connect(path)
-    con.executescript("PRAGMA journal_mode=WAL; CREATE TABLE t (id INTEGER PRIMARY KEY, v REAL);"
-                      "INSERT INTO t VALUES (1, 0.5), (2, 1.5);")
+    con.executescript(
+        "PRAGMA journal_mode=WAL; CREATE TABLE t (id INTEGER PRIMARY KEY, v REAL);"
+        "INSERT INTO t VALUES (1, 0.5), (2, 1.5);"
+    )
     con.commit()
     con.close()
     before = fingerprint(path)
@@ -55,9 +57,11 @@ def test_sqlite_rows_still_in_the_wal_log_are_read(tmp_path):
     path = tmp_path / "live.sqlite"
     writer = sqlite3.connect(path)
     try:
-        writer.executescript("PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;"
-                             "CREATE TABLE t (id INTEGER PRIMARY KEY, v REAL);"
-                             "INSERT INTO t VALUES (1, 0.5), (2, 1.5);")
+        writer.executescript(
+            "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;"
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, v REAL);"
+            "INSERT INTO t VALUES (1, 0.5), (2, 1.5);"
+        )
         writer.commit()
         assert Path(str(path) + "-wal").exists()
         assert len(rdl.connect(f"sqlite:///{path}")["t"]) == 2

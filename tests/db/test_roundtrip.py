@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 import rdl
-from tests.fixtures.f1 import F1_FKEYS, F1_TIME_COLS, connect_cached
 from rdl.db.write import to_url
+from tests.fixtures.f1 import F1_FKEYS, F1_TIME_COLS, connect_cached
+
 
 def test_recipe_matches_relbench_rel_f1(f1_ref):
     assert sorted(f1_ref) == sorted(F1_FKEYS)
@@ -40,8 +41,9 @@ def test_backend_loads_as_the_recipe(f1_url, f1_ref):
             assert table.df[table.time_col].equals(ref.df[ref.time_col])
     assert db.inferred_fkeys == []  # everything was declared
     # notes only, but for the true one: qualifying is dated the day before its race
-    assert db.report.ok and [(p.table, p.column) for p in db.report.problems
-                             if p.level != "note"] == [("qualifying", "raceId")]
+    assert db.report.ok and [
+        (p.table, p.column) for p in db.report.problems if p.level != "note"
+    ] == [("qualifying", "raceId")]
 
 
 def test_three_backends_load_equal(f1_duckdb, f1_sqlite, f1_postgresql):
@@ -51,12 +53,20 @@ def test_three_backends_load_equal(f1_duckdb, f1_sqlite, f1_postgresql):
 
 def test_equals_notices_a_changed_value_key_or_time_column(f1_ref):
     """Guards the round-trip tests: `Database.equals` is not vacuous."""
+
     def copy(db):
-        return rdl.Database({
-            n: rdl.Table(t.df.copy(), dict(t.fkey_col_to_pkey_table), t.pkey_col, t.time_col,
-                         dict(t.stypes))
-            for n, t in db.items()
-        })
+        return rdl.Database(
+            {
+                n: rdl.Table(
+                    t.df.copy(),
+                    dict(t.fkey_col_to_pkey_table),
+                    t.pkey_col,
+                    t.time_col,
+                    dict(t.stypes),
+                )
+                for n, t in db.items()
+            }
+        )
 
     assert copy(f1_ref).equals(f1_ref)
     changed = copy(f1_ref)

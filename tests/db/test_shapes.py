@@ -17,15 +17,32 @@ from tests.fixtures import shapes
 from tests.fixtures.cli import run
 from tests.fixtures.shops import TASK_FILE, shop_file, task_file
 
-TINY = ["--epochs", "1", "--channels", "8", "--no-baselines", "--max-steps-per-epoch", "2",
-        "--num-neighbors", "4,2", "--batch-size", "64", "--no-text", "--precision", "fp32"]
+TINY = [
+    "--epochs",
+    "1",
+    "--channels",
+    "8",
+    "--no-baselines",
+    "--max-steps-per-epoch",
+    "2",
+    "--num-neighbors",
+    "4,2",
+    "--batch-size",
+    "64",
+    "--no-text",
+    "--precision",
+    "fp32",
+]
 
 
 def links(db) -> set[tuple[str, str, str]]:
     """(table, column, target) of every foreign key, composite/mapped ones by their
     original columns (from ``db.schema``)."""
-    return {(t, c, tgt.split(".")[0]) for t, m in db.schema["foreign_keys"].items()
-            for c, tgt in m.items()}
+    return {
+        (t, c, tgt.split(".")[0])
+        for t, m in db.schema["foreign_keys"].items()
+        for c, tgt in m.items()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +87,11 @@ def test_flights_no_primary_keys_codes_and_dangling_planes(built):
     url, expected = built["flights"]
     db = rdl.connect(url)
     assert {n: t.pkey_col for n, t in db.items()} == {
-        "airlines": "carrier", "airports": "code", "flights": None, "planes": "tailnum"}
+        "airlines": "carrier",
+        "airports": "code",
+        "flights": None,
+        "planes": "tailnum",
+    }
     assert db["flights"].time_col == "dep_time"  # TIMESTAMPTZ, stored as naive UTC
     assert str(db["flights"].df["dep_time"].dtype) == "datetime64[ns]"
     (ev,) = [e for e in db.inferred_fkeys if e["column"] == "tailnum"]
@@ -103,7 +124,10 @@ def test_ratings_epoch_seconds_and_releases_after_ratings(built):
     url, expected = built["ratings"]
     db = rdl.connect(url)
     assert db["ratings"].time_col == "timestamp" and db["movies"].time_col == "release_date"
-    assert db.schema["time_formats"] == {"ratings.timestamp": "epoch-s", "tags.timestamp": "epoch-s"}
+    assert db.schema["time_formats"] == {
+        "ratings.timestamp": "epoch-s",
+        "tags.timestamp": "epoch-s",
+    }
     (w,) = [p for p in db.report.problems if p.table == "ratings" and p.level == "warning"]
     assert w.rows == expected["early_ratings"] and "dated before the movies row" in w.message
 
@@ -145,8 +169,20 @@ class Homers(EntityTask):
                   AND s.yearID <= t.timestamp + {timedelta} GROUP BY ALL"""
 ''')
     out = tmp_path / "run"
-    r = run("train", "--db", url, "--task", f"{task}:Homers", *TINY, "--cache-dir",
-            tmp_path / "c", "--out", out, "--fkey", "season_stats.yearID,teamID=teams")
+    r = run(
+        "train",
+        "--db",
+        url,
+        "--task",
+        f"{task}:Homers",
+        *TINY,
+        "--cache-dir",
+        tmp_path / "c",
+        "--out",
+        out,
+        "--fkey",
+        "season_stats.yearID,teamID=teams",
+    )
     assert r.exit_code == 0, r.output
     results = json.loads((out / "results.json").read_text())
     assert np.isfinite(results["models"]["gnn"]["test"]["mae"])
@@ -155,8 +191,19 @@ class Homers(EntityTask):
     schema = torch.load(out / "model.pt", weights_only=False)["schema"]
     assert schema["time_formats"]["season_stats.yearID"] == "year-end"  # the task's SCHEMA
     assert schema["foreign_keys"]["season_stats"]["yearID,teamID"] == "teams"  # the flag
-    p = run("predict", "--model", out, "--db", url, "--at", "2014-01-01", "--out",
-            tmp_path / "p.parquet", "--cache-dir", tmp_path / "c")
+    p = run(
+        "predict",
+        "--model",
+        out,
+        "--db",
+        url,
+        "--at",
+        "2014-01-01",
+        "--out",
+        tmp_path / "p.parquet",
+        "--cache-dir",
+        tmp_path / "c",
+    )
     assert p.exit_code == 0, p.output
     pred = pd.read_parquet(tmp_path / "p.parquet")
     assert len(pred) == 120 and np.isfinite(pred["prediction"]).all()
@@ -165,20 +212,40 @@ class Homers(EntityTask):
 def test_an_infinite_value_never_makes_a_prediction_nan(tmp_path):
     import sqlite3
 
-
     db = shop_file(tmp_path)
     con = sqlite3.connect(db)
     con.execute("UPDATE orders SET amount = ? WHERE id % 7 = 0", (float("inf"),))
     con.commit()
     con.close()
     out = tmp_path / "run"
-    r = run("train", "--db", db, "--task", f"{task_file(tmp_path, TASK_FILE)}:WillOrder", *TINY,
-            "--cache-dir", tmp_path / "c", "--out", out)
+    r = run(
+        "train",
+        "--db",
+        db,
+        "--task",
+        f"{task_file(tmp_path, TASK_FILE)}:WillOrder",
+        *TINY,
+        "--cache-dir",
+        tmp_path / "c",
+        "--out",
+        out,
+    )
     assert r.exit_code == 0, r.output
     res = json.loads((out / "results.json").read_text())
     assert np.isfinite(res["models"]["gnn"]["test"]["roc_auc"])
-    p = run("predict", "--model", out, "--db", db, "--at", "2021-10-01", "--out",
-            tmp_path / "p.parquet", "--cache-dir", tmp_path / "c")
+    p = run(
+        "predict",
+        "--model",
+        out,
+        "--db",
+        db,
+        "--at",
+        "2021-10-01",
+        "--out",
+        tmp_path / "p.parquet",
+        "--cache-dir",
+        tmp_path / "c",
+    )
     assert p.exit_code == 0, p.output
     assert np.isfinite(pd.read_parquet(tmp_path / "p.parquet")["prediction"]).all()
     inspect = run("inspect", db)
@@ -192,10 +259,17 @@ def test_qa_dump_trains_with_an_edited_schema_file(built, tmp_path):
     path = tmp_path / "schema.toml"
     assert run("inspect", url, "--write-schema", path).exit_code == 0
     text = path.read_text()
-    for col in ("users.Reputation", "users.Views", "users.UpVotes", "users.LastAccessDate",
-                "posts.ViewCount"):  # switch the suspects on
+    for col in (
+        "users.Reputation",
+        "users.Views",
+        "users.UpVotes",
+        "users.LastAccessDate",
+        "posts.ViewCount",
+    ):  # switch the suspects on
         text = text.replace(f'# "{col}",', f'"{col}", #')
-    text = text.replace("[foreign_keys.posts]\n", '[foreign_keys.posts]\nAcceptedAnswerId = "posts"\n')
+    text = text.replace(
+        "[foreign_keys.posts]\n", '[foreign_keys.posts]\nAcceptedAnswerId = "posts"\n'
+    )
     path.write_text(text)
     task = tmp_path / "qa.py"
     task.write_text('''
@@ -215,18 +289,42 @@ class Posts(EntityTask):
              WHERE p.OwnerUserId IS NOT NULL GROUP BY ALL"""
 ''')
     out = tmp_path / "run"
-    r = run("train", "--db", url, "--task", f"{task}:Posts", *TINY, "--schema", path,
-            "--cache-dir", tmp_path / "c", "--out", out)
+    r = run(
+        "train",
+        "--db",
+        url,
+        "--task",
+        f"{task}:Posts",
+        *TINY,
+        "--schema",
+        path,
+        "--cache-dir",
+        tmp_path / "c",
+        "--out",
+        out,
+    )
     assert r.exit_code == 0, r.output
     results = json.loads((out / "results.json").read_text())
-    assert not any(s["table"] == "users" and s["kind"] == "running count"
-                   for s in results["leakage_suspects"])  # dropped by the edited file
+    assert not any(
+        s["table"] == "users" and s["kind"] == "running count" for s in results["leakage_suspects"]
+    )  # dropped by the edited file
     import torch
 
     schema = torch.load(out / "model.pt", weights_only=False)["schema"]
     assert schema["foreign_keys"]["posts"]["AcceptedAnswerId"] == "posts"
     assert "users.Reputation" in schema["exclude_columns"]
-    p = run("predict", "--model", out, "--db", url, "--at", "2019-01-01", "--out",
-            tmp_path / "p.parquet", "--cache-dir", tmp_path / "c")
+    p = run(
+        "predict",
+        "--model",
+        out,
+        "--db",
+        url,
+        "--at",
+        "2019-01-01",
+        "--out",
+        tmp_path / "p.parquet",
+        "--cache-dir",
+        tmp_path / "c",
+    )
     assert p.exit_code == 0, p.output
     assert np.isfinite(pd.read_parquet(tmp_path / "p.parquet")["prediction"]).all()

@@ -18,16 +18,20 @@ def _sqlite(tmp_path, values: list[str], decl: str = "TEXT", col: str = "created
     path = tmp_path / f"mixed{len(list(tmp_path.glob('*.sqlite')))}.sqlite"
     con = sqlite3.connect(path)
     con.execute(f"CREATE TABLE events (id INTEGER PRIMARY KEY, {col} {decl}, v REAL)")
-    con.executemany("INSERT INTO events VALUES (?, ?, ?)",
-                    [(i, d, float(i)) for i, d in enumerate(values)])
+    con.executemany(
+        "INSERT INTO events VALUES (?, ?, ?)", [(i, d, float(i)) for i, d in enumerate(values)]
+    )
     con.commit()
     con.close()
     return f"sqlite:///{path}"
 
 
 def _problems(db, level=None):
-    return [p.message for p in db.report.problems
-            if p.column == "created_at" and (level is None or p.level == level)]
+    return [
+        p.message
+        for p in db.report.problems
+        if p.column == "created_at" and (level is None or p.level == level)
+    ]
 
 
 def _day_first_export() -> tuple[list[str], list[pd.Timestamp]]:
@@ -39,8 +43,9 @@ def _day_first_export() -> tuple[list[str], list[pd.Timestamp]]:
     values += [d.strftime("%Y/%m/%d") for d in days[20:40]]
     values += [d.strftime("%Y%m%d") for d in days[40:60]]
     values += [d.strftime("%d %b %Y") for d in days[60:80]]
-    expected = list(days) + list(days[:20]) + list(days[20:40]) + list(days[40:60]) \
-        + list(days[60:80])
+    expected = (
+        list(days) + list(days[:20]) + list(days[20:40]) + list(days[40:60]) + list(days[60:80])
+    )
     return values, expected
 
 
@@ -80,19 +85,25 @@ def test_a_declared_or_chosen_time_column_that_cannot_be_read_is_an_error(tmp_pa
         rdl.connect(_sqlite(tmp_path, values, decl="TIMESTAMP"))
     # told the order, the rows are still refused: some contradict it
     with pytest.raises(DataError, match="disagree"):
-        rdl.connect(_sqlite(tmp_path, values, decl="TIMESTAMP"),
-                    time_formats={"events.created_at": "dayfirst"})
+        rdl.connect(
+            _sqlite(tmp_path, values, decl="TIMESTAMP"),
+            time_formats={"events.created_at": "dayfirst"},
+        )
 
 
 def test_an_ambiguous_mix_is_read_once_the_order_is_given(tmp_path):
     values = ["04/03/2021", "2021-03-05", "20210306"] * 4
     url = _sqlite(tmp_path, values)
     db = rdl.connect(url)
-    assert db["events"].time_col is None and "no day/month value decides" in \
-        " ".join(_problems(db, "warning"))
+    assert db["events"].time_col is None and "no day/month value decides" in " ".join(
+        _problems(db, "warning")
+    )
     db = rdl.connect(url, time_formats={"events.created_at": "dayfirst"})
     assert db["events"].df["created_at"].iloc[:3].tolist() == [
-        pd.Timestamp("2021-03-04"), pd.Timestamp("2021-03-05"), pd.Timestamp("2021-03-06")]
+        pd.Timestamp("2021-03-04"),
+        pd.Timestamp("2021-03-05"),
+        pd.Timestamp("2021-03-06"),
+    ]
 
 
 def test_control_single_format_columns_and_free_text_are_unchanged(tmp_path):

@@ -11,43 +11,66 @@ from rdl.graph import build_graph
 
 
 def _table(df, pkey, fkeys, time_col=None):
-    return Table(df, fkeys, pkey, time_col, infer_stypes(df, exclude=[c for c in [pkey, *fkeys] if c]))
+    return Table(
+        df, fkeys, pkey, time_col, infer_stypes(df, exclude=[c for c in [pkey, *fkeys] if c])
+    )
 
 
 @pytest.fixture
 def shop():
     # table names that clash with dict / Module attributes on purpose
     keys = pd.DataFrame({"key_id": [10, 11, 12]})  # no feature column at all
-    items = pd.DataFrame({"item_id": [1, 2, 3], "price": [1.0, 2.5, 3.0],
-                          "key_id": [10, 10, 12], "kind": ["a", "b", "a"]})
-    type_ = pd.DataFrame({
-        "type_id": [100, 101, 102, 103],
-        "item_id": [1, 2, 2, None],
-        "parent": [None, 100, 100, 101],  # self-referencing foreign key
-        "ts": pd.to_datetime(["2020-01-01", "2020-01-05", None, "2020-02-01"]),
-        "qty": [1, 2, 3, 4],
-    })
-    return Database({
-        "keys": _table(keys, "key_id", {}),
-        "items": _table(items, "item_id", {"key_id": "keys"}),
-        "type": _table(type_, "type_id", {"item_id": "items", "parent": "type"}, "ts"),
-    })
+    items = pd.DataFrame(
+        {
+            "item_id": [1, 2, 3],
+            "price": [1.0, 2.5, 3.0],
+            "key_id": [10, 10, 12],
+            "kind": ["a", "b", "a"],
+        }
+    )
+    type_ = pd.DataFrame(
+        {
+            "type_id": [100, 101, 102, 103],
+            "item_id": [1, 2, 2, None],
+            "parent": [None, 100, 100, 101],  # self-referencing foreign key
+            "ts": pd.to_datetime(["2020-01-01", "2020-01-05", None, "2020-02-01"]),
+            "qty": [1, 2, 3, 4],
+        }
+    )
+    return Database(
+        {
+            "keys": _table(keys, "key_id", {}),
+            "items": _table(items, "item_id", {"key_id": "keys"}),
+            "type": _table(type_, "type_id", {"item_id": "items", "parent": "type"}, "ts"),
+        }
+    )
 
 
 def test_graph_structure(shop, tmp_path):
     g = build_graph(shop, text=False, cache_dir=tmp_path)
     assert g.num_nodes == {"keys": 3, "items": 3, "type": 4}
     assert set(g.edge_types) == {
-        ("items", "f2p_key_id", "keys"), ("keys", "rev_f2p_key_id", "items"),
-        ("type", "f2p_item_id", "items"), ("items", "rev_f2p_item_id", "type"),
-        ("type", "f2p_parent", "type"), ("type", "rev_f2p_parent", "type"),
+        ("items", "f2p_key_id", "keys"),
+        ("keys", "rev_f2p_key_id", "items"),
+        ("type", "f2p_item_id", "items"),
+        ("items", "rev_f2p_item_id", "type"),
+        ("type", "f2p_parent", "type"),
+        ("type", "rev_f2p_parent", "type"),
     }
     # items -> keys: rows 0,1 -> key 10 (node 0), row 2 -> key 12 (node 2)
-    np.testing.assert_array_equal(g.edge_index[("items", "f2p_key_id", "keys")], [[0, 1, 2], [0, 0, 2]])
-    np.testing.assert_array_equal(g.edge_index[("keys", "rev_f2p_key_id", "items")], [[0, 0, 2], [0, 1, 2]])
+    np.testing.assert_array_equal(
+        g.edge_index[("items", "f2p_key_id", "keys")], [[0, 1, 2], [0, 0, 2]]
+    )
+    np.testing.assert_array_equal(
+        g.edge_index[("keys", "rev_f2p_key_id", "items")], [[0, 0, 2], [0, 1, 2]]
+    )
     # null foreign keys make no edge
-    np.testing.assert_array_equal(g.edge_index[("type", "f2p_item_id", "items")], [[0, 1, 2], [0, 1, 1]])
-    np.testing.assert_array_equal(g.edge_index[("type", "f2p_parent", "type")], [[1, 2, 3], [0, 0, 1]])
+    np.testing.assert_array_equal(
+        g.edge_index[("type", "f2p_item_id", "items")], [[0, 1, 2], [0, 1, 1]]
+    )
+    np.testing.assert_array_equal(
+        g.edge_index[("type", "f2p_parent", "type")], [[1, 2, 3], [0, 0, 1]]
+    )
     # node time in seconds since epoch, null time never visible
     t = g.node_time["type"]
     assert t[0] == pd.Timestamp("2020-01-01").value // 10**9
@@ -76,6 +99,7 @@ def test_graph_cache_and_stats_cut(shop, tmp_path):
     # stats computed on the cut: the qty mean ignores rows after the cut
     g4 = build_graph(shop, text=False, cache_dir=tmp_path, stats_until="2020-01-05")
     import torch_frame
+
     mean = g4.col_stats["type"]["qty"][torch_frame.data.stats.StatType.MEAN]
     assert mean == pytest.approx(1.5)
 

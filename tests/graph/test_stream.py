@@ -63,11 +63,16 @@ def test_lazy_df_refuses_a_table_too_big_for_memory(odd):
 @pytest.mark.parametrize("batch_rows", [7, 1 << 17])
 def test_streamed_graph_equals_in_memory_graph(odd, tmp_path, fake_text, batch_rows):
     path, kw = odd
-    g_mem = build_graph(rdl.connect(f"duckdb:///{path}", infer_foreign_keys=False, **kw).upto(CUT), stats_until=CUT,
-                        cache_dir=tmp_path / "mem", text="minilm")
+    g_mem = build_graph(
+        rdl.connect(f"duckdb:///{path}", infer_foreign_keys=False, **kw).upto(CUT),
+        stats_until=CUT,
+        cache_dir=tmp_path / "mem",
+        text="minilm",
+    )
     lz = open_lazy(path, **kw).upto(CUT)
-    g = build_graph_streaming(lz, stats_until=CUT, cache_dir=tmp_path / "disk",
-                              batch_rows=batch_rows)
+    g = build_graph_streaming(
+        lz, stats_until=CUT, cache_dir=tmp_path / "disk", batch_rows=batch_rows
+    )
     assert g.store_dir is not None and g.info["bytes"] > 0
     assert any("item_code" in n and "no row of items" in n for n in g.info["notes"])
     assert_graphs_equal(g_mem, g)
@@ -83,33 +88,42 @@ def test_streamed_graph_equals_in_memory_graph(odd, tmp_path, fake_text, batch_r
 def test_comparison_control_a_different_cut_differs(odd, tmp_path, fake_text):
     """The comparison above can fail: stats on another cut, or another cut of rows."""
     path, kw = odd
-    g_mem = build_graph(rdl.connect(f"duckdb:///{path}", infer_foreign_keys=False, **kw).upto(CUT), stats_until=CUT,
-                        cache_dir=tmp_path / "mem")
-    other = build_graph(open_lazy(path, **kw).upto(CUT), stats_until="2020-02-01",
-                        cache_dir=tmp_path / "disk")
+    g_mem = build_graph(
+        rdl.connect(f"duckdb:///{path}", infer_foreign_keys=False, **kw).upto(CUT),
+        stats_until=CUT,
+        cache_dir=tmp_path / "mem",
+    )
+    other = build_graph(
+        open_lazy(path, **kw).upto(CUT), stats_until="2020-02-01", cache_dir=tmp_path / "disk"
+    )
     with pytest.raises(AssertionError):
         assert_graphs_equal(g_mem, other)
-    later = build_graph(open_lazy(path, **kw).upto("2020-03-02"), stats_until=CUT,
-                        cache_dir=tmp_path / "disk")
+    later = build_graph(
+        open_lazy(path, **kw).upto("2020-03-02"), stats_until=CUT, cache_dir=tmp_path / "disk"
+    )
     with pytest.raises(AssertionError):
         assert_graphs_equal(g_mem, later)
 
 
 def test_samples_and_batches_identical(odd, tmp_path, fake_text):
     path, kw = odd
-    g_mem = build_graph(rdl.connect(f"duckdb:///{path}", infer_foreign_keys=False, **kw).upto(CUT), text=False,
-                        cache_dir=tmp_path / "mem")
+    g_mem = build_graph(
+        rdl.connect(f"duckdb:///{path}", infer_foreign_keys=False, **kw).upto(CUT),
+        text=False,
+        cache_dir=tmp_path / "mem",
+    )
     g = build_graph(open_lazy(path, **kw).upto(CUT), text=False, cache_dir=tmp_path / "disk")
     seeds = np.arange(60)
     times = np.full(60, pd.Timestamp("2020-02-15").value // 10**9)
     subs = []
-    for graph, csc in ((g_mem, build_csc(g_mem.num_nodes, g_mem.node_time, g_mem.edge_index)),
-                       (g, graph_csc(g))):
+    for graph, csc in (
+        (g_mem, build_csc(g_mem.num_nodes, g_mem.node_time, g_mem.edge_index)),
+        (g, graph_csc(g)),
+    ):
         s = TemporalNeighborSampler(csc, graph.num_nodes, graph.node_time, [5, 3], seed=3)
         sub = s.sample("users", seeds, times)
         batch = to_batch(sub, graph.node_time)
-        rows = {t: graph.tf_dict[t][batch[t].uniq] for t in batch.node_types
-                if batch[t].num_nodes}
+        rows = {t: graph.tf_dict[t][batch[t].uniq] for t in batch.node_types if batch[t].num_nodes}
         subs.append((sub, rows))
     (a, ra), (b, rb) = subs
     assert sum(len(v) for v in a.node.values()) > 60  # the samples reach beyond the seeds
@@ -138,8 +152,11 @@ def test_store_is_cached_and_a_damaged_store_rebuilds(odd, tmp_path):
         f.truncate(os.path.getsize(victim) - 8)
     g3 = build_graph(open_lazy(path, **kw).upto(CUT), text=False, cache_dir=tmp_path)
     assert not g3.info["cached"]
-    ref = build_graph(rdl.connect(f"duckdb:///{path}", infer_foreign_keys=False, **kw).upto(CUT),
-                      text=False, cache_dir=tmp_path / "mem")
+    ref = build_graph(
+        rdl.connect(f"duckdb:///{path}", infer_foreign_keys=False, **kw).upto(CUT),
+        text=False,
+        cache_dir=tmp_path / "mem",
+    )
     assert_graphs_equal(ref, g3)
 
 

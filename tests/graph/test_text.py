@@ -25,8 +25,28 @@ from rdl.graph.text import (
 from rdl.train import TrainConfig
 from tests.fixtures.shops import CustomerChurn, churn_shop
 
-WORDS = ("engine tyre brake wing driver pit lap race fuel gear crash podium rain dry "
-         "grid pole flag team car track").split()
+WORDS = [
+    "engine",
+    "tyre",
+    "brake",
+    "wing",
+    "driver",
+    "pit",
+    "lap",
+    "race",
+    "fuel",
+    "gear",
+    "crash",
+    "podium",
+    "rain",
+    "dry",
+    "grid",
+    "pole",
+    "flag",
+    "team",
+    "car",
+    "track",
+]
 
 
 def _sentences(n: int, seed: int = 0) -> list[str]:
@@ -77,8 +97,14 @@ def _text_db(extra: list[str] | None = None) -> Database:
     for i, s in enumerate(extra or []):
         body.append(s)
         ts.append(pd.Timestamp("2021-01-01") + pd.Timedelta(days=i))
-    posts = pd.DataFrame({"post_id": range(len(body)), "body": body, "ts": ts,
-                          "likes": np.arange(len(body), dtype=float)})
+    posts = pd.DataFrame(
+        {
+            "post_id": range(len(body)),
+            "body": body,
+            "ts": ts,
+            "likes": np.arange(len(body), dtype=float),
+        }
+    )
     st = infer_stypes(posts, exclude=["post_id"])
     st["body"] = "text_embedded"
     return Database({"posts": Table(posts, {}, "post_id", "ts", st)})
@@ -96,8 +122,10 @@ def test_graph_with_tfidf_and_cache_keys(tmp_path):
     g = build_graph(db, text="tfidf", cache_dir=tmp_path, progress=False)
     assert _body(g).shape == (120, TFIDF_DIM)
     assert set(g.text_encoders) == {"posts.body"}
-    keys = {build_graph(db, text=t, cache_dir=tmp_path, use_cache=False, progress=False).key
-            for t in ("tfidf", "none")}
+    keys = {
+        build_graph(db, text=t, cache_dir=tmp_path, use_cache=False, progress=False).key
+        for t in ("tfidf", "none")
+    }
     keys.add(g.key)
     assert len(keys) == 2  # the encoder is part of the graph's cache key
     none = build_graph(db, text="none", cache_dir=tmp_path, progress=False)
@@ -109,10 +137,10 @@ def test_graph_with_tfidf_and_cache_keys(tmp_path):
 def test_tfidf_is_fitted_on_rows_up_to_stats_until_only(tmp_path):
     later = ["quantum entanglement topology"] * 60  # words that only appear in 2021
     cut = "2020-12-31"
-    base = build_graph(_text_db(), text="tfidf", stats_until=cut, use_cache=False,
-                       progress=False)
-    with_later = build_graph(_text_db(later), text="tfidf", stats_until=cut, use_cache=False,
-                             progress=False)
+    base = build_graph(_text_db(), text="tfidf", stats_until=cut, use_cache=False, progress=False)
+    with_later = build_graph(
+        _text_db(later), text="tfidf", stats_until=cut, use_cache=False, progress=False
+    )
     assert torch.equal(_body(base), _body(with_later)[:120])
     assert _body(with_later)[120:].abs().sum() == 0  # unknown words: zero vectors
     # control: fitted on every row, the later words change the earlier rows' vectors
@@ -124,8 +152,14 @@ def test_fitted_encoders_are_reused(tmp_path):
     g = build_graph(_text_db(), text="tfidf", use_cache=False, progress=False)
     other = _text_db(["pit lap race", "wing gear"])
     refit = build_graph(other, text="tfidf", use_cache=False, progress=False)
-    reused = build_graph(other, text="tfidf", use_cache=False, progress=False,
-                         col_stats=g.col_stats, text_encoders=g.text_encoders)
+    reused = build_graph(
+        other,
+        text="tfidf",
+        use_cache=False,
+        progress=False,
+        col_stats=g.col_stats,
+        text_encoders=g.text_encoders,
+    )
     assert torch.equal(_body(reused)[:120], _body(g))
     assert not torch.allclose(_body(refit)[:120], _body(g), atol=1e-4)
 
@@ -160,8 +194,13 @@ def test_minilm_truncates_and_shows_progress(monkeypatch, capsys):
 def test_graph_build_progress_bars(capsys):
     rows = CHUNK + 100
     words = _sentences(rows, seed=1)
-    posts = pd.DataFrame({"post_id": range(rows), "body": words,
-                          "ts": pd.Timestamp("2020-01-01") + pd.to_timedelta(range(rows), "h")})
+    posts = pd.DataFrame(
+        {
+            "post_id": range(rows),
+            "body": words,
+            "ts": pd.Timestamp("2020-01-01") + pd.to_timedelta(range(rows), "h"),
+        }
+    )
     st = infer_stypes(posts, exclude=["post_id"])
     st["body"] = "text_embedded"
     db = Database({"posts": Table(posts, {}, "post_id", "ts", st)})
@@ -178,14 +217,31 @@ def test_a_trained_model_keeps_its_tfidf_encoders(tmp_path, monkeypatch):
 
     db = churn_shop()
     cust = db["customers"]
-    df = cust.df.assign(note=[f"likes {WORDS[i % len(WORDS)]} and {WORDS[(3 * i) % len(WORDS)]}"
-                              for i in range(len(cust.df))])
+    df = cust.df.assign(
+        note=[
+            f"likes {WORDS[i % len(WORDS)]} and {WORDS[(3 * i) % len(WORDS)]}"
+            for i in range(len(cust.df))
+        ]
+    )
     st = {**cust.stypes, "note": "text_embedded"}
     db = Database({**dict(db.items()), "customers": Table(df, {}, "customer_id", None, st)})
-    cfg = TrainConfig(epochs=1, channels=8, encoder_layers=1, num_neighbors=[4, 2],
-                      text="tfidf", max_steps_per_epoch=2)
-    train_task(db, CustomerChurn, cfg, tmp_path / "run", baselines=False, progress=False,
-               cache_dir=tmp_path / "cache")
+    cfg = TrainConfig(
+        epochs=1,
+        channels=8,
+        encoder_layers=1,
+        num_neighbors=[4, 2],
+        text="tfidf",
+        max_steps_per_epoch=2,
+    )
+    train_task(
+        db,
+        CustomerChurn,
+        cfg,
+        tmp_path / "run",
+        baselines=False,
+        progress=False,
+        cache_dir=tmp_path / "cache",
+    )
     ckpt = torch.load(tmp_path / "run" / "model.pt", weights_only=False)
     assert set(ckpt["text_encoders"]) == {"customers.note"}
 

@@ -20,8 +20,9 @@ def _binary(n_entities: int, per: int = 3, seed: int = 0):
 
 
 def _resampled(counts_row, ent):
-    return np.concatenate([np.repeat(np.flatnonzero(ent == e), int(c))
-                           for e, c in enumerate(counts_row) if c])
+    return np.concatenate(
+        [np.repeat(np.flatnonzero(ent == e), int(c)) for e, c in enumerate(counts_row) if c]
+    )
 
 
 @pytest.mark.parametrize("name", ["roc_auc", "accuracy", "log_loss"])
@@ -57,7 +58,8 @@ def test_each_ranking_draw_is_map_at_k_on_the_resampled_rows():
     for b in range(10):
         idx = _resampled(counts[b], ent)
         assert draws[b] == pytest.approx(
-            METRICS["map_at_k"]([true[i] for i in idx], [pred[i] for i in idx], 5))
+            METRICS["map_at_k"]([true[i] for i in idx], [pred[i] for i in idx], 5)
+        )
 
 
 def test_the_interval_holds_the_estimate_and_narrows_with_more_entities():
@@ -66,16 +68,21 @@ def test_the_interval_holds_the_estimate_and_narrows_with_more_entities():
     point = METRICS["roc_auc"](y, p)
     assert big["low"] <= point <= big["high"] and big["draws_used"] == 300
     small_rows = groups < 100  # control: a tenth of the entities
-    small = bootstrap_interval("roc_auc", y[small_rows], p[small_rows],
-                               groups[small_rows], draws=300)
+    small = bootstrap_interval(
+        "roc_auc", y[small_rows], p[small_rows], groups[small_rows], draws=300
+    )
     assert (small["high"] - small["low"]) > 2 * (big["high"] - big["low"])
     assert overlap(big, small) and not overlap(big, {"low": 2.0, "high": 3.0})
 
 
 def test_an_undefined_metric_gives_no_interval():
     y = np.array([1, 1, 1, 0])
-    assert bootstrap_interval("roc_auc", y, np.array([.9, .8, .7, .1]),
-                              np.array([0, 1, 2, 3]), draws=200) is not None
+    assert (
+        bootstrap_interval(
+            "roc_auc", y, np.array([0.9, 0.8, 0.7, 0.1]), np.array([0, 1, 2, 3]), draws=200
+        )
+        is not None
+    )
     assert bootstrap_interval("roc_auc", np.ones(4), np.ones(4) / 2, np.arange(4)) is None
     with pytest.raises(ValueError, match="unknown metric"):
         bootstrap_interval("auc", y, y, y)

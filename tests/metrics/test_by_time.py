@@ -33,8 +33,9 @@ def _split(calendar: bool, n: int = 300):
 def _flag(y, p, times, entity):
     pooled = METRICS["roc_auc"](y, p)
     per = metric_by_time("roc_auc", y, p, times)
-    return calendar_signal("roc_auc", pooled, per,
-                           bootstrap_interval("roc_auc", y, p, entity, draws=200)), per
+    return calendar_signal(
+        "roc_auc", pooled, per, bootstrap_interval("roc_auc", y, p, entity, draws=200)
+    ), per
 
 
 def test_a_calendar_driven_label_is_flagged():

@@ -33,7 +33,7 @@ from rdl.metrics import (
     rmse,
     roc_auc,
 )
-from tests.fixtures.metrics import MC_TRUE, MC_PRED
+from tests.fixtures.metrics import MC_PRED, MC_TRUE
 
 approx = pytest.approx
 
@@ -88,9 +88,19 @@ def test_non_finite_pred_raises(fn, bad):
 def test_non_finite_2d_positions_and_true():
     pred = np.array(MC_PRED)
     pred[2, 1] = np.nan
-    with pytest.raises(ValueError, match=re.escape("macro_f1: pred contains 1 non-finite value(s) (1 NaN, 0 inf) at position(s) [(2, 1)]")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "macro_f1: pred contains 1 non-finite value(s) (1 NaN, 0 inf) at position(s) [(2, 1)]"
+        ),
+    ):
         macro_f1(MC_TRUE, pred)
-    with pytest.raises(ValueError, match=re.escape("mae: true contains 1 non-finite value(s) (1 NaN, 0 inf) at position(s) [0]")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "mae: true contains 1 non-finite value(s) (1 NaN, 0 inf) at position(s) [0]"
+        ),
+    ):
         mae([np.nan, 1.0], [1.0, 1.0])
     with pytest.raises(ValueError, match=re.escape("rmse: true contains 1 non-finite")):
         rmse(pd.Series([1.0, None]), [1.0, 1.0])
@@ -98,18 +108,30 @@ def test_non_finite_2d_positions_and_true():
 
 def test_many_bad_positions_are_truncated():
     pred = np.full(30, np.nan)
-    with pytest.raises(ValueError, match=re.escape("pred contains 30 non-finite value(s) (30 NaN, 0 inf)")) as e:
+    with pytest.raises(
+        ValueError, match=re.escape("pred contains 30 non-finite value(s) (30 NaN, 0 inf)")
+    ) as e:
         mae(np.zeros(30), pred)
     assert "(20 more)" in str(e.value)
 
 
 @pytest.mark.parametrize(
     "fn",
-    BINARY + REGRESSION + [macro_f1, micro_f1, multiclass_accuracy, multiclass_log_loss,
-                           multilabel_auroc_macro, multilabel_ap_micro],
+    BINARY
+    + REGRESSION
+    + [
+        macro_f1,
+        micro_f1,
+        multiclass_accuracy,
+        multiclass_log_loss,
+        multilabel_auroc_macro,
+        multilabel_ap_micro,
+    ],
 )
 def test_length_mismatch_raises(fn):
-    with pytest.raises(ValueError, match=rf"^{fn.__name__}: length mismatch: true has 3 rows but pred has 2 rows"):
+    with pytest.raises(
+        ValueError, match=rf"^{fn.__name__}: length mismatch: true has 3 rows but pred has 2 rows"
+    ):
         fn([0, 1, 0], [[0.5, 0.5], [0.5, 0.5]] if "multi" in fn.__name__ else [0.2, 0.7])
 
 
@@ -135,19 +157,30 @@ def test_other_probabilities_out_of_range_raise(fn):
         true, pred = [0, 1], [[1.5, -0.5], [0.5, 0.5]]
     else:
         true, pred = [[0, 1], [1, 0]], [[0.2, 3.0], [0.7, 0.1]]
-    with pytest.raises(ValueError, match=rf"^{fn.__name__}: pred must be probabilities in \[0, 1\]"):
+    with pytest.raises(
+        ValueError, match=rf"^{fn.__name__}: pred must be probabilities in \[0, 1\]"
+    ):
         fn(true, pred)
 
 
 def test_multiclass_log_loss_rows_must_sum_to_one():
-    with pytest.raises(ValueError, match=r"multiclass_log_loss: each row of pred must sum to 1.*position\(s\) \[1\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"multiclass_log_loss: each row of pred must sum to 1.*position\(s\) \[1\]",
+    ):
         multiclass_log_loss([0, 1], [[0.5, 0.5], [0.2, 0.2]])
 
 
 def test_bad_labels_raise():
-    with pytest.raises(ValueError, match=r"roc_auc: true must contain binary labels 0/1, found other value\(s\) \[2\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"roc_auc: true must contain binary labels 0/1, found other value\(s\) \[2\]",
+    ):
         roc_auc([0, 1, 2], [0.1, 0.2, 0.3])
-    with pytest.raises(ValueError, match=r"multiclass_accuracy: true must hold integer class indices in 0..2 .*\[3\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"multiclass_accuracy: true must hold integer class indices in 0..2 .*\[3\]",
+    ):
         multiclass_accuracy([0, 3], [[1, 0, 0], [0, 1, 0]])
     with pytest.raises(ValueError, match=r"mae: true must be numeric"):
         mae(["a", "b"], [1.0, 2.0])
@@ -159,7 +192,10 @@ def test_binary_two_column_pred_hint():
 
 
 def test_multilabel_shape_mismatch_raises():
-    with pytest.raises(ValueError, match=r"multilabel_auroc_macro: true and pred must both have shape \[n, num_labels\].*true \(2, 2\) and pred \(2, 3\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"multilabel_auroc_macro: true and pred must both have shape \[n, num_labels\].*true \(2, 2\) and pred \(2, 3\)",
+    ):
         multilabel_auroc_macro([[0, 1], [1, 0]], np.full((2, 3), 0.5))
 
 
@@ -172,7 +208,9 @@ def test_r2_needs_two_rows():
 # scikit-learn does the checking; rdl's message contract stays
 # --------------------------------------------------------------------------
 
-ARRAY_METRICS = [fn for name, fn in METRICS.items() if fn.__name__ == name and not name.endswith("_at_k")]
+ARRAY_METRICS = [
+    fn for name, fn in METRICS.items() if fn.__name__ == name and not name.endswith("_at_k")
+]
 
 BAD_INPUTS = {
     "3-D pred": ([0, 1], np.zeros((2, 2, 2))),
@@ -201,14 +239,22 @@ def test_bad_input_is_a_value_error_naming_the_metric(fn, case):
 
 
 def test_non_finite_true_names_kind_and_positions():
-    with pytest.raises(ValueError, match=re.escape("mse: true contains 2 non-finite value(s) (1 NaN, 1 inf) at position(s) [1, 2]")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "mse: true contains 2 non-finite value(s) (1 NaN, 1 inf) at position(s) [1, 2]"
+        ),
+    ):
         mse([0.0, np.nan, -np.inf, 1.0], [0.0, 0.0, 0.0, 0.0])
 
 
 @pytest.mark.parametrize(
     ("true", "hint"),
     [
-        ([0.0, 0.5, 1.0], "true looks continuous (real-valued): for a regression target use mae, rmse or r2"),
+        (
+            [0.0, 0.5, 1.0],
+            "true looks continuous (real-valued): for a regression target use mae, rmse or r2",
+        ),
         ([1, 2, 1], "two classes: map them to 0 and 1"),
         ([-1, 1, 1], "two classes: map them to 0 and 1"),
         ([0, 1, 2], "for multiclass, pass pred as [n, num_classes] probabilities"),
@@ -227,5 +273,7 @@ def test_bad_binary_labels_say_what_true_looks_like(true, hint):
 
 @pytest.mark.parametrize("fn", [multilabel_auroc_macro, multilabel_ap_micro])
 def test_multilabel_without_label_columns_raises(fn):
-    with pytest.raises(ValueError, match=rf"^{fn.__name__}: true and pred have no label columns \(shape \(3, 0\)\)"):
+    with pytest.raises(
+        ValueError, match=rf"^{fn.__name__}: true and pred have no label columns \(shape \(3, 0\)\)"
+    ):
         fn(np.zeros((3, 0)), np.zeros((3, 0)))

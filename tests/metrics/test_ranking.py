@@ -22,7 +22,7 @@ from rdl.metrics import (
     precision_at_k,
     recall_at_k,
 )
-from tests.fixtures.metrics import RK_TRUE, RK_PRED
+from tests.fixtures.metrics import RK_PRED, RK_TRUE
 
 approx = pytest.approx
 
@@ -159,14 +159,18 @@ def test_ranking_properties(data, k):
 
 @pytest.mark.parametrize("fn", [map_at_k, recall_at_k, precision_at_k, ndcg_at_k])
 def test_ranking_length_mismatch_raises(fn):
-    with pytest.raises(ValueError, match=rf"^{fn.__name__}: length mismatch: true has 3 rows but pred has 2 rows"):
+    with pytest.raises(
+        ValueError, match=rf"^{fn.__name__}: length mismatch: true has 3 rows but pred has 2 rows"
+    ):
         fn(RK_TRUE, RK_PRED[:2], 2)
 
 
 @pytest.mark.parametrize("fn", [map_at_k, recall_at_k, precision_at_k, ndcg_at_k])
 @pytest.mark.parametrize("k", [0, -3])
 def test_ranking_nonpositive_k_raises(fn, k):
-    with pytest.raises(ValueError, match=rf"^{fn.__name__}: k must be a positive integer, got k={k}"):
+    with pytest.raises(
+        ValueError, match=rf"^{fn.__name__}: k must be a positive integer, got k={k}"
+    ):
         fn(RK_TRUE, RK_PRED, k)
 
 
@@ -177,30 +181,45 @@ def test_ranking_non_integer_k_raises(k):
 
 
 def test_ranking_pred_rows_shorter_than_k_raise():
-    with pytest.raises(ValueError, match=r"recall_at_k: pred must have at least k=4 ranked ids per row, but 3 row\(s\) are shorter: row\(s\) \[0, 1, 2\] \(e\.g\. row 0 has 3\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"recall_at_k: pred must have at least k=4 ranked ids per row, but 3 row\(s\) are shorter: row\(s\) \[0, 1, 2\] \(e\.g\. row 0 has 3\)",
+    ):
         recall_at_k(RK_TRUE, RK_PRED, 4)
-    with pytest.raises(ValueError, match=r"map_at_k: k=None needs every pred row to have the same length"):
+    with pytest.raises(
+        ValueError, match=r"map_at_k: k=None needs every pred row to have the same length"
+    ):
         map_at_k(RK_TRUE, [[1, 2], [3], [4, 5]])
 
 
 def test_ranking_non_finite_ids_raise():
     pred = RK_PRED.astype(float)
     pred[1, 2] = np.nan
-    with pytest.raises(ValueError, match=re.escape("ndcg_at_k: pred contains 1 NaN/inf/None id(s) at position(s) (row, rank) [(1, 2)]")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "ndcg_at_k: pred contains 1 NaN/inf/None id(s) at position(s) (row, rank) [(1, 2)]"
+        ),
+    ):
         ndcg_at_k(RK_TRUE, pred, 3)
     with pytest.raises(ValueError, match=re.escape("map_at_k: pred contains 1 NaN/inf/None id(s)")):
         map_at_k([[1]], [[1, None]], 1)
 
 
 def test_ranking_duplicate_ids_raise():
-    with pytest.raises(ValueError, match=r"precision_at_k: pred repeats a destination id within the top k=3 in 1 row\(s\): \[0\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"precision_at_k: pred repeats a destination id within the top k=3 in 1 row\(s\): \[0\]",
+    ):
         precision_at_k(RK_TRUE, [[1, 1, 2], [3, 4, 7], [9, 6, 12]], 3)
     # duplicates beyond k are ignored
     assert precision_at_k(RK_TRUE, [[1, 5, 2, 2], [3, 4, 7, 7], [9, 6, 12, 9]], 3) == approx(4 / 9)
 
 
 def test_ranking_true_row_not_a_collection_raises():
-    with pytest.raises(ValueError, match=r"map_at_k: true row 1 must be a collection of destination ids, got int 7"):
+    with pytest.raises(
+        ValueError, match=r"map_at_k: true row 1 must be a collection of destination ids, got int 7"
+    ):
         map_at_k([[1], 7], [[1], [7]], 1)
 
 
@@ -215,7 +234,13 @@ def test_map_divides_by_min_k_and_true_count_as_relbench():
 
 @pytest.mark.parametrize("fn", [map_at_k, recall_at_k, precision_at_k, ndcg_at_k])
 def test_ranking_non_iterable_inputs_raise_value_error(fn):
-    with pytest.raises(ValueError, match=rf"^{fn.__name__}: true must be a sequence of collections of destination ids, got int"):
+    with pytest.raises(
+        ValueError,
+        match=rf"^{fn.__name__}: true must be a sequence of collections of destination ids, got int",
+    ):
         fn(5, RK_PRED, 3)
-    with pytest.raises(ValueError, match=rf"^{fn.__name__}: pred must be \[n, k\] ranked destination ids \(or a list of lists\), got int"):
+    with pytest.raises(
+        ValueError,
+        match=rf"^{fn.__name__}: pred must be \[n, k\] ranked destination ids \(or a list of lists\), got int",
+    ):
         fn(RK_TRUE, 5, 3)

@@ -15,49 +15,48 @@ import pytest
 from rdl import metrics as M
 from rdl.metrics import (
     METRICS,
-    accuracy,
-    average_precision,
-    f1,
     higher_is_better,
-    log_loss,
-    macro_f1,
     mae,
-    map_at_k,
-    micro_f1,
-    mse,
-    multiclass_log_loss,
-    multilabel_ap_macro,
-    multilabel_auroc_macro,
-    ndcg_at_k,
-    precision_at_k,
-    r2,
-    recall_at_k,
-    rmse,
     roc_auc,
 )
 from tests.fixtures.metrics import (
-    B_TRUE,
     B_PRED,
-    MC_TRUE,
+    B_TRUE,
     MC_PRED,
-    ML_TRUE,
+    MC_TRUE,
     ML_PRED,
-    R_TRUE,
+    ML_TRUE,
     R_PRED,
-    RK_TRUE,
+    R_TRUE,
     RK_PRED,
+    RK_TRUE,
 )
-
 
 # registry
 # --------------------------------------------------------------------------
 
 
 def test_registry_contents():
-    for name in ["roc_auc", "average_precision", "accuracy", "f1", "log_loss", "mae", "mse",
-                 "rmse", "r2", "macro_f1", "micro_f1", "map_at_k", "recall_at_k",
-                 "precision_at_k", "ndcg_at_k", "multiclass_log_loss",
-                 "multilabel_auroc_macro", "multilabel_ap_macro"]:
+    for name in [
+        "roc_auc",
+        "average_precision",
+        "accuracy",
+        "f1",
+        "log_loss",
+        "mae",
+        "mse",
+        "rmse",
+        "r2",
+        "macro_f1",
+        "micro_f1",
+        "map_at_k",
+        "recall_at_k",
+        "precision_at_k",
+        "ndcg_at_k",
+        "multiclass_log_loss",
+        "multilabel_auroc_macro",
+        "multilabel_ap_macro",
+    ]:
         assert callable(METRICS[name])
     for name, fn in METRICS.items():
         assert fn is getattr(M, fn.__name__)
@@ -69,8 +68,19 @@ def test_registry_contents():
 def test_higher_is_better():
     for name in ["mae", "mse", "rmse", "log_loss", "multiclass_log_loss"]:
         assert higher_is_better(name) is False
-    for name in ["roc_auc", "average_precision", "accuracy", "f1", "r2", "macro_f1",
-                 "micro_f1", "map_at_k", "ndcg_at_k", "recall_at_k", "precision_at_k"]:
+    for name in [
+        "roc_auc",
+        "average_precision",
+        "accuracy",
+        "f1",
+        "r2",
+        "macro_f1",
+        "micro_f1",
+        "map_at_k",
+        "ndcg_at_k",
+        "recall_at_k",
+        "precision_at_k",
+    ]:
         assert higher_is_better(name) is True
     assert higher_is_better(mae) is False
     assert higher_is_better(roc_auc) is True
@@ -94,11 +104,29 @@ def test_registry_functions_work_on_matching_data():
 
 
 PUBLIC_API = [
-    "METRICS", "accuracy", "average_precision", "f1", "higher_is_better", "log_loss",
-    "macro_f1", "mae", "map_at_k", "micro_f1", "mse", "multiclass_accuracy",
-    "multiclass_log_loss", "multilabel_ap_macro", "multilabel_ap_micro",
-    "multilabel_auroc_macro", "multilabel_auroc_micro", "ndcg_at_k", "precision_at_k", "r2",
-    "recall_at_k", "rmse", "roc_auc",
+    "METRICS",
+    "accuracy",
+    "average_precision",
+    "f1",
+    "higher_is_better",
+    "log_loss",
+    "macro_f1",
+    "mae",
+    "map_at_k",
+    "micro_f1",
+    "mse",
+    "multiclass_accuracy",
+    "multiclass_log_loss",
+    "multilabel_ap_macro",
+    "multilabel_ap_micro",
+    "multilabel_auroc_macro",
+    "multilabel_auroc_micro",
+    "ndcg_at_k",
+    "precision_at_k",
+    "r2",
+    "recall_at_k",
+    "rmse",
+    "roc_auc",
 ]
 
 
@@ -110,8 +138,9 @@ def test_public_api_is_unchanged():
     assert set(PUBLIC_API) <= set(namespace)
 
 
-@pytest.mark.parametrize("fn", [*dict.fromkeys(METRICS.values()), higher_is_better],
-                         ids=lambda fn: fn.__name__)
+@pytest.mark.parametrize(
+    "fn", [*dict.fromkeys(METRICS.values()), higher_is_better], ids=lambda fn: fn.__name__
+)
 def test_docstrings_are_written_in_the_source(fn):
     # no docstring is assembled at import time: what help() shows is what the file says
     node = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]

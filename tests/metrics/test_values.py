@@ -30,7 +30,16 @@ from rdl.metrics import (
     rmse,
     roc_auc,
 )
-from tests.fixtures.metrics import B_TRUE, B_PRED, MC_TRUE, MC_PRED, ML_TRUE, ML_PRED, R_TRUE, R_PRED
+from tests.fixtures.metrics import (
+    B_PRED,
+    B_TRUE,
+    MC_PRED,
+    MC_TRUE,
+    ML_PRED,
+    ML_TRUE,
+    R_PRED,
+    R_TRUE,
+)
 
 approx = pytest.approx
 

@@ -20,16 +20,23 @@ from rdl.train.link import (
 )
 from tests.fixtures.shops import UserItemBuy, link_shop
 
-TINY = dict(epochs=2, channels=8, encoder_layers=1, num_neighbors=[8, 4], num_layers=2,
-            batch_size=64, text="none", seed=3)
+TINY = dict(
+    epochs=2,
+    channels=8,
+    encoder_layers=1,
+    num_neighbors=[8, 4],
+    num_layers=2,
+    batch_size=64,
+    text="none",
+    seed=3,
+)
 
 
 @pytest.fixture(scope="module")
 def ratings(tmp_path_factory):
     db = build_database(num_users=80, num_items=40, ratings_per_user=25, seed=1)
     task = UserItemRate(db)
-    graph = build_graph(db, text="none", cache_dir=tmp_path_factory.mktemp("cache"),
-                        progress=False)
+    graph = build_graph(db, text="none", cache_dir=tmp_path_factory.mktemp("cache"), progress=False)
     return db, task, graph
 
 
@@ -121,8 +128,13 @@ def _with_ratings(db, rows):
     extra["rating_id"] = np.arange(len(extra)) + r["rating_id"].max() + 1
     tables = dict(db.items())
     t = db["ratings"]
-    tables["ratings"] = Table(pd.concat([r, extra[r.columns]], ignore_index=True),
-                              t.fkey_col_to_pkey_table, t.pkey_col, t.time_col, t.stypes)
+    tables["ratings"] = Table(
+        pd.concat([r, extra[r.columns]], ignore_index=True),
+        t.fkey_col_to_pkey_table,
+        t.pkey_col,
+        t.time_col,
+        t.stypes,
+    )
     return Database(tables)
 
 
@@ -136,8 +148,10 @@ def test_context_features_use_links_observed_by_t_only(ratings):
     ctx = tr.context_at(t)
     assert ctx.shape == (graph.num_nodes["items"], 3)
     r = db["ratings"].df
-    upto = np.bincount(graph.node_index("items", r.loc[r["rated_at"] <= ts, "item_id"]),
-                       minlength=graph.num_nodes["items"])
+    upto = np.bincount(
+        graph.node_index("items", r.loc[r["rated_at"] <= ts, "item_id"]),
+        minlength=graph.num_nodes["items"],
+    )
     assert (np.expm1(ctx[:, 0].numpy()) <= upto + 1e-3).all()
     assert (ctx[:, 1] <= ctx[:, 0] + 1e-6).all()  # last window within "so far"
     age = np.clip((t - graph.node_time["items"]) / 86400, 0, None)
@@ -160,9 +174,13 @@ def test_bpr_loss_is_the_mean_over_every_triple():
     gen = torch.Generator().manual_seed(0)
     scores = torch.randn(7, 11, generator=gen)
     pos = torch.rand(7, 11, generator=gen) < 0.3
-    terms = [torch.nn.functional.softplus(scores[i, k] - scores[i, j])
-             for i in range(7) for j in range(11) for k in range(11)
-             if pos[i, j] and not pos[i, k]]
+    terms = [
+        torch.nn.functional.softplus(scores[i, k] - scores[i, j])
+        for i in range(7)
+        for j in range(11)
+        for k in range(11)
+        if pos[i, j] and not pos[i, k]
+    ]
     loss, n = bpr_loss(scores, pos)
     assert n == int(pos.sum())
     torch.testing.assert_close(loss, torch.stack(terms).mean())
@@ -172,8 +190,7 @@ def test_bpr_loss_is_the_mean_over_every_triple():
 
 def test_two_tower_destinations_per_batch_are_capped(ratings):
     _, task, graph = ratings
-    tr = TwoTowerTrainer(task, graph, TrainConfig(**TINY), num_negatives=4,
-                         max_dst_per_batch=10)
+    tr = TwoTowerTrainer(task, graph, TrainConfig(**TINY), num_negatives=4, max_dst_per_batch=10)
     seeds = make_link_seeds(task, task.get_table("train"), graph)
     t = np.bincount(np.unique(seeds.time, return_inverse=True)[1]).argmax()
     rows = np.flatnonzero(seeds.time == np.unique(seeds.time)[t])

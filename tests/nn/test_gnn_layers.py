@@ -8,12 +8,12 @@ import pytest
 import torch
 from torch_geometric.utils import scatter
 
-from tests.fixtures.nn import NUM_SEEDS, small_batch, small_graph, small_model
+from rdl.cli.errors import error_message
 from rdl.nn import GNNS, RDLModel, RelationConv
 from rdl.nn.convs import make_layer
-from rdl.cli.errors import error_message
 from rdl.train.config import ConfigError, TrainConfig
 from rdl.train.entity import model_kwargs
+from tests.fixtures.nn import NUM_SEEDS, small_batch, small_graph, small_model
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,9 @@ def test_forward_backward(graph, gnn):
     out.sum().backward()
     for i, conv in enumerate(model.backbone.gnn.convs):
         grads = [p.grad for p in conv.parameters() if p.grad is not None]
-        assert grads and any(g.abs().sum() > 0 for g in grads), f"layer {i} of {gnn} got no gradient"
+        assert grads and any(g.abs().sum() > 0 for g in grads), (
+            f"layer {i} of {gnn} got no gradient"
+        )
     # the row encoders are reached through the layer
     assert model.backbone.encoder.encoders["t:values"].decoder[-1].weight.grad.abs().sum() > 0
 
@@ -43,8 +45,9 @@ def test_trimming_is_exact(graph, gnn):
     ei = {et: batch[et].edge_index for et in batch.edge_types}
     with torch.no_grad():
         full = model.backbone.gnn(dict(x_dict), ei)
-        trimmed = model.backbone.gnn(dict(x_dict), ei, batch.num_sampled_nodes_dict,
-                                     batch.num_sampled_edges_dict)
+        trimmed = model.backbone.gnn(
+            dict(x_dict), ei, batch.num_sampled_nodes_dict, batch.num_sampled_edges_dict
+        )
     torch.testing.assert_close(trimmed["items"][:NUM_SEEDS], full["items"][:NUM_SEEDS])
     assert batch.num_sampled_nodes_dict["items"][2] > 0
     assert trimmed["items"].size(0) < full["items"].size(0)
@@ -86,16 +89,20 @@ def test_unknown_gnn_says_what_to_type():
     with pytest.raises(ConfigError, match="'gcn' is not one of") as e:
         TrainConfig(gnn="gcn")
     assert e.value.field == "gnn" and error_message(e.value).startswith("option --gnn:")
-    with pytest.raises(ValueError, match=r"choose one of \['sage', 'gat', 'rn', 'hgt'\] \(gnn\)") as e:
+    with pytest.raises(
+        ValueError, match=r"choose one of \['sage', 'gat', 'rn', 'hgt'\] \(gnn\)"
+    ) as e:
         make_layer("gcn", ["a"], [("a", "r", "a")], 8)
     assert "--" not in str(e.value)  # a Python caller reads the argument, not a flag
     assert error_message(e.value).count("--gnn") == 1  # the CLI names the flag, once
     with pytest.raises(ValueError) as e:  # heads must divide channels
         make_layer("gat", ["a"], [("a", "r", "a")], 10)
-    assert "gnn='gat': 4 heads do not divide 10 channels; pick channels as a multiple of 4" \
-        in str(e.value)
-    assert error_message(e.value).startswith("--gnn gat: 4 heads") and \
-        "pick --channels as" in error_message(e.value)
+    assert "gnn='gat': 4 heads do not divide 10 channels; pick channels as a multiple of 4" in str(
+        e.value
+    )
+    assert error_message(e.value).startswith(
+        "--gnn gat: 4 heads"
+    ) and "pick --channels as" in error_message(e.value)
     with pytest.raises(ConfigError, match="'median' is not one of") as e:
         TrainConfig(pooling="median")
     assert error_message(e.value).startswith("option --pooling:")
@@ -142,9 +149,11 @@ def test_fast_hgt_equals_pyg_hgt_in_metadata_order():
             p.add_(torch.randn_like(p))
     fast.load_state_dict(ref.state_dict())
     x = {"a": torch.randn(5, 8), "b": torch.randn(4, 8)}
-    ei = {("a", "r1", "b"): torch.tensor([[0, 1, 2], [0, 1, 3]]),
-          ("b", "r2", "a"): torch.tensor([[0, 3], [1, 4]]),
-          ("a", "r3", "a"): torch.tensor([[0, 1], [2, 3]])}
+    ei = {
+        ("a", "r1", "b"): torch.tensor([[0, 1, 2], [0, 1, 3]]),
+        ("b", "r2", "a"): torch.tensor([[0, 3], [1, 4]]),
+        ("a", "r3", "a"): torch.tensor([[0, 1], [2, 3]]),
+    }
     a, b = ref(x, ei), fast(x, ei)
     for nt in a:
         torch.testing.assert_close(a[nt], b[nt])
@@ -163,6 +172,8 @@ def test_the_layer_registry_is_the_one_list():
     for name, entry in GNN_LAYERS.items():  # every entry builds a layer that runs
         assert (entry.conv is None) != (entry.whole is None), name
         layer = make_layer(name, ["a", "b"], [("a", "r", "b")], 8)
-        out = layer({"a": torch.randn(3, 8), "b": torch.randn(2, 8)},
-                    {("a", "r", "b"): torch.tensor([[0, 1, 2], [0, 1, 1]])})
+        out = layer(
+            {"a": torch.randn(3, 8), "b": torch.randn(2, 8)},
+            {("a", "r", "b"): torch.tensor([[0, 1, 2], [0, 1, 1]])},
+        )
         assert out["b"].shape == (2, 8), name

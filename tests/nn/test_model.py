@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from tests.fixtures.nn import small_batch, small_graph, small_model
 from rdl.nn import POOLINGS
 from rdl.sampling import TemporalNeighborSampler, build_csc
 from rdl.sampling.loader import NodeLoader
+from tests.fixtures.nn import small_batch, small_graph, small_model
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,9 @@ def test_unique_row_encoding_is_exact(graph):
         if nt in bb.time_tables:
             direct = direct + bb.temporal(nt, batch.seed_time[batch[nt].batch], batch[nt].time)
         torch.testing.assert_close(x_dict[nt], direct, rtol=1e-5, atol=1e-5)
-    assert sum(batch[nt].uniq.numel() for nt in x_dict) < sum(batch[nt].n_id.numel() for nt in x_dict)
+    assert sum(batch[nt].uniq.numel() for nt in x_dict) < sum(
+        batch[nt].n_id.numel() for nt in x_dict
+    )
 
 
 def test_trimming_is_exact(graph):
@@ -52,8 +54,9 @@ def test_trimming_is_exact(graph):
     x_dict, _ = model.backbone.features(batch, graph.tf_dict)
     ei = {et: batch[et].edge_index for et in batch.edge_types}
     full = model.backbone.gnn(dict(x_dict), ei)
-    trimmed = model.backbone.gnn(dict(x_dict), ei, batch.num_sampled_nodes_dict,
-                                 batch.num_sampled_edges_dict)
+    trimmed = model.backbone.gnn(
+        dict(x_dict), ei, batch.num_sampled_nodes_dict, batch.num_sampled_edges_dict
+    )
     torch.testing.assert_close(trimmed["items"][:20], full["items"][:20])
     # hop-2 items (other items under the seed's key) were trimmed before the last layer
     assert batch.num_sampled_nodes_dict["items"][2] > 0
@@ -64,8 +67,16 @@ def test_entity_grouped_batches_keep_groups_together(graph):
     csc = build_csc(graph.num_nodes, graph.node_time, graph.edge_index)
     sampler = TemporalNeighborSampler(csc, graph.num_nodes, graph.node_time, [2, 2], seed=1)
     seeds = np.repeat(np.arange(10), 4)
-    loader = NodeLoader(sampler, graph.node_time, "items", seeds, np.full(40, 1_600_000_000),
-                        batch_size=8, shuffle=True, group=seeds)
+    loader = NodeLoader(
+        sampler,
+        graph.node_time,
+        "items",
+        seeds,
+        np.full(40, 1_600_000_000),
+        batch_size=8,
+        shuffle=True,
+        group=seeds,
+    )
     seen = [np.unique(seeds[idx]) for _, idx in loader]
     assert all(len(s) == 2 for s in seen)  # 8 seeds = two whole entities per batch
     assert sorted(np.concatenate(seen).tolist()) == list(range(10))

@@ -47,8 +47,12 @@ def test_batched_equals_each_set_alone(mode):
         batched = pool(seed_x, {"t": x}, {"t": index})
         for s in range(seed_x.size(0)):
             mine = index == s
-            alone = pool(seed_x[s:s + 1], {"t": x[mine]}, {"t": torch.zeros(int(mine.sum()), dtype=torch.long)})
-            torch.testing.assert_close(batched[s:s + 1], alone, rtol=1e-4, atol=1e-5)
+            alone = pool(
+                seed_x[s : s + 1],
+                {"t": x[mine]},
+                {"t": torch.zeros(int(mine.sum()), dtype=torch.long)},
+            )
+            torch.testing.assert_close(batched[s : s + 1], alone, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("mode", [m for m in POOLINGS if m != "rn"])
@@ -60,7 +64,11 @@ def test_order_within_a_set_does_not_matter(mode):
     pool = _pool(mode)
     with torch.no_grad():
         a = pool(seed_x, {"t": x}, {"t": index})
-        b = pool(seed_x, {"u": x[perm][:7], "v": x[perm][7:]}, {"u": index[perm][:7], "v": index[perm][7:]})
+        b = pool(
+            seed_x,
+            {"u": x[perm][:7], "v": x[perm][7:]},
+            {"u": index[perm][:7], "v": index[perm][7:]},
+        )
     torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
 
 
@@ -188,10 +196,11 @@ def test_the_pooling_registry_is_the_one_list():
     from rdl.cli.errors import error_message
     from rdl.nn.pooling import POOLING_REGISTRY, pooling_help
 
-    assert POOLINGS == tuple(POOLING_REGISTRY) and POOLINGS[0] == "seed"
+    assert tuple(POOLING_REGISTRY) == POOLINGS and POOLINGS[0] == "seed"
     assert pooling_help() == "readout: " + " | ".join(POOLINGS)
-    assert all(f"{p.name} ({p.help})" in pooling_help(verbose=True)
-               for p in POOLING_REGISTRY.values())
+    assert all(
+        f"{p.name} ({p.help})" in pooling_help(verbose=True) for p in POOLING_REGISTRY.values()
+    )
     # only "seed" pools nothing; every other entry builds an aggregation and a projection
     assert [n for n, p in POOLING_REGISTRY.items() if p.build is None] == ["seed"]
     with pytest.raises(ValueError, match=r"unknown pooling 'median'.*\(pooling\)") as e:

@@ -10,17 +10,25 @@ import pytest
 from typer.testing import CliRunner
 
 import rdl
-from tests.fixtures.pretrain_toy import toy_database, user_kind_task
 from rdl.cli import app
 from rdl.db import Database, Table
 from rdl.db.write import to_url
 from rdl.pretrain import PretrainConfig, pretrain
-from rdl.pretrain.embed import EmbedOutputError, Embedder
+from rdl.pretrain.embed import Embedder, EmbedOutputError
 from rdl.train import TrainConfig, train_task
 from rdl.train.init import InitError
+from tests.fixtures.pretrain_toy import toy_database, user_kind_task
 
-TINY = dict(channels=16, encoder_layers=1, num_neighbors=[16, 4], batch_size=32, text=False,
-            precision="fp32", threads=1, seed=0)
+TINY = dict(
+    channels=16,
+    encoder_layers=1,
+    num_neighbors=[16, 4],
+    batch_size=32,
+    text=False,
+    precision="fp32",
+    threads=1,
+    seed=0,
+)
 AT = pd.Timestamp("2021-03-01")
 
 
@@ -32,8 +40,15 @@ def backbone(tmp_path_factory):
     src = tmp_path_factory.mktemp("db") / "toy.duckdb"
     to_url(toy_database(num_users=16, events_per_user=30), str(src))
     db = rdl.connect(f"duckdb:///{src}")
-    pretrain(db, "users", TrainConfig(epochs=1, max_steps_per_epoch=3, lr=0.003, **TINY),
-             PretrainConfig(num_views=2, every_days=60), out, cache_dir=cache, progress=False)
+    pretrain(
+        db,
+        "users",
+        TrainConfig(epochs=1, max_steps_per_epoch=3, lr=0.003, **TINY),
+        PretrainConfig(num_views=2, every_days=60),
+        out,
+        cache_dir=cache,
+        progress=False,
+    )
     return out, cache, db, src
 
 
@@ -55,13 +70,23 @@ def test_layout(backbone):
 
 def _with_events(db: Database, when: pd.Timestamp) -> Database:
     """``db`` plus 3 new events (new keys) per user dated ``when``, with new amounts/kinds."""
-    tables = {n: Table(t.df.copy(), dict(t.fkey_col_to_pkey_table), t.pkey_col, t.time_col,
-                       dict(t.stypes)) for n, t in db.items()}
+    tables = {
+        n: Table(
+            t.df.copy(), dict(t.fkey_col_to_pkey_table), t.pkey_col, t.time_col, dict(t.stypes)
+        )
+        for n, t in db.items()
+    }
     ev = tables["events"].df
     users = db["users"].df["user_id"].to_numpy()
-    new = pd.DataFrame({"event_id": ev["event_id"].max() + 1 + np.arange(3 * len(users)),
-                        "user_id": np.repeat(users, 3), "ts": when,
-                        "amount": 9.0, "kind": "k7"})
+    new = pd.DataFrame(
+        {
+            "event_id": ev["event_id"].max() + 1 + np.arange(3 * len(users)),
+            "user_id": np.repeat(users, 3),
+            "ts": when,
+            "amount": 9.0,
+            "kind": "k7",
+        }
+    )
     tables["events"].df = pd.concat([ev, new], ignore_index=True)
     return Database(tables)
 
@@ -80,8 +105,17 @@ def test_embeddings_at_t_ignore_rows_after_t(backbone):
 def test_cli_parquet_and_database_outputs(backbone, tmp_path):
     out, cache, db, src = backbone
     runner = CliRunner()
-    base = ["embed", "--model", str(out), "--db", str(src), "--at", str(AT.date()),
-            "--cache-dir", str(cache)]
+    base = [
+        "embed",
+        "--model",
+        str(out),
+        "--db",
+        str(src),
+        "--at",
+        str(AT.date()),
+        "--cache-dir",
+        str(cache),
+    ]
     res = runner.invoke(app, base + ["--out", str(tmp_path / "e.parquet")])
     assert res.exit_code == 0, res.output
     pq = pd.read_parquet(tmp_path / "e.parquet")
@@ -105,8 +139,9 @@ def test_refuses_the_source_database_in_python(backbone, tmp_path):
 
     df = pd.DataFrame({"k": [1], "timestamp": [AT], "e_0": [0.5]})
     with pytest.raises(EmbedOutputError, match="source database"):
-        write_embeddings(df, str(tmp_path / "a.duckdb"), source=f"duckdb:///{tmp_path}/a.duckdb",
-                         table="x")
+        write_embeddings(
+            df, str(tmp_path / "a.duckdb"), source=f"duckdb:///{tmp_path}/a.duckdb", table="x"
+        )
 
 
 def test_a_database_with_other_columns_is_one_clear_error(backbone):
@@ -119,8 +154,15 @@ def test_a_database_with_other_columns_is_one_clear_error(backbone):
 def test_embeddings_of_a_trained_model(backbone, tmp_path):
     _, cache, db, _ = backbone
     task = user_kind_task()
-    train_task(db, task, TrainConfig(epochs=1, max_steps_per_epoch=2, **TINY), tmp_path,
-               baselines=False, progress=False, cache_dir=cache)
+    train_task(
+        db,
+        task,
+        TrainConfig(epochs=1, max_steps_per_epoch=2, **TINY),
+        tmp_path,
+        baselines=False,
+        progress=False,
+        cache_dir=cache,
+    )
     emb = Embedder(tmp_path, db, cache_dir=cache)
     assert emb.kind == "model" and emb.default_table == "users"
     df = emb.at(AT)

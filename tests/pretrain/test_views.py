@@ -13,7 +13,6 @@ import torch_frame
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.fixtures.pretrain_toy import toy_database
 from rdl.graph import build_graph
 from rdl.nn import RelationalBackbone
 from rdl.pretrain import PretrainConfig
@@ -22,14 +21,18 @@ from rdl.sampling import TemporalNeighborSampler, build_csc
 from rdl.sampling.loader import to_batch
 from rdl.train import TrainConfig
 from rdl.train.trainer import backbone_kwargs
+from tests.fixtures.pretrain_toy import toy_database
 
 DAY = 86400
 
 
 @pytest.fixture(scope="module")
 def toy(tmp_path_factory):
-    graph = build_graph(toy_database(num_users=12, events_per_user=30, timed_users=True),
-                        text=False, cache_dir=tmp_path_factory.mktemp("cache"))
+    graph = build_graph(
+        toy_database(num_users=12, events_per_user=30, timed_users=True),
+        text=False,
+        cache_dir=tmp_path_factory.mktemp("cache"),
+    )
     return graph, build_csc(graph.num_nodes, graph.node_time, graph.edge_index)
 
 
@@ -55,15 +58,22 @@ def non_seed_newer_rows(batch, limit: torch.Tensor, seed_type: str) -> int:
     return bad
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    cutoff=st.floats(0, 800), jitter=st.floats(0, 800), dropout=st.floats(0, 0.95),
-    mask=st.floats(0, 1), seed=st.integers(0, 2**31 - 1),
-    fanouts=st.sampled_from([[4, 2], [16, 8], [-1, -1], [3, 3, 3]]),
-    num_seeds=st.integers(1, 40), offset_days=st.integers(-900, 900),
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-def test_no_view_holds_a_row_newer_than_its_seed_time(toy, cutoff, jitter, dropout, mask, seed,
-                                                        fanouts, num_seeds, offset_days):
+@given(
+    cutoff=st.floats(0, 800),
+    jitter=st.floats(0, 800),
+    dropout=st.floats(0, 0.95),
+    mask=st.floats(0, 1),
+    seed=st.integers(0, 2**31 - 1),
+    fanouts=st.sampled_from([[4, 2], [16, 8], [-1, -1], [3, 3, 3]]),
+    num_seeds=st.integers(1, 40),
+    offset_days=st.integers(-900, 900),
+)
+def test_no_view_holds_a_row_newer_than_its_seed_time(
+    toy, cutoff, jitter, dropout, mask, seed, fanouts, num_seeds, offset_days
+):
     graph, csc = toy
     rng = np.random.default_rng(seed)
     node = rng.integers(0, graph.num_nodes["users"], num_seeds)
@@ -72,8 +82,14 @@ def test_no_view_holds_a_row_newer_than_its_seed_time(toy, cutoff, jitter, dropo
     joined = graph.node_time["users"][node]
     # seeds as pretraining makes them: the entity row exists at t
     time = np.maximum(base + offset_days * DAY + rng.integers(-400, 400, num_seeds) * DAY, joined)
-    options = PretrainConfig(num_views=2, max_cutoff_days=cutoff, max_jitter_days=jitter,
-                             neighbor_dropout=dropout, feature_mask=mask, seed_mask=0.5)
+    options = PretrainConfig(
+        num_views=2,
+        max_cutoff_days=cutoff,
+        max_jitter_days=jitter,
+        neighbor_dropout=dropout,
+        feature_mask=mask,
+        seed_mask=0.5,
+    )
     maker = ViewMaker(graph, csc, "users", fanouts, "uniform", options, seed=seed)
     for view in maker.views(node, time):
         b = view.batch
@@ -90,7 +106,9 @@ def test_no_view_holds_a_row_newer_than_its_seed_time(toy, cutoff, jitter, dropo
         for et in b.edge_types:
             ei = b[et].edge_index
             if ei.numel():
-                assert int(ei[0].max()) < b[et[0]].num_nodes and int(ei[1].max()) < b[et[2]].num_nodes
+                assert (
+                    int(ei[0].max()) < b[et[0]].num_nodes and int(ei[1].max()) < b[et[2]].num_nodes
+                )
                 assert sum(b.num_sampled_edges_dict[et]) == ei.size(1)
 
 
@@ -111,8 +129,12 @@ def test_neighbour_dropout_keeps_trimming_exact(toy):
     edge counts) equal those of the untrimmed forward pass."""
     graph, csc = toy
     torch.manual_seed(0)
-    kw = backbone_kwargs(graph, TrainConfig(channels=8, encoder_layers=1, text=False,
-                                            num_neighbors=[8, 4, 4], num_layers=3))
+    kw = backbone_kwargs(
+        graph,
+        TrainConfig(
+            channels=8, encoder_layers=1, text=False, num_neighbors=[8, 4, 4], num_layers=3
+        ),
+    )
     backbone = RelationalBackbone(**kw, num_layers=3).eval()
     sampler = TemporalNeighborSampler(csc, graph.num_nodes, graph.node_time, [8, 4, 4], seed=1)
     node = np.arange(graph.num_nodes["users"])

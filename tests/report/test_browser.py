@@ -10,15 +10,17 @@ import re
 
 import pytest
 
-from tests.fixtures.browser import CHROMIUM, HeadlessChromium, chromium_available
 from rdl.report import write_report
+from tests.fixtures.browser import CHROMIUM, HeadlessChromium, chromium_available
 from tests.fixtures.report import KINDS, fake_run
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not chromium_available(),
-                       reason=f"no Chromium at {CHROMIUM} (apt-get install chromium, or set "
-                              "RDL_CHROMIUM); the report's browser test needs a real browser"),
+    pytest.mark.skipif(
+        not chromium_available(),
+        reason=f"no Chromium at {CHROMIUM} (apt-get install chromium, or set "
+        "RDL_CHROMIUM); the report's browser test needs a real browser",
+    ),
 ]
 
 #: per <img>: decoded size and laid-out size in CSS pixels
@@ -58,8 +60,11 @@ def test_the_checks_can_fail(tmp_path, browser):
     text = page.read_text()
     first = re.search(r'base64,([^"]+)"', text)
     broken = base64.b64encode(b"not a PNG file").decode()
-    page.write_text(text.replace(first.group(1), broken, 1).replace(
-        "</body>", "<script>console.error('boom')</script></body>"))
+    page.write_text(
+        text.replace(first.group(1), broken, 1).replace(
+            "</body>", "<script>console.error('boom')</script></body>"
+        )
+    )
     errors = browser.load(page.resolve().as_uri())
     assert any("boom" in e for e in errors)
     sizes = [(i["w"], i["box_h"]) for i in browser.evaluate(IMAGES_JS)]

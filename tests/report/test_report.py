@@ -55,7 +55,8 @@ def test_report_is_self_contained(tmp_path):
     # every figure of the run, embedded; no reference to another file or the network
     assert len(_images(one)) == len(KINDS["binary_classification"][1])
     assert not re.search(r'(src|href)="(?!data:|#)', one) and "http" not in one.replace(
-        "http-equiv", "")
+        "http-equiv", ""
+    )
     for png in _images(one):
         assert png.startswith(b"\x89PNG")
     # the metrics table marks the best test value of each metric
@@ -80,10 +81,14 @@ def test_report_cli(tmp_path):
     from rdl.cli import app
 
     fake_run(tmp_path / "a", "regression")
-    res = CliRunner().invoke(app, ["report", str(tmp_path / "a"), "--out", str(tmp_path / "r.html")])
+    res = CliRunner().invoke(
+        app, ["report", str(tmp_path / "a"), "--out", str(tmp_path / "r.html")]
+    )
     assert res.exit_code == 0, res.output
     assert (tmp_path / "r.html").stat().st_size > 10_000
-    res = CliRunner().invoke(app, ["report", str(tmp_path / "missing"), "--out", str(tmp_path / "x.html")])
+    res = CliRunner().invoke(
+        app, ["report", str(tmp_path / "missing"), "--out", str(tmp_path / "x.html")]
+    )
     assert res.exit_code == 1 and "results.json not found" in res.output
     assert "Traceback" not in res.output
 
@@ -98,8 +103,20 @@ def test_baseline_cli_keeps_predictions_and_draws(tmp_path, f1_duckdb):
     from rdl.cli import app
 
     out = tmp_path / "b"
-    res = CliRunner().invoke(app, ["baseline", "--db", f1_duckdb, "--task", "rel-f1/driver-top3",
-                                   "--only", "majority,entity_mean", "--out", str(out)])
+    res = CliRunner().invoke(
+        app,
+        [
+            "baseline",
+            "--db",
+            f1_duckdb,
+            "--task",
+            "rel-f1/driver-top3",
+            "--only",
+            "majority,entity_mean",
+            "--out",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     results = json.loads((out / "results.json").read_text())
     preds = read_predictions(out)
@@ -113,7 +130,13 @@ def test_baseline_cli_keeps_predictions_and_draws(tmp_path, f1_duckdb):
 
 
 def test_make_figures_needs_no_files():
-    fig = make_figures({"task": "t", "task_type": "regression", "metrics": ["mae"],
-                        "models": {"gnn": {"history": [{"epoch": 1, "loss": 1.0,
-                                                        "val": {"mae": 2.0}}]}}}, None)
+    fig = make_figures(
+        {
+            "task": "t",
+            "task_type": "regression",
+            "metrics": ["mae"],
+            "models": {"gnn": {"history": [{"epoch": 1, "loss": 1.0, "val": {"mae": 2.0}}]}},
+        },
+        None,
+    )
     assert list(fig) == ["training"]

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures import toy_signal
 from rdl.db.write import to_url
 from rdl.runtime import interrupt
+from tests.fixtures import toy_signal
 from tests.fixtures.toy_signal import toy_db
 
 
@@ -49,11 +49,27 @@ def test_sigint_at_any_moment_of_a_cold_run_exits_130(tmp_path):
     to_url(toy_db(num_users=60), db)
     task = f"{Path(toy_signal.__file__)}:SignalTask"
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}  # a cold compilation
-    cmd = [sys.executable, "-m", "rdl.cli", "train", "--db", db, "--task", task, "--epochs",
-           "1", "--max-steps-per-epoch", "2", "--no-text", "--cache-dir", str(tmp_path / "c")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "rdl.cli",
+        "train",
+        "--db",
+        db,
+        "--task",
+        task,
+        "--epochs",
+        "1",
+        "--max-steps-per-epoch",
+        "2",
+        "--no-text",
+        "--cache-dir",
+        str(tmp_path / "c"),
+    ]
     for delay in (3.0, 6.0, 8.0, 9.5):  # imports, graph, the first numba compilation
-        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                             text=True)
+        p = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
+        )
         time.sleep(delay)
         p.send_signal(signal.SIGINT)
         _, err = p.communicate(timeout=120)

@@ -11,8 +11,8 @@ import itertools
 
 import numba
 import numpy as np
-import torch
 import pytest
+import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -47,13 +47,11 @@ def test_build_csc_sorted_segments(rseed, n_types):
         assert np.array_equal(np.sort(c.edge_id), np.arange(len(src)))
         assert np.array_equal(c.row, src[c.edge_id])
         t = node_time[et[0]]
-        assert np.array_equal(c.row_time, t[c.row] if t is not None
-                              else np.full(len(src), NO_TIME))
+        assert np.array_equal(c.row_time, t[c.row] if t is not None else np.full(len(src), NO_TIME))
         for v in range(num_nodes[et[2]]):
             seg = slice(c.colptr[v], c.colptr[v + 1])
             assert np.all(dst[c.edge_id[seg]] == v)
-            key = list(zip(c.row_time[seg].tolist(), c.row[seg].tolist(),
-                           c.edge_id[seg].tolist()))
+            key = list(zip(c.row_time[seg].tolist(), c.row[seg].tolist(), c.edge_id[seg].tolist()))
             assert key == sorted(key)
 
 
@@ -110,8 +108,9 @@ def test_force_parallel_reaches_the_parallel_build():
 def test_invariants(rseed, n_types, num_hops, per_type, strategy, par):
     rs = np.random.default_rng(rseed)
     nn, nt, ei, fan, seed_type, seeds, stime = draw_case(rs, n_types, num_hops, per_type)
-    sampler = TemporalNeighborSampler(build_csc(nn, nt, ei), nn, nt, fan, strategy, seed=rseed,
-                                      parallel=par)
+    sampler = TemporalNeighborSampler(
+        build_csc(nn, nt, ei), nn, nt, fan, strategy, seed=rseed, parallel=par
+    )
     with force_parallel(par):
         out = sampler.sample(seed_type, seeds, stime)
     check_invariants(out, nn, nt, ei, fan, seed_type, seeds, stime)
@@ -124,9 +123,11 @@ def test_last_matches_reference(rseed, n_types, num_hops, per_type):
     rs = np.random.default_rng(rseed)
     nn, nt, ei, fan, seed_type, seeds, stime = draw_case(rs, n_types, num_hops, per_type)
     out = TemporalNeighborSampler(build_csc(nn, nt, ei), nn, nt, fan, "last").sample(
-        seed_type, seeds, stime)
-    assert canonical(out) == reference_sample(nn, nt, ei, fan, "last", seed_type,
-                                              seeds.tolist(), stime)
+        seed_type, seeds, stime
+    )
+    assert canonical(out) == reference_sample(
+        nn, nt, ei, fan, "last", seed_type, seeds.tolist(), stime
+    )
 
 
 @SETTINGS
@@ -134,11 +135,14 @@ def test_last_matches_reference(rseed, n_types, num_hops, per_type):
 def test_uniform_taking_all_matches_reference(rseed, n_types, num_hops, per_type):
     rs = np.random.default_rng(rseed)
     nn, nt, ei, fan, seed_type, seeds, stime = draw_case(
-        rs, n_types, num_hops, per_type, fanout_choices=(-1, 0, 1000))
-    out = TemporalNeighborSampler(build_csc(nn, nt, ei), nn, nt, fan, "uniform",
-                                  seed=rseed).sample(seed_type, seeds, stime)
-    assert canonical(out) == reference_sample(nn, nt, ei, fan, "uniform", seed_type,
-                                              seeds.tolist(), stime)
+        rs, n_types, num_hops, per_type, fanout_choices=(-1, 0, 1000)
+    )
+    out = TemporalNeighborSampler(build_csc(nn, nt, ei), nn, nt, fan, "uniform", seed=rseed).sample(
+        seed_type, seeds, stime
+    )
+    assert canonical(out) == reference_sample(
+        nn, nt, ei, fan, "uniform", seed_type, seeds.tolist(), stime
+    )
 
 
 # --------------------------------------------------------------------------- uniformity
@@ -202,8 +206,9 @@ def test_last_takes_most_recent_with_ties():
     num_nodes = {"users": 1, "events": 6}
     node_time = {"users": None, "events": np.array([10, 50, 50, 50, 20, 200])}
     ei = {("events", "f2p_user", "users"): np.stack([np.arange(6), np.zeros(6, int)])}
-    s = TemporalNeighborSampler(build_csc(num_nodes, node_time, ei), num_nodes, node_time,
-                                [3], "last")
+    s = TemporalNeighborSampler(
+        build_csc(num_nodes, node_time, ei), num_nodes, node_time, [3], "last"
+    )
     out = s.sample("users", np.array([0, 0]), np.array([100, 15]))
     ev, b = out.node["events"], out.batch["events"]
     assert sorted(ev[b == 0].tolist()) == [1, 2, 3]
@@ -226,10 +231,14 @@ def _sample_twice_graph():
 
 
 def _same(a, b):
-    return all(np.array_equal(a.node[t], b.node[t]) and np.array_equal(a.batch[t], b.batch[t])
-               for t in a.node) and all(
+    return all(
+        np.array_equal(a.node[t], b.node[t]) and np.array_equal(a.batch[t], b.batch[t])
+        for t in a.node
+    ) and all(
         np.array_equal(a.edge_index[e], b.edge_index[e])
-        and np.array_equal(a.edge_id[e], b.edge_id[e]) for e in a.edge_index)
+        and np.array_equal(a.edge_id[e], b.edge_id[e])
+        for e in a.edge_index
+    )
 
 
 def test_reproducible_given_seed_and_reseed():
@@ -271,8 +280,10 @@ def test_independent_of_thread_count():
 def _tiny():
     nn = {"items": 3, "type": 2}
     nt = {"items": np.array([1, 2, 3]), "type": None}
-    ei = {("items", "of", "type"): np.array([[0, 1, 2], [0, 0, 1]]),
-          ("type", "rev_of", "items"): np.array([[0, 0, 1], [0, 1, 2]])}
+    ei = {
+        ("items", "of", "type"): np.array([[0, 1, 2], [0, 0, 1]]),
+        ("type", "rev_of", "items"): np.array([[0, 0, 1], [0, 1, 2]]),
+    }
     return nn, nt, build_csc(nn, nt, ei)
 
 
@@ -307,8 +318,11 @@ def test_empty_and_untimed_seed_types():
     assert all(v.shape == (2, 0) for v in out.edge_index.values())
     out = s.sample("type", np.array([0, 0]), np.array([1, 3]))
     # Seed 0 (t=1) sees item 0 only; seed 1 (t=3) sees items 0 and 1.
-    assert sorted(zip(out.batch["items"].tolist(), out.node["items"].tolist())) == \
-        [(0, 0), (1, 0), (1, 1)]
+    assert sorted(zip(out.batch["items"].tolist(), out.node["items"].tolist())) == [
+        (0, 0),
+        (1, 0),
+        (1, 1),
+    ]
     assert out.num_sampled_nodes == {"items": [0, 3, 0], "type": [2, 0, 0]}
     # Hop 2 reaches type 0 again from the items: deduplicated onto the seeds.
     assert out.num_sampled_edges[("items", "of", "type")] == [3, 0]
@@ -333,8 +347,9 @@ def test_to_sampler_output_and_pyg_node_loader():
     assert isinstance(out, HeteroSamplerOutput)
     for et in ei:
         assert out.row[et].dtype == torch.int64
-        assert torch.equal(torch.stack([out.row[et], out.col[et]]),
-                           torch.from_numpy(sub.edge_index[et]))
+        assert torch.equal(
+            torch.stack([out.row[et], out.col[et]]), torch.from_numpy(sub.edge_index[et])
+        )
         assert torch.equal(out.edge[et], torch.from_numpy(sub.edge_id[et]))
     for t in nn:
         assert torch.equal(out.node[t], torch.from_numpy(sub.node[t]))
@@ -357,8 +372,13 @@ def test_to_sampler_output_and_pyg_node_loader():
     for et, e in ei.items():
         data[et].edge_index = torch.from_numpy(e)
         data[et].edge_attr = torch.arange(e.shape[1], dtype=torch.float)
-    loader = NodeLoader(data, node_sampler=Adapter(), input_nodes=("items", torch.from_numpy(seeds)),
-                        input_time=torch.from_numpy(stime), batch_size=4)
+    loader = NodeLoader(
+        data,
+        node_sampler=Adapter(),
+        input_nodes=("items", torch.from_numpy(seeds)),
+        input_time=torch.from_numpy(stime),
+        batch_size=4,
+    )
     batches = list(loader)
     assert len(batches) == -(-nn["items"] // 4)
     b = batches[0]
@@ -373,8 +393,9 @@ def test_to_sampler_output_and_pyg_node_loader():
             assert torch.equal(gs, data[et].edge_index[0, b[et].e_id])
             assert torch.equal(gd, data[et].edge_index[1, b[et].e_id])
     # Layer-wise trimming accepts the per-hop counts.
-    x, edge_index, _ = trim_to_layer(1, b.num_sampled_nodes_dict, b.num_sampled_edges_dict,
-                                     b.x_dict, b.edge_index_dict)
+    x, edge_index, _ = trim_to_layer(
+        1, b.num_sampled_nodes_dict, b.num_sampled_edges_dict, b.x_dict, b.edge_index_dict
+    )
     for t in nn:
         assert x[t].size(0) == b[t].x.size(0) - b.num_sampled_nodes_dict[t][-1]
 
@@ -394,8 +415,9 @@ def test_reused_sampler_many_calls_and_generation_wrap(monkeypatch):
         with force_parallel(call % 2 == 1):
             out = sampler.sample(seed_type, seeds, stime)
         check_invariants(out, nn, nt, ei, fan, seed_type, seeds, stime)
-        assert canonical(out) == reference_sample(nn, nt, ei, fan, "last", seed_type,
-                                                  seeds.tolist(), stime)
+        assert canonical(out) == reference_sample(
+            nn, nt, ei, fan, "last", seed_type, seeds.tolist(), stime
+        )
 
 
 def test_node_loader_information_cutoff_samples_before_it_and_encodes_at_the_seed_time():
@@ -408,8 +430,10 @@ def test_node_loader_information_cutoff_samples_before_it_and_encodes_at_the_see
     ev_user = rs.randint(0, n_users, n_events)
     num_nodes = {"users": n_users, "events": n_events}
     node_time = {"users": None, "events": np.sort(rs.randint(0, 1000, n_events)).astype(np.int64)}
-    ei = {("events", "f2p_user", "users"): np.stack([np.arange(n_events), ev_user]),
-          ("users", "rev_f2p_user", "events"): np.stack([ev_user, np.arange(n_events)])}
+    ei = {
+        ("events", "f2p_user", "users"): np.stack([np.arange(n_events), ev_user]),
+        ("users", "rev_f2p_user", "events"): np.stack([ev_user, np.arange(n_events)]),
+    }
     csc = build_csc(num_nodes, node_time, ei)
     seeds = np.arange(n_users)
     stime = np.full(n_users, 900, dtype=np.int64)
@@ -417,8 +441,9 @@ def test_node_loader_information_cutoff_samples_before_it_and_encodes_at_the_see
 
     def batches(sample_time):
         sampler = TemporalNeighborSampler(csc, num_nodes, node_time, [-1], seed=0)
-        loader = NodeLoader(sampler, node_time, "users", seeds, stime, batch_size=8,
-                            sample_time=sample_time)
+        loader = NodeLoader(
+            sampler, node_time, "users", seeds, stime, batch_size=8, sample_time=sample_time
+        )
         return [b for b, _ in loader]
 
     for b in batches(lambda idx, t: t - gap):

@@ -25,8 +25,9 @@ from tests.fixtures.sampling import (
 def test_mixed_invariants(rseed, n_types, num_hops, per_type, share, par):
     rs = np.random.default_rng(rseed)
     nn, nt, ei, fan, seed_type, seeds, stime = draw_case(rs, n_types, num_hops, per_type)
-    sampler = TemporalNeighborSampler(build_csc(nn, nt, ei), nn, nt, fan, "mixed",
-                                      seed=rseed, parallel=par, last_share=share)
+    sampler = TemporalNeighborSampler(
+        build_csc(nn, nt, ei), nn, nt, fan, "mixed", seed=rseed, parallel=par, last_share=share
+    )
     with force_parallel(par):
         out = sampler.sample(seed_type, seeds, stime)
     check_invariants(out, nn, nt, ei, fan, seed_type, seeds, stime)
@@ -35,8 +36,10 @@ def test_mixed_invariants(rseed, n_types, num_hops, per_type, share, par):
 def _star(n_eligible=20, n_late=5):
     n = n_eligible + n_late
     num_nodes = {"users": 1, "events": n}
-    node_time = {"users": None,
-                 "events": np.concatenate([np.arange(n_eligible) * 10, 1000 + np.arange(n_late)])}
+    node_time = {
+        "users": None,
+        "events": np.concatenate([np.arange(n_eligible) * 10, 1000 + np.arange(n_late)]),
+    }
     ei = {("events", "f2p_user", "users"): np.stack([np.arange(n), np.zeros(n, int)])}
     return num_nodes, node_time, build_csc(num_nodes, node_time, ei)
 
@@ -45,7 +48,8 @@ def test_mixed_takes_the_newest_share_and_a_uniform_rest():
     nn, nt, csc = _star()
     draws = 6000
     out = TemporalNeighborSampler(csc, nn, nt, [6], "mixed", seed=5).sample(
-        "users", np.zeros(draws, np.int64), np.full(draws, 500))
+        "users", np.zeros(draws, np.int64), np.full(draws, 500)
+    )
     picked = out.node["events"].reshape(draws, 6)
     # the 3 newest eligible events (17, 18, 19; times 170..190 <= 500) in every draw,
     # never a late one (times >= 1000)
@@ -62,12 +66,16 @@ def test_mixed_extremes_are_uniform_and_last(share, same_as):
     seeds, stime = np.zeros(50, np.int64), np.full(50, 500)
     a = TemporalNeighborSampler(csc, nn, nt, [6], "mixed", seed=9, last_share=share)
     b = TemporalNeighborSampler(csc, nn, nt, [6], same_as, seed=9)
-    assert np.array_equal(a.sample("users", seeds, stime).node["events"],
-                          b.sample("users", seeds, stime).node["events"])
+    assert np.array_equal(
+        a.sample("users", seeds, stime).node["events"],
+        b.sample("users", seeds, stime).node["events"],
+    )
     # control: the default share (0.5) is neither
     c = TemporalNeighborSampler(csc, nn, nt, [6], "mixed", seed=9)
-    assert not np.array_equal(c.sample("users", seeds, stime).node["events"],
-                              b.sample("users", seeds, stime).node["events"])
+    assert not np.array_equal(
+        c.sample("users", seeds, stime).node["events"],
+        b.sample("users", seeds, stime).node["events"],
+    )
 
 
 def test_last_share_is_checked():

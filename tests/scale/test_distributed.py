@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 import torch
 
-from rdl.train import TrainConfig
 from rdl.scale.distributed import ShardedNodeLoader, shard_list, subset
 from rdl.scale.launch import config_args, parser, torchrun_command
+from rdl.train import TrainConfig
 
 TASK_FILE = '''
 import pandas as pd
@@ -50,19 +50,27 @@ def signal_db(tmp_path_factory):
     rng = np.random.default_rng(0)
     con = duckdb.connect(str(d / "signal.duckdb"))
     con.execute("CREATE TABLE users (user_id BIGINT PRIMARY KEY, grp VARCHAR, score DOUBLE)")
-    users = pd.DataFrame({"user_id": np.arange(200), "grp": ["AB"[i % 2] for i in range(200)],
-                          "score": rng.normal(size=200)})
+    users = pd.DataFrame(
+        {
+            "user_id": np.arange(200),
+            "grp": ["AB"[i % 2] for i in range(200)],
+            "score": rng.normal(size=200),
+        }
+    )
     con.register("users_df", users)
     con.execute("INSERT INTO users SELECT * FROM users_df")
-    con.execute("CREATE TABLE events (event_id BIGINT PRIMARY KEY, "
-                "user_id BIGINT REFERENCES users (user_id), event_at TIMESTAMP, amount DOUBLE)")
+    con.execute(
+        "CREATE TABLE events (event_id BIGINT PRIMARY KEY, "
+        "user_id BIGINT REFERENCES users (user_id), event_at TIMESTAMP, amount DOUBLE)"
+    )
     start, rows = pd.Timestamp("2020-01-01"), []
     for u in range(200):
         n = int(rng.poisson(55 if u % 2 == 0 else 3))
         for day in np.sort(rng.integers(0, 600, n)):
             rows.append((len(rows), u, start + pd.Timedelta(days=int(day)), float(rng.random())))
-    con.register("events_df", pd.DataFrame(rows, columns=["event_id", "user_id", "event_at",
-                                                          "amount"]))
+    con.register(
+        "events_df", pd.DataFrame(rows, columns=["event_id", "user_id", "event_at", "amount"])
+    )
     con.execute("INSERT INTO events SELECT * FROM events_df")
     con.close()
     (d / "tasks.py").write_text(TASK_FILE)
@@ -75,10 +83,20 @@ def test_shards_are_disjoint_cover_the_epoch_and_agree_across_ranks():
     from rdl.sampling.loader import NodeLoader
 
     n, bs, world = 1000, 64, 3
+
     def loader():
-        return NodeLoader(None, {}, "t", np.arange(n), np.zeros(n, np.int64), batch_size=bs,
-                          shuffle=True, generator=np.random.default_rng(5),
-                          group=np.arange(n) // 4)
+        return NodeLoader(
+            None,
+            {},
+            "t",
+            np.arange(n),
+            np.zeros(n, np.int64),
+            batch_size=bs,
+            shuffle=True,
+            generator=np.random.default_rng(5),
+            group=np.arange(n) // 4,
+        )
+
     orders = [ShardedNodeLoader(loader(), r, world)._order() for r in range(world)]
     lens = [len(ShardedNodeLoader(loader(), r, world)) for r in range(world)]
     assert len(set(lens)) == 1 and all(len(o) == lens[0] * bs for o in orders)
@@ -86,26 +104,48 @@ def test_shards_are_disjoint_cover_the_epoch_and_agree_across_ranks():
     assert set(allseen.tolist()) == set(range(n))  # every seed of the epoch, once or padded
     assert len(allseen) - n < bs * world  # padding only to fill the last round
     full = loader()._order()  # the same epoch order on every rank, cut into batches
-    np.testing.assert_array_equal(orders[1][:bs], full[bs:2 * bs])
+    np.testing.assert_array_equal(orders[1][:bs], full[bs : 2 * bs])
 
 
 def test_subset_of_link_seeds_keeps_each_rows_destinations():
     from rdl.train.link.seeds import LinkSeeds
 
-    s = LinkSeeds(np.array([5, 6, 7]), np.array([1, 2, 3]), np.array([0, 2, 2, 5]),
-                  np.array([10, 11, 12, 13, 14]), pd.DataFrame({"a": [0, 1, 2]}))
+    s = LinkSeeds(
+        np.array([5, 6, 7]),
+        np.array([1, 2, 3]),
+        np.array([0, 2, 2, 5]),
+        np.array([10, 11, 12, 13, 14]),
+        pd.DataFrame({"a": [0, 1, 2]}),
+    )
     sub = subset(s, np.array([2, 0]))
     assert sub.src.tolist() == [7, 5]
-    assert [sub.dst[sub.dst_ptr[i]:sub.dst_ptr[i + 1]].tolist() for i in range(2)] == \
-        [[12, 13, 14], [10, 11]]
+    assert [sub.dst[sub.dst_ptr[i] : sub.dst_ptr[i + 1]].tolist() for i in range(2)] == [
+        [12, 13, 14],
+        [10, 11],
+    ]
 
 
 def test_launch_arguments_round_trip():
-    cfg = TrainConfig(epochs=3, num_neighbors=[7, 3], patience=None, text=False,
-                      entity_group_size=None, storage="disk", threads=1)
+    cfg = TrainConfig(
+        epochs=3,
+        num_neighbors=[7, 3],
+        patience=None,
+        text=False,
+        entity_group_size=None,
+        storage="disk",
+        threads=1,
+    )
     args = vars(parser().parse_args(["--db", "x", "--task", "y", *config_args(cfg)]))
-    for k in ("db", "task", "out", "cache_dir", "model", "no_baselines", "shallow",
-              "num_negatives"):
+    for k in (
+        "db",
+        "task",
+        "out",
+        "cache_dir",
+        "model",
+        "no_baselines",
+        "shallow",
+        "num_negatives",
+    ):
         args.pop(k)
     assert TrainConfig(**args) == cfg
     cmd = torchrun_command(2, cfg, db="x.duckdb", task="t", no_baselines=True)
@@ -114,25 +154,65 @@ def test_launch_arguments_round_trip():
 
 
 def _config(**kw) -> TrainConfig:
-    return TrainConfig(epochs=2, channels=8, num_neighbors=[4, 2], batch_size=128,
-                       max_steps_per_epoch=8, text=False, threads=1, precision="fp32",
-                       seed=3, **kw)
+    return TrainConfig(
+        epochs=2,
+        channels=8,
+        num_neighbors=[4, 2],
+        batch_size=128,
+        max_steps_per_epoch=8,
+        text=False,
+        threads=1,
+        precision="fp32",
+        seed=3,
+        **kw,
+    )
 
 
 def test_two_processes_match_one_within_noise(signal_db, tmp_path):
     from rdl.train import train_task
 
     db, task = signal_db
-    one = train_task(db, task, _config(), baselines=False, progress=False,
-                     cache_dir=tmp_path / "cache")
+    one = train_task(
+        db, task, _config(), baselines=False, progress=False, cache_dir=tmp_path / "cache"
+    )
     out = tmp_path / "two"
-    cli = [sys.executable, "-m", "rdl.cli", "train", "--db", db, "--task", task, "--out",
-           str(out), "--cache-dir", str(tmp_path / "cache"), "--no-baselines", "--epochs", "2",
-           "--channels", "8", "--num-neighbors", "4,2", "--batch-size", "128",
-           "--max-steps-per-epoch", "8", "--no-text", "--threads", "1", "--precision", "fp32",
-           "--seed", "3", "--nproc", "2"]
-    proc = subprocess.run(cli, capture_output=True, text=True, timeout=240,
-                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    cli = [
+        sys.executable,
+        "-m",
+        "rdl.cli",
+        "train",
+        "--db",
+        db,
+        "--task",
+        task,
+        "--out",
+        str(out),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--no-baselines",
+        "--epochs",
+        "2",
+        "--channels",
+        "8",
+        "--num-neighbors",
+        "4,2",
+        "--batch-size",
+        "128",
+        "--max-steps-per-epoch",
+        "8",
+        "--no-text",
+        "--threads",
+        "1",
+        "--precision",
+        "fp32",
+        "--seed",
+        "3",
+        "--nproc",
+        "2",
+    ]
+    proc = subprocess.run(
+        cli, capture_output=True, text=True, timeout=240, env={**os.environ, "OMP_NUM_THREADS": "1"}
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     two = json.loads((out / "results.json").read_text())
     assert (out / "model.pt").exists()
@@ -156,8 +236,9 @@ def test_on_device_wrapper_gives_the_same_predictions(signal_db, tmp_path):
     from rdl.train.job import run_task
 
     db, task = signal_db
-    run = run_task(db, task, _config(), baselines=False, progress=False,
-                   cache_dir=tmp_path / "cache")
+    run = run_task(
+        db, task, _config(), baselines=False, progress=False, cache_dir=tmp_path / "cache"
+    )
     tr = run.trainer
     plain = tr.predict(run.seeds["test"])
     tr.model = OnDevice(tr.model, "cpu")
@@ -166,14 +247,23 @@ def test_on_device_wrapper_gives_the_same_predictions(signal_db, tmp_path):
     assert not isinstance(tr.model, OnDevice)
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(),
-                    reason="no CUDA GPU on this machine (the --device cuda path runs where one exists)")
+@pytest.mark.skipif(
+    not torch.cuda.is_available(),
+    reason="no CUDA GPU on this machine (the --device cuda path runs where one exists)",
+)
 def test_cuda_device_trains_and_predicts(signal_db, tmp_path):
     from rdl.train import train_task
 
     db, task = signal_db
-    res = train_task(db, task, _config(device="cuda"), tmp_path / "gpu", baselines=False,
-                     progress=False, cache_dir=tmp_path / "cache")
+    res = train_task(
+        db,
+        task,
+        _config(device="cuda"),
+        tmp_path / "gpu",
+        baselines=False,
+        progress=False,
+        cache_dir=tmp_path / "cache",
+    )
     assert res["models"]["gnn"]["test"]["roc_auc"] > 0.8
     ckpt = torch.load(tmp_path / "gpu" / "model.pt", weights_only=False)
     assert all(t.device.type == "cpu" for t in ckpt["state_dict"].values())

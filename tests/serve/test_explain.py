@@ -7,15 +7,24 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rdl.train import TrainConfig, train_task
 from rdl.serve.explain import explain_global, explain_prediction
-from tests.fixtures.toy_signal import signal_task, toy_db
+from rdl.train import TrainConfig, train_task
 from tests.fixtures.shops import UserItemBuy, link_shop
+from tests.fixtures.toy_signal import signal_task, toy_db
 
 # graph attribution is tested without seed inputs (the entity's aggregates would carry the
 # carrier's signal too); a model with them is `test_seed_inputs_are_explained_too`
-CFG = dict(epochs=3, channels=16, encoder_layers=1, num_neighbors=[6, 4], batch_size=64,
-           text=False, seed=3, seed_features=[], blend=False)
+CFG = dict(
+    epochs=3,
+    channels=16,
+    encoder_layers=1,
+    num_neighbors=[6, 4],
+    batch_size=64,
+    text=False,
+    seed=3,
+    seed_features=[],
+    blend=False,
+)
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +41,15 @@ def trained(tmp_path_factory):
         to_url(toy_db(carrier=carrier), url)
         db = connect(url)
         run = tmp_path_factory.mktemp(f"{carrier}-{pooling}")
-        res = train_task(db, signal_task(carrier), TrainConfig(**CFG, pooling=pooling), run,
-                         baselines=False, progress=False, cache_dir=cache)
+        res = train_task(
+            db,
+            signal_task(carrier),
+            TrainConfig(**CFG, pooling=pooling),
+            run,
+            baselines=False,
+            progress=False,
+            cache_dir=cache,
+        )
         assert res["models"]["gnn"]["test"]["roc_auc"] > 0.9  # the model found the signal
         out[carrier, pooling] = (db, run, cache)
     return out
@@ -64,29 +80,37 @@ def test_seed_inputs_are_explained_too(trained, tmp_path):
     them: its explained prediction is the one `predict_at` serves (within sampling and
     bf16 noise; control: without seed inputs the model refuses the batch) and they are
     scored as one more "table"."""
-    from rdl.train.entity import seed_input_fn
     from rdl.serve.explain import SEED_INPUTS
     from rdl.serve.predict import predict_at
+    from rdl.train.entity import seed_input_fn
 
     db, _, cache = trained["signals", "seed"]
     cfg = {**CFG, "seed_features": ["aggregates", "past_labels"]}
-    train_task(db, signal_task("signals"), TrainConfig(**cfg), tmp_path, baselines=False,
-               progress=False, cache_dir=cache)
+    train_task(
+        db,
+        signal_task("signals"),
+        TrainConfig(**cfg),
+        tmp_path,
+        baselines=False,
+        progress=False,
+        cache_dir=cache,
+    )
     one = explain_prediction(tmp_path, db, 7, "2020-10-01", cache_dir=cache)
     served = predict_at(tmp_path, db, "2020-10-01", cache_dir=cache)
     served = served.set_index(served.columns[0])
     assert one.prediction == pytest.approx(served.loc[7, "prediction"], abs=5e-3)
     assert SEED_INPUTS in set(one.tables["table"])
     assert one.tables["share"].sum() == pytest.approx(1.0)
-    from rdl.serve.explain import attribute
-    from rdl.serve.predict import load_entity_model
     from rdl.sampling import TemporalNeighborSampler, build_csc
     from rdl.sampling.loader import to_batch
+    from rdl.serve.explain import attribute
+    from rdl.serve.predict import load_entity_model
 
     _, _, graph, model, config = load_entity_model(tmp_path, db, cache, "explain")
     csc = build_csc(graph.num_nodes, graph.node_time, graph.edge_index)
     sub = TemporalNeighborSampler(csc, graph.num_nodes, graph.node_time, [6, 4]).sample(
-        "users", graph.node_index("users", [7]), np.array([1_601_510_400]))
+        "users", graph.node_index("users", [7]), np.array([1_601_510_400])
+    )
     with pytest.raises(ValueError, match="seed"):  # control: the bypassed helper matters
         attribute(model, graph, to_batch(sub, graph.node_time), "binary_classification")
     assert seed_input_fn.__doc__
@@ -109,8 +133,15 @@ def test_bad_entity_and_link_models(trained, tmp_path):
     with pytest.raises(ValueError, match="entity=9999 is not a primary key of table 'users'"):
         explain_prediction(run, db, 9999, "2020-10-01", cache_dir=cache)
 
-    train_task(link_shop(), UserItemBuy, TrainConfig(**{**CFG, "batch_size": 4}), tmp_path,
-               baselines=False, progress=False, cache_dir=cache)
+    train_task(
+        link_shop(),
+        UserItemBuy,
+        TrainConfig(**{**CFG, "batch_size": 4}),
+        tmp_path,
+        baselines=False,
+        progress=False,
+        cache_dir=cache,
+    )
     with pytest.raises(ValueError, match="link-prediction model .*`rdl explain` serves entity"):
         explain_prediction(tmp_path, link_shop(), 1, "2020-02-10", cache_dir=cache)
 
@@ -122,16 +153,44 @@ def test_explain_cli(trained, tmp_path):
 
     db, run, cache = trained["signals", "seed"]
     url = db.url
-    res = CliRunner().invoke(app, ["explain", "--model", str(run), "--db", url, "--entity", "7",
-                                   "--at", "2020-10-01", "--cache-dir", str(cache)])
+    res = CliRunner().invoke(
+        app,
+        [
+            "explain",
+            "--model",
+            str(run),
+            "--db",
+            url,
+            "--entity",
+            "7",
+            "--at",
+            "2020-10-01",
+            "--cache-dir",
+            str(cache),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "signals" in res.output and "gradient × input" in res.output
     png = run / "explain-7-2020-10-01.png"
     assert png.exists() and png.stat().st_size > 5000
     out = tmp_path / "g.png"
-    res = CliRunner().invoke(app, ["explain", "--model", str(run), "--db", url, "--global",
-                                   "--task", "tests/fixtures/toy_signal.py:SignalTask", "--out", str(out),
-                                   "--cache-dir", str(cache)])
+    res = CliRunner().invoke(
+        app,
+        [
+            "explain",
+            "--model",
+            str(run),
+            "--db",
+            url,
+            "--global",
+            "--task",
+            "tests/fixtures/toy_signal.py:SignalTask",
+            "--out",
+            str(out),
+            "--cache-dir",
+            str(cache),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "240 val seeds" in res.output and out.stat().st_size > 5000
     res = CliRunner().invoke(app, ["explain", "--model", str(run), "--db", url])

@@ -17,15 +17,23 @@ from rdl.cli import app
 from rdl.db.write import to_url
 from rdl.results import read_predictions
 from rdl.serve import predict_at
-from rdl.train import TrainConfig, train_task
 from rdl.serve.writeback import WriteBackError, same_database, write_predictions_to
+from rdl.train import TrainConfig, train_task
 from tests.fixtures.shops import UserItemBuy, link_shop
 from tests.fixtures.toy_signal import SignalTask, toy_db
 
 # fanouts above every degree of the toy databases: sampling takes every neighbour, so a
 # seed's subgraph does not depend on the other seeds of its batch
-CFG = dict(epochs=1, channels=8, encoder_layers=1, num_neighbors=[256, 4], batch_size=64,
-           text=False, seed=5, max_steps_per_epoch=4)
+CFG = dict(
+    epochs=1,
+    channels=8,
+    encoder_layers=1,
+    num_neighbors=[256, 4],
+    batch_size=64,
+    text=False,
+    seed=5,
+    max_steps_per_epoch=4,
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +42,9 @@ def entity_run(tmp_path_factory):
     url = f"duckdb:///{tmp / 'toy.duckdb'}"
     to_url(toy_db(), url)
     run, cache = tmp / "run", tmp / "cache"
-    train_task(url, SignalTask, TrainConfig(**CFG), run, baselines=False, progress=False,
-               cache_dir=cache)
+    train_task(
+        url, SignalTask, TrainConfig(**CFG), run, baselines=False, progress=False, cache_dir=cache
+    )
     return url, run, cache
 
 
@@ -44,25 +53,35 @@ def link_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("link")
     run, url = tmp / "run", f"sqlite:///{tmp / 'shop.db'}"
     to_url(link_shop(), url)  # SQLite: its dangling keys (user 99, item 99) are not checked
-    train_task(url, UserItemBuy, TrainConfig(**{**CFG, "batch_size": 4}), run,
-               baselines=False, progress=False, cache_dir=tmp)
+    train_task(
+        url,
+        UserItemBuy,
+        TrainConfig(**{**CFG, "batch_size": 4}),
+        run,
+        baselines=False,
+        progress=False,
+        cache_dir=tmp,
+    )
     return url, run, tmp
 
 
-@pytest.mark.parametrize("a, b, same", [
-    ("duckdb:////data/x.duckdb", "/data/x.duckdb", True),
-    ("duckdb:////data/x.duckdb", "/data/../data/./x.duckdb", True),
-    ("duckdb:////data/x.duckdb", "duckdb:////data/y.duckdb", False),
-    ("duckdb:///:memory:", "duckdb:///:memory:", False),
-    ("sqlite:////data/x.db", "/data/x.db", True),
-    ("sqlite:////data/x.db", "duckdb:////data/x.duckdb", False),
-    ("postgresql+psycopg://u@localhost/f1", "postgresql+psycopg://v@127.0.0.1:5432/f1", True),
-    ("postgresql+psycopg://u@localhost/f1", "postgresql://u@localhost/f1", True),
-    ("postgresql+psycopg://u@localhost/f1", "postgresql+psycopg://u@localhost/out", False),
-    ("postgresql+psycopg://u@localhost:5433/f1", "postgresql+psycopg://u@localhost/f1", False),
-    ("postgresql+psycopg://u@/f1?host=/tmp/pg", "postgresql+psycopg://u@127.0.0.1/f1", True),
-    ("postgresql+psycopg://u@localhost/f1", "duckdb:////data/f1.duckdb", False),
-])
+@pytest.mark.parametrize(
+    "a, b, same",
+    [
+        ("duckdb:////data/x.duckdb", "/data/x.duckdb", True),
+        ("duckdb:////data/x.duckdb", "/data/../data/./x.duckdb", True),
+        ("duckdb:////data/x.duckdb", "duckdb:////data/y.duckdb", False),
+        ("duckdb:///:memory:", "duckdb:///:memory:", False),
+        ("sqlite:////data/x.db", "/data/x.db", True),
+        ("sqlite:////data/x.db", "duckdb:////data/x.duckdb", False),
+        ("postgresql+psycopg://u@localhost/f1", "postgresql+psycopg://v@127.0.0.1:5432/f1", True),
+        ("postgresql+psycopg://u@localhost/f1", "postgresql://u@localhost/f1", True),
+        ("postgresql+psycopg://u@localhost/f1", "postgresql+psycopg://u@localhost/out", False),
+        ("postgresql+psycopg://u@localhost:5433/f1", "postgresql+psycopg://u@localhost/f1", False),
+        ("postgresql+psycopg://u@/f1?host=/tmp/pg", "postgresql+psycopg://u@127.0.0.1/f1", True),
+        ("postgresql+psycopg://u@localhost/f1", "duckdb:////data/f1.duckdb", False),
+    ],
+)
 def test_same_database(a, b, same):
     assert same_database(a, b) is same and same_database(b, a) is same
 
@@ -79,8 +98,10 @@ def test_kept_predictions_give_the_results_metrics(entity_run, link_run):
     from rdl.metrics import METRICS
     from rdl.results import read_results
 
-    for run, model, metric, kw in [(entity_run[1], "gnn", "roc_auc", {}),
-                                   (link_run[1], "two-tower", "map_at_k", {"k": 2})]:
+    for run, model, metric, kw in [
+        (entity_run[1], "gnn", "roc_auc", {}),
+        (link_run[1], "two-tower", "map_at_k", {"k": 2}),
+    ]:
         results, kept = read_results(run), read_predictions(run)
         assert list(kept.columns[:4]) == ["split", "entity", "seed_time", "label"]
         for split in ("val", "test"):
@@ -89,7 +110,8 @@ def test_kept_predictions_give_the_results_metrics(entity_run, link_run):
             label = [list(v) for v in df["label"]] if kw else df["label"].to_numpy()
             pred = np.stack(df[model].to_numpy()) if kw else df[model].to_numpy()
             assert METRICS[metric](label, pred, **kw) == pytest.approx(
-                results["models"][model][split][metric])
+                results["models"][model][split][metric]
+            )
 
 
 def test_predictions_equal_the_runs_kept_predictions(entity_run):
@@ -118,14 +140,18 @@ def test_link_top_k_equal_the_runs_kept_rankings(link_run):
         got = served[served["user_id"] == user].sort_values("rank")["prediction"].tolist()
         assert got == list(ranking)
     top3 = predict_at(run, url, at, cache_dir=cache, task=UserItemBuy, top_k=3)
-    assert len(top3) == 3 * len(existing) and top3.groupby("user_id")["prediction"].nunique().eq(3).all()
+    assert (
+        len(top3) == 3 * len(existing)
+        and top3.groupby("user_id")["prediction"].nunique().eq(3).all()
+    )
     with pytest.raises(ValueError, match="top_k=9: choose 1 .. 5"):
         predict_at(run, url, at, cache_dir=cache, task=UserItemBuy, top_k=9)
 
 
 def _predict(run, db, out, *extra, at="2020-10-01"):
-    return CliRunner().invoke(app, ["predict", "--model", str(run), "--db", db, "--at", at,
-                                    "--out", str(out), *extra])
+    return CliRunner().invoke(
+        app, ["predict", "--model", str(run), "--db", db, "--at", at, "--out", str(out), *extra]
+    )
 
 
 def test_predict_writes_a_table_and_keeps_the_source_safe(entity_run, tmp_path):
@@ -192,10 +218,21 @@ def test_predict_to_postgresql(entity_run, pg_url):
 
 def test_link_predict_cli(link_run, tmp_path):
     url, run, cache = link_run
-    res = _predict(run, url, tmp_path / "top.parquet", "--task",
-                   "tests/fixtures/shops.py:UserItemBuy", "--cache-dir", str(cache),
-                   at="2020-02-10")
+    res = _predict(
+        run,
+        url,
+        tmp_path / "top.parquet",
+        "--task",
+        "tests/fixtures/shops.py:UserItemBuy",
+        "--cache-dir",
+        str(cache),
+        at="2020-02-10",
+    )
     assert res.exit_code == 0, res.output
     df = pd.read_parquet(tmp_path / "top.parquet")
     assert list(df.columns) == ["user_id", "seed", "rank", "prediction", "model", "created_at"]
-    assert len(df) % 2 == 0 and df["rank"].max() == 2 and (df["model"] == "two-tower:user-item-buy").all()
+    assert (
+        len(df) % 2 == 0
+        and df["rank"].max() == 2
+        and (df["model"] == "two-tower:user-item-buy").all()
+    )

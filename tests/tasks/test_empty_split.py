@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import rdl
-from tests.fixtures.shops import TASK_FILE, shop_file
 from rdl.tasks import TaskError, load_task
+from tests.fixtures.shops import TASK_FILE, shop_file
 
 
 def test_entities_dated_after_every_train_seed_time(tmp_path):
@@ -25,17 +25,22 @@ def test_entities_dated_after_every_train_seed_time(tmp_path):
     with pytest.raises(TaskError) as e:
         task.get_table("train")
     msg = str(e.value)
-    assert "task 'will-order': the train split is empty: all 340 rows the label SQL made " \
-           "were dropped: 340 because the entity is dated after the seed time " \
-           "(users.created_at)" in msg
+    assert (
+        "task 'will-order': the train split is empty: all 340 rows the label SQL made "
+        "were dropped: 340 because the entity is dated after the seed time "
+        "(users.created_at)" in msg
+    )
     assert "(e.g. id 1 at seed 2020-01-08" in msg
     assert "pass time_cols={'users': 'COLUMN'} or time_cols={'users': None}" in msg
     assert "--" not in msg  # a Python caller reads the argument; the CLI prints the flags
     from rdl.cli.errors import error_message
+
     assert "pass --time-col users=COLUMN or --no-time-col users" in error_message(e.value)
     # the fix works
-    fixed = load_task(f"{tmp_path / 't.py'}:WillOrder",
-                      rdl.connect(f"sqlite:///{path}", time_cols={"users": None}))
+    fixed = load_task(
+        f"{tmp_path / 't.py'}:WillOrder",
+        rdl.connect(f"sqlite:///{path}", time_cols={"users": None}),
+    )
     assert len(fixed.get_table("train")) == 340
 
 
@@ -49,7 +54,8 @@ def test_dropped_rows_are_counted_per_reason(tmp_path):
     task = load_task(f"{tmp_path / 't.py'}:WillOrder", rdl.connect(f"sqlite:///{path}"))
     table = task.get_table("train")
     reasons = task.dropped_reasons["train"]
-    assert reasons == {"the entity is dated after the seed time (users.created_at)":
-                       task.dropped_rows["train"]}
+    assert reasons == {
+        "the entity is dated after the seed time (users.created_at)": task.dropped_rows["train"]
+    }
     assert len(table) + task.dropped_rows["train"] == 18 * 20
     assert pd.Timestamp("2020-12-01") > table.df["t"].min()

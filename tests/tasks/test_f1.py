@@ -53,7 +53,8 @@ def test_definitions(tasks):
         assert (t.entity_table, t.entity_col, t.time_col) == ("drivers", "driverId", "date")
         assert t.num_eval_timestamps == 40
         assert (t.val_timestamp, t.test_timestamp) == (
-            pd.Timestamp("2005-01-01"), pd.Timestamp("2010-01-01")
+            pd.Timestamp("2005-01-01"),
+            pd.Timestamp("2010-01-01"),
         )
     assert dnf.task_type == top3.task_type == TaskType.BINARY_CLASSIFICATION
     assert pos.task_type == TaskType.REGRESSION

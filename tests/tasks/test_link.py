@@ -37,9 +37,12 @@ from rdl.baselines.link import global_popularity, past_visits, run_link_baseline
 from rdl.tasks import LinkHistory, LinkTask, TaskError, TaskType, load_task
 from tests.fixtures.shops import D, UserItemBuy, UserItemBuyPython, link_shop
 
-
-TRAIN = [(D("2020-01-01"), 1, [1, 2]), (D("2020-01-01"), 2, [1]),
-         (D("2020-01-11"), 2, [2]), (D("2020-01-21"), 1, [3])]
+TRAIN = [
+    (D("2020-01-01"), 1, [1, 2]),
+    (D("2020-01-01"), 2, [1]),
+    (D("2020-01-11"), 2, [2]),
+    (D("2020-01-21"), 1, [3]),
+]
 VAL = [(D("2020-02-10"), 2, [3]), (D("2020-02-20"), 1, [2, 4])]
 TEST = [(D("2020-03-01"), 1, [1]), (D("2020-03-11"), 2, [2])]
 
@@ -58,7 +61,9 @@ def test_definition():
     assert task.task_type == TaskType.LINK_PREDICTION
     assert task.metrics == ["map_at_k", "recall_at_k", "precision_at_k", "ndcg_at_k"]
     assert task.columns == ["seed", "user_id", "item_id"]
-    assert list(task.split_timestamps("train")) == [D(f"2020-01-{d}") for d in ("01", "11", "21", "31")]
+    assert list(task.split_timestamps("train")) == [
+        D(f"2020-01-{d}") for d in ("01", "11", "21", "31")
+    ]
     assert list(task.split_timestamps("val")) == [D("2020-02-10"), D("2020-02-20")]
     assert list(task.split_timestamps("test")) == [D("2020-03-01"), D("2020-03-11")]
 
@@ -80,7 +85,10 @@ def test_test_destinations_hidden_unless_asked(task):
     masked = task.get_table("test")
     assert list(masked.df.columns) == ["seed", "user_id"]
     assert list(task.get_table("test", mask_input_cols=False).df.columns) == [
-        "seed", "user_id", "item_id"]
+        "seed",
+        "user_id",
+        "item_id",
+    ]
     assert list(task.get_table("val", mask_input_cols=True).df.columns) == ["seed", "user_id"]
 
 
@@ -94,8 +102,7 @@ def test_train_val_from_cut_database_test_from_full(task):
     # a purchase after test_timestamp inside no train/val window leaves them unchanged
     late = UserItemBuy(link_shop([(30, 1, 3, "2020-03-02")]))
     assert as_rows(late.get_table("train")) == TRAIN and as_rows(late.get_table("val")) == VAL
-    assert as_rows(late.get_table("test", mask_input_cols=False))[0] == (
-        D("2020-03-01"), 1, [1, 3])
+    assert as_rows(late.get_table("test", mask_input_cols=False))[0] == (D("2020-03-01"), 1, [1, 3])
 
 
 def test_disk_cache_round_trip(tmp_path):
@@ -147,16 +154,19 @@ def test_load_task_finds_link_tasks(tmp_path):
     assert isinstance(load_task(str(path), link_shop()), LinkTask)
 
 
-@pytest.mark.parametrize("overrides, culprit", [
-    ({"src_entity_table": "nope"}, "src_entity_table 'nope'"),
-    ({"dst_entity_table": "nope"}, "dst_entity_table 'nope'"),
-    ({"dst_entity_table": "purchases"}, None),  # has a pkey: fine
-    ({"eval_k": 0}, "eval_k must be a positive int"),
-    ({"eval_k": 6}, "eval_k=6 is larger than the destination table"),
-    ({"metrics": ["roc_auc"]}, "not ranking metrics"),
-    ({"dst_entity_col": "user_id"}, "three different columns"),
-    ({"task_type": "regression"}, "a LinkTask has task_type"),
-])
+@pytest.mark.parametrize(
+    "overrides, culprit",
+    [
+        ({"src_entity_table": "nope"}, "src_entity_table 'nope'"),
+        ({"dst_entity_table": "nope"}, "dst_entity_table 'nope'"),
+        ({"dst_entity_table": "purchases"}, None),  # has a pkey: fine
+        ({"eval_k": 0}, "eval_k must be a positive int"),
+        ({"eval_k": 6}, "eval_k=6 is larger than the destination table"),
+        ({"metrics": ["roc_auc"]}, "not ranking metrics"),
+        ({"dst_entity_col": "user_id"}, "three different columns"),
+        ({"task_type": "regression"}, "a LinkTask has task_type"),
+    ],
+)
 def test_bad_definitions_name_the_culprit(overrides, culprit):
     if culprit is None:
         UserItemBuy(link_shop(), **overrides)
@@ -165,17 +175,27 @@ def test_bad_definitions_name_the_culprit(overrides, culprit):
         UserItemBuy(link_shop(), **overrides)
 
 
-@pytest.mark.parametrize("sql, culprit", [
-    ("SELECT t.timestamp AS seed, p.user_id, p.item_id FROM timestamp_df t JOIN purchases p "
-     "ON p.date > t.timestamp AND p.date <= t.timestamp + {timedelta}",
-     "LIST\\(DISTINCT"),
-    ("SELECT t.timestamp AS seed, p.user_id, [p.item_id] AS item_id FROM timestamp_df t "
-     "JOIN purchases p ON p.date > t.timestamp AND p.date <= t.timestamp + {timedelta}",
-     "repeat a \\(source, seed time\\) pair"),
-    ("SELECT t.timestamp AS seed, 1 AS user_id FROM timestamp_df t", "missing \\['item_id'\\]"),
-    ("SELECT t.timestamp + INTERVAL 1 DAY AS seed, 1 AS user_id, [1] AS item_id "
-     "FROM timestamp_df t", "not one of the split's seed times"),
-])
+@pytest.mark.parametrize(
+    "sql, culprit",
+    [
+        (
+            "SELECT t.timestamp AS seed, p.user_id, p.item_id FROM timestamp_df t JOIN purchases p "
+            "ON p.date > t.timestamp AND p.date <= t.timestamp + {timedelta}",
+            "LIST\\(DISTINCT",
+        ),
+        (
+            "SELECT t.timestamp AS seed, p.user_id, [p.item_id] AS item_id FROM timestamp_df t "
+            "JOIN purchases p ON p.date > t.timestamp AND p.date <= t.timestamp + {timedelta}",
+            "repeat a \\(source, seed time\\) pair",
+        ),
+        ("SELECT t.timestamp AS seed, 1 AS user_id FROM timestamp_df t", "missing \\['item_id'\\]"),
+        (
+            "SELECT t.timestamp + INTERVAL 1 DAY AS seed, 1 AS user_id, [1] AS item_id "
+            "FROM timestamp_df t",
+            "not one of the split's seed times",
+        ),
+    ],
+)
 def test_bad_sql_output_names_the_culprit(sql, culprit):
     with pytest.raises(TaskError, match=culprit):
         UserItemBuy(link_shop(), sql=sql).get_table("train")
@@ -188,10 +208,16 @@ def test_history_is_what_was_observed_by_t(task):
     hist = LinkHistory(task).at("2020-02-10")
     # windows (t', t' + 10 days] closing by 02-10, on the database cut at 02-10
     got = sorted(map(tuple, hist.astype({"item_id": int}).values.tolist()))
-    want = sorted([
-        (D("2020-01-01"), 1, 1), (D("2020-01-01"), 1, 2), (D("2020-01-01"), 2, 1),
-        (D("2020-01-11"), 2, 2), (D("2020-01-21"), 1, 3), (D("2020-01-21"), 2, 99),
-    ])
+    want = sorted(
+        [
+            (D("2020-01-01"), 1, 1),
+            (D("2020-01-01"), 1, 2),
+            (D("2020-01-01"), 2, 1),
+            (D("2020-01-11"), 2, 2),
+            (D("2020-01-21"), 1, 3),
+            (D("2020-01-21"), 2, 99),
+        ]
+    )
     assert got == want  # dangling user 99 and u3 (not yet joined at 01-11) are left out
 
 
@@ -230,8 +256,9 @@ def test_history_labels_are_reused_only_from_earlier_cuts():
 
 def test_baseline_rankings_hand_computed(task):
     h = LinkHistory(task)
-    rows = pd.DataFrame({"seed": [D("2020-02-10"), D("2020-02-20"), D("2020-02-20")],
-                         "user_id": [2, 1, 3]})
+    rows = pd.DataFrame(
+        {"seed": [D("2020-02-10"), D("2020-02-20"), D("2020-02-20")], "user_id": [2, 1, 3]}
+    )
     # popularity at 02-10: item 1 and 2 have 2 links, 2 more recently; then item 3, 4
     assert h.popularity("2020-02-10").tolist() == [2, 1, 3, 4]
     # at 02-20 the window (02-10, 02-20] is observed too: item 3 now has 2 links, latest
@@ -249,15 +276,17 @@ def test_baselines_never_use_rows_after_t(task):
     h0 = LinkHistory(task)
     before = (global_popularity(task, rows, h0), past_visits(task, rows, h0))
     # purchases dated after every val seed time (but before test_timestamp)
-    future = UserItemBuy(link_shop([(40, 2, 4, "2020-02-21"), (41, 2, 4, "2020-02-22"),
-                                  (42, 1, 4, "2020-02-27")]))
+    future = UserItemBuy(
+        link_shop([(40, 2, 4, "2020-02-21"), (41, 2, 4, "2020-02-22"), (42, 1, 4, "2020-02-27")])
+    )
     h1 = LinkHistory(future)
     after = (global_popularity(future, rows, h1), past_visits(future, rows, h1))
     np.testing.assert_array_equal(before[0], after[0])
     np.testing.assert_array_equal(before[1], after[1])
     # the test can fail: the same purchases dated before 02-10 change the rankings
-    past = UserItemBuy(link_shop([(40, 2, 4, "2020-02-01"), (41, 3, 4, "2020-02-02"),
-                                (42, 1, 4, "2020-02-07")]))
+    past = UserItemBuy(
+        link_shop([(40, 2, 4, "2020-02-01"), (41, 3, 4, "2020-02-02"), (42, 1, 4, "2020-02-07")])
+    )
     h2 = LinkHistory(past)
     assert not np.array_equal(before[0], global_popularity(past, rows, h2))
 
@@ -293,10 +322,15 @@ def test_run_link_baselines_refuses_entity_tasks():
     from rdl.tasks import EntityTask
 
     class Count(EntityTask):
-        entity_table = "users"; entity_col = "user_id"; time_col = "seed"
-        target_col = "n"; task_type = TaskType.REGRESSION; metrics = ["mae"]
+        entity_table = "users"
+        entity_col = "user_id"
+        time_col = "seed"
+        target_col = "n"
+        task_type = TaskType.REGRESSION
+        metrics = ["mae"]
         timedelta = pd.Timedelta(days=10)
-        val_timestamp = D("2020-02-10"); test_timestamp = D("2020-03-01")
+        val_timestamp = D("2020-02-10")
+        test_timestamp = D("2020-03-01")
         sql = "SELECT t.timestamp AS seed, 1 AS user_id, 1.0 AS n FROM timestamp_df t"
 
     db = link_shop()

@@ -47,15 +47,19 @@ NOT_A_TASK = 3
 
 
 def daily_db(days: int = 101) -> Database:
-    ev = pd.DataFrame({
-        "id": range(days),
-        "cid": [i % 2 for i in range(days)],
-        "day": pd.date_range("2020-01-01", periods=days, freq="D"),
-    })
-    return Database({
-        "customers": Table(pd.DataFrame({"cid": [0, 1]}), {}, "cid", None),
-        "events": Table(ev, {"cid": "customers"}, "id", "day"),
-    })
+    ev = pd.DataFrame(
+        {
+            "id": range(days),
+            "cid": [i % 2 for i in range(days)],
+            "day": pd.date_range("2020-01-01", periods=days, freq="D"),
+        }
+    )
+    return Database(
+        {
+            "customers": Table(pd.DataFrame({"cid": [0, 1]}), {}, "cid", None),
+            "events": Table(ev, {"cid": "customers"}, "id", "day"),
+        }
+    )
 
 
 @pytest.fixture
@@ -81,14 +85,17 @@ def test_factory_and_cache_dir(task_file, tmp_path):
 
 def test_instance_is_rebound_to_the_given_database(tmp_path):
     path = tmp_path / "inst.py"
-    path.write_text(DEFS + textwrap.dedent('''
+    path.write_text(
+        DEFS
+        + textwrap.dedent("""
         _events = pd.DataFrame({"id": range(60), "cid": 0,
                                 "day": pd.date_range("2020-01-01", periods=60, freq="D")})
         _db = Database({"customers": Table(pd.DataFrame({"cid": [0]}), {}, "cid", None),
                         "events": Table(_events, {"cid": "customers"}, "id", "day")})
         weekly = Visits(_db, timedelta="7D", test_timestamp="2020-02-20",
                         val_timestamp="2020-02-01")
-    '''))
+    """)
+    )
     db = daily_db()
     t = load_task(f"{path}:weekly", db)
     assert type(t).__name__ == "Visits" and t.db is db
@@ -152,7 +159,8 @@ def test_tasks_path_adds_folders_before_the_builtin_one(tmp_path, monkeypatch):
     (mine / "_helpers.py").write_text("raise RuntimeError('not a task file')\n")
     # a file of the user's that also defines rel-f1/driver-dnf comes first
     (mine / "f1_mine.py").write_text(
-        'DATASET = "rel-f1"\n' + DEFS.replace('name = "visits"', 'name = "driver-dnf"'))
+        'DATASET = "rel-f1"\n' + DEFS.replace('name = "visits"', 'name = "driver-dnf"')
+    )
     monkeypatch.setenv("RDL_TASKS_PATH", f"{tmp_path / 'absent'}:{mine}")
     known = builtin_tasks()
     assert known["shop/visits"] == f"{mine / 'shop.py'}:Visits"
@@ -170,8 +178,11 @@ def test_tasks_path_adds_folders_before_the_builtin_one(tmp_path, monkeypatch):
 def test_a_broken_file_on_the_tasks_path_is_named(tmp_path, monkeypatch):
     (tmp_path / "bad.py").write_text("import not_a_module_anywhere\n")
     monkeypatch.setenv("RDL_TASKS_PATH", str(tmp_path))
-    with pytest.raises(TaskError, match=r"task file .*bad.py .*failed to import: "
-                                        r"ModuleNotFoundError"):
+    with pytest.raises(
+        TaskError,
+        match=r"task file .*bad.py .*failed to import: "
+        r"ModuleNotFoundError",
+    ):
         load_task("rel-f1/driver-dnf", daily_db())
 
 
@@ -180,7 +191,8 @@ def test_reexported_tasks_count_only_when_named_in_all(tmp_path):
     src.write_text(DEFS)
     (tmp_path / "reexport.py").write_text(
         f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n"
-        "from defs import Visits, Visits14\n__all__ = ['Visits']\n")
+        "from defs import Visits, Visits14\n__all__ = ['Visits']\n"
+    )
     module = load_file(tmp_path / "reexport.py")
     assert list(file_tasks(module)) == ["Visits"]  # Visits14 is imported, not exported
     db = daily_db()

@@ -37,7 +37,6 @@ from rdl.tasks import (
 from tests.fixtures.shops import D, Purchases, PurchasesPython, protocol_shop
 
 
-
 class FutureCount(Purchases):
     """Label = items after t with no upper bound: exposes which database a split reads."""
 
@@ -58,7 +57,10 @@ def rows(table: Table) -> set[tuple]:
 def test_split_timestamps_hand_computed():
     task = Purchases(protocol_shop())
     assert list(task.split_timestamps("train")) == [
-        D("2020-01-01"), D("2020-01-11"), D("2020-01-21"), D("2020-01-31")
+        D("2020-01-01"),
+        D("2020-01-11"),
+        D("2020-01-21"),
+        D("2020-01-31"),
     ]
     assert list(task.split_timestamps("val")) == [D("2020-02-10"), D("2020-02-20")]
     assert list(task.split_timestamps("test")) == [D("2020-03-01"), D("2020-03-11")]
@@ -112,7 +114,11 @@ def test_test_target_masked_unless_asked():
     test = task.get_table("test")
     assert list(test.df.columns) == ["seed", "user_id"]
     assert test.fkey_col_to_pkey_table == {"user_id": "users"}
-    assert list(task.get_table("test", mask_input_cols=False).df.columns) == ["seed", "user_id", "n"]
+    assert list(task.get_table("test", mask_input_cols=False).df.columns) == [
+        "seed",
+        "user_id",
+        "n",
+    ]
     assert list(task.get_table("train", mask_input_cols=True).df.columns) == ["seed", "user_id"]
     assert "n" in task.get_table("val").df.columns
 
@@ -208,16 +214,20 @@ def test_tables_cached_on_disk_by_task_and_database(tmp_path):
 # Default split dates ---------------------------------------------------------------------------
 def daily_db() -> Database:
     """101 daily events 2020-01-01 .. 2020-04-10 by 2 static customers."""
-    ev = pd.DataFrame({
-        "id": range(101),
-        "cid": [i % 2 for i in range(101)],
-        "day": pd.date_range("2020-01-01", periods=101, freq="D"),
-    })
+    ev = pd.DataFrame(
+        {
+            "id": range(101),
+            "cid": [i % 2 for i in range(101)],
+            "day": pd.date_range("2020-01-01", periods=101, freq="D"),
+        }
+    )
     cust = pd.DataFrame({"cid": [0, 1]})
-    return Database({
-        "customers": Table(cust, {}, "cid", None),
-        "events": Table(ev, {"cid": "customers"}, "id", "day"),
-    })
+    return Database(
+        {
+            "customers": Table(cust, {}, "cid", None),
+            "events": Table(ev, {"cid": "customers"}, "id", "day"),
+        }
+    )
 
 
 class Active(EntityTask):
@@ -290,24 +300,31 @@ def test_timedelta_larger_than_val_test_gap_is_an_error():
 
 
 def test_windows_past_the_data_are_errors():
-    with pytest.raises(TaskError, match=r"test_timestamp \+ timedelta = 2020-03-30.*at most 2020-03-15"):
-        Purchases(protocol_shop(), val_timestamp="2020-02-20", test_timestamp="2020-03-20").split_timestamps("test")
+    with pytest.raises(
+        TaskError, match=r"test_timestamp \+ timedelta = 2020-03-30.*at most 2020-03-15"
+    ):
+        Purchases(
+            protocol_shop(), val_timestamp="2020-02-20", test_timestamp="2020-03-20"
+        ).split_timestamps("test")
     # the cut at 02-20 ends with item 15 (02-15): val 02-10 + 10 days passes it
     with pytest.raises(TaskError, match=r"val_timestamp \+ timedelta = 2020-02-20.*2020-02-15"):
         Purchases(protocol_shop(), test_timestamp="2020-02-20").split_timestamps("val")
 
 
-@pytest.mark.parametrize("overrides, culprit", [
-    ({"entity_table": "people"}, "entity_table 'people' is not a table"),
-    ({"entity_table": "items", "entity_col": "item_id"}, None),  # fine: items has a pkey
-    ({"metrics": ["auroc"]}, "unknown metric 'auroc'"),
-    ({"task_type": "ranking"}, "task_type 'ranking'"),
-    ({"timedelta": "soon"}, "timedelta 'soon'"),
-    ({"num_eval_timestamps": 0}, "num_eval_timestamps"),
-    ({"val_timestamp": "2020-03-01"}, "val_timestamp (2020-03-01 00:00:00) must be before"),
-    ({"colour": "red"}, "unknown task attribute(s) ['colour']"),
-    ({"target_col": "seed"}, "three different columns"),
-])
+@pytest.mark.parametrize(
+    "overrides, culprit",
+    [
+        ({"entity_table": "people"}, "entity_table 'people' is not a table"),
+        ({"entity_table": "items", "entity_col": "item_id"}, None),  # fine: items has a pkey
+        ({"metrics": ["auroc"]}, "unknown metric 'auroc'"),
+        ({"task_type": "ranking"}, "task_type 'ranking'"),
+        ({"timedelta": "soon"}, "timedelta 'soon'"),
+        ({"num_eval_timestamps": 0}, "num_eval_timestamps"),
+        ({"val_timestamp": "2020-03-01"}, "val_timestamp (2020-03-01 00:00:00) must be before"),
+        ({"colour": "red"}, "unknown task attribute(s) ['colour']"),
+        ({"target_col": "seed"}, "three different columns"),
+    ],
+)
 def test_bad_definitions_name_the_culprit(overrides, culprit):
     if culprit is None:
         Purchases(protocol_shop(), **overrides)
@@ -338,21 +355,36 @@ def test_unknown_split():
         Purchases(protocol_shop()).get_table("dev")
 
 
-@pytest.mark.parametrize("sql, culprit", [
-    ("SELECT t.timestamp AS seed, i.user_id AS uid, 1 AS n FROM timestamp_df t, items i",
-     "missing ['user_id'], unexpected ['uid']"),
-    ("SELECT * FROM orders", "DuckDB could not run the task's sql"),
-    ("SELECT t.timestamp AS seed, i.user_id, 1.0 AS n FROM timestamp_df t JOIN items i ON true",
-     "rows repeat an (entity, seed time) pair"),
-    ("SELECT TIMESTAMP '2020-01-02' AS seed, 1 AS user_id, 1 AS n",
-     "row(s) have a 'seed' that is not one of the split's seed times"),
-    ("SELECT t.timestamp AS seed, 1 AS user_id, NULL::DOUBLE AS n FROM timestamp_df t",
-     "null target 'n'"),
-    ("SELECT t.timestamp AS seed, 1 AS user_id, 'Infinity'::DOUBLE AS n FROM timestamp_df t",
-     "infinite target 'n'"),
-    ("SELECT t.timestamp AS seed, 1 AS user_id, 1.0 / 0.0 AS n FROM timestamp_df t",
-     "row(s) have an"),  # DuckDB's 1/0 is NULL (null target) or inf: refused either way
-])
+@pytest.mark.parametrize(
+    "sql, culprit",
+    [
+        (
+            "SELECT t.timestamp AS seed, i.user_id AS uid, 1 AS n FROM timestamp_df t, items i",
+            "missing ['user_id'], unexpected ['uid']",
+        ),
+        ("SELECT * FROM orders", "DuckDB could not run the task's sql"),
+        (
+            "SELECT t.timestamp AS seed, i.user_id, 1.0 AS n FROM timestamp_df t JOIN items i ON true",
+            "rows repeat an (entity, seed time) pair",
+        ),
+        (
+            "SELECT TIMESTAMP '2020-01-02' AS seed, 1 AS user_id, 1 AS n",
+            "row(s) have a 'seed' that is not one of the split's seed times",
+        ),
+        (
+            "SELECT t.timestamp AS seed, 1 AS user_id, NULL::DOUBLE AS n FROM timestamp_df t",
+            "null target 'n'",
+        ),
+        (
+            "SELECT t.timestamp AS seed, 1 AS user_id, 'Infinity'::DOUBLE AS n FROM timestamp_df t",
+            "infinite target 'n'",
+        ),
+        (
+            "SELECT t.timestamp AS seed, 1 AS user_id, 1.0 / 0.0 AS n FROM timestamp_df t",
+            "row(s) have an",
+        ),  # DuckDB's 1/0 is NULL (null target) or inf: refused either way
+    ],
+)
 def test_bad_sql_output_names_the_culprit(sql, culprit):
     task = Purchases(protocol_shop(), sql=sql)
     with pytest.raises(TaskError) as e:
@@ -377,6 +409,9 @@ def test_task_type_is_a_str_enum():
     assert TaskType.BINARY_CLASSIFICATION == "binary_classification"
     assert str(TaskType.LINK_PREDICTION) == "link_prediction"
     assert {t.value for t in TaskType} == {
-        "binary_classification", "multiclass_classification", "multilabel_classification",
-        "regression", "link_prediction",
+        "binary_classification",
+        "multiclass_classification",
+        "multilabel_classification",
+        "regression",
+        "link_prediction",
     }

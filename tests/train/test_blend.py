@@ -39,9 +39,12 @@ def test_blend_is_chosen_on_validation_only(f1_duckdb, tmp_path):
 
     cfg = TrainConfig(**TINY, blend=True, seed_features=["past_labels"])
     db = connect(f1_duckdb)
-    runs = [run_task(d, "rel-f1/driver-top3", cfg, baselines=False, progress=False,
-                     cache_dir=tmp_path).results["models"]
-            for d in (db, mutated(db, after=True))]
+    runs = [
+        run_task(
+            d, "rel-f1/driver-top3", cfg, baselines=False, progress=False, cache_dir=tmp_path
+        ).results["models"]
+        for d in (db, mutated(db, after=True))
+    ]
     a, b = (r["blend"] for r in runs)
     assert a["weight_gnn"] == b["weight_gnn"] and a["val"] == b["val"]
     assert a["val_curve"] == b["val_curve"]

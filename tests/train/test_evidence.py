@@ -12,8 +12,16 @@ from rdl.train import TrainConfig, train_task
 from rdl.train.evidence import select
 from tests.fixtures.toy_signal import SignalTask, toy_db
 
-CFG = dict(epochs=1, channels=8, encoder_layers=1, num_neighbors=[16, 4], batch_size=64,
-           text=False, seed=5, max_steps_per_epoch=3)
+CFG = dict(
+    epochs=1,
+    channels=8,
+    encoder_layers=1,
+    num_neighbors=[16, 4],
+    batch_size=64,
+    text=False,
+    seed=5,
+    max_steps_per_epoch=3,
+)
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +29,9 @@ def run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("evidence")
     url = f"duckdb:///{tmp / 'toy.duckdb'}"
     to_url(toy_db(num_users=80), url)
-    results = train_task(url, SignalTask, TrainConfig(**CFG), tmp / "run", progress=False,
-                         cache_dir=tmp / "cache")
+    results = train_task(
+        url, SignalTask, TrainConfig(**CFG), tmp / "run", progress=False, cache_dir=tmp / "cache"
+    )
     return results, tmp / "run"
 
 
@@ -32,8 +41,9 @@ def test_the_pick_is_explicit_over_models_and_baselines(run):
     assert set(sel) == {"name", "section", "split", "metric", "value"}
     assert sel["metric"] == "roc_auc" and sel["split"] == "val"
     every = {**results["models"], **results["baselines"]}
-    assert sel["value"] == max(e["val"]["roc_auc"] for e in every.values()
-                               if e["val"].get("roc_auc") is not None)
+    assert sel["value"] == max(
+        e["val"]["roc_auc"] for e in every.values() if e["val"].get("roc_auc") is not None
+    )
 
 
 def test_every_metric_has_an_interval_and_per_time_values(run):
@@ -59,8 +69,10 @@ def test_every_model_and_baseline_has_its_predictions(run):
 
 
 def test_select_prefers_lower_errors_and_the_selection_split():
-    results = {"metrics": ["mae"], "models": {"gnn": {"val": {"mae": 2.0},
-                                                      "val_stale": {"mae": 3.0}}},
-               "baselines": {"median": {"val": {"mae": 2.5}}}}
+    results = {
+        "metrics": ["mae"],
+        "models": {"gnn": {"val": {"mae": 2.0}, "val_stale": {"mae": 3.0}}},
+        "baselines": {"median": {"val": {"mae": 2.5}}},
+    }
     assert select(results)["name"] == "gnn"
     assert select(results, "val_stale")["name"] == "median"  # control: another split

@@ -28,8 +28,16 @@ from rdl.train.link import (
 )
 from tests.fixtures.shops import D, UserItemBuy, link_shop
 
-TINY = dict(epochs=1, channels=8, encoder_layers=1, num_neighbors=[4, 4], num_layers=2,
-            batch_size=4, text=False, seed=7)
+TINY = dict(
+    epochs=1,
+    channels=8,
+    encoder_layers=1,
+    num_neighbors=[4, 4],
+    num_layers=2,
+    batch_size=4,
+    text=False,
+    seed=7,
+)
 T = D("2020-01-21")  # a train seed time: the row (01-21, u1, [3]); window (01-21, 01-31]
 # links after T: one inside the window (it becomes a label), two after it
 IN_WINDOW = [(50, 2, 4, "2020-01-25")]
@@ -64,8 +72,12 @@ def base(tmp_path_factory):
 def sampled(trainer, table, nodes, t):
     """Sampled rows (primary keys per table) and edges of seeds ``nodes`` at ``t``."""
     sampler = trainer.sampler(123)
-    sub, _ = trainer.sample(sampler, table, np.asarray(nodes),
-                             np.full(len(nodes), int(D(t).timestamp()), dtype=np.int64))
+    sub, _ = trainer.sample(
+        sampler,
+        table,
+        np.asarray(nodes),
+        np.full(len(nodes), int(D(t).timestamp()), dtype=np.int64),
+    )
     g = trainer.graph
     rows = {nt: g.pkey_values[nt][ids].tolist() for nt, ids in sub.node.items()}
     edges = {et: ei.tolist() for et, ei in sub.edge_index.items() if ei.shape[1]}
@@ -76,9 +88,12 @@ def sampled(trainer, table, nodes, t):
 
 
 F1_EDGES = [
-    ("races", "f2p_circuitId", "circuits"), ("circuits", "rev_f2p_circuitId", "races"),
-    ("results", "f2p_raceId", "races"), ("races", "rev_f2p_raceId", "results"),
-    ("results", "f2p_driverId", "drivers"), ("drivers", "rev_f2p_driverId", "results"),
+    ("races", "f2p_circuitId", "circuits"),
+    ("circuits", "rev_f2p_circuitId", "races"),
+    ("results", "f2p_raceId", "races"),
+    ("races", "rev_f2p_raceId", "results"),
+    ("results", "f2p_driverId", "drivers"),
+    ("drivers", "rev_f2p_driverId", "results"),
     ("results", "f2p_constructorId", "constructors"),
     ("constructors", "rev_f2p_constructorId", "results"),
 ]
@@ -86,7 +101,12 @@ F1_EDGES = [
 
 def test_idgnn_fanouts_reach_the_destination_table():
     assert schema_distances(F1_EDGES, "circuits") == {
-        "circuits": 0, "races": 1, "results": 2, "drivers": 3, "constructors": 3}
+        "circuits": 0,
+        "races": 1,
+        "results": 2,
+        "drivers": 3,
+        "constructors": 3,
+    }
     hops, fan = idgnn_fanouts(F1_EDGES, "drivers", "circuits", [128, 64])
     assert hops == 3  # driver <- results -> races -> circuits
     # the extra hop only looks up each race's circuit (sampling a races frontier node
@@ -155,8 +175,12 @@ def test_training_positives_of_rows_at_t_are_their_window_only(base):
         seeds = make_link_seeds(task, task.get_table("train"), graph)
         rows = np.flatnonzero(seeds.time == int(T.timestamp()))
         which, dst = seeds.positives(rows)
-        return sorted(zip(graph.pkey_values["users"][seeds.src[rows][which]].tolist(),
-                          graph.pkey_values["items"][dst].tolist()))
+        return sorted(
+            zip(
+                graph.pkey_values["users"][seeds.src[rows][which]].tolist(),
+                graph.pkey_values["items"][dst].tolist(),
+            )
+        )
 
     base_pairs = pairs(link_shop())
     assert base_pairs == [(1, 3)]
@@ -184,7 +208,7 @@ def _load(model, state):
     own = model.state_dict()
     for k, v in state.items():
         if own[k].shape != v.shape:
-            v = torch.cat([v, own[k][v.shape[0]:]])
+            v = torch.cat([v, own[k][v.shape[0] :]])
         own[k] = v
     model.load_state_dict(own)
 
@@ -193,8 +217,11 @@ def _load(model, state):
 def test_trained_scores_for_seeds_at_t_ignore_later_rows(base, model):
     stats, tmp = base
     task0, g0, tr0 = setup(link_shop(), stats, model, tmp)
-    tr0.fit(make_link_seeds(task0, task0.get_table("train"), g0),
-            make_link_seeds(task0, task0.get_table("val"), g0), progress=False)
+    tr0.fit(
+        make_link_seeds(task0, task0.get_table("train"), g0),
+        make_link_seeds(task0, task0.get_table("val"), g0),
+        progress=False,
+    )
     state = tr0.model.state_dict()
     seeds = pd.DataFrame({"seed": [T, T, T], "user_id": [1, 2, 3]})
 

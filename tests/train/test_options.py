@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 #: a script that adds one toy setting to the model section (a subclass with one more
 #: declared field), then drives the CLI: nothing else is written for the setting
-TOY = r'''
+TOY = r"""
 import dataclasses, importlib, json, sys
 from dataclasses import field
 import typer
@@ -71,7 +71,7 @@ out["error"], out["code"] = r.output, r.exit_code
 out["flag"] = OPTION.get("toy_width")
 out["launch"] = vars(parser().parse_args(["--db", "x", "--task", "t", "--toy-width", "7"]))["toy_width"]
 print(json.dumps(out))
-'''
+"""
 
 
 def test_a_new_setting_is_one_declared_field():
@@ -79,8 +79,9 @@ def test_a_new_setting_is_one_declared_field():
     is checked against its declared range, named by its flag in the error, and read by
     ``python -m rdl.train`` — with no other code written for it."""
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = subprocess.run([sys.executable, "-c", TOY], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", TOY], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     model_panel = out["help"].split("─ Model ")[1].split("╰")[0]
@@ -101,7 +102,7 @@ def test_help_has_panels_and_fits_80_columns(command):
     lines = r.output.splitlines()
     assert max(map(len, lines)) <= 80, max(lines, key=len)
     assert "…" not in r.output  # no flag cut short
-    for title in (PANELS if command == "train" else ("Task", "Training")):
+    for title in PANELS if command == "train" else ("Task", "Training"):
         assert f"─ {title} " in r.output, title
     assert not re.search(r"issue \d", r.output)
     wide = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"}).output
@@ -128,8 +129,13 @@ def test_declared_choices_are_the_registries():
     """``--help`` lists the names of a registry from the declaration (importing the
     registries at CLI start-up costs seconds); the check uses the registry itself."""
     with_registry = [o for o in OPTIONS.values() if o.registry]
-    assert {o.name for o in with_registry} >= {"gnn", "pooling", "temporal_strategy", "text",
-                                              "protocol"}
+    assert {o.name for o in with_registry} >= {
+        "gnn",
+        "pooling",
+        "temporal_strategy",
+        "text",
+        "protocol",
+    }
     for opt in with_registry:
         assert set(opt.names) == set(opt.allowed()), opt.name
     from rdl.graph.text import DEFAULT_TEXT
@@ -138,24 +144,53 @@ def test_declared_choices_are_the_registries():
 
 
 def test_launcher_round_trips_every_setting():
-    cfg = TrainConfig(epochs=2, entity_group_size=None, patience=3, seed_features=[],
-                      text="none", num_neighbors=[4, 4, 4], num_layers=3, shallow=True,
-                      heads=2, seed_feature_max_pairs=None, init="somewhere", stale_val=True)
+    cfg = TrainConfig(
+        epochs=2,
+        entity_group_size=None,
+        patience=3,
+        seed_features=[],
+        text="none",
+        num_neighbors=[4, 4, 4],
+        num_layers=3,
+        shallow=True,
+        heads=2,
+        seed_feature_max_pairs=None,
+        init="somewhere",
+        stale_val=True,
+    )
     args = vars(parser().parse_args(["--db", "x", "--task", "t", *config_args(cfg)]))
     for k in ("db", "task", "out", "cache_dir", "model", "no_baselines"):
         args.pop(k)
     assert TrainConfig(**args) == cfg
     assert TrainConfig(**{k: v for k, v in args.items() if k != "heads"}) != cfg  # control
     # rdl train's spellings are the launcher's
-    args = vars(parser().parse_args(["--db", "x", "--task", "t", "--no-text",
-                                     "--entity-group-size", "0", "--seed-features", "none"]))
+    args = vars(
+        parser().parse_args(
+            [
+                "--db",
+                "x",
+                "--task",
+                "t",
+                "--no-text",
+                "--entity-group-size",
+                "0",
+                "--seed-features",
+                "none",
+            ]
+        )
+    )
     assert (args["text"], args["entity_group_size"], args["seed_features"]) == ("none", None, [])
 
 
 def test_checks_name_the_setting():
-    for bad, field in [(dict(stale_prob=2), "stale_prob"), (dict(heads=0), "heads"),
-                       (dict(aggr="median"), "aggr"), (dict(num_negatives=-1), "num_negatives"),
-                       (dict(device="tpu"), "device"), (dict(lr=float("nan")), "lr")]:
+    for bad, field in [
+        (dict(stale_prob=2), "stale_prob"),
+        (dict(heads=0), "heads"),
+        (dict(aggr="median"), "aggr"),
+        (dict(num_negatives=-1), "num_negatives"),
+        (dict(device="tpu"), "device"),
+        (dict(lr=float("nan")), "lr"),
+    ]:
         with pytest.raises(ConfigError) as e:
             TrainConfig(**bad)
         assert e.value.field == field
@@ -198,8 +233,9 @@ def test_model_only_settings_are_refused_for_other_models():
         check_model_settings(TrainConfig(), "idgnn", given={"num_negatives": 64})
     check_model_settings(TrainConfig(shallow=True, num_negatives=8), "two-tower")  # control
     check_model_settings(TrainConfig(), "gnn")
-    r = CliRunner().invoke(app, ["train", "--db", "x.duckdb", "--task", "t", "--model",
-                                 "idgnn", "--shallow"])
+    r = CliRunner().invoke(
+        app, ["train", "--db", "x.duckdb", "--task", "t", "--model", "idgnn", "--shallow"]
+    )
     assert r.exit_code == 1 and "option --shallow" in r.output and "two-tower" in r.output
 
 
@@ -220,10 +256,9 @@ def test_search_space_comes_from_the_declarations():
 
 
 def test_heads_reach_the_attention_layers(tmp_path):
-    from tests.fixtures.nn import small_graph
-
     from rdl.nn import RDLModel
     from rdl.train.entity import model_kwargs
+    from tests.fixtures.nn import small_graph
 
     graph = small_graph(tmp_path)
 

@@ -5,6 +5,7 @@ seed-feature and blend levers, and ``--config FILE`` round-trips."""
 from __future__ import annotations
 
 import json
+
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -13,7 +14,6 @@ import rdl.cli.train as cli_train
 from rdl.cli import app
 from rdl.train import TrainConfig
 from rdl.train.config import OPTIONS, PRESETS, preset_config
-
 
 REAL_CONFIG_FROM_CLI = cli_train.config_from_cli
 
@@ -33,11 +33,30 @@ def _parsed(monkeypatch, args) -> TrainConfig:
 
 
 def test_options_given_on_the_command_line_reach_the_config(monkeypatch):
-    cfg = _parsed(monkeypatch, ["--seed", "43", "--protocol", "rolling", "--stale-val",
-                                "--stale-prob", "0.3", "--time-reference", "cutoff",
-                                "--seed-features", "aggregates,past_labels", "--blend",
-                                "--num-neighbors", "4,4,4", "--entity-group-size", "0",
-                                "--temporal-strategy", "mixed", "--no-text"])
+    cfg = _parsed(
+        monkeypatch,
+        [
+            "--seed",
+            "43",
+            "--protocol",
+            "rolling",
+            "--stale-val",
+            "--stale-prob",
+            "0.3",
+            "--time-reference",
+            "cutoff",
+            "--seed-features",
+            "aggregates,past_labels",
+            "--blend",
+            "--num-neighbors",
+            "4,4,4",
+            "--entity-group-size",
+            "0",
+            "--temporal-strategy",
+            "mixed",
+            "--no-text",
+        ],
+    )
     assert (cfg.seed, cfg.protocol, cfg.stale_val, cfg.stale_prob) == (43, "rolling", True, 0.3)
     assert cfg.time_reference == "cutoff" and cfg.blend and cfg.text == "none"
     assert cfg.seed_features == ["aggregates", "past_labels"]
@@ -62,11 +81,22 @@ def test_cli_defaults_are_the_config_defaults(monkeypatch):
 def test_preset_relbench_2024_is_the_gnn_before_issue_9(monkeypatch):
     cfg = _parsed(monkeypatch, ["--preset", "relbench-2024", "--seed", "44"])
     assert cfg == preset_config("relbench-2024", seed=44)
-    assert (cfg.stale_prob, cfg.time_reference, cfg.stale_val, cfg.seed_features,
-            cfg.blend, cfg.temporal_strategy, cfg.pooling) == (0.0, "seed", False, [], False,
-                                                               "uniform", "seed")
-    assert (cfg.epochs, cfg.lr, cfg.batch_size, cfg.channels, cfg.num_neighbors) == \
-        (10, 0.005, 512, 128, [128, 64])
+    assert (
+        cfg.stale_prob,
+        cfg.time_reference,
+        cfg.stale_val,
+        cfg.seed_features,
+        cfg.blend,
+        cfg.temporal_strategy,
+        cfg.pooling,
+    ) == (0.0, "seed", False, [], False, "uniform", "seed")
+    assert (cfg.epochs, cfg.lr, cfg.batch_size, cfg.channels, cfg.num_neighbors) == (
+        10,
+        0.005,
+        512,
+        128,
+        [128, 64],
+    )
     assert set(PRESETS["relbench-2024"]) <= set(TrainConfig().to_dict())
     with pytest.raises(ValueError, match="--preset"):
         preset_config("relbench-1999")

@@ -27,6 +27,8 @@ from tests.fixtures.shops import UserItemBuy, link_shop
 
 TASK = "rel-f1/driver-top3"
 KEYS = ["driverId", "date"]
+
+
 def _keyed(table, pred) -> pd.Series:
     df = table.df[KEYS].copy()
     df["pred"] = list(pred)
@@ -41,15 +43,22 @@ def _common(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def all_predictions(db: Database, protocol: str, tmp) -> dict[str, pd.Series]:
     """split/model -> predictions keyed by (driverId, date), every model of the issue."""
-    run = run_task(db, TASK, TrainConfig(**TINY, protocol=protocol), baselines=False,
-                   progress=False, cache_dir=tmp)
+    run = run_task(
+        db,
+        TASK,
+        TrainConfig(**TINY, protocol=protocol),
+        baselines=False,
+        progress=False,
+        cache_dir=tmp,
+    )
     out = {f"gnn/{s}": _keyed(run.tables[s], run.predictions[s]) for s in ("val", "test")}
     task = load_task(TASK, db)
     train, val = task.get_table("train").df, task.get_table("val").df
     test_in = task.get_table("test").df
     for feats in ("entity", "aggregated"):
-        model = LightGBMBaseline(feats, protocol=protocol, grid=({"num_leaves": 7},),
-                                 num_boost_round=30)
+        model = LightGBMBaseline(
+            feats, protocol=protocol, grid=({"num_leaves": 7},), num_boost_round=30
+        )
         X_tr, X_va, X_te = model.make_features(task, train, val, test_in)
         model.fit(task, X_tr, train[task.target_col], X_va, val[task.target_col])
         out[f"lgbm_{feats}/val"] = _keyed(task.get_table("val"), model.predict(X_va))
@@ -87,8 +96,10 @@ def test_rolling_lets_rows_after_the_test_timestamp_reach_test_seeds(f1, tmp_pat
     """Under ``rolling`` the same change after the test timestamp reaches test seeds that
     come after it (and still never a val seed, all dated before it)."""
     cfg = TrainConfig(**TINY, protocol="rolling")
-    runs = [run_task(db, TASK, cfg, baselines=False, progress=False, cache_dir=tmp_path)
-            for db in (f1, mutated(f1, after=True))]
+    runs = [
+        run_task(db, TASK, cfg, baselines=False, progress=False, cache_dir=tmp_path)
+        for db in (f1, mutated(f1, after=True))
+    ]
     val = [_keyed(r.tables["val"], r.predictions["val"]) for r in runs]
     test = [_keyed(r.tables["test"], r.predictions["test"]) for r in runs]
     np.testing.assert_array_equal(*_common(*val))
@@ -97,17 +108,26 @@ def test_rolling_lets_rows_after_the_test_timestamp_reach_test_seeds(f1, tmp_pat
 
 
 def test_results_name_the_protocol(f1, tmp_path):
-    run = run_task(f1, TASK, TrainConfig(**TINY), baselines=False, progress=False,
-                   cache_dir=tmp_path)
+    run = run_task(
+        f1, TASK, TrainConfig(**TINY), baselines=False, progress=False, cache_dir=tmp_path
+    )
     assert run.results["protocol"] == "relbench"
     # the graph holds no row dated after the test timestamp
     g = run.trainer.graph
-    assert max(int(t[t < np.iinfo(np.int64).max].max()) for t in g.node_time.values()
-               if t is not None and len(t)) <= TEST_TS.timestamp()
+    assert (
+        max(
+            int(t[t < np.iinfo(np.int64).max].max())
+            for t in g.node_time.values()
+            if t is not None and len(t)
+        )
+        <= TEST_TS.timestamp()
+    )
 
 
 def test_unknown_protocol_names_the_flag(f1):
-    with pytest.raises(ValueError, match=r"protocol 'future' is not one of \['relbench', 'rolling'\]"):
+    with pytest.raises(
+        ValueError, match=r"protocol 'future' is not one of \['relbench', 'rolling'\]"
+    ):
         TrainConfig(protocol="future")  # the setting (the CLI adds the flag)
     task = load_task(TASK, f1)
     with pytest.raises(TaskError, match=r"unknown protocol 'future': use 'relbench'"):
@@ -141,17 +161,30 @@ def test_an_event_a_fraction_of_a_second_after_the_seed_is_never_sampled(tmp_pat
 
     t = pd.Timestamp("2021-03-04 05:06:07")
     users = pd.DataFrame({"user_id": [0], "age": [30.0]})
-    events = pd.DataFrame({"event_id": [0, 1, 2], "user_id": [0, 0, 0],
-                           "ts": [t - pd.Timedelta("2s"), t + pd.Timedelta("300ms"),
-                                  t + pd.Timedelta("2s")], "v": [1.0, 2.0, 3.0]})
-    db = Database({
-        "users": Table(users, {}, "user_id", None, infer_stypes(users, exclude=["user_id"])),
-        "events": Table(events, {"user_id": "users"}, "event_id", "ts",
-                        infer_stypes(events, exclude=["event_id", "user_id", "ts"])),
-    })
+    events = pd.DataFrame(
+        {
+            "event_id": [0, 1, 2],
+            "user_id": [0, 0, 0],
+            "ts": [t - pd.Timedelta("2s"), t + pd.Timedelta("300ms"), t + pd.Timedelta("2s")],
+            "v": [1.0, 2.0, 3.0],
+        }
+    )
+    db = Database(
+        {
+            "users": Table(users, {}, "user_id", None, infer_stypes(users, exclude=["user_id"])),
+            "events": Table(
+                events,
+                {"user_id": "users"},
+                "event_id",
+                "ts",
+                infer_stypes(events, exclude=["event_id", "user_id", "ts"]),
+            ),
+        }
+    )
     g = build_graph(db, text=False, cache_dir=tmp_path)
-    sampler = TemporalNeighborSampler(build_csc(g.num_nodes, g.node_time, g.edge_index),
-                                      g.num_nodes, g.node_time, [-1], seed=0)
+    sampler = TemporalNeighborSampler(
+        build_csc(g.num_nodes, g.node_time, g.edge_index), g.num_nodes, g.node_time, [-1], seed=0
+    )
     sub = sampler.sample("users", np.array([0]), to_seconds([t]))
     assert g.pkey_values["events"][sub.node["events"]].tolist() == [0]
 
@@ -169,8 +202,11 @@ def test_link_history_under_relbench_sees_no_link_after_the_test_timestamp():
     full = LinkHistory(task, task.input_db("rolling")).at(at)
     assert cut["seed"].max() + task.timedelta <= task.test_timestamp
     # the control: under rolling the window (03-01, 03-11] is observed by 03-11
-    assert ((full["user_id"] == 1) & (full["item_id"] == 1)
-            & (full["seed"] == pd.Timestamp("2020-03-01"))).any()
+    assert (
+        (full["user_id"] == 1)
+        & (full["item_id"] == 1)
+        & (full["seed"] == pd.Timestamp("2020-03-01"))
+    ).any()
 
     rows = task.get_table("test").df[["seed", "user_id"]]
 

@@ -28,12 +28,17 @@ class _Labels:
 
 
 def test_a_label_is_known_only_once_its_window_closed():
-    df = pd.DataFrame({"uid": [1, 1, 1, 2], "y": [1.0, 2.0, 4.0, 9.0],
-                       "t": pd.to_datetime(["2000-01-01", "2000-01-11", "2000-01-21",
-                                            "2000-01-01"])})
+    df = pd.DataFrame(
+        {
+            "uid": [1, 1, 1, 2],
+            "y": [1.0, 2.0, 4.0, 9.0],
+            "t": pd.to_datetime(["2000-01-01", "2000-01-11", "2000-01-21", "2000-01-01"]),
+        }
+    )
     pl = PastLabels(_Labels(), [df])
-    c = to_seconds([pd.Timestamp(s) for s in ("2000-01-21", "2000-01-20 23:59:59",
-                                              "2000-02-10", "2000-01-05")])
+    c = to_seconds(
+        [pd.Timestamp(s) for s in ("2000-01-21", "2000-01-20 23:59:59", "2000-02-10", "2000-01-05")]
+    )
     out = pl.frame([1, 1, 1, 2], c)
     # 2000-01-21: the labels of 01-01 and 01-11 have closed (01-11 + 10 days = 01-21)
     assert out["past_labels__count"].tolist() == [2, 1, 3, 0]
@@ -81,8 +86,9 @@ def test_features_see_nothing_after_the_cutoff(f1):
     from rdl.db import Database, Table
 
     r = tables["results"]
-    tables["results"] = Table(res, dict(r.fkey_col_to_pkey_table), r.pkey_col, r.time_col,
-                              dict(r.stypes))
+    tables["results"] = Table(
+        res, dict(r.fkey_col_to_pkey_table), r.pkey_col, r.time_col, dict(r.stypes)
+    )
     db2 = Database(tables)
     task2, sf2 = _features(db2)
     pd.testing.assert_frame_equal(sf.frame(ids, early), sf2.frame(ids, early))
@@ -105,14 +111,24 @@ def test_relbench_seed_features_and_blend_ignore_rows_after_the_test_timestamp(f
     from rdl.train import TrainConfig
     from rdl.train.job import run_task
 
-    cfg = TrainConfig(**TINY, seed_features=["aggregates", "past_labels"], stale_prob=0.5,
-                      time_reference="cutoff", stale_val=True, blend=True)
+    cfg = TrainConfig(
+        **TINY,
+        seed_features=["aggregates", "past_labels"],
+        stale_prob=0.5,
+        time_reference="cutoff",
+        stale_val=True,
+        blend=True,
+    )
 
     def scores(db):
-        run = run_task(db, "rel-f1/driver-top3", cfg, baselines=False, progress=False,
-                       cache_dir=tmp_path)
-        return {(m, s): run.results["models"][m][s]["roc_auc"]
-                for m in ("gnn", "lightgbm_cutoff", "blend") for s in ("val", "val_stale")}, run
+        run = run_task(
+            db, "rel-f1/driver-top3", cfg, baselines=False, progress=False, cache_dir=tmp_path
+        )
+        return {
+            (m, s): run.results["models"][m][s]["roc_auc"]
+            for m in ("gnn", "lightgbm_cutoff", "blend")
+            for s in ("val", "val_stale")
+        }, run
 
     base, run = scores(f1)
     after, _ = scores(mutated(f1, after=True))
@@ -129,17 +145,22 @@ def test_predict_at_serves_a_seed_feature_model_without_leakage(f1_duckdb, tmp_p
     from rdl.train import TrainConfig, train_task
 
     out = tmp_path / "m"
-    train_task(f1_duckdb, "rel-f1/driver-top3", TrainConfig(
-        **TINY, seed_features=["aggregates", "past_labels"], stale_prob=0.5), out,
-        baselines=False, progress=False, cache_dir=tmp_path)
+    train_task(
+        f1_duckdb,
+        "rel-f1/driver-top3",
+        TrainConfig(**TINY, seed_features=["aggregates", "past_labels"], stale_prob=0.5),
+        out,
+        baselines=False,
+        progress=False,
+        cache_dir=tmp_path,
+    )
     db = connect(f1_duckdb)
     at = pd.Timestamp("2010-01-01")
     before = predict_at(out, db, at, cache_dir=tmp_path)
     assert len(before) > 0 and before["prediction"].between(0, 1).all()
     after = predict_at(out, future_rows(db, db.max_timestamp), at, cache_dir=tmp_path)
     pd.testing.assert_frame_equal(before, after)
-    changed = predict_at(out, future_rows(db, at - pd.Timedelta(days=800)), at,
-                         cache_dir=tmp_path)
+    changed = predict_at(out, future_rows(db, at - pd.Timedelta(days=800)), at, cache_dir=tmp_path)
     assert not np.allclose(before["prediction"], changed["prediction"])
 
 
@@ -151,10 +172,16 @@ def test_seed_feature_max_pairs_leaves_them_out_with_a_warning(f1, tmp_path, lim
     from rdl.train import TrainConfig
     from rdl.train.job import run_task
 
-    cfg = TrainConfig(**TINY, seed_features=["aggregates"], blend=True, stale_prob=0.5,
-                      seed_feature_max_pairs=limit)
-    run = run_task(f1, "rel-f1/driver-top3", cfg, baselines=False, progress=False,
-                   cache_dir=tmp_path)
+    cfg = TrainConfig(
+        **TINY,
+        seed_features=["aggregates"],
+        blend=True,
+        stale_prob=0.5,
+        seed_feature_max_pairs=limit,
+    )
+    run = run_task(
+        f1, "rel-f1/driver-top3", cfg, baselines=False, progress=False, cache_dir=tmp_path
+    )
     warned = [w for w in run.results["warnings"] if "seed_feature_max_pairs" in w]
     if limit is None:
         assert not warned and "blend" in run.results["models"]

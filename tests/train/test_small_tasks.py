@@ -21,18 +21,20 @@ from rdl.train.job import run_task
 from rdl.train.trainer import train_batch_size
 from tests.fixtures.shops import CustomerChurn, churn_shop
 
-SMALL = dict(channels=16, encoder_layers=1, num_neighbors=[16, 8], epochs=4, text=False,
-             seed=0)
+SMALL = dict(channels=16, encoder_layers=1, num_neighbors=[16, 8], epochs=4, text=False, seed=0)
 
 
-@pytest.mark.parametrize("n, bs, min_steps, want", [
-    (11411, 512, 20, 512),   # driver-dnf: 23 steps already, unchanged
-    (1353, 512, 20, 68),     # driver-top3: 3 steps of 512 -> 20 steps of 68
-    (1023, 512, 20, 52),
-    (100, 512, 20, 16),      # never below 16 seeds
-    (100, 8, 20, 8),         # ... unless batch_size itself is smaller
-    (1353, 512, 0, 512),     # rule off
-])
+@pytest.mark.parametrize(
+    "n, bs, min_steps, want",
+    [
+        (11411, 512, 20, 512),  # driver-dnf: 23 steps already, unchanged
+        (1353, 512, 20, 68),  # driver-top3: 3 steps of 512 -> 20 steps of 68
+        (1023, 512, 20, 52),
+        (100, 512, 20, 16),  # never below 16 seeds
+        (100, 8, 20, 8),  # ... unless batch_size itself is smaller
+        (1353, 512, 0, 512),  # rule off
+    ],
+)
 def test_train_batch_size_rule(n, bs, min_steps, want):
     cfg = TrainConfig(batch_size=bs, min_steps_per_epoch=min_steps, text=False)
     got = train_batch_size(n, cfg)
@@ -46,20 +48,31 @@ def test_label_prior_loss():
     assert label_prior_loss("binary_classification", [1, 1, 1]) == pytest.approx(0.0)
     p = np.array([0.5, 0.25, 0.25])
     assert label_prior_loss("multiclass_classification", [0, 0, 1, 2]) == pytest.approx(
-        -(p * np.log(p)).sum())
+        -(p * np.log(p)).sum()
+    )
     assert label_prior_loss("regression", [1.0, 2.0, 10.0]) == pytest.approx((1 + 0 + 8) / 3)
     assert label_prior_loss("multilabel_classification", [[0, 1], [1, 1]]) == pytest.approx(
-        math.log(2) / 2)
+        math.log(2) / 2
+    )
     assert label_prior_loss("link_prediction", [1]) is None
 
 
 def _results(gnn_val: float, losses, prior=0.5):
-    return {"metrics": ["roc_auc"], "models": {"gnn": {
-        "val": {"roc_auc": gnn_val}, "history": [{"loss": v} for v in losses],
-        "prior_loss": prior}},
-        "baselines": {"majority": {"val": {"roc_auc": 0.5}},
-                      "entity_mean": {"val": {"roc_auc": 0.86}},
-                      "lightgbm_aggregated": {"val": {"roc_auc": 0.9}}}}
+    return {
+        "metrics": ["roc_auc"],
+        "models": {
+            "gnn": {
+                "val": {"roc_auc": gnn_val},
+                "history": [{"loss": v} for v in losses],
+                "prior_loss": prior,
+            }
+        },
+        "baselines": {
+            "majority": {"val": {"roc_auc": 0.5}},
+            "entity_mean": {"val": {"roc_auc": 0.86}},
+            "lightgbm_aggregated": {"val": {"roc_auc": 0.9}},
+        },
+    }
 
 
 def test_warnings_name_the_model_the_baseline_and_the_figures():
@@ -73,9 +86,11 @@ def test_warnings_name_the_model_the_baseline_and_the_figures():
     (only,) = model_warnings(_results(0.88, [0.4]))
     assert "lightgbm_aggregated" in only and "simple" not in only
     # lower-is-better metrics
-    r = {"metrics": ["mae"], "models": {"gnn": {"val": {"mae": 3.0}, "history": [],
-                                                "prior_loss": None}},
-         "baselines": {"global_median": {"val": {"mae": 2.0}}}}
+    r = {
+        "metrics": ["mae"],
+        "models": {"gnn": {"val": {"mae": 3.0}, "history": [], "prior_loss": None}},
+        "baselines": {"global_median": {"val": {"mae": 2.0}}},
+    }
     assert "global_median" in model_warnings(r)[0]
     r["models"]["gnn"]["val"]["mae"] = 1.9999  # a tie up to float noise is no win
     assert "global_median" in model_warnings(r)[0]
@@ -104,14 +119,16 @@ def test_small_task_trains_with_enough_steps_and_beats_majority(shop, tmp_path_f
     assert r["splits"]["train"] == 1023
     gnn = r["models"]["gnn"]
     assert gnn["batch_size"] == 52  # 1,023 rows: 20 steps of 52 instead of 2 of 512
-    assert gnn["prior_loss"] == pytest.approx(label_prior_loss(
-        "binary_classification", run.tables["train"].df["churn"]))
+    assert gnn["prior_loss"] == pytest.approx(
+        label_prior_loss("binary_classification", run.tables["train"].df["churn"])
+    )
     assert min(h["loss"] for h in gnn["history"]) < gnn["prior_loss"]
     assert gnn["val"]["roc_auc"] > r["baselines"]["majority"]["val"]["roc_auc"] + 0.1
     assert not any("never dropped below" in w for w in r["warnings"])
     # the report flags the model exactly when a simple baseline is at least as good
-    best_simple = max(b["val"]["roc_auc"] for n, b in r["baselines"].items()
-                      if n not in LEARNED_BASELINES)
+    best_simple = max(
+        b["val"]["roc_auc"] for n, b in r["baselines"].items() if n not in LEARNED_BASELINES
+    )
     flagged = any("best simple baseline" in w for w in r["warnings"])
     assert flagged == (gnn["val"]["roc_auc"] <= best_simple + TOLERANCE)
 

@@ -23,10 +23,11 @@ def users_events(n_users=20, n_events=400, seed=0):
     rs = np.random.RandomState(seed)
     ev_user = rs.randint(0, n_users, n_events)
     num_nodes = {"users": n_users, "events": n_events}
-    node_time = {"users": None,
-                 "events": np.sort(rs.randint(0, 1000, n_events)).astype(np.int64)}
-    ei = {("events", "f2p_user", "users"): np.stack([np.arange(n_events), ev_user]),
-          ("users", "rev_f2p_user", "events"): np.stack([ev_user, np.arange(n_events)])}
+    node_time = {"users": None, "events": np.sort(rs.randint(0, 1000, n_events)).astype(np.int64)}
+    ei = {
+        ("events", "f2p_user", "users"): np.stack([np.arange(n_events), ev_user]),
+        ("users", "rev_f2p_user", "events"): np.stack([ev_user, np.arange(n_events)]),
+    }
     return num_nodes, node_time, build_csc(num_nodes, node_time, ei)
 
 
@@ -34,8 +35,17 @@ def _batches(cutoff, reference, staleness=True):
     num_nodes, node_time, csc = users_events()
     sampler = TemporalNeighborSampler(csc, num_nodes, node_time, [-1], seed=0)
     t = np.full(20, 900, dtype=np.int64)
-    loader = seed_batches(sampler, node_time, "users", np.arange(20), t, cutoff,
-                          time_reference=reference, batch_size=8, staleness=staleness)
+    loader = seed_batches(
+        sampler,
+        node_time,
+        "users",
+        np.arange(20),
+        t,
+        cutoff,
+        time_reference=reference,
+        batch_size=8,
+        staleness=staleness,
+    )
     return list(loader)
 
 
@@ -121,8 +131,18 @@ def test_gap_sampler_draws_on_the_grid_within_the_test_staleness():
         GapSampler(DAY, 3, 1.5)
 
 
-TINY = dict(epochs=1, channels=8, encoder_layers=1, num_neighbors=[8, 4], batch_size=256,
-            max_steps_per_epoch=2, text=False, seed=3, precision="fp32", threads=1)
+TINY = dict(
+    epochs=1,
+    channels=8,
+    encoder_layers=1,
+    num_neighbors=[8, 4],
+    batch_size=256,
+    max_steps_per_epoch=2,
+    text=False,
+    seed=3,
+    precision="fp32",
+    threads=1,
+)
 
 
 @pytest.mark.parametrize("reference", ["seed", "cutoff"])

@@ -20,7 +20,8 @@ from rdl.tasks import EntityTask, TaskError
 from rdl.tasks.kinds import ENTITY_TAG, KINDS, TaskKind, register_kind
 from rdl.train import TrainConfig, train_task
 from rdl.train.heads import HEADS, EntityHead, register_head
-from tests.fixtures.shops import START, churn_shop as shop_db
+from tests.fixtures.shops import START
+from tests.fixtures.shops import churn_shop as shop_db
 
 NAME = "toy_count"
 
@@ -80,11 +81,13 @@ class OrderCount(EntityTask):
 
 @pytest.fixture
 def toy_kind():
-    kind = register_kind(TaskKind(NAME, ENTITY_TAG, ("mae", "rmse"),
-                                  "orders per entity and window", _counts))
+    kind = register_kind(
+        TaskKind(NAME, ENTITY_TAG, ("mae", "rmse"), "orders per entity and window", _counts)
+    )
     register_head(kind, CountHead())
-    register_baseline(BaselineEntry("toy_entity_mean", (NAME,), "the entity's mean past count",
-                                    entity_mean))
+    register_baseline(
+        BaselineEntry("toy_entity_mean", (NAME,), "the entity's mean past count", entity_mean)
+    )
     RUNNERS.register(kind, run_entity_baselines)
     register_figures(kind, {"count_hist": _count_hist})
     yield kind
@@ -106,8 +109,9 @@ def test_toy_kind_trains_predicts_and_reports(toy_kind, tmp_path):
     from rdl.train.checkpoint import CHECKPOINT
 
     db = shop_db()
-    config = TrainConfig(channels=16, encoder_layers=1, num_neighbors=[8, 4], epochs=2,
-                         text=False, seed=0)
+    config = TrainConfig(
+        channels=16, encoder_layers=1, num_neighbors=[8, 4], epochs=2, text=False, seed=0
+    )
     results = train_task(db, OrderCount, config, out_dir=tmp_path, progress=False)
     assert results["task_type"] == NAME
     gnn = results["models"]["gnn"]

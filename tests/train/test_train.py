@@ -14,16 +14,30 @@ from rdl.serve import predict_at
 from rdl.train import TrainConfig, train_task
 from tests.fixtures.f1 import future_rows
 
-TINY = dict(epochs=1, channels=16, encoder_layers=1, num_neighbors=[8, 4], batch_size=256,
-            max_steps_per_epoch=3, text=False)
+TINY = dict(
+    epochs=1,
+    channels=16,
+    encoder_layers=1,
+    num_neighbors=[8, 4],
+    batch_size=256,
+    max_steps_per_epoch=3,
+    text=False,
+)
 
 
 @pytest.fixture(scope="module")
 def trained(f1_duckdb, tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
     cache = tmp_path_factory.mktemp("cache")
-    results = train_task(f1_duckdb, "rel-f1/driver-dnf", TrainConfig(**TINY), out,
-                         baselines=False, progress=False, cache_dir=cache)
+    results = train_task(
+        f1_duckdb,
+        "rel-f1/driver-dnf",
+        TrainConfig(**TINY),
+        out,
+        baselines=False,
+        progress=False,
+        cache_dir=cache,
+    )
     return out, cache, results
 
 
@@ -62,26 +76,44 @@ def test_predict_cli(trained, f1_duckdb, tmp_path):
 
     out, cache, _ = trained
     target = tmp_path / "pred.parquet"
-    res = CliRunner().invoke(app, ["predict", "--model", str(out), "--db", f1_duckdb,
-                                   "--at", "2005-01-01", "--out", str(target),
-                                   "--cache-dir", str(cache)])
+    res = CliRunner().invoke(
+        app,
+        [
+            "predict",
+            "--model",
+            str(out),
+            "--db",
+            f1_duckdb,
+            "--at",
+            "2005-01-01",
+            "--out",
+            str(target),
+            "--cache-dir",
+            str(cache),
+        ],
+    )
     assert res.exit_code == 0, res.output
     df = pd.read_parquet(target)
     assert list(df.columns) == ["driverId", "date", "prediction", "model", "created_at"]
     assert len(df) == 864 and df["prediction"].between(0, 1).all()
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(num_neighbors=[128]), r"num_neighbors \[128\] must give one fanout per GNN layer"),
-    (dict(precision="fp16"), r"precision 'fp16'"),
-    (dict(batch_order="time"), r"batch_order 'time'"),
-    (dict(seed_feature_max_pairs=0), r"seed_feature_max_pairs must be an integer >= 1 or None"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(num_neighbors=[128]), r"num_neighbors \[128\] must give one fanout per GNN layer"),
+        (dict(precision="fp16"), r"precision 'fp16'"),
+        (dict(batch_order="time"), r"batch_order 'time'"),
+        (dict(seed_feature_max_pairs=0), r"seed_feature_max_pairs must be an integer >= 1 or None"),
+    ],
+)
 def test_bad_config_names_the_setting(kwargs, match):
     with pytest.raises(ValueError, match=match):
         TrainConfig(**kwargs)
 
 
 def test_predict_without_a_model_says_how_to_make_one(tmp_path, f1_duckdb):
-    with pytest.raises(FileNotFoundError, match=r"model.pt not found: train a model with rdl.train.train_task\("):
+    with pytest.raises(
+        FileNotFoundError, match=r"model.pt not found: train a model with rdl.train.train_task\("
+    ):
         predict_at(tmp_path, f1_duckdb, "2010-01-01")

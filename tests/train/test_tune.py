@@ -11,15 +11,31 @@ from rdl.cli import app
 from rdl.train import TrainConfig
 from rdl.train.tune import tune
 
-TINY = dict(epochs=2, channels=8, encoder_layers=1, num_neighbors=[8, 4], batch_size=256,
-            max_steps_per_epoch=3, text=False, seed=3, precision="fp32", threads=1)
+TINY = dict(
+    epochs=2,
+    channels=8,
+    encoder_layers=1,
+    num_neighbors=[8, 4],
+    batch_size=256,
+    max_steps_per_epoch=3,
+    text=False,
+    seed=3,
+    precision="fp32",
+    threads=1,
+)
 
 
 def test_tune_stays_within_its_budget_and_writes_a_usable_config(f1_duckdb, tmp_path):
     budget = 12.0
     t0 = time.perf_counter()
-    res = tune(f1_duckdb, "rel-f1/driver-top3", budget, base=TrainConfig(**TINY),
-               out_dir=tmp_path / "tune", cache_dir=tmp_path / "cache")
+    res = tune(
+        f1_duckdb,
+        "rel-f1/driver-top3",
+        budget,
+        base=TrainConfig(**TINY),
+        out_dir=tmp_path / "tune",
+        cache_dir=tmp_path / "cache",
+    )
     assert res.seconds <= budget + 8  # one mini-batch and one validation pass at most
     assert time.perf_counter() - t0 < 120  # loading the graph is outside the budget
     assert len(res.trials) >= 1 and res.metric == "roc_auc"
@@ -36,10 +52,28 @@ def test_tune_trial_cap_and_cli(f1_duckdb, tmp_path):
     out = tmp_path / "t"
     base = tmp_path / "tiny.json"
     base.write_text(json.dumps(TrainConfig(**TINY).to_dict()))
-    r = CliRunner().invoke(app, ["tune", "--db", f1_duckdb, "--task", "rel-f1/driver-top3",
-                                 "--budget", "60", "--trials", "1", "--epochs", "1",
-                                 "--config", str(base), "--out", str(out),
-                                 "--cache-dir", str(tmp_path / "cache")])
+    r = CliRunner().invoke(
+        app,
+        [
+            "tune",
+            "--db",
+            f1_duckdb,
+            "--task",
+            "rel-f1/driver-top3",
+            "--budget",
+            "60",
+            "--trials",
+            "1",
+            "--epochs",
+            "1",
+            "--config",
+            str(base),
+            "--out",
+            str(out),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert "best val roc_auc" in r.output
     assert len(open(out / "trials.csv").read().strip().splitlines()) == 2  # header + 1

@@ -13,17 +13,33 @@ from rdl.train import TrainConfig
 from rdl.train.job import run_task
 
 TASK = "rel-f1/driver-top3"
-TINY = dict(channels=8, encoder_layers=1, num_neighbors=[8, 4], batch_size=256,
-            max_steps_per_epoch=3, text=False, seed=3, precision="fp32", threads=1,
-            seed_features=[], blend=False, stale_prob=0.0)
+TINY = dict(
+    channels=8,
+    encoder_layers=1,
+    num_neighbors=[8, 4],
+    batch_size=256,
+    max_steps_per_epoch=3,
+    text=False,
+    seed=3,
+    precision="fp32",
+    threads=1,
+    seed_features=[],
+    blend=False,
+    stale_prob=0.0,
+)
 
 
 @pytest.fixture(scope="module")
 def run(f1_duckdb, tmp_path_factory):
     # a high learning rate makes some later epoch worse than the best one
-    return run_task(connect(f1_duckdb), TASK, TrainConfig(**TINY, epochs=4, lr=0.05),
-                    baselines=False, progress=False,
-                    cache_dir=tmp_path_factory.mktemp("cache"))
+    return run_task(
+        connect(f1_duckdb),
+        TASK,
+        TrainConfig(**TINY, epochs=4, lr=0.05),
+        baselines=False,
+        progress=False,
+        cache_dir=tmp_path_factory.mktemp("cache"),
+    )
 
 
 def test_reused_val_predictions_are_the_restored_models(run):
@@ -64,8 +80,9 @@ def _extras(run, monkeypatch, make_seeds=None):
 def test_stale_validation_with_the_same_cutoffs_reuses_the_predictions(run, monkeypatch):
     """One test seed time (TPC-H): the stale validation's cut-offs are the validation's, so
     its predictions are not made again."""
-    gnn, calls = _extras(run, monkeypatch, make_seeds=lambda table, stale_val=None:
-                         run.seeds["val"])
+    gnn, calls = _extras(
+        run, monkeypatch, make_seeds=lambda table, stale_val=None: run.seeds["val"]
+    )
     assert calls == 0 and gnn["val_stale"] == gnn["val"]
 
 

@@ -21,6 +21,7 @@ from torch_geometric.nn.aggr import (
     PowerMeanAggregation,
 )
 
+from rdl.db.errors import ArgumentError, arg
 from rdl.nn.pooling.readouts import (
     AdaptivePooling,
     GatedMaxMeanPooling,
@@ -29,8 +30,6 @@ from rdl.nn.pooling.readouts import (
     SimPool,
     pair_partners,
 )
-
-from rdl.db.errors import ArgumentError, arg
 
 
 @dataclass(frozen=True)
@@ -53,20 +52,31 @@ class Pooling:
 
 
 #: every readout, in the order ``--help`` lists them (the first is the default)
-POOLING_REGISTRY: dict[str, Pooling] = {p.name: p for p in (
-    Pooling("seed", "the seed row's own embedding (RelBench)"),
-    Pooling("mean", "mean over the subgraph", lambda c: MeanAggregation(), pyg=True),
-    Pooling("max", "max over the subgraph", lambda c: MaxAggregation(), pyg=True),
-    Pooling("attention", "gated attention pooling",
-            lambda c: AttentionalAggregation(gate_nn=torch.nn.Linear(c, 1)), pyg=True),
-    Pooling("adaptive", "AdaPool: attention with the seed as the query", AdaptivePooling),
-    Pooling("rn", "relation-network pooling over node pairs", RelationNetworkPooling),
-    Pooling("gem", "generalized mean with a learned power",
-            lambda c: PowerMeanAggregation(p=3.0, learn=True), pyg=True),
-    Pooling("simpool", "SimPool: attention with the subgraph mean as the query", SimPool),
-    Pooling("gated", "gated max/mean pooling", GatedMaxMeanPooling),
-    Pooling("gnp", "learnable generalized-norm pooling", GeneralizedNormPooling),
-)}
+POOLING_REGISTRY: dict[str, Pooling] = {
+    p.name: p
+    for p in (
+        Pooling("seed", "the seed row's own embedding (RelBench)"),
+        Pooling("mean", "mean over the subgraph", lambda c: MeanAggregation(), pyg=True),
+        Pooling("max", "max over the subgraph", lambda c: MaxAggregation(), pyg=True),
+        Pooling(
+            "attention",
+            "gated attention pooling",
+            lambda c: AttentionalAggregation(gate_nn=torch.nn.Linear(c, 1)),
+            pyg=True,
+        ),
+        Pooling("adaptive", "AdaPool: attention with the seed as the query", AdaptivePooling),
+        Pooling("rn", "relation-network pooling over node pairs", RelationNetworkPooling),
+        Pooling(
+            "gem",
+            "generalized mean with a learned power",
+            lambda c: PowerMeanAggregation(p=3.0, learn=True),
+            pyg=True,
+        ),
+        Pooling("simpool", "SimPool: attention with the subgraph mean as the query", SimPool),
+        Pooling("gated", "gated max/mean pooling", GatedMaxMeanPooling),
+        Pooling("gnp", "learnable generalized-norm pooling", GeneralizedNormPooling),
+    )
+}
 #: the names of `POOLING_REGISTRY`
 POOLINGS = tuple(POOLING_REGISTRY)
 
@@ -114,8 +124,9 @@ class SubgraphPooling(torch.nn.Module):
         super().__init__()
         entry = POOLING_REGISTRY.get(mode)
         if entry is None:
-            raise ArgumentError(f"unknown pooling {mode!r}; choose one of {list(POOLINGS)} "
-                                f"({arg('pooling')})")
+            raise ArgumentError(
+                f"unknown pooling {mode!r}; choose one of {list(POOLINGS)} ({arg('pooling')})"
+            )
         self.mode = mode
         self.pyg = entry.pyg
         if entry.build is not None:
@@ -129,7 +140,9 @@ class SubgraphPooling(torch.nn.Module):
             if hasattr(module, "reset_parameters"):
                 cast(Any, module).reset_parameters()
 
-    def forward(self, seed_x: Tensor, x_dict: dict[str, Tensor], batch_dict: dict[str, Tensor]) -> Tensor:
+    def forward(
+        self, seed_x: Tensor, x_dict: dict[str, Tensor], batch_dict: dict[str, Tensor]
+    ) -> Tensor:
         """``seed_x``: ``[num_seeds, C]``; ``x_dict``/``batch_dict``: table -> node embeddings
         ``[N, C]`` / seed index ``[N]``. Returns ``[num_seeds, C]``."""
         if self.mode == "seed":
@@ -143,6 +156,16 @@ class SubgraphPooling(torch.nn.Module):
         return self.proj(torch.cat([seed_x, pooled.to(seed_x.dtype)], dim=-1))
 
 
-__all__ = ["POOLINGS", "POOLING_REGISTRY", "Pooling", "SubgraphPooling", "pooling_help",
-           "AdaptivePooling", "GatedMaxMeanPooling",
-           "GeneralizedNormPooling", "RelationNetworkPooling", "SimPool", "pair_partners"]
+__all__ = [
+    "POOLINGS",
+    "POOLING_REGISTRY",
+    "AdaptivePooling",
+    "GatedMaxMeanPooling",
+    "GeneralizedNormPooling",
+    "Pooling",
+    "RelationNetworkPooling",
+    "SimPool",
+    "SubgraphPooling",
+    "pair_partners",
+    "pooling_help",
+]

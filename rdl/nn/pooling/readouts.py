@@ -158,8 +158,9 @@ class SimPool(torch.nn.Module):
         if self.gamma is None:
             return scatter(alpha * x, index, 0, dim_size=s, reduce="sum")
         low = scatter(x, index, 0, dim_size=s, reduce="min")[index]
-        powered = scatter(alpha * (x - low.detach() + 1e-6).pow(self.gamma), index, 0,
-                          dim_size=s, reduce="sum")
+        powered = scatter(
+            alpha * (x - low.detach() + 1e-6).pow(self.gamma), index, 0, dim_size=s, reduce="sum"
+        )
         return powered.clamp_min(1e-12).pow(1.0 / self.gamma) + self.beta
 
 
@@ -233,9 +234,16 @@ class GeneralizedNormPooling(torch.nn.Module):
         ``[S, C]``."""
         s = seed_x.size(0)
         count = torch.bincount(index, minlength=s).clamp_min(1).to(torch.float).unsqueeze(-1)
-        return (self._gnp(torch.relu(x), index, s, count, 0)
-                - self._gnp(torch.relu(-x), index, s, count, 1))
+        return self._gnp(torch.relu(x), index, s, count, 0) - self._gnp(
+            torch.relu(-x), index, s, count, 1
+        )
 
 
-__all__ = ["AdaptivePooling", "GatedMaxMeanPooling", "GeneralizedNormPooling",
-           "RelationNetworkPooling", "SimPool", "pair_partners"]
+__all__ = [
+    "AdaptivePooling",
+    "GatedMaxMeanPooling",
+    "GeneralizedNormPooling",
+    "RelationNetworkPooling",
+    "SimPool",
+    "pair_partners",
+]

@@ -49,12 +49,16 @@ class TeamWin(_TeamYear):
     target_col = "wins_most"
     task_type = TaskType.BINARY_CLASSIFICATION
     metrics = ["roc_auc", "average_precision", "accuracy", "f1"]
-    sql = "WITH " + _PLAYED + """
+    sql = (
+        "WITH "
+        + _PLAYED
+        + """
         SELECT timestamp, team_id,
                CASE WHEN 2 * SUM(CASE WHEN scored > conceded THEN 1 ELSE 0 END) > COUNT(*)
                     THEN 1 ELSE 0 END AS wins_most
         FROM per_team GROUP BY timestamp, team_id
     """
+    )
 
 
 class TeamGoalDiff(_TeamYear):
@@ -65,10 +69,14 @@ class TeamGoalDiff(_TeamYear):
     target_col = "goal_diff"
     task_type = TaskType.REGRESSION
     metrics = ["mae", "rmse", "r2"]
-    sql = "WITH " + _PLAYED + """
+    sql = (
+        "WITH "
+        + _PLAYED
+        + """
         SELECT timestamp, team_id, AVG(scored - conceded) AS goal_diff
         FROM per_team GROUP BY timestamp, team_id
     """
+    )
 
 
 class TeamOpponent(LinkTask):

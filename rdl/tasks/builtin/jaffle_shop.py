@@ -43,7 +43,10 @@ class CustomerJaffle(_Customer):
     timedelta = pd.Timedelta(days=14)
     num_eval_timestamps = 4
     metrics = ["roc_auc", "average_precision", "accuracy", "f1"]
-    sql = "WITH " + _ACTIVE + """,
+    sql = (
+        "WITH "
+        + _ACTIVE
+        + """,
         bought AS (
             SELECT DISTINCT t.timestamp, o.customer_id FROM timestamp_df t
             JOIN order_items i ON i.ordered_at > t.timestamp
@@ -55,6 +58,7 @@ class CustomerJaffle(_Customer):
         FROM active a LEFT JOIN bought b
           ON b.timestamp = a.timestamp AND b.customer_id = a.customer_id
     """
+    )
 
 
 class CustomerSpend(_Customer):
@@ -67,7 +71,10 @@ class CustomerSpend(_Customer):
     timedelta = pd.Timedelta(days=30)
     num_eval_timestamps = 3
     metrics = ["mae", "rmse", "r2"]
-    sql = "WITH " + _ACTIVE + """,
+    sql = (
+        "WITH "
+        + _ACTIVE
+        + """,
         spent AS (
             SELECT t.timestamp, o.customer_id, SUM(o.order_total) AS spend
             FROM timestamp_df t JOIN orders o
@@ -77,3 +84,4 @@ class CustomerSpend(_Customer):
         FROM active a LEFT JOIN spent s
           ON s.timestamp = a.timestamp AND s.customer_id = a.customer_id
     """
+    )

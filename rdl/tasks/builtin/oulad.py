@@ -52,7 +52,10 @@ class RegistrationWithdraw(_Registration):
     target_col = "withdraws"
     task_type = TaskType.BINARY_CLASSIFICATION
     metrics = ["roc_auc", "average_precision", "accuracy", "f1"]
-    sql = "WITH " + _ACTIVE + """
+    sql = (
+        "WITH "
+        + _ACTIVE
+        + """
         SELECT a.timestamp, a.registration_id,
                CASE WHEN EXISTS (SELECT 1 FROM withdrawals w
                                  WHERE w.registration_id = a.registration_id
@@ -61,6 +64,7 @@ class RegistrationWithdraw(_Registration):
                     THEN 1 ELSE 0 END AS withdraws
         FROM active a
     """
+    )
 
 
 class RegistrationScore(_Registration):
@@ -72,7 +76,10 @@ class RegistrationScore(_Registration):
     target_col = "score"
     task_type = TaskType.REGRESSION
     metrics = ["mae", "rmse", "r2"]
-    sql = "WITH " + _ACTIVE + """
+    sql = (
+        "WITH "
+        + _ACTIVE
+        + """
         SELECT a.timestamp, a.registration_id, AVG(s.score) AS score
         FROM active a JOIN submissions s
           ON s.registration_id = a.registration_id
@@ -80,3 +87,4 @@ class RegistrationScore(_Registration):
         WHERE NOT s.is_banked AND s.score IS NOT NULL
         GROUP BY a.timestamp, a.registration_id
     """
+    )

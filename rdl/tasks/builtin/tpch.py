@@ -35,17 +35,29 @@ DATASET = "tpch"
 #: written "a,b".
 SCHEMA = {
     "time_cols": {"orders": "o_orderdate", "lineitem": "l_shipdate"},
-    "primary_keys": {"region": "r_regionkey", "nation": "n_nationkey",
-                     "supplier": "s_suppkey", "customer": "c_custkey", "part": "p_partkey",
-                     "partsupp": ["ps_partkey", "ps_suppkey"], "orders": "o_orderkey",
-                     "lineitem": ["l_orderkey", "l_linenumber"]},
-    "foreign_keys": {"nation": {"n_regionkey": "region"},
-                     "supplier": {"s_nationkey": "nation"},
-                     "customer": {"c_nationkey": "nation"},
-                     "partsupp": {"ps_partkey": "part", "ps_suppkey": "supplier"},
-                     "orders": {"o_custkey": "customer"},
-                     "lineitem": {"l_orderkey": "orders", "l_partkey": "part",
-                                  "l_suppkey": "supplier", "l_partkey,l_suppkey": "partsupp"}},
+    "primary_keys": {
+        "region": "r_regionkey",
+        "nation": "n_nationkey",
+        "supplier": "s_suppkey",
+        "customer": "c_custkey",
+        "part": "p_partkey",
+        "partsupp": ["ps_partkey", "ps_suppkey"],
+        "orders": "o_orderkey",
+        "lineitem": ["l_orderkey", "l_linenumber"],
+    },
+    "foreign_keys": {
+        "nation": {"n_regionkey": "region"},
+        "supplier": {"s_nationkey": "nation"},
+        "customer": {"c_nationkey": "nation"},
+        "partsupp": {"ps_partkey": "part", "ps_suppkey": "supplier"},
+        "orders": {"o_custkey": "customer"},
+        "lineitem": {
+            "l_orderkey": "orders",
+            "l_partkey": "part",
+            "l_suppkey": "supplier",
+            "l_partkey,l_suppkey": "partsupp",
+        },
+    },
 }
 
 _ACTIVE = """

@@ -66,8 +66,7 @@ def from_query(db: Database, query: str, cache_dir=None, **overrides: Any):
     names = {k: overrides[k] for k in COLUMN_NAMES if k in overrides}
     compiled = compile_query(db, query, **names)
     cls = QueryLinkTask if compiled.kind == "link" else QueryEntityTask
-    attrs = dict(compiled.attributes, sql=compiled.sql, query=query,
-                 name=" ".join(query.split()))
+    attrs = dict(compiled.attributes, sql=compiled.sql, query=query, name=" ".join(query.split()))
     attrs.update(overrides)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -77,5 +76,14 @@ def from_query(db: Database, query: str, cache_dir=None, **overrides: Any):
     return task
 
 
-__all__ = ["CompiledQuery", "OPTIONS", "QueryEntityTask", "QueryError", "QueryLinkTask",
-           "compile_query", "from_query", "is_query", "parse"]
+__all__ = [
+    "OPTIONS",
+    "CompiledQuery",
+    "QueryEntityTask",
+    "QueryError",
+    "QueryLinkTask",
+    "compile_query",
+    "from_query",
+    "is_query",
+    "parse",
+]

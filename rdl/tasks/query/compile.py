@@ -35,10 +35,10 @@ import pandas as pd
 
 from rdl.db import Database, hints
 from rdl.db.sql import quote_identifier as q
+from rdl.tasks.kinds import BINARY, LINK, REGRESSION, task_type_value
 from rdl.tasks.query.errors import QueryError
 from rdl.tasks.query.spec import And, Compare, InList, IsNull, Literal, Name, Not, Or, Query, Ref
 from rdl.tasks.sql import TIMEDELTA_PLACEHOLDER, interval_literal
-from rdl.tasks.kinds import BINARY, LINK, REGRESSION, task_type_value
 
 UNITS = {"second": "s", "minute": "min", "hour": "h", "day": "D", "week": "W"}
 BINARY_METRICS = list(BINARY.metrics)  # the kinds' defaults (rdl.tasks.kinds)
@@ -90,8 +90,9 @@ class _Compiler:
     def column(self, table: str, name: Name) -> str:
         cols = self.db[table].df.columns
         if name.text not in cols:
-            raise self.error(name, f"table {table!r} has no column {name.text!r}; its "
-                                   f"columns: {_listing(cols)}")
+            raise self.error(
+                name, f"table {table!r} has no column {name.text!r}; its columns: {_listing(cols)}"
+            )
         return name.text
 
     # ---- the foreign-key path ------------------------------------------------------
@@ -129,16 +130,25 @@ class _Compiler:
         for i, (table, where) in enumerate(zip(names, at)):
             links = self.links(prev, table)
             if not links:
-                hint = self.suggest(entity, table) if not vias else (
-                    f"tables linked to {prev!r}: "
-                    f"{_listing(t for t in self.db if self.links(prev, t))}")
-                raise self.error(where, f"{table!r} is not linked to {prev!r} by a foreign key; "
-                                        f"{hint}")
+                hint = (
+                    self.suggest(entity, table)
+                    if not vias
+                    else (
+                        f"tables linked to {prev!r}: "
+                        f"{_listing(t for t in self.db if self.links(prev, t))}"
+                    )
+                )
+                raise self.error(
+                    where, f"{table!r} is not linked to {prev!r} by a foreign key; {hint}"
+                )
             if len(links) > 1:
                 cols = [f"{table if k == 'child' else prev}.{c}" for k, c in links]
-                raise self.error(where, f"{table!r} and {prev!r} are linked by several foreign "
-                                        f"keys ({', '.join(cols)}); rdl's queries need exactly "
-                                        "one per step")
+                raise self.error(
+                    where,
+                    f"{table!r} and {prev!r} are linked by several foreign "
+                    f"keys ({', '.join(cols)}); rdl's queries need exactly "
+                    "one per step",
+                )
             hops.append((table, f"a{i + 1}", links[0]))
             prev = table
         return hops
@@ -160,8 +170,11 @@ class _Compiler:
         else:
             table = self.table(ref.table)
             if table not in self.aliases:
-                raise self.error(ref.table, f"table {table!r} is not on the query's path; "
-                                            f"use a column of {_listing(self.aliases)}")
+                raise self.error(
+                    ref.table,
+                    f"table {table!r} is not on the query's path; "
+                    f"use a column of {_listing(self.aliases)}",
+                )
         return f"{self.aliases[table]}.{q(self.column(table, ref.column))}"
 
     def operand(self, x) -> str:
@@ -198,8 +211,9 @@ def _options(comp: _Compiler, query: Query, link: bool) -> dict:
         key, value = opt.key.text.lower(), opt.value
         if key not in OPTIONS or (key == "eval_k" and not link):
             allowed = [o for o in OPTIONS if link or o != "eval_k"]
-            raise comp.error(opt.key, f"unknown option {opt.key.text!r}; options: "
-                                      f"{', '.join(allowed)}")
+            raise comp.error(
+                opt.key, f"unknown option {opt.key.text!r}; options: {', '.join(allowed)}"
+            )
         if key in out:
             raise comp.error(opt.key, f"option {key!r} is set twice")
         if key.endswith("timestamp"):
@@ -241,26 +255,37 @@ def compile_query(db: Database, text: str, **names: str) -> CompiledQuery:
     entity = comp.table(query.entity)
     pkey = db[entity].pkey_col
     if pkey is None:
-        raise comp.error(query.entity, f"table {entity!r} has no primary key, so its rows "
-                                       "cannot be predicted for; declare one "
-                                       f"({hints.pkey(entity)})")
+        raise comp.error(
+            query.entity,
+            f"table {entity!r} has no primary key, so its rows "
+            "cannot be predicted for; declare one "
+            f"({hints.pkey(entity)})",
+        )
     if query.entity_pkey is not None and query.entity_pkey.text != pkey:
         raise comp.error(query.entity_pkey, f"the primary key of {entity!r} is {pkey!r}")
     source = comp.table(query.table)
     if source == entity and not query.via:
-        raise comp.error(query.table, f"aggregate a table linked to {entity!r}, not "
-                                      f"{entity!r} itself; tables linked to it: "
-                                      f"{_listing(t for t in db if comp.links(entity, t))}")
+        raise comp.error(
+            query.table,
+            f"aggregate a table linked to {entity!r}, not "
+            f"{entity!r} itself; tables linked to it: "
+            f"{_listing(t for t in db if comp.links(entity, t))}",
+        )
     hops = comp.path(entity, query.via, query.table)
     comp.aliases = {entity: "e0", **{t: a for t, a, _ in hops}}
     column = comp.column(source, query.column) if query.column is not None else None
     if column is None and agg != "COUNT":
-        raise comp.error(query.table, f"{agg} needs a column: {agg}({source}.COLUMN, …); "
-                                      f"columns of {source!r}: {_listing(db[source].df.columns)}")
+        raise comp.error(
+            query.table,
+            f"{agg} needs a column: {agg}({source}.COLUMN, …); "
+            f"columns of {source!r}: {_listing(db[source].df.columns)}",
+        )
     src_df = db[source].df
     if agg in ("SUM", "AVG") and not pd.api.types.is_numeric_dtype(src_df[column]):
-        raise comp.error(query.column, f"{agg} needs a numeric column; {source}.{column} is "
-                                       f"{src_df[column].dtype}")
+        raise comp.error(
+            query.column,
+            f"{agg} needs a numeric column; {source}.{column} is {src_df[column].dtype}",
+        )
     link = agg == "LIST_DISTINCT"
     if link:
         fkeys = db[source].fkey_col_to_pkey_table
@@ -269,32 +294,44 @@ def compile_query(db: Database, text: str, **names: str) -> CompiledQuery:
         elif column in fkeys:
             dst_table = fkeys[column]
         else:
-            raise comp.error(query.column, f"LIST_DISTINCT lists rows of a table: give a "
-                                           f"foreign key of {source!r} ({_listing(fkeys)}) or "
-                                           f"its primary key ({db[source].pkey_col})")
+            raise comp.error(
+                query.column,
+                f"LIST_DISTINCT lists rows of a table: give a "
+                f"foreign key of {source!r} ({_listing(fkeys)}) or "
+                f"its primary key ({db[source].pkey_col})",
+            )
         if query.comparison is not None:
-            raise comp.error(query.comparison, "LIST_DISTINCT gives a link task (a list of "
-                                               "destinations); it takes no comparison")
+            raise comp.error(
+                query.comparison,
+                "LIST_DISTINCT gives a link task (a list of destinations); it takes no comparison",
+            )
     if query.threshold is not None and query.threshold.value is None:
         raise comp.error(query.threshold, "compare the aggregate with a value, not NULL")
     # the window
     timed = [(t, a) for t, a, _ in reversed(hops) if db[t].time_col is not None]
     if not timed:
-        raise comp.error(query.table, "no table on the path from "
-                         f"{entity!r} to {source!r} has a time column, so the window "
-                         "(t + start, t + end] cannot be applied; tables with a time column: "
-                         f"{_listing(t for t in db if db[t].time_col)}")
+        raise comp.error(
+            query.table,
+            "no table on the path from "
+            f"{entity!r} to {source!r} has a time column, so the window "
+            "(t + start, t + end] cannot be applied; tables with a time column: "
+            f"{_listing(t for t in db if db[t].time_col)}",
+        )
     start = _duration(comp, query.start, query.unit)
     end = _duration(comp, query.end, query.unit)
     if not end > start:
-        raise comp.error(query.end, f"the window ends ({query.end.value} {query.unit.text}) "
-                                    f"at or before it starts ({query.start.value})")
+        raise comp.error(
+            query.end,
+            f"the window ends ({query.end.value} {query.unit.text}) "
+            f"at or before it starts ({query.start.value})",
+        )
     options = _options(comp, query, link)
     # SQL
     first_kind, first_col = hops[0][2]
     needs_e0 = first_kind == "parent" or any(
         isinstance(r, Ref) and r.table is not None and r.table.text == entity
-        for r in _refs(query.where))
+        for r in _refs(query.where)
+    )
     key = f"e0.{q(pkey)}" if needs_e0 else f"a1.{q(first_col)}"
     joins, prev_alias, prev_table = [], "e0", entity
     for i, (table, alias, (kind, col)) in enumerate(hops):
@@ -312,8 +349,10 @@ def compile_query(db: Database, text: str, **names: str) -> CompiledQuery:
     wt, wa = timed[0]
     wcol = f"{wa}.{q(cast(str, db[wt].time_col))}"  # `timed`: tables with a time column
     lower = "t.timestamp" + (f" + {interval_literal(start)}" if start > pd.Timedelta(0) else "")
-    joins.append(f"JOIN timestamp_df t ON {wcol} > {lower} AND {wcol} <= t.timestamp + "
-                 f"{TIMEDELTA_PLACEHOLDER}")
+    joins.append(
+        f"JOIN timestamp_df t ON {wcol} > {lower} AND {wcol} <= t.timestamp + "
+        f"{TIMEDELTA_PLACEHOLDER}"
+    )
     where = comp.condition(query.where) if query.where is not None else None
     src_alias = comp.aliases[source]
     value = f"{src_alias}.{q(column)}" if column else None
@@ -321,13 +360,16 @@ def compile_query(db: Database, text: str, **names: str) -> CompiledQuery:
     time_col = names.get("time_col") or ("timestamp" if entity_col != "timestamp" else "seed_time")
     if link:
         dst_col = names.get("dst_entity_col") or (
-            column if column not in (entity_col, time_col) else f"{dst_table}_{column}")
+            column if column not in (entity_col, time_col) else f"{dst_table}_{column}"
+        )
         filt = f"{value} IS NOT NULL" + (f" AND {where}" if where else "")
         expr = f"LIST(DISTINCT {value} ORDER BY {value}) FILTER (WHERE {filt})"
         target, having = dst_col, None
     else:
-        inner = {"COUNT": f"COUNT({value or '*'})", "COUNT_DISTINCT": f"COUNT(DISTINCT {value})",
-                 }.get(agg, f"{agg}({value})")
+        inner = {
+            "COUNT": f"COUNT({value or '*'})",
+            "COUNT_DISTINCT": f"COUNT(DISTINCT {value})",
+        }.get(agg, f"{agg}({value})")
         expr = inner + (f" FILTER (WHERE {where})" if where else "")
         if agg == "SUM":
             expr = f"COALESCE({expr}, 0)"
@@ -339,24 +381,36 @@ def compile_query(db: Database, text: str, **names: str) -> CompiledQuery:
             expr = f"CASE WHEN {expr} {op} {comp.literal(query.threshold)} THEN 1 ELSE 0 END"
         elif agg not in ("COUNT", "COUNT_DISTINCT", "SUM"):
             having = f"{expr} IS NOT NULL"
-    sql = "\n".join([
-        f"SELECT t.timestamp AS {q(time_col)}, {key} AS {q(entity_col)},",
-        f"       {expr} AS {q(cast(str, target))}",  # a link query lists a column
-        *joins,
-        f"WHERE {key} IS NOT NULL",
-        f"GROUP BY t.timestamp, {key}",
-        *([f"HAVING {having}"] if having else []),
-    ])
+    sql = "\n".join(
+        [
+            f"SELECT t.timestamp AS {q(time_col)}, {key} AS {q(entity_col)},",
+            f"       {expr} AS {q(cast(str, target))}",  # a link query lists a column
+            *joins,
+            f"WHERE {key} IS NOT NULL",
+            f"GROUP BY t.timestamp, {key}",
+            *([f"HAVING {having}"] if having else []),
+        ]
+    )
     attrs = dict(time_col=time_col, timedelta=end, **options)
     if link:
-        attrs.update(task_type=task_type_value(LINK), src_entity_table=entity,
-                     src_entity_col=entity_col, dst_entity_table=dst_table, dst_entity_col=target,
-                     eval_k=options.get("eval_k", DEFAULT_EVAL_K))
+        attrs.update(
+            task_type=task_type_value(LINK),
+            src_entity_table=entity,
+            src_entity_col=entity_col,
+            dst_entity_table=dst_table,
+            dst_entity_col=target,
+            eval_k=options.get("eval_k", DEFAULT_EVAL_K),
+        )
     else:
         binary = query.comparison is not None
         kind = BINARY if binary else REGRESSION
-        attrs.update(task_type=task_type_value(kind), metrics=list(kind.metrics),
-                     entity_table=entity, entity_col=entity_col, target_col=target)
+        attrs.update(
+            task_type=task_type_value(kind),
+            metrics=list(kind.metrics),
+            entity_table=entity,
+            entity_col=entity_col,
+            target_col=target,
+        )
     return CompiledQuery(text, "link" if link else "entity", sql, attrs)
 
 
@@ -377,4 +431,4 @@ def _refs(cond):
             yield from _refs(item)
 
 
-__all__ = ["COLUMN_NAMES", "CompiledQuery", "OPTIONS", "compile_query"]
+__all__ = ["COLUMN_NAMES", "OPTIONS", "CompiledQuery", "compile_query"]

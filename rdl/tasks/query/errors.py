@@ -26,8 +26,11 @@ class QueryError(TaskError):
             line = before.count("\n") + 1
             col = len(before) - (before.rfind("\n") + 1) + 1
             src = query.splitlines()[line - 1] if query.splitlines() else ""
-            text = (f"query error at line {line}, column {col}: {reason}\n  {src}\n  "
-                    + " " * (col - 1) + "^" * max(1, int(length)))
+            text = (
+                f"query error at line {line}, column {col}: {reason}\n  {src}\n  "
+                + " " * (col - 1)
+                + "^" * max(1, int(length))
+            )
         super().__init__(text)
 
 

@@ -108,14 +108,33 @@ STRING: /'(?:[^']|'')*'/
 
 #: how the parser's terminals read in an error message
 TERMINALS = {
-    "PREDICT": "PREDICT", "FOR": "FOR", "EACH": "EACH", "VIA": "VIA", "WHERE": "WHERE",
-    "WITH": "WITH", "AND": "AND", "OR": "OR", "NOT": "NOT", "IS": "IS", "IN": "IN",
-    "NULL": "NULL", "TRUE": "TRUE", "FALSE": "FALSE",
+    "PREDICT": "PREDICT",
+    "FOR": "FOR",
+    "EACH": "EACH",
+    "VIA": "VIA",
+    "WHERE": "WHERE",
+    "WITH": "WITH",
+    "AND": "AND",
+    "OR": "OR",
+    "NOT": "NOT",
+    "IS": "IS",
+    "IN": "IN",
+    "NULL": "NULL",
+    "TRUE": "TRUE",
+    "FALSE": "FALSE",
     "AGG": f"an aggregation ({', '.join(AGGREGATIONS)})",
     "UNIT": "a unit (days, hours, minutes, seconds, weeks)",
-    "COMP": "a comparison (=, !=, <, <=, >, >=)", "CNAME": "a name", "QUOTED": 'a "quoted name"',
-    "STRING": "a 'string'", "SIGNED_NUMBER": "a number", "LPAR": "'('", "RPAR": "')'",
-    "COMMA": "','", "DOT": "'.'", "STAR": "'*'", "$END": "the end of the query",
+    "COMP": "a comparison (=, !=, <, <=, >, >=)",
+    "CNAME": "a name",
+    "QUOTED": 'a "quoted name"',
+    "STRING": "a 'string'",
+    "SIGNED_NUMBER": "a number",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "COMMA": "','",
+    "DOT": "'.'",
+    "STAR": "'*'",
+    "$END": "the end of the query",
 }
 
 
@@ -153,7 +172,7 @@ class _ToQuery(Transformer):
         if isinstance(item, Literal):
             return item
         kind = item.type
-        value = {"TRUE": True, "FALSE": False, "NULL": None}.get(kind, None)
+        value = {"TRUE": True, "FALSE": False, "NULL": None}.get(kind)
         if kind == "STRING":
             value = str(item)[1:-1].replace("''", "'")
         return Literal(value, item.column, len(str(item)))
@@ -180,21 +199,36 @@ class _ToQuery(Transformer):
         vias = [r[1] for r in rest if isinstance(r, tuple) and r[0] == "via"]
         where = next((r[1] for r in rest if isinstance(r, tuple) and r[0] == "where"), None)
         start, end, unit = [r for r in rest if not isinstance(r, tuple)][-3:]
-        return dict(agg=Name(str(agg).upper(), agg.column, len(str(agg))), source_kind=source[0],
-                    table=source[1], column=source[2], via=vias, where=where, start=start,
-                    end=end, unit=Name(str(unit).lower(), unit.column, len(str(unit))))
+        return dict(
+            agg=Name(str(agg).upper(), agg.column, len(str(agg))),
+            source_kind=source[0],
+            table=source[1],
+            column=source[2],
+            via=vias,
+            where=where,
+            start=start,
+            end=end,
+            unit=Name(str(unit).lower(), unit.column, len(str(unit))),
+        )
 
     def target(self, agg, op=None, value=None):
-        return dict(agg, comparison=None if op is None else Name(str(op), op.column, len(str(op))),
-                    threshold=value)
+        return dict(
+            agg,
+            comparison=None if op is None else Name(str(op), op.column, len(str(op))),
+            threshold=value,
+        )
 
     def entity(self, table, pkey=None):
         return (table, pkey)
 
     def option(self, key, op, value):
         if str(op) != "=":
-            raise QueryError(self.text, op.column, len(str(op)),
-                             f"an option is set with '=' (WITH {key.text} = ...), not {str(op)!r}")
+            raise QueryError(
+                self.text,
+                op.column,
+                len(str(op)),
+                f"an option is set with '=' (WITH {key.text} = ...), not {str(op)!r}",
+            )
         return Option(key, value)
 
     def options(self, _kw, *opts):
@@ -244,19 +278,32 @@ def parse(text: str) -> Query:
     try:
         tree = parser().parse(text)
     except UnexpectedEOF as e:
-        raise QueryError(text, len(text) + 1, 1,
-                         f"the query ends too early; expected {_expected(e.expected)}") from None
+        raise QueryError(
+            text, len(text) + 1, 1, f"the query ends too early; expected {_expected(e.expected)}"
+        ) from None
     except UnexpectedToken as e:
         tok = e.token
         if tok.type == "$END":
-            raise QueryError(text, len(text) + 1, 1, "the query ends too early; expected "
-                             f"{_expected(e.expected)}") from None
-        raise QueryError(text, tok.column, len(str(tok)),
-                         f"unexpected {str(tok)!r}; expected {_expected(e.expected)}") from None
+            raise QueryError(
+                text,
+                len(text) + 1,
+                1,
+                f"the query ends too early; expected {_expected(e.expected)}",
+            ) from None
+        raise QueryError(
+            text,
+            tok.column,
+            len(str(tok)),
+            f"unexpected {str(tok)!r}; expected {_expected(e.expected)}",
+        ) from None
     except UnexpectedCharacters as e:
         assert e.pos_in_stream is not None  # the lexer sets it
-        raise QueryError(text, e.column, 1, f"unexpected character {text[e.pos_in_stream]!r}; "
-                         f"expected {_expected(e.allowed)}") from None
+        raise QueryError(
+            text,
+            e.column,
+            1,
+            f"unexpected character {text[e.pos_in_stream]!r}; expected {_expected(e.allowed)}",
+        ) from None
     except UnexpectedInput as e:  # pragma: no cover - other lark input errors
         raise QueryError(text, getattr(e, "column", 1), 1, str(e)) from None
     try:

@@ -27,11 +27,11 @@ from torch_geometric.utils.cross_entropy import sparse_cross_entropy
 
 from rdl.graph import GraphData
 from rdl.nn.contextgnn import ContextGNNModel
+from rdl.runtime.memory import release_free_memory
 from rdl.train.config import TrainConfig
 from rdl.train.link.plan import bidirectional, idgnn_fanouts
 from rdl.train.link.seeds import LinkSeeds
 from rdl.train.link.trainer import LinkTrainer, _chunks
-from rdl.runtime.memory import release_free_memory
 
 NUM_CONTEXT = 3
 DAY = 86400
@@ -52,16 +52,31 @@ class ContextGNNTrainer(LinkTrainer):
 
     name = "contextgnn"
 
-    def __init__(self, task, graph: GraphData, config: TrainConfig, *, history=None,
-                 embedding_dim: int = 64, max_candidates: int = 4096):
+    def __init__(
+        self,
+        task,
+        graph: GraphData,
+        config: TrainConfig,
+        *,
+        history=None,
+        embedding_dim: int = 64,
+        max_candidates: int = 4096,
+    ):
         super().__init__(task, graph, config, history=history)
         self.num_hops, self.fanouts = idgnn_fanouts(
-            graph.edge_types, task.src_entity_table, task.dst_entity_table,
-            list(config.num_neighbors))
+            graph.edge_types,
+            task.src_entity_table,
+            task.dst_entity_table,
+            list(config.num_neighbors),
+        )
         self.max_candidates = int(max_candidates)
-        self.kwargs = dict(self._common_kwargs(), num_layers=self.num_hops,
-                           num_dst_nodes=self.num_dst, embedding_dim=embedding_dim,
-                           num_context=NUM_CONTEXT)
+        self.kwargs = dict(
+            self._common_kwargs(),
+            num_layers=self.num_hops,
+            num_dst_nodes=self.num_dst,
+            embedding_dim=embedding_dim,
+            num_context=NUM_CONTEXT,
+        )
         self.model = ContextGNNModel(**self.kwargs)
         self.train_sampler = self.sampler()
         t = graph.node_time[task.dst_entity_table]
@@ -78,17 +93,24 @@ class ContextGNNTrainer(LinkTrainer):
             ts = pd.Timestamp(t, unit="s")
             hist = self.popularity.at(ts)
             pk = self.graph.pkey_values[task.dst_entity_table]
-            node = (pd.Index(pk).get_indexer(hist[task.dst_entity_col].to_numpy())
-                    if pk is not None else hist[task.dst_entity_col].to_numpy(np.int64))
+            node = (
+                pd.Index(pk).get_indexer(hist[task.dst_entity_col].to_numpy())
+                if pk is not None
+                else hist[task.dst_entity_col].to_numpy(np.int64)
+            )
             recent = (hist[task.time_col] == ts - task.timedelta).to_numpy()
             ok = node >= 0
             every = np.bincount(node[ok], minlength=self.num_dst)
             last = np.bincount(node[ok & recent], minlength=self.num_dst)
             times = self.graph.node_time[task.dst_entity_table]
-            age = (np.zeros(self.num_dst) if times is None
-                   else np.clip((t - times.astype(np.float64)) / DAY, 0, 1e5))
+            age = (
+                np.zeros(self.num_dst)
+                if times is None
+                else np.clip((t - times.astype(np.float64)) / DAY, 0, 1e5)
+            )
             self._context[t] = torch.from_numpy(
-                np.log1p(np.stack([every, last, age], axis=1)).astype(np.float32))
+                np.log1p(np.stack([every, last, age], axis=1)).astype(np.float32)
+            )
         return self._context[t]
 
     def _contexts(self, times: np.ndarray, dst_index: torch.Tensor) -> torch.Tensor:
@@ -102,7 +124,7 @@ class ContextGNNTrainer(LinkTrainer):
         if self._prior is None:
             self._prior = self._popularity_loss(seeds)
         order = rng.permutation(len(seeds))
-        return [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        return [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
 
     def _targets(self, seeds: LinkSeeds, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(row position, destination node)`` of the positives of ``rows`` that exist at
@@ -135,22 +157,27 @@ class ContextGNNTrainer(LinkTrainer):
     def prior_loss(self) -> float | None:
         return self._prior
 
-    def _mask(self, logits: torch.Tensor, dst_index: torch.Tensor, times: np.ndarray) -> torch.Tensor:
+    def _mask(
+        self, logits: torch.Tensor, dst_index: torch.Tensor, times: np.ndarray
+    ) -> torch.Tensor:
         """``-inf`` where a destination does not exist at the row's seed time."""
         if self.dst_time is None:
             return logits
         late = self.dst_time[dst_index].unsqueeze(0) > torch.from_numpy(times).unsqueeze(1)
         return logits.masked_fill(late, float("-inf"))
 
-    def _forward(self, seeds: LinkSeeds, rows: np.ndarray, sampler, dst_index: torch.Tensor,
-                 dst_emb=None) -> tuple[torch.Tensor, object]:
-        sub, batch = self.sample(sampler, self.task.src_entity_table, seeds.src[rows],
-                                 seeds.time[rows])
+    def _forward(
+        self, seeds: LinkSeeds, rows: np.ndarray, sampler, dst_index: torch.Tensor, dst_emb=None
+    ) -> tuple[torch.Tensor, object]:
+        sub, batch = self.sample(
+            sampler, self.task.src_entity_table, seeds.src[rows], seeds.time[rows]
+        )
         edges = bidirectional(sub, self.graph.edge_types)
         context = self._contexts(seeds.time[rows], dst_index)
         with self.config.autocast():
-            logits = self.model(batch, self.graph.tf_dict, edges, dst_index, dst_emb,
-                                context).float()
+            logits = self.model(
+                batch, self.graph.tf_dict, edges, dst_index, dst_emb, context
+            ).float()
         return self._mask(logits, dst_index, seeds.time[rows]), sub
 
     def batch_loss(self, seeds: LinkSeeds, rows: np.ndarray) -> tuple[torch.Tensor, int, int]:

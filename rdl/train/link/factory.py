@@ -10,15 +10,24 @@ from rdl.train.link.trainer import IDGNNTrainer, LinkTrainer, TwoTowerTrainer
 
 #: link model name -> its trainer class (`rdl.train.models.MODELS` holds their entries)
 LINK_TRAINERS: dict[str, type[LinkTrainer]] = {
-    "two-tower": TwoTowerTrainer, "idgnn": IDGNNTrainer, "contextgnn": ContextGNNTrainer}
+    "two-tower": TwoTowerTrainer,
+    "idgnn": IDGNNTrainer,
+    "contextgnn": ContextGNNTrainer,
+}
 MODELS = tuple(LINK_TRAINERS)
 #: below this share of training links reachable in the source's subgraph, ID-GNN is
 #: replaced by ContextGNN (it can score nothing else above popularity)
 MIN_REACHABLE = 0.01
 
 
-def link_trainer(task, graph: GraphData, config: TrainConfig, model: str = "two-tower",
-                 train_table=None, **kwargs) -> LinkTrainer:
+def link_trainer(
+    task,
+    graph: GraphData,
+    config: TrainConfig,
+    model: str = "two-tower",
+    train_table=None,
+    **kwargs,
+) -> LinkTrainer:
     """The trainer of link model ``model`` (`MODELS`); ``kwargs`` go to its class
     (`TwoTowerTrainer`: ``shallow``, ``num_negatives``; all: ``history``).
 
@@ -40,27 +49,36 @@ def link_trainer(task, graph: GraphData, config: TrainConfig, model: str = "two-
     if model == "contextgnn":
         return ContextGNNTrainer(task, graph, config, **kwargs)
     if model != "idgnn":
-        raise ArgumentError(f"unknown link model {model!r}; choose one of {list(MODELS)} "
-                            f"({arg('model')})")
+        raise ArgumentError(
+            f"unknown link model {model!r}; choose one of {list(MODELS)} ({arg('model')})"
+        )
     trainer = IDGNNTrainer(task, graph, config, **kwargs)
     if train_table is None:
         return trainer
     share, links = trainer.reachable_fraction(trainer.make_seeds(train_table))
-    where = (f"{share:.1%} of {links:,} sampled training links of {task.name!r} lead to a "
-             f"row of {task.dst_entity_table!r} that the source's {trainer.num_hops}-hop "
-             "subgraph reaches")
+    where = (
+        f"{share:.1%} of {links:,} sampled training links of {task.name!r} lead to a "
+        f"row of {task.dst_entity_table!r} that the source's {trainer.num_hops}-hop "
+        "subgraph reaches"
+    )
     if share < MIN_REACHABLE:
         fallback = ContextGNNTrainer(task, graph, config, **kwargs)
-        fallback.warnings.append(said(
-            f"idgnn: only {where}; ID-GNN ranks only reached rows above popularity, so it "
-            "would learn nothing. Trained contextgnn instead (it also scores rows outside "
-            "the subgraph). Ask for it directly with "
-            f"{arg('model', repr('contextgnn'), cli='contextgnn')}."))
+        fallback.warnings.append(
+            said(
+                f"idgnn: only {where}; ID-GNN ranks only reached rows above popularity, so it "
+                "would learn nothing. Trained contextgnn instead (it also scores rows outside "
+                "the subgraph). Ask for it directly with "
+                f"{arg('model', repr('contextgnn'), cli='contextgnn')}."
+            )
+        )
         return fallback
     if share < 0.5:
-        trainer.warnings.append(said(
-            f"idgnn: only {where}; the rest are ranked by popularity alone. "
-            f"{arg('model', repr('contextgnn'), cli='contextgnn')} scores every row."))
+        trainer.warnings.append(
+            said(
+                f"idgnn: only {where}; the rest are ranked by popularity alone. "
+                f"{arg('model', repr('contextgnn'), cli='contextgnn')} scores every row."
+            )
+        )
     return trainer
 
 

@@ -26,8 +26,9 @@ def schema_distances(edge_types, target: str) -> dict[str, int]:
     return dist
 
 
-def idgnn_fanouts(edge_types, src_table: str, dst_table: str,
-                  num_neighbors: list[int]) -> tuple[int, object]:
+def idgnn_fanouts(
+    edge_types, src_table: str, dst_table: str, num_neighbors: list[int]
+) -> tuple[int, object]:
     """Hops and fanouts for ID-GNN subgraphs that reach the destination table.
 
     The first ``len(num_neighbors)`` hops sample every edge type with the given fanouts.
@@ -45,8 +46,10 @@ def idgnn_fanouts(edge_types, src_table: str, dst_table: str,
     """
     dist = schema_distances(edge_types, dst_table)
     if src_table not in dist:
-        raise ValueError(f"ID-GNN: table {dst_table!r} is not reachable from {src_table!r} "
-                         "through foreign keys; use the two-tower model")
+        raise ValueError(
+            f"ID-GNN: table {dst_table!r} is not reachable from {src_table!r} "
+            "through foreign keys; use the two-tower model"
+        )
     base = len(num_neighbors)
     hops = max(base, dist[src_table])
     if hops == base:
@@ -56,8 +59,12 @@ def idgnn_fanouts(edge_types, src_table: str, dst_table: str,
         new, _, frontier = et  # sampling a frontier node of type `frontier` adds `new` nodes
         per_hop = list(num_neighbors)
         for h in range(base + 1, hops + 1):
-            toward = (new in dist and frontier in dist and dist[new] == dist[frontier] - 1
-                      and dist[new] <= hops - h)
+            toward = (
+                new in dist
+                and frontier in dist
+                and dist[new] == dist[frontier] - 1
+                and dist[new] <= hops - h
+            )
             per_hop.append(num_neighbors[-1] if toward else 0)
         fan[et] = per_hop
     return hops, fan

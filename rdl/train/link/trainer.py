@@ -32,12 +32,13 @@ from rdl.db.errors import ArgumentError, arg
 from rdl.graph import GraphData
 from rdl.metrics import METRICS
 from rdl.nn.link import IDGNNModel, TwoTowerModel
+from rdl.runtime.memory import release_free_memory
 from rdl.sampling.loader import to_batch
 from rdl.train.config import TrainConfig
 from rdl.train.link.plan import bidirectional, idgnn_fanouts
 from rdl.train.link.seeds import LinkSeeds, make_link_seeds
-from rdl.runtime.memory import release_free_memory
 from rdl.train.trainer import Trainer, backbone_kwargs
+
 
 def bpr_loss(scores: torch.Tensor, pos: torch.Tensor) -> tuple[torch.Tensor, int]:
     """BPR (Rendle et al., UAI 2009) over every triple (row ``i``, positive ``j``,
@@ -86,8 +87,11 @@ class LinkTrainer(Trainer):
         self._history = history
 
     def _common_kwargs(self) -> dict:
-        return dict(backbone_kwargs(self.graph, self.config),
-                    src_table=self.task.src_entity_table, dst_table=self.task.dst_entity_table)
+        return dict(
+            backbone_kwargs(self.graph, self.config),
+            src_table=self.task.src_entity_table,
+            dst_table=self.task.dst_entity_table,
+        )
 
     @property
     def popularity(self):
@@ -136,7 +140,9 @@ class LinkTrainer(Trainer):
         out = np.zeros((len(seeds), k), dtype=np.int64)
         for t in np.unique(seeds.time):
             rows = np.flatnonzero(seeds.time == t)
-            out[rows] = torch.topk(self.scores(sampler, seeds, rows, int(t)), k, dim=1).indices.numpy()
+            out[rows] = torch.topk(
+                self.scores(sampler, seeds, rows, int(t)), k, dim=1
+            ).indices.numpy()
             release_free_memory()
         return self.dst_keys[out]
 
@@ -147,10 +153,14 @@ class LinkTrainer(Trainer):
         return {m: float(METRICS[m](true, pred, k=self.task.eval_k)) for m in self.task.metrics}
 
     def checkpoint_fields(self) -> dict:
-        return {"model": self.name, "fanouts": self.fanouts,
-                "src_entity_table": self.task.src_entity_table,
-                "dst_entity_table": self.task.dst_entity_table, "eval_k": self.task.eval_k,
-                "text_encoders": self.graph.text_encoders}
+        return {
+            "model": self.name,
+            "fanouts": self.fanouts,
+            "src_entity_table": self.task.src_entity_table,
+            "dst_entity_table": self.task.dst_entity_table,
+            "eval_k": self.task.eval_k,
+            "text_encoders": self.graph.text_encoders,
+        }
 
     def run_fields(self) -> dict:
         return {"eval_k": self.task.eval_k}
@@ -163,9 +173,16 @@ class LinkTrainer(Trainer):
         from rdl.results import prediction_frame
 
         t = self.task
-        return [prediction_frame(split, seeds[split].df[t.src_entity_col],
-                                 seeds[split].df[t.time_col], seeds[split].df[t.dst_entity_col],
-                                 {self.name: pred[split]}) for split in ("val", "test")]
+        return [
+            prediction_frame(
+                split,
+                seeds[split].df[t.src_entity_col],
+                seeds[split].df[t.time_col],
+                seeds[split].df[t.dst_entity_col],
+                {self.name: pred[split]},
+            )
+            for split in ("val", "test")
+        ]
 
     def result_fields(self) -> dict:
         return {"num_hops": self.num_hops}
@@ -191,17 +208,29 @@ class TwoTowerTrainer(LinkTrainer):
 
     name = "two-tower"
 
-    def __init__(self, task, graph: GraphData, config: TrainConfig, *,
-                 shallow: bool | None = None, num_negatives: int | None = None,
-                 max_dst_per_batch: int = 256, history=None):
+    def __init__(
+        self,
+        task,
+        graph: GraphData,
+        config: TrainConfig,
+        *,
+        shallow: bool | None = None,
+        num_negatives: int | None = None,
+        max_dst_per_batch: int = 256,
+        history=None,
+    ):
         super().__init__(task, graph, config, history=history)
         shallow = config.shallow if shallow is None else shallow
         num_negatives = config.num_negatives if num_negatives is None else num_negatives
         self.shallow, self.num_negatives = bool(shallow), int(num_negatives)
         self.max_dst_per_batch = int(max_dst_per_batch)
         self.num_hops = config.num_layers
-        self.kwargs = dict(self._common_kwargs(), num_layers=config.num_layers,
-                           num_dst_nodes=self.num_dst, shallow=self.shallow)
+        self.kwargs = dict(
+            self._common_kwargs(),
+            num_layers=config.num_layers,
+            num_dst_nodes=self.num_dst,
+            shallow=self.shallow,
+        )
         self.model = TwoTowerModel(**self.kwargs)
         self.train_sampler = self.sampler()
 
@@ -212,10 +241,12 @@ class TwoTowerTrainer(LinkTrainer):
         batches = []
         for t in np.unique(seeds.time):
             rows = rng.permutation(np.flatnonzero(seeds.time == t))
-            batches += [rows[i:i + bs] for i in range(0, len(rows), bs)]
+            batches += [rows[i : i + bs] for i in range(0, len(rows), bs)]
         return [batches[i] for i in rng.permutation(len(batches))]
 
-    def batch_loss(self, seeds: LinkSeeds, rows: np.ndarray, rng=None) -> tuple[torch.Tensor, int, int]:
+    def batch_loss(
+        self, seeds: LinkSeeds, rows: np.ndarray, rng=None
+    ) -> tuple[torch.Tensor, int, int]:
         """BPR over every (row, positive, negative) triple of the batch; ``weight`` is the
         number of positives."""
         rng = rng if rng is not None else self._rng
@@ -223,8 +254,11 @@ class TwoTowerTrainer(LinkTrainer):
         t, num_seeds = int(seeds.time[rows[0]]), len(rows)
         which, pos_dst = seeds.positives(rows)
         cand = self.candidates(t)
-        neg = cand if self.num_negatives >= len(cand) else rng.choice(
-            cand, self.num_negatives, replace=False)
+        neg = (
+            cand
+            if self.num_negatives >= len(cand)
+            else rng.choice(cand, self.num_negatives, replace=False)
+        )
         uniq = np.unique(pos_dst)
         room = max(self.max_dst_per_batch - len(neg), 1)
         if len(uniq) > room:  # bound the destination tower: a random share of the positives
@@ -234,10 +268,15 @@ class TwoTowerTrainer(LinkTrainer):
             rows = rows[kept_rows]
         dst_nodes, pos_col = np.unique(np.concatenate([pos_dst, neg]), return_inverse=True)
         pos_col = pos_col[: len(pos_dst)]
-        _, src_batch = self.sample(self.train_sampler, self.task.src_entity_table,
-                                   seeds.src[rows], seeds.time[rows])
-        _, dst_batch = self.sample(self.train_sampler, self.task.dst_entity_table, dst_nodes,
-                                   np.full(len(dst_nodes), t, dtype=np.int64))
+        _, src_batch = self.sample(
+            self.train_sampler, self.task.src_entity_table, seeds.src[rows], seeds.time[rows]
+        )
+        _, dst_batch = self.sample(
+            self.train_sampler,
+            self.task.dst_entity_table,
+            dst_nodes,
+            np.full(len(dst_nodes), t, dtype=np.int64),
+        )
         with self.config.autocast():
             scores = self.model(src_batch, dst_batch, self.graph.tf_dict).float()
         pos = torch.zeros(scores.shape, dtype=torch.bool)
@@ -250,16 +289,30 @@ class TwoTowerTrainer(LinkTrainer):
         bs = self.config.batch_size
         cand = self.candidates(t)
         with self.config.autocast():
-            dst_emb = torch.cat([
-                self.model.encode(self.sample(sampler, self.task.dst_entity_table, c,
-                                              np.full(len(c), t, np.int64))[1],
-                                  self.graph.tf_dict, "dst").float()
-                for c in _chunks(cand, bs)])
-            src_emb = torch.cat([
-                self.model.encode(self.sample(sampler, self.task.src_entity_table,
-                                              seeds.src[r], seeds.time[r])[1],
-                                  self.graph.tf_dict, "src").float()
-                for r in _chunks(rows, bs)])
+            dst_emb = torch.cat(
+                [
+                    self.model.encode(
+                        self.sample(
+                            sampler, self.task.dst_entity_table, c, np.full(len(c), t, np.int64)
+                        )[1],
+                        self.graph.tf_dict,
+                        "dst",
+                    ).float()
+                    for c in _chunks(cand, bs)
+                ]
+            )
+            src_emb = torch.cat(
+                [
+                    self.model.encode(
+                        self.sample(
+                            sampler, self.task.src_entity_table, seeds.src[r], seeds.time[r]
+                        )[1],
+                        self.graph.tf_dict,
+                        "src",
+                    ).float()
+                    for r in _chunks(rows, bs)
+                ]
+            )
         out = torch.full((len(rows), self.num_dst), float("-inf"))
         out[:, torch.from_numpy(cand)] = src_emb @ dst_emb.t()
         return out
@@ -281,8 +334,11 @@ class IDGNNTrainer(LinkTrainer):
     def __init__(self, task, graph: GraphData, config: TrainConfig, *, history=None):
         super().__init__(task, graph, config, history=history)
         self.num_hops, self.fanouts = idgnn_fanouts(
-            graph.edge_types, task.src_entity_table, task.dst_entity_table,
-            list(config.num_neighbors))
+            graph.edge_types,
+            task.src_entity_table,
+            task.dst_entity_table,
+            list(config.num_neighbors),
+        )
         self.kwargs = dict(self._common_kwargs(), num_layers=self.num_hops)
         self.model = IDGNNModel(**self.kwargs)
         self.train_sampler = self.sampler()
@@ -290,7 +346,7 @@ class IDGNNTrainer(LinkTrainer):
     def train_batches(self, seeds: LinkSeeds, rng: np.random.Generator) -> list[np.ndarray]:
         bs = self.batch_size
         order = rng.permutation(len(seeds))
-        return [order[i:i + bs] for i in range(0, len(order), bs)]
+        return [order[i : i + bs] for i in range(0, len(order), bs)]
 
     def target(self, seeds: LinkSeeds, rows: np.ndarray, sub) -> torch.Tensor:
         """1 for every reached destination copy that the copy's own row links to."""
@@ -301,8 +357,9 @@ class IDGNNTrainer(LinkTrainer):
 
     def batch_loss(self, seeds: LinkSeeds, rows: np.ndarray) -> tuple[torch.Tensor, int, int]:
         """BCE over the reached destination copies; ``weight`` is their number."""
-        sub, batch = self.sample(self.train_sampler, self.task.src_entity_table,
-                                 seeds.src[rows], seeds.time[rows])
+        sub, batch = self.sample(
+            self.train_sampler, self.task.src_entity_table, seeds.src[rows], seeds.time[rows]
+        )
         edges = bidirectional(sub, self.graph.edge_types)
         with self.config.autocast():
             logits = self.model(batch, self.graph.tf_dict, edges).float()
@@ -320,8 +377,9 @@ class IDGNNTrainer(LinkTrainer):
         sampler = self.sampler()
         hit = total = 0
         for part in _chunks(rows, self.config.batch_size):
-            sub, _ = self.sample(sampler, self.task.src_entity_table, seeds.src[part],
-                                 seeds.time[part])
+            sub, _ = self.sample(
+                sampler, self.task.src_entity_table, seeds.src[part], seeds.time[part]
+            )
             total += int((seeds.dst_ptr[part + 1] - seeds.dst_ptr[part]).sum())
             if self.task.dst_entity_table in sub.node:
                 hit += int(self.target(seeds, part, sub).sum())
@@ -333,7 +391,8 @@ class IDGNNTrainer(LinkTrainer):
             raise ArgumentError(
                 f"ID-GNN did not reach a single {self.task.dst_entity_table!r} node in any "
                 f"mini-batch of epoch {epoch}; increase the fanouts ({arg('num_neighbors')}) or "
-                "the number of layers")
+                "the number of layers"
+            )
 
     def scores(self, sampler, seeds: LinkSeeds, rows: np.ndarray, t: int) -> torch.Tensor:
         """Reached destinations score ``sigmoid(logit)`` in (0, 1); the other existing
@@ -346,11 +405,13 @@ class IDGNNTrainer(LinkTrainer):
         dst_t = self.task.dst_entity_table
         for part in _chunks(np.arange(len(rows)), self.config.batch_size):
             r = rows[part]
-            sub, batch = self.sample(sampler, self.task.src_entity_table, seeds.src[r],
-                                     seeds.time[r])
+            sub, batch = self.sample(
+                sampler, self.task.src_entity_table, seeds.src[r], seeds.time[r]
+            )
             with self.config.autocast():
-                logits = self.model(batch, self.graph.tf_dict,
-                                    bidirectional(sub, self.graph.edge_types)).float()
+                logits = self.model(
+                    batch, self.graph.tf_dict, bidirectional(sub, self.graph.edge_types)
+                ).float()
             if logits.numel():
                 seed_of = torch.from_numpy(part[sub.batch[dst_t]])
                 out[seed_of, torch.from_numpy(sub.node[dst_t])] = torch.sigmoid(logits)
