@@ -4,7 +4,8 @@ applies to and its help — and `RUNNERS`, the baseline runner of each kind.
 The baseline modules register their own entries when ``rdl.baselines`` is imported
 (`rdl.baselines.simple`: the simple statistics; `rdl.baselines.run`: LightGBM;
 `rdl.baselines.link`: popularity and past visits); `rdl.baselines.run_baselines` runs a
-kind's runner, and ``rdl baseline --only`` checks names and prints its help from here (`baseline_names`, `baselines_help`).
+kind's runner, and ``rdl baseline --only`` checks names and prints its help from here
+(`baseline_names`, `baselines_help`).
 """
 
 from __future__ import annotations

@@ -54,11 +54,11 @@ def check_models(models: list[str]) -> list[str]:
     from rdl.train.config import ConfigError
 
     models = list(dict.fromkeys(m.strip() for m in models if m.strip()))
+    example = "pick,gnn,lightgbm_aggregated"
     if not models:
         raise ConfigError(
             "models",
-            f"{arg('models')} names no model; e.g. "
-            f"{arg('models', repr('pick,gnn,lightgbm_aggregated'), cli='pick,gnn,lightgbm_aggregated')}",
+            f"{arg('models')} names no model; e.g. " + arg("models", repr(example), cli=example),
         )
     known = known_models()
     bad = [m for m in models if m not in known]

@@ -94,7 +94,8 @@ def suite_path(name_or_file: str) -> Path:
     if p.suffix == ".toml" and p.is_file():
         return p
     raise SuiteError(
-        f"{arg('suite', repr(name_or_file), cli=name_or_file)}: not a built-in suite ({sorted(known)}) "
+        f"{arg('suite', repr(name_or_file), cli=name_or_file)}: not a built-in suite "
+        f"({sorted(known)}) "
         "nor an existing .toml suite file; write one as rdl/bench/suite.py "
         "describes (databases, tasks, train options)"
     )

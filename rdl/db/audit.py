@@ -149,11 +149,12 @@ def leakage_suspects(db) -> list[dict]:
                             col,
                             "export-time count",
                             (
-                                f"grows with the row's age at the export (Spearman rho {rho_age:.2f} "
+                                "grows with the row's age at the export (Spearman rho "
+                                f"{rho_age:.2f} "
                                 f"between {hi.date()} - {t.time_col} and the value"
                                 + (", and named like a running total" if named else "")
-                                + "): a value that kept changing after the row was written; every seed "
-                                "sees it as of the export"
+                                + "): a value that kept changing after the row was written; "
+                                "every seed sees it as of the export"
                             ),
                             "strong",
                         )
@@ -172,14 +173,16 @@ def leakage_suspects(db) -> list[dict]:
                             col,
                             "running count",
                             (
-                                "a number named like a running total on a table without a time column"
+                                "a number named like a running total on a table without a "
+                                "time column"
                                 if static
                                 else "a number named like a running total (but it does not "
-                                "grow with the row's age: it may be known when the row is written, as "
-                                "an invoice's total)"
+                                "grow with the row's age: it may be known when the row is "
+                                "written, as an invoice's total)"
                             )
                             + (
-                                f", correlated with the rows referencing it after {mid_day} ({via}; "
+                                f", correlated with the rows referencing it after {mid_day} "
+                                f"({via}; "
                                 f"Spearman rho {rho_act:.2f})"
                                 if evidence
                                 else ""

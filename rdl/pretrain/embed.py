@@ -291,7 +291,8 @@ def write_embeddings(
         return str(out)
     if source and same_database(out, source):
         raise EmbedOutputError(
-            f"{arg('out', repr(safe_url(out)), cli=safe_url(out))} is the database the embeddings are computed from; "
+            f"{arg('out', repr(safe_url(out)), cli=safe_url(out))} is the database the "
+            "embeddings are computed from; "
             "rdl never writes to the source database. Pass another database (e.g. "
             f"{arg('out', repr('embeddings.duckdb'), cli='embeddings.duckdb')}) or a .parquet "
             "file."
@@ -310,7 +311,8 @@ def write_embeddings(
         )
     except SchemaError:
         raise EmbedOutputError(
-            f"{safe_url(out)} already has a table {table!r}: pass {arg('replace', 'True', cli='')} to "
+            f"{safe_url(out)} already has a table {table!r}: pass "
+            f"{arg('replace', 'True', cli='')} to "
             f"overwrite it or {arg('table', repr('NAME'), option='out_table', cli='NAME')} to "
             "write another one."
         ) from None

@@ -3,7 +3,8 @@
 Fed by ``results.json`` and ``predictions.parquet`` of each run directory only (plus the
 PNG files found there, e.g. an explanation): the configuration, the evaluation protocol
 (when the results carry one), the split sizes, the metrics table of every model and
-baseline (the best value on the selection split marked, never the best test value), the figures (embedded as base64
+baseline (the best value on the selection split marked, never the best test value), the
+figures (embedded as base64
 PNG, so the page needs no other file and no network), timing and memory. Several run
 directories give one comparison page: a summary table and, per task, a chart of every
 run's test metric, then one section per run.

@@ -186,7 +186,8 @@ def check_target(
     url = normalize_url(out)
     if source_url and same_database(url, source_url) and not allow_write_source:
         raise WriteBackError(
-            f"{arg('out', repr(safe_url(out)), cli=safe_url(out))} is the database the predictions are read from "
+            f"{arg('out', repr(safe_url(out)), cli=safe_url(out))} is the database the "
+            "predictions are read from "
             f"({safe_url(source_url)}); rdl never writes into a source database unless asked: pass "
             f"{arg('allow_write_source', 'True', cli='')} "
             f"to write table {table!r} into it, or write to another database or a .parquet "

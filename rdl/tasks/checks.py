@@ -213,9 +213,10 @@ def check_label_variety(task: Any, tables: dict) -> None:
         if len(values) == 1:
             times = sorted(pd.unique(df[task.time_col]))
             shown = [str(pd.Timestamp(t).date()) for t in times[:4]]
+            shown_value = values[0].item() if hasattr(values[0], "item") else values[0]
             raise TaskError(
                 f"task {getattr(task, 'name', type(task).__name__)!r}: every {split} label is "
-                f"{values[0].item() if hasattr(values[0], 'item') else values[0]!r} ({len(df):,} rows at seed time(s) {shown}"
+                f"{shown_value!r} ({len(df):,} rows at seed time(s) {shown}"
                 f"{' ...' if len(times) > 4 else ''}): "
                 + (
                     "a model cannot learn from one class"

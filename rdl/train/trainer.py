@@ -187,6 +187,7 @@ class Trainer(ABC):
         """After evaluation: add entries to ``models`` (``results["models"]``), e.g. other
         validations or blends of the kind; ``tables`` / ``seeds`` / ``pred`` per split.
         Default: nothing."""
+        return None
 
     def prediction_frames(self, seeds: dict, pred: dict) -> list:
         """The val and test predictions as `rdl.results.prediction_frame` s

@@ -113,7 +113,7 @@ def test_the_option_at_fault_is_named_once():
 def test_a_warning_names_the_argument_in_python():
     with warnings.catch_warnings(record=True) as got:
         warnings.simplefilter("always")
-        warnings.warn(RdlWarning(f"pass {arg('text', repr('minilm'), cli='minilm')}"))
+        warnings.warn(RdlWarning(f"pass {arg('text', repr('minilm'), cli='minilm')}"), stacklevel=1)
     assert str(got[0].message) == "pass text='minilm'"
     assert cli_text(got[0].message) == "pass --text minilm"
 
