@@ -29,6 +29,8 @@ from rdl.metrics.by_time import calendar_signal, constant_label_times, metric_by
 
 SPLITS = ("val", "test")
 DRAWS = 1000
+#: above this many rows in a split, only the first metric gets an interval
+MAX_ROWS_ALL_METRICS = 200_000
 
 
 def _arrays(rows, name: str, ranking: bool):
@@ -80,7 +82,8 @@ def add_evidence(
                     continue
                 groups = used["entity"].astype(str).to_numpy()
                 ivs = {}
-                for m in metrics:
+                # a very large split: the first metric only (each interval is O(rows x draws))
+                for m in metrics if len(used) <= MAX_ROWS_ALL_METRICS else metrics[:1]:
                     try:
                         ivs[m] = bootstrap_interval(
                             m, true, pred, groups, draws=draws, seed=seed, k=k
