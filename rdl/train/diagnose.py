@@ -73,6 +73,21 @@ def _best(baselines: dict, names, metric: str, higher: bool) -> tuple[str, float
 TOLERANCE = 1e-4
 
 
+def _interval(entry: dict, metric: str) -> dict | None:
+    return ((entry.get("intervals") or {}).get("val") or {}).get(metric)
+
+
+def _overlap(a: dict, b: dict, metric: str) -> bool:
+    """Whether the val intervals (`rdl.train.evidence`) of two entries overlap."""
+    ia, ib = _interval(a, metric), _interval(b, metric)
+    return bool(ia and ib and ia["low"] <= ib["high"] and ib["low"] <= ia["high"])
+
+
+def _iv_text(entry: dict, metric: str) -> str:
+    iv = _interval(entry, metric) or {}
+    return f"[{iv.get('low', float('nan')):.4f}, {iv.get('high', float('nan')):.4f}]"
+
+
 def _beats(a: float, b: float, higher: bool) -> bool:
     tol = TOLERANCE * max(abs(b), 1.0)
     return a > b + tol if higher else a < b - tol
@@ -97,7 +112,19 @@ def model_warnings(results: dict) -> list[str]:
     out = []
     for name, entry in (results.get("models") or {}).items():
         val = _value(entry, "val", metric)
-        if val is not None and simple is not None and not _beats(val, simple[1], higher):
+        if (
+            val is not None
+            and simple is not None
+            and not _beats(val, simple[1], higher)
+            and _overlap(entry, baselines[simple[0]], metric)
+        ):
+            out.append(
+                f"{name}: its validation {metric} {val:.4f} is level with the best simple "
+                f"baseline, {simple[0]} ({simple[1]:.4f}): the two 95% intervals overlap "
+                f"({_iv_text(entry, metric)} vs {_iv_text(baselines[simple[0]], metric)}), so "
+                "the difference is within the noise of this validation set."
+            )
+        elif val is not None and simple is not None and not _beats(val, simple[1], higher):
             out.append(
                 said(
                     f"{name}: its validation {metric} {val:.4f} does not beat the best simple "
@@ -117,7 +144,12 @@ def model_warnings(results: dict) -> list[str]:
         prior = entry.get("prior_loss")
         losses = [h.get("loss") for h in entry.get("history") or []]
         losses = [v for v in losses if v is not None and not math.isnan(v)]
-        if prior is not None and losses and min(losses) >= prior:
+        # a model that beats the simple baselines on validation did learn, whatever its
+        # loss says (ContextGNN's loss is not the one the prior is computed for)
+        learned_something = (
+            val is not None and simple is not None and _beats(val, simple[1], higher)
+        )
+        if prior is not None and losses and min(losses) >= prior and not learned_something:
             out.append(
                 said(
                     f"{name}: its training loss never dropped below {prior:.4f}, the loss of "

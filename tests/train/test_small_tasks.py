@@ -139,7 +139,7 @@ def test_a_model_that_does_not_learn_is_flagged(shop, tmp_path_factory):
     r = run_task(shop, CustomerChurn, cfg, progress=False, cache_dir=cache).results
     text = " ".join(r["warnings"])
     assert "gnn: its training loss never dropped below" in text
-    assert "does not beat" in text
+    assert "does not beat" in text or "is level with" in text  # level: intervals overlap
 
 
 def test_release_free_memory_is_safe_to_call():
