@@ -105,7 +105,7 @@ def _render_notes() -> None:
     as one ``note:`` paragraph on stderr; other warnings keep Python's format. The arguments
     a warning names (`rdl.db.errors.RdlWarning`) read as flags."""
     from rdl.cachefile import CacheWarning
-    from rdl.db.errors import Spoken
+    from rdl.db.errors import NoteWarning, Spoken
     from rdl.tasks import DefaultSplitWarning
 
     default = warnings.showwarning
@@ -115,7 +115,7 @@ def _render_notes() -> None:
     def show(message, category, filename, lineno, file=None, line=None):
         if isinstance(message, Spoken):
             message = cli_text(message)
-        if issubclass(category, (DefaultSplitWarning, CacheWarning)):
+        if issubclass(category, (DefaultSplitWarning, CacheWarning, NoteWarning)):
             err_console.print(f"note: {message}", markup=False, highlight=False, soft_wrap=True)
         else:
             default(message, category, filename, lineno, file, line)

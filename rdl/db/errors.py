@@ -29,6 +29,10 @@ class RdlWarning(Spoken, UserWarning):
     """Base class of rdl's warnings whose message names an argument (see `RdlError`)."""
 
 
+class NoteWarning(RdlWarning):
+    """An rdl warning the CLI shows as a one-paragraph ``note:`` (not Python's format)."""
+
+
 class SchemaError(RdlError, ValueError):
     """The schema cannot be used as given (unknown column, bad key, unknown type ...)."""
 
@@ -56,6 +60,7 @@ __all__ = [
     "ArgumentError",
     "DataError",
     "MissingFileError",
+    "NoteWarning",
     "RdlError",
     "RdlWarning",
     "Said",

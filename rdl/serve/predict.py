@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from rdl.db import Database
-from rdl.db.errors import ArgumentError, arg
+from rdl.db.errors import ArgumentError, NoteWarning, arg
 from rdl.db.sources import safe_url
 from rdl.graph import build_graph
 from rdl.train.checkpoint import load_checkpoint
@@ -143,7 +143,43 @@ def predict_at(
     from rdl.serve.kinds import serving_of
 
     ckpt = load_checkpoint(model_dir)
-    return serving_of(ckpt).predict_at(ckpt, db, pd.Timestamp(at), cache_dir, top_k, task)
+    when = pd.Timestamp(at)
+    if isinstance(db, Database):
+        note_prediction_time(db, when)
+    return serving_of(ckpt).predict_at(ckpt, db, when, cache_dir, top_k, task)
+
+
+class PredictTimeWarning(NoteWarning):
+    """A prediction time before any row of the database, or far past its last one."""
+
+
+def note_prediction_time(db: Database, when: pd.Timestamp) -> None:
+    """Warn (`PredictTimeWarning`) when ``when`` lies before the database's first dated
+    row (nothing exists yet) or more than a year past its last one (every input is as of
+    the last row: an extrapolation the model was never validated on)."""
+    import warnings
+
+    first, last = db.min_timestamp, db.max_timestamp
+    if first is None or last is None:
+        return
+    if when < first:
+        warnings.warn(
+            PredictTimeWarning(
+                f"prediction time {when} is before the database's first dated row ({first}): "
+                "no history exists yet, so every prediction is the model's prior"
+            ),
+            stacklevel=3,
+        )
+    elif when - last > pd.Timedelta(days=365):
+        years = (when - last).days / 365.25
+        warnings.warn(
+            PredictTimeWarning(
+                f"prediction time {when} is {years:,.1f} years after the database's last row "
+                f"({last}): every input is as of that row, an extrapolation the model was never "
+                "validated on"
+            ),
+            stacklevel=3,
+        )
 
 
 def _entity_predict_at(ckpt: dict, db, at: pd.Timestamp, cache_dir, top_k, task) -> pd.DataFrame:

@@ -236,3 +236,19 @@ def test_link_predict_cli(link_run, tmp_path):
         and df["rank"].max() == 2
         and (df["model"] == "two-tower:user-item-buy").all()
     )
+
+
+@pytest.mark.parametrize(
+    ("at", "phrase"),
+    [
+        ("3000-01-01", "years after the database's last row"),
+        ("1900-01-01", "before the database's first"),
+    ],
+)
+def test_a_prediction_time_outside_the_data_gets_a_note(entity_run, tmp_path, at, phrase):
+    url, run, cache = entity_run
+    res = _predict(run, url, tmp_path / "p.parquet", "--cache-dir", cache, at=at)
+    assert res.exit_code == 0, res.output
+    assert "note: prediction time" in res.output and phrase in res.output
+    ok = _predict(run, url, tmp_path / "q.parquet", "--cache-dir", cache)  # control
+    assert ok.exit_code == 0 and "note: prediction time" not in ok.output
