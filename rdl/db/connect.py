@@ -1,16 +1,20 @@
-"""`connect(url)`: a SQL database -> a validated in-memory `Database`."""
+"""`connect(url)`: a SQL database -> a validated in-memory `Database`.
+
+The checks of its arguments against the tables read (`need_table`, `need_col`) and the
+parsing of given foreign keys (`given_fkeys`) live in `rdl.db.arguments`."""
 
 from __future__ import annotations
 
 from rdl.db import hints
+from rdl.db.arguments import given_fkeys, need_col, need_table
 from rdl.db.audit import leakage_suspects, strong_suspects
 from rdl.db.backends import read_database
 from rdl.db.columns import exclude_columns as drop_columns
 from rdl.db.columns import read_columns
 from rdl.db.database import Database
-from rdl.db.errors import SchemaError, arg, said
+from rdl.db.errors import arg, said
 from rdl.db.keys import infer_foreign_keys as find_foreign_keys
-from rdl.db.links import FKeySpec, link, parse_target
+from rdl.db.links import FKeySpec, link
 from rdl.db.pkeys import infer_primary_key
 from rdl.db.schema import SURROGATE_PKEY
 from rdl.db.schema_file import check_schema, pinned_schema
@@ -134,17 +138,17 @@ def connect(
             )
     for name in ("time_cols", "primary_keys", "foreign_keys"):
         for t in args[name]:
-            _need_table(raw, t, name, url)
+            need_table(raw, t, name, url)
     for name in ("stypes", "time_formats"):
         for key in args[name]:
-            _need_table(raw, key.split(".", 1)[0], name, url)
+            need_table(raw, key.split(".", 1)[0], name, url)
     drop_columns(raw, args["exclude_columns"], report, url)
 
     # 1. column values: one representation, non-finite -> missing, timestamps read
     readings = read_columns(raw, args, report)
 
     # 2. primary keys: given > declared > inferred; composite -> surrogate
-    given_fks = _given_fkeys(raw, args["foreign_keys"])
+    given_fks = given_fkeys(raw, args["foreign_keys"])
     referenced: dict[str, set[str]] = {}
     for rt in raw.values():
         for fk in rt.fkeys:
@@ -186,7 +190,7 @@ def connect(
                 )
         pk = [pk] if isinstance(pk, str) else list(pk or [])
         for c in pk:
-            _need_col(rt, c, "primary_keys", hints.pkey(name))
+            need_col(rt, c, "primary_keys", hints.pkey(name))
         pk_cols[name] = pk
         if len(pk) > 1:
             rt.df = rt.df.sort_values(pk, kind="stable").reset_index(drop=True)
@@ -301,7 +305,7 @@ def connect(
         if name in time_cols:
             tc = time_cols[name]
             if tc is not None:
-                _need_col(rt, tc, "time_cols", hints.time_col(name))
+                need_col(rt, tc, "time_cols", hints.time_col(name))
                 report.add("note", name, tc, "time column chosen by " + hints.time_col(name, tc))
         else:
             tc = choose_time_col(name, rt.df, cands.get(name, []), span, report)
@@ -374,34 +378,6 @@ def _leave_out_strong_suspects(db, keep: list[str], report) -> None:
 class _Holder:
     def __init__(self, df, pkey_col):
         self.df, self.pkey_col = df, pkey_col
-
-
-def _given_fkeys(raw, given: dict) -> list[FKeySpec]:
-    out = []
-    for table, mapping in given.items():
-        for key, target in mapping.items():
-            if target is None:
-                continue
-            where = f"foreign_keys: {table}.{key}"
-            t, cols = parse_target(target, raw, where)
-            out.append(FKeySpec(table, key.split(","), t, cols, "given"))
-    return out
-
-
-def _need_table(raw, t: str, argument: str, url: str) -> None:
-    if t not in raw:
-        raise SchemaError(
-            f"{arg(argument)} names table {t!r}, which {url} does not have (or it was "
-            f"excluded); tables: {sorted(raw)}"
-        )
-
-
-def _need_col(rt, col: str, argument: str, fix: str) -> None:
-    if col not in rt.df.columns:
-        raise SchemaError(
-            f"{arg(argument)}: table {rt.name!r} has no column {col!r}; name one of its columns "
-            f"{list(rt.df.columns)}: {fix}"
-        )
 
 
 __all__ = ["connect"]
