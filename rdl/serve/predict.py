@@ -144,6 +144,12 @@ def predict_at(
 
     ckpt = load_checkpoint(model_dir)
     when = pd.Timestamp(at)
+    if not pd.Timestamp.min <= when <= pd.Timestamp.max:
+        raise ArgumentError(
+            f"{arg('at', repr(str(at)), cli=str(at))} lies outside the years rdl's timestamps "
+            f"hold ({pd.Timestamp.min.date()} .. {pd.Timestamp.max.date()}); pick a time in "
+            "the span of the database"
+        )
     if isinstance(db, Database):
         note_prediction_time(db, when)
     return serving_of(ckpt).predict_at(ckpt, db, when, cache_dir, top_k, task)

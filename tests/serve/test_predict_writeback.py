@@ -241,7 +241,7 @@ def test_link_predict_cli(link_run, tmp_path):
 @pytest.mark.parametrize(
     ("at", "phrase"),
     [
-        ("3000-01-01", "years after the database's last row"),
+        ("2200-01-01", "years after the database's last row"),
         ("1900-01-01", "before the database's first"),
     ],
 )
@@ -252,3 +252,10 @@ def test_a_prediction_time_outside_the_data_gets_a_note(entity_run, tmp_path, at
     assert "note: prediction time" in res.output and phrase in res.output
     ok = _predict(run, url, tmp_path / "q.parquet", "--cache-dir", cache)  # control
     assert ok.exit_code == 0 and "note: prediction time" not in ok.output
+
+
+def test_a_prediction_time_past_the_timestamp_range_is_refused(entity_run, tmp_path):
+    url, run, cache = entity_run
+    res = _predict(run, url, tmp_path / "p.parquet", "--cache-dir", cache, at="9999-01-01")
+    assert res.exit_code == 1 and "outside the years" in res.output
+    assert "bug in rdl" not in res.output

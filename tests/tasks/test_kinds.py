@@ -83,7 +83,7 @@ def test_make_trainer_refuses_a_model_of_another_kind():
     task = CustomerChurn(shop_db())
     with pytest.raises(
         ConfigError,
-        match="'idgnn' is for link tasks.*binary_classification task, trained with --model gnn",
+        match="'idgnn' is for link tasks.*binary_classification task, trained with model='gnn'",
     ):
         make_trainer(task, None, None, None, "idgnn")
     with pytest.raises(ConfigError, match="unknown model 'mlp'"):
