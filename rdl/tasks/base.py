@@ -15,7 +15,8 @@ NeurIPS 2024 Datasets & Benchmarks). What it fixes:
   (`rdl.tasks.cache`).
 
 Where RelBench keeps the split dates on the dataset, rdl keeps them on the task
-(``val_timestamp``, ``test_timestamp``) and derives a default when they are ``None``.
+(``val_timestamp``, ``test_timestamp``) and derives a default when they are ``None``
+(`rdl.tasks.split_dates`, moved out of this module).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import inspect
 import logging
 import os
 import time
-import warnings
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
@@ -36,22 +36,11 @@ from rdl.tasks import cache as table_cache
 from rdl.tasks import timestamps as tsl
 from rdl.tasks.checks import check_columns, check_definition, check_metrics, frame_at_seed_times
 from rdl.tasks.kinds import TaskKind, kind_of
+from rdl.tasks.split_dates import resolve_split_timestamps
 from rdl.tasks.sql import run_sql
-from rdl.tasks.types import DefaultSplitWarning, TaskError, TaskType, check_protocol
+from rdl.tasks.types import TaskError, TaskType, check_protocol
 
 logger = logging.getLogger("rdl.tasks")
-
-
-def _caller_stacklevel() -> int:
-    """The `warnings.warn` stacklevel of the first frame outside ``rdl/tasks`` (the code
-    that built the task), so a warning points at the user's line."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    frame, level = inspect.currentframe(), 1
-    while frame is not None:
-        if os.path.dirname(os.path.abspath(frame.f_code.co_filename)) != here:
-            return level - 1
-        frame, level = frame.f_back, level + 1
-    return 1
 
 
 def notes(task: BaseTask) -> list[str]:
@@ -175,37 +164,9 @@ class BaseTask:
         return check_metrics(metrics, self._who)
 
     def _resolve_split_timestamps(self) -> None:
-        val, test = self.val_timestamp, self.test_timestamp
-        if val is None or test is None:
-            dval, dtest, note = tsl.default_split_timestamps(self.db)
-            chosen = []
-            if val is None:
-                val = dval
-                chosen.append(f"val_timestamp={val.date()}")
-            if test is None:
-                test = dtest
-                chosen.append(f"test_timestamp={test.date()}")
-            self.default_split_note = (
-                f"{self._who}: no {' / '.join(c.split('=')[0] for c in chosen)} set; "
-                f"using {', '.join(chosen)}. Default rule: {note}. Set them on the task "
-                "to override."
-            )
-            warnings.warn(
-                self.default_split_note, DefaultSplitWarning, stacklevel=_caller_stacklevel()
-            )
-        if not val < test:
-            raise TaskError(
-                f"{self._who}: val_timestamp ({val}) must be before test_timestamp ({test}); "
-                "set both on the task."
-            )
-        if self.timedelta > test - val:
-            raise TaskError(
-                f"{self._who}: timedelta ({self.timedelta}) is larger than test_timestamp - "
-                f"val_timestamp ({test} - {val} = {test - val}): the last val window would "
-                "overlap the test period. Shorten timedelta or move val_timestamp earlier / "
-                "test_timestamp later."
-            )
-        self.val_timestamp, self.test_timestamp = val, test
+        """Default (with a `DefaultSplitWarning`) and check the split dates
+        (`rdl.tasks.split_dates.resolve_split_timestamps`)."""
+        resolve_split_timestamps(self)
 
     # Databases and seed times ------------------------------------------------------------
     @property
