@@ -48,12 +48,8 @@ def explain(
         plot_global_explanation,
     )
     from rdl.report.figures import png_bytes
-    from rdl.serve.explain import (
-        Explanation,
-        GlobalExplanation,
-        explain_global,
-        explain_prediction,
-    )
+    from rdl.serve.explain import Explanation, explain_prediction
+    from rdl.serve.explain_global import GlobalExplanation, explain_global
 
     if not global_ and (entity is None or at is None):
         err_console.print(

@@ -37,7 +37,7 @@ def explanation_tables(expl) -> list[RichTable]:
 
 
 def global_table(gexpl) -> RichTable:
-    """An `rdl.serve.explain.GlobalExplanation` as a rich table."""
+    """An `rdl.serve.explain_global.GlobalExplanation` as a rich table."""
     table = RichTable(
         title=f"{gexpl.entity_table}: table importance over {gexpl.num_seeds:,} "
         f"{gexpl.split} seeds",

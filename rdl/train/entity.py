@@ -1,5 +1,8 @@
 """`EntityTrainer`: the entity-task kind of `rdl.train.trainer.Trainer` (RelBench's
-``examples/gnn_entity.py`` objective on rdl's model and sampler)."""
+``examples/gnn_entity.py`` objective on rdl's model and sampler).
+
+The seed inputs of a checkpointed model at serving time (`seed_feature_fn`,
+`seed_input_fn`) moved to `rdl.train.seed_inputs`; they are re-exported here."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from rdl.train.heads import HEADS
 from rdl.train.inference import predict_seeds
 from rdl.train.seed_batches import SeedBatches, seed_batches
 from rdl.train.seed_features import FeatureScaler, SeedFeatures
+from rdl.train.seed_inputs import seed_feature_fn, seed_input_fn  # re-exported
 from rdl.train.seeds import Seeds, make_seeds, to_seconds
 from rdl.train.stale import GapSampler, information_cutoffs, max_gap_steps, timedelta_seconds
 from rdl.train.trainer import Trainer, backbone_kwargs
@@ -355,49 +359,6 @@ class EntityTrainer(Trainer):
                 "columns": self.columns,
             }
         return out
-
-
-def seed_feature_fn(ckpt: dict, db, entity_ids, cutoffs: np.ndarray):
-    """``f(index) -> [len(index), F]`` seed features of a checkpointed model for seeds
-    ``(entity_ids[i], cutoffs[i])`` on ``db`` (``None`` when the model takes none): the
-    checkpoint's aggregation plan, past labels and scaler, nothing dated after a seed's
-    cut-off (`rdl.serve.predict.predict_at`)."""
-    inputs = ckpt.get("seed_inputs")
-    if not inputs:
-        return None
-    features = SeedFeatures.from_state(inputs["features"], db)
-    frame, index = features.bank(np.asarray(entity_ids), np.asarray(cutoffs, dtype=np.int64))
-    bank = inputs["scaler"].transform(frame[inputs["columns"]])
-    return lambda idx: bank[torch.from_numpy(index[idx])]
-
-
-def seed_input_fn(model, ckpt: dict, db, entity_ids, seed_time, cutoffs=None):
-    """``f(batch, idx) -> batch``: attaches what a `rdl.nn.seed_inputs.SeedInputModel`
-    reads to a batch of the seeds ``idx`` (indices into the arrays below) — ``seed_x``, the
-    entity's features at its cut-off (`seed_feature_fn`, computed once for all seeds), and
-    ``staleness`` = seed time − cut-off (``int64`` seconds); the identity for other models.
-
-    Args:
-        entity_ids: ``[n]`` primary keys; seed_time, cutoffs: ``int64 [n]`` seconds since
-            epoch (``cutoffs`` default: the seed times, i.e. staleness 0).
-    """
-    encoder = getattr(model, "seed_inputs", None)
-    if encoder is None:
-        return lambda batch, idx: batch
-    t = np.asarray(seed_time, dtype=np.int64)
-    c = t if cutoffs is None else np.asarray(cutoffs, dtype=np.int64)
-    features = seed_feature_fn(ckpt, db, entity_ids, c)
-    stale = torch.from_numpy(t - c) if encoder.staleness else None
-
-    def attach(batch, idx):
-        idx = np.asarray(idx)
-        if features is not None:
-            batch.seed_x = features(idx)
-        if stale is not None:
-            batch.staleness = stale[torch.from_numpy(idx)]
-        return batch
-
-    return attach
 
 
 __all__ = ["EntityTrainer", "entity_groups", "model_kwargs", "seed_feature_fn", "seed_input_fn"]

@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rdl.serve.explain import explain_global, explain_prediction
+from rdl.serve.explain import explain_prediction
+from rdl.serve.explain_global import explain_global
 from rdl.train import TrainConfig, train_task
 from tests.fixtures.shops import UserItemBuy, link_shop
 from tests.fixtures.toy_signal import signal_task, toy_db

@@ -2,7 +2,7 @@
 (`rdl.nn.contextgnn.ContextGNNModel`; Yuan et al. 2024, kumo-ai/ContextGNN's RelBench
 example).
 
-Seeds and sampling as ID-GNN (`rdl.train.link.trainer.IDGNNTrainer`): one subgraph per
+Seeds and sampling as ID-GNN (`rdl.train.link.idgnn.IDGNNTrainer`): one subgraph per
 source row at its own seed time, with as many hops as the foreign-key path to the
 destination table needs, edges in both directions. The model scores every destination
 (reached ones pair-wise, the others two-tower); the loss is softmax cross entropy of each

@@ -6,7 +6,8 @@ from rdl.db.errors import ArgumentError, arg, said
 from rdl.graph import GraphData
 from rdl.train.config import TrainConfig
 from rdl.train.link.contextgnn import ContextGNNTrainer
-from rdl.train.link.trainer import IDGNNTrainer, LinkTrainer, TwoTowerTrainer
+from rdl.train.link.idgnn import IDGNNTrainer
+from rdl.train.link.trainer import LinkTrainer, TwoTowerTrainer
 
 #: link model name -> its trainer class (`rdl.train.models.MODELS` holds their entries)
 LINK_TRAINERS: dict[str, type[LinkTrainer]] = {
