@@ -213,6 +213,12 @@ class BaseTask:
             if min_ts is None:
                 tsl.event_times(self.cut_db)  # raises the "no timestamped rows" error
             return tsl.train_timestamps(self.val_timestamp, self.timedelta, min_ts, self._who)
+        try:
+            return self._eval_timestamps(split)
+        except TaskError as e:  # the root cause may be the data, not the timestamps
+            raise TaskError(f"{e}{tsl.root_causes(self.db)}") from None
+
+    def _eval_timestamps(self, split: str) -> pd.DatetimeIndex:
         if split == "val":
             return tsl.val_timestamps(
                 self.val_timestamp,

@@ -184,3 +184,29 @@ def test_timestamps(
         )
     end = min(test_timestamp + timedelta * (num_eval_timestamps - 1), max_timestamp - timedelta)
     return pd.date_range(start=test_timestamp, end=end, freq=timedelta)
+
+
+def root_causes(db) -> str:
+    """What in ``db`` can make the split windows run past the data — empty tables, and
+    tables whose time-like column was not read (all NULL, unrecognised formats: the
+    database report's warnings) — as a sentence to append to a split error; ``""``
+    when nothing is found. A moved timestamp fixes none of these."""
+    empty = sorted(n for n, t in db.items() if len(t.df) == 0)
+    report = getattr(db, "report", None)
+    unread = []
+    for prob in getattr(report, "problems", None) or []:
+        text = str(getattr(prob, "message", ""))
+        if getattr(prob, "level", "") == "warning" and (
+            "no time column" in text or "not read as timestamps" in text
+        ):
+            unread.append(f"{prob.table}.{prob.column}" if prob.column else str(prob.table))
+    parts = []
+    if empty:
+        parts.append(f"table(s) {empty} hold no rows")
+    if unread:
+        parts.append(
+            f"{sorted(set(unread))} gave no time column (see the warnings of `rdl inspect`)"
+        )
+    if not parts:
+        return ""
+    return " Check this first, as moving the timestamps will not help: " + "; ".join(parts) + "."
