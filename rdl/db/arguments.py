@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from rdl.db.errors import SchemaError, arg
 from rdl.db.links import FKeySpec, parse_target
+from rdl.db.names import shown_columns
 
 
 def given_fkeys(raw, given: dict) -> list[FKeySpec]:
@@ -32,7 +33,7 @@ def need_col(rt, col: str, argument: str, fix: str) -> None:
     if col not in rt.df.columns:
         raise SchemaError(
             f"{arg(argument)}: table {rt.name!r} has no column {col!r}; name one of its columns "
-            f"{list(rt.df.columns)}: {fix}"
+            f"{shown_columns(rt.df)}: {fix}"
         )
 
 

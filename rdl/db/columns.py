@@ -16,6 +16,7 @@ import pandas as pd
 
 from rdl.db import hints
 from rdl.db.errors import SchemaError, arg
+from rdl.db.names import shown_columns
 from rdl.db.schema import coerce_column, drop_non_finite, is_date_sql_type
 from rdl.db.stypes import IGNORE
 from rdl.db.timecols import NOT_A_TIME, NUMBER_TIME_NAME, TIME_NAME
@@ -59,7 +60,7 @@ def exclude_columns(raw: dict, names: list[str], report, url: str) -> None:
         if c not in rt.df.columns:
             raise SchemaError(
                 f"exclude_columns: table {t!r} has no column {c!r}; its columns "
-                f"are {list(rt.df.columns)}"
+                f"are {shown_columns(rt.df)}"
             )
         rt.df = rt.df.drop(columns=[c])
         rt.sql_types.pop(c, None)
@@ -107,7 +108,7 @@ def read_columns(raw: dict, args: dict, report) -> Readings:
         if c not in raw[t].df.columns:
             raise SchemaError(
                 f"time_formats: table {t!r} has no column {c!r}; its columns "
-                f"are {list(raw[t].df.columns)}"
+                f"are {shown_columns(raw[t].df)}"
             )
     for name, rt in raw.items():
         out.candidates[name] = []

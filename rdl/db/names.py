@@ -38,6 +38,11 @@ def starts_with_any(words: list[str], prefixes: tuple[str, ...]) -> bool:
     return any(w.startswith(p) for w in words for p in prefixes)
 
 
+def shown_columns(df) -> list[str]:
+    """The columns of ``df`` a message may list: every column but rdl's own (`internal`)."""
+    return [str(c) for c in df.columns if not internal(c)]
+
+
 def internal(col) -> bool:
     """rdl's own columns: surrogate / mapped keys (``_rdl_*``) and values as read
     (`rdl.db.columns.raw_name`); never keys to infer, never features."""

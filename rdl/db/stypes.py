@@ -23,6 +23,7 @@ import pandas as pd
 
 from rdl.db import hints
 from rdl.db.errors import SchemaError
+from rdl.db.names import shown_columns
 
 STYPES = (
     "numerical",
@@ -152,7 +153,7 @@ def infer_stypes(
         if col not in df.columns:
             raise SchemaError(
                 f"table {table!r}: stype override for {col!r}, which is not a column "
-                f"(columns: {list(df.columns)}). Fix {hints.stype(table, 'COLUMN', 'STYPE')}."
+                f"(columns: {shown_columns(df)}). Fix {hints.stype(table, 'COLUMN', 'STYPE')}."
             )
     out: dict[str, str] = {}
     for col in df.columns:
