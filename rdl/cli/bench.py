@@ -65,7 +65,9 @@ def bench(
     models: str = typer.Option(
         "pick,gnn,lightgbm_aggregated",
         "--models",
-        help="comma separated: pick (best on validation per run), gnn, blend, lightgbm_cutoff, two-tower, idgnn, contextgnn, or any baseline (lightgbm_aggregated, lightgbm_entity, entity_mean, ...)",
+        help="comma separated: pick (best on validation per run), gnn, blend, lightgbm_cutoff, "
+        "two-tower, idgnn, contextgnn, or any baseline (lightgbm_aggregated, lightgbm_entity, "
+        "entity_mean, ...)",
     ),
     seeds: str = typer.Option("42,43,44", "--seeds", help="comma-separated seeds, one run each"),
     protocol: str = typer.Option(
@@ -79,7 +81,8 @@ def bench(
     budget: float | None = typer.Option(
         None,
         "--budget",
-        help="seconds; no cell starts once the next one (estimated from finished cells) would not fit",
+        help="seconds; no cell starts once the next one (estimated from finished cells) would "
+        "not fit",
     ),
     resume: bool = typer.Option(
         False, "--resume", help="keep cells that finished under --out (same spec); run the rest"
@@ -90,7 +93,8 @@ def bench(
     in_process: bool = typer.Option(
         False,
         "--in-process",
-        help="run cells in this process (faster start on tiny databases; peak memory then covers every earlier cell)",
+        help="run cells in this process (faster start on tiny databases; peak memory then "
+        "covers every earlier cell)",
     ),
 ):
     """Benchmark models over a suite's tasks and seeds and write a leaderboard: per task the

@@ -70,7 +70,7 @@ def _annotation(opt: Option):
     if typing.get_origin(kind) is list:
         return str
     if opt.nullable and opt.none_flag is None:
-        return Optional[kind]
+        return Optional[kind]  # noqa: UP045  (a type built at run time, for typer)
     return kind
 
 

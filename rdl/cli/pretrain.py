@@ -42,13 +42,16 @@ def pretrain(
     task: str | None = typer.Option(
         None,
         "--task",
-        help="FILE.py:NAME or built-in name: use its graph (inputs cut at its test timestamp) and seeds up to its val timestamp, so `rdl train --task ... --init OUT` may use the backbone",
+        help="FILE.py:NAME or built-in name: use its graph (inputs cut at its test timestamp) "
+        "and seeds up to its val timestamp, so `rdl train --task ... --init OUT` may use the "
+        "backbone",
         rich_help_panel=TASK,
     ),
     until: str | None = typer.Option(
         None,
         "--until",
-        help="last seed time (default: the task's val timestamp, else --cut, else the last row's time)",
+        help="last seed time (default: the task's val timestamp, else --cut, else the last "
+        "row's time)",
         rich_help_panel=TASK,
     ),
     cut: str | None = typer.Option(
@@ -78,7 +81,8 @@ def pretrain(
         f"{res['entity_table']}: {s['train']:,} seeds ({s['grid_times']} times every "
         f"{s['every_days']:g} days up to {res['seed_until']}), {s['val']:,} held out; "
         f"held-out relation accuracy {best.get('accuracy', float('nan')):.3f}, AUROC "
-        f"{best.get('roc_auc', float('nan')):.3f}, log loss {best.get('log_loss', float('nan')):.4f}",
+        f"{best.get('roc_auc', float('nan')):.3f}, log loss "
+        f"{best.get('log_loss', float('nan')):.4f}",
         markup=False,
         soft_wrap=True,
     )

@@ -1,4 +1,5 @@
-"""``rdl train``, ``rdl predict`` and ``rdl baseline``.
+"""``rdl train`` and the checks and printing it shares with ``rdl predict``
+(`rdl.cli.predict`) and ``rdl baseline`` (`rdl.cli.baseline`).
 
 Options are checked before any work (`check_config`, `check_out_dir`, `check_task`); the
 database is opened with the schema options (`rdl.cli.schema_options`). ``rdl train``'s
@@ -18,9 +19,7 @@ from rdl.cli.config_options import Settings, config_options
 from rdl.cli.errors import cli_text
 from rdl.cli.schema_options import SchemaArgs, open_db, schema_options
 from rdl.cli.train_config import config_from_cli, parse_fanouts  # noqa: F401
-from rdl.config import OPTIONS as _SETTING
-from rdl.config.option import DATA, MODEL, PROTOCOL, SCALE, TASK, TRAINING
-from rdl.db.sources import safe_url
+from rdl.config.option import DATA, MODEL, PROTOCOL, SCALE, TASK
 
 
 def check_config(**kwargs):
@@ -121,7 +120,8 @@ def train(
     query: str | None = typer.Option(
         None,
         "--query",
-        help='the task as a predictive query: "PREDICT AGG(table..., 0, 30 days) [> 0] FOR EACH table"',
+        help='the task as a predictive query: "PREDICT AGG(table..., 0, 30 days) [> 0] '
+        'FOR EACH table"',
         rich_help_panel=TASK,
     ),
     show_sql: bool = typer.Option(
@@ -133,7 +133,8 @@ def train(
     model: str | None = typer.Option(
         None,
         "--model",
-        help="entity tasks: gnn (default); link tasks: two-tower (default) | idgnn | contextgnn (scores every destination, also those outside the source's subgraph)",
+        help="entity tasks: gnn (default); link tasks: two-tower (default) | idgnn | "
+        "contextgnn (scores every destination, also those outside the source's subgraph)",
         rich_help_panel=MODEL,
     ),
     no_baselines: bool = typer.Option(
@@ -142,13 +143,15 @@ def train(
     preset: str | None = typer.Option(
         None,
         "--preset",
-        help="a named configuration: relbench-2024 (rdl's GNN without the stale-history, seed-feature and blend levers)",
+        help="a named configuration: relbench-2024 (rdl's GNN without the stale-history, "
+        "seed-feature and blend levers)",
         rich_help_panel=PROTOCOL,
     ),
     config_file: str | None = typer.Option(
         None,
         "--config",
-        help="a configuration file (rdl tune's best_config.json or a results.json); options given on the command line override it",
+        help="a configuration file (rdl tune's best_config.json or a results.json); options "
+        "given on the command line override it",
         rich_help_panel=PROTOCOL,
     ),
     cache_dir: str | None = typer.Option(
@@ -157,7 +160,8 @@ def train(
     nproc: int = typer.Option(
         1,
         "--nproc",
-        help="data-parallel processes on this machine (runs torchrun --nproc-per-node N -m rdl.train)",
+        help="data-parallel processes on this machine (runs torchrun --nproc-per-node N -m "
+        "rdl.train)",
         rich_help_panel=SCALE,
     ),
     schema: SchemaArgs | None = None,  # given by @schema_options
@@ -290,215 +294,3 @@ def _train_torchrun(nproc, config, db, task, out, no_baselines, cache_dir, model
         if proc.returncode != 0:
             raise typer.Exit(proc.returncode)
         return read_results(where)
-
-
-@app.command()
-@schema_options
-def predict(
-    model: str = typer.Option(
-        ..., "--model", help="directory written by rdl train --out", rich_help_panel=TASK
-    ),
-    db: str = typer.Option(
-        ..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path", rich_help_panel=TASK
-    ),
-    at: str = typer.Option(
-        ..., "--at", help="prediction time (seed time), e.g. 2010-01-01", rich_help_panel=TASK
-    ),
-    out: str = typer.Option(
-        ...,
-        "--out",
-        help="a .parquet / .csv file, or a database (URL or .duckdb/.sqlite/.db path) to write a table into",
-        rich_help_panel=TASK,
-    ),
-    table: str = typer.Option(
-        "predictions", "--table", help="table name when --out is a database", rich_help_panel=DATA
-    ),
-    replace: bool = typer.Option(
-        False, "--replace", help="overwrite an existing table / file", rich_help_panel=DATA
-    ),
-    allow_write_source: bool = typer.Option(
-        False,
-        "--allow-write-source",
-        help="allow --out to be the database given to --db",
-        rich_help_panel=DATA,
-    ),
-    top_k: int | None = typer.Option(
-        None,
-        "--top-k",
-        help="link models: destinations per source (default: the task's eval_k)",
-        rich_help_panel=MODEL,
-    ),
-    model_name: str | None = typer.Option(
-        None,
-        "--model-name",
-        help="value of the model column (default: MODEL_KIND:TASK)",
-        rich_help_panel=MODEL,
-    ),
-    task: str | None = typer.Option(
-        None,
-        "--task",
-        help="link models: the task, when the model's own (trained from Python) cannot be loaded by name",
-        rich_help_panel=TASK,
-    ),
-    cache_dir: str | None = typer.Option(None, "--cache-dir", rich_help_panel=DATA),
-    schema: SchemaArgs | None = None,  # given by @schema_options
-):
-    """Predictions for every entity as of a timestamp (rows dated <= it only), written to a
-    file or a database table [entity key, timestamp, prediction, model, created_at]; link
-    models: the top-k destinations per source, one row per (source, rank). The database is
-    read with the schema the model was trained with (stored in model.pt); schema options
-    given here change it."""
-    import pandas as pd
-
-    from rdl.cli.errors import CliError
-    from rdl.db import RdlError
-    from rdl.db.write import normalize_url
-    from rdl.train.config import ConfigError
-
-    try:
-        when = pd.Timestamp(at)
-    except (TypeError, ValueError):
-        when = None
-    if when is None or pd.isna(when):
-        raise ConfigError(
-            "at",
-            f"option --at {at!r} is not a time; write e.g. --at 2010-01-01 "
-            "or --at '2010-01-01 12:00'",
-        )
-    from rdl.serve import predict_at
-    from rdl.serve.writeback import check_target, with_provenance, write_predictions_to
-    from rdl.train.checkpoint import load_checkpoint
-
-    if "://" not in out:  # a file or a database file: its folder must exist
-        check_out_dir(out, "--out", file=True)
-    source = normalize_url(db)
-    try:
-        check_target(
-            out,
-            source_url=source,
-            table=table,
-            replace=replace,
-            allow_write_source=allow_write_source,
-        )  # before the work is done
-    except ValueError as e:
-        if isinstance(e, RdlError):
-            raise
-        raise CliError(str(e)) from e
-    ckpt = load_checkpoint(model)
-    database = open_db(db, schema, base=ckpt.get("schema"))
-    name = model_name or f"{ckpt.get('model', 'gnn')}:{ckpt['task_spec']}"
-    try:
-        df = with_provenance(
-            predict_at(model, database, when, cache_dir=cache_dir, top_k=top_k, task=task), name
-        )
-        what = write_predictions_to(
-            df,
-            out,
-            source_url=source,
-            table=table,
-            replace=replace,
-            allow_write_source=allow_write_source,
-        )
-    except ValueError as e:
-        if isinstance(e, RdlError):
-            raise
-        raise CliError(str(e)) from e
-    console.print(f"predictions as of {at}: {what}", markup=False)
-
-
-@app.command()
-@schema_options
-def baseline(
-    db: str = typer.Option(
-        ..., "--db", help="SQLAlchemy URL or a .duckdb/.sqlite/.db path", rich_help_panel=TASK
-    ),
-    task: str | None = typer.Option(
-        None,
-        "--task",
-        help="FILE.py:NAME or a built-in name (rel-f1/driver-dnf)",
-        rich_help_panel=TASK,
-    ),
-    query: str | None = typer.Option(
-        None,
-        "--query",
-        help="the task as a predictive query (see rdl train --help)",
-        rich_help_panel=TASK,
-    ),
-    show_sql: bool = typer.Option(
-        False, "--show-sql", help="print the --query's compiled SQL and stop", rich_help_panel=TASK
-    ),
-    out: str | None = typer.Option(
-        None, "--out", help="directory for results.json", rich_help_panel=TASK
-    ),
-    seed: int = typer.Option(
-        0, "--seed", help="seed of the random baseline and LightGBM", rich_help_panel=TRAINING
-    ),
-    only: str | None = typer.Option(
-        None, "--only", help="comma-separated baseline names", rich_help_panel=MODEL
-    ),
-    protocol: str = typer.Option(
-        "relbench", "--protocol", help=_SETTING["protocol"].help_text(), rich_help_panel=PROTOCOL
-    ),
-    schema: SchemaArgs | None = None,  # given by @schema_options
-):
-    """Run the non-GNN baselines on a task: print val/test metrics, write results.json."""
-    import time
-
-    from rdl.baselines.registry import baseline_names
-    from rdl.cli.query import check_task_or_query, task_spec
-    from rdl.db import RdlError
-    from rdl.train.config import ConfigError
-
-    names = only.split(",") if only else None
-    known = baseline_names()
-    unknown = [n for n in names or [] if n not in known]
-    if unknown:
-        raise ConfigError("only", f"option --only: unknown baseline(s) {unknown}; known: {known}")
-    if seed < 0:
-        raise ConfigError("seed", f"option --seed must be >= 0 (got {seed})")
-    check_out_dir(out)
-    check_task_or_query(task, query, show_sql)
-    if query is None:
-        assert task is not None  # checked: exactly one of the two
-        check_task(task)
-    t0 = time.perf_counter()
-    database = open_db(db, schema, task=task if query is None else None)
-    task = task_spec(task, query, database, show_sql)
-
-    from rdl.baselines import run_baselines
-    from rdl.report import print_results
-    from rdl.results import write_results
-    from rdl.tasks import load_task
-
-    task_obj = load_task(task, database)
-    frames: list = []
-    try:
-        results = run_baselines(
-            database,
-            task_obj,
-            seed=seed,
-            baselines=names,
-            protocol=protocol,
-            log=lambda msg: console.print(msg, markup=False),
-            predictions=frames,
-        )
-    except ValueError as e:  # the baselines' own checks (a baseline for another task kind)
-        if isinstance(e, RdlError):
-            raise
-        raise ConfigError("only", str(e)) from e
-    results.update(
-        task=task,
-        db=safe_url(database.url),
-        total_seconds=time.perf_counter() - t0,
-        leakage_suspects=database.leakage,
-    )
-    print_results(results, console, cli_text)
-    print_leakage(database.leakage)
-    written = f"; wrote {write_results(results, out)}" if out else ""
-    if out:
-        from rdl.results import merge_predictions, write_predictions
-
-        write_predictions(merge_predictions(frames), out)
-    console.print(f"total {results['total_seconds']:.1f} s{written}", markup=False)
-    if out:
-        _figures(out)
