@@ -339,6 +339,7 @@ def connect(
     db.inferred_fkeys = inferred
     db.rejected_fkeys = rejected
     db.url = url
+    db.unread = list(catalog.views) + list(catalog.other_schemas)  # views not included
     db.leakage = leakage_suspects(db) + [
         {
             "table": e["child"],

@@ -38,6 +38,8 @@ class Database(Mapping[str, Table]):
         self.leakage: list[dict] = []
         self.schema: dict | None = None
         self.url: str | None = None
+        #: views and tables of other schemas the source holds but were not read (include=)
+        self.unread: list[str] = []
         for name, table in self.table_dict.items():
             for col, target in table.fkey_col_to_pkey_table.items():
                 if target not in self.table_dict:
@@ -81,7 +83,9 @@ class Database(Mapping[str, Table]):
 
     def upto(self, timestamp: pd.Timestamp | str) -> Database:
         """The database as known at ``timestamp``: rows with time ``<= timestamp``."""
-        return Database({n: t.upto(timestamp) for n, t in self.table_dict.items()})
+        out = Database({n: t.upto(timestamp) for n, t in self.table_dict.items()})
+        out.unread = list(self.unread)  # what the source holds beyond the tables read
+        return out
 
     def from_(self, timestamp: pd.Timestamp | str) -> Database:
         """Rows with time ``>= timestamp``; static tables whole."""

@@ -65,8 +65,9 @@ def run_sql(
         try:
             df = con.sql(sql).df()
         except duckdb.Error as e:
+            hint = _unread_hint(db, str(e))
             raise TaskError(
-                f"{who}: DuckDB could not run the task's sql: {e}\nTables available: "
+                f"{who}: DuckDB could not run the task's sql: {e}{hint}\nTables available: "
                 f"{sorted(db)} and {TIMESTAMP_TABLE}(timestamp); double-quote table names "
                 f'that are SQL keywords ("type"). SQL:\n{sql}'
             ) from None
@@ -81,3 +82,23 @@ def run_sql(
         ):
             df[col] = df[col].astype("datetime64[ns]")
     return df
+
+
+def _unread_hint(db, message: str) -> str:
+    """For "Table with name X does not exist": X is a view or a table of another schema the
+    database holds but rdl did not read (they are read only when included)."""
+    import re
+
+    from rdl.db import hints
+
+    m = re.search(r"Table with name (\S+) does not exist", message)
+    if not m:
+        return ""
+    name = m.group(1).strip('"').lower()
+    unread = [v for v in getattr(db, "unread", None) or [] if v.lower().split(".")[-1] == name]
+    if not unread:
+        return ""
+    return (
+        f" {unread[0]!r} is a view (or a table of another schema) of the database that "
+        f"rdl reads only when asked: pass {hints.include(unread[0])}."
+    )
