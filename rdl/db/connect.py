@@ -208,14 +208,20 @@ def connect(
     for name, rt in raw.items():
         for fk in rt.fkeys:
             if fk.ref_table not in raw:
+                left_out = bool(args["include"] or args["exclude"]) or fk.ref_table in (
+                    list(catalog.views) + list(catalog.other_schemas)
+                )
                 report.add(
                     "warning",
                     name,
                     ",".join(fk.columns),
                     f"foreign key to table {fk.ref_table!r}, which is not loaded "
                     f"({arg('include')} / {arg('exclude')}); ignored. Load "
-                    f"{fk.ref_table!r} to keep this "
-                    f"link: {hints.include(fk.ref_table)}",
+                    f"{fk.ref_table!r} to keep this link: {hints.include(fk.ref_table)}"
+                    if left_out
+                    else f"foreign key to table {fk.ref_table!r}, which this database does "
+                    "not have (the catalog's constraint points nowhere); ignored: the column "
+                    "stays a plain column",
                 )
                 continue
             spec = FKeySpec(name, list(fk.columns), fk.ref_table, list(fk.ref_columns) or None)
