@@ -106,7 +106,7 @@ def predict(
             raise
         raise CliError(str(e)) from e
     ckpt = load_checkpoint(model)
-    database = open_db(db, schema, base=ckpt.get("schema"))
+    database = open_with_model_schema(db, schema, ckpt, model)
     name = model_name or f"{ckpt.get('model', 'gnn')}:{ckpt['task_spec']}"
     try:
         df = with_provenance(
@@ -125,3 +125,24 @@ def predict(
             raise
         raise CliError(str(e)) from e
     console.print(f"predictions as of {at}: {what}", markup=False)
+
+
+def open_with_model_schema(db: str, schema, ckpt: dict, model: str):
+    """Open ``db`` with the schema saved in the checkpoint (then the flags). A database
+    that lacks the tables the model was trained on is told so — not about an
+    ``--include`` the user never passed."""
+    from rdl.db.errors import SchemaError
+
+    try:
+        return open_db(db, schema, base=ckpt.get("schema"))
+    except SchemaError as e:
+        given = (schema or SchemaArgs()).flags.get("include") if schema is not None else None
+        saved = (ckpt.get("schema") or {}).get("include")
+        if given or not saved or "names tables" not in str(e):
+            raise
+        raise SchemaError(
+            f"the model in {model} was trained on a database with the tables {saved} (its "
+            f"schema is saved in model.pt), and this database does not have all of them "
+            f"({e}). Predict on the database the model was trained on, or train a model on "
+            "this one."
+        ) from None

@@ -169,6 +169,12 @@ class LinkTask(BaseTask):
             raise TaskError(f"{self._who}: eval_k must be a positive int (got {k!r}).")
         self.eval_k = int(k)
         num_dst = len(self.db[self.dst_entity_table])
+        if num_dst == 0:
+            raise TaskError(
+                f"{self._who}: the destination table {self.dst_entity_table!r} holds no rows: "
+                "there is nothing to rank. Check that the database holds it (an empty export, "
+                "a wrong table name in dst_entity_table)."
+            )
         if self.eval_k > num_dst:
             raise TaskError(
                 f"{self._who}: eval_k={self.eval_k} is larger than the destination table "

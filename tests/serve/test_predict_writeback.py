@@ -259,3 +259,20 @@ def test_a_prediction_time_past_the_timestamp_range_is_refused(entity_run, tmp_p
     res = _predict(run, url, tmp_path / "p.parquet", "--cache-dir", cache, at="9999-01-01")
     assert res.exit_code == 1 and "outside the years" in res.output
     assert "bug in rdl" not in res.output
+
+
+def test_a_database_without_the_models_tables_is_told_so(entity_run, tmp_path):
+    url, run, cache = entity_run
+    other = toy_db()
+    other = rdl_db_without(other, "noise")
+    target = f"duckdb:///{tmp_path / 'other.duckdb'}"
+    to_url(other, target)
+    res = _predict(run, target, tmp_path / "p.parquet", "--cache-dir", cache)
+    assert res.exit_code == 1 and "was trained on a database with the tables" in res.output
+    assert "--include" not in res.output
+
+
+def rdl_db_without(db, table):
+    from rdl import Database
+
+    return Database({n: t for n, t in db.items() if n != table})

@@ -41,3 +41,32 @@ def test_empty_tables_and_unread_time_columns_are_named(tmp_path):
 
 def test_control_a_healthy_database_adds_nothing(tmp_path):
     assert root_causes(rdl.connect(_db(tmp_path, null_times=False, empty=False))) == ""
+
+
+def test_a_link_task_with_an_empty_destination_table_says_so(tmp_path):
+    import pandas as pd
+    import pytest
+
+    from rdl.tasks import LinkTask, TaskError
+
+    path = tmp_path / "l.sqlite"
+    con = sqlite3.connect(path)
+    con.executescript("""
+        CREATE TABLE users (id INTEGER PRIMARY KEY, joined_at TIMESTAMP);
+        CREATE TABLE items (id INTEGER PRIMARY KEY);
+        CREATE TABLE buys (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users(id),
+                           item_id INTEGER REFERENCES items(id), at TIMESTAMP);
+        INSERT INTO users VALUES (1, '2020-01-01');""")
+    con.commit()
+    con.close()
+
+    class Buys(LinkTask):
+        name = "buys"
+        src_entity_table, src_entity_col = "users", "user_id"
+        dst_entity_table, dst_entity_col = "items", "item_id"
+        time_col, timedelta, eval_k = "t", pd.Timedelta(days=7), 5
+        val_timestamp, test_timestamp = pd.Timestamp("2020-06-01"), pd.Timestamp("2020-07-01")
+        sql = "SELECT 1"
+
+    with pytest.raises(TaskError, match="'items' holds no rows: there is nothing to rank"):
+        Buys(rdl.connect(f"sqlite:///{path}"))
