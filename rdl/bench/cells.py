@@ -48,6 +48,13 @@ class Cell:
     def spec(self) -> dict:
         return asdict(self)
 
+    def shown_spec(self) -> dict:
+        """`spec` as it may be written down: the database URL without its password
+        (`rdl.db.sources.safe_url`); ``cell.json`` keeps this one."""
+        from rdl.db.sources import safe_url
+
+        return {**self.spec(), "db_url": safe_url(self.db_url)}
+
 
 def write_json(path: Path, data: dict) -> None:
     """Write ``data`` to ``path`` atomically (a temporary file renamed over it)."""
@@ -72,7 +79,7 @@ def finished(cell: Cell, out: str | Path) -> dict | None:
     if (
         rec is None
         or rec.get("status") != "ok"
-        or rec.get("spec") != json.loads(json.dumps(cell.spec()))
+        or rec.get("spec") != json.loads(json.dumps(cell.shown_spec()))
     ):
         return None
     if not (cell.folder(out) / "results.json").exists():
@@ -82,7 +89,7 @@ def finished(cell: Cell, out: str | Path) -> dict | None:
 
 def write_record(cell: Cell, out: str | Path, **fields) -> dict:
     """Write ``cell.json`` (the spec plus ``fields``) and return it."""
-    rec = {"spec": cell.spec(), **fields}
+    rec = {"spec": cell.shown_spec(), **fields}
     write_json(cell.folder(out) / CELL_FILE, rec)
     return rec
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -99,10 +100,12 @@ def _run_isolated(cell: Cell, out: Path, cache_dir) -> tuple[bool, str | None]:
     from rdl.bench.worker import ERROR_PREFIX
 
     folder = cell.folder(out)
-    spec = folder / "spec.json"
-    write_json(spec, cell.spec())
     log = folder / "log.txt"
-    with open(log, "w") as fh:
+    folder.mkdir(parents=True, exist_ok=True)
+    # the worker needs the real URL (a password in it must not land in the run folder)
+    with tempfile.TemporaryDirectory() as tmp, open(log, "w") as fh:
+        spec = Path(tmp) / "spec.json"
+        write_json(spec, cell.spec())
         proc = subprocess.run(
             [
                 sys.executable,

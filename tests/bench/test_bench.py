@@ -428,3 +428,23 @@ def test_a_recipe_is_built_once_and_again_when_it_changes(tmp_path, monkeypatch)
         RECIPE.format(tests=str(Path(__file__).parents[1])) + "\n# edited\n"
     )
     assert database_url(spec, tmp_path / "cache", said.append) != url and len(said) == 2
+
+
+def test_a_cell_record_never_holds_the_database_password(tmp_path):
+    from rdl.bench.cells import Cell, finished, write_record
+
+    cell = Cell(
+        task="db/t",
+        task_spec="t",
+        kind="entity",
+        protocol="relbench",
+        seed=1,
+        db_url="postgresql+psycopg://u:S3cret@h/db",
+        unit="gnn",
+        slug="db-t",
+    )
+    write_record(cell, tmp_path, status="ok")
+    (cell.folder(tmp_path) / "results.json").write_text("{}")
+    text = (cell.folder(tmp_path) / "cell.json").read_text()
+    assert "S3cret" not in text and "u:***@h" in text
+    assert finished(cell, tmp_path) is not None  # control: the masked record still matches
