@@ -84,7 +84,7 @@ def results_table(results: dict) -> RichTable:
         values = [
             v
             for _, _, e in rows
-            if (v := (e.get(pick) or e.get("val") or {}).get(m)) is not None and not math.isnan(v)
+            if (v := (e.get(pick) or {}).get(m)) is not None and not math.isnan(v)
         ]
         if values:
             best[m] = max(values) if _known_higher(m) else min(values)

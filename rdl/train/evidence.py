@@ -107,31 +107,37 @@ def add_evidence(
 
 def select(results: dict, split: str = "val") -> dict | None:
     """The model or baseline with the best ``split`` value of the first metric (ties:
-    models before baselines, then by name)."""
+    models before baselines, then by name). Only entries scored on ``split`` compete — a
+    model on the stale validation is never compared with a baseline on RelBench's; when
+    no entry has ``split``, the pick is made on ``val``."""
     metrics = results.get("metrics") or []
     if not metrics:
         return None
-    metric = metrics[0]
-    higher = higher_is_better(metric)
+    metric, higher = metrics[0], higher_is_better(metrics[0])
+    entries = [
+        (order, section, name, entry)
+        for order, section in enumerate(("models", "baselines"))
+        for name, entry in sorted((results.get(section) or {}).items())
+    ]
+    if not any((e.get(split) or {}).get(metric) is not None for *_, e in entries):
+        split = "val"
     best = None
-    for order, section in enumerate(("models", "baselines")):
-        for name, entry in sorted((results.get(section) or {}).items()):
-            v = (entry.get(split) or entry.get("val") or {}).get(metric)
-            if v is None or (isinstance(v, float) and math.isnan(v)):
-                continue
-            key = (-v if higher else v, order, name)
-            if best is None or key < best[0]:
-                used = split if entry.get(split) else "val"
-                best = (
-                    key,
-                    {
-                        "name": name,
-                        "section": section,
-                        "split": used,
-                        "metric": metric,
-                        "value": float(v),
-                    },
-                )
+    for order, section, name, entry in entries:
+        v = (entry.get(split) or {}).get(metric)
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            continue
+        key = (-v if higher else v, order, name)
+        if best is None or key < best[0]:
+            best = (
+                key,
+                {
+                    "name": name,
+                    "section": section,
+                    "split": split,
+                    "metric": metric,
+                    "value": float(v),
+                },
+            )
     return best[1] if best else None
 
 

@@ -75,4 +75,13 @@ def test_select_prefers_lower_errors_and_the_selection_split():
         "baselines": {"median": {"val": {"mae": 2.5}}},
     }
     assert select(results)["name"] == "gnn"
-    assert select(results, "val_stale")["name"] == "median"  # control: another split
+    # like with like: on the stale validation only the entries scored on it compete
+    assert select(results, "val_stale") == {
+        "name": "gnn",
+        "section": "models",
+        "split": "val_stale",
+        "metric": "mae",
+        "value": 3.0,
+    }
+    results["baselines"]["median"]["val_stale"] = {"mae": 2.9}  # control: now it competes
+    assert select(results, "val_stale")["name"] == "median"
