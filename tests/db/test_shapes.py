@@ -14,25 +14,8 @@ import pytest
 
 import rdl
 from tests.fixtures import shapes
-from tests.fixtures.cli import run
+from tests.fixtures.cli import TINY, run
 from tests.fixtures.shops import TASK_FILE, shop_file, task_file
-
-TINY = [
-    "--epochs",
-    "1",
-    "--channels",
-    "8",
-    "--no-baselines",
-    "--max-steps-per-epoch",
-    "2",
-    "--num-neighbors",
-    "4,2",
-    "--batch-size",
-    "64",
-    "--no-text",
-    "--precision",
-    "fp32",
-]
 
 
 def links(db) -> set[tuple[str, str, str]]:
