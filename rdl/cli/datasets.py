@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from rdl.cli.app import console, datasets_app
+from rdl.db.sources import safe_url
 
 
 @datasets_app.command("build")
@@ -52,7 +53,7 @@ def datasets_build(
         )
         console.print(
             f"{name}: {len(rows)} tables, {sum(rows.values()):,} rows written to "
-            f"{url} in {time.perf_counter() - t0:.1f} s"
+            f"{safe_url(url)} in {time.perf_counter() - t0:.1f} s"
         )
         return
     if scale is not None and not hasattr(recipe, "build_duckdb"):
@@ -68,5 +69,5 @@ def datasets_build(
     to_url(db, url, constraints=not no_constraints, replace=replace)
     console.print(
         f"{name}: {len(db)} tables, {sum(len(t) for t in db.values()):,} rows "
-        f"written to {url} in {time.perf_counter() - t0:.1f} s"
+        f"written to {safe_url(url)} in {time.perf_counter() - t0:.1f} s"
     )

@@ -104,3 +104,10 @@ def test_no_artefact_or_output_of_a_run_holds_the_password(pg_url, tmp_path):
     # control: the scanner finds the password where it is
     (tmp_path / "control.bin").write_bytes(b"\x00" + SECRET.encode() + b"\x00")
     assert files_holding(tmp_path, SECRET) == ["control.bin"]
+
+
+def test_building_a_recipe_into_a_url_never_prints_the_password(pg_url):
+    url = _with_password(pg_url)
+    assert SECRET in url  # control: rdl is given the password
+    out = _run("datasets", "build", "berka", "--out", url)
+    assert "written to" in out and SECRET not in out and "***" in out
